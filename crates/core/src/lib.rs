@@ -1,0 +1,47 @@
+//! # smsotp-core
+//!
+//! Every rule of smsotp, the SMS one-time-password service, in one pure Rust crate shared
+//! by the edge worker and the browser package:
+//!
+//! | rule | module |
+//! |---|---|
+//! | `POST /otp` validation, error codes 2001–2020 | [`request`] |
+//! | phone numbers (E.164 / national, per-country validity) | [`phone`] |
+//! | PIN types, alphabets, uniform generation, entropy | [`pin`] |
+//! | keyed PIN hashing, constant-time comparison | [`pin_hash`] |
+//! | templates, placeholders, language choice, autofill lines | [`template`], [`languages`] |
+//! | GSM-7 / UCS-2 encoding, parts | [`sms`] |
+//! | the verification state machine (where a PIN is checked) | [`otp`] |
+//! | the create path (id, PIN, message, record) | [`create`] |
+//! | callback URL rules | [`callback_url`] |
+//! | the error envelope | [`error`] |
+//!
+//! No platform dependency: randomness comes in through [`RandomSource`] and time as unix
+//! milliseconds, so the same code runs natively, in a Worker and in a browser.
+#![forbid(unsafe_code)]
+
+pub mod callback_url;
+pub mod config;
+pub mod create;
+pub mod error;
+pub mod languages;
+pub mod otp;
+pub mod phone;
+pub mod pin;
+pub mod pin_hash;
+pub mod request;
+pub mod sms;
+pub mod template;
+pub mod time;
+
+pub use callback_url::{CallbackPolicy, CallbackUrl};
+pub use config::{Config, Defaults};
+pub use create::{create_otp, render_message, NewOtp, RenderedMessage};
+pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEnvelope};
+pub use otp::{OtpObject, OtpRecord, OtpStatus, Verified};
+pub use phone::{NumberType, PhoneError, PhoneNumber};
+pub use pin::{generate_pin, PinType, RandomSource};
+pub use pin_hash::PinHasher;
+pub use request::{validate_request, validate_request_text, OtpRequest};
+pub use sms::{analyze as count_segments, Encoding, SmsInfo};
+pub use time::UnixMillis;

@@ -1,0 +1,220 @@
+//! PINs: types, alphabets, uniform generation from an injected random source, entropy, and
+//! the normalisation applied before a PIN is compared.
+//!
+//! Alphabets:
+//! - `numbers`: `0123456789` (10 symbols, 3.32 bits each);
+//! - `letters`: `A`–`Z` (26 symbols, 4.70 bits each), shown upper-case, compared
+//!   case-insensitively;
+//! - `alphanumeric`: `23456789ABCDEFGHJKLMNPQRSTUVWXYZ` (32 symbols, 5 bits each): digits and
+//!   upper-case letters without the look-alikes `0`/`O` and `1`/`I`, compared
+//!   case-insensitively.
+//!
+//! Every symbol is drawn by rejection sampling over random bytes, so no symbol is more likely
+//! than another (no modulo bias).
+
+use serde::{Deserialize, Serialize};
+
+/// A source of cryptographically secure random bytes, supplied by the caller (the worker
+/// and the browser package use the platform's CSPRNG; tests use a seeded generator).
+pub trait RandomSource {
+    fn fill_bytes(&mut self, dest: &mut [u8]);
+}
+
+impl<R: RandomSource + ?Sized> RandomSource for &mut R {
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        (**self).fill_bytes(dest)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PinType {
+    Numbers,
+    Letters,
+    Alphanumeric,
+}
+
+pub const MIN_PIN_LENGTH: u8 = 4;
+pub const MAX_PIN_LENGTH: u8 = 10;
+
+impl PinType {
+    pub const ALL: [PinType; 3] = [PinType::Numbers, PinType::Letters, PinType::Alphanumeric];
+
+    /// The wire name (`numbers`, `letters`, `alphanumeric`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PinType::Numbers => "numbers",
+            PinType::Letters => "letters",
+            PinType::Alphanumeric => "alphanumeric",
+        }
+    }
+
+    /// Parses the wire name, case-insensitively.
+    pub fn parse(name: &str) -> Option<PinType> {
+        PinType::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The symbols a PIN of this type is made of.
+    pub const fn alphabet(self) -> &'static [u8] {
+        match self {
+            PinType::Numbers => b"0123456789",
+            PinType::Letters => b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            PinType::Alphanumeric => b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ",
+        }
+    }
+
+    /// Bits of entropy of a PIN of this type and `length` symbols.
+    pub fn entropy_bits(self, length: u8) -> f64 {
+        f64::from(length) * (self.alphabet().len() as f64).log2()
+    }
+}
+
+/// Draws a PIN of `length` symbols, each uniform over the type's alphabet.
+pub fn generate_pin(pin_type: PinType, length: u8, rng: &mut impl RandomSource) -> String {
+    let alphabet = pin_type.alphabet();
+    let n = alphabet.len();
+    // Largest multiple of n that fits in a byte: bytes at or above it are rejected.
+    let limit = 256 - (256 % n);
+    let mut pin = String::with_capacity(length as usize);
+    let mut buf = [0u8; 32];
+    while pin.len() < length as usize {
+        rng.fill_bytes(&mut buf);
+        for &b in &buf {
+            if (b as usize) < limit {
+                pin.push(alphabet[b as usize % n] as char);
+                if pin.len() == length as usize {
+                    break;
+                }
+            }
+        }
+    }
+    pin
+}
+
+/// The form a submitted PIN is compared in: white space and `-` removed (people type
+/// `123 456`), upper-case (letters compare case-insensitively).
+pub fn normalise_pin(input: &str) -> String {
+    input
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// A sample PIN for previews: the type's first symbols, so it is obviously not a real PIN
+/// but has the right length and character set.
+pub fn sample_pin(pin_type: PinType, length: u8) -> String {
+    let alphabet = pin_type.alphabet();
+    let start = if pin_type == PinType::Numbers { 1 } else { 0 };
+    (0..length as usize)
+        .map(|i| alphabet[(start + i) % alphabet.len()] as char)
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod test_rng {
+    use super::RandomSource;
+
+    /// SplitMix64: a seeded, reproducible source for tests.
+    pub struct SplitMix(pub u64);
+
+    impl RandomSource for SplitMix {
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            for chunk in dest.chunks_mut(8) {
+                self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = self.0;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_rng::SplitMix;
+    use super::*;
+
+    #[test]
+    fn pins_have_the_requested_type_and_length() {
+        let mut rng = SplitMix(7);
+        for t in PinType::ALL {
+            for len in MIN_PIN_LENGTH..=MAX_PIN_LENGTH {
+                let pin = generate_pin(t, len, &mut rng);
+                assert_eq!(pin.len(), len as usize);
+                assert!(pin.bytes().all(|b| t.alphabet().contains(&b)), "{pin}");
+            }
+        }
+    }
+
+    #[test]
+    fn alphanumeric_avoids_look_alikes() {
+        let a = PinType::Alphanumeric.alphabet();
+        for c in b"01IO" {
+            assert!(!a.contains(c));
+        }
+        assert_eq!(a.len(), 32);
+    }
+
+    /// Chi-square test of uniformity for each alphabet: with a modulo bias (e.g. 256 % 10 = 6
+    /// symbols drawn more often) the statistic would be far above the bound.
+    #[test]
+    fn symbols_are_uniform() {
+        let mut rng = SplitMix(42);
+        for t in PinType::ALL {
+            let n = t.alphabet().len();
+            let mut counts = vec![0u64; n];
+            let draws = 4000;
+            for _ in 0..draws {
+                for b in generate_pin(t, 10, &mut rng).bytes() {
+                    counts[t.alphabet().iter().position(|&c| c == b).unwrap()] += 1;
+                }
+            }
+            let expected = (draws * 10) as f64 / n as f64;
+            let chi2: f64 = counts
+                .iter()
+                .map(|&c| (c as f64 - expected).powi(2) / expected)
+                .sum();
+            // 99.9th percentile of chi-square with n-1 ≤ 31 degrees of freedom is < 62.
+            assert!(chi2 < 62.0, "{t:?}: chi2 = {chi2}, counts {counts:?}");
+        }
+    }
+
+    /// A source whose bytes are all 255 would map to the alphabet's 6th symbol under modulo
+    /// (255 % 10 = 5); rejection sampling must skip such bytes instead.
+    #[test]
+    fn biased_bytes_are_rejected() {
+        struct Sequence(Vec<u8>, usize);
+        impl RandomSource for Sequence {
+            fn fill_bytes(&mut self, dest: &mut [u8]) {
+                for d in dest {
+                    *d = self.0[self.1 % self.0.len()];
+                    self.1 += 1;
+                }
+            }
+        }
+        // 250..=255 are at or above 250 = 25 * 10 and must be rejected; 3 is accepted.
+        let mut rng = Sequence(vec![255, 251, 250, 3], 0);
+        assert_eq!(generate_pin(PinType::Numbers, 4, &mut rng), "3333");
+    }
+
+    #[test]
+    fn entropy() {
+        assert!((PinType::Numbers.entropy_bits(6) - 19.93).abs() < 0.01);
+        assert!((PinType::Letters.entropy_bits(5) - 23.50).abs() < 0.01);
+        assert_eq!(PinType::Alphanumeric.entropy_bits(6), 30.0);
+    }
+
+    #[test]
+    fn normalisation_and_parsing() {
+        assert_eq!(normalise_pin(" 123 456 "), "123456");
+        assert_eq!(normalise_pin("grn-xq"), "GRNXQ");
+        assert_eq!(PinType::parse("Numbers"), Some(PinType::Numbers));
+        assert_eq!(PinType::parse("digits"), None);
+        assert_eq!(sample_pin(PinType::Numbers, 6), "123456");
+    }
+}

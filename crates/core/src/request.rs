@@ -1,0 +1,589 @@
+//! `POST /otp` request validation: JSON in, a typed and normalised [`OtpRequest`] or every
+//! error found (one per field), each with the contract's code.
+//!
+//! Rules beyond the contract's table, chosen for clients' sake:
+//! - an omitted field takes the deployment default ([`crate::Defaults`]); a field sent as
+//!   `null` or `""` counts as empty (e.g. `"from": ""` → 2004), except `trackId` and
+//!   `otpCallbackUrl`, where `null`/`""` mean "none" (as in the OTP object);
+//! - numbers may be JSON numbers or strings that parse (`"600"`); fractions, booleans and
+//!   other text get the field's "not a number" code;
+//! - `template_xx` keys must name an ISO 639-1 language (`template_fr`), else 2006; other
+//!   unknown keys are ignored;
+//! - extension fields: `language`, `webOtpDomain`, `appHash`, `amount`, `payee` (2101–2105),
+//!   and every template must render within the deployment's `maxParts` (2106).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::callback_url::CallbackUrl;
+use crate::config::Config;
+use crate::error::{ApiError, ErrorCode};
+use crate::languages::is_language;
+use crate::phone::{self, NumberType, PhoneError, PhoneNumber};
+use crate::pin::{sample_pin, PinType, MAX_PIN_LENGTH, MIN_PIN_LENGTH};
+use crate::sms;
+use crate::template::{self, Autofill, Templates, Values};
+
+pub const MIN_TTL: u32 = 60;
+pub const MAX_TTL: u32 = 1800;
+pub const MIN_ATTEMPTS: u8 = 1;
+pub const MAX_ATTEMPTS: u8 = 10;
+/// Longest template accepted, in characters, before any rendering.
+pub const MAX_TEMPLATE_CHARS: usize = 1600;
+pub const MAX_AMOUNT_CHARS: usize = 32;
+pub const MAX_PAYEE_CHARS: usize = 64;
+
+/// A valid request with every default applied.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtpRequest {
+    /// E.164.
+    pub phone_number: String,
+    pub country_iso: String,
+    pub number_type: NumberType,
+    pub from: String,
+    pub template: String,
+    /// `template_xx` by language code.
+    pub templates: BTreeMap<String, String>,
+    pub track_id: Option<String>,
+    pub ttl: u32,
+    pub max_attempts: u8,
+    pub pin_type: PinType,
+    pub pin_length: u8,
+    pub otp_callback_url: Option<String>,
+    pub language: Option<String>,
+    pub web_otp_domain: Option<String>,
+    pub app_hash: Option<String>,
+    pub amount: Option<String>,
+    pub payee: Option<String>,
+}
+
+impl OtpRequest {
+    /// The templates, for choosing one.
+    pub fn template_set(&self) -> Templates {
+        Templates {
+            default: self.template.clone(),
+            by_language: self.templates.clone(),
+        }
+    }
+}
+
+/// Parses a request body given as text. A body that is not a JSON object is a 400
+/// `invalid_request` (the only error then).
+pub fn validate_request_text(body: &str, config: &Config) -> Result<OtpRequest, Vec<ApiError>> {
+    let value: Value = serde_json::from_str(body).map_err(|e| {
+        vec![ApiError::with_message(
+            ErrorCode::BadRequest,
+            format!("The request body is not valid JSON: {e}"),
+        )]
+    })?;
+    validate_request(&value, config)
+}
+
+/// A field as sent: absent, empty (`null` or blank string), or a value.
+enum Field<'a> {
+    Absent,
+    Empty,
+    Present(&'a Value),
+}
+
+fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Field<'a> {
+    match obj.get(name) {
+        None => Field::Absent,
+        Some(Value::Null) => Field::Empty,
+        Some(Value::String(s)) if s.trim().is_empty() => Field::Empty,
+        Some(v) => Field::Present(v),
+    }
+}
+
+/// An integer from a JSON number or a numeric string; `None` if it is neither.
+fn integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            let f = n.as_f64()?;
+            (f.fract() == 0.0).then(|| f.clamp(i64::MIN as f64, i64::MAX as f64) as i64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+struct Range {
+    field: &'static str,
+    min: i64,
+    max: i64,
+    not_a_number: ErrorCode,
+    too_low: ErrorCode,
+    too_high: ErrorCode,
+}
+
+fn ranged(obj: &Map<String, Value>, r: &Range, default: i64, errors: &mut Vec<ApiError>) -> i64 {
+    let value = match field(obj, r.field) {
+        Field::Absent => return default,
+        Field::Empty => None,
+        Field::Present(v) => integer(v),
+    };
+    let code = match value {
+        None => r.not_a_number,
+        Some(n) if n < r.min => r.too_low,
+        Some(n) if n > r.max => r.too_high,
+        Some(n) => return n,
+    };
+    errors.push(ApiError::new(code).for_field(r.field));
+    default
+}
+
+fn text_field(obj: &Map<String, Value>, name: &str) -> Option<Result<String, ()>> {
+    match field(obj, name) {
+        Field::Absent => None,
+        Field::Empty => Some(Err(())),
+        Field::Present(Value::String(s)) => Some(Ok(s.trim().to_owned())),
+        Field::Present(_) => Some(Err(())),
+    }
+}
+
+/// `from`: 3–15 characters; alphanumeric senders hold at most 11 of A–Z a–z 0–9 and space,
+/// with a letter; a numeric sender is a phone number (an optional `+` and 3–15 digits).
+pub fn check_sender(from: &str) -> Result<(), &'static str> {
+    let len = from.chars().count();
+    if !(3..=15).contains(&len) {
+        return Err("must be 3 to 15 characters");
+    }
+    let digits = from.strip_prefix('+').unwrap_or(from);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(());
+    }
+    if len > 11 {
+        return Err("an alphanumeric sender id holds at most 11 characters");
+    }
+    if !from.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
+        return Err("an alphanumeric sender id holds only A-Z, a-z, 0-9 and space");
+    }
+    if !from.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return Err("an alphanumeric sender id needs at least one letter");
+    }
+    Ok(())
+}
+
+/// Is this a UUID of version 1 to 5, in its 36-character hyphenated form?
+pub fn is_uuid_v1_to_v5(s: &str) -> bool {
+    s.len() == 36
+        && uuid::Uuid::try_parse(s).is_ok_and(|u| {
+            (1..=5).contains(&u.get_version_num()) && u.get_variant() == uuid::Variant::RFC4122
+        })
+}
+
+fn push(errors: &mut Vec<ApiError>, code: ErrorCode, field: &str, message: Option<String>) {
+    let e = match message {
+        Some(m) => ApiError::with_message(code, m),
+        None => ApiError::new(code),
+    };
+    errors.push(e.for_field(field));
+}
+
+/// A template field: present, a string, not too long, with `{{pin}}` and known placeholders.
+fn checked_template(
+    name: &str,
+    value: Option<&Value>,
+    errors: &mut Vec<ApiError>,
+    uses: &mut template::TemplateUse,
+) -> Option<String> {
+    let text = match value {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::String(_)) | Some(Value::Null) | None => {
+            let msg = format!("'{name}' is empty or missing");
+            push(errors, ErrorCode::TemplateInvalid, name, Some(msg));
+            return None;
+        }
+        Some(_) => {
+            let msg = format!("'{name}' must be a string");
+            push(errors, ErrorCode::TemplateInvalid, name, Some(msg));
+            return None;
+        }
+    };
+    if text.chars().count() > MAX_TEMPLATE_CHARS {
+        let msg = format!("'{name}' is longer than {MAX_TEMPLATE_CHARS} characters");
+        push(errors, ErrorCode::TemplateInvalid, name, Some(msg));
+        return None;
+    }
+    match template::check_template(name, &text) {
+        Ok(u) => {
+            uses.amount |= u.amount;
+            uses.payee |= u.payee;
+            Some(text)
+        }
+        Err(msg) => {
+            push(errors, ErrorCode::TemplateInvalid, name, Some(msg));
+            None
+        }
+    }
+}
+
+/// Validates a `POST /otp` body.
+pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec<ApiError>> {
+    let Some(obj) = body.as_object() else {
+        return Err(vec![ApiError::with_message(
+            ErrorCode::BadRequest,
+            "The request body must be a JSON object",
+        )]);
+    };
+    let defaults = &config.defaults;
+    let mut errors: Vec<ApiError> = Vec::new();
+
+    // phoneNumber + countryIso
+    let phone: Option<PhoneNumber> = match field(obj, "phoneNumber") {
+        Field::Absent | Field::Empty => {
+            push(
+                &mut errors,
+                ErrorCode::PhoneNumberMissing,
+                "phoneNumber",
+                None,
+            );
+            None
+        }
+        Field::Present(Value::String(s)) => {
+            let country = obj.get("countryIso").and_then(Value::as_str);
+            match phone::parse(s, country) {
+                Ok(p) => Some(p),
+                Err(PhoneError::Empty) => {
+                    push(
+                        &mut errors,
+                        ErrorCode::PhoneNumberMissing,
+                        "phoneNumber",
+                        None,
+                    );
+                    None
+                }
+                Err(PhoneError::CountryRequired) => {
+                    // Sent but not a usable string (e.g. a number) is "invalid"; absent or blank is "missing".
+                    let sent = obj.get("countryIso").is_some_and(|c| {
+                        !c.is_null() && c.as_str().is_none_or(|s| !s.trim().is_empty())
+                    });
+                    let code = if sent {
+                        ErrorCode::CountryIsoInvalid
+                    } else {
+                        ErrorCode::CountryIsoMissing
+                    };
+                    push(&mut errors, code, "countryIso", None);
+                    None
+                }
+                Err(PhoneError::UnknownCountry) => {
+                    push(
+                        &mut errors,
+                        ErrorCode::CountryIsoInvalid,
+                        "countryIso",
+                        None,
+                    );
+                    None
+                }
+                Err(PhoneError::Invalid(why)) => {
+                    let msg = format!("'phoneNumber' is not a valid phone number: {why}");
+                    push(
+                        &mut errors,
+                        ErrorCode::PhoneNumberInvalid,
+                        "phoneNumber",
+                        Some(msg),
+                    );
+                    None
+                }
+            }
+        }
+        Field::Present(_) => {
+            let msg = "'phoneNumber' must be a string".to_owned();
+            push(
+                &mut errors,
+                ErrorCode::PhoneNumberInvalid,
+                "phoneNumber",
+                Some(msg),
+            );
+            None
+        }
+    };
+
+    // from
+    let from = match text_field(obj, "from") {
+        None => defaults.from.clone(),
+        Some(Ok(s)) => Some(s),
+        Some(Err(())) if matches!(field(obj, "from"), Field::Empty) => None,
+        Some(Err(())) => {
+            push(
+                &mut errors,
+                ErrorCode::FromInvalid,
+                "from",
+                Some("'from' must be a string".into()),
+            );
+            Some(String::new())
+        }
+    };
+    let from = match from {
+        None => {
+            push(&mut errors, ErrorCode::FromMissing, "from", None);
+            String::new()
+        }
+        Some(f) if f.is_empty() => f,
+        Some(f) => {
+            if let Err(why) = check_sender(&f) {
+                push(
+                    &mut errors,
+                    ErrorCode::FromInvalid,
+                    "from",
+                    Some(format!("'from' is invalid: {why}")),
+                );
+            }
+            f
+        }
+    };
+
+    // template + template_xx
+    let mut uses = template::TemplateUse::default();
+    let default_template = match obj.get("template") {
+        None => match &defaults.template {
+            Some(t) => checked_template(
+                "template",
+                Some(&Value::String(t.clone())),
+                &mut errors,
+                &mut uses,
+            ),
+            None => checked_template("template", None, &mut errors, &mut uses),
+        },
+        v => checked_template("template", v, &mut errors, &mut uses),
+    };
+    let mut templates = BTreeMap::new();
+    for (key, value) in obj {
+        let Some(lang) = key.strip_prefix("template_") else {
+            continue;
+        };
+        let lang = lang.to_ascii_lowercase();
+        if !is_language(&lang) {
+            let msg = format!("'{key}': '{lang}' is not an ISO 639-1 language code");
+            push(&mut errors, ErrorCode::TemplateInvalid, key, Some(msg));
+            continue;
+        }
+        if let Some(t) = checked_template(key, Some(value), &mut errors, &mut uses) {
+            templates.insert(lang, t);
+        }
+    }
+
+    // trackId
+    let track_id = match field(obj, "trackId") {
+        Field::Absent | Field::Empty => None,
+        Field::Present(Value::String(s)) if is_uuid_v1_to_v5(s.trim()) => {
+            Some(s.trim().to_ascii_lowercase())
+        }
+        Field::Present(_) => {
+            push(&mut errors, ErrorCode::TrackIdInvalid, "trackId", None);
+            None
+        }
+    };
+
+    let ttl = ranged(
+        obj,
+        &Range {
+            field: "ttl",
+            min: MIN_TTL.into(),
+            max: MAX_TTL.into(),
+            not_a_number: ErrorCode::TtlNotANumber,
+            too_low: ErrorCode::TtlTooLow,
+            too_high: ErrorCode::TtlTooHigh,
+        },
+        defaults.ttl.into(),
+        &mut errors,
+    ) as u32;
+    let max_attempts = ranged(
+        obj,
+        &Range {
+            field: "maxAttempts",
+            min: MIN_ATTEMPTS.into(),
+            max: MAX_ATTEMPTS.into(),
+            not_a_number: ErrorCode::MaxAttemptsNotANumber,
+            too_low: ErrorCode::MaxAttemptsTooLow,
+            too_high: ErrorCode::MaxAttemptsTooHigh,
+        },
+        defaults.max_attempts.into(),
+        &mut errors,
+    ) as u8;
+
+    // pinType
+    let pin_type = match field(obj, "pinType") {
+        Field::Absent => defaults.pin_type,
+        Field::Empty => {
+            errors.push(ApiError::new(ErrorCode::PinTypeMissing).for_field("pinType"));
+            defaults.pin_type
+        }
+        Field::Present(v) => match v.as_str().and_then(PinType::parse) {
+            Some(t) => t,
+            None => {
+                errors.push(ApiError::new(ErrorCode::PinTypeInvalid).for_field("pinType"));
+                defaults.pin_type
+            }
+        },
+    };
+    let pin_length = ranged(
+        obj,
+        &Range {
+            field: "pinLength",
+            min: MIN_PIN_LENGTH.into(),
+            max: MAX_PIN_LENGTH.into(),
+            not_a_number: ErrorCode::PinLengthNotANumber,
+            too_low: ErrorCode::PinLengthTooLow,
+            too_high: ErrorCode::PinLengthTooHigh,
+        },
+        defaults.pin_length.into(),
+        &mut errors,
+    ) as u8;
+
+    // otpCallbackUrl
+    let otp_callback_url = match field(obj, "otpCallbackUrl") {
+        Field::Absent | Field::Empty => None,
+        Field::Present(Value::String(s)) => {
+            let url = s.trim();
+            match CallbackUrl::parse(url).and_then(|u| u.allowed_by(config.callback_policy)) {
+                Ok(()) => Some(url.to_owned()),
+                Err(why) => {
+                    let msg = format!("'otpCallbackUrl' is not a valid URL: {why}");
+                    errors.push(
+                        ApiError::with_message(ErrorCode::CallbackUrlInvalid, msg)
+                            .for_field("otpCallbackUrl"),
+                    );
+                    None
+                }
+            }
+        }
+        Field::Present(_) => {
+            errors.push(ApiError::new(ErrorCode::CallbackUrlInvalid).for_field("otpCallbackUrl"));
+            None
+        }
+    };
+
+    // Extensions.
+    let mut extension =
+        |name: &str, code: ErrorCode, ok: &dyn Fn(&str) -> bool| match text_field(obj, name) {
+            None => None,
+            Some(Ok(s)) if ok(&s) => Some(s),
+            Some(_) => {
+                errors.push(ApiError::new(code).for_field(name));
+                None
+            }
+        };
+    let language = extension("language", ErrorCode::LanguageInvalid, &|s| {
+        is_language(&s.to_ascii_lowercase())
+    })
+    .map(|s| s.to_ascii_lowercase());
+    let web_otp_domain = extension("webOtpDomain", ErrorCode::WebOtpDomainInvalid, &|s| {
+        template::is_valid_domain(s)
+    })
+    .map(|s| s.to_ascii_lowercase());
+    let app_hash = extension(
+        "appHash",
+        ErrorCode::AppHashInvalid,
+        &template::is_valid_app_hash,
+    );
+    let printable =
+        |s: &str, max: usize| s.chars().count() <= max && !s.chars().any(char::is_control);
+    let amount = match obj.get("amount") {
+        // A JSON number is shown as written (`12.5` → "12.5").
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => extension("amount", ErrorCode::AmountInvalid, &|s| {
+            printable(s, MAX_AMOUNT_CHARS)
+        }),
+    };
+    let payee = extension("payee", ErrorCode::PayeeInvalid, &|s| {
+        printable(s, MAX_PAYEE_CHARS)
+    });
+    if web_otp_domain.is_some() && app_hash.is_some() {
+        errors.push(
+            ApiError::with_message(
+                ErrorCode::AppHashInvalid,
+                "'appHash' and 'webOtpDomain' cannot both be set: each must be the message's last line",
+            )
+            .for_field("appHash"),
+        );
+    }
+    if uses.amount && amount.is_none() && !errors.iter().any(|e| e.code == ErrorCode::AmountInvalid)
+    {
+        errors.push(
+            ApiError::with_message(
+                ErrorCode::TemplateInvalid,
+                "a template uses {{amount}} but 'amount' is missing",
+            )
+            .for_field("amount"),
+        );
+    }
+    if uses.payee && payee.is_none() && !errors.iter().any(|e| e.code == ErrorCode::PayeeInvalid) {
+        errors.push(
+            ApiError::with_message(
+                ErrorCode::TemplateInvalid,
+                "a template uses {{payee}} but 'payee' is missing",
+            )
+            .for_field("payee"),
+        );
+    }
+
+    let (Some(phone), Some(template), true) = (phone, default_template, errors.is_empty()) else {
+        return Err(errors);
+    };
+    let request = OtpRequest {
+        phone_number: phone.e164,
+        country_iso: phone.country_iso.to_owned(),
+        number_type: phone.number_type,
+        from,
+        template,
+        templates,
+        track_id,
+        ttl,
+        max_attempts,
+        pin_type,
+        pin_length,
+        otp_callback_url,
+        language,
+        web_otp_domain,
+        app_hash,
+        amount,
+        payee,
+    };
+    check_message_length(&request, config.max_parts)?;
+    Ok(request)
+}
+
+/// Every template, rendered with a PIN of the requested length, must fit in `max_parts`.
+fn check_message_length(request: &OtpRequest, max_parts: u32) -> Result<(), Vec<ApiError>> {
+    let pin = sample_pin(request.pin_type, request.pin_length);
+    let values = Values {
+        pin: &pin,
+        ttl_seconds: request.ttl,
+        from: &request.from,
+        amount: request.amount.as_deref(),
+        payee: request.payee.as_deref(),
+    };
+    let autofill = Autofill {
+        web_otp_domain: request.web_otp_domain.as_deref(),
+        app_hash: request.app_hash.as_deref(),
+    };
+    let all = std::iter::once(("template".to_owned(), &request.template)).chain(
+        request
+            .templates
+            .iter()
+            .map(|(lang, t)| (format!("template_{lang}"), t)),
+    );
+    let errors: Vec<ApiError> = all
+        .filter_map(|(name, t)| {
+            let parts = sms::analyze(&template::render(t, &values, &autofill)).parts;
+            (parts > max_parts).then(|| {
+                ApiError::with_message(
+                    ErrorCode::MessageTooLong,
+                    format!(
+                        "'{name}' renders to {parts} SMS parts; at most {max_parts} are allowed"
+                    ),
+                )
+                .for_field(name)
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}

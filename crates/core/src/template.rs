@@ -1,0 +1,280 @@
+//! Message templates: placeholder checking, the choice of a template by language, rendering
+//! and the autofill suffixes (WebOTP / iOS origin-bound line, Android SMS Retriever hash).
+//!
+//! Placeholders (`{{name}}`, spaces inside the braces allowed):
+//! - `{{pin}}` — required in every template;
+//! - `{{ttl}}` — the validity in minutes, rounded up;
+//! - `{{from}}` — the sender id;
+//! - `{{amount}}`, `{{payee}}` — payment confirmation (PSD2 dynamic linking): the request's
+//!   `amount` and `payee`, which then become required.
+//!
+//! Any other `{{…}}` is refused (code 2006, naming it), so a typo is never sent literally.
+
+use std::collections::BTreeMap;
+
+use crate::languages::languages_of;
+
+/// The placeholders a template may use.
+pub const PLACEHOLDERS: [&str; 5] = ["pin", "ttl", "from", "amount", "payee"];
+
+/// What a template uses, once checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TemplateUse {
+    pub amount: bool,
+    pub payee: bool,
+}
+
+/// Splits a template into literal text and placeholder names.
+fn tokens(template: &str) -> impl Iterator<Item = Token<'_>> {
+    let mut rest = template;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        if let Some(start) = rest.find("{{") {
+            if start > 0 {
+                let (text, tail) = rest.split_at(start);
+                rest = tail;
+                return Some(Token::Text(text));
+            }
+            if let Some(end) = rest[2..].find("}}") {
+                let name = rest[2..2 + end].trim();
+                rest = &rest[2 + end + 2..];
+                return Some(Token::Placeholder(name));
+            }
+        }
+        let text = rest;
+        rest = "";
+        Some(Token::Text(text))
+    })
+}
+
+enum Token<'a> {
+    Text(&'a str),
+    Placeholder(&'a str),
+}
+
+/// Checks a template: it must contain `{{pin}}` and no unknown placeholder.
+/// The error is the message for code 2006.
+pub fn check_template(field: &str, template: &str) -> Result<TemplateUse, String> {
+    let mut has_pin = false;
+    let mut uses = TemplateUse::default();
+    for token in tokens(template) {
+        if let Token::Placeholder(name) = token {
+            match name {
+                "pin" => has_pin = true,
+                "amount" => uses.amount = true,
+                "payee" => uses.payee = true,
+                "ttl" | "from" => {}
+                other => {
+                    let shown: String = other.chars().take(40).collect();
+                    return Err(format!(
+                        "'{field}' uses the unknown placeholder {{{{{shown}}}}}; known: {{{{pin}}}}, {{{{ttl}}}}, {{{{from}}}}, {{{{amount}}}}, {{{{payee}}}}"
+                    ));
+                }
+            }
+        }
+    }
+    if !has_pin {
+        return Err(format!("'{field}' must contain {{{{pin}}}}"));
+    }
+    Ok(uses)
+}
+
+/// The values placed into a template.
+#[derive(Debug, Clone, Copy)]
+pub struct Values<'a> {
+    pub pin: &'a str,
+    pub ttl_seconds: u32,
+    pub from: &'a str,
+    pub amount: Option<&'a str>,
+    pub payee: Option<&'a str>,
+}
+
+/// Where autofill suffixes go.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Autofill<'a> {
+    /// WebOTP / iOS: appends the origin-bound last line `@domain #PIN`.
+    pub web_otp_domain: Option<&'a str>,
+    /// Android SMS Retriever: appends the app's 11-character hash as the last line.
+    pub app_hash: Option<&'a str>,
+}
+
+/// Renders a checked template.
+pub fn render(template: &str, values: &Values<'_>, autofill: &Autofill<'_>) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    for token in tokens(template) {
+        match token {
+            Token::Text(t) => out.push_str(t),
+            Token::Placeholder("pin") => out.push_str(values.pin),
+            Token::Placeholder("ttl") => out.push_str(&values.ttl_seconds.div_ceil(60).to_string()),
+            Token::Placeholder("from") => out.push_str(values.from),
+            Token::Placeholder("amount") => out.push_str(values.amount.unwrap_or_default()),
+            Token::Placeholder("payee") => out.push_str(values.payee.unwrap_or_default()),
+            // Unknown placeholders are refused by check_template before rendering.
+            Token::Placeholder(_) => {}
+        }
+    }
+    if let Some(domain) = autofill.web_otp_domain {
+        out.push_str("\n\n@");
+        out.push_str(domain);
+        out.push_str(" #");
+        out.push_str(values.pin);
+    } else if let Some(hash) = autofill.app_hash {
+        out.push_str("\n\n");
+        out.push_str(hash);
+    }
+    out
+}
+
+/// The templates of a request: the default one and those per language (`template_xx`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Templates {
+    pub default: String,
+    pub by_language: BTreeMap<String, String>,
+}
+
+impl Templates {
+    /// Picks the template for a recipient: an explicit `language` if it has a template,
+    /// else (without an explicit language) the first of the country's languages that has
+    /// one, else the default `template`. Returns the language chosen (`None` = default).
+    pub fn choose(&self, country_iso: &str, language: Option<&str>) -> (Option<&str>, &str) {
+        let found = match language {
+            Some(lang) => self.by_language.get_key_value(lang),
+            None => languages_of(country_iso).find_map(|l| self.by_language.get_key_value(l)),
+        };
+        match found {
+            Some((lang, template)) => (Some(lang.as_str()), template.as_str()),
+            None => (None, self.default.as_str()),
+        }
+    }
+}
+
+/// Is this a valid WebOTP domain: a host name of LDH labels with at least one dot?
+pub fn is_valid_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && !labels
+            .last()
+            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Is this an Android SMS Retriever app hash: 11 characters of base64?
+pub fn is_valid_app_hash(hash: &str) -> bool {
+    hash.len() == 11
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values<'a>() -> Values<'a> {
+        Values {
+            pin: "123456",
+            ttl_seconds: 300,
+            from: "Acme",
+            amount: Some("€12.50"),
+            payee: Some("Shop Ltd"),
+        }
+    }
+
+    #[test]
+    fn placeholders() {
+        let t = "{{from}}: {{ pin }} is your code, valid {{ttl}} min. Pay {{amount}} to {{payee}}";
+        assert_eq!(
+            check_template("template", t),
+            Ok(TemplateUse {
+                amount: true,
+                payee: true
+            })
+        );
+        assert_eq!(
+            render(t, &values(), &Autofill::default()),
+            "Acme: 123456 is your code, valid 5 min. Pay €12.50 to Shop Ltd"
+        );
+        let v = Values {
+            ttl_seconds: 301,
+            ..values()
+        };
+        assert_eq!(
+            render("{{pin}} {{ttl}}", &v, &Autofill::default()),
+            "123456 6"
+        );
+    }
+
+    #[test]
+    fn missing_pin_and_unknown_placeholders_are_refused() {
+        assert!(check_template("template", "no pin here")
+            .unwrap_err()
+            .contains("{{pin}}"));
+        let e = check_template("template_fr", "{{pin}} {{code}}").unwrap_err();
+        assert!(e.contains("{{code}}") && e.contains("template_fr"), "{e}");
+        // Unclosed braces are literal text, not a placeholder.
+        assert!(check_template("t", "{{pin}} {{ not closed").is_ok());
+    }
+
+    #[test]
+    fn autofill_suffixes() {
+        let web = Autofill {
+            web_otp_domain: Some("example.com"),
+            app_hash: None,
+        };
+        assert_eq!(
+            render("Code {{pin}}", &values(), &web),
+            "Code 123456\n\n@example.com #123456"
+        );
+        let app = Autofill {
+            web_otp_domain: None,
+            app_hash: Some("FA+9qCX9VSu"),
+        };
+        assert_eq!(
+            render("Code {{pin}}", &values(), &app),
+            "Code 123456\n\nFA+9qCX9VSu"
+        );
+        assert!(is_valid_domain("example.com") && is_valid_domain("a-b.example.co.uk"));
+        for bad in [
+            "example",
+            "https://example.com",
+            "-a.com",
+            "a..com",
+            "1.2.3.4",
+            "ex ample.com",
+        ] {
+            assert!(!is_valid_domain(bad), "{bad}");
+        }
+        assert!(is_valid_app_hash("FA+9qCX9VSu"));
+        assert!(!is_valid_app_hash("FA+9qCX9VS") && !is_valid_app_hash("FA+9qCX9VS!"));
+    }
+
+    #[test]
+    fn choice_by_country_language_and_default() {
+        let mut t = Templates {
+            default: "en {{pin}}".into(),
+            ..Default::default()
+        };
+        for l in ["fr", "de", "it"] {
+            t.by_language.insert(l.into(), format!("{l} {{{{pin}}}}"));
+        }
+        assert_eq!(t.choose("FR", None), (Some("fr"), "fr {{pin}}"));
+        assert_eq!(t.choose("AT", None), (Some("de"), "de {{pin}}"));
+        // Switzerland: German first.
+        assert_eq!(t.choose("CH", None).0, Some("de"));
+        // Belgium: no Dutch template, so French.
+        assert_eq!(t.choose("BE", None).0, Some("fr"));
+        assert_eq!(t.choose("JP", None), (None, "en {{pin}}"));
+        // An explicit language wins over the country, and falls back to the default.
+        assert_eq!(t.choose("FR", Some("it")).0, Some("it"));
+        assert_eq!(t.choose("FR", Some("es")), (None, "en {{pin}}"));
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs, on a fresh Debian + Rust + Node 20 machine (as root), whatever the build and
+# the tests need and is not already there. Idempotent: a second run only checks versions.
+# Versions and the reasons for each pin: ../shared/TOOLCHAIN.md (summarised in README.md).
+#
+#   scripts/setup.sh            everything (Rust tools, npm dependencies, Chromium)
+#   SETUP_SKIP_BROWSER=1 ...    skip Chromium + chromedriver
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pinned in Cargo.toml
+WASM_PACK_VERSION=0.15.1
+WORKER_BUILD_VERSION=0.8.7
+
+log() { printf '\033[1;34msetup:\033[0m %s\n' "$*" >&2; }
+
+# `cargo install` only when the binary is missing or reports another version.
+cargo_tool() { # <binary> <crate> <version> [extra cargo install args...]
+  local bin=$1 crate=$2 version=$3
+  shift 3
+  if command -v "$bin" >/dev/null 2>&1 && "$bin" --version 2>/dev/null | grep -q "$version"; then
+    return 0
+  fi
+  log "cargo install $crate $version (a few minutes, once)"
+  cargo install "$crate" --version "$version" "$@"
+}
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding Rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+if ! cargo fmt --version >/dev/null 2>&1; then rustup component add rustfmt; fi
+if ! cargo clippy --version >/dev/null 2>&1; then rustup component add clippy; fi
+
+# wasm-bindgen-cli without --locked: its lockfile names a crate version the index lacks.
+cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
+cargo_tool wasm-pack wasm-pack "$WASM_PACK_VERSION" --locked
+cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION" --locked
+
+# npm dependencies of the root package (wrangler, Miniflare, Node 22 for wrangler, binaryen's
+# wasm-opt, esbuild, the benchmark peers). Reinstall only when the lockfile changed.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+fi
+
+if [ -z "${SETUP_SKIP_BROWSER:-}" ]; then
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    log "apt-get install chromium chromium-driver"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+log "toolchain ready"
