@@ -1,1 +1,129 @@
-fn main() {}
+//! `cargo bench -p smsotp-core`: the create path (JSON body → validated request → phone →
+//! PIN → rendered, encoded message → keyed hash → record) and the verify path (a PIN
+//! checked against a stored record), plus their main pieces. Also prints the cost of the
+//! very first phone-number parse in this process (metadata compiled on first use).
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{criterion_group, Criterion};
+use smsotp_core::{
+    count_segments, create_otp, phone, validate_request_text, Config, PinHasher, RandomSource,
+};
+
+struct SplitMix(u64);
+
+impl RandomSource for SplitMix {
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for chunk in dest.chunks_mut(8) {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        }
+    }
+}
+
+/// The seed's curl body (six templates, callback URL).
+const SEED_BODY: &str = r#"{"phoneNumber":"+33612424199","from":"Verify","template":"Your verification code is {{pin}}","template_fr":"Votre code de vérification est {{pin}}","template_de":"Ihr Bestätigungscode lautet {{pin}}","template_es":"Tu código de verificación es {{pin}}","template_it":"Il tuo codice di verifica è {{pin}}","template_bg":"Вашият код за потвърждение е {{pin}}","ttl":600,"maxAttempts":6,"pinType":"numbers","pinLength":5,"otpCallbackUrl":"https://my-callback/receive-otp-status"}"#;
+const MINIMAL_BODY: &str = r#"{"phoneNumber":"+4915123456789"}"#;
+const KEY: &[u8] = b"benchmark key of thirty-two byte";
+
+fn create(c: &mut Criterion) {
+    let config = Config::default();
+    let hasher = PinHasher::new(KEY).unwrap();
+    let mut rng = SplitMix(1);
+    let mut g = c.benchmark_group("create");
+    for (name, body) in [("seed_body", SEED_BODY), ("minimal_body", MINIMAL_BODY)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let request = validate_request_text(black_box(body), &config).unwrap();
+                create_otp(
+                    &request,
+                    "tenant",
+                    &hasher,
+                    &mut rng,
+                    1_800_000_000_000,
+                    0.0,
+                )
+            })
+        });
+    }
+    g.finish();
+}
+
+fn verify(c: &mut Criterion) {
+    let hasher = PinHasher::new(KEY).unwrap();
+    let request = validate_request_text(SEED_BODY, &Config::default()).unwrap();
+    let new = create_otp(
+        &request,
+        "tenant",
+        &hasher,
+        &mut SplitMix(2),
+        1_800_000_000_000,
+        0.0,
+    );
+    let pin = new.message.text.rsplit(' ').next().unwrap().to_owned();
+    let stored = new.record;
+    let mut g = c.benchmark_group("verify");
+    g.bench_function("right_pin", |b| {
+        b.iter_batched_ref(
+            || stored.clone(),
+            |r| r.check(black_box(&pin), 1_800_000_001_000, &hasher),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("wrong_pin", |b| {
+        b.iter_batched_ref(
+            || stored.clone(),
+            |r| r.check(black_box("00000"), 1_800_000_001_000, &hasher),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+fn pieces(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pieces");
+    g.bench_function("phone_parse_e164", |b| {
+        b.iter(|| phone::parse(black_box("+33 6 12 42 41 99"), None))
+    });
+    g.bench_function("phone_parse_national_us", |b| {
+        b.iter(|| phone::parse(black_box("(212) 555-0123"), Some("US")))
+    });
+    let gsm = "Your verification code is 123456. It expires in 5 minutes. Do not share it with anyone, not even with us! Thank you, ACME Bank";
+    let ucs2 = "Вашият код за потвърждение е 123456. Валиден е 5 минути. Не го споделяйте с никого, дори и с нас! Благодарим ви, ACME Bank 👍";
+    g.bench_function("count_segments_gsm_120", |b| {
+        let text: String = gsm.chars().take(120).collect();
+        assert_eq!(text.chars().count(), 120);
+        b.iter(|| count_segments(black_box(&text)))
+    });
+    g.bench_function("count_segments_ucs2_120", |b| {
+        let text: String = ucs2.chars().take(120).collect();
+        assert_eq!(text.chars().count(), 120);
+        b.iter(|| count_segments(black_box(&text)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, create, verify, pieces);
+
+fn main() {
+    // First parse in this process: the region's patterns are compiled on first use.
+    let start = Instant::now();
+    let first = phone::parse("+33612424199", None);
+    let cold = start.elapsed();
+    let start = Instant::now();
+    let second = phone::parse("(212) 555-0123", Some("US"));
+    let cold_us = start.elapsed();
+    assert!(first.is_ok() && second.is_ok());
+    println!(
+        "cold first phone parse: FR {:.1} µs, US {:.1} µs (each compiles its region's patterns once)",
+        cold.as_secs_f64() * 1e6,
+        cold_us.as_secs_f64() * 1e6
+    );
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

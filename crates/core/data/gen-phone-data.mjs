@@ -62,12 +62,14 @@ pub const SOURCE: &str = "libphonenumber-js ${pkg.version} metadata.max.json (Go
 pub const REGION_COUNT: usize = ${rows.length};
 
 /// (ISO 3166-1 alpha-2, country calling code, record), sorted by ISO code.
+#[rustfmt::skip]
 pub static REGIONS: [(&str, u16, &str); REGION_COUNT] = [
 ${rows.join('\n')}
 ];
 
 /// Country calling code → the regions that share it, the main one first; sorted by code.
 /// Non-geographic codes (+800, +870, …) are left out: they cannot receive OTP SMS here.
+#[rustfmt::skip]
 pub static CALLING_CODES: &[(u16, &str)] = &[
 ${codes.join('\n')}
 ];

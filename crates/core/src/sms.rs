@@ -47,16 +47,51 @@ pub struct SmsInfo {
 const BITS_PER_PART: u32 = 140 * 8;
 const UDH_BITS: u32 = 6 * 8;
 
+/// GSM-7 cost of each ASCII character (0: not in GSM 03.38).
+const ASCII_SEPTETS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    t[b'\n' as usize] = 1;
+    t[b'\r' as usize] = 1;
+    t[0x0C] = 2; // form feed: escape + character
+    let mut c = b' ';
+    while c <= b'z' {
+        t[c as usize] = match c {
+            b'[' | b'\\' | b']' | b'^' => 2,
+            b'`' => 0,
+            _ => 1,
+        };
+        c += 1;
+    }
+    t[b'{' as usize] = 2;
+    t[b'|' as usize] = 2;
+    t[b'}' as usize] = 2;
+    t[b'~' as usize] = 2;
+    t
+};
+
 /// Septets a character costs in GSM-7, or `None` if it is not in GSM 03.38.
+#[inline]
 pub fn gsm7_septets(c: char) -> Option<u32> {
-    match c {
-        '\u{0C}' | '[' | '\\' | ']' | '^' | '{' | '|' | '}' | '~' | '€' => Some(2),
-        '\n' | '\r' | ' '..='_' | 'a'..='z' => Some(1),
-        '¡' | '£' | '¤' | '¥' | '§' | '¿' | 'Ä' | 'Å' | 'Æ' | 'Ç' | 'É' | 'Ñ' | 'Ö' | 'Ø' | 'Ü'
-        | 'ß' | 'à' | 'ä' | 'å' | 'æ' | 'è' | 'é' | 'ì' | 'ñ' | 'ò' | 'ö' | 'ø' | 'ù' | 'ü' => {
-            Some(1)
-        }
-        'Γ' | 'Δ' | 'Θ' | 'Λ' | 'Ξ' | 'Π' | 'Σ' | 'Φ' | 'Ψ' | 'Ω' => Some(1),
+    if c.is_ascii() {
+        return match ASCII_SEPTETS[c as usize] {
+            0 => None,
+            n => Some(u32::from(n)),
+        };
+    }
+    // The rest of GSM 03.38 lies in Latin-1, Greek capitals and €: test the ranges first so
+    // that other scripts (Cyrillic, CJK, …) fall through at once.
+    match c as u32 {
+        0xA1..=0xFC => match c {
+            '¡' | '£' | '¤' | '¥' | '§' | '¿' | 'Ä' | 'Å' | 'Æ' | 'Ç' | 'É' | 'Ñ' | 'Ö' | 'Ø'
+            | 'Ü' | 'ß' | 'à' | 'ä' | 'å' | 'æ' | 'è' | 'é' | 'ì' | 'ñ' | 'ò' | 'ö' | 'ø' | 'ù'
+            | 'ü' => Some(1),
+            _ => None,
+        },
+        0x393..=0x3A9 => match c {
+            'Γ' | 'Δ' | 'Θ' | 'Λ' | 'Ξ' | 'Π' | 'Σ' | 'Φ' | 'Ψ' | 'Ω' => Some(1),
+            _ => None,
+        },
+        0x20AC => Some(2),
         _ => None,
     }
 }
@@ -84,45 +119,119 @@ fn graphemes(text: &str) -> impl Iterator<Item = &str> + Clone {
     })
 }
 
+/// Can `c` never share a grapheme with its neighbours? True for the scripts and symbols
+/// most SMS use (Latin, Greek, Cyrillic, Hebrew and Arabic letters, CJK, kana, Hangul
+/// syllables, punctuation, single emoji); false for combining marks, joiners, variation
+/// selectors, emoji modifiers, regional indicators, jamo and scripts with vowel signs.
+/// Text made only of such characters needs no grapheme segmentation (the fast path).
+fn is_standalone(c: char) -> bool {
+    matches!(c as u32,
+        0x0000..=0x02FF
+        | 0x0370..=0x03FF
+        | 0x0400..=0x0482
+        | 0x048A..=0x052F
+        | 0x05D0..=0x05EA
+        | 0x0621..=0x064A
+        | 0x2010..=0x2027
+        | 0x2030..=0x205E
+        | 0x20A0..=0x20C0
+        | 0x2100..=0x214F
+        | 0x2190..=0x23FF
+        | 0x25A0..=0x27BF
+        | 0x3000..=0x3029
+        | 0x3030..=0x303F
+        | 0x3041..=0x3096
+        | 0x30A0..=0x30FF
+        | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7A3
+        | 0xFF01..=0xFF5E
+        | 0x1F300..=0x1F3FA
+        | 0x1F400..=0x1F64F
+        | 0x1F680..=0x1F6FF
+        | 0x1F900..=0x1F9FF)
+}
+
+/// Greedy fill of parts that each carry a user data header; a unit of `size` bits (a
+/// character, escape pair or grapheme) never splits.
+fn concatenated_parts(sizes: impl Iterator<Item = u32>) -> u32 {
+    let capacity = BITS_PER_PART - UDH_BITS;
+    let (mut parts, mut used) = (1, 0);
+    for size in sizes {
+        if used + size > capacity && used > 0 {
+            parts += 1;
+            used = 0;
+        }
+        used += size;
+    }
+    parts
+}
+
 /// Encoding, parts, units and the characters that forced UCS-2.
 pub fn analyze(text: &str) -> SmsInfo {
+    // One pass counts both encodings; graphemes are segmented only if a character that can
+    // join its neighbours appears.
+    let (mut septets, mut utf16) = (0u32, 0u32);
+    // Distinct non-GSM characters in order, and a sorted copy for the membership test.
+    let (mut order, mut seen): (Vec<char>, Vec<char>) = (Vec::new(), Vec::new());
+    for c in text.chars() {
+        match gsm7_septets(c) {
+            Some(n) => septets += n,
+            None if is_standalone(c) => {
+                if let Err(at) = seen.binary_search(&c) {
+                    seen.insert(at, c);
+                    order.push(c);
+                }
+            }
+            None => return analyze_graphemes(text),
+        }
+        utf16 += c.len_utf16() as u32;
+    }
+    // A second pass only for messages that need more than one part.
+    if order.is_empty() {
+        let parts = if septets * 7 <= BITS_PER_PART {
+            1
+        } else {
+            concatenated_parts(text.chars().map(|c| 7 * gsm7_septets(c).unwrap_or(1)))
+        };
+        SmsInfo {
+            encoding: Encoding::Gsm7,
+            parts,
+            units: septets,
+            non_gsm_characters: Vec::new(),
+        }
+    } else {
+        let parts = if utf16 * 16 <= BITS_PER_PART {
+            1
+        } else {
+            concatenated_parts(text.chars().map(|c| 16 * c.len_utf16() as u32))
+        };
+        SmsInfo {
+            encoding: Encoding::Ucs2,
+            parts,
+            units: utf16,
+            non_gsm_characters: order.into_iter().map(String::from).collect(),
+        }
+    }
+}
+
+/// The general case: UCS-2 text with characters that join into graphemes.
+fn analyze_graphemes(text: &str) -> SmsInfo {
     let mut non_gsm: Vec<String> = Vec::new();
     for g in graphemes(text) {
         if grapheme_septets(g).is_none() && !non_gsm.iter().any(|s| s == g) {
             non_gsm.push(g.to_owned());
         }
     }
-    let encoding = if non_gsm.is_empty() {
-        Encoding::Gsm7
-    } else {
-        Encoding::Ucs2
-    };
-    // Size of each grapheme in bits, in the chosen encoding.
-    let sizes = graphemes(text).map(|g| match encoding {
-        Encoding::Gsm7 => 7 * grapheme_septets(g).unwrap_or(1),
-        Encoding::Ucs2 => 16 * g.encode_utf16().count() as u32,
-    });
-    let total_bits: u32 = sizes.clone().sum();
-    let units = total_bits / if encoding == Encoding::Gsm7 { 7 } else { 16 };
-    let parts = if total_bits <= BITS_PER_PART {
+    let utf16 = text.encode_utf16().count() as u32;
+    let parts = if utf16 * 16 <= BITS_PER_PART {
         1
     } else {
-        // Greedy fill of parts that each carry a user data header; a grapheme never splits.
-        let capacity = BITS_PER_PART - UDH_BITS;
-        let (mut parts, mut used) = (1, 0);
-        for size in sizes {
-            if used + size > capacity && used > 0 {
-                parts += 1;
-                used = 0;
-            }
-            used += size;
-        }
-        parts
+        concatenated_parts(graphemes(text).map(|g| 16 * g.encode_utf16().count() as u32))
     };
     SmsInfo {
-        encoding,
+        encoding: Encoding::Ucs2,
         parts,
-        units,
+        units: utf16,
         non_gsm_characters: non_gsm,
     }
 }
@@ -130,6 +239,49 @@ pub fn analyze(text: &str) -> SmsInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The definition, without the fast path: every grapheme segmented.
+    fn reference(text: &str) -> SmsInfo {
+        let mut non_gsm: Vec<String> = Vec::new();
+        for g in graphemes(text) {
+            if grapheme_septets(g).is_none() && !non_gsm.iter().any(|s| s == g) {
+                non_gsm.push(g.to_owned());
+            }
+        }
+        let gsm = non_gsm.is_empty();
+        let sizes: Vec<u32> = graphemes(text)
+            .map(|g| match gsm {
+                true => 7 * grapheme_septets(g).unwrap_or(1),
+                false => 16 * g.encode_utf16().count() as u32,
+            })
+            .collect();
+        let total: u32 = sizes.iter().sum();
+        SmsInfo {
+            encoding: if gsm { Encoding::Gsm7 } else { Encoding::Ucs2 },
+            parts: if total <= BITS_PER_PART {
+                1
+            } else {
+                concatenated_parts(sizes.into_iter())
+            },
+            units: total / if gsm { 7 } else { 16 },
+            non_gsm_characters: non_gsm,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn fast_path_matches_grapheme_segmentation(
+            pieces in prop::collection::vec(prop::sample::select(vec![
+                "a", "Z", "7", " ", "€", "[", "\n", "\r", "é", "ç", "ж", "Ω", "ο", "中", "あ", "가",
+                "😀", "👍", "\u{1F3FD}", "\u{200D}", "\u{FE0F}", "\u{301}", "\u{1F1EB}", "\u{1F1F7}",
+                "\u{1100}", "\u{1161}", "क", "\u{94D}", "ि", "\u{E31}", "ก",
+            ]), 0..200)
+        ) {
+            let text: String = pieces.concat();
+            prop_assert_eq!(analyze(&text), reference(&text));
+        }
+    }
 
     fn parts(text: &str) -> (Encoding, u32, u32) {
         let i = analyze(text);

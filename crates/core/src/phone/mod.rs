@@ -138,6 +138,8 @@ struct Region {
     lengths: Vec<u8>,
     general: Option<Pattern>,
     types: [Option<TypeDesc>; 10],
+    /// The mobile pattern is the fixed-line one (NANP and others): one match decides both.
+    mobile_is_fixed: bool,
 }
 
 static COMPILED: [OnceLock<Region>; REGION_COUNT] = [const { OnceLock::new() }; REGION_COUNT];
@@ -190,6 +192,7 @@ fn region(index: usize) -> &'static Region {
             lengths: parse_lengths(f[F_LENGTHS]),
             general: compile(f[F_GENERAL]),
             types,
+            mobile_is_fixed: f[F_TYPES + 1] == "=",
         }
     })
 }
@@ -279,7 +282,8 @@ impl Region {
         }
         if self.type_matches(national, 0) {
             return Some(
-                if self.types[1].is_none() || self.type_matches(national, 1) {
+                if self.mobile_is_fixed || self.types[1].is_none() || self.type_matches(national, 1)
+                {
                     NumberType::FixedLineOrMobile
                 } else {
                     NumberType::FixedLine
@@ -337,7 +341,7 @@ fn extract_national_number(number: &str, plan: &Region, calling_code: u16) -> St
         return number.to_owned();
     }
     let lengths = match region_by_national_number(calling_code, &national) {
-        Some(i) => &region(i).lengths,
+        Some((i, _)) => &region(i).lengths,
         None => &plan.lengths,
     };
     match check_length(&national, lengths) {
@@ -347,17 +351,21 @@ fn extract_national_number(number: &str, plan: &Region, calling_code: u16) -> St
 }
 
 /// libphonenumber's `getCountryByCallingCode`: the region among those sharing a calling
-/// code whose leading digits or number types fit the national number.
-fn region_by_national_number(calling_code: u16, national: &str) -> Option<usize> {
+/// code whose leading digits or number types fit the national number, with the number's
+/// type when it was computed on the way.
+fn region_by_national_number(
+    calling_code: u16,
+    national: &str,
+) -> Option<(usize, Option<Option<NumberType>>)> {
     let candidates = regions_for_calling_code(calling_code)?;
-    if candidates.clone().count() == 1 {
-        return candidates.clone().next();
+    if candidates.clone().nth(1).is_none() {
+        return candidates.clone().next().map(|i| (i, None));
     }
-    candidates.into_iter().find(|&i| {
+    candidates.into_iter().find_map(|i| {
         let r = region(i);
         match &r.leading_digits {
-            Some(leading) => leading.match_prefix(national).is_some(),
-            None => r.number_type(national).is_some(),
+            Some(leading) => leading.match_prefix(national).map(|_| (i, None)),
+            None => r.number_type(national).map(|t| (i, Some(Some(t)))),
         }
     })
 }
@@ -445,12 +453,12 @@ pub fn parse(input: &str, country_iso: Option<&str>) -> Result<PhoneNumber, Phon
     if national.len() > MAX_NATIONAL_LEN {
         return Err(PhoneError::Invalid("too long"));
     }
-    let region_index = region_by_national_number(calling_code, &national)
-        .or(default_region)
-        .unwrap_or(plan_index);
+    let (region_index, known_type) = region_by_national_number(calling_code, &national)
+        .or(default_region.map(|i| (i, None)))
+        .unwrap_or((plan_index, None));
     let region = region(region_index);
-    let number_type = region
-        .number_type(&national)
+    let number_type = known_type
+        .unwrap_or_else(|| region.number_type(&national))
         .ok_or(PhoneError::Invalid("not a valid number for its country"))?;
     let e164 = format!("+{calling_code}{national}");
     if e164.len() > 16 {

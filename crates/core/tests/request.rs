@@ -1,0 +1,313 @@
+//! `POST /otp` validation: every create-error row of the contract, the seed's request
+//! bodies, defaults, numbers sent as strings, and the extension fields.
+
+use serde_json::{json, Value};
+use smsotp_core::{validate_request, CallbackPolicy, Config, Defaults, PinType};
+
+/// The body of the seed's curl sample (`shared/reference/000_6301fe7280274847.txt`), with
+/// the documentation's masked digits `xx` filled in.
+fn seed_body() -> Value {
+    json!({
+        "phoneNumber": "+33612424199",
+        "from": "Verify",
+        "template": "Your verification code is {{pin}}",
+        "template_fr": "Votre code de vérification est {{pin}}",
+        "template_de": "Ihr Bestätigungscode lautet {{pin}}",
+        "template_es": "Tu código de verificación es {{pin}}",
+        "template_it": "Il tuo codice di verifica è {{pin}}",
+        "template_bg": "Вашият код за потвърждение е {{pin}}",
+        "ttl": 600,
+        "maxAttempts": 6,
+        "pinType": "numbers",
+        "pinLength": 5,
+        "otpCallbackUrl": "https://my-callback/receive-otp-status"
+    })
+}
+
+fn with(field: &str, value: Value) -> Value {
+    let mut body = seed_body();
+    body[field] = value;
+    body
+}
+
+fn without(field: &str) -> Value {
+    let mut body = seed_body();
+    body.as_object_mut().unwrap().remove(field);
+    body
+}
+
+/// The codes of the errors a body gets, in order.
+fn codes(body: &Value) -> Vec<u16> {
+    match validate_request(body, &Config::default()) {
+        Ok(_) => vec![],
+        Err(errors) => errors.iter().map(|e| e.code.code()).collect(),
+    }
+}
+
+#[test]
+fn seed_bodies_are_accepted_as_sent() {
+    let r = validate_request(&seed_body(), &Config::default()).unwrap();
+    assert_eq!(r.phone_number, "+33612424199");
+    assert_eq!(r.country_iso, "FR");
+    assert_eq!(
+        (r.ttl, r.max_attempts, r.pin_type, r.pin_length),
+        (600, 6, PinType::Numbers, 5)
+    );
+    assert_eq!(
+        r.templates.keys().collect::<Vec<_>>(),
+        ["bg", "de", "es", "fr", "it"]
+    );
+    assert_eq!(
+        r.otp_callback_url.as_deref(),
+        Some("https://my-callback/receive-otp-status")
+    );
+    // The Python/Node samples' variant: ttl 300, maxAttempts 5, and the Node sample's stray
+    // quote after {{pin}} in template_fr.
+    let mut node = with("ttl", json!(300));
+    node["maxAttempts"] = json!(5);
+    node["template_fr"] = json!("Votre code de vérification est {{pin}}\"");
+    assert_eq!(codes(&node), Vec::<u16>::new());
+}
+
+#[test]
+fn every_create_error_of_the_contract() {
+    let rows: Vec<(Value, u16)> = vec![
+        (without("phoneNumber"), 2001),
+        (with("phoneNumber", json!("")), 2001),
+        (with("phoneNumber", json!("0612345678")), 2002),
+        (
+            {
+                let mut b = with("phoneNumber", json!("0612345678"));
+                b["countryIso"] = json!("XX");
+                b
+            },
+            2003,
+        ),
+        (with("from", json!("")), 2004),
+        (with("from", json!(null)), 2004),
+        (with("from", json!("AB")), 2005),
+        (with("from", json!("ThisIsWayTooLongSender")), 2005),
+        (with("template", json!("")), 2006),
+        (with("template", json!("no placeholder")), 2006),
+        (with("template_fr", json!("pas de code")), 2006),
+        (with("ttl", json!("ten")), 2007),
+        (with("ttl", json!(59)), 2008),
+        (with("ttl", json!(1801)), 2009),
+        (with("maxAttempts", json!(true)), 2010),
+        (with("maxAttempts", json!(0)), 2011),
+        (with("maxAttempts", json!(11)), 2012),
+        (with("pinType", json!("")), 2013),
+        (with("pinType", json!("emoji")), 2014),
+        (with("pinLength", json!("six")), 2015),
+        (with("pinLength", json!(3)), 2016),
+        (with("pinLength", json!(11)), 2017),
+        (with("trackId", json!("not-a-uuid")), 2018),
+        (with("otpCallbackUrl", json!("not a url")), 2019),
+        (with("phoneNumber", json!("+336124241xx")), 2020),
+        (with("phoneNumber", json!("+33 1")), 2020),
+    ];
+    for (body, code) in rows {
+        assert_eq!(codes(&body), vec![code], "body {body}");
+    }
+}
+
+#[test]
+fn error_details() {
+    let errors = validate_request(&with("ttl", json!(30)), &Config::default()).unwrap_err();
+    let e = &errors[0];
+    assert_eq!(
+        (e.http_status(), e.code.error_type()),
+        (400, "invalid_param")
+    );
+    assert_eq!(e.message, "Min value for 'ttl' is 60 seconds");
+    assert_eq!(e.field.as_deref(), Some("ttl"));
+    let errors = validate_request(
+        &with("template", json!("{{pin}} {{code}}")),
+        &Config::default(),
+    )
+    .unwrap_err();
+    assert!(
+        errors[0].message.contains("{{code}}"),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn all_errors_are_reported_at_once() {
+    let body =
+        json!({"phoneNumber": "", "ttl": 5, "maxAttempts": 50, "pinType": "x", "trackId": 1});
+    assert_eq!(codes(&body), vec![2001, 2018, 2008, 2012, 2014]);
+}
+
+#[test]
+fn numbers_may_be_strings() {
+    let mut body = with("ttl", json!("600"));
+    body["maxAttempts"] = json!(" 3 ");
+    body["pinLength"] = json!(8.0);
+    let r = validate_request(&body, &Config::default()).unwrap();
+    assert_eq!((r.ttl, r.max_attempts, r.pin_length), (600, 3, 8));
+    assert_eq!(codes(&with("ttl", json!(600.5))), vec![2007]);
+    assert_eq!(codes(&with("ttl", json!("600s"))), vec![2007]);
+    assert_eq!(codes(&with("ttl", json!(1e300))), vec![2009]);
+    assert_eq!(codes(&with("ttl", json!(-1e300))), vec![2008]);
+    assert_eq!(codes(&with("pinLength", json!([6]))), vec![2015]);
+}
+
+#[test]
+fn defaults_fill_omitted_fields() {
+    let r = validate_request(
+        &json!({"phoneNumber": "+4915123456789"}),
+        &Config::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (r.ttl, r.max_attempts, r.pin_type, r.pin_length),
+        (300, 5, PinType::Numbers, 6)
+    );
+    assert_eq!(r.from, "Verify");
+    assert_eq!(r.template, "Your verification code is {{pin}}");
+    assert_eq!(r.country_iso, "DE");
+    // A deployment may have no default sender or template: then they are required.
+    let strict = Config {
+        defaults: Defaults {
+            from: None,
+            template: None,
+            ..Defaults::default()
+        },
+        ..Config::default()
+    };
+    let errors = validate_request(&json!({"phoneNumber": "+4915123456789"}), &strict).unwrap_err();
+    let codes: Vec<u16> = errors.iter().map(|e| e.code.code()).collect();
+    assert_eq!(codes, vec![2004, 2006]);
+}
+
+#[test]
+fn national_numbers_and_country() {
+    let mut body = with("phoneNumber", json!("06 12 34 56 78"));
+    body["countryIso"] = json!("fr");
+    let r = validate_request(&body, &Config::default()).unwrap();
+    assert_eq!(
+        (r.phone_number.as_str(), r.country_iso.as_str()),
+        ("+33612345678", "FR")
+    );
+    body["countryIso"] = json!("");
+    assert_eq!(codes(&body), vec![2002]);
+    body["countryIso"] = json!(33);
+    assert_eq!(codes(&body), vec![2003]);
+}
+
+#[test]
+fn senders() {
+    for ok in ["Verify", "ACME Bank", "+4915123456789", "12345", "A1B"] {
+        assert_eq!(codes(&with("from", json!(ok))), Vec::<u16>::new(), "{ok}");
+    }
+    for bad in [
+        "AB",
+        "12",
+        "Acme-Bank",
+        "123456789012345678",
+        "Ünïcode",
+        "   1 2 ",
+    ] {
+        assert_eq!(codes(&with("from", json!(bad))), vec![2005], "{bad}");
+    }
+}
+
+#[test]
+fn track_ids() {
+    let v4 = "9b2f1f4e-3b1a-4c7e-8f0a-1d2e3f4a5b6c";
+    let r = validate_request(
+        &with("trackId", json!(v4.to_uppercase())),
+        &Config::default(),
+    )
+    .unwrap();
+    assert_eq!(r.track_id.as_deref(), Some(v4));
+    assert_eq!(codes(&with("trackId", json!(null))), Vec::<u16>::new());
+    // Version 7 and the nil UUID are not versions 1–5; the braced form is not accepted.
+    for bad in [
+        "017f22e2-79b0-7cc3-98c4-dc0c0c07398f",
+        "00000000-0000-0000-0000-000000000000",
+        "{9b2f1f4e-3b1a-4c7e-8f0a-1d2e3f4a5b6c}",
+        "9b2f1f4e3b1a4c7e8f0a1d2e3f4a5b6c",
+    ] {
+        assert_eq!(codes(&with("trackId", json!(bad))), vec![2018], "{bad}");
+    }
+}
+
+#[test]
+fn callback_policy() {
+    let local = with("otpCallbackUrl", json!("http://127.0.0.1:9999/cb"));
+    assert_eq!(codes(&local), vec![2019]);
+    let dev = Config {
+        callback_policy: CallbackPolicy::AllowLoopback,
+        ..Config::default()
+    };
+    assert!(validate_request(&local, &dev).is_ok());
+    assert_eq!(
+        codes(&with("otpCallbackUrl", json!("http://example.com/cb"))),
+        vec![2019]
+    );
+    assert_eq!(codes(&with("otpCallbackUrl", json!(""))), Vec::<u16>::new());
+}
+
+#[test]
+fn template_keys() {
+    assert_eq!(codes(&with("template_zz", json!("{{pin}}"))), vec![2006]);
+    assert_eq!(codes(&with("template_pt_br", json!("{{pin}}"))), vec![2006]);
+    let r = validate_request(
+        &with("template_PT", json!("Código {{pin}}")),
+        &Config::default(),
+    )
+    .unwrap();
+    assert!(r.templates.contains_key("pt"));
+    // Unknown keys that are not templates are ignored.
+    assert_eq!(
+        codes(&with("somethingElse", json!({"a": 1}))),
+        Vec::<u16>::new()
+    );
+}
+
+#[test]
+fn extensions() {
+    let mut pay = with("template", json!("Pay {{amount}} to {{payee}}: {{pin}}"));
+    assert_eq!(codes(&pay), vec![2006, 2006]);
+    pay["amount"] = json!(12.5);
+    pay["payee"] = json!("Shop Ltd");
+    let r = validate_request(&pay, &Config::default()).unwrap();
+    assert_eq!(
+        (r.amount.as_deref(), r.payee.as_deref()),
+        (Some("12.5"), Some("Shop Ltd"))
+    );
+    pay["payee"] = json!("x".repeat(65));
+    assert_eq!(codes(&pay), vec![2105]);
+    assert_eq!(codes(&with("language", json!("xx"))), vec![2101]);
+    assert_eq!(
+        codes(&with("webOtpDomain", json!("https://example.com"))),
+        vec![2102]
+    );
+    assert_eq!(codes(&with("appHash", json!("short"))), vec![2103]);
+    let mut both = with("webOtpDomain", json!("example.com"));
+    both["appHash"] = json!("FA+9qCX9VSu");
+    assert_eq!(codes(&both), vec![2103]);
+}
+
+#[test]
+fn messages_longer_than_the_limit_are_refused() {
+    let long = format!("{} {{{{pin}}}}", "word ".repeat(200));
+    let errors = validate_request(&with("template", json!(long)), &Config::default()).unwrap_err();
+    assert_eq!(errors[0].code.code(), 2106);
+    assert!(
+        errors[0].message.contains("SMS parts"),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn non_objects_and_bad_json() {
+    assert_eq!(codes(&json!([1, 2])), vec![400]);
+    assert_eq!(codes(&json!("text")), vec![400]);
+    let e = smsotp_core::validate_request_text("{not json", &Config::default()).unwrap_err();
+    assert_eq!((e[0].code.code(), e[0].http_status()), (400, 400));
+}

@@ -1,0 +1,96 @@
+//! SMS encoding and parts must agree exactly with Twilio's `sms-segments-calculator` 1.3.0
+//! on a corpus of GSM-7 text, extension characters, Cyrillic, Greek, CJK, emoji (with skin
+//! tones, ZWJ sequences, flags), combining accents, line breaks and every length around
+//! the part boundaries (70/71, 134/135, 153/154, 160/161, 306/307, …).
+
+mod common;
+
+use serde_json::Value;
+use smsotp_core::sms::analyze;
+
+fn corpus() -> Vec<String> {
+    let mut texts: Vec<String> = [
+        "",
+        "Your verification code is 123456",
+        "Votre code de vérification est 48213",
+        "Ihr Bestätigungscode lautet 48213",
+        "Tu código de verificación es 48213",
+        "Il tuo codice di verifica è 48213",
+        "Вашият код за потвърждение е 48213",
+        "Ваш код: 1234",
+        "Ο κωδικός σας είναι 1234",
+        "ΓΔΘΛΞΠΣΦΨΩ 1234",
+        "您的验证码是 123456",
+        "رمز التحقق الخاص بك هو 1234",
+        "Code: 1234 😀",
+        "Code 👍🏽 1234",
+        "👨‍👩‍👧‍👦 family code 1234",
+        "🇫🇷🇩🇪 flags 1234",
+        "e\u{301}te\u{301} 1234",
+        "Line one\nLine two\r\nLine three\r",
+        "Tabs\tare not GSM",
+        "Brackets [x] {y} ~z~ |w| \\ ^ € and form\u{c}feed",
+        "Price: 12€ or £10 or ¥1000 or $9 — @home",
+        "`backtick` is not GSM",
+        "ça va? Ça va.",
+        "Non-breaking\u{a0}space",
+        "Smart “quotes” and ‘apostrophes’",
+        "\n@example.com #123456",
+        "Your code 123456\n\n@example.com #123456",
+        "<#> Your code is 123456\nFA+9qCX9VSu",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let units: [(&str, &[usize]); 5] = [
+        (
+            "a",
+            &[153, 154, 159, 160, 161, 305, 306, 307, 459, 460, 461],
+        ),
+        ("€", &[76, 77, 79, 80, 81, 153, 154]),
+        ("ж", &[66, 67, 68, 69, 70, 71, 133, 134, 135, 201, 202]),
+        ("😀", &[33, 34, 35, 36, 66, 67, 68]),
+        ("👍🏽", &[16, 17, 18, 33, 34]),
+    ];
+    for (unit, counts) in units {
+        for &n in counts {
+            texts.push(unit.repeat(n));
+        }
+    }
+    // Mixed: a boundary straddled by an escape pair, a surrogate pair, a ZWJ sequence.
+    for pad in 150..=154 {
+        texts.push(format!("{}€{}", "a".repeat(pad), "a".repeat(160)));
+    }
+    for pad in 64..=68 {
+        texts.push(format!("{}😀{}", "ж".repeat(pad), "ж".repeat(70)));
+        texts.push(format!("{}👨‍👩‍👧{}", "ж".repeat(pad), "ж".repeat(70)));
+        texts.push(format!("{}é\u{301}{}", "ж".repeat(pad), "ж".repeat(70)));
+    }
+    for n in [158, 159, 160, 161] {
+        texts.push(format!("{}\r\n", "b".repeat(n)));
+    }
+    texts
+}
+
+#[test]
+fn agrees_with_twilio_segments_calculator() {
+    let texts = corpus();
+    let input = serde_json::to_string(&texts).unwrap();
+    let oracle: Vec<Value> =
+        serde_json::from_str(&common::run_oracle("segments.mjs", &[], &input)).unwrap();
+    assert_eq!(oracle.len(), texts.len());
+    let mut disagreements = Vec::new();
+    for (text, expected) in texts.iter().zip(&oracle) {
+        let ours = serde_json::to_value(analyze(text)).unwrap();
+        if &ours != expected {
+            let shown: String = text.chars().take(40).collect();
+            disagreements.push(format!(
+                "{shown:?} ({} chars): twilio {expected}, ours {ours}",
+                text.chars().count()
+            ));
+        }
+    }
+    eprintln!("sms corpus: {} texts", texts.len());
+    assert!(texts.len() >= 80);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
