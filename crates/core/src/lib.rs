@@ -24,6 +24,7 @@ pub mod callback_url;
 pub mod config;
 pub mod create;
 pub mod error;
+pub mod grapheme;
 pub mod languages;
 pub mod otp;
 pub mod phone;

@@ -10,8 +10,8 @@
 //! next part. This is what Twilio's `sms-segments-calculator` computes; a test runs it as
 //! an oracle.
 
+use crate::grapheme::graphemes;
 use serde::{Deserialize, Serialize};
-use unicode_segmentation::UnicodeSegmentation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Encoding {
@@ -103,20 +103,6 @@ fn grapheme_septets(g: &str) -> Option<u32> {
         (Some(c), None) => gsm7_septets(c),
         _ => None,
     }
-}
-
-/// Graphemes as Twilio splits them: extended grapheme clusters, except that CR LF counts
-/// as two characters.
-fn graphemes(text: &str) -> impl Iterator<Item = &str> + Clone {
-    text.graphemes(true).flat_map(|g| {
-        let split = g == "\r\n";
-        [
-            if split { &g[..1] } else { g },
-            if split { &g[1..] } else { "" },
-        ]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-    })
 }
 
 /// Can `c` never share a grapheme with its neighbours? True for the scripts and symbols

@@ -27,6 +27,7 @@ fn corpus() -> Vec<String> {
         "👨‍👩‍👧‍👦 family code 1234",
         "🇫🇷🇩🇪 flags 1234",
         "e\u{301}te\u{301} 1234",
+        "आपका कोड 1234 है। क्षत्रिय",
         "Line one\nLine two\r\nLine three\r",
         "Tabs\tare not GSM",
         "Brackets [x] {y} ~z~ |w| \\ ^ € and form\u{c}feed",
@@ -65,6 +66,7 @@ fn corpus() -> Vec<String> {
         texts.push(format!("{}😀{}", "ж".repeat(pad), "ж".repeat(70)));
         texts.push(format!("{}👨‍👩‍👧{}", "ж".repeat(pad), "ж".repeat(70)));
         texts.push(format!("{}é\u{301}{}", "ж".repeat(pad), "ж".repeat(70)));
+        texts.push(format!("{}क्क{}", "ж".repeat(pad), "ж".repeat(70)));
     }
     for n in [158, 159, 160, 161] {
         texts.push(format!("{}\r\n", "b".repeat(n)));
