@@ -156,7 +156,7 @@ fn class(c: char) -> Class {
         0x1160..=0x11A7 | 0xD7B0..=0xD7C6 => return Class::V,
         0x11A8..=0x11FF | 0xD7CB..=0xD7FB => return Class::T,
         0xAC00..=0xD7A3 => {
-            return if (cp - 0xAC00) % 28 == 0 {
+            return if (cp - 0xAC00).is_multiple_of(28) {
                 Class::Lv
             } else {
                 Class::Lvt
