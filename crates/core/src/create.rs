@@ -12,6 +12,7 @@ use crate::template::{self, Autofill, Values};
 use crate::time::UnixMillis;
 
 /// An SMS text ready to send (or to preview) and what it costs.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RenderedMessage {

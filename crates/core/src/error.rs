@@ -314,6 +314,29 @@ impl ApiError {
     }
 }
 
+/// A validation error as the npm package reports it: `{ field, code, type, message }`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The request field concerned (`null` for errors about the whole body).
+    pub field: Option<String>,
+    pub code: u16,
+    #[serde(rename = "type")]
+    pub error_type: String,
+    pub message: String,
+}
+
+impl From<&ApiError> for FieldError {
+    fn from(e: &ApiError) -> Self {
+        FieldError {
+            field: e.field.clone(),
+            code: e.code.code(),
+            error_type: e.code.error_type().to_owned(),
+            message: e.message.clone(),
+        }
+    }
+}
+
 impl From<ErrorCode> for ApiError {
     fn from(code: ErrorCode) -> Self {
         ApiError::new(code)
@@ -328,6 +351,7 @@ pub struct ErrorEnvelope {
     pub error: ErrorBody,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorBody {
     #[serde(rename = "type")]
@@ -336,9 +360,11 @@ pub struct ErrorBody {
     pub message: String,
     pub uri: String,
     /// Extension: the request field concerned.
+    #[cfg_attr(feature = "typescript", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Extension: wrong PINs still allowed.
+    #[cfg_attr(feature = "typescript", ts(optional))]
     #[serde(rename = "attemptsLeft", skip_serializing_if = "Option::is_none")]
     pub attempts_left: Option<u8>,
 }

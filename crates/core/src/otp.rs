@@ -17,6 +17,7 @@ use crate::pin::PinType;
 use crate::pin_hash::PinHasher;
 use crate::time::{format_rfc3339, UnixMillis};
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum OtpStatus {
@@ -80,6 +81,7 @@ pub struct OtpRecord {
 }
 
 /// The contract's OTP object (201 of `POST /otp`, 200 of `GET /otp/{id}`, callbacks).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OtpObject {

@@ -36,6 +36,7 @@ pub const MAX_AMOUNT_CHARS: usize = 32;
 pub const MAX_PAYEE_CHARS: usize = 64;
 
 /// A valid request with every default applied.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OtpRequest {

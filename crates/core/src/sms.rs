@@ -13,6 +13,7 @@
 use crate::grapheme::graphemes;
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Encoding {
     #[serde(rename = "GSM-7")]
@@ -31,6 +32,7 @@ impl Encoding {
 }
 
 /// What a text costs as an SMS.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SmsInfo {

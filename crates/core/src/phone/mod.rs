@@ -60,7 +60,59 @@ pub fn mask_phone(number: &str) -> String {
         .collect()
 }
 
+/// What `parse` says of an input, as a flat object for the npm package and the demo.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneCheck {
+    pub valid: bool,
+    /// E.164, when valid.
+    pub e164: Option<String>,
+    /// ISO 3166-1 alpha-2 region, when valid.
+    pub country_iso: Option<String>,
+    pub calling_code: Option<u16>,
+    pub national_number: Option<String>,
+    pub number_type: Option<NumberType>,
+    /// Why the number is not valid.
+    pub error: Option<String>,
+}
+
+/// `parse`, as a [`PhoneCheck`].
+pub fn check(input: &str, country_iso: Option<&str>) -> PhoneCheck {
+    match parse(input, country_iso) {
+        Ok(p) => PhoneCheck {
+            valid: true,
+            e164: Some(p.e164),
+            country_iso: Some(p.country_iso.to_owned()),
+            calling_code: Some(p.calling_code),
+            national_number: Some(p.national_number),
+            number_type: Some(p.number_type),
+            error: None,
+        },
+        Err(e) => PhoneCheck {
+            valid: false,
+            e164: None,
+            country_iso: None,
+            calling_code: None,
+            national_number: None,
+            number_type: None,
+            error: Some(
+                match e {
+                    PhoneError::Empty => "empty",
+                    PhoneError::CountryRequired => {
+                        "a national-format number needs its country (countryIso)"
+                    }
+                    PhoneError::UnknownCountry => "unknown country code",
+                    PhoneError::Invalid(why) => why,
+                }
+                .to_owned(),
+            ),
+        },
+    }
+}
+
 /// libphonenumber's number types.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NumberType {

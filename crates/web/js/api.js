@@ -1,0 +1,106 @@
+// The public API of the npm package `smsotp`, over the wasm exports of crates/web.
+// Checks arguments (a TypeError with a clear message, never a wasm trap), moves values
+// across as JSON, and applies no rule of its own: every rule is in smsotp-core.
+import * as wasm from './smsotp.js';
+
+/** Longest JSON request body accepted, in characters. */
+const MAX_BODY = 65536;
+/** Longest text counted, in characters (a 6-part SMS is under 1,000). */
+const MAX_TEXT = 100000;
+
+function fail(message) {
+  throw new TypeError(`smsotp: ${message}`);
+}
+
+/** Runs a wasm export; its string errors become TypeErrors. */
+function call(fn, ...args) {
+  try {
+    return fn(...args);
+  } catch (e) {
+    if (typeof e === 'string') fail(e);
+    throw e;
+  }
+}
+
+function requestJson(request, name = 'request') {
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    fail(`${name} must be an object (the POST /otp body)`);
+  }
+  let body;
+  try {
+    body = JSON.stringify(request);
+  } catch (e) {
+    fail(`${name} cannot be serialised as JSON: ${e.message}`);
+  }
+  if (body.length > MAX_BODY) fail(`${name} is larger than ${MAX_BODY} characters as JSON`);
+  return body;
+}
+
+function configJson(config) {
+  if (config === undefined || config === null) return undefined;
+  if (typeof config !== 'object' || Array.isArray(config)) fail('config must be an object');
+  return JSON.stringify(config);
+}
+
+function optionalString(value, name, max) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') fail(`${name} must be a string`);
+  if (value.length > max) fail(`${name} is longer than ${max} characters`);
+  return value;
+}
+
+/**
+ * Validates a `POST /otp` body with the edge's rules.
+ * @returns `{ ok: true, request }` (normalised, defaults applied) or `{ ok: false, errors }`.
+ */
+export function validateOtpRequest(request, config) {
+  return JSON.parse(call(wasm.validateJson, requestJson(request), configJson(config)));
+}
+
+/**
+ * Parses a phone number (E.164, or national format with `countryIso`).
+ * @returns `{ valid, e164, countryIso, callingCode, nationalNumber, numberType, error }`.
+ */
+export function parsePhoneNumber(input, countryIso) {
+  if (typeof input !== 'string') fail('parsePhoneNumber: input must be a string');
+  const country = optionalString(countryIso, 'countryIso', 2);
+  return JSON.parse(wasm.phoneJson(input.length > 64 ? input.slice(0, 65) : input, country));
+}
+
+/**
+ * The SMS a recipient of `request` gets: language, text, encoding, parts.
+ * Without `pin`, a sample PIN of the requested type and length is shown.
+ * Throws a TypeError (with `errors`) if the request is not valid.
+ */
+export function renderMessage(request, options = {}) {
+  if (options === null || typeof options !== 'object') fail('renderMessage: options must be an object');
+  const pin = optionalString(options.pin, 'pin', 64);
+  const language = optionalString(options.language, 'language', 8);
+  const result = JSON.parse(
+    call(wasm.renderJson, requestJson(request), pin, language, configJson(options.config)),
+  );
+  if (!result.ok) {
+    const error = new TypeError(`smsotp: invalid request: ${result.errors.map((e) => e.message).join('; ')}`);
+    error.errors = result.errors;
+    throw error;
+  }
+  return result.message;
+}
+
+/** Encoding, parts, units and the characters that forced UCS-2, as carriers count them. */
+export function countSegments(text) {
+  if (typeof text !== 'string') fail('countSegments: text must be a string');
+  if (text.length > MAX_TEXT) fail(`countSegments: text is longer than ${MAX_TEXT} characters`);
+  return JSON.parse(wasm.segmentsJson(text));
+}
+
+const PIN_TYPES = ['numbers', 'letters', 'alphanumeric'];
+
+/** A uniformly random PIN from `crypto.getRandomValues`. */
+export function generatePin(pinType = 'numbers', pinLength = 6) {
+  if (!PIN_TYPES.includes(pinType)) fail(`generatePin: pinType must be one of ${PIN_TYPES.join(', ')}`);
+  if (!Number.isInteger(pinLength) || pinLength < 4 || pinLength > 10) {
+    fail('generatePin: pinLength must be an integer from 4 to 10');
+  }
+  return call(wasm.pin, pinType, pinLength);
+}
