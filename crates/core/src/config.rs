@@ -1,7 +1,8 @@
 //! Deployment configuration the rules depend on: defaults for omitted request fields and
 //! limits. Shells build it from their own settings (the worker from its vars).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::callback_url::CallbackPolicy;
 use crate::pin::PinType;
@@ -11,8 +12,8 @@ use crate::pin::PinType;
 ///
 /// Built-in: `from` "Verify", `template` "Your verification code is {{pin}}", `ttl` 300 s,
 /// `maxAttempts` 5, `pinType` numbers, `pinLength` 6.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Defaults {
     /// `None`: a request without `from` is refused with 2004.
     pub from: Option<String>,
@@ -38,8 +39,8 @@ impl Default for Defaults {
 }
 
 /// Everything the core's rules need to know about the deployment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Config {
     pub defaults: Defaults,
     pub callback_policy: CallbackPolicy,
@@ -48,6 +49,103 @@ pub struct Config {
 }
 
 impl Config {
+    /// Reads a configuration from JSON (`{"defaults": {...}, "callbackPolicy", "maxParts"}`,
+    /// camelCase as serialised); absent keys keep their defaults, and the result is
+    /// validated. Written by hand rather than derived: serde's derived number handling
+    /// pulls float formatting into the wasm builds (~35 KB).
+    pub fn from_json(value: &Value) -> Result<Config, Vec<String>> {
+        let mut config = Config::default();
+        let mut problems = Vec::new();
+        let Some(obj) = value.as_object() else {
+            return Err(vec!["the configuration must be a JSON object".into()]);
+        };
+        fn uint(v: &Value, name: &str, problems: &mut Vec<String>) -> Option<u32> {
+            let n = v.as_u64().and_then(|n| u32::try_from(n).ok());
+            if n.is_none() {
+                problems.push(format!("{name} must be a whole number"));
+            }
+            n
+        }
+        fn text(v: &Value, name: &str, problems: &mut Vec<String>) -> Option<Option<String>> {
+            match v {
+                Value::Null => Some(None),
+                Value::String(s) => Some(Some(s.clone())),
+                _ => {
+                    problems.push(format!("{name} must be a string or null"));
+                    None
+                }
+            }
+        }
+        if let Some(defaults) = obj.get("defaults") {
+            let Some(d) = defaults.as_object() else {
+                return Err(vec!["defaults must be an object".into()]);
+            };
+            for (key, v) in d {
+                let name = format!("defaults.{key}");
+                match key.as_str() {
+                    "from" => {
+                        if let Some(t) = text(v, &name, &mut problems) {
+                            config.defaults.from = t;
+                        }
+                    }
+                    "template" => {
+                        if let Some(t) = text(v, &name, &mut problems) {
+                            config.defaults.template = t;
+                        }
+                    }
+                    "ttl" => {
+                        if let Some(n) = uint(v, &name, &mut problems) {
+                            config.defaults.ttl = n;
+                        }
+                    }
+                    "maxAttempts" => {
+                        if let Some(n) = uint(v, &name, &mut problems) {
+                            config.defaults.max_attempts = n.min(255) as u8;
+                        }
+                    }
+                    "pinLength" => {
+                        if let Some(n) = uint(v, &name, &mut problems) {
+                            config.defaults.pin_length = n.min(255) as u8;
+                        }
+                    }
+                    "pinType" => match v.as_str().and_then(PinType::parse) {
+                        Some(t) => config.defaults.pin_type = t,
+                        None => problems
+                            .push(format!("{name} must be numbers, letters or alphanumeric")),
+                    },
+                    _ => problems.push(format!("unknown setting {name}")),
+                }
+            }
+        }
+        for (key, v) in obj {
+            match key.as_str() {
+                "defaults" => {}
+                "callbackPolicy" => match v.as_str() {
+                    Some("publicHttpsOnly") => {
+                        config.callback_policy = CallbackPolicy::PublicHttpsOnly
+                    }
+                    Some("allowLoopback") => config.callback_policy = CallbackPolicy::AllowLoopback,
+                    _ => problems
+                        .push("callbackPolicy must be publicHttpsOnly or allowLoopback".into()),
+                },
+                "maxParts" => {
+                    if let Some(n) = uint(v, "maxParts", &mut problems) {
+                        config.max_parts = n;
+                    }
+                }
+                _ => problems.push(format!("unknown setting {key}")),
+            }
+        }
+        if let Err(more) = config.validate() {
+            problems.extend(more);
+        }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems)
+        }
+    }
+
     /// Checks the deployment's own settings, so that a bad default is reported when the
     /// shell starts rather than as a confusing error on every request that omits the field.
     pub fn validate(&self) -> Result<(), Vec<String>> {
@@ -107,6 +205,36 @@ impl Default for Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_json() {
+        let c = Config::from_json(&serde_json::json!({
+            "defaults": {"from": "ACME", "template": null, "ttl": 600, "pinType": "letters"},
+            "callbackPolicy": "allowLoopback",
+            "maxParts": 3
+        }))
+        .unwrap();
+        assert_eq!(c.defaults.from.as_deref(), Some("ACME"));
+        assert_eq!(c.defaults.template, None);
+        assert_eq!(
+            (c.defaults.ttl, c.defaults.pin_type),
+            (600, PinType::Letters)
+        );
+        assert_eq!(
+            (c.callback_policy, c.max_parts),
+            (CallbackPolicy::AllowLoopback, 3)
+        );
+        assert_eq!(
+            Config::from_json(&serde_json::json!({})),
+            Ok(Config::default())
+        );
+        let problems = Config::from_json(&serde_json::json!({
+            "defaults": {"ttl": 5.5, "pinType": "x", "colour": 1}, "maxParts": -1, "other": 1
+        }))
+        .unwrap_err();
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(Config::from_json(&serde_json::json!({"defaults": {"ttl": 10}})).is_err());
+    }
 
     #[test]
     fn built_in_defaults_are_valid_and_bad_ones_are_named() {

@@ -156,18 +156,44 @@ fn concatenated_parts(sizes: impl Iterator<Item = u32>) -> u32 {
 
 /// Encoding, parts, units and the characters that forced UCS-2.
 pub fn analyze(text: &str) -> SmsInfo {
+    let spans = analyze_spans(text);
+    SmsInfo {
+        encoding: spans.encoding,
+        parts: spans.parts,
+        units: spans.units,
+        non_gsm_characters: spans
+            .non_gsm
+            .iter()
+            .map(|r| text[r.clone()].to_owned())
+            .collect(),
+    }
+}
+
+/// [`analyze`] without allocating a string per character: the non-GSM characters as byte
+/// ranges of `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsSpans {
+    pub encoding: Encoding,
+    pub parts: u32,
+    pub units: u32,
+    pub non_gsm: Vec<std::ops::Range<usize>>,
+}
+
+/// See [`SmsSpans`].
+pub fn analyze_spans(text: &str) -> SmsSpans {
     // One pass counts both encodings; graphemes are segmented only if a character that can
     // join its neighbours appears.
     let (mut septets, mut utf16) = (0u32, 0u32);
     // Distinct non-GSM characters in order, and a sorted copy for the membership test.
-    let (mut order, mut seen): (Vec<char>, Vec<char>) = (Vec::new(), Vec::new());
-    for c in text.chars() {
+    let mut order: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut seen: Vec<char> = Vec::new();
+    for (at, c) in text.char_indices() {
         match gsm7_septets(c) {
             Some(n) => septets += n,
             None if is_standalone(c) => {
-                if let Err(at) = seen.binary_search(&c) {
-                    seen.insert(at, c);
-                    order.push(c);
+                if let Err(i) = seen.binary_search(&c) {
+                    seen.insert(i, c);
+                    order.push(at..at + c.len_utf8());
                 }
             }
             None => return analyze_graphemes(text),
@@ -181,11 +207,11 @@ pub fn analyze(text: &str) -> SmsInfo {
         } else {
             concatenated_parts(text.chars().map(|c| 7 * gsm7_septets(c).unwrap_or(1)))
         };
-        SmsInfo {
+        SmsSpans {
             encoding: Encoding::Gsm7,
             parts,
             units: septets,
-            non_gsm_characters: Vec::new(),
+            non_gsm: order,
         }
     } else {
         let parts = if utf16 * 16 <= BITS_PER_PART {
@@ -193,22 +219,24 @@ pub fn analyze(text: &str) -> SmsInfo {
         } else {
             concatenated_parts(text.chars().map(|c| 16 * c.len_utf16() as u32))
         };
-        SmsInfo {
+        SmsSpans {
             encoding: Encoding::Ucs2,
             parts,
             units: utf16,
-            non_gsm_characters: order.into_iter().map(String::from).collect(),
+            non_gsm: order,
         }
     }
 }
 
 /// The general case: UCS-2 text with characters that join into graphemes.
-fn analyze_graphemes(text: &str) -> SmsInfo {
-    let mut non_gsm: Vec<String> = Vec::new();
+fn analyze_graphemes(text: &str) -> SmsSpans {
+    let mut non_gsm: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut at = 0;
     for g in graphemes(text) {
-        if grapheme_septets(g).is_none() && !non_gsm.iter().any(|s| s == g) {
-            non_gsm.push(g.to_owned());
+        if grapheme_septets(g).is_none() && !non_gsm.iter().any(|r| &text[r.clone()] == g) {
+            non_gsm.push(at..at + g.len());
         }
+        at += g.len();
     }
     let utf16 = text.encode_utf16().count() as u32;
     let parts = if utf16 * 16 <= BITS_PER_PART {
@@ -216,11 +244,11 @@ fn analyze_graphemes(text: &str) -> SmsInfo {
     } else {
         concatenated_parts(graphemes(text).map(|g| 16 * g.encode_utf16().count() as u32))
     };
-    SmsInfo {
+    SmsSpans {
         encoding: Encoding::Ucs2,
         parts,
         units: utf16,
-        non_gsm_characters: non_gsm,
+        non_gsm,
     }
 }
 

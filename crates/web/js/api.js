@@ -64,7 +64,11 @@ export function validateOtpRequest(request, config) {
 export function parsePhoneNumber(input, countryIso) {
   if (typeof input !== 'string') fail('parsePhoneNumber: input must be a string');
   const country = optionalString(countryIso, 'countryIso', 2);
-  return JSON.parse(wasm.phoneJson(input.length > 64 ? input.slice(0, 65) : input, country));
+  // Anything over 64 characters is refused by the core as too long; don't copy more.
+  const p = wasm.phonePacked(input.length > 64 ? input.slice(0, 65) : input, country).split(';');
+  return p[0] === '1'
+    ? { valid: true, e164: p[1], countryIso: p[2], callingCode: Number(p[3]), nationalNumber: p[4], numberType: p[5], error: null }
+    : { valid: false, e164: null, countryIso: null, callingCode: null, nationalNumber: null, numberType: null, error: p[1] };
 }
 
 /**
@@ -91,7 +95,14 @@ export function renderMessage(request, options = {}) {
 export function countSegments(text) {
   if (typeof text !== 'string') fail('countSegments: text must be a string');
   if (text.length > MAX_TEXT) fail(`countSegments: text is longer than ${MAX_TEXT} characters`);
-  return JSON.parse(wasm.segmentsJson(text));
+  const packed = wasm.segmentsPacked(text);
+  const ucs2 = packed >>> 31 === 1;
+  return {
+    encoding: ucs2 ? 'UCS-2' : 'GSM-7',
+    parts: (packed >>> 20) & 0x7ff,
+    units: packed & 0xfffff,
+    nonGsmCharacters: ucs2 ? wasm.takeNonGsmCharacters().split('\n') : [],
+  };
 }
 
 const PIN_TYPES = ['numbers', 'letters', 'alphanumeric'];

@@ -129,6 +129,25 @@ pub enum NumberType {
     Voicemail,
 }
 
+impl NumberType {
+    /// The wire name (`MOBILE`, `FIXED_LINE`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            NumberType::FixedLine => "FIXED_LINE",
+            NumberType::Mobile => "MOBILE",
+            NumberType::FixedLineOrMobile => "FIXED_LINE_OR_MOBILE",
+            NumberType::TollFree => "TOLL_FREE",
+            NumberType::PremiumRate => "PREMIUM_RATE",
+            NumberType::SharedCost => "SHARED_COST",
+            NumberType::Voip => "VOIP",
+            NumberType::PersonalNumber => "PERSONAL_NUMBER",
+            NumberType::Pager => "PAGER",
+            NumberType::Uan => "UAN",
+            NumberType::Voicemail => "VOICEMAIL",
+        }
+    }
+}
+
 /// Why a number was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhoneError {
