@@ -12,8 +12,9 @@ step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
 step "format"
 cargo fmt --all -- --check
 
-step "clippy"
+step "clippy (native, and the bindings for wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p smsotp-web --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "smsotp-core stays platform-free and builds for wasm32"
 # The core takes randomness and time from its caller: none of these may be in its tree.
@@ -29,5 +30,23 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --lib --tests 2>&1 | tee -a "$log"
 
-# One closing line over every runner above.
-awk '/^test result:/ { p += $4; f += $6 } END { printf "\nsmsotp: %d passed, %d failed\n", p, f; exit (p == 0 || f > 0) }' "$log"
+step "npm package: build (wasm-pack + assemble into crates/web/pkg)"
+bash scripts/build-web.sh
+
+step "npm package: the bindings' tests in Node and headless Chromium (wasm-bindgen-test)"
+cargo test -p smsotp-web --target wasm32-unknown-unknown --tests 2>&1 | tee -a "$log"
+
+step "npm package: installed from its tarball; Node ≥ 20, plain <script type=module> and Vite in Chromium"
+pack_dir=$(mktemp -d)
+(cd crates/web/pkg && npm pack --silent --pack-destination "$pack_dir" >/dev/null)
+rm -rf tests/package/node_modules
+npm install --prefix tests/package --no-save --no-package-lock --no-audit --no-fund "$pack_dir"/smsotp-*.tgz >/dev/null
+rm -rf "$pack_dir"
+# The system Node (20 on this machine kind), not the Node 22 that wrangler needs.
+system_node=$(PATH=/usr/local/bin:/usr/bin:/bin command -v node)
+"$system_node" --version
+"$system_node" --test --test-reporter=tap tests/package/ 2>&1 | tee -a "$log"
+
+# One closing line over every runner above (cargo test and node --test).
+awk '/^test result:/ { p += $4; f += $6 } /^# pass / { p += $3 } /^# fail / { f += $3 }
+  END { printf "\nsmsotp: %d passed, %d failed\n", p, f; exit (p == 0 || f > 0) }' "$log"
