@@ -187,12 +187,30 @@ pub fn analyze_spans(text: &str) -> SmsSpans {
     // Distinct non-GSM characters in order, and a sorted copy for the membership test.
     let mut order: Vec<std::ops::Range<usize>> = Vec::new();
     let mut seen: Vec<char> = Vec::new();
+    // Most UCS-2 text sticks to one 256-code-point block (Cyrillic, Greek, Arabic, …): a
+    // bitmap of that block answers "seen before?" without searching.
+    let mut block: Option<u32> = None;
+    let mut in_block = [0u64; 4];
     for (at, c) in text.char_indices() {
         match gsm7_septets(c) {
             Some(n) => septets += n,
             None if is_standalone(c) => {
-                if let Err(i) = seen.binary_search(&c) {
-                    seen.insert(i, c);
+                let cp = c as u32;
+                let fresh = if *block.get_or_insert(cp >> 8) == cp >> 8 {
+                    let (word, bit) = (((cp & 0xFF) >> 6) as usize, 1u64 << (cp & 63));
+                    let fresh = in_block[word] & bit == 0;
+                    in_block[word] |= bit;
+                    fresh
+                } else {
+                    match seen.binary_search(&c) {
+                        Ok(_) => false,
+                        Err(i) => {
+                            seen.insert(i, c);
+                            true
+                        }
+                    }
+                };
+                if fresh {
                     order.push(at..at + c.len_utf8());
                 }
             }
