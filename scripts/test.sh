@@ -12,9 +12,9 @@ step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
 step "format"
 cargo fmt --all -- --check
 
-step "clippy (native, and the bindings for wasm32)"
+step "clippy (native, and the wasm32 crates for wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p smsotp-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy -p smsotp-web -p smsotp-worker --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "smsotp-core stays platform-free and builds for wasm32"
 # The core takes randomness and time from its caller: none of these may be in its tree.
@@ -46,6 +46,10 @@ rm -rf "$pack_dir"
 system_node=$(PATH=/usr/local/bin:/usr/bin:/bin command -v node)
 "$system_node" --version
 "$system_node" --test --test-reporter=tap tests/package/ 2>&1 | tee -a "$log"
+
+step "edge worker: build (worker-build) and tests on workerd (Miniflare), providers and callbacks on 127.0.0.1"
+bash scripts/build-worker.sh
+"$system_node" --test --test-reporter=tap tests/worker/ 2>&1 | tee -a "$log"
 
 # One closing line over every runner above (cargo test and node --test).
 awk '/^test result:/ { p += $4; f += $6 } /^# pass / { p += $3 } /^# fail / { f += $3 }

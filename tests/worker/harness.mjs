@@ -1,0 +1,74 @@
+// Runs the built worker (worker/build) on workerd through Miniflare's API, with local KV and
+// Durable Objects, and captures what the worker logs. Used by the worker tests.
+import { fileURLToPath } from 'node:url';
+import { Miniflare, Log, LogLevel } from 'miniflare4';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export const KEYS = { acme: 'acme-test-key-0123456789', globex: 'globex-test-key-0123456789' };
+export const WEBHOOK_SECRET = 'whsec_dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5';
+export const PIN_HASH_KEY = 'test-pin-hash-key-0123456789abcdef';
+
+/** Starts the worker with `vars` over the test defaults; returns { mf, fetch, logs, kv, dispose }. */
+export async function startWorker(vars = {}) {
+  const logs = [];
+  const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: `${root}worker/build/index.js`,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-08-01',
+    kvNamespaces: ['OTPS'],
+    durableObjects: { OTP_GUARD: 'OtpGuard', TENANT_LIMITER: 'TenantLimiter' },
+    bindings: {
+      ENVIRONMENT: 'development',
+      SMS_PROVIDER: 'console',
+      API_KEYS: `acme:${KEYS.acme},globex:${KEYS.globex}`,
+      PIN_HASH_KEY,
+      WEBHOOK_SECRET,
+      ...vars,
+    },
+    log: new Log(LogLevel.WARN),
+    handleRuntimeStdio(stdout, stderr) {
+      capture(stdout);
+      capture(stderr);
+    },
+  });
+  const url = await mf.ready;
+  const kv = await mf.getKVNamespace('OTPS');
+  return {
+    mf,
+    url: url.href.replace(/\/$/, ''),
+    logs,
+    kv,
+    fetch: (path, init) => mf.dispatchFetch(new URL(path, url).href, init),
+    dispose: () => mf.dispose(),
+  };
+}
+
+/** JSON request helper: `call(w, 'POST', '/otp', body, key)` → { status, headers, body }. */
+export async function call(w, method, path, body, key = KEYS.acme, headers = {}) {
+  const res = await w.fetch(path, {
+    method,
+    headers: { ...(key ? { 'X-API-KEY': key } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, headers: res.headers, body: json };
+}
+
+/** The PIN of an OTP, read from the console provider's log line (development only). */
+export function pinFromLogs(logs, otpId) {
+  for (const line of logs) {
+    if (!line.includes('sms.console') || !line.includes(otpId)) continue;
+    const m = line.match(/"text":"[^"]*?(\d{4,10})[^"\d]*"/);
+    if (m) return m[1];
+  }
+  throw new Error(`no console SMS for ${otpId}`);
+}

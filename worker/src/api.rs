@@ -1,0 +1,234 @@
+//! The OTP endpoints. Each handler: parse the HTTP input, ask the core (rules) or the
+//! guard (state), store, answer. Errors go back as `AppError` to the one mapping in lib.rs.
+
+use serde_json::{json, Value};
+use smsotp_core::{
+    create_otp, validate_request_text, ApiError, ErrorCode, OtpStatus, RandomSource,
+};
+use worker::{Date, Env, Request};
+
+use crate::config::Settings;
+use crate::error::{AppError, AppResult};
+use crate::guard::{self, GuardOp};
+use crate::log;
+use crate::providers::{Provider, Sms};
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// A successful answer: HTTP status and JSON body, and the OTP it concerns (for the log).
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub otp_id: Option<String>,
+}
+
+/// Validation errors: the contract's envelope holds the first; `errors` (an extension)
+/// lists them all.
+pub struct Invalid(pub Vec<ApiError>);
+
+struct Csprng;
+
+impl RandomSource for Csprng {
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        // Workers always have crypto.getRandomValues; failing here means no safe PIN.
+        getrandom::fill(dest).expect("crypto.getRandomValues is available in Workers");
+    }
+}
+
+async fn body_text(req: &mut Request) -> AppResult<String> {
+    if let Ok(Some(len)) = req.headers().get("Content-Length") {
+        if len.trim().parse::<usize>().is_ok_and(|n| n > MAX_BODY) {
+            return Err(AppError::api(ErrorCode::PayloadTooLarge));
+        }
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|_| AppError::api(ErrorCode::BadRequest))?;
+    if bytes.len() > MAX_BODY {
+        return Err(AppError::api(ErrorCode::PayloadTooLarge));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| AppError::message(ErrorCode::BadRequest, "The request body is not UTF-8"))
+}
+
+/// An OTP id is a UUID: anything else cannot exist (and gets no Durable Object).
+fn checked_id(otp_id: &str) -> AppResult<&str> {
+    if otp_id.len() == 36 && otp_id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        Ok(otp_id)
+    } else {
+        Err(AppError::api(ErrorCode::OtpNotFound))
+    }
+}
+
+/// `POST /otp`.
+pub async fn create(
+    req: &mut Request,
+    env: &Env,
+    settings: &Settings,
+    tenant: &str,
+) -> Result<Answer, Result<Invalid, AppError>> {
+    let text = body_text(req).await.map_err(Err)?;
+    let request =
+        validate_request_text(&text, &settings.core).map_err(|errors| Ok(Invalid(errors)))?;
+    let provider = Provider::from_env(env, settings.development).map_err(Err)?;
+    let now = Date::now().as_millis();
+    let new = create_otp(
+        &request,
+        tenant,
+        &settings.pin_hasher,
+        &mut Csprng,
+        now,
+        settings.price_per_part,
+    );
+    let otp_id = new.record.otp_id.clone();
+    guard::call(
+        env,
+        &otp_id,
+        &GuardOp::Init {
+            record: new.record.clone(),
+        },
+    )
+    .await
+    .map_err(|e| Err(e.into()))?;
+    let sms = Sms {
+        to: &request.phone_number,
+        from: &request.from,
+        text: &new.message.text,
+        otp_id: &otp_id,
+        unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
+    };
+    match provider.send(&sms).await {
+        Ok(message_id) => {
+            log::event(
+                "info",
+                "sms.sent",
+                json!({
+                    "otpId": otp_id, "tenant": tenant, "provider": provider.name(),
+                    "providerMessageId": message_id, "to": smsotp_core::phone::mask_phone(&request.phone_number),
+                    "parts": new.message.sms.parts,
+                }),
+            );
+            Ok(Answer {
+                status: 201,
+                body: json!(new.record.to_object(now)),
+                otp_id: Some(otp_id),
+            })
+        }
+        Err(failure) => {
+            log::event(
+                "error",
+                "sms.failed",
+                json!({
+                    "otpId": otp_id, "tenant": tenant, "provider": provider.name(), "reason": failure.0,
+                }),
+            );
+            // The PIN never reached anyone: the OTP must not stay usable.
+            guard::call(env, &otp_id, &GuardOp::FailDelivery)
+                .await
+                .map_err(|e| Err(e.into()))?;
+            Err(Err(AppError::message(
+                ErrorCode::ProviderError,
+                format!("The SMS provider could not send the message; the OTP {otp_id} is FAILED"),
+            )))
+        }
+    }
+}
+
+/// `POST /otp/{id}`.
+pub async fn verify(req: &mut Request, env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
+    let otp_id = checked_id(otp_id)?;
+    let text = body_text(req).await?;
+    let body: Value = serde_json::from_str(&text).map_err(|e| {
+        AppError::message(
+            ErrorCode::BadRequest,
+            format!("The request body is not valid JSON: {e}"),
+        )
+    })?;
+    let pin = match body.get("pin") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        // A PIN sent as a JSON number (digits only) is taken as written.
+        Some(Value::Number(n)) if n.is_u64() => n.to_string(),
+        _ => return Err(AppError::api(ErrorCode::PinMissing)),
+    };
+    let reply = guard::call(
+        env,
+        otp_id,
+        &GuardOp::Check {
+            tenant: tenant.to_owned(),
+            pin,
+        },
+    )
+    .await?;
+    if reply.record.is_none() {
+        return Err(AppError::api(ErrorCode::OtpNotFound));
+    }
+    match reply.error {
+        Some(e) => Err(AppError::Api(e.into_api())),
+        None => Ok(Answer {
+            status: 200,
+            body: json!({"status": "VERIFIED"}),
+            otp_id: Some(otp_id.to_owned()),
+        }),
+    }
+}
+
+/// `GET /otp/{id}`: a finished OTP is answered from KV; one that may still change from
+/// its guard (authoritative).
+pub async fn status(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
+    let otp_id = checked_id(otp_id)?;
+    let now = Date::now().as_millis();
+    let kv = env.kv(guard::KV_BINDING)?;
+    let cached: Option<smsotp_core::OtpRecord> = kv.get(&guard::kv_key(otp_id)).json().await?;
+    let record = match cached {
+        Some(r)
+            if r.tenant == tenant
+                && r.status_at(now) != OtpStatus::Pending
+                && r.status.is_final() =>
+        {
+            Some(r)
+        }
+        _ => {
+            guard::call(
+                env,
+                otp_id,
+                &GuardOp::Get {
+                    tenant: tenant.to_owned(),
+                },
+            )
+            .await?
+            .record
+        }
+    };
+    let record = record.ok_or(AppError::api(ErrorCode::OtpNotFound))?;
+    Ok(Answer {
+        status: 200,
+        body: json!(record.to_object(now)),
+        otp_id: Some(otp_id.to_owned()),
+    })
+}
+
+/// `DELETE /otp/{id}`.
+pub async fn cancel(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
+    let otp_id = checked_id(otp_id)?;
+    let reply = guard::call(
+        env,
+        otp_id,
+        &GuardOp::Cancel {
+            tenant: tenant.to_owned(),
+        },
+    )
+    .await?;
+    if reply.record.is_none() {
+        return Err(AppError::api(ErrorCode::OtpNotFound));
+    }
+    match reply.error {
+        Some(e) => Err(AppError::Api(e.into_api())),
+        None => Ok(Answer {
+            status: 200,
+            body: json!({"info": {"id": otp_id}}),
+            otp_id: Some(otp_id.to_owned()),
+        }),
+    }
+}

@@ -1,0 +1,54 @@
+//! The one error mapping at the edge: contract errors become their envelope; anything else
+//! is logged and answered 500 with no internals.
+
+use smsotp_core::{ApiError, ErrorCode};
+
+#[derive(Debug)]
+pub enum AppError {
+    /// An error the client should see (validation, auth, state, provider).
+    Api(ApiError),
+    /// Anything else: logged, answered 500 `internal_error`.
+    Internal(String),
+}
+
+impl AppError {
+    pub fn api(code: ErrorCode) -> Self {
+        AppError::Api(ApiError::new(code))
+    }
+
+    pub fn message(code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError::Api(ApiError::with_message(code, message))
+    }
+}
+
+impl From<ApiError> for AppError {
+    fn from(e: ApiError) -> Self {
+        AppError::Api(e)
+    }
+}
+
+impl From<ErrorCode> for AppError {
+    fn from(code: ErrorCode) -> Self {
+        AppError::api(code)
+    }
+}
+
+impl From<worker::Error> for AppError {
+    fn from(e: worker::Error) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<worker::kv::KvError> for AppError {
+    fn from(e: worker::kv::KvError) -> Self {
+        AppError::Internal(format!("KV: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for AppError {
+    fn from(e: serde_json::Error) -> Self {
+        AppError::Internal(format!("JSON: {e}"))
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,190 @@
+//! The smsotp HTTP API on Cloudflare Workers — wire-compatible with the SMS.cx OTP API.
+//! Glue only: routes and headers here, rules in `smsotp-core`, state in the `OtpGuard`
+//! Durable Object (`guard.rs`) and KV, SMS in `providers/`.
+
+mod api;
+mod auth;
+mod callback;
+mod config;
+mod error;
+mod guard;
+mod http;
+mod limiter;
+mod log;
+mod providers;
+
+use serde_json::json;
+use smsotp_core::{ApiError, ErrorCode};
+use worker::*;
+
+use crate::api::{Answer, Invalid};
+use crate::config::Settings;
+use crate::error::AppError;
+
+pub use crate::guard::OtpGuard;
+pub use crate::limiter::TenantLimiter;
+
+enum Route<'a> {
+    Health,
+    Create,
+    Otp(&'a str),
+}
+
+fn route(path: &str) -> Option<Route<'_>> {
+    match path.trim_end_matches('/') {
+        "/health" => Some(Route::Health),
+        "/otp" => Some(Route::Create),
+        p => p
+            .strip_prefix("/otp/")
+            .filter(|id| !id.is_empty() && !id.contains('/'))
+            .map(Route::Otp),
+    }
+}
+
+fn allowed(route: &Route<'_>, method: &Method) -> bool {
+    match route {
+        Route::Health => *method == Method::Get,
+        Route::Create => *method == Method::Post,
+        Route::Otp(_) => matches!(method, Method::Post | Method::Get | Method::Delete),
+    }
+}
+
+/// One request's outcome before it becomes a Response.
+enum Outcome {
+    Ok(Answer),
+    Error(ApiError, Vec<ApiError>),
+}
+
+fn request_id() -> String {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let started = Date::now().as_millis();
+    let id = request_id();
+    let path = req.path();
+    let method = req.method();
+    let mut tenant: Option<String> = None;
+    let mut window = None;
+    let mut docs = smsotp_core::error::DEFAULT_DOCS_BASE.to_owned();
+
+    let outcome: Outcome = 'handle: {
+        let Some(r) = route(&path) else {
+            break 'handle Outcome::Error(ApiError::new(ErrorCode::RouteNotFound), vec![]);
+        };
+        if !allowed(&r, &method) {
+            break 'handle Outcome::Error(ApiError::new(ErrorCode::MethodNotAllowed), vec![]);
+        }
+        if let Route::Health = r {
+            break 'handle Outcome::Ok(Answer {
+                status: 200,
+                body: json!({"status": "ok"}),
+                otp_id: None,
+            });
+        }
+        let settings = match Settings::from_env(&env) {
+            Ok(s) => s,
+            Err(e) => break 'handle internal(e, &id),
+        };
+        docs = settings.docs_url.clone();
+        let Some(t) = auth::tenant(&req, &settings) else {
+            break 'handle Outcome::Error(ApiError::new(ErrorCode::InvalidApiKey), vec![]);
+        };
+        tenant = Some(t.clone());
+        match limiter::take(&env, &t, settings.rate_limit_per_minute).await {
+            Ok(w) => {
+                window = Some(w);
+                if !w.allowed {
+                    break 'handle Outcome::Error(ApiError::new(ErrorCode::RateLimited), vec![]);
+                }
+            }
+            Err(e) => break 'handle internal(AppError::from(e), &id),
+        }
+        let result = match r {
+            Route::Create => match api::create(&mut req, &env, &settings, &t).await {
+                Ok(a) => Ok(a),
+                Err(Ok(Invalid(mut errors))) => {
+                    let first = errors.remove(0);
+                    break 'handle Outcome::Error(first, errors);
+                }
+                Err(Err(e)) => Err(e),
+            },
+            Route::Otp(otp_id) => match method {
+                Method::Post => api::verify(&mut req, &env, &t, otp_id).await,
+                Method::Get => api::status(&env, &t, otp_id).await,
+                _ => api::cancel(&env, &t, otp_id).await,
+            },
+            Route::Health => unreachable!("answered above"),
+        };
+        match result {
+            Ok(a) => Outcome::Ok(a),
+            Err(AppError::Api(e)) => Outcome::Error(e, vec![]),
+            Err(e) => internal(e, &id),
+        }
+    };
+
+    let (status, body, otp_id) = match outcome {
+        Outcome::Ok(a) => (a.status, a.body, a.otp_id),
+        Outcome::Error(first, rest) => {
+            let mut body = json!(first.envelope(&docs));
+            if !rest.is_empty() {
+                let all: Vec<_> = std::iter::once(&first)
+                    .chain(&rest)
+                    .map(smsotp_core::FieldError::from)
+                    .collect();
+                body["error"]["errors"] = json!(all);
+            }
+            (first.http_status(), body, None)
+        }
+    };
+    let elapsed = Date::now().as_millis().saturating_sub(started);
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    headers.set("X-Request-Id", &id)?;
+    headers.set("X-Response-Time", &format!("{elapsed}ms"))?;
+    if let Some(w) = window {
+        headers.set("X-Rate-Limit-Limit", &w.limit.to_string())?;
+        headers.set("X-Rate-Limit-Remaining", &w.remaining.to_string())?;
+        if !w.allowed {
+            headers.set("X-Rate-Limit-Reset", &w.reset.to_string())?;
+        }
+    }
+    log::event(
+        "info",
+        "request",
+        json!({
+            "requestId": id, "method": method.to_string(), "route": route_name(&path), "status": status,
+            "latencyMs": elapsed, "otpId": otp_id, "tenant": tenant,
+        }),
+    );
+    Ok(Response::from_json(&body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// The route without the OTP id, for logs.
+fn route_name(path: &str) -> &'static str {
+    match route(path) {
+        Some(Route::Health) => "/health",
+        Some(Route::Create) => "/otp",
+        Some(Route::Otp(_)) => "/otp/{otpId}",
+        None => "unknown",
+    }
+}
+
+/// Anything that is not the client's doing: logged with details, answered without them.
+fn internal(e: AppError, request_id: &str) -> Outcome {
+    let detail = match e {
+        AppError::Api(api) => return Outcome::Error(api, vec![]),
+        AppError::Internal(d) => d,
+    };
+    log::event(
+        "error",
+        "internal",
+        json!({"requestId": request_id, "detail": detail}),
+    );
+    Outcome::Error(ApiError::new(ErrorCode::Internal), vec![])
+}
