@@ -18,6 +18,8 @@ export async function startWorker(vars = {}) {
     scriptPath: `${root}worker/build/index.js`,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2026-08-01',
+    // No request.cf download from Cloudflare: tests run offline.
+    cf: false,
     kvNamespaces: ['OTPS'],
     durableObjects: { OTP_GUARD: 'OtpGuard', TENANT_LIMITER: 'TenantLimiter' },
     bindings: {

@@ -98,6 +98,7 @@ pub async fn create(
         text: &new.message.text,
         otp_id: &otp_id,
         unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
+        timeout: Provider::timeout(env),
     };
     match provider.send(&sms).await {
         Ok(message_id) => {

@@ -15,8 +15,8 @@ use worker::Env;
 use crate::config::var;
 use crate::error::{AppError, AppResult};
 
-/// How long a provider may take to answer.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a provider may take to answer, unless `SMS_TIMEOUT_MS` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One SMS to send.
 pub struct Sms<'a> {
@@ -27,6 +27,7 @@ pub struct Sms<'a> {
     pub otp_id: &'a str,
     /// UCS-2 encoding needed (some APIs must be told).
     pub unicode: bool,
+    pub timeout: Duration,
 }
 
 /// Why a provider did not take the message (for logs; clients get a generic 502).
@@ -82,6 +83,13 @@ impl Provider {
                 )))
             }
         })
+    }
+
+    /// `SMS_TIMEOUT_MS`, or 10 s.
+    pub fn timeout(env: &Env) -> Duration {
+        var(env, "SMS_TIMEOUT_MS")
+            .and_then(|v| v.trim().parse().ok())
+            .map_or(DEFAULT_TIMEOUT, Duration::from_millis)
     }
 
     pub fn name(&self) -> &'static str {

@@ -1,7 +1,7 @@
 //! SMS.cx SMS API: `POST /sms`, JSON `{to, from, text, trackData, idempotencyId}`,
 //! `X-API-KEY`; 200 with `data[].status` ACCEPTED or SCHEDULED on success.
 
-use super::{ProviderFailure, Sms, TIMEOUT};
+use super::{ProviderFailure, Sms};
 use crate::http;
 
 pub struct Smscx {
@@ -23,7 +23,7 @@ impl Smscx {
                 ("X-API-KEY", &self.api_key),
             ],
             body.to_string(),
-            TIMEOUT,
+            sms.timeout,
         )
         .await
         .map_err(ProviderFailure)?;

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 
-use super::{ProviderFailure, Sms, TIMEOUT};
+use super::{ProviderFailure, Sms};
 use crate::http;
 
 pub struct Twilio {
@@ -30,7 +30,7 @@ impl Twilio {
                 ("Authorization", &auth),
             ],
             body,
-            TIMEOUT,
+            sms.timeout,
         )
         .await
         .map_err(ProviderFailure)?;

@@ -2,7 +2,7 @@
 //! `+`), `from`, `text`, `type=unicode` for UCS-2, `client-ref`. Always HTTP 200: success
 //! only when every `messages[].status` is "0".
 
-use super::{ProviderFailure, Sms, TIMEOUT};
+use super::{ProviderFailure, Sms};
 use crate::http;
 
 pub struct Vonage {
@@ -29,7 +29,7 @@ impl Vonage {
             &url,
             &[("Content-Type", "application/x-www-form-urlencoded")],
             body,
-            TIMEOUT,
+            sms.timeout,
         )
         .await
         .map_err(ProviderFailure)?;

@@ -1,7 +1,7 @@
 //! Custom providers: POST `{to, from, text, otpId}` as JSON to `SMS_WEBHOOK_URL`; any 2xx
 //! is success.
 
-use super::{ProviderFailure, Sms, TIMEOUT};
+use super::{ProviderFailure, Sms};
 use crate::http;
 
 pub struct Webhook {
@@ -15,7 +15,7 @@ impl Webhook {
             &self.url,
             &[("Content-Type", "application/json")],
             body.to_string(),
-            TIMEOUT,
+            sms.timeout,
         )
         .await
         .map_err(ProviderFailure)?;

@@ -1,0 +1,72 @@
+// A real HTTP server on 127.0.0.1 standing in for the SMS providers' APIs (Twilio, Vonage,
+// SMS.cx, a custom webhook) and for callback receivers. It checks each adapter's request
+// format, records what arrived, and can fail on demand: `mode` = 'ok' | '500' | 'garbage'
+// | 'hang' | 'reject'.
+import { createServer } from 'node:http';
+
+export async function startUpstream() {
+  const received = [];
+  const state = { mode: 'ok' };
+  const waiters = [];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const entry = { method: req.method, path: req.url, headers: req.headers, body: raw, at: Date.now() };
+      received.push(entry);
+      waiters.splice(0).forEach((w) => w());
+      const json = (status, body) => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.url.startsWith('/callback')) return json(200, {});
+      if (state.mode === 'hang') return; // never answers
+      if (state.mode === '500') {
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        return res.end('upstream exploded');
+      }
+      if (state.mode === 'garbage') {
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        return res.end('<html>not json</html>');
+      }
+      const form = Object.fromEntries(new URLSearchParams(raw));
+      if (/^\/2010-04-01\/Accounts\/[^/]+\/Messages\.json$/.test(req.url)) {
+        const ok = req.headers.authorization === `Basic ${Buffer.from('AC123:tw-token').toString('base64')}`;
+        if (!ok) return json(401, { code: 20003, message: 'Authenticate', status: 401 });
+        if (state.mode === 'reject') return json(400, { code: 21211, message: "The 'To' number is not valid.", status: 400 });
+        return json(201, { sid: 'SM0123456789abcdef', status: 'queued', to: form.To, from: form.From, num_segments: '1' });
+      }
+      if (req.url === '/sms/json') {
+        const status = state.mode === 'reject' ? '4' : '0';
+        return json(200, { 'message-count': '1', messages: [{ to: form.to, 'message-id': 'vonage-1', status, 'error-text': status === '0' ? undefined : 'Bad Credentials' }] });
+      }
+      if (req.url === '/sms') {
+        if (req.headers['x-api-key'] !== 'cx-key') return json(401, { error: { type: 'invalid_api_key', code: 401, message: 'bad key' } });
+        const body = JSON.parse(raw);
+        const status = state.mode === 'reject' ? 'REJECTED' : 'ACCEPTED';
+        return json(200, { info: { totalPhoneNumbers: 1, totalValid: 1 }, data: [{ msgId: 'cx-1', status, to: body.to, trackData: body.trackData, parts: 1 }] });
+      }
+      if (req.url === '/webhook') return json(state.mode === 'reject' ? 422 : 200, {});
+      json(404, {});
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    received,
+    state,
+    /** Waits until `predicate(received)` holds (or throws after `ms`). */
+    async waitFor(predicate, ms = 15000) {
+      const end = Date.now() + ms;
+      while (!predicate(received)) {
+        if (Date.now() > end) throw new Error('timed out waiting for the upstream');
+        await new Promise((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 200);
+        });
+      }
+    },
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
