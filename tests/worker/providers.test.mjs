@@ -1,0 +1,187 @@
+// SMS provider adapters against a real HTTP server on 127.0.0.1 that checks each request
+// format; provider faults (5xx, timeout, garbage, refusal) answer 502 and leave the OTP
+// FAILED; status callbacks arrive signed (Standard Webhooks) and verify with the secret;
+// and no PIN is ever stored in KV or written to the logs.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { startWorker, call, KEYS, WEBHOOK_SECRET } from './harness.mjs';
+import { startUpstream } from './fake-upstream.mjs';
+
+let up;
+before(async () => { up = await startUpstream(); });
+after(async () => { await up?.close(); });
+
+const providers = {
+  twilio: () => ({ SMS_PROVIDER: 'twilio', TWILIO_BASE_URL: up.url, TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 'tw-token' }),
+  vonage: () => ({ SMS_PROVIDER: 'vonage', VONAGE_BASE_URL: up.url, VONAGE_API_KEY: 'vk', VONAGE_API_SECRET: 'vs' }),
+  smscx: () => ({ SMS_PROVIDER: 'smscx', SMSCX_BASE_URL: up.url, SMSCX_API_KEY: 'cx-key' }),
+  webhook: () => ({ SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: `${up.url}/webhook` }),
+};
+
+async function withWorker(vars, fn) {
+  const w = await startWorker({ SMS_TIMEOUT_MS: '1500', ...vars });
+  try {
+    return await fn(w);
+  } finally {
+    await w.dispose();
+  }
+}
+
+/** The SMS text a provider request carried, whatever its format. */
+function smsText(entry) {
+  if (entry.headers['content-type'] === 'application/json') return JSON.parse(entry.body).text;
+  const form = new URLSearchParams(entry.body);
+  return form.get('Body') ?? form.get('text');
+}
+
+describe('provider request formats', () => {
+  test('twilio: form-encoded To/From/Body with HTTP Basic auth to Messages.json', async () => {
+    up.state.mode = 'ok';
+    await withWorker(providers.twilio(), async (w) => {
+      const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678', from: 'ACME' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const req = up.received.findLast((e) => e.path.includes('/Messages.json'));
+      assert.equal(req.path, '/2010-04-01/Accounts/AC123/Messages.json');
+      assert.equal(req.headers['content-type'], 'application/x-www-form-urlencoded');
+      const form = Object.fromEntries(new URLSearchParams(req.body));
+      assert.deepEqual([form.To, form.From], ['+33612345678', 'ACME']);
+      assert.match(form.Body, /^Your verification code is \d{6}$/);
+    });
+  });
+
+  test('vonage: form with api_key/api_secret, digits-only to, type=unicode for UCS-2, client-ref', async () => {
+    up.state.mode = 'ok';
+    await withWorker(providers.vonage(), async (w) => {
+      const r = await call(w, 'POST', '/otp', { phoneNumber: '+359888123456', template: 'Кодът е {{pin}}' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const form = Object.fromEntries(new URLSearchParams(up.received.findLast((e) => e.path === '/sms/json').body));
+      assert.deepEqual([form.api_key, form.api_secret, form.to, form.type, form['client-ref']], ['vk', 'vs', '359888123456', 'unicode', r.body.otpId]);
+      assert.match(form.text, /^Кодът е \d{6}$/);
+    });
+  });
+
+  test('smscx: JSON to/from/text with X-API-KEY, trackData and idempotencyId = otpId', async () => {
+    up.state.mode = 'ok';
+    await withWorker(providers.smscx(), async (w) => {
+      const r = await call(w, 'POST', '/otp', { phoneNumber: '+4915123456789' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const req = up.received.findLast((e) => e.path === '/sms');
+      assert.equal(req.headers['x-api-key'], 'cx-key');
+      const body = JSON.parse(req.body);
+      assert.deepEqual([body.to, body.from, body.trackData, body.idempotencyId], ['+4915123456789', 'Verify', r.body.otpId, r.body.otpId]);
+    });
+  });
+
+  test('webhook: JSON {to, from, text, otpId}', async () => {
+    up.state.mode = 'ok';
+    await withWorker(providers.webhook(), async (w) => {
+      const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' });
+      assert.equal(r.status, 201);
+      const body = JSON.parse(up.received.findLast((e) => e.path === '/webhook').body);
+      assert.deepEqual(Object.keys(body).sort(), ['from', 'otpId', 'text', 'to']);
+      assert.equal(body.otpId, r.body.otpId);
+    });
+  });
+
+  test('console is refused outside development', async () => {
+    await withWorker({ ENVIRONMENT: 'production', SMS_PROVIDER: 'console' }, async (w) => {
+      const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' });
+      assert.deepEqual([r.status, r.body.error.type], [500, 'internal_error']);
+      assert.ok(w.logs.some((l) => l.includes('SMS_PROVIDER=console is refused')));
+      assert.ok(!JSON.stringify(r.body).includes('console'), 'no internals in the response');
+    });
+  });
+});
+
+describe('provider faults', () => {
+  for (const [mode, provider] of [['500', 'twilio'], ['garbage', 'smscx'], ['hang', 'webhook'], ['reject', 'vonage'], ['reject', 'twilio']]) {
+    test(`${provider} answering "${mode}": 502 provider_error, the OTP is FAILED and unusable`, async () => {
+      up.state.mode = mode;
+      try {
+        await withWorker({ ...providers[provider](), ENVIRONMENT: 'development' }, async (w) => {
+          const callback = `${up.url}/callback/${provider}-${mode}`;
+          const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678', otpCallbackUrl: callback });
+          assert.deepEqual([r.status, r.body.error.type, r.body.error.code], [502, 'provider_error', 502]);
+          const otpId = r.body.error.message.match(/[0-9a-f-]{36}/)[0];
+          const status = await call(w, 'GET', `/otp/${otpId}`);
+          assert.equal(status.body.status, 'FAILED');
+          const verify = await call(w, 'POST', `/otp/${otpId}`, { pin: '123456' });
+          assert.equal(verify.body.error.code, 2026);
+          await up.waitFor((rs) => rs.some((e) => e.path === `/callback/${provider}-${mode}`));
+          const cb = JSON.parse(up.received.find((e) => e.path === `/callback/${provider}-${mode}`).body);
+          assert.deepEqual([cb.event, cb.data[0].otpId, cb.data[0].status], ['otp_update', otpId, 'FAILED']);
+        });
+      } finally {
+        up.state.mode = 'ok';
+      }
+    });
+  }
+});
+
+describe('callbacks', () => {
+  test('every status change is POSTed, signed per Standard Webhooks, verifiable with the secret', async () => {
+    up.state.mode = 'ok';
+    await withWorker(providers.webhook(), async (w) => {
+      const path = '/callback/signed';
+      const created = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678', otpCallbackUrl: `${up.url}${path}` });
+      const text = JSON.parse(up.received.findLast((e) => e.path === '/webhook').body).text;
+      const pin = text.match(/\d{6}/)[0];
+      assert.equal((await call(w, 'POST', `/otp/${created.body.otpId}`, { pin })).status, 200);
+      await up.waitFor((rs) => rs.some((e) => e.path === path));
+      const cb = up.received.find((e) => e.path === path);
+      const body = JSON.parse(cb.body);
+      assert.deepEqual([body.event, body.data.length, body.data[0].status, body.data[0].otpId], ['otp_update', 1, 'VERIFIED', created.body.otpId]);
+      // Verify as a receiver would: HMAC-SHA256 over "id.timestamp.body" with the decoded secret.
+      const key = Buffer.from(WEBHOOK_SECRET.slice('whsec_'.length), 'base64');
+      const id = cb.headers['webhook-id'];
+      const ts = cb.headers['webhook-timestamp'];
+      const expected = createHmac('sha256', key).update(`${id}.${ts}.${cb.body}`).digest('base64');
+      assert.equal(cb.headers['webhook-signature'], `v1,${expected}`);
+      assert.ok(Math.abs(Number(ts) - Date.now() / 1000) < 60);
+      const forged = createHmac('sha256', Buffer.from('other')).update(`${id}.${ts}.${cb.body}`).digest('base64');
+      assert.notEqual(cb.headers['webhook-signature'], `v1,${forged}`);
+    });
+  });
+
+  test('production refuses http callback URLs and private hosts (2019)', async () => {
+    await withWorker({ ...providers.webhook(), ENVIRONMENT: 'production' }, async (w) => {
+      for (const url of [`${up.url}/callback/x`, 'http://example.com/cb', 'https://10.0.0.1/cb', 'https://localhost/cb']) {
+        const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678', otpCallbackUrl: url });
+        assert.deepEqual([r.status, r.body.error.code], [400, 2019], url);
+      }
+    });
+  });
+});
+
+describe('no PIN at rest or in logs', () => {
+  test('after sends, verifies and failures, no PIN is in any KV value or log line', async () => {
+    up.state.mode = 'ok';
+    await withWorker(providers.webhook(), async (w) => {
+      const pins = [];
+      for (let i = 0; i < 5; i++) {
+        // 8 upper-case letters: no id, timestamp or key can contain such a run by chance.
+        const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678', pinType: 'letters', pinLength: 8 });
+        assert.equal(r.status, 201);
+        const text = JSON.parse(up.received.findLast((e) => e.path === '/webhook').body).text;
+        const pin = text.match(/[A-Z]{8}$/)[0];
+        pins.push(pin);
+        if (i % 2) await call(w, 'POST', `/otp/${r.body.otpId}`, { pin });
+        else await call(w, 'POST', `/otp/${r.body.otpId}`, { pin: 'WRONGPIN' });
+      }
+      const { keys } = await w.kv.list();
+      assert.ok(keys.length >= 5, `KV holds ${keys.length} records`);
+      for (const { name } of keys) {
+        const value = await w.kv.get(name);
+        assert.match(value, /"pinHash":"[0-9a-f]{64}"/);
+        for (const pin of pins) assert.ok(!value.includes(pin), `PIN in KV value ${name}`);
+      }
+      assert.ok(w.logs.length > 10);
+      for (const line of w.logs) {
+        for (const pin of pins) assert.ok(!line.includes(pin), `PIN in log: ${line}`);
+        assert.ok(!line.includes('+33612345678'), `full phone number in log: ${line}`);
+        assert.ok(!line.includes(KEYS.acme), `API key in log: ${line}`);
+      }
+    });
+  });
+});
