@@ -49,7 +49,7 @@ system_node=$(PATH=/usr/local/bin:/usr/bin:/bin command -v node)
 
 step "edge worker: build (worker-build) and tests on workerd (Miniflare), providers and callbacks on 127.0.0.1"
 bash scripts/build-worker.sh
-"$system_node" --test --test-reporter=tap tests/worker/ 2>&1 | tee -a "$log"
+"$system_node" --test --test-concurrency=3 --test-reporter=tap tests/worker/ 2>&1 | tee -a "$log"
 
 # One closing line over every runner above (cargo test and node --test).
 awk '/^test result:/ { p += $4; f += $6 } /^# pass / { p += $3 } /^# fail / { f += $3 }

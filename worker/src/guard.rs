@@ -156,7 +156,9 @@ impl DurableObject for OtpGuard {
             let expires_at = record.expires_at;
             *self.record.borrow_mut() = Some(record.clone());
             self.persist(record.clone(), false).await?;
-            self.state.storage().set_alarm(expires_at as i64).await?;
+            // An offset from now (an i64 would also be read as an offset, not a date).
+            let offset = std::time::Duration::from_millis(expires_at.saturating_sub(now));
+            self.state.storage().set_alarm(offset).await?;
             return Response::from_json(&GuardReply {
                 record: Some(record),
                 error: None,
@@ -232,7 +234,10 @@ impl DurableObject for OtpGuard {
             .as_ref()
             .map(|r| r.expires_at + GRACE_SECONDS * 1000);
         match finished {
-            Some(at) if now < at => self.state.storage().set_alarm(at as i64).await?,
+            Some(at) if now < at => {
+                let offset = std::time::Duration::from_millis(at - now);
+                self.state.storage().set_alarm(offset).await?
+            }
             _ => {
                 self.state.storage().delete_all().await?;
                 *self.record.borrow_mut() = None;
