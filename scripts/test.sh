@@ -51,6 +51,9 @@ step "edge worker: build (worker-build) and tests on workerd (Miniflare), provid
 bash scripts/build-worker.sh
 "$system_node" --test --test-concurrency=3 --test-reporter=tap tests/worker/ 2>&1 | tee -a "$log"
 
+step "edge worker: wrangler deploy --dry-run (bundles and checks the upload offline)"
+(cd worker && WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false wrangler deploy --dry-run --outdir dist 2>&1 | grep -E "Total Upload|dry-run")
+
 # One closing line over every runner above (cargo test and node --test).
 awk '/^test result:/ { p += $4; f += $6 } /^# pass / { p += $3 } /^# fail / { f += $3 }
   END { printf "\nsmsotp: %d passed, %d failed\n", p, f; exit (p == 0 || f > 0) }' "$log"

@@ -94,14 +94,20 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             break 'handle Outcome::Error(ApiError::new(ErrorCode::InvalidApiKey), vec![]);
         };
         tenant = Some(t.clone());
-        match limiter::take(&env, &t, settings.rate_limit_per_minute).await {
-            Ok(w) => {
-                window = Some(w);
-                if !w.allowed {
-                    break 'handle Outcome::Error(ApiError::new(ErrorCode::RateLimited), vec![]);
+        // RATE_LIMIT_PER_MINUTE=0 turns the limit (and its Durable Object round trip) off.
+        if settings.rate_limit_per_minute > 0 {
+            match limiter::take(&env, &t, settings.rate_limit_per_minute).await {
+                Ok(w) => {
+                    window = Some(w);
+                    if !w.allowed {
+                        break 'handle Outcome::Error(
+                            ApiError::new(ErrorCode::RateLimited),
+                            vec![],
+                        );
+                    }
                 }
+                Err(e) => break 'handle internal(AppError::from(e), &id),
             }
-            Err(e) => break 'handle internal(AppError::from(e), &id),
         }
         let result = match r {
             Route::Create => match api::create(&mut req, &env, &settings, &t).await {

@@ -1,0 +1,100 @@
+// `npm run bench:worker` (not a test): the built worker on local workerd (Miniflare), with a
+// local HTTP server as its SMS provider (SMS_PROVIDER=webhook). Side by side in one run:
+// the trivial route GET /health (the runtime's ceiling) and create+verify cycles (POST /otp,
+// the PIN taken from the provider request, POST /otp/{id}). Bounded: fixed duration and
+// concurrency, loopback only. Prints requests/s, p50/p99 latency and the ratio.
+import http from 'node:http';
+import { startWorker, KEYS } from '../../tests/worker/harness.mjs';
+
+const DURATION_MS = Number(process.env.BENCH_MS ?? 8000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+
+const pins = new Map();
+const waiting = new Map();
+const provider = http.createServer((req, res) => {
+  let raw = '';
+  req.on('data', (c) => (raw += c));
+  req.on('end', () => {
+    const { otpId, text } = JSON.parse(raw);
+    const pin = text.match(/\d{6}/)[0];
+    pins.set(otpId, pin);
+    waiting.get(otpId)?.(pin);
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+  });
+});
+await new Promise((r) => provider.listen(0, '127.0.0.1', r));
+
+const w = await startWorker({
+  SMS_PROVIDER: 'webhook',
+  SMS_WEBHOOK_URL: `http://127.0.0.1:${provider.address().port}/sms`,
+  RATE_LIMIT_PER_MINUTE: process.env.BENCH_RATE_LIMIT ?? '100000000',
+});
+const target = new URL(w.url);
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
+
+function request(method, path, body) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const req = http.request(
+      { host: target.hostname, port: target.port, method, path, agent, headers: { 'X-API-KEY': KEYS.acme, 'Content-Type': 'application/json' } },
+      (res) => {
+        let data = '';
+        res.on('data', (c) => (data += c));
+        res.on('end', () => resolve({ status: res.statusCode, body: data, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+async function run(name, once) {
+  const latencies = [];
+  let requests = 0;
+  let failures = 0;
+  const end = Date.now() + DURATION_MS;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (Date.now() < end) {
+      const results = await once();
+      for (const r of results) {
+        requests++;
+        latencies.push(r.ms);
+        if (r.status >= 300) failures++;
+      }
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+  return { name, 'req/s': requests / seconds, p50: q(0.5), p99: q(0.99), requests, failures };
+}
+
+const health = () => request('GET', '/health').then((r) => [r]);
+async function cycle() {
+  const created = await request('POST', '/otp', { phoneNumber: '+33612345678' });
+  const { otpId } = JSON.parse(created.body);
+  const pin = pins.get(otpId) ?? (await new Promise((resolve) => waiting.set(otpId, resolve)));
+  const verified = await request('POST', `/otp/${otpId}`, { pin });
+  pins.delete(otpId);
+  waiting.delete(otpId);
+  if (verified.status !== 200) throw new Error(`verify answered ${verified.status}: ${verified.body}`);
+  return [created, verified];
+}
+
+await run('warm-up', cycle);
+const rows = [await run('GET /health (trivial route)', health), await run('create + verify (2 requests per cycle)', cycle)];
+const ceiling = rows[0]['req/s'];
+console.table(rows.map((r) => ({
+  route: r.name,
+  'requests/s': r['req/s'].toFixed(0),
+  'vs trivial': `${(r['req/s'] / ceiling).toFixed(2)}×`,
+  'p50 ms': r.p50.toFixed(1),
+  'p99 ms': r.p99.toFixed(1),
+  requests: r.requests,
+  failures: r.failures,
+})));
+console.log(`cycles/s: ${(rows[1]['req/s'] / 2).toFixed(0)} (concurrency ${CONCURRENCY}, ${DURATION_MS} ms each)`);
+await w.dispose();
+provider.close();
+agent.destroy();
