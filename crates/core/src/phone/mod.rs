@@ -173,11 +173,10 @@ const F_PREFIX_FOR_PARSING: usize = 2;
 const F_TRANSFORM: usize = 3;
 const F_LEADING: usize = 4;
 const F_LENGTHS: usize = 5;
-const F_GENERAL: usize = 6;
-const F_TYPES: usize = 7;
-const FIELDS: usize = 17;
+const F_TYPES: usize = 6;
+const FIELDS: usize = 16;
 
-/// Number types in libphonenumber's metadata order (fields 7..16).
+/// Number types in libphonenumber's metadata order (fields 6..15).
 const TYPE_ORDER: [NumberType; 10] = [
     NumberType::FixedLine,
     NumberType::Mobile,
@@ -193,11 +192,6 @@ const TYPE_ORDER: [NumberType; 10] = [
 /// The order in which libphonenumber tries the non-fixed-line types.
 const NON_FIXED_ORDER: [usize; 9] = [1, 3, 2, 9, 8, 4, 7, 6, 5];
 
-struct TypeDesc {
-    pattern: Pattern,
-    lengths: Option<Vec<u8>>,
-}
-
 /// A region's metadata with its patterns compiled.
 struct Region {
     iso: &'static str,
@@ -207,8 +201,7 @@ struct Region {
     transform: &'static str,
     leading_digits: Option<Pattern>,
     lengths: Vec<u8>,
-    general: Option<Pattern>,
-    types: [Option<TypeDesc>; 10],
+    types: [Option<Pattern>; 10],
     /// The mobile pattern is the fixed-line one (NANP and others): one match decides both.
     mobile_is_fixed: bool,
 }
@@ -244,14 +237,7 @@ fn region(index: usize) -> &'static Region {
             if i == 1 && src == "=" {
                 src = fixed;
             }
-            if src.is_empty() {
-                return None;
-            }
-            let (pattern, lengths) = match src.split_once('/') {
-                Some((p, l)) => (p, Some(parse_lengths(l))),
-                None => (src, None),
-            };
-            compile(pattern).map(|pattern| TypeDesc { pattern, lengths })
+            compile(src)
         });
         Region {
             iso,
@@ -261,7 +247,6 @@ fn region(index: usize) -> &'static Region {
             transform: f[F_TRANSFORM],
             leading_digits: compile(f[F_LEADING]),
             lengths: parse_lengths(f[F_LENGTHS]),
-            general: compile(f[F_GENERAL]),
             types,
             mobile_is_fixed: f[F_TYPES + 1] == "=",
         }
@@ -330,27 +315,26 @@ fn check_length(national: &str, lengths: &[u8]) -> LengthCheck {
     }
 }
 
-fn matches_entirely(pattern: &Option<Pattern>, digits: &str) -> bool {
-    pattern.as_ref().is_some_and(|p| p.matches_entirely(digits))
-}
-
 impl Region {
+    /// What libphonenumber's general national-number pattern answers, from the number
+    /// types themselves (the general pattern is not stored: it is their union, loosened).
+    fn fits(&self, national: &str) -> bool {
+        self.lengths.contains(&(national.len() as u8)) && self.number_type(national).is_some()
+    }
+
     fn type_matches(&self, national: &str, index: usize) -> bool {
-        let Some(desc) = &self.types[index] else {
+        let Some(pattern) = &self.types[index] else {
             return false;
         };
-        let lengths = desc.lengths.as_deref().unwrap_or(&self.lengths);
+        let lengths = &self.lengths;
         if !lengths.is_empty() && !lengths.contains(&(national.len() as u8)) {
             return false;
         }
-        desc.pattern.matches_entirely(national)
+        pattern.matches_entirely(national)
     }
 
     /// libphonenumber's getNumberType: `None` means not a valid number of this region.
     fn number_type(&self, national: &str) -> Option<NumberType> {
-        if !matches_entirely(&self.general, national) {
-            return None;
-        }
         if self.type_matches(national, 0) {
             return Some(
                 if self.mobile_is_fixed || self.types[1].is_none() || self.type_matches(national, 1)
@@ -408,7 +392,7 @@ fn extract_national_number(number: &str, plan: &Region, calling_code: u16) -> St
     if national == number {
         return national;
     }
-    if matches_entirely(&plan.general, number) && !matches_entirely(&plan.general, &national) {
+    if plan.fits(number) && !plan.fits(&national) {
         return number.to_owned();
     }
     let lengths = match region_by_national_number(calling_code, &national) {
@@ -559,8 +543,8 @@ fn international_without_plus(digits: &str, home: &Region) -> Option<(u16, Strin
     let shorter = digits.strip_prefix(code.as_str())?;
     let national_long = extract_national_number(digits, home, home.calling_code);
     let national_short = extract_national_number(shorter, home, home.calling_code);
-    let long_fits = matches_entirely(&home.general, &national_long);
-    let short_fits = matches_entirely(&home.general, &national_short);
+    let long_fits = home.fits(&national_long);
+    let short_fits = home.fits(&national_short);
     let too_long = matches!(
         check_length(&national_long, &home.lengths),
         LengthCheck::TooLong
@@ -581,13 +565,12 @@ mod tests {
                 if n == F_NATIONAL_PREFIX || n == F_TRANSFORM || n == F_LENGTHS || *field == "=" {
                     continue;
                 }
-                let pattern = field.split('/').next().unwrap_or_default();
-                if !pattern.is_empty() {
-                    Pattern::new(pattern).unwrap_or_else(|e| panic!("{iso} field {n}: {e:?}"));
+                if !field.is_empty() {
+                    Pattern::new(field).unwrap_or_else(|e| panic!("{iso} field {n}: {e:?}"));
                 }
             }
             let r = region(i);
-            assert!(r.general.is_some(), "{iso}");
+            assert!(r.types.iter().any(Option::is_some), "{iso}");
         }
     }
 
