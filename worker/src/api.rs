@@ -137,6 +137,22 @@ pub async fn create(
     }
 }
 
+/// A guard's reply as the client's answer: no record is 2021 (missing, or another
+/// tenant's), an error is that error, else 200 with `ok_body`.
+fn answer(reply: guard::GuardReply, otp_id: &str, ok_body: Value) -> AppResult<Answer> {
+    if reply.record.is_none() {
+        return Err(AppError::api(ErrorCode::OtpNotFound));
+    }
+    match reply.error {
+        Some(e) => Err(AppError::Api(e.into_api())),
+        None => Ok(Answer {
+            status: 200,
+            body: ok_body,
+            otp_id: Some(otp_id.to_owned()),
+        }),
+    }
+}
+
 /// `POST /otp/{id}`.
 pub async fn verify(req: &mut Request, env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
     let otp_id = checked_id(otp_id)?;
@@ -162,17 +178,7 @@ pub async fn verify(req: &mut Request, env: &Env, tenant: &str, otp_id: &str) ->
         },
     )
     .await?;
-    if reply.record.is_none() {
-        return Err(AppError::api(ErrorCode::OtpNotFound));
-    }
-    match reply.error {
-        Some(e) => Err(AppError::Api(e.into_api())),
-        None => Ok(Answer {
-            status: 200,
-            body: json!({"status": "VERIFIED"}),
-            otp_id: Some(otp_id.to_owned()),
-        }),
-    }
+    answer(reply, otp_id, json!({"status": "VERIFIED"}))
 }
 
 /// `GET /otp/{id}`: a finished OTP is answered from KV; one that may still change from
@@ -221,15 +227,5 @@ pub async fn cancel(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> 
         },
     )
     .await?;
-    if reply.record.is_none() {
-        return Err(AppError::api(ErrorCode::OtpNotFound));
-    }
-    match reply.error {
-        Some(e) => Err(AppError::Api(e.into_api())),
-        None => Ok(Answer {
-            status: 200,
-            body: json!({"info": {"id": otp_id}}),
-            otp_id: Some(otp_id.to_owned()),
-        }),
-    }
+    answer(reply, otp_id, json!({"info": {"id": otp_id}}))
 }

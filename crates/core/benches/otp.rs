@@ -3,28 +3,15 @@
 //! checked against a stored record), plus their main pieces. Also prints the cost of the
 //! very first phone-number parse in this process (metadata compiled on first use).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::SplitMix;
 use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{criterion_group, Criterion};
-use smsotp_core::{
-    count_segments, create_otp, phone, validate_request_text, Config, PinHasher, RandomSource,
-};
-
-struct SplitMix(u64);
-
-impl RandomSource for SplitMix {
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
-    }
-}
+use smsotp_core::{count_segments, create_otp, phone, validate_request_text, Config, PinHasher};
 
 /// The seed's curl body (six templates, callback URL).
 const SEED_BODY: &str = r#"{"phoneNumber":"+33612424199","from":"Verify","template":"Your verification code is {{pin}}","template_fr":"Votre code de vérification est {{pin}}","template_de":"Ihr Bestätigungscode lautet {{pin}}","template_es":"Tu código de verificación es {{pin}}","template_it":"Il tuo codice di verifica è {{pin}}","template_bg":"Вашият код за потвърждение е {{pin}}","ttl":600,"maxAttempts":6,"pinType":"numbers","pinLength":5,"otpCallbackUrl":"https://my-callback/receive-otp-status"}"#;

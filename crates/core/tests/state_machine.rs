@@ -1,26 +1,12 @@
 //! Property tests of the verification state machine over random sequences of checks
 //! (right, wrong and empty PINs), cancels, expiry sweeps and clock moves.
 
+mod common;
+
+use common::SplitMix;
 use proptest::prelude::*;
 use serde_json::json;
-use smsotp_core::{
-    create_otp, validate_request, Config, OtpStatus, PinHasher, RandomSource, Verified,
-};
-
-struct SplitMix(u64);
-
-impl RandomSource for SplitMix {
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
-    }
-}
+use smsotp_core::{create_otp, validate_request, Config, OtpStatus, PinHasher, Verified};
 
 #[derive(Debug, Clone)]
 enum Op {

@@ -1,5 +1,7 @@
-//! Shared by the oracle tests: runs a Node script from `tests/oracle/` with the repository's
-//! npm dependencies (installed by `scripts/setup.sh`).
+//! Shared by the integration tests (and the benches, by path): a seeded random source, and
+//! running a Node oracle script from `tests/oracle/` with the repository's npm dependencies
+//! (installed by `scripts/setup.sh`).
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -40,4 +42,21 @@ pub fn run_oracle(script: &str, args: &[&str], stdin: &str) -> String {
     let out = child.wait_with_output().expect("oracle output");
     assert!(out.status.success(), "oracle {script} failed");
     String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// SplitMix64: a seeded, reproducible [`smsotp_core::RandomSource`] for tests and benches
+/// (never for real PINs).
+pub struct SplitMix(pub u64);
+
+impl smsotp_core::RandomSource for SplitMix {
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for chunk in dest.chunks_mut(8) {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        }
+    }
 }
