@@ -36,10 +36,18 @@ impl RandomSource for Csprng {
     }
 }
 
+/// An oversized body is a 400 `invalid_request`, like any other unusable body.
+fn too_large() -> AppError {
+    AppError::message(
+        ErrorCode::BadRequest,
+        format!("The request body is larger than {} KiB", MAX_BODY / 1024),
+    )
+}
+
 async fn body_text(req: &mut Request) -> AppResult<String> {
     if let Ok(Some(len)) = req.headers().get("Content-Length") {
         if len.trim().parse::<usize>().is_ok_and(|n| n > MAX_BODY) {
-            return Err(AppError::api(ErrorCode::PayloadTooLarge));
+            return Err(too_large());
         }
     }
     let bytes = req
@@ -47,7 +55,7 @@ async fn body_text(req: &mut Request) -> AppResult<String> {
         .await
         .map_err(|_| AppError::api(ErrorCode::BadRequest))?;
     if bytes.len() > MAX_BODY {
-        return Err(AppError::api(ErrorCode::PayloadTooLarge));
+        return Err(too_large());
     }
     String::from_utf8(bytes)
         .map_err(|_| AppError::message(ErrorCode::BadRequest, "The request body is not UTF-8"))

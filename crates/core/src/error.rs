@@ -57,7 +57,6 @@ pub enum ErrorCode {
     InvalidApiKey,
     RateLimited,
     BadRequest,
-    PayloadTooLarge,
     RouteNotFound,
     MethodNotAllowed,
     ProviderError,
@@ -66,7 +65,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation tables and exhaustive tests.
-    pub const ALL: [ErrorCode; 45] = {
+    pub const ALL: [ErrorCode; 44] = {
         use ErrorCode::*;
         [
             PhoneNumberMissing,
@@ -109,7 +108,6 @@ impl ErrorCode {
             InvalidApiKey,
             RateLimited,
             BadRequest,
-            PayloadTooLarge,
             RouteNotFound,
             MethodNotAllowed,
             ProviderError,
@@ -161,7 +159,6 @@ impl ErrorCode {
             InvalidApiKey => 401,
             RateLimited => 429,
             BadRequest => 400,
-            PayloadTooLarge => 413,
             RouteNotFound => 404,
             MethodNotAllowed => 405,
             ProviderError => 502,
@@ -177,7 +174,6 @@ impl ErrorCode {
             CancelAlreadyCancelled | CancelNotPending => 403,
             InvalidApiKey => 401,
             RateLimited => 429,
-            PayloadTooLarge => 413,
             MethodNotAllowed => 405,
             ProviderError => 502,
             Internal => 500,
@@ -198,7 +194,7 @@ impl ErrorCode {
             CancelAlreadyCancelled | CancelNotPending => "access_denied",
             InvalidApiKey => "invalid_api_key",
             RateLimited => "rate_limit",
-            BadRequest | PayloadTooLarge => "invalid_request",
+            BadRequest => "invalid_request",
             MethodNotAllowed => "method_not_allowed",
             ProviderError => "provider_error",
             Internal => "internal_error",
@@ -250,7 +246,6 @@ impl ErrorCode {
             InvalidApiKey => "Missing or unknown API key",
             RateLimited => "Too many requests",
             BadRequest => "The request body is not valid JSON",
-            PayloadTooLarge => "The request body is too large",
             RouteNotFound => "No such route",
             MethodNotAllowed => "Method not allowed on this route",
             ProviderError => "The SMS provider could not send the message",
