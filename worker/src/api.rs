@@ -61,9 +61,9 @@ async fn body_text(req: &mut Request) -> AppResult<String> {
         .map_err(|_| AppError::message(ErrorCode::BadRequest, "The request body is not UTF-8"))
 }
 
-/// An OTP id is a UUID: anything else cannot exist (and gets no Durable Object).
+/// Anything but an id this service issues cannot exist (and gets no Durable Object).
 fn checked_id(otp_id: &str) -> AppResult<&str> {
-    if otp_id.len() == 36 && otp_id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+    if smsotp_core::request::is_otp_id(otp_id) {
         Ok(otp_id)
     } else {
         Err(AppError::api(ErrorCode::OtpNotFound))
@@ -165,18 +165,7 @@ fn answer(reply: guard::GuardReply, otp_id: &str, ok_body: Value) -> AppResult<A
 pub async fn verify(req: &mut Request, env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
     let otp_id = checked_id(otp_id)?;
     let text = body_text(req).await?;
-    let body: Value = serde_json::from_str(&text).map_err(|e| {
-        AppError::message(
-            ErrorCode::BadRequest,
-            format!("The request body is not valid JSON: {e}"),
-        )
-    })?;
-    let pin = match body.get("pin") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-        // A PIN sent as a JSON number (digits only) is taken as written.
-        Some(Value::Number(n)) if n.is_u64() => n.to_string(),
-        _ => return Err(AppError::api(ErrorCode::PinMissing)),
-    };
+    let pin = smsotp_core::request::verify_pin(&text)?;
     let reply = guard::call(
         env,
         otp_id,

@@ -72,6 +72,11 @@ impl PinType {
     }
 }
 
+/// Is `length` an allowed PIN length (4 to 10)?
+pub fn is_pin_length(length: u32) -> bool {
+    (u32::from(MIN_PIN_LENGTH)..=u32::from(MAX_PIN_LENGTH)).contains(&length)
+}
+
 /// Draws a PIN of `length` symbols, each uniform over the type's alphabet.
 pub fn generate_pin(pin_type: PinType, length: u8, rng: &mut impl RandomSource) -> String {
     let alphabet = pin_type.alphabet();
@@ -115,75 +120,8 @@ pub fn sample_pin(pin_type: PinType, length: u8) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod test_rng {
-    use super::RandomSource;
-
-    /// SplitMix64: a seeded, reproducible source for tests.
-    pub struct SplitMix(pub u64);
-
-    impl RandomSource for SplitMix {
-        fn fill_bytes(&mut self, dest: &mut [u8]) {
-            for chunk in dest.chunks_mut(8) {
-                self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = self.0;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                z ^= z >> 31;
-                chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
 mod tests {
-    use super::test_rng::SplitMix;
     use super::*;
-
-    #[test]
-    fn pins_have_the_requested_type_and_length() {
-        let mut rng = SplitMix(7);
-        for t in PinType::ALL {
-            for len in MIN_PIN_LENGTH..=MAX_PIN_LENGTH {
-                let pin = generate_pin(t, len, &mut rng);
-                assert_eq!(pin.len(), len as usize);
-                assert!(pin.bytes().all(|b| t.alphabet().contains(&b)), "{pin}");
-            }
-        }
-    }
-
-    #[test]
-    fn alphanumeric_avoids_look_alikes() {
-        let a = PinType::Alphanumeric.alphabet();
-        for c in b"01IO" {
-            assert!(!a.contains(c));
-        }
-        assert_eq!(a.len(), 32);
-    }
-
-    /// Chi-square test of uniformity for each alphabet: with a modulo bias (e.g. 256 % 10 = 6
-    /// symbols drawn more often) the statistic would be far above the bound.
-    #[test]
-    fn symbols_are_uniform() {
-        let mut rng = SplitMix(42);
-        for t in PinType::ALL {
-            let n = t.alphabet().len();
-            let mut counts = vec![0u64; n];
-            let draws = 4000;
-            for _ in 0..draws {
-                for b in generate_pin(t, 10, &mut rng).bytes() {
-                    counts[t.alphabet().iter().position(|&c| c == b).unwrap()] += 1;
-                }
-            }
-            let expected = (draws * 10) as f64 / n as f64;
-            let chi2: f64 = counts
-                .iter()
-                .map(|&c| (c as f64 - expected).powi(2) / expected)
-                .sum();
-            // 99.9th percentile of chi-square with n-1 ≤ 31 degrees of freedom is < 62.
-            assert!(chi2 < 62.0, "{t:?}: chi2 = {chi2}, counts {counts:?}");
-        }
-    }
 
     /// A source whose bytes are all 255 would map to the alphabet's 6th symbol under modulo
     /// (255 % 10 = 5); rejection sampling must skip such bytes instead.

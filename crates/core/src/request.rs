@@ -83,6 +83,28 @@ pub fn validate_request_text(body: &str, config: &Config) -> Result<OtpRequest, 
     validate_request(&value, config)
 }
 
+/// The PIN of a verify body (`POST /otp/{otpId}`, `{"pin": "…"}`). A PIN sent as a JSON
+/// number of digits is taken as written; anything else empty or missing is 2022, and a body
+/// that is not JSON is 400 `invalid_request`.
+pub fn verify_pin(body: &str) -> Result<String, ApiError> {
+    let value: Value = serde_json::from_str(body).map_err(|e| {
+        ApiError::with_message(
+            ErrorCode::BadRequest,
+            format!("The request body is not valid JSON: {e}"),
+        )
+    })?;
+    match value.get("pin") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+        Some(Value::Number(n)) if n.is_u64() => Ok(n.to_string()),
+        _ => Err(ApiError::new(ErrorCode::PinMissing).for_field("pin")),
+    }
+}
+
+/// An OTP id as this service issues them: a hyphenated UUID (version 4).
+pub fn is_otp_id(id: &str) -> bool {
+    is_uuid_v1_to_v5(id)
+}
+
 /// A field as sent: absent, empty (`null` or blank string), or a value.
 enum Field<'a> {
     Absent,

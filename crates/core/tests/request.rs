@@ -311,3 +311,23 @@ fn non_objects_and_bad_json() {
     let e = smsotp_core::validate_request_text("{not json", &Config::default()).unwrap_err();
     assert_eq!((e[0].code.code(), e[0].http_status()), (400, 400));
 }
+
+#[test]
+fn verify_bodies() {
+    use smsotp_core::request::{is_otp_id, verify_pin};
+    assert_eq!(verify_pin(r#"{"pin":"123456"}"#), Ok("123456".into()));
+    assert_eq!(verify_pin(r#"{"pin":123456}"#), Ok("123456".into()));
+    for bad in [
+        r#"{}"#,
+        r#"{"pin":""}"#,
+        r#"{"pin":"  "}"#,
+        r#"{"pin":null}"#,
+        r#"{"pin":-1}"#,
+        r#"{"pin":[1]}"#,
+    ] {
+        assert_eq!(verify_pin(bad).unwrap_err().code.code(), 2022, "{bad}");
+    }
+    assert_eq!(verify_pin("pin=1").unwrap_err().code.code(), 400);
+    assert!(is_otp_id("4e1c2a6a-0b0e-4f6e-9a55-7d8f1f0c2b11"));
+    assert!(!is_otp_id("not-an-id") && !is_otp_id("../../x"));
+}

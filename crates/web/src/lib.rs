@@ -124,10 +124,15 @@ pub fn take_non_gsm_characters() -> String {
     LAST_NON_GSM.with_borrow_mut(std::mem::take)
 }
 
-/// A PIN from the platform's CSPRNG. `pin_type` and `length` are checked by the caller.
+/// A PIN from the platform's CSPRNG.
 #[wasm_bindgen(js_name = pin)]
-pub fn pin(pin_type: &str, length: u8) -> Result<String, String> {
-    let pin_type = PinType::parse(pin_type).ok_or("unknown pinType")?;
+pub fn pin(pin_type: &str, length: u32) -> Result<String, String> {
+    let pin_type = PinType::parse(pin_type)
+        .ok_or("generatePin: pinType must be one of numbers, letters, alphanumeric")?;
+    if !smsotp_core::pin::is_pin_length(length) {
+        return Err("generatePin: pinLength must be an integer from 4 to 10".into());
+    }
+    let length = length as u8;
     let mut rng = WebRandom { failed: false };
     let pin = generate_pin(pin_type, length, &mut rng);
     if rng.failed {
