@@ -64,6 +64,16 @@ describe('envelope and routes', () => {
     assert.deepEqual([notUuid.status, notUuid.body.error.code], [404, 2021]);
   });
 
+  test('logs are JSON lines with the request fields, numbers masked even in the console SMS', async () => {
+    const otp = await create();
+    const lines = w.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const request = lines.find((l) => l.event === 'request' && l.otpId === otp.otpId);
+    assert.deepEqual(Object.keys(request).sort(), ['event', 'latencyMs', 'level', 'method', 'otpId', 'requestId', 'route', 'status', 'tenant']);
+    assert.deepEqual([request.route, request.status, request.tenant], ['/otp', 201, 'acme']);
+    for (const l of lines) assert.ok(!JSON.stringify(l).includes('+33612345678'), JSON.stringify(l));
+    assert.equal(lines.find((l) => l.event === 'sms.console' && l.otpId === otp.otpId).to, '+3********78');
+  });
+
   test('health needs no key', async () => {
     const r = await call(w, 'GET', '/health', undefined, null);
     assert.deepEqual([r.status, r.body], [200, { status: 'ok' }]);

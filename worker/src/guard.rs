@@ -224,8 +224,13 @@ impl DurableObject for OtpGuard {
             }
         };
         if let Some(record) = changed {
+            let otp_id = record.otp_id.clone();
             self.persist(record, true).await?;
-            log::event("info", "otp.expired", serde_json::json!({}));
+            log::event(
+                "info",
+                "otp.expired",
+                serde_json::json!({ "otpId": otp_id }),
+            );
         }
         // Past the grace period nothing is readable any more: free the object's storage.
         let finished = self

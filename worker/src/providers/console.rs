@@ -1,11 +1,12 @@
-//! Development provider: the SMS goes to the log (`wrangler dev` prints it).
+//! Development provider: the SMS text goes to the log (`wrangler dev` prints it), with the
+//! recipient masked like everywhere else in the logs.
 
 use super::{ProviderFailure, Sms};
 
 pub fn send(sms: &Sms<'_>) -> Result<String, ProviderFailure> {
     let line = serde_json::json!({
         "level": "info", "event": "sms.console", "otpId": sms.otp_id,
-        "to": sms.to, "from": sms.from, "text": sms.text,
+        "to": smsotp_core::phone::mask_phone(sms.to), "from": sms.from, "text": sms.text,
     });
     worker::console_log!("{line}");
     Ok(format!("console-{}", sms.otp_id))
