@@ -181,6 +181,29 @@ pub struct SmsSpans {
 
 /// See [`SmsSpans`].
 pub fn analyze_spans(text: &str) -> SmsSpans {
+    // Plain ASCII GSM-7 text (most OTP messages): one table look-up per byte.
+    if text.is_ascii() {
+        let mut septets = 0u32;
+        let mut all_gsm = true;
+        for &b in text.as_bytes() {
+            let n = ASCII_SEPTETS[b as usize];
+            all_gsm &= n != 0;
+            septets += u32::from(n);
+        }
+        if all_gsm {
+            let parts = if septets * 7 <= BITS_PER_PART {
+                1
+            } else {
+                concatenated_parts(text.bytes().map(|b| 7 * u32::from(ASCII_SEPTETS[b as usize])))
+            };
+            return SmsSpans {
+                encoding: Encoding::Gsm7,
+                parts,
+                units: septets,
+                non_gsm: Vec::new(),
+            };
+        }
+    }
     // One pass counts both encodings; graphemes are segmented only if a character that can
     // join its neighbours appears.
     let (mut septets, mut utf16) = (0u32, 0u32);
