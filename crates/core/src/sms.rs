@@ -194,7 +194,10 @@ pub fn analyze_spans(text: &str) -> SmsSpans {
             let parts = if septets * 7 <= BITS_PER_PART {
                 1
             } else {
-                concatenated_parts(text.bytes().map(|b| 7 * u32::from(ASCII_SEPTETS[b as usize])))
+                concatenated_parts(
+                    text.bytes()
+                        .map(|b| 7 * u32::from(ASCII_SEPTETS[b as usize])),
+                )
             };
             return SmsSpans {
                 encoding: Encoding::Gsm7,

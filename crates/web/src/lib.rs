@@ -77,17 +77,16 @@ pub fn render_json(
 /// `1;<e164>;<countryIso>;<callingCode>;<nationalNumber>;<numberType>` or `0;<why>`.
 #[wasm_bindgen(js_name = phonePacked)]
 pub fn phone_packed(input: &str, country_iso: Option<String>) -> String {
-    let check = phone::check(input, country_iso.as_deref());
-    match (check.valid, check.number_type) {
-        (true, Some(number_type)) => format!(
+    match phone::parse(input, country_iso.as_deref()) {
+        Ok(p) => format!(
             "1;{};{};{};{};{}",
-            check.e164.unwrap_or_default(),
-            check.country_iso.unwrap_or_default(),
-            check.calling_code.unwrap_or_default(),
-            check.national_number.unwrap_or_default(),
-            number_type.as_str()
+            p.e164,
+            p.country_iso,
+            p.calling_code,
+            p.national_number,
+            p.number_type.as_str()
         ),
-        _ => format!("0;{}", check.error.unwrap_or_default()),
+        Err(e) => format!("0;{}", e.reason()),
     }
 }
 

@@ -96,17 +96,7 @@ pub fn check(input: &str, country_iso: Option<&str>) -> PhoneCheck {
             calling_code: None,
             national_number: None,
             number_type: None,
-            error: Some(
-                match e {
-                    PhoneError::Empty => "empty",
-                    PhoneError::CountryRequired => {
-                        "a national-format number needs its country (countryIso)"
-                    }
-                    PhoneError::UnknownCountry => "unknown country code",
-                    PhoneError::Invalid(why) => why,
-                }
-                .to_owned(),
-            ),
+            error: Some(e.reason().to_owned()),
         },
     }
 }
@@ -159,6 +149,20 @@ pub enum PhoneError {
     UnknownCountry,
     /// Not a valid number; the text says why.
     Invalid(&'static str),
+}
+
+impl PhoneError {
+    /// Why, in a few words (`parsePhoneNumber(…).error`).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            PhoneError::Empty => "empty",
+            PhoneError::CountryRequired => {
+                "a national-format number needs its country (countryIso)"
+            }
+            PhoneError::UnknownCountry => "unknown country code",
+            PhoneError::Invalid(why) => why,
+        }
+    }
 }
 
 /// Longest input accepted, separators included.
