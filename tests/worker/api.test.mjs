@@ -222,6 +222,10 @@ describe('rate limit and cost', () => {
   test('a tenant past its per-minute limit gets 429 rate_limit with X-Rate-Limit-Reset; others are unaffected', async () => {
     const limited = await startWorker({ RATE_LIMIT_PER_MINUTE: '3', PRICE_PER_PART: '0.07' });
     try {
+      // The window is the clock minute: start right after a minute begins, so that the four
+      // requests cannot straddle two windows.
+      const intoMinute = Date.now() % 60000;
+      if (intoMinute > 50000) await new Promise((r) => setTimeout(r, 60000 - intoMinute + 100));
       const seen = [];
       for (let i = 0; i < 4; i++) seen.push(await call(limited, 'GET', '/otp/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b'));
       assert.deepEqual(seen.map((r) => r.status), [404, 404, 404, 429]);
