@@ -63,7 +63,8 @@ impl GuardError {
 
     pub fn into_api(self) -> ApiError {
         let code = smsotp_core::ErrorCode::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|c| c.code() == self.code)
             .unwrap_or(smsotp_core::ErrorCode::Internal);
         let mut e = ApiError::with_message(code, self.message);

@@ -7,6 +7,20 @@
 
 use serde::Serialize;
 
+/// Declares `ErrorCode` and `ErrorCode::ALL` from one list of variants.
+macro_rules! error_codes {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
+        $(#[$meta])*
+        pub enum $name { $($(#[$vmeta])* $variant,)* }
+
+        impl $name {
+            /// Every code, for documentation tables and exhaustive tests.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+        }
+    };
+}
+
+error_codes! {
 /// Every error a client of the API can receive.
 ///
 /// Codes 2001–2031 are the contract's. Errors the contract lists without a code (401, 429)
@@ -62,59 +76,9 @@ pub enum ErrorCode {
     ProviderError,
     Internal,
 }
+}
 
 impl ErrorCode {
-    /// Every code, for documentation tables and exhaustive tests.
-    pub const ALL: [ErrorCode; 44] = {
-        use ErrorCode::*;
-        [
-            PhoneNumberMissing,
-            CountryIsoMissing,
-            CountryIsoInvalid,
-            FromMissing,
-            FromInvalid,
-            TemplateInvalid,
-            TtlNotANumber,
-            TtlTooLow,
-            TtlTooHigh,
-            MaxAttemptsNotANumber,
-            MaxAttemptsTooLow,
-            MaxAttemptsTooHigh,
-            PinTypeMissing,
-            PinTypeInvalid,
-            PinLengthNotANumber,
-            PinLengthTooLow,
-            PinLengthTooHigh,
-            TrackIdInvalid,
-            CallbackUrlInvalid,
-            PhoneNumberInvalid,
-            OtpNotFound,
-            PinMissing,
-            AlreadyVerified,
-            Cancelled,
-            Expired,
-            Failed,
-            FailedLastAttempt,
-            PinExpired,
-            InvalidPin,
-            CancelAlreadyCancelled,
-            CancelNotPending,
-            LanguageInvalid,
-            WebOtpDomainInvalid,
-            AppHashInvalid,
-            AmountInvalid,
-            PayeeInvalid,
-            MessageTooLong,
-            InvalidApiKey,
-            RateLimited,
-            BadRequest,
-            RouteNotFound,
-            MethodNotAllowed,
-            ProviderError,
-            Internal,
-        ]
-    };
-
     /// The numeric `code` of the envelope.
     pub const fn code(self) -> u16 {
         use ErrorCode::*;
