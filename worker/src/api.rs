@@ -2,9 +2,7 @@
 //! guard (state), store, answer. Errors go back as `AppError` to the one mapping in lib.rs.
 
 use serde_json::{json, Value};
-use smsotp_core::{
-    create_otp, validate_request_text, ApiError, ErrorCode, OtpStatus, RandomSource,
-};
+use smsotp_core::{create_otp, validate_request_text, ErrorCode, RandomSource};
 use worker::{Date, Env, Request};
 
 use crate::config::Settings;
@@ -23,16 +21,18 @@ pub struct Answer {
     pub otp_id: Option<String>,
 }
 
-/// Validation errors: the contract's envelope holds the first; `errors` (an extension)
-/// lists them all.
-pub struct Invalid(pub Vec<ApiError>);
-
-struct Csprng;
+/// `crypto.getRandomValues` through getrandom. A failure is remembered (and the create
+/// refused) rather than a panic: bytes from a failed source must not make a PIN.
+struct Csprng {
+    failed: bool,
+}
 
 impl RandomSource for Csprng {
     fn fill_bytes(&mut self, dest: &mut [u8]) {
-        // Workers always have crypto.getRandomValues; failing here means no safe PIN.
-        getrandom::fill(dest).expect("crypto.getRandomValues is available in Workers");
+        if getrandom::fill(dest).is_err() {
+            self.failed = true;
+            dest.fill(0);
+        }
     }
 }
 
@@ -76,20 +76,23 @@ pub async fn create(
     env: &Env,
     settings: &Settings,
     tenant: &str,
-) -> Result<Answer, Result<Invalid, AppError>> {
-    let text = body_text(req).await.map_err(Err)?;
-    let request =
-        validate_request_text(&text, &settings.core).map_err(|errors| Ok(Invalid(errors)))?;
-    let provider = Provider::from_env(env, settings.development).map_err(Err)?;
+) -> AppResult<Answer> {
+    let text = body_text(req).await?;
+    let request = validate_request_text(&text, &settings.core).map_err(AppError::Invalid)?;
+    let provider = Provider::from_env(env, settings.development)?;
     let now = Date::now().as_millis();
+    let mut rng = Csprng { failed: false };
     let new = create_otp(
         &request,
         tenant,
         &settings.pin_hasher,
-        &mut Csprng,
+        &mut rng,
         now,
         settings.price_per_part,
     );
+    if rng.failed {
+        return Err(AppError::Internal("crypto.getRandomValues failed".into()));
+    }
     let otp_id = new.record.otp_id.clone();
     guard::call(
         env,
@@ -98,8 +101,7 @@ pub async fn create(
             record: new.record.clone(),
         },
     )
-    .await
-    .map_err(|e| Err(e.into()))?;
+    .await?;
     let sms = Sms {
         to: &request.phone_number,
         from: &request.from,
@@ -134,13 +136,11 @@ pub async fn create(
                 }),
             );
             // The PIN never reached anyone: the OTP must not stay usable.
-            guard::call(env, &otp_id, &GuardOp::FailDelivery)
-                .await
-                .map_err(|e| Err(e.into()))?;
-            Err(Err(AppError::message(
+            guard::call(env, &otp_id, &GuardOp::FailDelivery).await?;
+            Err(AppError::message(
                 ErrorCode::ProviderError,
                 format!("The SMS provider could not send the message; the OTP {otp_id} is FAILED"),
-            )))
+            ))
         }
     }
 }
@@ -186,13 +186,7 @@ pub async fn status(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> 
     let kv = env.kv(guard::KV_BINDING)?;
     let cached: Option<smsotp_core::OtpRecord> = kv.get(&guard::kv_key(otp_id)).json().await?;
     let record = match cached {
-        Some(r)
-            if r.tenant == tenant
-                && r.status_at(now) != OtpStatus::Pending
-                && r.status.is_final() =>
-        {
-            Some(r)
-        }
+        Some(r) if r.tenant == tenant && r.status.is_final() => Some(r),
         _ => {
             guard::call(
                 env,

@@ -5,8 +5,11 @@ use smsotp_core::{ApiError, ErrorCode};
 
 #[derive(Debug)]
 pub enum AppError {
-    /// An error the client should see (validation, auth, state, provider).
+    /// An error the client should see (auth, state, provider, body).
     Api(ApiError),
+    /// A request that failed validation: every error found (the envelope shows the first,
+    /// and lists them all under `errors`). Never empty.
+    Invalid(Vec<ApiError>),
     /// Anything else: logged, answered 500 `internal_error`.
     Internal(String),
 }

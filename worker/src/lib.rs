@@ -17,7 +17,7 @@ use serde_json::json;
 use smsotp_core::{ApiError, ErrorCode};
 use worker::*;
 
-use crate::api::{Answer, Invalid};
+use crate::api::Answer;
 use crate::config::Settings;
 use crate::error::AppError;
 
@@ -87,7 +87,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
         let settings = match Settings::from_env(&env) {
             Ok(s) => s,
-            Err(e) => break 'handle internal(e, &id),
+            Err(e) => break 'handle to_outcome(e, &id),
         };
         docs = settings.docs_url.clone();
         let Some(t) = auth::tenant(&req, &settings) else {
@@ -106,18 +106,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                         );
                     }
                 }
-                Err(e) => break 'handle internal(AppError::from(e), &id),
+                Err(e) => break 'handle to_outcome(AppError::from(e), &id),
             }
         }
         let result = match r {
-            Route::Create => match api::create(&mut req, &env, &settings, &t).await {
-                Ok(a) => Ok(a),
-                Err(Ok(Invalid(mut errors))) => {
-                    let first = errors.remove(0);
-                    break 'handle Outcome::Error(first, errors);
-                }
-                Err(Err(e)) => Err(e),
-            },
+            Route::Create => api::create(&mut req, &env, &settings, &t).await,
             Route::Otp(otp_id) => match method {
                 Method::Post => api::verify(&mut req, &env, &t, otp_id).await,
                 Method::Get => api::status(&env, &t, otp_id).await,
@@ -127,8 +120,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         };
         match result {
             Ok(a) => Outcome::Ok(a),
-            Err(AppError::Api(e)) => Outcome::Error(e, vec![]),
-            Err(e) => internal(e, &id),
+            Err(e) => to_outcome(e, &id),
         }
     };
 
@@ -181,10 +173,16 @@ fn route_name(path: &str) -> &'static str {
     }
 }
 
-/// Anything that is not the client's doing: logged with details, answered without them.
-fn internal(e: AppError, request_id: &str) -> Outcome {
+/// The one error mapping: client errors become their envelope; anything that is not the
+/// client's doing is logged with details and answered without them.
+fn to_outcome(e: AppError, request_id: &str) -> Outcome {
     let detail = match e {
         AppError::Api(api) => return Outcome::Error(api, vec![]),
+        AppError::Invalid(mut errors) if !errors.is_empty() => {
+            let first = errors.remove(0);
+            return Outcome::Error(first, errors);
+        }
+        AppError::Invalid(_) => "validation failed without an error".to_owned(),
         AppError::Internal(d) => d,
     };
     log::event(
