@@ -92,6 +92,12 @@ fn pieces(c: &mut Criterion) {
         assert_eq!(text.chars().count(), 120);
         b.iter(|| count_segments(black_box(&text)))
     });
+    g.bench_function("analyze_utf16_ucs2_120", |b| {
+        let text: String = ucs2.chars().take(120).collect();
+        assert_eq!(text.chars().count(), 120);
+        let units: Vec<u16> = text.encode_utf16().collect();
+        b.iter(|| smsotp_core::sms::analyze_utf16(black_box(&units)))
+    });
     g.finish();
 }
 

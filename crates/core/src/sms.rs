@@ -112,31 +112,30 @@ fn grapheme_septets(g: &str) -> Option<u32> {
 /// syllables, punctuation, single emoji); false for combining marks, joiners, variation
 /// selectors, emoji modifiers, regional indicators, jamo and scripts with vowel signs.
 /// Text made only of such characters needs no grapheme segmentation (the fast path).
+#[inline]
 fn is_standalone(c: char) -> bool {
-    matches!(c as u32,
-        0x0000..=0x02FF
-        | 0x0370..=0x03FF
-        | 0x0400..=0x0482
-        | 0x048A..=0x052F
-        | 0x05D0..=0x05EA
-        | 0x0621..=0x064A
-        | 0x2010..=0x2027
-        | 0x2030..=0x205E
-        | 0x20A0..=0x20C0
-        | 0x2100..=0x214F
-        | 0x2190..=0x23FF
-        | 0x25A0..=0x27BF
-        | 0x3000..=0x3029
-        | 0x3030..=0x303F
-        | 0x3041..=0x3096
-        | 0x30A0..=0x30FF
-        | 0x4E00..=0x9FFF
-        | 0xAC00..=0xD7A3
-        | 0xFF01..=0xFF5E
-        | 0x1F300..=0x1F3FA
-        | 0x1F400..=0x1F64F
-        | 0x1F680..=0x1F6FF
-        | 0x1F900..=0x1F9FF)
+    // By 256-code-point block first: one jump table instead of a chain of range tests
+    // (this runs for every non-GSM character).
+    let cp = c as u32;
+    match cp >> 8 {
+        0x00..=0x02 | 0x22 | 0x23 | 0x26 | 0x4E..=0x9F | 0xAC..=0xD6 | 0x1F4 | 0x1F5 | 0x1F9 => {
+            true
+        }
+        0x03 => cp >= 0x0370,
+        0x04 => cp <= 0x0482 || cp >= 0x048A,
+        0x05 => cp <= 0x052F || (0x05D0..=0x05EA).contains(&cp),
+        0x06 => (0x0621..=0x064A).contains(&cp),
+        0x20 => matches!(cp, 0x2010..=0x2027 | 0x2030..=0x205E | 0x20A0..=0x20C0),
+        0x21 => cp <= 0x214F || cp >= 0x2190,
+        0x25 => cp >= 0x25A0,
+        0x27 => cp <= 0x27BF,
+        0x30 => matches!(cp, 0x3000..=0x3029 | 0x3030..=0x303F | 0x3041..=0x3096 | 0x30A0..=0x30FF),
+        0xD7 => cp <= 0xD7A3,
+        0xFF => (0xFF01..=0xFF5E).contains(&cp),
+        0x1F3 => cp <= 0x1F3FA,
+        0x1F6 => cp <= 0x1F64F || cp >= 0x1F680,
+        _ => false,
+    }
 }
 
 /// Greedy fill of parts that each carry a user data header; a unit of `size` bits (a
@@ -179,36 +178,112 @@ pub struct SmsSpans {
     pub non_gsm: Vec<std::ops::Range<usize>>,
 }
 
-/// See [`SmsSpans`].
+/// See [`SmsSpans`]; the ranges are byte ranges of `text`.
 pub fn analyze_spans(text: &str) -> SmsSpans {
-    // Plain ASCII GSM-7 text (most OTP messages): one table look-up per byte.
     if text.is_ascii() {
-        let mut septets = 0u32;
-        let mut all_gsm = true;
-        for &b in text.as_bytes() {
-            let n = ASCII_SEPTETS[b as usize];
-            all_gsm &= n != 0;
-            septets += u32::from(n);
-        }
-        if all_gsm {
-            let parts = if septets * 7 <= BITS_PER_PART {
-                1
-            } else {
-                concatenated_parts(
-                    text.bytes()
-                        .map(|b| 7 * u32::from(ASCII_SEPTETS[b as usize])),
-                )
-            };
-            return SmsSpans {
-                encoding: Encoding::Gsm7,
-                parts,
-                units: septets,
-                non_gsm: Vec::new(),
-            };
+        if let Some(spans) = ascii_gsm(text.bytes()) {
+            return spans;
         }
     }
-    // One pass counts both encodings; graphemes are segmented only if a character that can
-    // join its neighbours appears.
+    scan(text.char_indices(), char::len_utf8).unwrap_or_else(|| analyze_graphemes(text))
+}
+
+/// [`analyze_spans`] of UTF-16 text (a JavaScript string's code units, so that the npm
+/// package need not transcode it); the ranges are code-unit ranges of `text`. An unpaired
+/// surrogate counts as U+FFFD, as it would once encoded for sending.
+pub fn analyze_utf16(text: &[u16]) -> SmsSpans {
+    if text.iter().all(|&u| u < 0x80) {
+        if let Some(spans) = ascii_gsm(text.iter().map(|&u| u as u8)) {
+            return spans;
+        }
+    }
+    scan(Utf16Indices { text, at: 0 }, char::len_utf16).unwrap_or_else(|| {
+        // Rare (joining characters): segment the transcoded text, then map its byte
+        // ranges back to code units.
+        let utf8 = String::from_utf16_lossy(text);
+        let mut spans = analyze_graphemes(&utf8);
+        let boundaries: Vec<(usize, usize)> = utf8
+            .char_indices()
+            .scan(0, |units, (byte, c)| {
+                let at = (byte, *units);
+                *units += c.len_utf16();
+                Some(at)
+            })
+            .chain(std::iter::once((utf8.len(), spans.units as usize)))
+            .collect();
+        let unit_at = |byte: usize| {
+            let i = boundaries.partition_point(|&(b, _)| b < byte);
+            boundaries[i].1
+        };
+        for range in &mut spans.non_gsm {
+            *range = unit_at(range.start)..unit_at(range.end);
+        }
+        spans
+    })
+}
+
+/// `(position, char)` over UTF-16 code units, like `str::char_indices`.
+#[derive(Clone)]
+struct Utf16Indices<'a> {
+    text: &'a [u16],
+    at: usize,
+}
+
+impl Iterator for Utf16Indices<'_> {
+    type Item = (usize, char);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, char)> {
+        let at = self.at;
+        let unit = *self.text.get(at)?;
+        if !(0xD800..0xE000).contains(&unit) {
+            self.at += 1;
+            // Not a surrogate: a BMP scalar value.
+            return Some((at, char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}')));
+        }
+        let c = char::decode_utf16(self.text[at..].iter().copied().take(2))
+            .next()
+            .and_then(Result::ok)
+            .unwrap_or('\u{FFFD}');
+        // A pair is two units; an unpaired surrogate, now U+FFFD, one.
+        self.at += c.len_utf16();
+        Some((at, c))
+    }
+}
+
+/// Plain ASCII text (most OTP messages): one table look-up per character. `None` if a
+/// character is not GSM-7.
+fn ascii_gsm(bytes: impl Iterator<Item = u8> + Clone) -> Option<SmsSpans> {
+    let mut septets = 0u32;
+    let mut all_gsm = true;
+    for b in bytes.clone() {
+        let n = ASCII_SEPTETS[usize::from(b & 0x7F)];
+        all_gsm &= n != 0;
+        septets += u32::from(n);
+    }
+    if !all_gsm {
+        return None;
+    }
+    let parts = if septets * 7 <= BITS_PER_PART {
+        1
+    } else {
+        concatenated_parts(bytes.map(|b| 7 * u32::from(ASCII_SEPTETS[usize::from(b & 0x7F)])))
+    };
+    Some(SmsSpans {
+        encoding: Encoding::Gsm7,
+        parts,
+        units: septets,
+        non_gsm: Vec::new(),
+    })
+}
+
+/// One pass counts both encodings; `None` if a character that can join its neighbours
+/// appears (then graphemes must be segmented). `unit_len` is a character's length in the
+/// positions' units.
+fn scan(
+    chars: impl Iterator<Item = (usize, char)> + Clone,
+    unit_len: fn(char) -> usize,
+) -> Option<SmsSpans> {
     let (mut septets, mut utf16) = (0u32, 0u32);
     // Distinct non-GSM characters in order, and a sorted copy for the membership test.
     let mut order: Vec<std::ops::Range<usize>> = Vec::new();
@@ -217,7 +292,15 @@ pub fn analyze_spans(text: &str) -> SmsSpans {
     // bitmap of that block answers "seen before?" without searching.
     let mut block: Option<u32> = None;
     let mut in_block = [0u64; 4];
-    for (at, c) in text.char_indices() {
+    let mut count = 0u32;
+    for (at, c) in chars.clone() {
+        count += 1;
+        // ASCII first: in UCS-2 text still most characters (spaces, digits, punctuation).
+        if c.is_ascii() && ASCII_SEPTETS[c as usize] != 0 {
+            septets += u32::from(ASCII_SEPTETS[c as usize]);
+            utf16 += 1;
+            continue;
+        }
         match gsm7_septets(c) {
             Some(n) => septets += n,
             None if is_standalone(c) => {
@@ -237,19 +320,24 @@ pub fn analyze_spans(text: &str) -> SmsSpans {
                     }
                 };
                 if fresh {
-                    order.push(at..at + c.len_utf8());
+                    order.push(at..at + unit_len(c));
                 }
             }
-            None => return analyze_graphemes(text),
+            None => return None,
         }
         utf16 += c.len_utf16() as u32;
     }
-    // A second pass only for messages that need more than one part.
-    if order.is_empty() {
+    let chars = chars.map(|(_, c)| c);
+    // A message in one part, or whose characters all cost the same (one septet, one code
+    // unit), needs no second pass: whole parts of 153 septets or 67 units.
+    let capacity = BITS_PER_PART - UDH_BITS;
+    Some(if order.is_empty() {
         let parts = if septets * 7 <= BITS_PER_PART {
             1
+        } else if septets == count {
+            septets.div_ceil(capacity / 7)
         } else {
-            concatenated_parts(text.chars().map(|c| 7 * gsm7_septets(c).unwrap_or(1)))
+            concatenated_parts(chars.map(|c| 7 * gsm7_septets(c).unwrap_or(1)))
         };
         SmsSpans {
             encoding: Encoding::Gsm7,
@@ -260,8 +348,10 @@ pub fn analyze_spans(text: &str) -> SmsSpans {
     } else {
         let parts = if utf16 * 16 <= BITS_PER_PART {
             1
+        } else if utf16 == count {
+            utf16.div_ceil(capacity / 16)
         } else {
-            concatenated_parts(text.chars().map(|c| 16 * c.len_utf16() as u32))
+            concatenated_parts(chars.map(|c| 16 * c.len_utf16() as u32))
         };
         SmsSpans {
             encoding: Encoding::Ucs2,
@@ -269,7 +359,7 @@ pub fn analyze_spans(text: &str) -> SmsSpans {
             units: utf16,
             non_gsm: order,
         }
-    }
+    })
 }
 
 /// The general case: UCS-2 text with characters that join into graphemes.
@@ -341,6 +431,82 @@ mod tests {
             let text: String = pieces.concat();
             prop_assert_eq!(analyze(&text), reference(&text));
         }
+    }
+
+    proptest! {
+        /// The UTF-16 entry point (the npm package's) answers as the UTF-8 one, with ranges
+        /// over the same characters.
+        #[test]
+        fn utf16_matches_utf8(
+            pieces in prop::collection::vec(prop::sample::select(vec![
+                "a", "7", " ", "€", "[", "\n", "é", "ç", "ж", "Ω", "中", "😀", "👍",
+                "\u{1F3FD}", "\u{200D}", "\u{FE0F}", "\u{301}", "\u{1F1EB}", "\u{1F1F7}", "क", "\u{94D}",
+            ]), 0..200)
+        ) {
+            let text: String = pieces.concat();
+            let units: Vec<u16> = text.encode_utf16().collect();
+            let (a, b) = (analyze_spans(&text), analyze_utf16(&units));
+            prop_assert_eq!((a.encoding, a.parts, a.units), (b.encoding, b.parts, b.units));
+            let from_utf16: Vec<String> =
+                b.non_gsm.iter().map(|r| String::from_utf16_lossy(&units[r.clone()])).collect();
+            prop_assert_eq!(analyze(&text).non_gsm_characters, from_utf16);
+        }
+    }
+
+    /// The blocks and ranges `is_standalone` stands for.
+    fn is_standalone_by_ranges(c: char) -> bool {
+        matches!(c as u32,
+            0x0000..=0x02FF
+            | 0x0370..=0x03FF
+            | 0x0400..=0x0482
+            | 0x048A..=0x052F
+            | 0x05D0..=0x05EA
+            | 0x0621..=0x064A
+            | 0x2010..=0x2027
+            | 0x2030..=0x205E
+            | 0x20A0..=0x20C0
+            | 0x2100..=0x214F
+            | 0x2190..=0x23FF
+            | 0x25A0..=0x27BF
+            | 0x3000..=0x3029
+            | 0x3030..=0x303F
+            | 0x3041..=0x3096
+            | 0x30A0..=0x30FF
+            | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7A3
+            | 0xFF01..=0xFF5E
+            | 0x1F300..=0x1F3FA
+            | 0x1F400..=0x1F64F
+            | 0x1F680..=0x1F6FF
+            | 0x1F900..=0x1F9FF)
+    }
+
+    #[test]
+    fn standalone_blocks_match_their_ranges() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(
+                is_standalone(c),
+                is_standalone_by_ranges(c),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
+    #[test]
+    fn unpaired_surrogates_count_as_replacement_characters() {
+        // "a", a lone high surrogate, "b", a lone low surrogate: as "a\u{FFFD}b\u{FFFD}".
+        let units = [0x61, 0xD83D, 0x62, 0xDE00];
+        let spans = analyze_utf16(&units);
+        assert_eq!(
+            (spans.encoding, spans.parts, spans.units),
+            (Encoding::Ucs2, 1, 4)
+        );
+        assert_eq!(spans.non_gsm, [std::ops::Range { start: 1, end: 2 }]);
+        // A proper pair is one character of two units.
+        let spans = analyze_utf16(&[0xD83D, 0xDE00]);
+        assert_eq!((spans.units, spans.non_gsm.len()), (2, 1));
+        assert_eq!((spans.non_gsm[0].start, spans.non_gsm[0].end), (0, 2));
     }
 
     fn parts(text: &str) -> (Encoding, u32, u32) {

@@ -120,6 +120,21 @@ pub enum NumberType {
 }
 
 impl NumberType {
+    /// Every type, in declaration order.
+    pub const ALL: [NumberType; 11] = [
+        NumberType::FixedLine,
+        NumberType::Mobile,
+        NumberType::FixedLineOrMobile,
+        NumberType::TollFree,
+        NumberType::PremiumRate,
+        NumberType::SharedCost,
+        NumberType::Voip,
+        NumberType::PersonalNumber,
+        NumberType::Pager,
+        NumberType::Uan,
+        NumberType::Voicemail,
+    ];
+
     /// The wire name (`MOBILE`, `FIXED_LINE`, …).
     pub const fn as_str(self) -> &'static str {
         match self {
