@@ -45,6 +45,16 @@ export function checkExercise(r) {
     encoding: 'UCS-2', parts: 1, units: 21, nonGsmCharacters: ['К', 'о', 'д', '👍🏽'],
   });
 
+  assert.deepEqual(r.segmentsLarge, { encoding: 'UCS-2', parts: 1493, units: 100000, nonGsmCharacters: ['ж'] });
+  assert.deepEqual(r.afterGrowth[0], ['К', 'о', 'д']);
+  // Rome's 06 698 range is Vatican City; the national number keeps Italy's leading zero.
+  assert.deepEqual(r.afterGrowth[1], {
+    valid: true, e164: '+390669881234', countryIso: 'VA', callingCode: 39,
+    nationalNumber: '0669881234', numberType: 'FIXED_LINE', error: null,
+  });
+  // An unpaired surrogate (sent as U+FFFD) forces UCS-2 and is listed as it is in the text.
+  assert.deepEqual(r.loneSurrogate, { encoding: 'UCS-2', parts: 1, units: 2, nonGsmCharacters: ['\uD83D'] });
+
   // generatePin
   assert.match(r.pins[0], /^[0-9]{6}$/);
   assert.match(r.pins[1], /^[A-Z]{4}$/);

@@ -48,6 +48,10 @@ export async function exercise(m, apiUrl) {
   r.segmentsGsm = m.countSegments('a'.repeat(161));
   r.segmentsExtension = m.countSegments('€'.repeat(81));
   r.segmentsUcs2 = m.countSegments('Код 1234 👍🏽 ok 👍🏽');
+  // A text large enough to grow the wasm memory, then calls that must still read it right.
+  r.segmentsLarge = m.countSegments('ж'.repeat(100000));
+  r.afterGrowth = [m.countSegments('Код 1').nonGsmCharacters, m.parsePhoneNumber('+39 06 6988 1234')];
+  r.loneSurrogate = m.countSegments('a\uD83D');
   r.pins = [m.generatePin(), m.generatePin('letters', 4), m.generatePin('alphanumeric', 10), m.generatePin('numbers', 10)];
   r.typeErrors = [
     () => m.countSegments(42),

@@ -57,18 +57,67 @@ export function validateOtpRequest(request, config) {
   return JSON.parse(call(wasm.validateJson, requestJson(request), configJson(config)));
 }
 
+// Views of the module's memory for the two hot calls (see crates/web/src/lib.rs): JS
+// writes UTF-16 code units in, reads numbers out. Renewed when memory grows (a grown
+// memory detaches the old buffer, whose views then have length 0).
+let memory;
+let units16;
+let words32;
+function views() {
+  if (units16 === undefined || units16.byteLength === 0) {
+    memory ??= wasm.wasmMemory();
+    units16 = new Uint16Array(memory.buffer);
+    words32 = new Uint32Array(memory.buffer);
+  }
+}
+
+/** Copies `a` then `b` (code units) into the wasm input buffer. */
+function writeInput(a, b = '') {
+  const at = wasm.inputBuffer(a.length + b.length) >>> 1;
+  views();
+  for (let i = 0; i < a.length; i++) units16[at + i] = a.charCodeAt(i);
+  for (let i = 0; i < b.length; i++) units16[at + a.length + i] = b.charCodeAt(i);
+}
+
+let numberTypes;
+/** The reasons a number is refused, by their address in wasm (static strings). */
+const reasons = new Map();
+function reason(address, length) {
+  let text = reasons.get(address);
+  if (text === undefined) {
+    text = new TextDecoder().decode(new Uint8Array(memory.buffer, address, length));
+    reasons.set(address, text);
+  }
+  return text;
+}
+
 /**
  * Parses a phone number (E.164, or national format with `countryIso`).
  * @returns `{ valid, e164, countryIso, callingCode, nationalNumber, numberType, error }`.
  */
 export function parsePhoneNumber(input, countryIso) {
   if (typeof input !== 'string') fail('parsePhoneNumber: input must be a string');
-  const country = optionalString(countryIso, 'countryIso', 2);
+  const country = optionalString(countryIso, 'countryIso', 2) ?? '';
   // Anything over 64 characters is refused by the core as too long; don't copy more.
-  const p = wasm.phonePacked(input.length > 64 ? input.slice(0, 65) : input, country).split(';');
-  return p[0] === '1'
-    ? { valid: true, e164: p[1], countryIso: p[2], callingCode: Number(p[3]), nationalNumber: p[4], numberType: p[5], error: null }
-    : { valid: false, e164: null, countryIso: null, callingCode: null, nationalNumber: null, numberType: null, error: p[1] };
+  writeInput(input.length > 64 ? input.slice(0, 65) : input, country);
+  const digits = wasm.phoneUtf16(Math.min(input.length, 65), country.length);
+  views();
+  const out = wasm.outputBuffer() >>> 2;
+  if (digits === 0) {
+    return { valid: false, e164: null, countryIso: null, callingCode: null, nationalNumber: null, numberType: null, error: reason(words32[out], words32[out + 1]) };
+  }
+  const info = words32[out];
+  const e164 = `+${digits}`;
+  numberTypes ??= wasm.numberTypes().split(',');
+  return {
+    valid: true,
+    e164,
+    countryIso: String.fromCharCode(65 + ((info >>> 10) & 31), 65 + ((info >>> 15) & 31)),
+    callingCode: info & 1023,
+    nationalNumber: e164.slice(e164.length - ((info >>> 24) & 31)),
+    numberType: numberTypes[(info >>> 20) & 15],
+    error: null,
+  };
 }
 
 /**
@@ -95,13 +144,21 @@ export function renderMessage(request, options = {}) {
 export function countSegments(text) {
   if (typeof text !== 'string') fail('countSegments: text must be a string');
   if (text.length > MAX_TEXT) fail(`countSegments: text is longer than ${MAX_TEXT} characters`);
-  const packed = wasm.segmentsPacked(text);
+  writeInput(text);
+  const packed = wasm.segmentsUtf16(text.length);
   const ucs2 = packed >>> 31 === 1;
+  const nonGsmCharacters = [];
+  if (ucs2) {
+    views();
+    let at = wasm.outputBuffer() >>> 2;
+    // [count, start, end, start, end, …]: code-unit ranges of `text`.
+    for (let n = words32[at++]; n > 0; n--, at += 2) nonGsmCharacters.push(text.slice(words32[at], words32[at + 1]));
+  }
   return {
     encoding: ucs2 ? 'UCS-2' : 'GSM-7',
     parts: (packed >>> 20) & 0x7ff,
     units: packed & 0xfffff,
-    nonGsmCharacters: ucs2 ? wasm.takeNonGsmCharacters().split('\n') : [],
+    nonGsmCharacters,
   };
 }
 

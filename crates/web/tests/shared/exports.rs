@@ -49,20 +49,64 @@ fn render_picks_the_language() {
     assert_eq!(sample["message"]["text"], "Code 123456");
 }
 
-#[wasm_bindgen_test]
-fn phone_check_is_packed() {
-    assert_eq!(phone_packed("+1 (212) 555-0123", None), "1;+12125550123;US;1;2125550123;FIXED_LINE_OR_MOBILE");
-    assert!(phone_packed("0612345678", None).starts_with("0;"));
-    assert!(phone_packed(&"9".repeat(10_000), Some("FR".into())).starts_with("0;"));
+/// Writes `text` into the input buffer as JS does (UTF-16 code units).
+fn write_input(text: &str) -> usize {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let at = input_buffer(units.len());
+    // SAFETY: `input_buffer` returned room for `units.len()` code units.
+    unsafe { std::slice::from_raw_parts_mut(at, units.len()) }.copy_from_slice(&units);
+    units.len()
+}
+
+fn output(len: usize) -> Vec<u32> {
+    // SAFETY: the previous call left at least `len` words in the output buffer.
+    unsafe { std::slice::from_raw_parts(output_buffer(), len) }.to_vec()
+}
+
+fn phone(number: &str, country: &str) -> Result<(String, u32), String> {
+    let n = write_input(&format!("{number}{country}"));
+    let digits = phone_utf16(n - country.encode_utf16().count(), country.encode_utf16().count());
+    if digits == 0.0 {
+        let [at, len] = output(2)[..] else { unreachable!() };
+        // SAFETY: a static string's address and length.
+        let bytes = unsafe { std::slice::from_raw_parts(at as *const u8, len as usize) };
+        return Err(String::from_utf8(bytes.to_vec()).unwrap());
+    }
+    Ok((format!("+{digits}"), output(1)[0]))
 }
 
 #[wasm_bindgen_test]
-fn segments_are_packed_with_the_non_gsm_characters() {
-    let packed = segments_packed(&"a".repeat(161));
+fn phone_check_is_packed_as_the_core_answers() {
+    let types: Vec<String> = number_types().split(',').map(str::to_owned).collect();
+    for (number, country) in [("+1 (212) 555-0123", ""), ("06 12 34 56 78", "FR"), ("+39 06 6988 1234", ""), ("+44 7400 123456", "")] {
+        let core = smsotp_core::phone::parse(number, (!country.is_empty()).then_some(country)).unwrap();
+        let (e164, info) = phone(number, country).unwrap();
+        assert_eq!(e164, core.e164);
+        assert_eq!(info & 1023, u32::from(core.calling_code));
+        let iso = [b'A' + ((info >> 10) & 31) as u8, b'A' + ((info >> 15) & 31) as u8];
+        assert_eq!(std::str::from_utf8(&iso).unwrap(), core.country_iso);
+        assert_eq!(types[((info >> 20) & 15) as usize], core.number_type.as_str());
+        assert_eq!(&e164[e164.len() - ((info >> 24) & 31) as usize..], core.national_number);
+    }
+    assert_eq!(phone("0612345678", "").unwrap_err(), smsotp_core::phone::PhoneError::CountryRequired.reason());
+    assert!(phone(&"9".repeat(10_000), "FR").is_err());
+    assert_eq!(phone("0612345678", "XX").unwrap_err(), smsotp_core::phone::PhoneError::UnknownCountry.reason());
+}
+
+#[wasm_bindgen_test]
+fn segments_are_packed_with_the_non_gsm_character_ranges() {
+    let n = write_input(&"a".repeat(161));
+    let packed = segments_utf16(n);
     assert_eq!((packed >> 31, (packed >> 20) & 0x7ff, packed & 0xfffff), (0, 2, 161));
-    let packed = segments_packed("Код 1234 👍");
-    assert_eq!((packed >> 31, (packed >> 20) & 0x7ff), (1, 1));
-    assert_eq!(take_non_gsm_characters(), "К\nо\nд\n👍");
+    let text = "Код 1234 👍 Кк";
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let packed = segments_utf16(write_input(text));
+    assert_eq!((packed >> 31, (packed >> 20) & 0x7ff, packed & 0xfffff), (1, 1, 14));
+    let count = output(1)[0] as usize;
+    let ranges = output(1 + 2 * count);
+    let chars: Vec<String> =
+        ranges[1..].chunks(2).map(|r| String::from_utf16_lossy(&units[r[0] as usize..r[1] as usize])).collect();
+    assert_eq!(chars, ["К", "о", "д", "👍", "к"]);
 }
 
 #[wasm_bindgen_test]
