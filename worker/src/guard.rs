@@ -151,8 +151,8 @@ impl DurableObject for OtpGuard {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let op: GuardOp = req.json().await?;
-        self.load().await?;
         let now = Date::now().as_millis();
+        // A new id: its object is new too, with nothing stored to load.
         if let GuardOp::Init { record } = op {
             let expires_at = record.expires_at;
             *self.record.borrow_mut() = Some(record.clone());
@@ -165,6 +165,7 @@ impl DurableObject for OtpGuard {
                 error: None,
             });
         }
+        self.load().await?;
         // The transition happens synchronously on the in-memory record: no other request
         // can interleave between reading the state and changing it.
         let outcome = {
