@@ -53,6 +53,12 @@ impl Config {
     /// camelCase as serialised); absent keys keep their defaults, and the result is
     /// validated. Written by hand rather than derived: serde's derived number handling
     /// pulls float formatting into the wasm builds (~35 KB).
+    pub fn from_json_text(text: &str) -> Result<Config, Vec<String>> {
+        let value: Value = serde_json::from_str(text).map_err(|e| vec![e.to_string()])?;
+        Config::from_json(&value)
+    }
+
+    /// [`Config::from_json_text`] of a parsed value.
     pub fn from_json(value: &Value) -> Result<Config, Vec<String>> {
         let mut config = Config::default();
         let mut problems = Vec::new();
@@ -205,6 +211,15 @@ impl Default for Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_json_text() {
+        assert_eq!(Config::from_json_text("{}"), Ok(Config::default()));
+        let c = Config::from_json_text(r#"{"maxParts": 2}"#).unwrap();
+        assert_eq!(c.max_parts, 2);
+        let problems = Config::from_json_text("{nope").unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+    }
 
     #[test]
     fn from_json() {

@@ -16,6 +16,11 @@ macro_rules! error_codes {
         impl $name {
             /// Every code, for documentation tables and exhaustive tests.
             pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The error with this wire `code` (e.g. 2029), if there is one.
+            pub fn from_code(code: u16) -> Option<$name> {
+                Self::ALL.iter().copied().find(|c| c.code() == code)
+            }
         }
     };
 }
@@ -364,7 +369,7 @@ mod tests {
             (429, 429, "rate_limit"),
         ];
         for &(code, status, ty) in rows {
-            let c = ErrorCode::ALL.iter().find(|c| c.code() == code).unwrap();
+            let c = ErrorCode::from_code(code).unwrap();
             assert_eq!(
                 (c.http_status(), c.error_type()),
                 (status, ty),

@@ -26,6 +26,38 @@ impl<R: RandomSource + ?Sized> RandomSource for &mut R {
     }
 }
 
+/// A platform CSPRNG that can fail (`getrandom` in the worker and the browser), given as a
+/// function that fills a buffer and says whether it could. A failure zeroes the bytes and is
+/// remembered: the caller must then refuse what it made (a PIN from zeroes is guessable)
+/// rather than panic.
+pub struct FallibleSource<F: FnMut(&mut [u8]) -> bool> {
+    fill: F,
+    failed: bool,
+}
+
+impl<F: FnMut(&mut [u8]) -> bool> FallibleSource<F> {
+    pub fn new(fill: F) -> Self {
+        FallibleSource {
+            fill,
+            failed: false,
+        }
+    }
+
+    /// Did any fill fail? Then nothing made from this source may be used.
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+}
+
+impl<F: FnMut(&mut [u8]) -> bool> RandomSource for FallibleSource<F> {
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        if !(self.fill)(dest) {
+            self.failed = true;
+            dest.fill(0);
+        }
+    }
+}
+
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -122,6 +154,26 @@ pub fn sample_pin(pin_type: PinType, length: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_platform_source_is_remembered_and_gives_no_bytes() {
+        let mut calls = 0;
+        let mut rng = FallibleSource::new(|dest: &mut [u8]| {
+            calls += 1;
+            dest.fill(0xAB);
+            calls == 1
+        });
+        let mut buf = [0u8; 4];
+        rng.fill_bytes(&mut buf);
+        assert_eq!((buf, rng.failed()), ([0xAB; 4], false));
+        rng.fill_bytes(&mut buf);
+        assert_eq!((buf, rng.failed()), ([0; 4], true));
+        // A source that always fails still lets a PIN finish (no endless rejection loop) and
+        // reports it, so the caller refuses that PIN.
+        let mut ok = FallibleSource::new(|_: &mut [u8]| false);
+        generate_pin(PinType::Numbers, 6, &mut ok);
+        assert!(ok.failed());
+    }
 
     /// A source whose bytes are all 255 would map to the alphabet's 6th symbol under modulo
     /// (255 % 10 = 5); rejection sampling must skip such bytes instead.
