@@ -34,6 +34,20 @@ pub struct Sms<'a> {
 #[derive(Debug)]
 pub struct ProviderFailure(pub String);
 
+/// A provider's answer as JSON; a body that is not JSON (a proxy's error page, garbage) is
+/// a failure naming who answered and with what status.
+fn json_reply(
+    provider: &str,
+    reply: &crate::http::Reply,
+) -> Result<serde_json::Value, ProviderFailure> {
+    serde_json::from_str(&reply.body).map_err(|_| {
+        ProviderFailure(format!(
+            "{provider} answered {} with a non-JSON body",
+            reply.status
+        ))
+    })
+}
+
 pub enum Provider {
     Console,
     Webhook(webhook::Webhook),

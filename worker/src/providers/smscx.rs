@@ -27,12 +27,7 @@ impl Smscx {
         )
         .await
         .map_err(ProviderFailure)?;
-        let json: serde_json::Value = serde_json::from_str(&reply.body).map_err(|_| {
-            ProviderFailure(format!(
-                "sms.cx answered {} with a non-JSON body",
-                reply.status
-            ))
-        })?;
+        let json = super::json_reply("sms.cx", &reply)?;
         if reply.status != 200 {
             return Err(ProviderFailure(format!(
                 "sms.cx {}: {}",

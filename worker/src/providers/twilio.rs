@@ -34,12 +34,7 @@ impl Twilio {
         )
         .await
         .map_err(ProviderFailure)?;
-        let json: serde_json::Value = serde_json::from_str(&reply.body).map_err(|_| {
-            ProviderFailure(format!(
-                "twilio answered {} with a non-JSON body",
-                reply.status
-            ))
-        })?;
+        let json = super::json_reply("twilio", &reply)?;
         if (200..300).contains(&reply.status) {
             json["sid"]
                 .as_str()

@@ -36,8 +36,7 @@ impl Vonage {
         if reply.status != 200 {
             return Err(ProviderFailure(format!("vonage answered {}", reply.status)));
         }
-        let json: serde_json::Value = serde_json::from_str(&reply.body)
-            .map_err(|_| ProviderFailure("vonage answered a non-JSON body".into()))?;
+        let json = super::json_reply("vonage", &reply)?;
         let messages = json["messages"]
             .as_array()
             .filter(|m| !m.is_empty())
