@@ -2,7 +2,7 @@
 //! guard (state), store, answer. Errors go back as `AppError` to the one mapping in lib.rs.
 
 use serde_json::{json, Value};
-use smsotp_core::{create_otp, validate_request_text, ErrorCode, RandomSource};
+use smsotp_core::{create_otp, validate_request_text, ErrorCode, FallibleSource};
 use worker::{Date, Env, Request};
 
 use crate::config::Settings;
@@ -19,21 +19,6 @@ pub struct Answer {
     pub status: u16,
     pub body: Value,
     pub otp_id: Option<String>,
-}
-
-/// `crypto.getRandomValues` through getrandom. A failure is remembered (and the create
-/// refused) rather than a panic: bytes from a failed source must not make a PIN.
-struct Csprng {
-    failed: bool,
-}
-
-impl RandomSource for Csprng {
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        if getrandom::fill(dest).is_err() {
-            self.failed = true;
-            dest.fill(0);
-        }
-    }
 }
 
 /// An oversized body is a 400 `invalid_request`, like any other unusable body.
@@ -81,7 +66,8 @@ pub async fn create(
     let request = validate_request_text(&text, &settings.core).map_err(AppError::Invalid)?;
     let provider = Provider::from_env(env, settings.development)?;
     let now = Date::now().as_millis();
-    let mut rng = Csprng { failed: false };
+    // crypto.getRandomValues; a failure refuses the create (no PIN from failed bytes).
+    let mut rng = FallibleSource::new(|bytes: &mut [u8]| getrandom::fill(bytes).is_ok());
     let new = create_otp(
         &request,
         tenant,
@@ -90,7 +76,7 @@ pub async fn create(
         now,
         settings.price_per_part,
     );
-    if rng.failed {
+    if rng.failed() {
         return Err(AppError::Internal("crypto.getRandomValues failed".into()));
     }
     let otp_id = new.record.otp_id.clone();

@@ -37,6 +37,13 @@ fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> AppResult<
     }
 }
 
+/// The keyed hash of PINs, from the secret `PIN_HASH_KEY` (the worker and `OtpGuard`).
+pub fn pin_hasher(env: &Env) -> AppResult<PinHasher> {
+    let key = var(env, "PIN_HASH_KEY")
+        .ok_or_else(|| AppError::Internal("PIN_HASH_KEY is not set".into()))?;
+    PinHasher::new(key.as_bytes()).map_err(|e| AppError::Internal(format!("PIN_HASH_KEY: {e}")))
+}
+
 impl Settings {
     pub fn from_env(env: &Env) -> AppResult<Settings> {
         let development = var(env, "ENVIRONMENT").as_deref() == Some("development");
@@ -53,18 +60,11 @@ impl Settings {
                 "API_KEYS holds no valid name:key pair (keys need 16+ characters)".into(),
             ));
         }
-        let pin_key = var(env, "PIN_HASH_KEY")
-            .ok_or_else(|| AppError::Internal("PIN_HASH_KEY is not set".into()))?;
-        let pin_hasher = PinHasher::new(pin_key.as_bytes())
-            .map_err(|e| AppError::Internal(format!("PIN_HASH_KEY: {e}")))?;
+        let pin_hasher = pin_hasher(env)?;
         let mut core = match var(env, "OTP_DEFAULTS") {
             None => Config::default(),
-            Some(json) => {
-                let value = serde_json::from_str(&json)
-                    .map_err(|e| AppError::Internal(format!("OTP_DEFAULTS: {e}")))?;
-                Config::from_json(&value)
-                    .map_err(|p| AppError::Internal(format!("OTP_DEFAULTS: {}", p.join("; "))))?
-            }
+            Some(json) => Config::from_json_text(&json)
+                .map_err(|p| AppError::Internal(format!("OTP_DEFAULTS: {}", p.join("; "))))?,
         };
         if development {
             core.callback_policy = CallbackPolicy::AllowLoopback;

@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
-use smsotp_core::{ApiError, OtpRecord, PinHasher};
+use smsotp_core::{ApiError, OtpRecord};
 use worker::*;
 
 use crate::callback;
@@ -62,10 +62,7 @@ impl GuardError {
     }
 
     pub fn into_api(self) -> ApiError {
-        let code = smsotp_core::ErrorCode::ALL
-            .iter()
-            .copied()
-            .find(|c| c.code() == self.code)
+        let code = smsotp_core::ErrorCode::from_code(self.code)
             .unwrap_or(smsotp_core::ErrorCode::Internal);
         let mut e = ApiError::with_message(code, self.message);
         e.attempts_left = self.attempts_left;
@@ -132,12 +129,6 @@ impl OtpGuard {
         }
         Ok(())
     }
-
-    fn hasher(&self) -> Result<PinHasher> {
-        let key = var(&self.env, "PIN_HASH_KEY")
-            .ok_or_else(|| Error::RustError("PIN_HASH_KEY is not set".into()))?;
-        PinHasher::new(key.as_bytes()).map_err(|e| Error::RustError(e.to_string()))
-    }
 }
 
 impl DurableObject for OtpGuard {
@@ -166,6 +157,10 @@ impl DurableObject for OtpGuard {
             });
         }
         self.load().await?;
+        // A missing key is the deployment's fault: a worker error (logged, 500), not an
+        // answer naming it.
+        let hasher =
+            crate::config::pin_hasher(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))?;
         // The transition happens synchronously on the in-memory record: no other request
         // can interleave between reading the state and changing it.
         let outcome = {
@@ -179,12 +174,7 @@ impl DurableObject for OtpGuard {
             };
             let before = record.status;
             let result: std::result::Result<(), ApiError> = match op {
-                GuardOp::Check { pin, .. } => self
-                    .hasher()
-                    .map_err(|e| {
-                        ApiError::with_message(smsotp_core::ErrorCode::Internal, e.to_string())
-                    })
-                    .and_then(|h| record.check(&pin, now, &h).map(|_| ())),
+                GuardOp::Check { pin, .. } => record.check(&pin, now, &hasher).map(|_| ()),
                 GuardOp::Cancel { .. } => record.cancel(now),
                 GuardOp::FailDelivery => {
                     record.fail_delivery(now);

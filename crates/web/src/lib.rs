@@ -8,24 +8,9 @@
 use serde::Serialize;
 use smsotp_core::{
     generate_pin, phone, render_message, sms, validate_request_text, ApiError, Config, Encoding,
-    FieldError, PinType, RandomSource,
+    FallibleSource, FieldError, PinType,
 };
 use wasm_bindgen::prelude::*;
-
-/// `crypto.getRandomValues` through getrandom. A failure (no CSPRNG) is remembered so the
-/// caller can report it instead of using the bytes.
-struct WebRandom {
-    failed: bool,
-}
-
-impl RandomSource for WebRandom {
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        if getrandom::fill(dest).is_err() {
-            self.failed = true;
-            dest.fill(0);
-        }
-    }
-}
 
 fn json<T: Serialize>(value: &T) -> String {
     // Serialising these plain structs cannot fail.
@@ -36,8 +21,7 @@ fn config(config_json: Option<String>) -> Result<Config, String> {
     match config_json {
         None => Ok(Config::default()),
         Some(text) => {
-            let value = serde_json::from_str(&text).map_err(|e| format!("invalid config: {e}"))?;
-            Config::from_json(&value).map_err(|p| format!("invalid config: {}", p.join("; ")))
+            Config::from_json_text(&text).map_err(|p| format!("invalid config: {}", p.join("; ")))
         }
     }
 }
@@ -197,9 +181,10 @@ pub fn pin(pin_type: &str, length: u32) -> Result<String, String> {
         return Err("generatePin: pinLength must be an integer from 4 to 10".into());
     }
     let length = length as u8;
-    let mut rng = WebRandom { failed: false };
+    // crypto.getRandomValues; a failure is reported, never turned into a PIN.
+    let mut rng = FallibleSource::new(|bytes: &mut [u8]| getrandom::fill(bytes).is_ok());
     let pin = generate_pin(pin_type, length, &mut rng);
-    if rng.failed {
+    if rng.failed() {
         return Err("no cryptographic random source (crypto.getRandomValues) is available".into());
     }
     Ok(pin)
