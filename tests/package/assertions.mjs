@@ -27,6 +27,8 @@ export function checkExercise(r) {
   assert.equal(r.phoneInvalid.valid, false);
   assert.match(r.phoneInvalid.error, /digits/);
   assert.equal(r.phoneNoCountry.valid, false);
+  // The core, not the JS layer, says which regions exist.
+  assert.deepEqual([r.phoneBadCountry.valid, r.phoneBadCountry.error], [false, 'unknown country code']);
   assert.equal(r.phoneHuge.valid, false);
 
   // renderMessage

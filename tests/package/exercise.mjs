@@ -41,6 +41,7 @@ export async function exercise(m, apiUrl) {
   r.phoneNational = m.parsePhoneNumber('06 12 34 56 78', 'FR');
   r.phoneInvalid = m.parsePhoneNumber('+336124241xx');
   r.phoneNoCountry = m.parsePhoneNumber('0612345678');
+  r.phoneBadCountry = m.parsePhoneNumber('0612345678', 'FRA');
   r.phoneHuge = m.parsePhoneNumber('9'.repeat(100000), 'FR');
   r.renderFr = m.renderMessage(seed);
   r.renderBg = m.renderMessage({ ...seed, phoneNumber: '+359888123456' }, { pin: '48213' });

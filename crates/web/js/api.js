@@ -97,10 +97,12 @@ function reason(address, length) {
  */
 export function parsePhoneNumber(input, countryIso) {
   if (typeof input !== 'string') fail('parsePhoneNumber: input must be a string');
-  const country = optionalString(countryIso, 'countryIso', 2) ?? '';
+  // A length guard only: which regions exist is the core's answer ("unknown country code").
+  const country = optionalString(countryIso, 'countryIso', 16) ?? '';
   // Anything over 64 characters is refused by the core as too long; don't copy more.
-  writeInput(input.length > 64 ? input.slice(0, 65) : input, country);
-  const digits = wasm.phoneUtf16(Math.min(input.length, 65), country.length);
+  const number = input.length > 64 ? input.slice(0, 65) : input;
+  writeInput(number, country);
+  const digits = wasm.phoneUtf16(number.length, country.length);
   views();
   const out = wasm.outputBuffer() >>> 2;
   if (digits === 0) {
