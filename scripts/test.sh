@@ -28,7 +28,7 @@ cargo build -p smsotp-core --target wasm32-unknown-unknown --release
 step "Rust tests (unit, property, oracle: libphonenumber-js and Twilio's segment calculator)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --workspace --lib --tests 2>&1 | tee -a "$log"
+SMSOTP_REQUIRE_ORACLES=1 cargo test --workspace --lib --tests 2>&1 | tee -a "$log"
 
 step "npm package: build (wasm-pack + assemble into crates/web/pkg)"
 bash scripts/build-web.sh

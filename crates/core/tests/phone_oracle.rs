@@ -28,7 +28,9 @@ fn validity_agrees_with_libphonenumber_in_every_region() {
 }
 
 fn agree_on(countries: &[&str]) {
-    let out = common::run_oracle("phone.mjs", countries, "");
+    let Some(out) = common::run_oracle("phone.mjs", countries, "") else {
+        return;
+    };
     let mut total = 0;
     let (mut valid, mut invalid) = (0, 0);
     let mut disagreements = Vec::new();

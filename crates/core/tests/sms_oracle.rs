@@ -78,8 +78,10 @@ fn corpus() -> Vec<String> {
 fn agrees_with_twilio_segments_calculator() {
     let texts = corpus();
     let input = serde_json::to_string(&texts).unwrap();
-    let oracle: Vec<Value> =
-        serde_json::from_str(&common::run_oracle("segments.mjs", &[], &input)).unwrap();
+    let Some(out) = common::run_oracle("segments.mjs", &[], &input) else {
+        return;
+    };
+    let oracle: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(oracle.len(), texts.len());
     let mut disagreements = Vec::new();
     for (text, expected) in texts.iter().zip(&oracle) {
