@@ -32,7 +32,11 @@ const examples = require('libphonenumber-js/examples.mobile.json');
 //      separated by spaces (each more detailed than the one before). Empty: the region
 //      formats with its calling code's main region's formats (or not at all).
 //   17 preferred international prefix (libphonenumber's preferredInternationalPrefix),
-//   18 an example mobile number, national significant digits (examples.mobile.json).
+//   18 an example mobile number, national significant digits (examples.mobile.json),
+//   19 the general national-number pattern: libphonenumber-js decides with it whether a
+//      national prefix or a calling code typed without `+` was really one, and the union
+//      of the number types (which validity uses) is narrower, so some numbers that are
+//      not valid were read differently (+7 7100099984 typed as 77100099984 in KZ).
 // Region-level national-prefix formatting rules and "optional" flags are absent from this
 // metadata (every format carries its own), so none are stored; neither are carrier-code
 // formatting rules, which libphonenumber-js does not use.
@@ -95,7 +99,7 @@ const rows = regions.map((iso) => {
   const fields = [
     sanitize(c[1]), sanitize(c[5]), sanitize(c[7]), (c[8] || '').replace(/[;"]/g, ''),
     sanitize(c[10]), general, ...typeFields,
-    formatField(c[4]), sanitize(c[12]), example(iso),
+    formatField(c[4]), sanitize(c[12]), example(iso), sanitize(c[2]),
   ];
   return `    ("${iso}", ${Number(c[0])}, r"${fields.join(";")}"),`;
 });

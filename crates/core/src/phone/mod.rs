@@ -201,7 +201,8 @@ const F_TYPES: usize = 6;
 const F_FORMATS: usize = 16;
 const F_PREFERRED_IDD: usize = 17;
 const F_EXAMPLE: usize = 18;
-const FIELDS: usize = 19;
+const F_GENERAL: usize = 19;
+const FIELDS: usize = 20;
 
 /// Number types in libphonenumber's metadata order (fields 6..15).
 const TYPE_ORDER: [NumberType; 10] = [
@@ -232,6 +233,8 @@ struct Region {
     transform: &'static str,
     leading_digits: Option<Pattern>,
     lengths: Vec<u8>,
+    /// The general national-number pattern (a loose union of the types).
+    general: Option<Pattern>,
     types: [Option<Pattern>; 10],
     /// The mobile pattern is the fixed-line one (NANP and others): one match decides both.
     mobile_is_fixed: bool,
@@ -282,6 +285,7 @@ fn region(index: usize) -> &'static Region {
             transform: f[F_TRANSFORM],
             leading_digits: compile(f[F_LEADING]),
             lengths: parse_lengths(f[F_LENGTHS]),
+            general: compile(f[F_GENERAL]),
             types,
             mobile_is_fixed: f[F_TYPES + 1] == "=",
             formats_src: f[F_FORMATS],
@@ -352,10 +356,15 @@ fn check_length(national: &str, lengths: &[u8]) -> LengthCheck {
 }
 
 impl Region {
-    /// What libphonenumber's general national-number pattern answers, from the number
-    /// types themselves (the general pattern is not stored: it is their union, loosened).
+    /// Does libphonenumber's general national-number pattern match all of `national`?
     fn fits(&self, national: &str) -> bool {
-        self.lengths.contains(&(national.len() as u8)) && self.number_type(national).is_some()
+        match &self.general {
+            Some(general) => general.matches_entirely(national),
+            None => {
+                self.lengths.contains(&(national.len() as u8))
+                    && self.number_type(national).is_some()
+            }
+        }
     }
 
     fn type_matches(&self, national: &str, index: usize) -> bool {
@@ -659,7 +668,7 @@ mod tests {
                 if n == F_NATIONAL_PREFIX
                     || n == F_TRANSFORM
                     || n == F_LENGTHS
-                    || n >= F_FORMATS
+                    || (F_FORMATS..=F_EXAMPLE).contains(&n)
                     || *field == "="
                 {
                     continue;
