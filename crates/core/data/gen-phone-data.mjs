@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const pkg = require('libphonenumber-js/package.json');
 const meta = require('libphonenumber-js/metadata.max.json');
+const examples = require('libphonenumber-js/examples.mobile.json');
 
 // A record per region, fields separated by ';' (no pattern contains one):
 //   0 IDD prefix pattern, 1 national prefix, 2 national prefix for parsing (pattern),
@@ -23,11 +24,65 @@ const meta = require('libphonenumber-js/metadata.max.json');
 // change in any answer over every region's example numbers (the oracle test): the general
 // national-number pattern (the number types decide) and per-type possible lengths (the
 // type patterns fix the lengths).
+//   16 number formats (libphonenumber's <numberFormat>s, used by formatting and as-you-type),
+//      separated by '!', each `P/F/I/N/O/L`: P index into FORMAT_PATTERNS, F and I indexes
+//      into FORMAT_TEMPLATES (national and international format; I empty when the same),
+//      N index into NP_RULES (the national-prefix formatting rule; empty when none), O `1`
+//      when the national prefix is optional when formatting, L the leading-digits patterns
+//      separated by spaces (each more detailed than the one before). Empty: the region
+//      formats with its calling code's main region's formats (or not at all).
+//   17 preferred international prefix (libphonenumber's preferredInternationalPrefix),
+//   18 an example mobile number, national significant digits (examples.mobile.json),
+//   19 the general national-number pattern: libphonenumber-js decides with it whether a
+//      national prefix or a calling code typed without `+` was really one, and the union
+//      of the number types (which validity uses) is narrower, so some numbers that are
+//      not valid were read differently (+7 7100099984 typed as 77100099984 in KZ).
+// Region-level national-prefix formatting rules and "optional" flags are absent from this
+// metadata (every format carries its own), so none are stored; neither are carrier-code
+// formatting rules, which libphonenumber-js does not use.
+const example = (iso) => {
+  const digits = examples[iso];
+  if (!/^\d+$/.test(digits || '')) throw new Error(`no example number for ${iso}`);
+  return digits;
+};
 const sanitize = (s) => {
   if (/[;/"\\]/.test((s || '').replace(/\\d/g, ''))) throw new Error(`unexpected character in ${s}`);
   return s || '';
 };
 const lengths = (l) => (l || []).join(',');
+
+// Shared strings, most used first so that the common ones get short indexes.
+const table = (values) => {
+  const counts = new Map();
+  for (const v of values) counts.set(v, (counts.get(v) || 0) + 1);
+  const list = [...counts.keys()].sort((a, b) => counts.get(b) - counts.get(a) || (a < b ? -1 : 1));
+  return { list, index: new Map(list.map((v, i) => [v, i])) };
+};
+const allFormats = Object.values(meta.countries).flatMap((c) => c[4] || []);
+const patterns = table(allFormats.map((f) => sanitize(f[0])));
+const templates = table(allFormats.flatMap((f) => (f[5] ? [f[1], f[5]] : [f[1]])));
+const npRules = table(allFormats.filter((f) => f[3]).map((f) => f[3]));
+for (const v of [...templates.list, ...npRules.list]) {
+  if (/["\\]/.test(v)) throw new Error(`unexpected character in ${v}`);
+}
+const formatField = (formats) => (formats || []).map((f) => {
+  if (f.length > 6) throw new Error(`unexpected format fields ${JSON.stringify(f)}`);
+  const leading = (f[2] || []).map((l) => {
+    if (/[ !]/.test(l)) throw new Error(`unexpected character in ${l}`);
+    return sanitize(l);
+  });
+  return [
+    patterns.index.get(f[0]),
+    templates.index.get(f[1]),
+    f[5] && f[5] !== f[1] ? templates.index.get(f[5]) : '',
+    f[3] ? npRules.index.get(f[3]) : '',
+    f[4] ? 1 : '',
+    leading.join(' '),
+  ].join('/');
+}).join('!');
+for (const c of Object.values(meta.countries)) {
+  if (c[6] || c[9]) throw new Error('region-level national-prefix formatting rules are not stored');
+}
 
 const regions = Object.keys(meta.countries).sort();
 const rows = regions.map((iso) => {
@@ -44,6 +99,7 @@ const rows = regions.map((iso) => {
   const fields = [
     sanitize(c[1]), sanitize(c[5]), sanitize(c[7]), (c[8] || '').replace(/[;"]/g, ''),
     sanitize(c[10]), general, ...typeFields,
+    formatField(c[4]), sanitize(c[12]), example(iso), sanitize(c[2]),
   ];
   return `    ("${iso}", ${Number(c[0])}, r"${fields.join(";")}"),`;
 });
@@ -67,6 +123,24 @@ pub const REGION_COUNT: usize = ${rows.length};
 #[rustfmt::skip]
 pub static REGIONS: [(&str, u16, &str); REGION_COUNT] = [
 ${rows.join('\n')}
+];
+
+/// Number-format patterns (\`P\` of a format in a record), most used first.
+#[rustfmt::skip]
+pub static FORMAT_PATTERNS: &[&str] = &[
+${patterns.list.map((p) => `    r"${p}",`).join('\n')}
+];
+
+/// Format templates (\`F\` and \`I\` of a format: \`$1 $2\`, …), most used first.
+#[rustfmt::skip]
+pub static FORMAT_TEMPLATES: &[&str] = &[
+${templates.list.map((p) => `    "${p}",`).join('\n')}
+];
+
+/// National-prefix formatting rules (\`N\` of a format: \`0$1\`, …), most used first.
+#[rustfmt::skip]
+pub static NP_RULES: &[&str] = &[
+${npRules.list.map((p) => `    "${p}",`).join('\n')}
 ];
 
 /// Country calling code → the regions that share it, the main one first; sorted by code.

@@ -9,7 +9,10 @@
 //! metadata is compiled into `data.rs` by `crates/core/data/gen-phone-data.mjs`, and each
 //! region's patterns are compiled on first use, so a cold call costs microseconds.
 
+mod as_you_type;
 mod data;
+mod format;
+mod leading;
 mod pattern;
 
 use std::sync::OnceLock;
@@ -19,7 +22,9 @@ use serde::Serialize;
 use self::data::{CALLING_CODES, REGIONS, REGION_COUNT};
 use self::pattern::Pattern;
 
+pub use self::as_you_type::AsYouType;
 pub use self::data::SOURCE as METADATA_SOURCE;
+pub use self::format::{countries_info, format, CountryInfo, FormatStyle};
 
 /// A parsed, valid phone number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -193,7 +198,11 @@ const F_TRANSFORM: usize = 3;
 const F_LEADING: usize = 4;
 const F_LENGTHS: usize = 5;
 const F_TYPES: usize = 6;
-const FIELDS: usize = 16;
+const F_FORMATS: usize = 16;
+const F_PREFERRED_IDD: usize = 17;
+const F_EXAMPLE: usize = 18;
+const F_GENERAL: usize = 19;
+const FIELDS: usize = 20;
 
 /// Number types in libphonenumber's metadata order (fields 6..15).
 const TYPE_ORDER: [NumberType; 10] = [
@@ -216,13 +225,21 @@ struct Region {
     iso: &'static str,
     calling_code: u16,
     idd: Option<Pattern>,
+    /// The national prefix (`0`, `8`, …), empty when none.
+    national_prefix: &'static str,
+    /// The national prefix for parsing as given (empty: the national prefix is used).
+    prefix_for_parsing_src: &'static str,
     prefix_for_parsing: Option<Pattern>,
     transform: &'static str,
     leading_digits: Option<Pattern>,
     lengths: Vec<u8>,
+    /// The general national-number pattern (a loose union of the types).
+    general: Option<Pattern>,
     types: [Option<Pattern>; 10],
     /// The mobile pattern is the fixed-line one (NANP and others): one match decides both.
     mobile_is_fixed: bool,
+    /// The number formats, still encoded (compiled by `format` on first use).
+    formats_src: &'static str,
 }
 
 static COMPILED: [OnceLock<Region>; REGION_COUNT] = [const { OnceLock::new() }; REGION_COUNT];
@@ -262,12 +279,16 @@ fn region(index: usize) -> &'static Region {
             iso,
             calling_code,
             idd: compile(f[F_IDD]),
+            national_prefix,
+            prefix_for_parsing_src: f[F_PREFIX_FOR_PARSING],
             prefix_for_parsing: compile(prefix_for_parsing),
             transform: f[F_TRANSFORM],
             leading_digits: compile(f[F_LEADING]),
             lengths: parse_lengths(f[F_LENGTHS]),
+            general: compile(f[F_GENERAL]),
             types,
             mobile_is_fixed: f[F_TYPES + 1] == "=",
+            formats_src: f[F_FORMATS],
         }
     })
 }
@@ -335,10 +356,15 @@ fn check_length(national: &str, lengths: &[u8]) -> LengthCheck {
 }
 
 impl Region {
-    /// What libphonenumber's general national-number pattern answers, from the number
-    /// types themselves (the general pattern is not stored: it is their union, loosened).
+    /// Does libphonenumber's general national-number pattern match all of `national`?
     fn fits(&self, national: &str) -> bool {
-        self.lengths.contains(&(national.len() as u8)) && self.number_type(national).is_some()
+        match &self.general {
+            Some(general) => general.matches_entirely(national),
+            None => {
+                self.lengths.contains(&(national.len() as u8))
+                    && self.number_type(national).is_some()
+            }
+        }
     }
 
     fn type_matches(&self, national: &str, index: usize) -> bool {
@@ -373,18 +399,39 @@ impl Region {
     /// Strips the national prefix (and applies the transform rule), as libphonenumber's
     /// `extractNationalNumberFromPossiblyIncompleteNumber`.
     fn strip_national_prefix(&self, number: &str) -> String {
-        let Some(prefix) = &self.prefix_for_parsing else {
-            return number.to_owned();
+        self.strip_national_prefix_keeping_it(number).0
+    }
+
+    /// [`Region::strip_national_prefix`], also returning the national prefix when what was
+    /// stripped was one (as-you-type formatting shows it: `0 6 12…` in France).
+    fn strip_national_prefix_keeping_it(&self, number: &str) -> (String, Option<String>) {
+        let Some(prefix) = self.prefix_for_parsing.as_ref().filter(|_| !number.is_empty())
+        else {
+            return (number.to_owned(), None);
         };
         let Some(m) = prefix.match_prefix(number) else {
-            return number.to_owned();
+            return (number.to_owned(), None);
         };
         let groups = m.group_count();
         let last_group = (groups > 0)
             .then(|| m.group(number, groups))
             .flatten()
             .filter(|g| !g.is_empty());
-        if !self.transform.is_empty() && last_group.is_some() {
+        let national_prefix = if last_group.is_some() {
+            // libphonenumber-js looks for the first group's text in the number; a group that
+            // took no part is looked up as the text "undefined", never found (index -1), so
+            // the candidate is all but the last digit.
+            let candidate = match m.group(number, 1).map(|g| number.find(g)) {
+                Some(Some(at)) => &number[..at],
+                _ => &number[..number.len() - 1],
+            };
+            (!self.national_prefix.is_empty() && candidate == self.national_prefix)
+                .then(|| candidate.to_owned())
+        } else {
+            Some(number[..m.end].to_owned())
+        };
+        let national_prefix = national_prefix.filter(|p| !p.is_empty());
+        let national = if !self.transform.is_empty() && last_group.is_some() {
             let mut out = String::new();
             let mut chars = self.transform.chars().peekable();
             while let Some(c) = chars.next() {
@@ -400,7 +447,8 @@ impl Region {
             out
         } else {
             number[m.end..].to_owned()
-        }
+        };
+        (national, national_prefix)
     }
 }
 
@@ -438,7 +486,8 @@ fn region_by_national_number(
     candidates.into_iter().find_map(|i| {
         let r = region(i);
         match &r.leading_digits {
-            Some(leading) => leading.match_prefix(national).map(|_| (i, None)),
+            Some(leading) => (!national.is_empty() && leading.match_prefix(national).is_some())
+                .then_some((i, None)),
             None => r.number_type(national).map(|t| (i, Some(Some(t)))),
         }
     })
@@ -483,6 +532,43 @@ fn split_calling_code(digits: &str) -> Option<(u16, &str)> {
 /// the country it belongs to (`06 12 34 56 78`, `FR`). Separators (space, `-`, `.`, `(`,
 /// `)`, `/`) are ignored. `country_iso` is ignored for numbers starting with `+`.
 pub fn parse(input: &str, country_iso: Option<&str>) -> Result<PhoneNumber, PhoneError> {
+    let Parts {
+        calling_code,
+        national,
+        region: region_index,
+        known_type,
+    } = parse_parts(input, country_iso)?;
+    let region = region(region_index);
+    let number_type = known_type
+        .unwrap_or_else(|| region.number_type(&national))
+        .ok_or(PhoneError::Invalid("not a valid number for its country"))?;
+    let e164 = format!("+{calling_code}{national}");
+    if e164.len() > 16 {
+        return Err(PhoneError::Invalid("longer than E.164 allows"))
+    }
+    Ok(PhoneNumber {
+        e164,
+        country_iso: region.iso,
+        calling_code,
+        national_number: national,
+        number_type,
+    })
+}
+
+/// A number as parsed before validity is decided (libphonenumber-js's `PhoneNumber`,
+/// which it formats whether valid or not).
+struct Parts {
+    calling_code: u16,
+    /// The national significant number, 2 to 17 digits.
+    national: String,
+    /// The region the number belongs to, else the region given for a national number, else
+    /// the main region of its calling code.
+    region: usize,
+    /// The number's type when finding its region computed it (`Some(None)`: not valid).
+    known_type: Option<Option<NumberType>>,
+}
+
+fn parse_parts(input: &str, country_iso: Option<&str>) -> Result<Parts, PhoneError> {
     if input.trim().is_empty() {
         return Err(PhoneError::Empty);
     }
@@ -527,23 +613,14 @@ pub fn parse(input: &str, country_iso: Option<&str>) -> Result<PhoneNumber, Phon
     if national.len() > MAX_NATIONAL_LEN {
         return Err(PhoneError::Invalid("too long"));
     }
-    let (region_index, known_type) = region_by_national_number(calling_code, &national)
+    let (region, known_type) = region_by_national_number(calling_code, &national)
         .or(default_region.map(|i| (i, None)))
         .unwrap_or((plan_index, None));
-    let region = region(region_index);
-    let number_type = known_type
-        .unwrap_or_else(|| region.number_type(&national))
-        .ok_or(PhoneError::Invalid("not a valid number for its country"))?;
-    let e164 = format!("+{calling_code}{national}");
-    if e164.len() > 16 {
-        return Err(PhoneError::Invalid("longer than E.164 allows"));
-    }
-    Ok(PhoneNumber {
-        e164,
-        country_iso: region.iso,
+    Ok(Parts {
         calling_code,
-        national_number: national,
-        number_type,
+        national,
+        region,
+        known_type,
     })
 }
 
@@ -558,6 +635,13 @@ fn international_without_plus(digits: &str, home: &Region) -> Option<(u16, Strin
             }
         }
     }
+    without_plus(digits, home).map(|rest| (home.calling_code, rest.to_owned()))
+}
+
+/// libphonenumber's `extractCountryCallingCodeFromInternationalNumberWithoutPlusSign`: the
+/// digits after `home`'s calling code when `digits` look like an international number
+/// typed without its `+` (`33 6 12 34 56 78` in France).
+fn without_plus<'d>(digits: &'d str, home: &Region) -> Option<&'d str> {
     let code = home.calling_code.to_string();
     let shorter = digits.strip_prefix(code.as_str())?;
     let national_long = extract_national_number(digits, home, home.calling_code);
@@ -568,7 +652,7 @@ fn international_without_plus(digits: &str, home: &Region) -> Option<(u16, Strin
         check_length(&national_long, &home.lengths),
         LengthCheck::TooLong
     );
-    ((!long_fits && short_fits) || too_long).then(|| (home.calling_code, shorter.to_owned()))
+    ((!long_fits && short_fits) || too_long).then_some(shorter)
 }
 
 #[cfg(test)]
@@ -581,7 +665,12 @@ mod tests {
             let fields: Vec<&str> = record.split(';').collect();
             assert_eq!(fields.len(), FIELDS, "{iso}");
             for (n, field) in fields.iter().enumerate() {
-                if n == F_NATIONAL_PREFIX || n == F_TRANSFORM || n == F_LENGTHS || *field == "=" {
+                if n == F_NATIONAL_PREFIX
+                    || n == F_TRANSFORM
+                    || n == F_LENGTHS
+                    || (F_FORMATS..=F_EXAMPLE).contains(&n)
+                    || *field == "="
+                {
                     continue;
                 }
                 if !field.is_empty() {

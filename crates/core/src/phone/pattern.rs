@@ -269,6 +269,8 @@ impl Compiler {
 /// The result of a prefix match: where it ended and the capture groups' spans.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Captures {
+    /// Where the match started (0 for a prefix match).
+    pub start: usize,
     pub end: usize,
     slots: Vec<Option<usize>>,
 }
@@ -310,24 +312,44 @@ impl Pattern {
     /// Does the pattern match all of `digits`?
     pub fn matches_entirely(&self, digits: &str) -> bool {
         let mut slots = Vec::new();
-        self.run(digits.as_bytes(), true, &mut slots).is_some()
+        self.run(digits.as_bytes(), 0, true, &mut slots).is_some()
     }
 
     /// Match at the start of `digits` (JavaScript's `^(?:pattern)`), with captures.
     pub fn match_prefix(&self, digits: &str) -> Option<Captures> {
         let mut slots = vec![None; 2 * (self.groups + 1)];
-        let end = self.run(digits.as_bytes(), false, &mut slots)?;
-        Some(Captures { end, slots })
+        let end = self.run(digits.as_bytes(), 0, false, &mut slots)?;
+        Some(Captures {
+            start: 0,
+            end,
+            slots,
+        })
+    }
+
+    /// The leftmost match in `text` (JavaScript's `text.match(pattern)`), with captures.
+    /// Characters other than ASCII digits match nothing.
+    pub fn search(&self, text: &str) -> Option<Captures> {
+        (0..=text.len()).find_map(|start| {
+            let mut slots = vec![None; 2 * (self.groups + 1)];
+            let end = self.run(text.as_bytes(), start, false, &mut slots)?;
+            Some(Captures { start, end, slots })
+        })
     }
 
     /// Backtracking in priority order, so the first match found is the one a JavaScript
     /// regex would report. Inputs are at most a few dozen digits.
-    fn run(&self, input: &[u8], full: bool, slots: &mut [Option<usize>]) -> Option<usize> {
+    fn run(
+        &self,
+        input: &[u8],
+        start: usize,
+        full: bool,
+        slots: &mut [Option<usize>],
+    ) -> Option<usize> {
         enum Frame {
             Try(u32, usize),
             Restore(usize, Option<usize>),
         }
-        let mut stack = vec![Frame::Try(0, 0)];
+        let mut stack = vec![Frame::Try(0, start)];
         while let Some(frame) = stack.pop() {
             let (mut pc, mut pos) = match frame {
                 Frame::Try(pc, pos) => (pc, pos),

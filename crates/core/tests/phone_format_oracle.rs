@@ -1,0 +1,119 @@
+//! Formatting must agree with libphonenumber-js/max over a seeded corpus covering every
+//! region libphonenumber-js knows (`tests/oracle/format.mjs`): `format` in the three styles
+//! with no disagreement, and as-you-type formatting (every prefix of a number typed one
+//! character at a time: the text shown and the region) on at least 99 % of prefixes.
+
+mod common;
+
+use serde_json::Value;
+use smsotp_core::phone::{self, AsYouType, FormatStyle};
+
+fn oracle_lines(out: &str) -> Vec<Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).expect("oracle JSON"))
+        .collect()
+}
+
+#[test]
+fn format_agrees_with_libphonenumber_in_every_style() {
+    let Some(out) = common::run_oracle("format.mjs", &[], "") else {
+        return;
+    };
+    let cases: Vec<Value> = oracle_lines(&out)
+        .into_iter()
+        .filter(|c| c["kind"] == "format")
+        .collect();
+    let mut compared = 0;
+    let mut formatted = 0;
+    let mut disagreements = Vec::new();
+    for case in &cases {
+        let input = case["input"].as_str().unwrap();
+        let country = case["country"].as_str();
+        if !case["out"].is_null() {
+            formatted += 1;
+        }
+        for style in FormatStyle::ALL {
+            let theirs = case["out"][style.as_str()].as_str();
+            let ours = phone::format(input, country, style);
+            compared += 1;
+            if ours.as_deref().ok() != theirs {
+                disagreements.push(format!(
+                    "{input:?} ({country:?}) {}: theirs {theirs:?}, ours {ours:?}",
+                    style.as_str()
+                ));
+            }
+        }
+    }
+    let regions: std::collections::BTreeSet<&str> = cases
+        .iter()
+        .filter_map(|c| c["country"].as_str())
+        .collect();
+    eprintln!(
+        "format corpus: {} inputs ({formatted} formatted by libphonenumber-js, {} not), {} regions, {compared} comparisons, {} disagreements",
+        cases.len(),
+        cases.len() - formatted,
+        regions.len(),
+        disagreements.len()
+    );
+    assert!(
+        cases.len() >= 5000 && regions.len() >= 245,
+        "corpus too small"
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} of {compared} disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+}
+
+#[test]
+fn as_you_type_agrees_with_libphonenumber_on_every_prefix() {
+    let Some(out) = common::run_oracle("format.mjs", &[], "") else {
+        return;
+    };
+    let cases: Vec<Value> = oracle_lines(&out)
+        .into_iter()
+        .filter(|c| c["kind"] == "typing")
+        .collect();
+    let (mut prefixes, mut agreeing, mut numbers_agreeing) = (0usize, 0usize, 0usize);
+    let mut disagreements = Vec::new();
+    for case in &cases {
+        let input = case["input"].as_str().unwrap();
+        let country = case["country"].as_str();
+        let mut typing = AsYouType::new(country);
+        let mut typed = String::new();
+        for (c, step) in input.chars().zip(case["steps"].as_array().unwrap()) {
+            typed.push(c);
+            let text = typing.input(&c.to_string());
+            let region = typing.country();
+            let theirs = (step[0].as_str().unwrap(), step[1].as_str());
+            prefixes += 1;
+            if (text.as_str(), region) == theirs {
+                agreeing += 1;
+            } else {
+                disagreements.push(format!(
+                    "{input:?} ({country:?}) typed {typed:?}: theirs {theirs:?}, ours {:?}",
+                    (text.as_str(), region)
+                ));
+            }
+            if typing.number().as_deref() == step[2].as_str() {
+                numbers_agreeing += 1;
+            }
+        }
+    }
+    let agreement = 100.0 * agreeing as f64 / prefixes.max(1) as f64;
+    eprintln!(
+        "as-you-type corpus: {} numbers, {prefixes} prefixes, {agreeing} agree ({agreement:.2} %), {} disagree; number value agrees on {numbers_agreeing}",
+        cases.len(),
+        disagreements.len()
+    );
+    for d in &disagreements {
+        eprintln!("  {d}");
+    }
+    assert!(cases.len() >= 700 && prefixes >= 8000, "corpus too small");
+    assert!(
+        agreement >= 99.0,
+        "{agreement:.2} % of prefixes agree (at least 99 % needed)"
+    );
+}
