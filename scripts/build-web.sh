@@ -7,6 +7,11 @@ bash scripts/setup.sh
 # wasm-bindgen of the pinned version (TOOLCHAIN.md).
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 wasm-pack build crates/web --release --target web --out-dir pkg --out-name smsotp --no-pack
+# The entry `smsotp/phone`: the same crate without the default feature `full`.
+wasm-pack build crates/web --release --target web --out-dir pkg-phone --out-name smsotp_phone --no-pack \
+  -- --no-default-features
+cp crates/web/pkg-phone/smsotp_phone.js crates/web/pkg-phone/smsotp_phone_bg.wasm crates/web/pkg/
+rm -rf crates/web/pkg-phone
 types=$(mktemp)
 trap 'rm -f "$types"' EXIT
 cargo run -q -p smsotp-core --features typescript --example typescript >"$types"

@@ -1,11 +1,12 @@
 // Types of the npm package `smsotp`. The data types (types.d.ts) are generated from the
 // Rust types of smsotp-core; the signatures below are the package's own.
 import type {
-  ErrorBody, FieldError, OtpObject, OtpRequest, OtpStatus, PhoneCheck, PinType,
+  ErrorBody, FieldError, OtpObject, OtpRequest, OtpStatus, PinType,
   RenderedMessage, SmsInfo,
 } from './types';
 
 export * from './types';
+export * from './phone';
 
 /** A `POST /otp` body as sent (fields may be strings where numbers are expected). */
 export interface OtpRequestInput {
@@ -52,7 +53,6 @@ export type ValidationResult =
   | { ok: false; errors: FieldError[] };
 
 export function validateOtpRequest(request: OtpRequestInput, config?: ValidationConfig): ValidationResult;
-export function parsePhoneNumber(input: string, countryIso?: string): PhoneCheck;
 export function renderMessage(
   request: OtpRequestInput,
   options?: { pin?: string; language?: string; config?: ValidationConfig },

@@ -1,0 +1,146 @@
+// The phone functions of the npm package `smsotp`, in both entries (`smsotp` and the
+// lighter `smsotp/phone`): parsing and validity, formatting, formatting as the user types,
+// and the list of regions. Assembled after common.js (assemble.mjs). The answers are
+// smsotp-core's (libphonenumber's metadata and rules); this file only moves values.
+
+/** Longest phone input copied into wasm; the core refuses anything over 40 characters. */
+const MAX_PHONE_INPUT = 64;
+/** Longest text an `AsYouType` accepts in all (a pasted page is not a phone number). */
+const MAX_TYPED = 1000;
+/** `formatPhoneNumber`'s styles, in the order of the wasm export's `style` argument. */
+const STYLES = ['E.164', 'INTERNATIONAL', 'NATIONAL'];
+
+let numberTypes;
+
+function phoneInput(input, name) {
+  if (typeof input !== 'string') fail(`${name}: input must be a string`);
+  // Anything over 40 characters is refused by the core as too long; don't copy more.
+  return input.length > MAX_PHONE_INPUT ? input.slice(0, MAX_PHONE_INPUT + 1) : input;
+}
+
+function countryArgument(countryIso, name) {
+  // A length guard only: which regions exist is the core's answer ("unknown country code").
+  return optionalString(countryIso, `${name}: countryIso`, 16) ?? '';
+}
+
+/** The `length` code units the last call left in the output buffer, as a string. */
+function outputText(length) {
+  views();
+  const at = wasm.outputBuffer() >>> 2;
+  let text = '';
+  for (let i = 0; i < length; i++) text += String.fromCharCode(words32[at + i]);
+  return text;
+}
+
+/** The reason the last call left in the output buffer (a static string's address, length). */
+function outputReason() {
+  views();
+  const at = wasm.outputBuffer() >>> 2;
+  return staticString(words32[at], words32[at + 1]);
+}
+
+/**
+ * Parses a phone number (E.164, or national format with `countryIso`).
+ * @returns `{ valid, e164, countryIso, callingCode, nationalNumber, numberType, error }`.
+ */
+export function parsePhoneNumber(input, countryIso) {
+  const number = phoneInput(input, 'parsePhoneNumber');
+  const country = countryArgument(countryIso, 'parsePhoneNumber');
+  writeInput(number, country);
+  const digits = wasm.phoneUtf16(number.length, country.length);
+  if (digits === 0) {
+    return { valid: false, e164: null, countryIso: null, callingCode: null, nationalNumber: null, numberType: null, error: outputReason() };
+  }
+  views();
+  const info = words32[wasm.outputBuffer() >>> 2];
+  const e164 = `+${digits}`;
+  numberTypes ??= wasm.numberTypes().split(',');
+  return {
+    valid: true,
+    e164,
+    countryIso: String.fromCharCode(65 + ((info >>> 10) & 31), 65 + ((info >>> 15) & 31)),
+    callingCode: info & 1023,
+    nationalNumber: e164.slice(e164.length - ((info >>> 24) & 31)),
+    numberType: numberTypes[(info >>> 20) & 15],
+    error: null,
+  };
+}
+
+/**
+ * Formats a phone number the way people write it, by libphonenumber's rules for its region:
+ * `style` is `'E.164'` (`+33612345678`), `'INTERNATIONAL'` (`+33 6 12 34 56 78`) or
+ * `'NATIONAL'` (`06 12 34 56 78`), as in libphonenumber-js.
+ * Throws a TypeError if the input cannot be parsed as a phone number (see
+ * `parsePhoneNumber(…).error` for why).
+ */
+export function formatPhoneNumber(input, countryIso, style = 'INTERNATIONAL') {
+  const number = phoneInput(input, 'formatPhoneNumber');
+  const country = countryArgument(countryIso, 'formatPhoneNumber');
+  const styleIndex = STYLES.indexOf(style);
+  if (styleIndex < 0) fail(`formatPhoneNumber: style must be one of ${STYLES.join(', ')}`);
+  writeInput(number, country);
+  const length = wasm.formatUtf16(number.length, country.length, styleIndex);
+  if (length === 0xffffffff) fail(`formatPhoneNumber: ${outputReason()}`);
+  return outputText(length);
+}
+
+/**
+ * Formats a phone number as it is typed, like libphonenumber-js's `AsYouType`:
+ * `new AsYouType('FR').input('0612')` → `'06 12'`; `input` appends to what was typed
+ * before and returns the whole text formatted. `getCountry()` is the region once known.
+ */
+export class AsYouType {
+  #country;
+  #chunks = [];
+  #typed = 0;
+  #detected;
+
+  /** @param countryIso the default region for numbers typed without `+` */
+  constructor(countryIso) {
+    this.#country = countryArgument(countryIso, 'AsYouType');
+  }
+
+  /** Appends `text` to what was typed and returns all of it formatted. */
+  input(text) {
+    if (typeof text !== 'string') fail('AsYouType.input: text must be a string');
+    if (this.#typed + text.length > MAX_TYPED) fail(`AsYouType.input: more than ${MAX_TYPED} characters typed`);
+    this.#chunks.push(text);
+    this.#typed += text.length;
+    // The core replays every chunk in order (the formatter's choices depend on how the
+    // text arrived, as in libphonenumber-js); numbers are short, so this costs little.
+    const all = this.#chunks.join('');
+    writeInput(all, this.#country);
+    const packed = wasm.asYouTypeUtf16(all.length, this.#country.length, Uint32Array.from(this.#chunks, (c) => c.length));
+    const known = (packed >>> 26) & 1;
+    this.#detected = known ? String.fromCharCode(65 + ((packed >>> 16) & 31), 65 + ((packed >>> 21) & 31)) : undefined;
+    return outputText(packed & 0xffff);
+  }
+
+  /** The region of the number typed so far (ISO 3166-1 alpha-2), or `undefined`. */
+  getCountry() {
+    return this.#detected;
+  }
+
+  /** Forgets what was typed. */
+  reset() {
+    this.#chunks = [];
+    this.#typed = 0;
+    this.#detected = undefined;
+    return this;
+  }
+}
+
+let regions;
+
+/**
+ * Every region with phone numbers: `{ countryIso, callingCode, exampleNumber, main }`,
+ * sorted by ISO code. `exampleNumber` is an E.164 mobile number of the region (for
+ * placeholders); `main` is true for the region that owns its calling code (US for +1).
+ */
+export function countries() {
+  regions ??= wasm.countriesText().split('\n').map((line) => {
+    const [countryIso, callingCode, exampleNumber, main] = line.split(',');
+    return Object.freeze({ countryIso, callingCode: Number(callingCode), exampleNumber, main: main === '1' });
+  });
+  return regions.slice();
+}

@@ -1,0 +1,141 @@
+//! Phone exports (both builds): parse, validity, formatting, as-you-type, the country list.
+
+use smsotp_core::phone;
+use wasm_bindgen::prelude::*;
+
+use crate::transport::{set_output, with_input};
+
+/// `phone::parse` of the `number_units` code units in `INPUT`, with the region in the
+/// `country_units` after them (none: 0). Valid: returns the E.164 digits as a number
+/// (at most 15 digits: exact in a double) and `OUTPUT[0]` = `calling code | region letter
+/// 1 << 10 | letter 2 << 15 | number type << 20 | national number length << 24` (letters
+/// as `A` = 0, types as in `numberTypes`). Invalid: returns 0 and `OUTPUT` = the reason's
+/// address and length (a static string, which JS decodes once and caches).
+#[wasm_bindgen(js_name = phoneUtf16)]
+pub fn phone_utf16(number_units: usize, country_units: usize) -> f64 {
+    let (number, country) = number_and_country(number_units, country_units);
+    let result = phone::parse(&number, country.as_deref());
+    match result {
+        Ok(p) => {
+            let letter = |i: usize| u32::from(p.country_iso.as_bytes()[i].wrapping_sub(b'A') & 31);
+            let kind = phone::NumberType::ALL
+                .iter()
+                .position(|t| *t == p.number_type)
+                .unwrap_or(0) as u32;
+            set_output([u32::from(p.calling_code)
+                | letter(0) << 10
+                | letter(1) << 15
+                | kind << 20
+                | (p.national_number.len() as u32 & 31) << 24]);
+            // "+" then at most 15 digits (no float parsing: its code is large).
+            p.e164
+                .bytes()
+                .skip(1)
+                .fold(0u64, |n, d| n * 10 + u64::from(d.wrapping_sub(b'0') % 10)) as f64
+        }
+        Err(e) => {
+            let why = e.reason();
+            set_output([why.as_ptr() as u32, why.len() as u32]);
+            0.0
+        }
+    }
+}
+
+/// The number types' names in `phoneUtf16`'s order, comma separated (read once by JS).
+#[wasm_bindgen(js_name = numberTypes)]
+pub fn number_types() -> String {
+    let names: Vec<&str> = phone::NumberType::ALL.iter().map(|t| t.as_str()).collect();
+    names.join(",")
+}
+
+/// Marks an error answer of [`format_utf16`]: `OUTPUT` then holds the reason.
+const FAILED: u32 = u32::MAX;
+
+/// Puts a text into `OUTPUT`, one UTF-16 code unit per word; returns its length.
+fn output_text(text: &str) -> u32 {
+    set_output(text.encode_utf16().map(u32::from));
+    text.encode_utf16().count() as u32
+}
+
+/// The number and region in `INPUT` (as for [`phone_utf16`]).
+fn number_and_country(number_units: usize, country_units: usize) -> (String, Option<String>) {
+    with_input(number_units + country_units, |input| {
+        let (number, country) = input.split_at(number_units.min(input.len()));
+        (
+            String::from_utf16_lossy(number),
+            (country_units > 0).then(|| String::from_utf16_lossy(country)),
+        )
+    })
+}
+
+/// `phone::format` of the number in `INPUT` (as for [`phone_utf16`]) in `style` (0
+/// `E.164`, 1 `INTERNATIONAL`, 2 `NATIONAL`): returns the formatted text's length, its code
+/// units in `OUTPUT`; or [`FAILED`] with `OUTPUT` = the reason's address and length.
+#[wasm_bindgen(js_name = formatUtf16)]
+pub fn format_utf16(number_units: usize, country_units: usize, style: u32) -> u32 {
+    let (number, country) = number_and_country(number_units, country_units);
+    let style = phone::FormatStyle::ALL
+        .get(style as usize)
+        .copied()
+        .unwrap_or(phone::FormatStyle::E164);
+    match phone::format(&number, country.as_deref(), style) {
+        Ok(text) => output_text(&text),
+        Err(e) => {
+            let why = e.reason();
+            set_output([why.as_ptr() as u32, why.len() as u32]);
+            FAILED
+        }
+    }
+}
+
+/// A new `phone::AsYouType` for the region in `INPUT` after the `text_units` typed code
+/// units, fed the typed text in the pieces JS received it (`chunks`: their lengths, in
+/// order). Returns `formatted length | region letter 1 << 16 | letter 2 << 21 | region
+/// known << 26` (letters as `A` = 0), the formatted text's code units in `OUTPUT`.
+#[wasm_bindgen(js_name = asYouTypeUtf16)]
+pub fn as_you_type_utf16(text_units: usize, country_units: usize, chunks: &[u32]) -> u32 {
+    let (pieces, country) = with_input(text_units + country_units, |input| {
+        let (typed, country) = input.split_at(text_units.min(input.len()));
+        let mut at = 0;
+        let pieces: Vec<String> = chunks
+            .iter()
+            .map(|&len| {
+                let end = (at + len as usize).min(typed.len());
+                let piece = String::from_utf16_lossy(&typed[at..end]);
+                at = end;
+                piece
+            })
+            .collect();
+        let country = (country_units > 0).then(|| String::from_utf16_lossy(country));
+        (pieces, country)
+    });
+    let mut formatter = phone::AsYouType::new(country.as_deref());
+    let mut formatted = String::new();
+    for piece in &pieces {
+        formatted = formatter.input(piece);
+    }
+    let length = output_text(&formatted).min(0xFFFF);
+    let region = formatter.country().map_or(0, |iso| {
+        let letter = |i: usize| u32::from(iso.as_bytes()[i].wrapping_sub(b'A') & 31);
+        letter(0) << 16 | letter(1) << 21 | 1 << 26
+    });
+    length | region
+}
+
+/// Every region, one line each: `ISO,calling code,example number (E.164),1 if main else 0`.
+#[wasm_bindgen(js_name = countriesText)]
+pub fn countries_text() -> String {
+    let lines: Vec<String> = phone::countries_info()
+        .into_iter()
+        .map(|c| {
+            format!(
+                "{},{},{},{}",
+                c.country_iso,
+                c.calling_code,
+                c.example_number,
+                u8::from(c.main_region)
+            )
+        })
+        .collect();
+    lines.join("\n")
+}

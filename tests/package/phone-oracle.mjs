@@ -1,0 +1,88 @@
+// Checks a phoneExercise() result (from Node or a browser) against libphonenumber-js/max,
+// the library whose metadata and rules the core follows: the region list, full formatting
+// (0 disagreements), as-you-type (≥ 99 % of typed prefixes, every disagreement printed),
+// and the bad-input contract.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+// libphonenumber-js is a dev dependency of the repository root, not of the package.
+const require = createRequire(new URL('../../package.json', import.meta.url));
+const lpn = require('libphonenumber-js/max');
+const examples = require('libphonenumber-js/examples.mobile.json');
+const metadata = require('libphonenumber-js/metadata.max.json');
+
+function theirs(input, country, style) {
+  const p = lpn.parsePhoneNumberFromString(input, country ? { defaultCountry: country } : undefined);
+  return p ? p.format(style) : { error: 'TypeError' };
+}
+
+function theirTyping(text, country) {
+  const formatter = new lpn.AsYouType(country);
+  return [...text].map((c) => [formatter.input(c), formatter.getCountry() ?? null]);
+}
+
+export function checkPhoneExercise(r, label) {
+  // The region list: the same regions, calling codes, examples and main regions.
+  assert.deepEqual(r.countries.map((c) => c.countryIso), [...lpn.getCountries()].sort(), `${label}: regions`);
+  for (const c of r.countries) {
+    assert.equal(c.callingCode, Number(lpn.getCountryCallingCode(c.countryIso)), c.countryIso);
+    assert.equal(c.exampleNumber, `+${c.callingCode}${examples[c.countryIso]}`, c.countryIso);
+    assert.equal(c.main, metadata.country_calling_codes[c.callingCode][0] === c.countryIso, c.countryIso);
+  }
+  assert.ok(r.countries.filter((c) => !c.main).length >= 20, 'regions sharing a calling code (+1, +7, +44, …)');
+
+  // Formatting: every case, every style, exactly as libphonenumber-js.
+  const styles = ['E.164', 'INTERNATIONAL', 'NATIONAL'];
+  const wrong = [];
+  r.cases.forEach(([input, country], i) => {
+    styles.forEach((style, j) => {
+      const expected = theirs(input, country, style);
+      if (JSON.stringify(r.formatted[i][j]) !== JSON.stringify(expected)) {
+        wrong.push(`${input} (${country ?? '-'}) ${style}: theirs ${JSON.stringify(expected)}, ours ${JSON.stringify(r.formatted[i][j])}`);
+      }
+    });
+  });
+  console.log(`${label}: formatting, ${r.cases.length * 3} (number, style) pairs, ${wrong.length} disagreements`);
+  assert.ok(r.cases.length >= 900, `corpus of ${r.cases.length}`);
+  assert.deepEqual(wrong, [], `${label}: formatting disagrees with libphonenumber-js`);
+
+  // As you type: agreement on at least 99 % of prefixes; every disagreement listed.
+  let prefixes = 0;
+  const differ = [];
+  for (const [text, country, ours] of r.typed) {
+    const expected = theirTyping(text, country);
+    expected.forEach((e, i) => {
+      prefixes++;
+      if (e[0] !== ours[i][0] || e[1] !== ours[i][1]) {
+        differ.push(`${text.slice(0, i + 1)} (${country ?? '-'}): theirs ${JSON.stringify(e)}, ours ${JSON.stringify(ours[i])}`);
+      }
+    });
+  }
+  const agreement = 1 - differ.length / prefixes;
+  console.log(`${label}: as-you-type, ${prefixes} prefixes, agreement ${(agreement * 100).toFixed(2)} %, ${differ.length} disagreements${differ.length ? `:\n  ${differ.join('\n  ')}` : ''}`);
+  assert.ok(prefixes >= 5000, `${prefixes} prefixes`);
+  assert.ok(agreement >= 0.99, `${label}: as-you-type agreement ${agreement}`);
+
+  // Pasting an international number selects its region; reset forgets the old one.
+  assert.deepEqual(r.pasted, ['+44 7400 123456', 'GB']);
+  assert.deepEqual(r.afterReset, ['(212) 555-0123', 'US']);
+  assert.equal(r.listIsACopy, r.countries.length);
+  assert.equal(r.parsed.e164, '+447400123456');
+
+  // Bad input: TypeErrors with clear messages, never a wasm trap.
+  const b = r.badInput;
+  for (const key of ['formatNumber', 'formatStyle', 'formatCountry', 'formatUnknownCountry', 'formatEmpty', 'formatHuge', 'formatLoneSurrogate', 'asYouTypeNumber', 'asYouTypeCountry', 'asYouTypeHuge']) {
+    assert.ok(b[key], `${key} must throw`);
+    assert.equal(b[key].name, 'TypeError', `${key}: ${b[key].message}`);
+    assert.match(b[key].message, /^smsotp: /, key);
+    assert.doesNotMatch(b[key].message, /unreachable|panicked|RuntimeError|undefined/, key);
+  }
+  assert.match(b.formatStyle.message, /E\.164, INTERNATIONAL, NATIONAL/);
+  assert.match(b.formatUnknownCountry.message, /country/);
+  // Typed text is read as libphonenumber-js reads it (letters, Arabic-Indic digits, …).
+  assert.equal(b.asYouTypeLetters, new lpn.AsYouType('FR').input('Call me at 06 12 34 56 78!'));
+  assert.equal(b.asYouTypeArabicIndic, new lpn.AsYouType('FR').input('٠٦١٢٣٤٥٦٧٨'));
+  assert.equal(typeof b.asYouTypeLoneSurrogate, 'string');
+  assert.equal(b.asYouTypeEmpty, '');
+  assert.equal(b.parseHuge, false);
+}
