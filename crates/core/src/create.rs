@@ -17,8 +17,9 @@ use crate::time::UnixMillis;
 #[serde(rename_all = "camelCase")]
 pub struct RenderedMessage {
     pub text: String,
-    /// The `template_xx` language used; `None` for the default `template`.
-    pub language: Option<String>,
+    /// The language of the text: that of the `template_xx` used, or the request's
+    /// `templateLanguage` when the default `template` was used.
+    pub language: String,
     #[serde(flatten)]
     pub sms: SmsInfo,
 }
@@ -60,7 +61,7 @@ pub fn render_message(
     let sms = sms::analyze(&text);
     RenderedMessage {
         text,
-        language: chosen.map(str::to_owned),
+        language: chosen.to_owned(),
         sms,
     }
 }

@@ -1,9 +1,24 @@
-//! Languages: the ISO 639-1 codes accepted in `template_xx` and `language`, and the
-//! published table country → languages used to choose a template by the recipient's country.
+//! Languages: the ISO 639-1 codes accepted in `template_xx`, `language` and
+//! `templateLanguage`, and the table country → languages used to choose a template by the
+//! recipient's country.
 //!
 //! A country lists its languages in order of preference (the most widely used first; a
-//! country with several official languages lists them all, e.g. `CH: de fr it`), and the
-//! first language for which the request has a `template_xx` wins.
+//! country with several official languages lists them all, e.g. `CH: de fr it rm`). The
+//! template chosen is that of the first language the request has a template for, the
+//! default `template` counting as the template of its `templateLanguage`
+//! ([`crate::template::Templates::choose`]).
+//!
+//! Where [`COUNTRY_LANGUAGES`] comes from: it was compiled by hand for smsotp (no generator;
+//! the commit that added it cites no source). Compared with Unicode CLDR 47's territory
+//! data (`supplementalData.xml`, `<territoryInfo>`: the languages with official or de facto
+//! official status, two-letter codes, in CLDR's population order; read through Python Babel
+//! 2.18.0's `get_official_languages(territory, de_facto=True)`), it is the same list for 169
+//! of its 250 regions. Of the other 81, 57 keep CLDR's list and order and add widely used
+//! languages after or between them (e.g. `US: en es`, `EE: et ru`, `CH: … rm`, `IN`'s
+//! regional languages); 18 list the same languages in another order (e.g. `KZ: kk ru`,
+//! `SN: fr wo`, `LU: lb fr de`); 6 leave one out (`BI`, `EC`, `IM`, `MG`, `PG`, `UA`: the
+//! CLDR list adds `en`, `qu`, `gv`, `en`, `ho`, `ru`). Regions CLDR gives no official
+//! language with a two-letter code (`AC`, `ME`, `TA`, `TW`) have the language spoken there.
 
 /// Every ISO 639-1 code, sorted.
 pub static ISO_639_1: &[&str] = &[

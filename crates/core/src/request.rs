@@ -10,7 +10,8 @@
 //! - `template_xx` keys must name an ISO 639-1 language (`template_fr`), else 2006; other
 //!   unknown keys are ignored;
 //! - extension fields: `language`, `webOtpDomain`, `appHash`, `amount`, `payee` (2101–2105),
-//!   and every template must render within the deployment's `maxParts` (2106).
+//!   `templateLanguage` (the ISO 639-1 language of `template`, 2107), and every template
+//!   must render within the deployment's `maxParts` (2106).
 
 use std::collections::BTreeMap;
 
@@ -46,6 +47,10 @@ pub struct OtpRequest {
     pub number_type: NumberType,
     pub from: String,
     pub template: String,
+    /// Extension: the ISO 639-1 language `template` is written in (lower-case; default
+    /// [`crate::Defaults::template_language`]). When a template is chosen by country, the
+    /// default template counts as the template of this language.
+    pub template_language: String,
     /// `template_xx` by language code.
     pub templates: BTreeMap<String, String>,
     pub track_id: Option<String>,
@@ -63,10 +68,11 @@ pub struct OtpRequest {
 
 impl OtpRequest {
     /// The templates, for choosing one.
-    pub fn template_set(&self) -> Templates {
+    pub fn template_set(&self) -> Templates<'_> {
         Templates {
-            default: self.template.clone(),
-            by_language: self.templates.clone(),
+            default: &self.template,
+            default_language: &self.template_language,
+            by_language: &self.templates,
         }
     }
 }
@@ -494,6 +500,15 @@ pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec
         is_language(&s.to_ascii_lowercase())
     })
     .map(|s| s.to_ascii_lowercase());
+    let template_language = extension(
+        "templateLanguage",
+        ErrorCode::TemplateLanguageInvalid,
+        &|s| is_language(&s.to_ascii_lowercase()),
+    )
+    .map_or_else(
+        || defaults.template_language.clone(),
+        |s| s.to_ascii_lowercase(),
+    );
     let web_otp_domain = extension("webOtpDomain", ErrorCode::WebOtpDomainInvalid, &|s| {
         template::is_valid_domain(s)
     })
@@ -553,6 +568,7 @@ pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec
         number_type: phone.number_type,
         from,
         template,
+        template_language,
         templates,
         track_id,
         ttl,

@@ -2,7 +2,7 @@
 //! bodies, defaults, numbers sent as strings, and the extension fields.
 
 use serde_json::{json, Value};
-use smsotp_core::{validate_request, CallbackPolicy, Config, Defaults, PinType};
+use smsotp_core::{render_message, validate_request, CallbackPolicy, Config, Defaults, PinType};
 
 /// The body of the seed's curl sample (`shared/reference/000_6301fe7280274847.txt`), with
 /// the documentation's masked digits `xx` filled in.
@@ -330,4 +330,119 @@ fn verify_bodies() {
     assert_eq!(verify_pin("pin=1").unwrap_err().code.code(), 400);
     assert!(is_otp_id("4e1c2a6a-0b0e-4f6e-9a55-7d8f1f0c2b11"));
     assert!(!is_otp_id("not-an-id") && !is_otp_id("../../x"));
+}
+
+/// The text and language a body's recipient gets, with the PIN 12345, through the whole
+/// request path (validation, then the template choice).
+fn rendered(body: &Value) -> (String, String) {
+    let request = validate_request(body, &Config::default()).unwrap();
+    let m = render_message(&request, Some("12345"), None);
+    (m.text, m.language)
+}
+
+fn pair(text: &str, language: &str) -> (String, String) {
+    (text.to_owned(), language.to_owned())
+}
+
+#[test]
+fn the_seed_body_sends_english_to_a_us_number() {
+    let us = with("phoneNumber", json!("+1 202 555 0143"));
+    assert_eq!(rendered(&us), pair("Your verification code is 12345", "en"));
+    // The seed body as sent (a French number) still gets French.
+    assert_eq!(
+        rendered(&seed_body()),
+        pair("Votre code de vérification est 12345", "fr")
+    );
+}
+
+#[test]
+fn the_first_language_of_the_country_with_a_template_wins() {
+    let body = |phone: &str, lang: &str, text: &str| {
+        json!({"phoneNumber": phone, "template": "Your code is {{pin}}",
+            format!("template_{lang}"): text})
+    };
+    // Canada (en fr) with a French template: English comes first, so the default.
+    assert_eq!(
+        rendered(&body("+1 613 555 0143", "fr", "Votre code est {{pin}}")),
+        pair("Your code is 12345", "en")
+    );
+    // Belgium (nl fr de) with a French template: French.
+    assert_eq!(
+        rendered(&body("+32 470 12 34 56", "fr", "Votre code est {{pin}}")),
+        pair("Votre code est 12345", "fr")
+    );
+    // Switzerland (de fr it rm) with a German template: German.
+    assert_eq!(
+        rendered(&body("+41 79 123 45 67", "de", "Ihr Code ist {{pin}}")),
+        pair("Ihr Code ist 12345", "de")
+    );
+    // Mexico (es) with a Spanish template: Spanish.
+    assert_eq!(
+        rendered(&body("+52 55 1234 5678", "es", "Tu código es {{pin}}")),
+        pair("Tu código es 12345", "es")
+    );
+    // Brazil (pt) without a Portuguese template: the default.
+    assert_eq!(
+        rendered(&body("+55 11 91234 5678", "es", "Tu código es {{pin}}")),
+        pair("Your code is 12345", "en")
+    );
+}
+
+#[test]
+fn template_language_names_the_language_of_the_default_template() {
+    let mut body = json!({"phoneNumber": "+33 6 12 34 56 78", "template": "Votre code {{pin}}",
+        "templateLanguage": "FR", "template_de": "Ihr Code {{pin}}"});
+    let r = validate_request(&body, &Config::default()).unwrap();
+    assert_eq!(r.template_language, "fr");
+    // A French number gets the default template, written in French.
+    assert_eq!(rendered(&body), pair("Votre code 12345", "fr"));
+    // The same body without templateLanguage: the default is English, still the fallback.
+    body.as_object_mut().unwrap().remove("templateLanguage");
+    assert_eq!(rendered(&body), pair("Votre code 12345", "en"));
+    // The deployment's default language is used when the request has none.
+    let config = Config::from_json_text(r#"{"defaults": {"templateLanguage": "fr"}}"#).unwrap();
+    let r = validate_request(&body, &config).unwrap();
+    assert_eq!(r.template_language, "fr");
+    // An explicit language without a template falls back to the default template.
+    let m = render_message(&r, Some("12345"), Some("it"));
+    assert_eq!(
+        (m.text.as_str(), m.language.as_str()),
+        ("Votre code 12345", "fr")
+    );
+    let m = render_message(&r, Some("12345"), Some("de"));
+    assert_eq!(
+        (m.text.as_str(), m.language.as_str()),
+        ("Ihr Code 12345", "de")
+    );
+}
+
+#[test]
+fn an_invalid_template_language_is_2107() {
+    for bad in [
+        json!("xx"),
+        json!("english"),
+        json!(""),
+        json!(null),
+        json!(7),
+        json!(["fr"]),
+    ] {
+        let errors = validate_request(&with("templateLanguage", bad.clone()), &Config::default())
+            .unwrap_err();
+        assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+        let e = &errors[0];
+        assert_eq!(
+            (
+                e.code.code(),
+                e.http_status(),
+                e.code.error_type(),
+                e.field.as_deref()
+            ),
+            (2107, 400, "invalid_param", Some("templateLanguage")),
+            "{bad}"
+        );
+        assert_eq!(
+            e.message,
+            "'templateLanguage' is not an ISO 639-1 language code"
+        );
+    }
 }
