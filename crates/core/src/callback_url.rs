@@ -21,17 +21,23 @@ pub enum CallbackPolicy {
     AllowLoopback,
 }
 
+/// The host of a callback URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Host {
+    /// A domain name, lower-case.
     Domain(String),
+    /// An IPv4 or IPv6 address literal.
     Ip(IpAddr),
 }
 
 /// A syntactically valid `http(s)` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackUrl {
+    /// `https` (else `http`).
     pub https: bool,
+    /// The host the callback would be sent to.
     pub host: Host,
+    /// The explicit port, if the URL has one.
     pub port: Option<u16>,
 }
 

@@ -23,9 +23,13 @@ pub struct Defaults {
     /// `templateLanguage` when it has none): when a template is chosen by the recipient's
     /// country, the default template counts as the template of this language.
     pub template_language: String,
+    /// `ttl` in seconds (60–1800).
     pub ttl: u32,
+    /// `maxAttempts`: wrong PINs allowed (1–10).
     pub max_attempts: u8,
+    /// `pinType`.
     pub pin_type: PinType,
+    /// `pinLength` in symbols (4–10).
     pub pin_length: u8,
 }
 
@@ -47,7 +51,9 @@ impl Default for Defaults {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Config {
+    /// Values for the fields a request leaves out.
     pub defaults: Defaults,
+    /// Which `otpCallbackUrl`s are accepted.
     pub callback_policy: CallbackPolicy,
     /// Longest message accepted, in SMS parts (each part is billed).
     pub max_parts: u32,

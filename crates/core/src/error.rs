@@ -181,7 +181,9 @@ pub enum ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{} ({}): {message}", code.code(), code.error_type())]
 pub struct ApiError {
+    /// What went wrong: the code, HTTP status and type.
     pub code: ErrorCode,
+    /// The message for the client, specific to the situation when possible.
     pub message: String,
     /// The request field the error is about (`phoneNumber`, `ttl`, …), when there is one.
     pub field: Option<String>,
@@ -190,6 +192,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// The error `code` with its default message.
     pub fn new(code: ErrorCode) -> Self {
         Self {
             code,
@@ -199,6 +202,7 @@ impl ApiError {
         }
     }
 
+    /// The error `code` with a message specific to the situation.
     pub fn with_message(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
@@ -206,11 +210,13 @@ impl ApiError {
         }
     }
 
+    /// The same error, about the request field `field`.
     pub fn for_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
     }
 
+    /// The HTTP status of the response carrying this error.
     pub fn http_status(&self) -> u16 {
         self.code.http_status()
     }
@@ -237,9 +243,12 @@ impl ApiError {
 pub struct FieldError {
     /// The request field concerned (`null` for errors about the whole body).
     pub field: Option<String>,
+    /// The numeric code (e.g. 2008).
     pub code: u16,
+    /// The error type (e.g. `invalid_param`).
     #[serde(rename = "type")]
     pub error_type: String,
+    /// The message for the client.
     pub message: String,
 }
 
@@ -263,18 +272,26 @@ impl From<ErrorCode> for ApiError {
 /// Where the README documents error codes; shells may configure another base.
 pub const DEFAULT_DOCS_BASE: &str = "https://github.com/smsotp/smsotp/blob/main/README.md";
 
+/// The contract's error response body, `{"error": {…}}` ([`ApiError::envelope`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorEnvelope {
+    /// The error.
     pub error: ErrorBody,
 }
 
+/// The inside of the error envelope: the contract's `type`, `code`, `message`, `uri`, and
+/// the extensions `field` and `attemptsLeft`.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorBody {
+    /// The error type (e.g. `invalid_pin`).
     #[serde(rename = "type")]
     pub error_type: String,
+    /// The numeric code (e.g. 2029).
     pub code: u16,
+    /// The message for the client.
     pub message: String,
+    /// Where the code is documented (the docs base with the code as fragment).
     pub uri: String,
     /// Extension: the request field concerned.
     #[cfg_attr(feature = "typescript", ts(optional))]

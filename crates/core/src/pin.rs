@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// A source of cryptographically secure random bytes, supplied by the caller (the worker
 /// and the browser package use the platform's CSPRNG; tests use a seeded generator).
 pub trait RandomSource {
+    /// Fills `dest` with random bytes.
     fn fill_bytes(&mut self, dest: &mut [u8]);
 }
 
@@ -94,16 +95,23 @@ impl<F: FnMut(&mut [u8]) -> bool> RandomSource for FallibleSource<F> {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// The request's `pinType`: which symbols a PIN is made of.
 pub enum PinType {
+    /// `numbers`: `0`–`9`.
     Numbers,
+    /// `letters`: `A`–`Z`, compared case-insensitively.
     Letters,
+    /// `alphanumeric`: digits and letters without the look-alikes `0`/`O`, `1`/`I`.
     Alphanumeric,
 }
 
+/// Shortest `pinLength`.
 pub const MIN_PIN_LENGTH: u8 = 4;
+/// Longest `pinLength`.
 pub const MAX_PIN_LENGTH: u8 = 10;
 
 impl PinType {
+    /// The three types, in the contract's order.
     pub const ALL: [PinType; 3] = [PinType::Numbers, PinType::Letters, PinType::Alphanumeric];
 
     /// The wire name (`numbers`, `letters`, `alphanumeric`).
@@ -142,7 +150,29 @@ pub fn is_pin_length(length: u32) -> bool {
     (u32::from(MIN_PIN_LENGTH)..=u32::from(MAX_PIN_LENGTH)).contains(&length)
 }
 
-/// Draws a PIN of `length` symbols, each uniform over the type's alphabet.
+/// Draws a PIN of `length` symbols, each uniform over the type's alphabet (bytes that
+/// would bias a symbol are rejected and drawn again).
+///
+/// ```
+/// use smsotp_core::{generate_pin, PinType, RandomSource};
+///
+/// /// A stand-in for a CSPRNG that repeats the bytes 7, 250, 33.
+/// struct Repeat(usize);
+/// impl RandomSource for Repeat {
+///     fn fill_bytes(&mut self, dest: &mut [u8]) {
+///         for d in dest {
+///             *d = [7, 250, 33][self.0 % 3];
+///             self.0 += 1;
+///         }
+///     }
+/// }
+/// // 250 is rejected for digits (250..=255 would favour 0–5); 7 → '7', 33 → '3'.
+/// assert_eq!(generate_pin(PinType::Numbers, 6, &mut Repeat(0)), "737373");
+/// // For `alphanumeric` (32 symbols) every byte is used: 7 → '9', 250 → 'U', 33 → '3'.
+/// assert_eq!(generate_pin(PinType::Alphanumeric, 6, &mut Repeat(0)), "9U39U3");
+/// ```
+///
+/// The shells draw from the platform's CSPRNG through [`FallibleSource::run`].
 pub fn generate_pin(pin_type: PinType, length: u8, rng: &mut impl RandomSource) -> String {
     let alphabet = pin_type.alphabet();
     let n = alphabet.len();

@@ -16,6 +16,7 @@ pub const MIN_KEY_LEN: usize = 16;
 const MAX_SUBMITTED_PIN_LEN: usize = 64;
 const DOMAIN: &[u8] = b"smsotp/pin/v1\0";
 
+/// The server key given to [`PinHasher::new`] is shorter than [`MIN_KEY_LEN`] bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the PIN hash key must be at least {MIN_KEY_LEN} bytes")]
 pub struct KeyTooShort;
@@ -33,6 +34,7 @@ impl std::fmt::Debug for PinHasher {
 }
 
 impl PinHasher {
+    /// A hasher with the server key `key` (`PIN_HASH_KEY`, at least [`MIN_KEY_LEN`] bytes).
     pub fn new(key: &[u8]) -> Result<Self, KeyTooShort> {
         if key.len() < MIN_KEY_LEN {
             return Err(KeyTooShort);

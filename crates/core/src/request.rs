@@ -27,13 +27,19 @@ use crate::pin::{sample_pin, PinType, MAX_PIN_LENGTH, MIN_PIN_LENGTH};
 use crate::sms;
 use crate::template::{self, Autofill, Templates, Values};
 
+/// Shortest `ttl`, in seconds.
 pub const MIN_TTL: u32 = 60;
+/// Longest `ttl`, in seconds.
 pub const MAX_TTL: u32 = 1800;
+/// Fewest `maxAttempts`.
 pub const MIN_ATTEMPTS: u8 = 1;
+/// Most `maxAttempts`.
 pub const MAX_ATTEMPTS: u8 = 10;
 /// Longest template accepted, in characters, before any rendering.
 pub const MAX_TEMPLATE_CHARS: usize = 1600;
+/// Longest `amount`, in characters.
 pub const MAX_AMOUNT_CHARS: usize = 32;
+/// Longest `payee`, in characters.
 pub const MAX_PAYEE_CHARS: usize = 64;
 
 /// A valid request with every default applied.
@@ -41,11 +47,15 @@ pub const MAX_PAYEE_CHARS: usize = 64;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OtpRequest {
-    /// E.164.
+    /// The recipient, E.164.
     pub phone_number: String,
+    /// The recipient's region (ISO 3166-1 alpha-2), from the number.
     pub country_iso: String,
+    /// Mobile, fixed line, … as libphonenumber's metadata says.
     pub number_type: NumberType,
+    /// The sender id.
     pub from: String,
+    /// The default template (the request's `template` or the deployment's).
     pub template: String,
     /// Extension: the ISO 639-1 language `template` is written in (lower-case; default
     /// [`crate::Defaults::template_language`]). When a template is chosen by country, the
@@ -53,16 +63,27 @@ pub struct OtpRequest {
     pub template_language: String,
     /// `template_xx` by language code.
     pub templates: BTreeMap<String, String>,
+    /// The client's `trackId` (a UUID, lower-case).
     pub track_id: Option<String>,
+    /// Validity in seconds.
     pub ttl: u32,
+    /// Wrong PINs allowed.
     pub max_attempts: u8,
+    /// The PIN's symbols.
     pub pin_type: PinType,
+    /// The PIN's length in symbols.
     pub pin_length: u8,
+    /// Where status changes are POSTed.
     pub otp_callback_url: Option<String>,
+    /// Extension: choose this language's template instead of the recipient's country's.
     pub language: Option<String>,
+    /// Extension: the WebOTP / iOS origin-bound line `@domain #PIN` is appended.
     pub web_otp_domain: Option<String>,
+    /// Extension: the Android SMS Retriever hash line is appended.
     pub app_hash: Option<String>,
+    /// Extension: the payment amount, for `{{amount}}`.
     pub amount: Option<String>,
+    /// Extension: the payee, for `{{payee}}`.
     pub payee: Option<String>,
 }
 
@@ -79,6 +100,28 @@ impl OtpRequest {
 
 /// Parses a request body given as text. A body that is not a JSON object is a 400
 /// `invalid_request` (the only error then).
+///
+/// ```
+/// use smsotp_core::{validate_request_text, Config, PinType};
+///
+/// let config = Config::default();
+/// let r = validate_request_text(r#"{"phoneNumber": "+44 7400 123456", "pinType": "letters"}"#, &config)
+///     .unwrap();
+/// assert_eq!((r.phone_number.as_str(), r.country_iso.as_str()), ("+447400123456", "GB"));
+/// // Omitted fields take the deployment's defaults.
+/// assert_eq!((r.ttl, r.max_attempts, r.pin_type, r.pin_length), (300, 5, PinType::Letters, 6));
+///
+/// // Every invalid field is reported, each with the contract's code.
+/// let errors = validate_request_text(r#"{"phoneNumber": "+33 1", "maxAttempts": 0}"#, &config)
+///     .unwrap_err();
+/// let found: Vec<(u16, Option<&str>)> =
+///     errors.iter().map(|e| (e.code.code(), e.field.as_deref())).collect();
+/// assert_eq!(found, [(2020, Some("phoneNumber")), (2011, Some("maxAttempts"))]);
+///
+/// // Not JSON: one 400 `invalid_request`.
+/// let errors = validate_request_text("{oops", &config).unwrap_err();
+/// assert_eq!((errors.len(), errors[0].http_status()), (1, 400));
+/// ```
 pub fn validate_request_text(body: &str, config: &Config) -> Result<OtpRequest, Vec<ApiError>> {
     let value: Value = serde_json::from_str(body).map_err(|e| {
         vec![ApiError::with_message(

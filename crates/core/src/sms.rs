@@ -15,14 +15,18 @@ use serde::{Deserialize, Serialize};
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How an SMS is encoded.
 pub enum Encoding {
+    /// The GSM 03.38 7-bit alphabet: 160 septets in one part, 153 per concatenated part.
     #[serde(rename = "GSM-7")]
     Gsm7,
+    /// UTF-16: 70 code units in one part, 67 per concatenated part.
     #[serde(rename = "UCS-2")]
     Ucs2,
 }
 
 impl Encoding {
+    /// The wire name (`GSM-7`, `UCS-2`).
     pub const fn as_str(self) -> &'static str {
         match self {
             Encoding::Gsm7 => "GSM-7",
@@ -36,6 +40,7 @@ impl Encoding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SmsInfo {
+    /// GSM-7 when every character allows it, else UCS-2.
     pub encoding: Encoding,
     /// Number of SMS parts (segments), at least 1.
     pub parts: u32,
@@ -153,7 +158,23 @@ fn concatenated_parts(sizes: impl Iterator<Item = u32>) -> u32 {
     parts
 }
 
-/// Encoding, parts, units and the characters that forced UCS-2.
+/// Encoding, parts, units and the characters that forced UCS-2 (re-exported as
+/// `count_segments`).
+///
+/// ```
+/// use smsotp_core::{count_segments, Encoding};
+///
+/// // 160 GSM-7 characters fit one part; one more makes two parts of at most 153.
+/// let one = count_segments(&"a".repeat(160));
+/// assert_eq!((one.encoding, one.parts, one.units), (Encoding::Gsm7, 1, 160));
+/// assert_eq!(count_segments(&"a".repeat(161)).parts, 2);
+/// // `€` is in GSM-7's extension table: two septets.
+/// assert_eq!(count_segments("5 €").units, 4);
+/// // One Cyrillic letter makes the whole text UCS-2 (70 units a part) and is named.
+/// let ru = count_segments("Код 123456");
+/// assert_eq!((ru.encoding, ru.parts, ru.units), (Encoding::Ucs2, 1, 10));
+/// assert_eq!(ru.non_gsm_characters, ["К", "о", "д"]);
+/// ```
 pub fn analyze(text: &str) -> SmsInfo {
     let spans = analyze_spans(text);
     SmsInfo {
@@ -172,9 +193,13 @@ pub fn analyze(text: &str) -> SmsInfo {
 /// ranges of `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmsSpans {
+    /// As [`SmsInfo::encoding`].
     pub encoding: Encoding,
+    /// As [`SmsInfo::parts`].
     pub parts: u32,
+    /// As [`SmsInfo::units`].
     pub units: u32,
+    /// Where the characters of [`SmsInfo::non_gsm_characters`] are (first occurrences).
     pub non_gsm: Vec<std::ops::Range<usize>>,
 }
 

@@ -20,7 +20,9 @@ pub const PLACEHOLDERS: [&str; 5] = ["pin", "ttl", "from", "amount", "payee"];
 /// What a template uses, once checked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TemplateUse {
+    /// Uses `{{amount}}` (so `amount` is required).
     pub amount: bool,
+    /// Uses `{{payee}}` (so `payee` is required).
     pub payee: bool,
 }
 
@@ -84,10 +86,15 @@ pub fn check_template(field: &str, template: &str) -> Result<TemplateUse, String
 /// The values placed into a template.
 #[derive(Debug, Clone, Copy)]
 pub struct Values<'a> {
+    /// For `{{pin}}` (and the WebOTP line).
     pub pin: &'a str,
+    /// For `{{ttl}}`, shown in minutes rounded up.
     pub ttl_seconds: u32,
+    /// For `{{from}}`.
     pub from: &'a str,
+    /// For `{{amount}}` (empty when `None`).
     pub amount: Option<&'a str>,
+    /// For `{{payee}}` (empty when `None`).
     pub payee: Option<&'a str>,
 }
 
