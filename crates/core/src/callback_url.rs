@@ -167,6 +167,26 @@ mod tests {
     }
 
     #[test]
+    fn odd_urls_are_errors() {
+        let long = format!("https://{}.com/", "a".repeat(100_000));
+        assert_eq!(
+            CallbackUrl::parse(&long),
+            Err("longer than 2048 characters")
+        );
+        for bad in [
+            "",
+            " ",
+            "https://",
+            "https://:80/",
+            "https://[::1",
+            "\u{0}",
+            "ftp://x.com",
+        ] {
+            assert!(CallbackUrl::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn syntax() {
         for ok in [
             "https://my-callback/receive-otp-status",

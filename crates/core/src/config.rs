@@ -174,7 +174,9 @@ impl Config {
     /// shell starts rather than as a confusing error on every request that omits the field.
     pub fn validate(&self) -> Result<(), Vec<String>> {
         use crate::pin::{MAX_PIN_LENGTH, MIN_PIN_LENGTH};
-        use crate::request::{check_sender, MAX_ATTEMPTS, MAX_TTL, MIN_ATTEMPTS, MIN_TTL};
+        use crate::request::{
+            check_sender, MAX_ATTEMPTS, MAX_TEMPLATE_CHARS, MAX_TTL, MIN_ATTEMPTS, MIN_TTL,
+        };
         let d = &self.defaults;
         let mut problems = Vec::new();
         if !(MIN_TTL..=MAX_TTL).contains(&d.ttl) {
@@ -201,7 +203,13 @@ impl Config {
             }
         }
         if let Some(template) = &d.template {
-            if let Err(why) = crate::template::check_template("template", template) {
+            // The same limit as a request's template: a longer default would refuse every
+            // request that leaves `template` out.
+            if template.chars().count() > MAX_TEMPLATE_CHARS {
+                problems.push(format!(
+                    "default template is longer than {MAX_TEMPLATE_CHARS} characters"
+                ));
+            } else if let Err(why) = crate::template::check_template("template", template) {
                 problems.push(format!("default template: {why}"));
             }
         }

@@ -165,7 +165,7 @@ pub fn create_otp(
         pin_type: request.pin_type,
         pin_hash,
         created_at: now,
-        expires_at: now + u64::from(request.ttl) * 1000,
+        expires_at: now.saturating_add(u64::from(request.ttl) * 1000),
         updated_at: now,
     };
     NewOtp { record, message }
@@ -175,6 +175,24 @@ pub fn create_otp(
 mod tests {
     use super::*;
     use crate::{validate_request_text, Config, FallibleSource, RandomError};
+
+    /// A clock at the end of time saturates the expiry instead of overflowing.
+    #[test]
+    fn expiry_saturates() {
+        let request =
+            validate_request_text(r#"{"phoneNumber": "+33612345678"}"#, &Config::default())
+                .unwrap();
+        let hasher = PinHasher::new(&[9; 32]).unwrap();
+        let new = FallibleSource::run(
+            |b: &mut [u8]| {
+                b.fill(1);
+                true
+            },
+            |rng| create_otp(&request, "t", &hasher, rng, u64::MAX - 1, 0.0),
+        )
+        .unwrap();
+        assert_eq!(new.record.expires_at, u64::MAX);
+    }
 
     /// The create path draws twice (the id, then the PIN); a platform source failing on
     /// either draw gives an error, never an OTP or its message.

@@ -368,6 +368,48 @@ pub(crate) mod tests {
         assert_eq!(r.attempts, 0);
     }
 
+    /// Odd submitted PINs are answers, never panics: blank is 2022 (not an attempt), 100 KB
+    /// or foreign digits are wrong PINs.
+    #[test]
+    fn odd_pins_are_answers() {
+        let h = PinHasher::new(KEY).unwrap();
+        let mut r = record("123456", 10, &h);
+        for blank in ["", " ", "\t\n", "\u{3000}"] {
+            assert_eq!(code(r.check(blank, 1_000_001, &h)), 2022, "{blank:?}");
+        }
+        assert_eq!(r.attempts, 0);
+        let long = "1".repeat(100_000);
+        for wrong in [
+            long.as_str(),
+            "١٢٣٤٥٦", // Arabic-Indic digits are not the PIN's digits
+            "123456\u{0}",
+            "--",
+            "１２３４５６", // full-width digits
+        ] {
+            let shown: String = wrong.chars().take(10).collect();
+            assert_eq!(code(r.check(wrong, 1_000_002, &h)), 2029, "{shown}");
+        }
+        assert_eq!(r.attempts, 5);
+        assert_eq!(r.check("123-456", 1_000_003, &h), Ok(Verified));
+    }
+
+    /// A damaged stored record fails closed, without a panic.
+    #[test]
+    fn damaged_records_fail_closed() {
+        let h = PinHasher::new(KEY).unwrap();
+        let mut bad_hash = record("123456", 3, &h);
+        bad_hash.pin_hash = "zz".repeat(50_000);
+        assert_eq!(code(bad_hash.check("123456", 1_000_001, &h)), 2029);
+        let mut over = record("123456", 3, &h);
+        over.attempts = 200;
+        assert_eq!(code(over.check("123456", 1_000_001, &h)), 2026);
+        assert_eq!(over.status, OtpStatus::Failed);
+        let mut far = record("123456", 3, &h);
+        far.expires_at = u64::MAX;
+        assert_eq!(code(far.check("123456", u64::MAX - 1, &h)), 200);
+        assert_eq!(far.to_object(u64::MAX).status, OtpStatus::Verified);
+    }
+
     #[test]
     fn expiry() {
         let h = PinHasher::new(KEY).unwrap();

@@ -119,6 +119,21 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_is_a_mismatch_not_a_panic() {
+        let h = PinHasher::new(KEY).unwrap();
+        let stored = h.hash("otp", "123456");
+        let long = "1".repeat(100_000);
+        for submitted in ["", long.as_str(), "\u{0}", "é"] {
+            assert!(!h.verify("otp", submitted, &stored));
+        }
+        for stored in ["", "0", &stored[..63], &long, "é".repeat(32).as_str()] {
+            assert!(!h.verify("otp", "123456", stored));
+        }
+        // A 100 KB id hashes like any other.
+        assert!(h.verify(&long, "1", &h.hash(&long, "1")));
+    }
+
+    #[test]
     fn letters_compare_case_insensitively() {
         let h = PinHasher::new(KEY).unwrap();
         let stored = h.hash("otp", "GRNXQ");

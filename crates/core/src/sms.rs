@@ -580,4 +580,33 @@ mod tests {
         // ç is not GSM-7 (only Ç is).
         assert_eq!(analyze("ça").non_gsm_characters, vec!["ç"]);
     }
+
+    /// 100 KB texts of every kind are counted, not refused and never a panic. Parts: 153
+    /// septets / 67 units each, an escape pair or a surrogate pair or a grapheme never split.
+    #[test]
+    fn texts_of_100_kb() {
+        use Encoding::{Gsm7, Ucs2};
+        // 100,000 / 153 → 654 parts.
+        assert_eq!(parts(&"a".repeat(100_000)), (Gsm7, 654, 100_000));
+        // 76 euro signs (152 septets) a part: 50,000 / 76 → 658.
+        assert_eq!(parts(&"€".repeat(50_000)), (Gsm7, 658, 100_000));
+        // 100,000 / 67 → 1,493.
+        assert_eq!(parts(&"Ж".repeat(100_000)), (Ucs2, 1493, 100_000));
+        // 33 emoji (66 units) a part: 50,000 / 33 → 1,516; same for decomposed "é".
+        assert_eq!(parts(&"😀".repeat(50_000)), (Ucs2, 1516, 100_000));
+        assert_eq!(parts(&"e\u{301}".repeat(50_000)), (Ucs2, 1516, 100_000));
+        // One grapheme of 100,001 units (a letter with 100,000 combining accents) cannot be
+        // split: it makes one oversized part (no panic, no endless loop).
+        let one = analyze(&format!("e{}", "\u{301}".repeat(100_000)));
+        assert_eq!((one.encoding, one.units), (Ucs2, 100_001));
+        assert_eq!(one.parts, 1);
+        // 100,000 unpaired surrogates: U+FFFD each, listed once.
+        let lone = analyze_utf16(&[0xD800; 100_000]);
+        assert_eq!(
+            (lone.encoding, lone.parts, lone.units),
+            (Ucs2, 1493, 100_000)
+        );
+        assert_eq!(lone.non_gsm, vec![std::ops::Range { start: 0, end: 1 }]);
+        assert_eq!(analyze_utf16(&[]).units, 0);
+    }
 }

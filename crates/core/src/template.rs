@@ -284,6 +284,46 @@ mod tests {
     }
 
     #[test]
+    fn odd_templates_are_errors_or_literal_text() {
+        let long = "{{".repeat(50_000);
+        // Unclosed braces are text: no placeholder at all, so no {{pin}}.
+        assert_eq!(
+            check_template("template", &long),
+            Err("'template' must contain {{pin}}".to_owned())
+        );
+        // An empty or 100 KB placeholder name is unknown, and shown cut to 40 characters.
+        assert!(check_template("t", "{{pin}} {{}}")
+            .unwrap_err()
+            .contains("{{}}"));
+        let name = "x".repeat(100_000);
+        let e = check_template("t", &format!("{{{{pin}}}} {{{{{name}}}}}")).unwrap_err();
+        assert!(
+            e.contains(&format!("{{{{{}}}}}", "x".repeat(40))) && e.len() < 200,
+            "{}",
+            e.len()
+        );
+        assert_eq!(
+            check_template("t", ""),
+            Err("'t' must contain {{pin}}".to_owned())
+        );
+        // Odd countries and languages choose the default.
+        let none = BTreeMap::new();
+        let t = Templates {
+            default: "{{pin}}",
+            default_language: "en",
+            by_language: &none,
+        };
+        for (country, language) in [
+            ("", None),
+            ("fr", None),
+            ("ZZZ", Some("")),
+            ("FR", Some("FR")),
+        ] {
+            assert_eq!(t.choose(country, language), ("en", "{{pin}}"));
+        }
+    }
+
+    #[test]
     fn choice_by_country_language_and_default() {
         let by_language: BTreeMap<String, String> = ["fr", "de", "it"]
             .into_iter()

@@ -446,3 +446,229 @@ fn an_invalid_template_language_is_2107() {
         );
     }
 }
+
+/// The fields of a body and the error each gets when it is unusable.
+const FIELD_CODES: [(&str, u16); 17] = [
+    ("phoneNumber", 2020),
+    ("from", 2005),
+    ("template", 2006),
+    ("template_fr", 2006),
+    ("trackId", 2018),
+    ("ttl", 2007),
+    ("maxAttempts", 2010),
+    ("pinType", 2014),
+    ("pinLength", 2015),
+    ("otpCallbackUrl", 2019),
+    ("language", 2101),
+    ("templateLanguage", 2107),
+    ("webOtpDomain", 2102),
+    ("appHash", 2103),
+    ("amount", 2104),
+    ("payee", 2105),
+    ("countryIso", 2003),
+];
+
+/// `{"phoneNumber": …}` plus `field: value`; `countryIso` only matters for a national number.
+fn body_with(field: &str, value: Value) -> Value {
+    let mut body = if field == "countryIso" {
+        json!({"phoneNumber": "06 12 34 56 78"})
+    } else {
+        json!({"phoneNumber": "+33612345678"})
+    };
+    body[field] = value;
+    body
+}
+
+/// The errors of a body, as (code, field).
+fn errors_of(body: &Value) -> Vec<(u16, Option<String>)> {
+    match validate_request(body, &Config::default()) {
+        Ok(_) => vec![],
+        Err(errors) => errors
+            .iter()
+            .map(|e| (e.code.code(), e.field.clone()))
+            .collect(),
+    }
+}
+
+#[test]
+fn odd_json_types_are_errors_of_their_field() {
+    for odd in [
+        json!(true),
+        json!([]),
+        json!({}),
+        json!([1, "a"]),
+        json!({"a": {"b": []}}),
+    ] {
+        for (field, code) in FIELD_CODES {
+            assert_eq!(
+                errors_of(&body_with(field, odd.clone())),
+                [(code, Some(field.to_owned()))],
+                "{field}: {odd}"
+            );
+        }
+    }
+}
+
+#[test]
+fn strings_of_100_kb_are_errors_of_their_field() {
+    let digits = "1".repeat(100_000);
+    let letters = "a".repeat(100_000);
+    let values = [
+        ("phoneNumber", format!("+{digits}")),
+        ("from", letters.clone()),
+        ("template", format!("{letters} {{{{pin}}}}")),
+        ("template_fr", format!("{{{{pin}}}} {letters}")),
+        ("trackId", letters.clone()),
+        ("ttl", digits.clone()),
+        ("maxAttempts", digits.clone()),
+        ("pinType", letters.clone()),
+        ("pinLength", digits.clone()),
+        ("otpCallbackUrl", format!("https://{letters}.com/")),
+        ("language", letters.clone()),
+        ("templateLanguage", letters.clone()),
+        ("webOtpDomain", format!("{letters}.com")),
+        ("appHash", letters.clone()),
+        ("amount", digits.clone()),
+        ("payee", letters.clone()),
+        ("countryIso", letters.clone()),
+    ];
+    for (field, value) in values {
+        let code = FIELD_CODES.iter().find(|(f, _)| *f == field).unwrap().1;
+        assert_eq!(
+            errors_of(&body_with(field, json!(value))),
+            [(code, Some(field.to_owned()))],
+            "{field}"
+        );
+    }
+    // A 100 KB template key that is not a language, and a 100 KB unknown key (ignored).
+    let key = format!("template_{letters}");
+    assert_eq!(
+        errors_of(&body_with(&key, json!("{{pin}}"))),
+        [(2006, Some(key.clone()))]
+    );
+    assert_eq!(errors_of(&body_with(&letters, json!(letters))), []);
+    // 100 KB of characters outside GSM-7 in a template: too long before any rendering.
+    let cyrillic = format!("{} {{{{pin}}}}", "Ж".repeat(50_000));
+    assert_eq!(
+        errors_of(&body_with("template", json!(cyrillic))),
+        [(2006, Some("template".to_owned()))]
+    );
+}
+
+#[test]
+fn empty_and_malformed_bodies_are_400() {
+    let deep = "[".repeat(100_000);
+    let long_string = format!("\"{}\"", "x".repeat(100_000));
+    for body in [
+        "",
+        "   ",
+        "null",
+        "true",
+        "12",
+        "1e400",
+        "[]",
+        "{",
+        "{\"phoneNumber\": \"+33612345678\"",
+        "{\"a\": 1} trailing",
+        "\u{FEFF}{}",
+        deep.as_str(),
+        long_string.as_str(),
+    ] {
+        let errors = smsotp_core::validate_request_text(body, &Config::default()).unwrap_err();
+        let shown: String = body.chars().take(20).collect();
+        assert_eq!(errors.len(), 1, "{shown}");
+        assert_eq!(
+            (errors[0].code.code(), errors[0].http_status()),
+            (400, 400),
+            "{shown}"
+        );
+    }
+    // `{}` is an object: every required field is reported, not a 400.
+    assert_eq!(
+        smsotp_core::validate_request_text("{}", &Config::default())
+            .unwrap_err()
+            .iter()
+            .map(|e| e.code.code())
+            .collect::<Vec<_>>(),
+        [2001]
+    );
+}
+
+#[test]
+fn odd_verify_bodies_are_errors() {
+    use smsotp_core::request::verify_pin;
+    let deep = "{\"pin\":".repeat(10_000);
+    for (body, code) in [
+        ("", 400),
+        ("[", 400),
+        (deep.as_str(), 400),
+        ("[]", 2022),
+        ("null", 2022),
+        ("\"123456\"", 2022),
+        (r#"{"pin": true}"#, 2022),
+        (r#"{"pin": {}}"#, 2022),
+        (r#"{"pin": 1.5}"#, 2022),
+        (r#"{"pin": 1e400}"#, 400),
+    ] {
+        assert_eq!(
+            verify_pin(body).unwrap_err().code.code(),
+            code,
+            "{}",
+            &body[..body.len().min(20)]
+        );
+    }
+    // A 100 KB PIN is taken as sent; the state machine refuses it as a wrong PIN.
+    let long = format!(r#"{{"pin": "{}"}}"#, "1".repeat(100_000));
+    assert_eq!(verify_pin(&long).map(|p| p.len()), Ok(100_000));
+}
+
+#[test]
+fn rendering_with_odd_languages_and_pins_falls_back() {
+    let r = validate_request(&seed_body(), &Config::default()).unwrap();
+    let long = "x".repeat(100_000);
+    for language in ["", "EN", "zz", "template_fr", long.as_str()] {
+        let m = render_message(&r, Some("12345"), Some(language));
+        assert_eq!(
+            (m.text.as_str(), m.language.as_str()),
+            ("Your verification code is 12345", "en"),
+            "{}",
+            &language[..language.len().min(20)]
+        );
+    }
+    // A 100 KB PIN (a preview given anything) still renders and is counted.
+    let m = render_message(&r, Some(&long), Some("en"));
+    assert_eq!(m.sms.units, 100_026);
+    assert_eq!(m.sms.parts, 654);
+}
+
+#[test]
+fn odd_configurations_are_errors() {
+    let long = "x".repeat(100_000);
+    for text in [
+        String::new(),
+        "null".into(),
+        "[]".into(),
+        "\"x\"".into(),
+        r#"{"defaults": []}"#.into(),
+        r#"{"defaults": {"ttl": "600"}}"#.into(),
+        r#"{"defaults": {"ttl": -1}}"#.into(),
+        r#"{"defaults": {"ttl": 1e400}}"#.into(),
+        r#"{"defaults": {"pinLength": 99999999999}}"#.into(),
+        r#"{"defaults": {"from": 5}}"#.into(),
+        r#"{"defaults": {"template": []}}"#.into(),
+        format!(r#"{{"defaults": {{"templateLanguage": "{long}"}}}}"#),
+        format!(r#"{{"defaults": {{"from": "{long}"}}}}"#),
+        format!(r#"{{"defaults": {{"template": "{{{{pin}}}} {long}"}}}}"#),
+        format!(r#"{{"{long}": 1}}"#),
+        r#"{"maxParts": 0}"#.into(),
+        r#"{"maxParts": true}"#.into(),
+        r#"{"callbackPolicy": 1}"#.into(),
+    ] {
+        // Not `unwrap_err`: its panic would print a 100 KB configuration.
+        let shown = &text[..text.len().min(40)];
+        match Config::from_json_text(&text) {
+            Ok(_) => panic!("accepted: {shown}"),
+            Err(problems) => assert!(!problems.is_empty(), "{shown}"),
+        }
+    }
+}
