@@ -57,9 +57,9 @@ pub struct OtpRequest {
     pub from: String,
     /// The default template (the request's `template` or the deployment's).
     pub template: String,
-    /// Extension: the ISO 639-1 language `template` is written in (lower-case; default
-    /// [`crate::Defaults::template_language`]). When a template is chosen by country, the
-    /// default template counts as the template of this language.
+    /// Extension: the ISO 639-1 language `template` is written in (lower-case; default: the
+    /// deployment's `defaults.templateLanguage`, built-in `en`). When a template is chosen
+    /// by country, the default template counts as the template of this language.
     pub template_language: String,
     /// `template_xx` by language code.
     pub templates: BTreeMap<String, String>,
