@@ -10,15 +10,18 @@
 //!
 //! Where [`COUNTRY_LANGUAGES`] comes from: it was compiled by hand for smsotp (no generator;
 //! the commit that added it cites no source). Compared with Unicode CLDR 47's territory
-//! data (`supplementalData.xml`, `<territoryInfo>`: the languages with official or de facto
-//! official status, two-letter codes, in CLDR's population order; read through Python Babel
-//! 2.18.0's `get_official_languages(territory, de_facto=True)`), it is the same list for 169
-//! of its 250 regions. Of the other 81, 57 keep CLDR's list and order and add widely used
-//! languages after or between them (e.g. `US: en es`, `EE: et ru`, `CH: … rm`, `IN`'s
-//! regional languages); 18 list the same languages in another order (e.g. `KZ: kk ru`,
-//! `SN: fr wo`, `LU: lb fr de`); 6 leave one out (`BI`, `EC`, `IM`, `MG`, `PG`, `UA`: the
-//! CLDR list adds `en`, `qu`, `gv`, `en`, `ho`, `ru`). Regions CLDR gives no official
-//! language with a two-letter code (`AC`, `ME`, `TA`, `TW`) have the language spoken there.
+//! data (`common/supplemental/supplementalData.xml`, `<territoryInfo>`: the languages with
+//! official or de facto official status, in CLDR's population order, script subtags
+//! dropped (`zh_Hant` → `zh`) and only two-letter codes kept; read through Python Babel
+//! 2.18.0's `get_official_languages(territory, de_facto=True)`), it is the same list for
+//! 173 of its 250 regions. Of the other 77:
+//! - 53 contain CLDR's list in CLDR's order and add widely used languages (e.g.
+//!   `US: en es`, `EE: et ru`, `CH: de fr it rm`, `IN`'s regional languages; `AC` and `TA`,
+//!   which CLDR gives no official language, list `en`);
+//! - 18 list CLDR's languages in another order (e.g. `KZ: kk ru`, `SN: fr wo`,
+//!   `LU: lb fr de`);
+//! - 6 leave out one of CLDR's (`BI` and `MG` leave out `en`, `EC` `qu`, `IM` `gv`,
+//!   `PG` `ho`, `UA` `ru`).
 
 /// Every ISO 639-1 code, sorted.
 pub static ISO_639_1: &[&str] = &[
