@@ -67,18 +67,18 @@ pub async fn create(
     let provider = Provider::from_env(env, settings.development)?;
     let now = Date::now().as_millis();
     // crypto.getRandomValues; a failure refuses the create (no PIN from failed bytes).
-    let mut rng = FallibleSource::new(|bytes: &mut [u8]| getrandom::fill(bytes).is_ok());
-    let new = create_otp(
-        &request,
-        tenant,
-        &settings.pin_hasher,
-        &mut rng,
-        now,
-        settings.price_per_part,
-    );
-    if rng.failed() {
-        return Err(AppError::Internal("crypto.getRandomValues failed".into()));
-    }
+    let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
+    let new = FallibleSource::run(fill, |rng| {
+        create_otp(
+            &request,
+            tenant,
+            &settings.pin_hasher,
+            rng,
+            now,
+            settings.price_per_part,
+        )
+    })
+    .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
     let otp_id = new.record.otp_id.clone();
     guard::call(
         env,

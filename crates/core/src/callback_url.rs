@@ -21,17 +21,23 @@ pub enum CallbackPolicy {
     AllowLoopback,
 }
 
+/// The host of a callback URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Host {
+    /// A domain name, lower-case.
     Domain(String),
+    /// An IPv4 or IPv6 address literal.
     Ip(IpAddr),
 }
 
 /// A syntactically valid `http(s)` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackUrl {
+    /// `https` (else `http`).
     pub https: bool,
+    /// The host the callback would be sent to.
     pub host: Host,
+    /// The explicit port, if the URL has one.
     pub port: Option<u16>,
 }
 
@@ -158,6 +164,26 @@ mod tests {
 
     fn check(url: &str, policy: CallbackPolicy) -> Result<(), &'static str> {
         CallbackUrl::parse(url)?.allowed_by(policy)
+    }
+
+    #[test]
+    fn odd_urls_are_errors() {
+        let long = format!("https://{}.com/", "a".repeat(100_000));
+        assert_eq!(
+            CallbackUrl::parse(&long),
+            Err("longer than 2048 characters")
+        );
+        for bad in [
+            "",
+            " ",
+            "https://",
+            "https://:80/",
+            "https://[::1",
+            "\u{0}",
+            "ftp://x.com",
+        ] {
+            assert!(CallbackUrl::parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -10,8 +10,8 @@ use crate::pin::PinType;
 /// Defaults for the fields a `POST /otp` request may leave out (the compatible service
 /// takes them from its dashboard; we take them from configuration).
 ///
-/// Built-in: `from` "Verify", `template` "Your verification code is {{pin}}", `ttl` 300 s,
-/// `maxAttempts` 5, `pinType` numbers, `pinLength` 6.
+/// Built-in: `from` "Verify", `template` "Your verification code is {{pin}}" in
+/// `templateLanguage` "en", `ttl` 300 s, `maxAttempts` 5, `pinType` numbers, `pinLength` 6.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Defaults {
@@ -19,9 +19,17 @@ pub struct Defaults {
     pub from: Option<String>,
     /// `None`: a request without `template` is refused with 2006.
     pub template: Option<String>,
+    /// The ISO 639-1 language the default `template` is written in (a request's
+    /// `templateLanguage` when it has none): when a template is chosen by the recipient's
+    /// country, the default template counts as the template of this language.
+    pub template_language: String,
+    /// `ttl` in seconds (60–1800).
     pub ttl: u32,
+    /// `maxAttempts`: wrong PINs allowed (1–10).
     pub max_attempts: u8,
+    /// `pinType`.
     pub pin_type: PinType,
+    /// `pinLength` in symbols (4–10).
     pub pin_length: u8,
 }
 
@@ -30,6 +38,7 @@ impl Default for Defaults {
         Self {
             from: Some("Verify".into()),
             template: Some("Your verification code is {{pin}}".into()),
+            template_language: "en".into(),
             ttl: 300,
             max_attempts: 5,
             pin_type: PinType::Numbers,
@@ -42,7 +51,9 @@ impl Default for Defaults {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Config {
+    /// Values for the fields a request leaves out.
     pub defaults: Defaults,
+    /// Which `otpCallbackUrl`s are accepted.
     pub callback_policy: CallbackPolicy,
     /// Longest message accepted, in SMS parts (each part is billed).
     pub max_parts: u32,
@@ -99,6 +110,13 @@ impl Config {
                             config.defaults.template = t;
                         }
                     }
+                    // Checked to be ISO 639-1 by `validate` below.
+                    "templateLanguage" => match v.as_str() {
+                        Some(lang) => {
+                            config.defaults.template_language = lang.trim().to_ascii_lowercase()
+                        }
+                        None => problems.push(format!("{name} must be a string")),
+                    },
                     "ttl" => {
                         if let Some(n) = uint(v, &name, &mut problems) {
                             config.defaults.ttl = n;
@@ -156,7 +174,9 @@ impl Config {
     /// shell starts rather than as a confusing error on every request that omits the field.
     pub fn validate(&self) -> Result<(), Vec<String>> {
         use crate::pin::{MAX_PIN_LENGTH, MIN_PIN_LENGTH};
-        use crate::request::{check_sender, MAX_ATTEMPTS, MAX_TTL, MIN_ATTEMPTS, MIN_TTL};
+        use crate::request::{
+            check_sender, MAX_ATTEMPTS, MAX_TEMPLATE_CHARS, MAX_TTL, MIN_ATTEMPTS, MIN_TTL,
+        };
         let d = &self.defaults;
         let mut problems = Vec::new();
         if !(MIN_TTL..=MAX_TTL).contains(&d.ttl) {
@@ -183,9 +203,21 @@ impl Config {
             }
         }
         if let Some(template) = &d.template {
-            if let Err(why) = crate::template::check_template("template", template) {
+            // The same limit as a request's template: a longer default would refuse every
+            // request that leaves `template` out.
+            if template.chars().count() > MAX_TEMPLATE_CHARS {
+                problems.push(format!(
+                    "default template is longer than {MAX_TEMPLATE_CHARS} characters"
+                ));
+            } else if let Err(why) = crate::template::check_template("template", template) {
                 problems.push(format!("default template: {why}"));
             }
+        }
+        if !crate::languages::is_language(&d.template_language) {
+            problems.push(format!(
+                "default templateLanguage {:?} is not an ISO 639-1 language code (lower-case)",
+                d.template_language
+            ));
         }
         if self.max_parts == 0 {
             problems.push("maxParts must be at least 1".into());
@@ -224,13 +256,15 @@ mod tests {
     #[test]
     fn from_json() {
         let c = Config::from_json(&serde_json::json!({
-            "defaults": {"from": "ACME", "template": null, "ttl": 600, "pinType": "letters"},
+            "defaults": {"from": "ACME", "template": null, "ttl": 600, "pinType": "letters",
+                "templateLanguage": "FR"},
             "callbackPolicy": "allowLoopback",
             "maxParts": 3
         }))
         .unwrap();
         assert_eq!(c.defaults.from.as_deref(), Some("ACME"));
         assert_eq!(c.defaults.template, None);
+        assert_eq!(c.defaults.template_language, "fr");
         assert_eq!(
             (c.defaults.ttl, c.defaults.pin_type),
             (600, PinType::Letters)
@@ -249,6 +283,18 @@ mod tests {
         .unwrap_err();
         assert_eq!(problems.len(), 5, "{problems:?}");
         assert!(Config::from_json(&serde_json::json!({"defaults": {"ttl": 10}})).is_err());
+        for bad in [
+            serde_json::json!("english"),
+            serde_json::json!("xx"),
+            serde_json::json!(null),
+            serde_json::json!(7),
+        ] {
+            let problems =
+                Config::from_json(&serde_json::json!({"defaults": {"templateLanguage": bad}}))
+                    .unwrap_err();
+            assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+            assert!(problems[0].contains("templateLanguage"), "{problems:?}");
+        }
     }
 
     #[test]
@@ -261,13 +307,14 @@ mod tests {
                 pin_length: 12,
                 from: Some("X".into()),
                 template: Some("no pin".into()),
+                template_language: "english".into(),
                 ..Defaults::default()
             },
             max_parts: 0,
             ..Config::default()
         };
         let problems = bad.validate().unwrap_err();
-        assert_eq!(problems.len(), 6, "{problems:?}");
+        assert_eq!(problems.len(), 7, "{problems:?}");
         assert!(problems[0].contains("ttl 30"));
     }
 }

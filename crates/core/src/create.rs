@@ -16,15 +16,38 @@ use crate::time::UnixMillis;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RenderedMessage {
+    /// The SMS text, with the PIN (or a sample PIN) and any autofill line.
     pub text: String,
-    /// The `template_xx` language used; `None` for the default `template`.
-    pub language: Option<String>,
+    /// The language of the text: that of the `template_xx` used, or the request's
+    /// `templateLanguage` when the default `template` was used.
+    pub language: String,
+    /// Encoding, parts and units of `text`.
     #[serde(flatten)]
     pub sms: SmsInfo,
 }
 
-/// Renders the message a recipient gets: the template chosen by `language` (if given) or
-/// the recipient's country, with `pin` (or a sample PIN of the right type and length).
+/// Renders the message a recipient gets: the template chosen by `language` (if given, else
+/// the request's `language`) or the recipient's country (see
+/// [`Templates::choose`](crate::template::Templates::choose)), with `pin` (or a sample PIN of
+/// the right type and length).
+///
+/// ```
+/// use smsotp_core::{render_message, validate_request_text, Config, Encoding};
+///
+/// let request = validate_request_text(
+///     r#"{"phoneNumber": "+32 470 12 34 56", "template": "Your code: {{pin}}",
+///         "template_fr": "Votre code : {{pin}}"}"#,
+///     &Config::default(),
+/// )
+/// .unwrap();
+/// // Belgium's languages are nl, fr, de: no Dutch template, so French.
+/// let m = render_message(&request, Some("123456"), None);
+/// assert_eq!((m.text.as_str(), m.language.as_str()), ("Votre code : 123456", "fr"));
+/// assert_eq!((m.sms.encoding, m.sms.parts), (Encoding::Gsm7, 1));
+/// // An explicit language without a template: the default `template`, in English.
+/// let m = render_message(&request, None, Some("de"));
+/// assert_eq!((m.text.as_str(), m.language.as_str()), ("Your code: 123456", "en"));
+/// ```
 pub fn render_message(
     request: &OtpRequest,
     pin: Option<&str>,
@@ -60,7 +83,7 @@ pub fn render_message(
     let sms = sms::analyze(&text);
     RenderedMessage {
         text,
-        language: chosen.map(str::to_owned),
+        language: chosen.to_owned(),
         sms,
     }
 }
@@ -69,7 +92,9 @@ pub fn render_message(
 /// exists in clear only inside `message.text`; it is never stored.
 #[derive(Debug, Clone)]
 pub struct NewOtp {
+    /// What to store: status PENDING, the PIN only as its keyed hash.
     pub record: OtpRecord,
+    /// The SMS to send, with the PIN in clear.
     pub message: RenderedMessage,
 }
 
@@ -85,6 +110,29 @@ pub fn new_otp_id(rng: &mut impl RandomSource) -> String {
 
 /// Creates an OTP for a validated request: id, PIN, message, keyed hash, times and cost
 /// (`parts × price_per_part`).
+///
+/// The shells pass the platform's CSPRNG through [`FallibleSource::run`](crate::FallibleSource::run),
+/// so a failed random source yields an error, never an OTP:
+///
+/// ```
+/// use smsotp_core::{create_otp, validate_request_text, Config, FallibleSource, OtpStatus, PinHasher};
+///
+/// let request =
+///     validate_request_text(r#"{"phoneNumber": "+33612345678"}"#, &Config::default()).unwrap();
+/// let hasher = PinHasher::new(b"a server key of 16+ bytes").unwrap();
+/// let now = 1_795_000_000_000; // unix milliseconds
+/// // A stand-in for the platform's CSPRNG (here it always gives 0x01 bytes).
+/// let platform = |bytes: &mut [u8]| { bytes.fill(1); true };
+/// let new = FallibleSource::run(platform, |rng| create_otp(&request, "acme", &hasher, rng, now, 0.05))
+///     .expect("the random source works");
+/// assert_eq!(new.message.text, "Your verification code is 111111");
+/// assert_eq!(new.record.status, OtpStatus::Pending);
+/// assert_eq!(new.record.expires_at, now + 300_000);
+/// assert_eq!(new.record.cost, 0.05);
+/// // The stored record holds the PIN only as its keyed hash.
+/// assert!(hasher.verify(&new.record.otp_id, "111111", &new.record.pin_hash));
+/// assert!(!new.record.pin_hash.contains("111111"));
+/// ```
 pub fn create_otp(
     request: &OtpRequest,
     tenant: &str,
@@ -117,8 +165,59 @@ pub fn create_otp(
         pin_type: request.pin_type,
         pin_hash,
         created_at: now,
-        expires_at: now + u64::from(request.ttl) * 1000,
+        expires_at: now.saturating_add(u64::from(request.ttl) * 1000),
         updated_at: now,
     };
     NewOtp { record, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{validate_request_text, Config, FallibleSource, RandomError};
+
+    /// A clock at the end of time saturates the expiry instead of overflowing.
+    #[test]
+    fn expiry_saturates() {
+        let request =
+            validate_request_text(r#"{"phoneNumber": "+33612345678"}"#, &Config::default())
+                .unwrap();
+        let hasher = PinHasher::new(&[9; 32]).unwrap();
+        let new = FallibleSource::run(
+            |b: &mut [u8]| {
+                b.fill(1);
+                true
+            },
+            |rng| create_otp(&request, "t", &hasher, rng, u64::MAX - 1, 0.0),
+        )
+        .unwrap();
+        assert_eq!(new.record.expires_at, u64::MAX);
+    }
+
+    /// The create path draws twice (the id, then the PIN); a platform source failing on
+    /// either draw gives an error, never an OTP or its message.
+    #[test]
+    fn a_random_source_failing_on_any_draw_gives_no_otp() {
+        let request =
+            validate_request_text(r#"{"phoneNumber": "+33612345678"}"#, &Config::default())
+                .unwrap();
+        let hasher = PinHasher::new(&[9; 32]).unwrap();
+        for n in 0..=3 {
+            let mut calls = 0;
+            let fill = |b: &mut [u8]| {
+                calls += 1;
+                b.fill(3);
+                calls != n
+            };
+            let made = FallibleSource::run(fill, |rng| {
+                create_otp(&request, "t", &hasher, rng, 0, 0.0).message.text
+            });
+            let expected = match n {
+                // Never fails, or fails only on a third draw that never happens.
+                0 | 3 => Ok("Your verification code is 333333".to_owned()),
+                _ => Err(RandomError),
+            };
+            assert_eq!(made, expected, "failing on draw {n}");
+        }
+    }
 }

@@ -1,25 +1,62 @@
 //! The one error type of smsotp: every failure a client can see, with the HTTP status,
 //! numeric code, type and message of the contract's envelope
-//! (`{"error": {"type", "code", "message", "uri"}}`, `shared/reference/otp-api.md`).
+//! (`{"error": {"type", "code", "message", "uri"}}`, documented in `docs/api.md`).
+//!
+//! Each [`ErrorCode`] is one row of one table below — variant, wire code, HTTP status,
+//! `type`, default message — so a code is defined in exactly one place.
 //!
 //! Both shells (the worker and the npm package) map errors through [`ApiError`] only, so a
 //! code means the same thing everywhere.
 
 use serde::Serialize;
 
-/// Declares `ErrorCode` and `ErrorCode::ALL` from one list of variants.
+/// Declares `ErrorCode` from one table of rows
+/// `Variant = (code, http_status, "type", "default message"),`, and derives from it
+/// [`ErrorCode::ALL`], [`ErrorCode::code`], [`ErrorCode::http_status`],
+/// [`ErrorCode::error_type`], [`ErrorCode::default_message`] and [`ErrorCode::from_code`].
 macro_rules! error_codes {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident = ($code:literal, $status:literal, $ty:literal, $message:literal),
+            )*
+        }
+    ) => {
         $(#[$meta])*
         pub enum $name { $($(#[$vmeta])* $variant,)* }
 
         impl $name {
-            /// Every code, for documentation tables and exhaustive tests.
+            /// Every code, in table order, for documentation tables and exhaustive tests.
             pub const ALL: &'static [$name] = &[$($name::$variant,)*];
 
+            /// The numeric `code` of the envelope.
+            pub const fn code(self) -> u16 {
+                match self { $($name::$variant => $code,)* }
+            }
+
+            /// The HTTP status of the response.
+            pub const fn http_status(self) -> u16 {
+                match self { $($name::$variant => $status,)* }
+            }
+
+            /// The envelope's `type`.
+            pub const fn error_type(self) -> &'static str {
+                match self { $($name::$variant => $ty,)* }
+            }
+
+            /// The message used when the situation has nothing more specific to say.
+            pub const fn default_message(self) -> &'static str {
+                match self { $($name::$variant => $message,)* }
+            }
+
             /// The error with this wire `code` (e.g. 2029), if there is one.
-            pub fn from_code(code: u16) -> Option<$name> {
-                Self::ALL.iter().copied().find(|c| c.code() == code)
+            pub const fn from_code(code: u16) -> Option<$name> {
+                match code {
+                    $($code => Some($name::$variant),)*
+                    _ => None,
+                }
             }
         }
     };
@@ -30,197 +67,113 @@ error_codes! {
 ///
 /// Codes 2001–2031 are the contract's. Errors the contract lists without a code (401, 429)
 /// and our own HTTP-level errors use their HTTP status as `code`, so `code` is always an
-/// integer. Codes 2101–2106 are smsotp extensions (validation of extension fields).
+/// integer. Codes 2101–2107 are smsotp extensions (validation of extension fields).
+///
+/// ```
+/// use smsotp_core::ErrorCode;
+///
+/// let e = ErrorCode::from_code(2029).unwrap();
+/// assert_eq!(e, ErrorCode::InvalidPin);
+/// assert_eq!((e.http_status(), e.error_type()), (400, "invalid_pin"));
+/// assert_eq!(ErrorCode::from_code(1999), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
-    PhoneNumberMissing,
-    CountryIsoMissing,
-    CountryIsoInvalid,
-    FromMissing,
-    FromInvalid,
-    TemplateInvalid,
-    TtlNotANumber,
-    TtlTooLow,
-    TtlTooHigh,
-    MaxAttemptsNotANumber,
-    MaxAttemptsTooLow,
-    MaxAttemptsTooHigh,
-    PinTypeMissing,
-    PinTypeInvalid,
-    PinLengthNotANumber,
-    PinLengthTooLow,
-    PinLengthTooHigh,
-    TrackIdInvalid,
-    CallbackUrlInvalid,
-    PhoneNumberInvalid,
-    OtpNotFound,
-    PinMissing,
-    AlreadyVerified,
-    Cancelled,
-    Expired,
-    Failed,
-    FailedLastAttempt,
-    PinExpired,
-    InvalidPin,
-    CancelAlreadyCancelled,
-    CancelNotPending,
-    // smsotp extensions (2101–2106)
-    LanguageInvalid,
-    WebOtpDomainInvalid,
-    AppHashInvalid,
-    AmountInvalid,
-    PayeeInvalid,
-    MessageTooLong,
+    /// `phoneNumber` empty or missing.
+    PhoneNumberMissing = (2001, 400, "invalid_param", "'phoneNumber' is empty or missing"),
+    /// `countryIso` missing for a phone number in national format.
+    CountryIsoMissing = (2002, 400, "invalid_param", "'countryIso' is required for a phone number in national format"),
+    /// `countryIso` not a known ISO 3166-1 alpha-2 region.
+    CountryIsoInvalid = (2003, 400, "invalid_param", "'countryIso' is not a valid ISO 3166-1 alpha-2 country code"),
+    /// `from` empty or missing (and no deployment default).
+    FromMissing = (2004, 400, "invalid_param", "'from' is empty or missing"),
+    /// `from` not a valid sender id.
+    FromInvalid = (2005, 400, "invalid_param", "'from' is invalid: 3 to 15 characters"),
+    /// A template missing, without `{{pin}}`, with an unknown placeholder, or a
+    /// `template_xx` key that is not ISO 639-1.
+    TemplateInvalid = (2006, 400, "invalid_param", "'template' is missing or does not contain {{pin}}"),
+    /// `ttl` not a number.
+    TtlNotANumber = (2007, 400, "invalid_param", "'ttl' is not a number"),
+    /// `ttl` below 60 seconds.
+    TtlTooLow = (2008, 400, "invalid_param", "Min value for 'ttl' is 60 seconds"),
+    /// `ttl` above 1800 seconds.
+    TtlTooHigh = (2009, 400, "invalid_param", "Max value for 'ttl' is 1800 seconds"),
+    /// `maxAttempts` not a number.
+    MaxAttemptsNotANumber = (2010, 400, "invalid_param", "'maxAttempts' is not a number"),
+    /// `maxAttempts` below 1.
+    MaxAttemptsTooLow = (2011, 400, "invalid_param", "Min value for 'maxAttempts' is 1"),
+    /// `maxAttempts` above 10.
+    MaxAttemptsTooHigh = (2012, 400, "invalid_param", "Max value for 'maxAttempts' is 10"),
+    /// `pinType` sent empty.
+    PinTypeMissing = (2013, 400, "invalid_param", "'pinType' is empty or missing"),
+    /// `pinType` not `numbers`, `letters` or `alphanumeric`.
+    PinTypeInvalid = (2014, 400, "invalid_param", "'pinType' must be one of numbers, letters, alphanumeric"),
+    /// `pinLength` not a number.
+    PinLengthNotANumber = (2015, 400, "invalid_param", "'pinLength' is not a number"),
+    /// `pinLength` below 4.
+    PinLengthTooLow = (2016, 400, "invalid_param", "Min value for 'pinLength' is 4"),
+    /// `pinLength` above 10.
+    PinLengthTooHigh = (2017, 400, "invalid_param", "Max value for 'pinLength' is 10"),
+    /// `trackId` not a UUID of versions 1 to 5.
+    TrackIdInvalid = (2018, 400, "invalid_param", "'trackId' is not a valid UUID (versions 1 to 5)"),
+    /// `otpCallbackUrl` not a valid URL, not `https`, or not a public host.
+    CallbackUrlInvalid = (2019, 400, "invalid_param", "'otpCallbackUrl' is not a valid URL"),
+    /// The phone number is not valid (the message says why).
+    PhoneNumberInvalid = (2020, 400, "invalid_param", "'phoneNumber' is not a valid phone number"),
+    /// No such OTP (or another tenant's).
+    OtpNotFound = (2021, 404, "not_found", "OTP not found"),
+    /// Verify: `pin` empty or missing (not counted as an attempt).
+    PinMissing = (2022, 400, "invalid_param", "'pin' is empty or missing"),
+    /// Verify: the OTP was already verified.
+    AlreadyVerified = (2023, 400, "otp_verified", "OTP already verified"),
+    /// Verify: the OTP was cancelled.
+    Cancelled = (2024, 400, "otp_cancelled", "OTP was cancelled"),
+    /// Verify: the OTP had expired before.
+    Expired = (2025, 400, "otp_expired", "OTP has expired"),
+    /// Verify: the OTP failed earlier (attempts used up, or the SMS could not be sent).
+    Failed = (2026, 400, "otp_failed", "OTP failed: the maximum number of attempts was reached"),
+    /// Verify: this wrong PIN used the last attempt.
+    FailedLastAttempt = (2027, 400, "otp_failed", "Invalid PIN: that was the last attempt, the OTP has failed"),
+    /// Verify: the TTL passed before this check.
+    PinExpired = (2028, 400, "otp_expired", "The PIN has expired"),
+    /// Verify: wrong PIN, attempts remain (`attemptsLeft`).
+    InvalidPin = (2029, 400, "invalid_pin", "Invalid PIN"),
+    /// Cancel: the OTP is already cancelled.
+    CancelAlreadyCancelled = (2030, 403, "access_denied", "OTP is already cancelled"),
+    /// Cancel: the OTP is no longer pending.
+    CancelNotPending = (2031, 403, "access_denied", "Only a pending OTP can be cancelled"),
+    // smsotp extensions (2101–2107).
+    /// Extension `language` not an ISO 639-1 code.
+    LanguageInvalid = (2101, 400, "invalid_param", "'language' is not an ISO 639-1 language code"),
+    /// Extension `webOtpDomain` not a domain name.
+    WebOtpDomainInvalid = (2102, 400, "invalid_param", "'webOtpDomain' is not a valid domain name"),
+    /// Extension `appHash` not an 11-character hash, or combined with `webOtpDomain`.
+    AppHashInvalid = (2103, 400, "invalid_param", "'appHash' must be the 11-character Android SMS Retriever hash"),
+    /// Extension `amount` invalid (≤ 32 printable characters).
+    AmountInvalid = (2104, 400, "invalid_param", "'amount' is invalid"),
+    /// Extension `payee` invalid (≤ 64 printable characters).
+    PayeeInvalid = (2105, 400, "invalid_param", "'payee' is invalid"),
+    /// A template renders to more than the deployment's `maxParts` SMS parts.
+    MessageTooLong = (2106, 400, "invalid_param", "The message is too long"),
+    /// Extension `templateLanguage` (the language of `template`) not an ISO 639-1 code.
+    TemplateLanguageInvalid = (2107, 400, "invalid_param", "'templateLanguage' is not an ISO 639-1 language code"),
     // HTTP-level errors without a contract code: `code` is the HTTP status.
-    InvalidApiKey,
-    RateLimited,
-    BadRequest,
-    RouteNotFound,
-    MethodNotAllowed,
-    ProviderError,
-    Internal,
+    /// Missing or unknown API key.
+    InvalidApiKey = (401, 401, "invalid_api_key", "Missing or unknown API key"),
+    /// The tenant's rate limit was reached.
+    RateLimited = (429, 429, "rate_limit", "Too many requests"),
+    /// The body is not a JSON object, or too large.
+    BadRequest = (400, 400, "invalid_request", "The request body is not valid JSON"),
+    /// No such route.
+    RouteNotFound = (404, 404, "not_found", "No such route"),
+    /// The method is not allowed on the route.
+    MethodNotAllowed = (405, 405, "method_not_allowed", "Method not allowed on this route"),
+    /// The SMS provider failed.
+    ProviderError = (502, 502, "provider_error", "The SMS provider could not send the message"),
+    /// A fault of ours (details only in our logs).
+    Internal = (500, 500, "internal_error", "Internal error"),
 }
-}
-
-impl ErrorCode {
-    /// The numeric `code` of the envelope.
-    pub const fn code(self) -> u16 {
-        use ErrorCode::*;
-        match self {
-            PhoneNumberMissing => 2001,
-            CountryIsoMissing => 2002,
-            CountryIsoInvalid => 2003,
-            FromMissing => 2004,
-            FromInvalid => 2005,
-            TemplateInvalid => 2006,
-            TtlNotANumber => 2007,
-            TtlTooLow => 2008,
-            TtlTooHigh => 2009,
-            MaxAttemptsNotANumber => 2010,
-            MaxAttemptsTooLow => 2011,
-            MaxAttemptsTooHigh => 2012,
-            PinTypeMissing => 2013,
-            PinTypeInvalid => 2014,
-            PinLengthNotANumber => 2015,
-            PinLengthTooLow => 2016,
-            PinLengthTooHigh => 2017,
-            TrackIdInvalid => 2018,
-            CallbackUrlInvalid => 2019,
-            PhoneNumberInvalid => 2020,
-            OtpNotFound => 2021,
-            PinMissing => 2022,
-            AlreadyVerified => 2023,
-            Cancelled => 2024,
-            Expired => 2025,
-            Failed => 2026,
-            FailedLastAttempt => 2027,
-            PinExpired => 2028,
-            InvalidPin => 2029,
-            CancelAlreadyCancelled => 2030,
-            CancelNotPending => 2031,
-            LanguageInvalid => 2101,
-            WebOtpDomainInvalid => 2102,
-            AppHashInvalid => 2103,
-            AmountInvalid => 2104,
-            PayeeInvalid => 2105,
-            MessageTooLong => 2106,
-            InvalidApiKey => 401,
-            RateLimited => 429,
-            BadRequest => 400,
-            RouteNotFound => 404,
-            MethodNotAllowed => 405,
-            ProviderError => 502,
-            Internal => 500,
-        }
-    }
-
-    /// The HTTP status of the response.
-    pub const fn http_status(self) -> u16 {
-        use ErrorCode::*;
-        match self {
-            OtpNotFound | RouteNotFound => 404,
-            CancelAlreadyCancelled | CancelNotPending => 403,
-            InvalidApiKey => 401,
-            RateLimited => 429,
-            MethodNotAllowed => 405,
-            ProviderError => 502,
-            Internal => 500,
-            _ => 400,
-        }
-    }
-
-    /// The envelope's `type`.
-    pub const fn error_type(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            OtpNotFound | RouteNotFound => "not_found",
-            AlreadyVerified => "otp_verified",
-            Cancelled => "otp_cancelled",
-            Expired | PinExpired => "otp_expired",
-            Failed | FailedLastAttempt => "otp_failed",
-            InvalidPin => "invalid_pin",
-            CancelAlreadyCancelled | CancelNotPending => "access_denied",
-            InvalidApiKey => "invalid_api_key",
-            RateLimited => "rate_limit",
-            BadRequest => "invalid_request",
-            MethodNotAllowed => "method_not_allowed",
-            ProviderError => "provider_error",
-            Internal => "internal_error",
-            _ => "invalid_param",
-        }
-    }
-
-    /// The message used when the situation has nothing more specific to say.
-    pub const fn default_message(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            PhoneNumberMissing => "'phoneNumber' is empty or missing",
-            CountryIsoMissing => "'countryIso' is required for a phone number in national format",
-            CountryIsoInvalid => "'countryIso' is not a valid ISO 3166-1 alpha-2 country code",
-            FromMissing => "'from' is empty or missing",
-            FromInvalid => "'from' is invalid: 3 to 15 characters",
-            TemplateInvalid => "'template' is missing or does not contain {{pin}}",
-            TtlNotANumber => "'ttl' is not a number",
-            TtlTooLow => "Min value for 'ttl' is 60 seconds",
-            TtlTooHigh => "Max value for 'ttl' is 1800 seconds",
-            MaxAttemptsNotANumber => "'maxAttempts' is not a number",
-            MaxAttemptsTooLow => "Min value for 'maxAttempts' is 1",
-            MaxAttemptsTooHigh => "Max value for 'maxAttempts' is 10",
-            PinTypeMissing => "'pinType' is empty or missing",
-            PinTypeInvalid => "'pinType' must be one of numbers, letters, alphanumeric",
-            PinLengthNotANumber => "'pinLength' is not a number",
-            PinLengthTooLow => "Min value for 'pinLength' is 4",
-            PinLengthTooHigh => "Max value for 'pinLength' is 10",
-            TrackIdInvalid => "'trackId' is not a valid UUID (versions 1 to 5)",
-            CallbackUrlInvalid => "'otpCallbackUrl' is not a valid URL",
-            PhoneNumberInvalid => "'phoneNumber' is not a valid phone number",
-            OtpNotFound => "OTP not found",
-            PinMissing => "'pin' is empty or missing",
-            AlreadyVerified => "OTP already verified",
-            Cancelled => "OTP was cancelled",
-            Expired => "OTP has expired",
-            Failed => "OTP failed: the maximum number of attempts was reached",
-            FailedLastAttempt => "Invalid PIN: that was the last attempt, the OTP has failed",
-            PinExpired => "The PIN has expired",
-            InvalidPin => "Invalid PIN",
-            CancelAlreadyCancelled => "OTP is already cancelled",
-            CancelNotPending => "Only a pending OTP can be cancelled",
-            LanguageInvalid => "'language' is not an ISO 639-1 language code",
-            WebOtpDomainInvalid => "'webOtpDomain' is not a valid domain name",
-            AppHashInvalid => "'appHash' must be the 11-character Android SMS Retriever hash",
-            AmountInvalid => "'amount' is invalid",
-            PayeeInvalid => "'payee' is invalid",
-            MessageTooLong => "The message is too long",
-            InvalidApiKey => "Missing or unknown API key",
-            RateLimited => "Too many requests",
-            BadRequest => "The request body is not valid JSON",
-            RouteNotFound => "No such route",
-            MethodNotAllowed => "Method not allowed on this route",
-            ProviderError => "The SMS provider could not send the message",
-            Internal => "Internal error",
-        }
-    }
 }
 
 /// An error as the client sees it: a code plus a message specific to the situation, and,
@@ -228,7 +181,9 @@ impl ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{} ({}): {message}", code.code(), code.error_type())]
 pub struct ApiError {
+    /// What went wrong: the code, HTTP status and type.
     pub code: ErrorCode,
+    /// The message for the client, specific to the situation when possible.
     pub message: String,
     /// The request field the error is about (`phoneNumber`, `ttl`, …), when there is one.
     pub field: Option<String>,
@@ -237,6 +192,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// The error `code` with its default message.
     pub fn new(code: ErrorCode) -> Self {
         Self {
             code,
@@ -246,6 +202,7 @@ impl ApiError {
         }
     }
 
+    /// The error `code` with a message specific to the situation.
     pub fn with_message(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
@@ -253,11 +210,13 @@ impl ApiError {
         }
     }
 
+    /// The same error, about the request field `field`.
     pub fn for_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
     }
 
+    /// The HTTP status of the response carrying this error.
     pub fn http_status(&self) -> u16 {
         self.code.http_status()
     }
@@ -284,9 +243,12 @@ impl ApiError {
 pub struct FieldError {
     /// The request field concerned (`null` for errors about the whole body).
     pub field: Option<String>,
+    /// The numeric code (e.g. 2008).
     pub code: u16,
+    /// The error type (e.g. `invalid_param`).
     #[serde(rename = "type")]
     pub error_type: String,
+    /// The message for the client.
     pub message: String,
 }
 
@@ -310,18 +272,26 @@ impl From<ErrorCode> for ApiError {
 /// Where the README documents error codes; shells may configure another base.
 pub const DEFAULT_DOCS_BASE: &str = "https://github.com/smsotp/smsotp/blob/main/README.md";
 
+/// The contract's error response body, `{"error": {…}}` ([`ApiError::envelope`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorEnvelope {
+    /// The error.
     pub error: ErrorBody,
 }
 
+/// The inside of the error envelope: the contract's `type`, `code`, `message`, `uri`, and
+/// the extensions `field` and `attemptsLeft`.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorBody {
+    /// The error type (e.g. `invalid_pin`).
     #[serde(rename = "type")]
     pub error_type: String,
+    /// The numeric code (e.g. 2029).
     pub code: u16,
+    /// The message for the client.
     pub message: String,
+    /// Where the code is documented (the docs base with the code as fragment).
     pub uri: String,
     /// Extension: the request field concerned.
     #[cfg_attr(feature = "typescript", ts(optional))]
@@ -341,40 +311,93 @@ mod tests {
     #[test]
     fn codes_are_unique_and_contract_codes_are_contiguous() {
         let codes: HashSet<u16> = ErrorCode::ALL.iter().map(|c| c.code()).collect();
-        assert_eq!(codes.len(), ErrorCode::ALL.len());
+        assert_eq!(codes.len(), ErrorCode::ALL.len(), "a code is used twice");
+        // `from_code` finds every variant back from its code.
+        for &c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::from_code(c.code()), Some(c));
+        }
         for code in 2001..=2031 {
             assert!(codes.contains(&code), "contract code {code} has no variant");
         }
     }
 
+    /// Every row of the contract's error table (HTTP status, code, type), written out from
+    /// the contract; its two rows without a code (401, 429) use the HTTP status as `code`.
     #[test]
-    fn contract_statuses_and_types() {
-        // (code, HTTP status, type) rows of the contract's error table.
+    fn the_table_matches_the_contract() {
         let rows: &[(u16, u16, &str)] = &[
-            (2001, 400, "invalid_param"),
-            (2019, 400, "invalid_param"),
-            (2020, 400, "invalid_param"),
-            (2021, 404, "not_found"),
-            (2022, 400, "invalid_param"),
-            (2023, 400, "otp_verified"),
-            (2024, 400, "otp_cancelled"),
-            (2025, 400, "otp_expired"),
-            (2026, 400, "otp_failed"),
-            (2027, 400, "otp_failed"),
-            (2028, 400, "otp_expired"),
-            (2029, 400, "invalid_pin"),
-            (2030, 403, "access_denied"),
-            (2031, 403, "access_denied"),
+            (400, 2001, "invalid_param"),
+            (400, 2002, "invalid_param"),
+            (400, 2003, "invalid_param"),
+            (400, 2004, "invalid_param"),
+            (400, 2005, "invalid_param"),
+            (400, 2006, "invalid_param"),
+            (400, 2007, "invalid_param"),
+            (400, 2008, "invalid_param"),
+            (400, 2009, "invalid_param"),
+            (400, 2010, "invalid_param"),
+            (400, 2011, "invalid_param"),
+            (400, 2012, "invalid_param"),
+            (400, 2013, "invalid_param"),
+            (400, 2014, "invalid_param"),
+            (400, 2015, "invalid_param"),
+            (400, 2016, "invalid_param"),
+            (400, 2017, "invalid_param"),
+            (400, 2018, "invalid_param"),
+            (400, 2019, "invalid_param"),
+            (400, 2020, "invalid_param"),
+            (404, 2021, "not_found"),
+            (400, 2022, "invalid_param"),
+            (400, 2023, "otp_verified"),
+            (400, 2024, "otp_cancelled"),
+            (400, 2025, "otp_expired"),
+            (400, 2026, "otp_failed"),
+            (400, 2027, "otp_failed"),
+            (400, 2028, "otp_expired"),
+            (400, 2029, "invalid_pin"),
+            (403, 2030, "access_denied"),
+            (403, 2031, "access_denied"),
             (401, 401, "invalid_api_key"),
             (429, 429, "rate_limit"),
         ];
-        for &(code, status, ty) in rows {
-            let c = ErrorCode::from_code(code).unwrap();
+        for &(status, code, ty) in rows {
+            let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
+            assert_eq!(c.code(), code);
             assert_eq!(
                 (c.http_status(), c.error_type()),
                 (status, ty),
                 "code {code}"
             );
+        }
+    }
+
+    #[test]
+    fn extensions_and_http_level_errors() {
+        for code in 2101..=2107 {
+            let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
+            assert_eq!((c.http_status(), c.error_type()), (400, "invalid_param"));
+        }
+        assert_eq!(
+            ErrorCode::TemplateLanguageInvalid.default_message(),
+            "'templateLanguage' is not an ISO 639-1 language code"
+        );
+        for (code, ty) in [
+            (400, "invalid_request"),
+            (404, "not_found"),
+            (405, "method_not_allowed"),
+            (500, "internal_error"),
+            (502, "provider_error"),
+        ] {
+            let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
+            assert_eq!((c.http_status(), c.error_type()), (code, ty));
+        }
+        for unknown in [0, 1999, 2000, 2032, 2100, 2108, u16::MAX] {
+            assert_eq!(ErrorCode::from_code(unknown), None, "{unknown}");
+        }
+        // Every message is written for the client: non-empty, no trailing period.
+        for c in ErrorCode::ALL {
+            let m = c.default_message();
+            assert!(!m.is_empty() && !m.ends_with('.'), "{c:?}: {m:?}");
         }
     }
 

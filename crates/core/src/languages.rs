@@ -1,9 +1,27 @@
-//! Languages: the ISO 639-1 codes accepted in `template_xx` and `language`, and the
-//! published table country → languages used to choose a template by the recipient's country.
+//! Languages: the ISO 639-1 codes accepted in `template_xx`, `language` and
+//! `templateLanguage`, and the table country → languages used to choose a template by the
+//! recipient's country.
 //!
 //! A country lists its languages in order of preference (the most widely used first; a
-//! country with several official languages lists them all, e.g. `CH: de fr it`), and the
-//! first language for which the request has a `template_xx` wins.
+//! country with several official languages lists them all, e.g. `CH: de fr it rm`). The
+//! template chosen is that of the first language the request has a template for, the
+//! default `template` counting as the template of its `templateLanguage`
+//! ([`crate::template::Templates::choose`]).
+//!
+//! Where [`COUNTRY_LANGUAGES`] comes from: it was compiled by hand for smsotp (no generator;
+//! the commit that added it cites no source). Compared with Unicode CLDR 47's territory
+//! data (`common/supplemental/supplementalData.xml`, `<territoryInfo>`: the languages with
+//! official or de facto official status, in CLDR's population order, script subtags
+//! dropped (`zh_Hant` → `zh`) and only two-letter codes kept; read through Python Babel
+//! 2.18.0's `get_official_languages(territory, de_facto=True)`), it is the same list for
+//! 173 of its 250 regions. Of the other 77:
+//! - 53 contain CLDR's list in CLDR's order and add widely used languages (e.g.
+//!   `US: en es`, `EE: et ru`, `CH: de fr it rm`, `IN`'s regional languages; `AC` and `TA`,
+//!   which CLDR gives no official language, list `en`);
+//! - 18 list CLDR's languages in another order (e.g. `KZ: kk ru`, `SN: fr wo`,
+//!   `LU: lb fr de`);
+//! - 6 leave out one of CLDR's (`BI` and `MG` leave out `en`, `EC` `qu`, `IM` `gv`,
+//!   `PG` `ho`, `UA` `ru`).
 
 /// Every ISO 639-1 code, sorted.
 pub static ISO_639_1: &[&str] = &[

@@ -20,19 +20,27 @@ use crate::time::{format_rfc3339, UnixMillis};
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
+/// The status of an OTP, as the contract names it. Only `PENDING` can change.
 pub enum OtpStatus {
+    /// Created, SMS sent, waiting for the PIN.
     Pending,
+    /// The right PIN was submitted (once).
     Verified,
+    /// The TTL passed before the right PIN was submitted.
     Expired,
+    /// Cancelled by the client.
     Cancelled,
+    /// `maxAttempts` wrong PINs, or the SMS could not be sent.
     Failed,
 }
 
 impl OtpStatus {
+    /// Is this a final status (anything but `PENDING`)?
     pub const fn is_final(self) -> bool {
         !matches!(self, OtpStatus::Pending)
     }
 
+    /// The wire name (`PENDING`, `VERIFIED`, …).
     pub const fn as_str(self) -> &'static str {
         match self {
             OtpStatus::Pending => "PENDING",
@@ -58,23 +66,39 @@ pub enum FailureReason {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OtpRecord {
+    /// The OTP's id: a random UUID (version 4), lower-case.
     pub otp_id: String,
     /// The API key name (tenant) that created the OTP.
     pub tenant: String,
+    /// The client's `trackId`, if it sent one.
     pub track_id: Option<String>,
+    /// The recipient, E.164.
     pub phone_number: String,
+    /// The recipient's region (ISO 3166-1 alpha-2).
     pub country_iso: String,
+    /// The status as last stored (see [`OtpRecord::status_at`] for the status now).
     pub status: OtpStatus,
+    /// Why the OTP is FAILED, when it is.
     pub failure_reason: Option<FailureReason>,
+    /// `parts × price per part`.
     pub cost: f64,
+    /// SMS parts of the message sent.
     pub parts: u32,
+    /// Wrong PINs allowed.
     pub max_attempts: u8,
+    /// Wrong PINs submitted so far.
     pub attempts: u8,
+    /// Validity in seconds.
     pub ttl: u32,
+    /// Where status changes are POSTed, if anywhere.
     pub otp_callback_url: Option<String>,
+    /// The PIN's type (letters compare case-insensitively).
     pub pin_type: PinType,
+    /// The PIN's keyed hash ([`PinHasher::hash`]), 64 hex digits.
     pub pin_hash: String,
+    /// Creation time.
     pub created_at: UnixMillis,
+    /// `created_at + ttl`: from then on the OTP is EXPIRED.
     pub expires_at: UnixMillis,
     /// When the status last changed.
     pub updated_at: UnixMillis,
@@ -85,18 +109,31 @@ pub struct OtpRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OtpObject {
+    /// The OTP's id.
     pub otp_id: String,
+    /// The client's `trackId`, or `null`.
     pub track_id: Option<String>,
+    /// The recipient, E.164.
     pub phone_number: String,
+    /// The recipient's region (ISO 3166-1 alpha-2).
     pub country_iso: String,
+    /// The status at the time of the answer.
     pub status: OtpStatus,
+    /// What the SMS cost (`parts × price per part`).
     pub cost: f64,
+    /// SMS parts of the message.
     pub parts: u32,
+    /// Wrong PINs allowed.
     pub max_attempts: u8,
+    /// Wrong PINs submitted so far.
     pub attempts: u8,
+    /// Validity in seconds.
     pub ttl: u32,
+    /// Where status changes are POSTed, or `null`.
     pub otp_callback_url: Option<String>,
+    /// Creation time, `2026-11-26T12:00:00+00:00`.
     pub date_created: String,
+    /// Expiry time, same format.
     pub date_expires: String,
 }
 
@@ -115,6 +152,8 @@ impl OtpRecord {
         }
     }
 
+    /// The contract's OTP object as of `now` (the tenant, hash and failure reason are not
+    /// part of it).
     pub fn to_object(&self, now: UnixMillis) -> OtpObject {
         OtpObject {
             otp_id: self.otp_id.clone(),
@@ -183,6 +222,28 @@ impl OtpRecord {
     /// - 2028 the TTL passed (the record becomes EXPIRED);
     /// - 2029 wrong PIN, attempts remain (`attempts_left` set);
     /// - 2027 wrong PIN that used the last attempt (the record becomes FAILED).
+    ///
+    /// ```
+    /// use smsotp_core::{create_otp, validate_request_text, Config, FallibleSource, OtpStatus, PinHasher};
+    ///
+    /// let body = r#"{"phoneNumber": "+33612345678", "maxAttempts": 2}"#;
+    /// let request = validate_request_text(body, &Config::default()).unwrap();
+    /// let hasher = PinHasher::new(b"a server key of 16+ bytes").unwrap();
+    /// let now = 1_795_000_000_000;
+    /// // A stand-in for the platform's CSPRNG: every byte 4, so the PIN is 444444.
+    /// let platform = |bytes: &mut [u8]| { bytes.fill(4); true };
+    /// let mut record = FallibleSource::run(platform, |rng| create_otp(&request, "acme", &hasher, rng, now, 0.0))
+    ///     .unwrap()
+    ///     .record;
+    ///
+    /// // A wrong PIN: 2029, one attempt left.
+    /// let e = record.check("123456", now + 1_000, &hasher).unwrap_err();
+    /// assert_eq!((e.code.code(), e.attempts_left), (2029, Some(1)));
+    /// // The right PIN, typed with a space: VERIFIED, once.
+    /// assert!(record.check("444 444", now + 2_000, &hasher).is_ok());
+    /// assert_eq!(record.status, OtpStatus::Verified);
+    /// assert_eq!(record.check("444444", now + 3_000, &hasher).unwrap_err().code.code(), 2023);
+    /// ```
     pub fn check(
         &mut self,
         submitted: &str,
@@ -305,6 +366,48 @@ pub(crate) mod tests {
         let mut r = record("123456", 3, &h);
         assert_eq!(code(r.check("  ", 1_000_001, &h)), 2022);
         assert_eq!(r.attempts, 0);
+    }
+
+    /// Odd submitted PINs are answers, never panics: blank is 2022 (not an attempt), 100 KB
+    /// or foreign digits are wrong PINs.
+    #[test]
+    fn odd_pins_are_answers() {
+        let h = PinHasher::new(KEY).unwrap();
+        let mut r = record("123456", 10, &h);
+        for blank in ["", " ", "\t\n", "\u{3000}"] {
+            assert_eq!(code(r.check(blank, 1_000_001, &h)), 2022, "{blank:?}");
+        }
+        assert_eq!(r.attempts, 0);
+        let long = "1".repeat(100_000);
+        for wrong in [
+            long.as_str(),
+            "١٢٣٤٥٦", // Arabic-Indic digits are not the PIN's digits
+            "123456\u{0}",
+            "--",
+            "１２３４５６", // full-width digits
+        ] {
+            let shown: String = wrong.chars().take(10).collect();
+            assert_eq!(code(r.check(wrong, 1_000_002, &h)), 2029, "{shown}");
+        }
+        assert_eq!(r.attempts, 5);
+        assert_eq!(r.check("123-456", 1_000_003, &h), Ok(Verified));
+    }
+
+    /// A damaged stored record fails closed, without a panic.
+    #[test]
+    fn damaged_records_fail_closed() {
+        let h = PinHasher::new(KEY).unwrap();
+        let mut bad_hash = record("123456", 3, &h);
+        bad_hash.pin_hash = "zz".repeat(50_000);
+        assert_eq!(code(bad_hash.check("123456", 1_000_001, &h)), 2029);
+        let mut over = record("123456", 3, &h);
+        over.attempts = 200;
+        assert_eq!(code(over.check("123456", 1_000_001, &h)), 2026);
+        assert_eq!(over.status, OtpStatus::Failed);
+        let mut far = record("123456", 3, &h);
+        far.expires_at = u64::MAX;
+        assert_eq!(code(far.check("123456", u64::MAX - 1, &h)), 200);
+        assert_eq!(far.to_object(u64::MAX).status, OtpStatus::Verified);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// A source of cryptographically secure random bytes, supplied by the caller (the worker
 /// and the browser package use the platform's CSPRNG; tests use a seeded generator).
 pub trait RandomSource {
+    /// Fills `dest` with random bytes.
     fn fill_bytes(&mut self, dest: &mut [u8]);
 }
 
@@ -26,32 +27,65 @@ impl<R: RandomSource + ?Sized> RandomSource for &mut R {
     }
 }
 
-/// A platform CSPRNG that can fail (`getrandom` in the worker and the browser), given as a
-/// function that fills a buffer and says whether it could. A failure zeroes the bytes and is
-/// remembered: the caller must then refuse what it made (a PIN from zeroes is guessable)
-/// rather than panic.
+/// The platform's random source failed while something was being made from it (a PIN, an
+/// OTP id): that thing was discarded, since a PIN drawn from failed bytes is guessable.
+/// The shells answer it as an internal error (500) and never retry with weaker bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the platform's cryptographic random source failed")]
+pub struct RandomError;
+
+/// A platform CSPRNG that can fail (`getrandom`, i.e. `crypto.getRandomValues`, in the
+/// worker and the browser), given as a function that fills a buffer and says whether it
+/// could.
+///
+/// It exists only inside [`FallibleSource::run`], which hands it to the code that draws
+/// from it and returns that code's result only if every fill succeeded: the value cannot
+/// be had without handling the failure.
+///
+/// ```
+/// use smsotp_core::{generate_pin, FallibleSource, PinType, RandomError};
+///
+/// // A platform source that works (here: a fixed byte, for the example).
+/// let pin = FallibleSource::run(|b: &mut [u8]| { b.fill(7); true }, |rng| {
+///     generate_pin(PinType::Numbers, 6, rng)
+/// });
+/// assert_eq!(pin, Ok("777777".to_owned()));
+///
+/// // One that fails: no PIN, an error.
+/// let pin = FallibleSource::run(|_: &mut [u8]| false, |rng| {
+///     generate_pin(PinType::Numbers, 6, rng)
+/// });
+/// assert_eq!(pin, Err(RandomError));
+/// ```
 pub struct FallibleSource<F: FnMut(&mut [u8]) -> bool> {
     fill: F,
     failed: bool,
 }
 
 impl<F: FnMut(&mut [u8]) -> bool> FallibleSource<F> {
-    pub fn new(fill: F) -> Self {
-        FallibleSource {
+    /// Runs `make` with a [`RandomSource`] drawing from `fill`, and returns what it made,
+    /// or [`RandomError`] if any fill failed (then what it made is dropped unseen).
+    ///
+    /// After a failed fill, the source hands out zeroes for the rest of the run, so that
+    /// `make` finishes (rejection sampling accepts zeroes) without panicking.
+    pub fn run<T>(fill: F, make: impl FnOnce(&mut Self) -> T) -> Result<T, RandomError> {
+        let mut source = FallibleSource {
             fill,
             failed: false,
+        };
+        let made = make(&mut source);
+        if source.failed {
+            Err(RandomError)
+        } else {
+            Ok(made)
         }
-    }
-
-    /// Did any fill fail? Then nothing made from this source may be used.
-    pub fn failed(&self) -> bool {
-        self.failed
     }
 }
 
 impl<F: FnMut(&mut [u8]) -> bool> RandomSource for FallibleSource<F> {
     fn fill_bytes(&mut self, dest: &mut [u8]) {
-        if !(self.fill)(dest) {
+        // Once failed, the platform is not asked again: nothing of this run will be used.
+        if self.failed || !(self.fill)(dest) {
             self.failed = true;
             dest.fill(0);
         }
@@ -61,16 +95,23 @@ impl<F: FnMut(&mut [u8]) -> bool> RandomSource for FallibleSource<F> {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// The request's `pinType`: which symbols a PIN is made of.
 pub enum PinType {
+    /// `numbers`: `0`–`9`.
     Numbers,
+    /// `letters`: `A`–`Z`, compared case-insensitively.
     Letters,
+    /// `alphanumeric`: digits and letters without the look-alikes `0`/`O`, `1`/`I`.
     Alphanumeric,
 }
 
+/// Shortest `pinLength`.
 pub const MIN_PIN_LENGTH: u8 = 4;
+/// Longest `pinLength`.
 pub const MAX_PIN_LENGTH: u8 = 10;
 
 impl PinType {
+    /// The three types, in the contract's order.
     pub const ALL: [PinType; 3] = [PinType::Numbers, PinType::Letters, PinType::Alphanumeric];
 
     /// The wire name (`numbers`, `letters`, `alphanumeric`).
@@ -109,7 +150,29 @@ pub fn is_pin_length(length: u32) -> bool {
     (u32::from(MIN_PIN_LENGTH)..=u32::from(MAX_PIN_LENGTH)).contains(&length)
 }
 
-/// Draws a PIN of `length` symbols, each uniform over the type's alphabet.
+/// Draws a PIN of `length` symbols, each uniform over the type's alphabet (bytes that
+/// would bias a symbol are rejected and drawn again).
+///
+/// ```
+/// use smsotp_core::{generate_pin, PinType, RandomSource};
+///
+/// /// A stand-in for a CSPRNG that repeats the bytes 7, 250, 33.
+/// struct Repeat(usize);
+/// impl RandomSource for Repeat {
+///     fn fill_bytes(&mut self, dest: &mut [u8]) {
+///         for d in dest {
+///             *d = [7, 250, 33][self.0 % 3];
+///             self.0 += 1;
+///         }
+///     }
+/// }
+/// // 250 is rejected for digits (250..=255 would favour 0–5); 7 → '7', 33 → '3'.
+/// assert_eq!(generate_pin(PinType::Numbers, 6, &mut Repeat(0)), "737373");
+/// // For `alphanumeric` (32 symbols) every byte is used: 7 → '9', 250 → 'U', 33 → '3'.
+/// assert_eq!(generate_pin(PinType::Alphanumeric, 6, &mut Repeat(0)), "9U39U3");
+/// ```
+///
+/// The shells draw from the platform's CSPRNG through [`FallibleSource::run`].
 pub fn generate_pin(pin_type: PinType, length: u8, rng: &mut impl RandomSource) -> String {
     let alphabet = pin_type.alphabet();
     let n = alphabet.len();
@@ -155,24 +218,63 @@ pub fn sample_pin(pin_type: PinType, length: u8) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_failing_platform_source_is_remembered_and_gives_no_bytes() {
+    /// A platform source that fills with 0x07 and fails on its `n`th call (never if 0).
+    fn failing_on(n: usize) -> impl FnMut(&mut [u8]) -> bool {
         let mut calls = 0;
-        let mut rng = FallibleSource::new(|dest: &mut [u8]| {
+        move |dest: &mut [u8]| {
             calls += 1;
-            dest.fill(0xAB);
-            calls == 1
-        });
-        let mut buf = [0u8; 4];
-        rng.fill_bytes(&mut buf);
-        assert_eq!((buf, rng.failed()), ([0xAB; 4], false));
-        rng.fill_bytes(&mut buf);
-        assert_eq!((buf, rng.failed()), ([0; 4], true));
-        // A source that always fails still lets a PIN finish (no endless rejection loop) and
-        // reports it, so the caller refuses that PIN.
-        let mut ok = FallibleSource::new(|_: &mut [u8]| false);
-        generate_pin(PinType::Numbers, 6, &mut ok);
-        assert!(ok.failed());
+            dest.fill(7);
+            calls != n
+        }
+    }
+
+    #[test]
+    fn a_failing_platform_source_gives_an_error_never_a_pin() {
+        assert_eq!(
+            FallibleSource::run(failing_on(0), |rng| generate_pin(PinType::Numbers, 6, rng)),
+            Ok("777777".to_owned())
+        );
+        // A 10-symbol alphanumeric PIN from this source takes one fill; drawing three PINs
+        // takes three, and a failure on any of them refuses all.
+        for n in 1..=3 {
+            let made = FallibleSource::run(failing_on(n), |rng| {
+                [0, 1, 2].map(|_| generate_pin(PinType::Alphanumeric, 10, rng))
+            });
+            assert_eq!(made, Err(RandomError), "failing on call {n}");
+        }
+        // A source that always fails still lets the PIN finish (no endless rejection loop).
+        assert_eq!(
+            FallibleSource::run(
+                |_: &mut [u8]| false,
+                |rng| generate_pin(PinType::Letters, 10, rng)
+            ),
+            Err(RandomError)
+        );
+        assert_eq!(
+            RandomError.to_string(),
+            "the platform's cryptographic random source failed"
+        );
+    }
+
+    /// After a failure the platform is not asked again and the bytes are zeroes.
+    #[test]
+    fn a_failed_source_hands_out_zeroes() {
+        let mut calls = 0;
+        let bytes = FallibleSource::run(
+            |dest: &mut [u8]| {
+                calls += 1;
+                dest.fill(0xAB);
+                false
+            },
+            |rng| {
+                let mut buf = [0xFFu8; 4];
+                rng.fill_bytes(&mut buf);
+                rng.fill_bytes(&mut buf);
+                buf
+            },
+        );
+        assert_eq!(bytes, Err(RandomError));
+        assert_eq!(calls, 1);
     }
 
     /// A source whose bytes are all 255 would map to the alphabet's 6th symbol under modulo

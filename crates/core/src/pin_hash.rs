@@ -16,6 +16,7 @@ pub const MIN_KEY_LEN: usize = 16;
 const MAX_SUBMITTED_PIN_LEN: usize = 64;
 const DOMAIN: &[u8] = b"smsotp/pin/v1\0";
 
+/// The server key given to [`PinHasher::new`] is shorter than [`MIN_KEY_LEN`] bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the PIN hash key must be at least {MIN_KEY_LEN} bytes")]
 pub struct KeyTooShort;
@@ -33,6 +34,7 @@ impl std::fmt::Debug for PinHasher {
 }
 
 impl PinHasher {
+    /// A hasher with the server key `key` (`PIN_HASH_KEY`, at least [`MIN_KEY_LEN`] bytes).
     pub fn new(key: &[u8]) -> Result<Self, KeyTooShort> {
         if key.len() < MIN_KEY_LEN {
             return Err(KeyTooShort);
@@ -114,6 +116,21 @@ mod tests {
         assert!(!h.verify("otp-1", "123456", "not hex"));
         let other = PinHasher::new(b"another key, long enough").unwrap();
         assert!(!other.verify("otp-1", "123456", &stored));
+    }
+
+    #[test]
+    fn odd_input_is_a_mismatch_not_a_panic() {
+        let h = PinHasher::new(KEY).unwrap();
+        let stored = h.hash("otp", "123456");
+        let long = "1".repeat(100_000);
+        for submitted in ["", long.as_str(), "\u{0}", "é"] {
+            assert!(!h.verify("otp", submitted, &stored));
+        }
+        for stored in ["", "0", &stored[..63], &long, "é".repeat(32).as_str()] {
+            assert!(!h.verify("otp", "123456", stored));
+        }
+        // A 100 KB id hashes like any other.
+        assert!(h.verify(&long, "1", &h.hash(&long, "1")));
     }
 
     #[test]

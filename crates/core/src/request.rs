@@ -10,7 +10,8 @@
 //! - `template_xx` keys must name an ISO 639-1 language (`template_fr`), else 2006; other
 //!   unknown keys are ignored;
 //! - extension fields: `language`, `webOtpDomain`, `appHash`, `amount`, `payee` (2101–2105),
-//!   and every template must render within the deployment's `maxParts` (2106).
+//!   `templateLanguage` (the ISO 639-1 language of `template`, 2107), and every template
+//!   must render within the deployment's `maxParts` (2106).
 
 use std::collections::BTreeMap;
 
@@ -18,7 +19,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::callback_url::CallbackUrl;
-use crate::config::Config;
+use crate::config::{Config, Defaults};
 use crate::error::{ApiError, ErrorCode};
 use crate::languages::is_language;
 use crate::phone::{self, NumberType, PhoneError, PhoneNumber};
@@ -26,13 +27,19 @@ use crate::pin::{sample_pin, PinType, MAX_PIN_LENGTH, MIN_PIN_LENGTH};
 use crate::sms;
 use crate::template::{self, Autofill, Templates, Values};
 
+/// Shortest `ttl`, in seconds.
 pub const MIN_TTL: u32 = 60;
+/// Longest `ttl`, in seconds.
 pub const MAX_TTL: u32 = 1800;
+/// Fewest `maxAttempts`.
 pub const MIN_ATTEMPTS: u8 = 1;
+/// Most `maxAttempts`.
 pub const MAX_ATTEMPTS: u8 = 10;
 /// Longest template accepted, in characters, before any rendering.
 pub const MAX_TEMPLATE_CHARS: usize = 1600;
+/// Longest `amount`, in characters.
 pub const MAX_AMOUNT_CHARS: usize = 32;
+/// Longest `payee`, in characters.
 pub const MAX_PAYEE_CHARS: usize = 64;
 
 /// A valid request with every default applied.
@@ -40,39 +47,81 @@ pub const MAX_PAYEE_CHARS: usize = 64;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OtpRequest {
-    /// E.164.
+    /// The recipient, E.164.
     pub phone_number: String,
+    /// The recipient's region (ISO 3166-1 alpha-2), from the number.
     pub country_iso: String,
+    /// Mobile, fixed line, … as libphonenumber's metadata says.
     pub number_type: NumberType,
+    /// The sender id.
     pub from: String,
+    /// The default template (the request's `template` or the deployment's).
     pub template: String,
+    /// Extension: the ISO 639-1 language `template` is written in (lower-case; default: the
+    /// deployment's `defaults.templateLanguage`, built-in `en`). When a template is chosen
+    /// by country, the default template counts as the template of this language.
+    pub template_language: String,
     /// `template_xx` by language code.
     pub templates: BTreeMap<String, String>,
+    /// The client's `trackId` (a UUID, lower-case).
     pub track_id: Option<String>,
+    /// Validity in seconds.
     pub ttl: u32,
+    /// Wrong PINs allowed.
     pub max_attempts: u8,
+    /// The PIN's symbols.
     pub pin_type: PinType,
+    /// The PIN's length in symbols.
     pub pin_length: u8,
+    /// Where status changes are POSTed.
     pub otp_callback_url: Option<String>,
+    /// Extension: choose this language's template instead of the recipient's country's.
     pub language: Option<String>,
+    /// Extension: the WebOTP / iOS origin-bound line `@domain #PIN` is appended.
     pub web_otp_domain: Option<String>,
+    /// Extension: the Android SMS Retriever hash line is appended.
     pub app_hash: Option<String>,
+    /// Extension: the payment amount, for `{{amount}}`.
     pub amount: Option<String>,
+    /// Extension: the payee, for `{{payee}}`.
     pub payee: Option<String>,
 }
 
 impl OtpRequest {
     /// The templates, for choosing one.
-    pub fn template_set(&self) -> Templates {
+    pub fn template_set(&self) -> Templates<'_> {
         Templates {
-            default: self.template.clone(),
-            by_language: self.templates.clone(),
+            default: &self.template,
+            default_language: &self.template_language,
+            by_language: &self.templates,
         }
     }
 }
 
 /// Parses a request body given as text. A body that is not a JSON object is a 400
 /// `invalid_request` (the only error then).
+///
+/// ```
+/// use smsotp_core::{validate_request_text, Config, PinType};
+///
+/// let config = Config::default();
+/// let r = validate_request_text(r#"{"phoneNumber": "+44 7400 123456", "pinType": "letters"}"#, &config)
+///     .unwrap();
+/// assert_eq!((r.phone_number.as_str(), r.country_iso.as_str()), ("+447400123456", "GB"));
+/// // Omitted fields take the deployment's defaults.
+/// assert_eq!((r.ttl, r.max_attempts, r.pin_type, r.pin_length), (300, 5, PinType::Letters, 6));
+///
+/// // Every invalid field is reported, each with the contract's code.
+/// let errors = validate_request_text(r#"{"phoneNumber": "+33 1", "maxAttempts": 0}"#, &config)
+///     .unwrap_err();
+/// let found: Vec<(u16, Option<&str>)> =
+///     errors.iter().map(|e| (e.code.code(), e.field.as_deref())).collect();
+/// assert_eq!(found, [(2020, Some("phoneNumber")), (2011, Some("maxAttempts"))]);
+///
+/// // Not JSON: one 400 `invalid_request`.
+/// let errors = validate_request_text("{oops", &config).unwrap_err();
+/// assert_eq!((errors.len(), errors[0].http_status()), (1, 400));
+/// ```
 pub fn validate_request_text(body: &str, config: &Config) -> Result<OtpRequest, Vec<ApiError>> {
     let value: Value = serde_json::from_str(body).map_err(|e| {
         vec![ApiError::with_message(
@@ -244,7 +293,26 @@ fn checked_template(
     }
 }
 
-/// Validates a `POST /otp` body.
+/// Validates a `POST /otp` body: a typed request with every default applied, or every
+/// error found (one per field).
+///
+/// Each group of fields is checked by its own function, in the order below, which is the
+/// order of the errors returned; then the rules between groups; then, for a request
+/// otherwise valid, the length of every message ([`MessageTooLong`](ErrorCode::MessageTooLong)).
+///
+/// ```
+/// use serde_json::json;
+/// use smsotp_core::{validate_request, Config};
+///
+/// let r = validate_request(&json!({"phoneNumber": "+33 6 12 34 56 78", "ttl": "600"}), &Config::default())
+///     .unwrap();
+/// assert_eq!((r.phone_number.as_str(), r.country_iso.as_str(), r.ttl), ("+33612345678", "FR", 600));
+///
+/// let errors = validate_request(&json!({"phoneNumber": "", "ttl": 5}), &Config::default())
+///     .unwrap_err();
+/// let codes: Vec<u16> = errors.iter().map(|e| e.code.code()).collect();
+/// assert_eq!(codes, [2001, 2008]);
+/// ```
 pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec<ApiError>> {
     let Some(obj) = body.as_object() else {
         return Err(vec![ApiError::with_message(
@@ -254,126 +322,156 @@ pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec
     };
     let defaults = &config.defaults;
     let mut errors: Vec<ApiError> = Vec::new();
+    let e = &mut errors;
 
-    // phoneNumber + countryIso
-    let phone: Option<PhoneNumber> = match field(obj, "phoneNumber") {
+    let phone = phone_and_country(obj, e);
+    let from = sender(obj, defaults, e);
+    let templates = templates(obj, defaults, e);
+    let track_id = track_id(obj, e);
+    let (ttl, max_attempts) = ttl_and_attempts(obj, defaults, e);
+    let (pin_type, pin_length) = pin_format(obj, defaults, e);
+    let otp_callback_url = callback_url(obj, config, e);
+    let (language, template_language) = template_languages(obj, defaults, e);
+    let (web_otp_domain, app_hash) = autofill(obj, e);
+    let (amount, payee) = payment(obj, e);
+    cross_field_rules(
+        templates.uses,
+        web_otp_domain.is_some() && app_hash.is_some(),
+        (amount.is_some(), payee.is_some()),
+        e,
+    );
+
+    let (Some(phone), Some(template), true) = (phone, templates.default, errors.is_empty()) else {
+        return Err(errors);
+    };
+    let request = OtpRequest {
+        phone_number: phone.e164,
+        country_iso: phone.country_iso.to_owned(),
+        number_type: phone.number_type,
+        from,
+        template,
+        template_language,
+        templates: templates.by_language,
+        track_id,
+        ttl,
+        max_attempts,
+        pin_type,
+        pin_length,
+        otp_callback_url,
+        language,
+        web_otp_domain,
+        app_hash,
+        amount,
+        payee,
+    };
+    check_message_length(&request, config.max_parts)?;
+    Ok(request)
+}
+
+/// `phoneNumber` and `countryIso`: 2001 missing, 2002 national without a country, 2003 bad
+/// country, 2020 not a valid number (the message says why). `None` when invalid.
+fn phone_and_country(obj: &Map<String, Value>, errors: &mut Vec<ApiError>) -> Option<PhoneNumber> {
+    let s = match field(obj, "phoneNumber") {
         Field::Absent | Field::Empty => {
-            push(
-                &mut errors,
-                ErrorCode::PhoneNumberMissing,
-                "phoneNumber",
-                None,
-            );
-            None
+            push(errors, ErrorCode::PhoneNumberMissing, "phoneNumber", None);
+            return None;
         }
-        Field::Present(Value::String(s)) => {
-            let country = obj.get("countryIso").and_then(Value::as_str);
-            match phone::parse(s, country) {
-                Ok(p) => Some(p),
-                Err(PhoneError::Empty) => {
-                    push(
-                        &mut errors,
-                        ErrorCode::PhoneNumberMissing,
-                        "phoneNumber",
-                        None,
-                    );
-                    None
-                }
-                Err(PhoneError::CountryRequired) => {
-                    // Sent but not a usable string (e.g. a number) is "invalid"; absent or blank is "missing".
-                    let sent = obj.get("countryIso").is_some_and(|c| {
-                        !c.is_null() && c.as_str().is_none_or(|s| !s.trim().is_empty())
-                    });
-                    let code = if sent {
-                        ErrorCode::CountryIsoInvalid
-                    } else {
-                        ErrorCode::CountryIsoMissing
-                    };
-                    push(&mut errors, code, "countryIso", None);
-                    None
-                }
-                Err(PhoneError::UnknownCountry) => {
-                    push(
-                        &mut errors,
-                        ErrorCode::CountryIsoInvalid,
-                        "countryIso",
-                        None,
-                    );
-                    None
-                }
-                Err(PhoneError::Invalid(why)) => {
-                    let msg = format!("'phoneNumber' is not a valid phone number: {why}");
-                    push(
-                        &mut errors,
-                        ErrorCode::PhoneNumberInvalid,
-                        "phoneNumber",
-                        Some(msg),
-                    );
-                    None
-                }
-            }
-        }
+        Field::Present(Value::String(s)) => s,
         Field::Present(_) => {
             let msg = "'phoneNumber' must be a string".to_owned();
             push(
-                &mut errors,
+                errors,
                 ErrorCode::PhoneNumberInvalid,
                 "phoneNumber",
                 Some(msg),
             );
-            None
+            return None;
         }
     };
+    let country = obj.get("countryIso").and_then(Value::as_str);
+    let (code, name, message) = match phone::parse(s, country) {
+        Ok(p) => return Some(p),
+        Err(PhoneError::Empty) => (ErrorCode::PhoneNumberMissing, "phoneNumber", None),
+        Err(PhoneError::CountryRequired) => {
+            // Sent but not a usable string (e.g. a number) is "invalid"; absent or blank is
+            // "missing".
+            let sent = obj
+                .get("countryIso")
+                .is_some_and(|c| !c.is_null() && c.as_str().is_none_or(|s| !s.trim().is_empty()));
+            let code = if sent {
+                ErrorCode::CountryIsoInvalid
+            } else {
+                ErrorCode::CountryIsoMissing
+            };
+            (code, "countryIso", None)
+        }
+        Err(PhoneError::UnknownCountry) => (ErrorCode::CountryIsoInvalid, "countryIso", None),
+        Err(PhoneError::Invalid(why)) => {
+            let msg = format!("'phoneNumber' is not a valid phone number: {why}");
+            (ErrorCode::PhoneNumberInvalid, "phoneNumber", Some(msg))
+        }
+    };
+    push(errors, code, name, message);
+    None
+}
 
-    // from
+/// `from`: the deployment default when absent; 2004 when empty (or absent without a
+/// default), 2005 when not a string or not a valid sender ([`check_sender`]).
+fn sender(obj: &Map<String, Value>, defaults: &Defaults, errors: &mut Vec<ApiError>) -> String {
     let from = match text_field(obj, "from") {
         None => defaults.from.clone(),
         Some(Ok(s)) => Some(s),
         Some(Err(())) if matches!(field(obj, "from"), Field::Empty) => None,
         Some(Err(())) => {
-            push(
-                &mut errors,
-                ErrorCode::FromInvalid,
-                "from",
-                Some("'from' must be a string".into()),
-            );
+            let msg = "'from' must be a string".to_owned();
+            push(errors, ErrorCode::FromInvalid, "from", Some(msg));
+            // Already reported: an empty sender is not checked again below.
             Some(String::new())
         }
     };
-    let from = match from {
+    match from {
         None => {
-            push(&mut errors, ErrorCode::FromMissing, "from", None);
+            push(errors, ErrorCode::FromMissing, "from", None);
             String::new()
         }
         Some(f) if f.is_empty() => f,
         Some(f) => {
             if let Err(why) = check_sender(&f) {
-                push(
-                    &mut errors,
-                    ErrorCode::FromInvalid,
-                    "from",
-                    Some(format!("'from' is invalid: {why}")),
-                );
+                let msg = format!("'from' is invalid: {why}");
+                push(errors, ErrorCode::FromInvalid, "from", Some(msg));
             }
             f
         }
-    };
+    }
+}
 
-    // template + template_xx
+/// The templates of a request, once checked.
+struct CheckedTemplates {
+    /// `template` (or the deployment's); `None` when missing or invalid.
+    default: Option<String>,
+    /// The valid `template_xx`, by lower-case language code.
+    by_language: BTreeMap<String, String>,
+    /// Placeholders used by any of them that need other fields.
+    uses: template::TemplateUse,
+}
+
+/// `template` (the deployment default when absent) and every `template_xx`: 2006 when
+/// missing, not a string, too long, without `{{pin}}`, with an unknown placeholder, or
+/// when `xx` is not an ISO 639-1 code.
+fn templates(
+    obj: &Map<String, Value>,
+    defaults: &Defaults,
+    errors: &mut Vec<ApiError>,
+) -> CheckedTemplates {
     let mut uses = template::TemplateUse::default();
-    let default_template = match obj.get("template") {
-        None => match &defaults.template {
-            Some(t) => checked_template(
-                "template",
-                Some(&Value::String(t.clone())),
-                &mut errors,
-                &mut uses,
-            ),
-            None => checked_template("template", None, &mut errors, &mut uses),
-        },
-        v => checked_template("template", v, &mut errors, &mut uses),
+    let default = match obj.get("template") {
+        None => {
+            let fallback = defaults.template.clone().map(Value::String);
+            checked_template("template", fallback.as_ref(), errors, &mut uses)
+        }
+        v => checked_template("template", v, errors, &mut uses),
     };
-    let mut templates = BTreeMap::new();
+    let mut by_language = BTreeMap::new();
     for (key, value) in obj {
         let Some(lang) = key.strip_prefix("template_") else {
             continue;
@@ -381,26 +479,42 @@ pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec
         let lang = lang.to_ascii_lowercase();
         if !is_language(&lang) {
             let msg = format!("'{key}': '{lang}' is not an ISO 639-1 language code");
-            push(&mut errors, ErrorCode::TemplateInvalid, key, Some(msg));
+            push(errors, ErrorCode::TemplateInvalid, key, Some(msg));
             continue;
         }
-        if let Some(t) = checked_template(key, Some(value), &mut errors, &mut uses) {
-            templates.insert(lang, t);
+        if let Some(t) = checked_template(key, Some(value), errors, &mut uses) {
+            by_language.insert(lang, t);
         }
     }
+    CheckedTemplates {
+        default,
+        by_language,
+        uses,
+    }
+}
 
-    // trackId
-    let track_id = match field(obj, "trackId") {
+/// `trackId`: none when absent or empty; 2018 unless a UUID of versions 1–5 (kept
+/// lower-case).
+fn track_id(obj: &Map<String, Value>, errors: &mut Vec<ApiError>) -> Option<String> {
+    match field(obj, "trackId") {
         Field::Absent | Field::Empty => None,
         Field::Present(Value::String(s)) if is_uuid_v1_to_v5(s.trim()) => {
             Some(s.trim().to_ascii_lowercase())
         }
         Field::Present(_) => {
-            push(&mut errors, ErrorCode::TrackIdInvalid, "trackId", None);
+            push(errors, ErrorCode::TrackIdInvalid, "trackId", None);
             None
         }
-    };
+    }
+}
 
+/// The numeric ranges `ttl` (60–1800 s: 2007/2008/2009) and `maxAttempts` (1–10:
+/// 2010/2011/2012), each the deployment default when absent.
+fn ttl_and_attempts(
+    obj: &Map<String, Value>,
+    defaults: &Defaults,
+    errors: &mut Vec<ApiError>,
+) -> (u32, u8) {
     let ttl = ranged(
         obj,
         &Range {
@@ -412,8 +526,8 @@ pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec
             too_high: ErrorCode::TtlTooHigh,
         },
         defaults.ttl.into(),
-        &mut errors,
-    ) as u32;
+        errors,
+    );
     let max_attempts = ranged(
         obj,
         &Range {
@@ -425,20 +539,29 @@ pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec
             too_high: ErrorCode::MaxAttemptsTooHigh,
         },
         defaults.max_attempts.into(),
-        &mut errors,
-    ) as u8;
+        errors,
+    );
+    // Within the ranges checked above (or the validated defaults), so the casts are exact.
+    (ttl as u32, max_attempts as u8)
+}
 
-    // pinType
+/// `pinType` (2013 empty, 2014 not one of the three) and `pinLength` (4–10:
+/// 2015/2016/2017), each the deployment default when absent.
+fn pin_format(
+    obj: &Map<String, Value>,
+    defaults: &Defaults,
+    errors: &mut Vec<ApiError>,
+) -> (PinType, u8) {
     let pin_type = match field(obj, "pinType") {
         Field::Absent => defaults.pin_type,
         Field::Empty => {
-            errors.push(ApiError::new(ErrorCode::PinTypeMissing).for_field("pinType"));
+            push(errors, ErrorCode::PinTypeMissing, "pinType", None);
             defaults.pin_type
         }
         Field::Present(v) => match v.as_str().and_then(PinType::parse) {
             Some(t) => t,
             None => {
-                errors.push(ApiError::new(ErrorCode::PinTypeInvalid).for_field("pinType"));
+                push(errors, ErrorCode::PinTypeInvalid, "pinType", None);
                 defaults.pin_type
             }
         },
@@ -454,11 +577,19 @@ pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec
             too_high: ErrorCode::PinLengthTooHigh,
         },
         defaults.pin_length.into(),
-        &mut errors,
-    ) as u8;
+        errors,
+    );
+    (pin_type, pin_length as u8)
+}
 
-    // otpCallbackUrl
-    let otp_callback_url = match field(obj, "otpCallbackUrl") {
+/// `otpCallbackUrl`: none when absent or empty; 2019 unless a URL the deployment's
+/// [`CallbackPolicy`](crate::CallbackPolicy) allows (the message says why not).
+fn callback_url(
+    obj: &Map<String, Value>,
+    config: &Config,
+    errors: &mut Vec<ApiError>,
+) -> Option<String> {
+    match field(obj, "otpCallbackUrl") {
         Field::Absent | Field::Empty => None,
         Field::Present(Value::String(s)) => {
             let url = s.trim();
@@ -466,108 +597,163 @@ pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec
                 Ok(()) => Some(url.to_owned()),
                 Err(why) => {
                     let msg = format!("'otpCallbackUrl' is not a valid URL: {why}");
-                    errors.push(
-                        ApiError::with_message(ErrorCode::CallbackUrlInvalid, msg)
-                            .for_field("otpCallbackUrl"),
+                    push(
+                        errors,
+                        ErrorCode::CallbackUrlInvalid,
+                        "otpCallbackUrl",
+                        Some(msg),
                     );
                     None
                 }
             }
         }
         Field::Present(_) => {
-            errors.push(ApiError::new(ErrorCode::CallbackUrlInvalid).for_field("otpCallbackUrl"));
+            push(
+                errors,
+                ErrorCode::CallbackUrlInvalid,
+                "otpCallbackUrl",
+                None,
+            );
             None
         }
-    };
+    }
+}
 
-    // Extensions.
-    let mut extension =
-        |name: &str, code: ErrorCode, ok: &dyn Fn(&str) -> bool| match text_field(obj, name) {
-            None => None,
-            Some(Ok(s)) if ok(&s) => Some(s),
-            Some(_) => {
-                errors.push(ApiError::new(code).for_field(name));
-                None
-            }
-        };
-    let language = extension("language", ErrorCode::LanguageInvalid, &|s| {
-        is_language(&s.to_ascii_lowercase())
-    })
-    .map(|s| s.to_ascii_lowercase());
-    let web_otp_domain = extension("webOtpDomain", ErrorCode::WebOtpDomainInvalid, &|s| {
-        template::is_valid_domain(s)
-    })
+/// An optional text extension field: `None` when absent; the error `code` when empty, not a
+/// string, or refused by `ok`; else the trimmed text.
+fn extension(
+    obj: &Map<String, Value>,
+    name: &str,
+    code: ErrorCode,
+    ok: impl Fn(&str) -> bool,
+    errors: &mut Vec<ApiError>,
+) -> Option<String> {
+    match text_field(obj, name) {
+        None => None,
+        Some(Ok(s)) if ok(&s) => Some(s),
+        Some(_) => {
+            push(errors, code, name, None);
+            None
+        }
+    }
+}
+
+/// The template-language extension fields, lower-cased: `language` (choose this language's
+/// template, 2101) and `templateLanguage` (the language of `template`, default
+/// [`Defaults::template_language`], 2107), each an ISO 639-1 code.
+fn template_languages(
+    obj: &Map<String, Value>,
+    defaults: &Defaults,
+    errors: &mut Vec<ApiError>,
+) -> (Option<String>, String) {
+    let iso = |s: &str| is_language(&s.to_ascii_lowercase());
+    let language = extension(obj, "language", ErrorCode::LanguageInvalid, iso, errors)
+        .map(|s| s.to_ascii_lowercase());
+    let template_language = extension(
+        obj,
+        "templateLanguage",
+        ErrorCode::TemplateLanguageInvalid,
+        iso,
+        errors,
+    )
+    .map_or_else(
+        || defaults.template_language.clone(),
+        |s| s.to_ascii_lowercase(),
+    );
+    (language, template_language)
+}
+
+/// The autofill extension fields: `webOtpDomain` (a domain name, lower-cased, 2102) and
+/// `appHash` (an 11-character SMS Retriever hash, 2103).
+fn autofill(
+    obj: &Map<String, Value>,
+    errors: &mut Vec<ApiError>,
+) -> (Option<String>, Option<String>) {
+    let web_otp_domain = extension(
+        obj,
+        "webOtpDomain",
+        ErrorCode::WebOtpDomainInvalid,
+        template::is_valid_domain,
+        errors,
+    )
     .map(|s| s.to_ascii_lowercase());
     let app_hash = extension(
+        obj,
         "appHash",
         ErrorCode::AppHashInvalid,
-        &template::is_valid_app_hash,
+        template::is_valid_app_hash,
+        errors,
     );
+    (web_otp_domain, app_hash)
+}
+
+/// The payment extension fields (PSD2 dynamic linking): `amount` (≤ 32 printable
+/// characters, 2104; a JSON number is shown as written, `12.5` → "12.5") and `payee`
+/// (≤ 64 printable characters, 2105).
+fn payment(
+    obj: &Map<String, Value>,
+    errors: &mut Vec<ApiError>,
+) -> (Option<String>, Option<String>) {
     let printable =
         |s: &str, max: usize| s.chars().count() <= max && !s.chars().any(char::is_control);
     let amount = match obj.get("amount") {
-        // A JSON number is shown as written (`12.5` → "12.5").
         Some(Value::Number(n)) => Some(n.to_string()),
-        _ => extension("amount", ErrorCode::AmountInvalid, &|s| {
-            printable(s, MAX_AMOUNT_CHARS)
-        }),
+        _ => extension(
+            obj,
+            "amount",
+            ErrorCode::AmountInvalid,
+            |s| printable(s, MAX_AMOUNT_CHARS),
+            errors,
+        ),
     };
-    let payee = extension("payee", ErrorCode::PayeeInvalid, &|s| {
-        printable(s, MAX_PAYEE_CHARS)
-    });
-    if web_otp_domain.is_some() && app_hash.is_some() {
-        errors.push(
-            ApiError::with_message(
-                ErrorCode::AppHashInvalid,
-                "'appHash' and 'webOtpDomain' cannot both be set: each must be the message's last line",
-            )
-            .for_field("appHash"),
-        );
-    }
-    if uses.amount && amount.is_none() && !errors.iter().any(|e| e.code == ErrorCode::AmountInvalid)
-    {
-        errors.push(
-            ApiError::with_message(
-                ErrorCode::TemplateInvalid,
-                "a template uses {{amount}} but 'amount' is missing",
-            )
-            .for_field("amount"),
-        );
-    }
-    if uses.payee && payee.is_none() && !errors.iter().any(|e| e.code == ErrorCode::PayeeInvalid) {
-        errors.push(
-            ApiError::with_message(
-                ErrorCode::TemplateInvalid,
-                "a template uses {{payee}} but 'payee' is missing",
-            )
-            .for_field("payee"),
-        );
-    }
+    let payee = extension(
+        obj,
+        "payee",
+        ErrorCode::PayeeInvalid,
+        |s| printable(s, MAX_PAYEE_CHARS),
+        errors,
+    );
+    (amount, payee)
+}
 
-    let (Some(phone), Some(template), true) = (phone, default_template, errors.is_empty()) else {
-        return Err(errors);
-    };
-    let request = OtpRequest {
-        phone_number: phone.e164,
-        country_iso: phone.country_iso.to_owned(),
-        number_type: phone.number_type,
-        from,
-        template,
-        templates,
-        track_id,
-        ttl,
-        max_attempts,
-        pin_type,
-        pin_length,
-        otp_callback_url,
-        language,
-        web_otp_domain,
-        app_hash,
-        amount,
-        payee,
-    };
-    check_message_length(&request, config.max_parts)?;
-    Ok(request)
+/// The rules between groups: `appHash` and `webOtpDomain` cannot both be set (each must be
+/// the message's last line, 2103), and a template using `{{amount}}` / `{{payee}}` needs
+/// that field (2006, unless the field was already reported invalid).
+fn cross_field_rules(
+    uses: template::TemplateUse,
+    both_autofills: bool,
+    (has_amount, has_payee): (bool, bool),
+    errors: &mut Vec<ApiError>,
+) {
+    if both_autofills {
+        let msg =
+            "'appHash' and 'webOtpDomain' cannot both be set: each must be the message's last line";
+        push(
+            errors,
+            ErrorCode::AppHashInvalid,
+            "appHash",
+            Some(msg.into()),
+        );
+    }
+    let reported = |errors: &[ApiError], code| errors.iter().any(|e| e.code == code);
+    if uses.amount && !has_amount && !reported(errors, ErrorCode::AmountInvalid) {
+        let msg = "a template uses {{amount}} but 'amount' is missing";
+        push(
+            errors,
+            ErrorCode::TemplateInvalid,
+            "amount",
+            Some(msg.into()),
+        );
+    }
+    if uses.payee && !has_payee && !reported(errors, ErrorCode::PayeeInvalid) {
+        let msg = "a template uses {{payee}} but 'payee' is missing";
+        push(
+            errors,
+            ErrorCode::TemplateInvalid,
+            "payee",
+            Some(msg.into()),
+        );
+    }
 }
 
 /// Every template, rendered with a PIN of the requested length, must fit in `max_parts`.

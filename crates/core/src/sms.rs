@@ -15,14 +15,18 @@ use serde::{Deserialize, Serialize};
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How an SMS is encoded.
 pub enum Encoding {
+    /// The GSM 03.38 7-bit alphabet: 160 septets in one part, 153 per concatenated part.
     #[serde(rename = "GSM-7")]
     Gsm7,
+    /// UTF-16: 70 code units in one part, 67 per concatenated part.
     #[serde(rename = "UCS-2")]
     Ucs2,
 }
 
 impl Encoding {
+    /// The wire name (`GSM-7`, `UCS-2`).
     pub const fn as_str(self) -> &'static str {
         match self {
             Encoding::Gsm7 => "GSM-7",
@@ -36,6 +40,7 @@ impl Encoding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SmsInfo {
+    /// GSM-7 when every character allows it, else UCS-2.
     pub encoding: Encoding,
     /// Number of SMS parts (segments), at least 1.
     pub parts: u32,
@@ -153,7 +158,23 @@ fn concatenated_parts(sizes: impl Iterator<Item = u32>) -> u32 {
     parts
 }
 
-/// Encoding, parts, units and the characters that forced UCS-2.
+/// Encoding, parts, units and the characters that forced UCS-2 (re-exported as
+/// `count_segments`).
+///
+/// ```
+/// use smsotp_core::{count_segments, Encoding};
+///
+/// // 160 GSM-7 characters fit one part; one more makes two parts of at most 153.
+/// let one = count_segments(&"a".repeat(160));
+/// assert_eq!((one.encoding, one.parts, one.units), (Encoding::Gsm7, 1, 160));
+/// assert_eq!(count_segments(&"a".repeat(161)).parts, 2);
+/// // `€` is in GSM-7's extension table: two septets.
+/// assert_eq!(count_segments("5 €").units, 4);
+/// // One Cyrillic letter makes the whole text UCS-2 (70 units a part) and is named.
+/// let ru = count_segments("Код 123456");
+/// assert_eq!((ru.encoding, ru.parts, ru.units), (Encoding::Ucs2, 1, 10));
+/// assert_eq!(ru.non_gsm_characters, ["К", "о", "д"]);
+/// ```
 pub fn analyze(text: &str) -> SmsInfo {
     let spans = analyze_spans(text);
     SmsInfo {
@@ -172,9 +193,13 @@ pub fn analyze(text: &str) -> SmsInfo {
 /// ranges of `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmsSpans {
+    /// As [`SmsInfo::encoding`].
     pub encoding: Encoding,
+    /// As [`SmsInfo::parts`].
     pub parts: u32,
+    /// As [`SmsInfo::units`].
     pub units: u32,
+    /// Where the characters of [`SmsInfo::non_gsm_characters`] are (first occurrences).
     pub non_gsm: Vec<std::ops::Range<usize>>,
 }
 
@@ -554,5 +579,34 @@ mod tests {
         assert!(i.non_gsm_characters.is_empty());
         // ç is not GSM-7 (only Ç is).
         assert_eq!(analyze("ça").non_gsm_characters, vec!["ç"]);
+    }
+
+    /// 100 KB texts of every kind are counted, not refused and never a panic. Parts: 153
+    /// septets / 67 units each, an escape pair or a surrogate pair or a grapheme never split.
+    #[test]
+    fn texts_of_100_kb() {
+        use Encoding::{Gsm7, Ucs2};
+        // 100,000 / 153 → 654 parts.
+        assert_eq!(parts(&"a".repeat(100_000)), (Gsm7, 654, 100_000));
+        // 76 euro signs (152 septets) a part: 50,000 / 76 → 658.
+        assert_eq!(parts(&"€".repeat(50_000)), (Gsm7, 658, 100_000));
+        // 100,000 / 67 → 1,493.
+        assert_eq!(parts(&"Ж".repeat(100_000)), (Ucs2, 1493, 100_000));
+        // 33 emoji (66 units) a part: 50,000 / 33 → 1,516; same for decomposed "é".
+        assert_eq!(parts(&"😀".repeat(50_000)), (Ucs2, 1516, 100_000));
+        assert_eq!(parts(&"e\u{301}".repeat(50_000)), (Ucs2, 1516, 100_000));
+        // One grapheme of 100,001 units (a letter with 100,000 combining accents) cannot be
+        // split: it makes one oversized part (no panic, no endless loop).
+        let one = analyze(&format!("e{}", "\u{301}".repeat(100_000)));
+        assert_eq!((one.encoding, one.units), (Ucs2, 100_001));
+        assert_eq!(one.parts, 1);
+        // 100,000 unpaired surrogates: U+FFFD each, listed once.
+        let lone = analyze_utf16(&[0xD800; 100_000]);
+        assert_eq!(
+            (lone.encoding, lone.parts, lone.units),
+            (Ucs2, 1493, 100_000)
+        );
+        assert_eq!(lone.non_gsm, vec![std::ops::Range { start: 0, end: 1 }]);
+        assert_eq!(analyze_utf16(&[]).units, 0);
     }
 }

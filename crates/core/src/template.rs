@@ -20,7 +20,9 @@ pub const PLACEHOLDERS: [&str; 5] = ["pin", "ttl", "from", "amount", "payee"];
 /// What a template uses, once checked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TemplateUse {
+    /// Uses `{{amount}}` (so `amount` is required).
     pub amount: bool,
+    /// Uses `{{payee}}` (so `payee` is required).
     pub payee: bool,
 }
 
@@ -84,10 +86,15 @@ pub fn check_template(field: &str, template: &str) -> Result<TemplateUse, String
 /// The values placed into a template.
 #[derive(Debug, Clone, Copy)]
 pub struct Values<'a> {
+    /// For `{{pin}}` (and the WebOTP line).
     pub pin: &'a str,
+    /// For `{{ttl}}`, shown in minutes rounded up.
     pub ttl_seconds: u32,
+    /// For `{{from}}`.
     pub from: &'a str,
+    /// For `{{amount}}` (empty when `None`).
     pub amount: Option<&'a str>,
+    /// For `{{payee}}` (empty when `None`).
     pub payee: Option<&'a str>,
 }
 
@@ -127,25 +134,44 @@ pub fn render(template: &str, values: &Values<'_>, autofill: &Autofill<'_>) -> S
     out
 }
 
-/// The templates of a request: the default one and those per language (`template_xx`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Templates {
-    pub default: String,
-    pub by_language: BTreeMap<String, String>,
+/// The templates of a request, borrowed from it for choosing one: the default `template`,
+/// the language it is written in (`templateLanguage`), and those per language
+/// (`template_xx`, keyed by the lower-case ISO 639-1 code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Templates<'a> {
+    /// The request's `template` (or the deployment's default template).
+    pub default: &'a str,
+    /// The language `default` is written in: while choosing, `default` counts as the
+    /// template of this language.
+    pub default_language: &'a str,
+    /// `template_xx` by language code.
+    pub by_language: &'a BTreeMap<String, String>,
 }
 
-impl Templates {
-    /// Picks the template for a recipient: an explicit `language` if it has a template,
-    /// else (without an explicit language) the first of the country's languages that has
-    /// one, else the default `template`. Returns the language chosen (`None` = default).
-    pub fn choose(&self, country_iso: &str, language: Option<&str>) -> (Option<&str>, &str) {
-        let found = match language {
-            Some(lang) => self.by_language.get_key_value(lang),
-            None => languages_of(country_iso).find_map(|l| self.by_language.get_key_value(l)),
+impl<'a> Templates<'a> {
+    /// Picks the template for a recipient and returns `(language, template)`, the language
+    /// being the one the chosen text is written in.
+    ///
+    /// - With an explicit `language`: its `template_xx`, else the default template.
+    /// - Otherwise the recipient country's languages are taken in order
+    ///   ([`languages_of`]); the first one that has a template wins, the default template
+    ///   counting as the template of `default_language`. When none has one: the default.
+    ///
+    /// A `template_xx` of the same language as the default template is preferred to it: it
+    /// was written for that language specifically.
+    pub fn choose(&self, country_iso: &str, language: Option<&str>) -> (&'a str, &'a str) {
+        let default = (self.default_language, self.default);
+        let template_of = |lang: &str| -> Option<(&'a str, &'a str)> {
+            match self.by_language.get_key_value(lang) {
+                Some((l, t)) => Some((l.as_str(), t.as_str())),
+                None => (lang == self.default_language).then_some(default),
+            }
         };
-        match found {
-            Some((lang, template)) => (Some(lang.as_str()), template.as_str()),
-            None => (None, self.default.as_str()),
+        match language {
+            Some(lang) => template_of(lang).unwrap_or(default),
+            None => languages_of(country_iso)
+                .find_map(template_of)
+                .unwrap_or(default),
         }
     }
 }
@@ -258,23 +284,121 @@ mod tests {
     }
 
     #[test]
-    fn choice_by_country_language_and_default() {
-        let mut t = Templates {
-            default: "en {{pin}}".into(),
-            ..Default::default()
+    fn odd_templates_are_errors_or_literal_text() {
+        let long = "{{".repeat(50_000);
+        // Unclosed braces are text: no placeholder at all, so no {{pin}}.
+        assert_eq!(
+            check_template("template", &long),
+            Err("'template' must contain {{pin}}".to_owned())
+        );
+        // An empty or 100 KB placeholder name is unknown, and shown cut to 40 characters.
+        assert!(check_template("t", "{{pin}} {{}}")
+            .unwrap_err()
+            .contains("{{}}"));
+        let name = "x".repeat(100_000);
+        let e = check_template("t", &format!("{{{{pin}}}} {{{{{name}}}}}")).unwrap_err();
+        assert!(
+            e.contains(&format!("{{{{{}}}}}", "x".repeat(40))) && e.len() < 200,
+            "{}",
+            e.len()
+        );
+        assert_eq!(
+            check_template("t", ""),
+            Err("'t' must contain {{pin}}".to_owned())
+        );
+        // Odd countries and languages choose the default.
+        let none = BTreeMap::new();
+        let t = Templates {
+            default: "{{pin}}",
+            default_language: "en",
+            by_language: &none,
         };
-        for l in ["fr", "de", "it"] {
-            t.by_language.insert(l.into(), format!("{l} {{{{pin}}}}"));
+        for (country, language) in [
+            ("", None),
+            ("fr", None),
+            ("ZZZ", Some("")),
+            ("FR", Some("FR")),
+        ] {
+            assert_eq!(t.choose(country, language), ("en", "{{pin}}"));
         }
-        assert_eq!(t.choose("FR", None), (Some("fr"), "fr {{pin}}"));
-        assert_eq!(t.choose("AT", None), (Some("de"), "de {{pin}}"));
-        // Switzerland: German first.
-        assert_eq!(t.choose("CH", None).0, Some("de"));
-        // Belgium: no Dutch template, so French.
-        assert_eq!(t.choose("BE", None).0, Some("fr"));
-        assert_eq!(t.choose("JP", None), (None, "en {{pin}}"));
+    }
+
+    #[test]
+    fn choice_by_country_language_and_default() {
+        let by_language: BTreeMap<String, String> = ["fr", "de", "it"]
+            .into_iter()
+            .map(|l| (l.to_owned(), format!("{l} {{{{pin}}}}")))
+            .collect();
+        let t = Templates {
+            default: "en {{pin}}",
+            default_language: "en",
+            by_language: &by_language,
+        };
+        assert_eq!(t.choose("FR", None), ("fr", "fr {{pin}}"));
+        assert_eq!(t.choose("AT", None), ("de", "de {{pin}}"));
+        // Switzerland (de fr it rm): German first.
+        assert_eq!(t.choose("CH", None), ("de", "de {{pin}}"));
+        // Belgium (nl fr de): no Dutch template, so French.
+        assert_eq!(t.choose("BE", None), ("fr", "fr {{pin}}"));
+        // Japan (ja): no template in Japanese, so the default, reported as English.
+        assert_eq!(t.choose("JP", None), ("en", "en {{pin}}"));
         // An explicit language wins over the country, and falls back to the default.
-        assert_eq!(t.choose("FR", Some("it")).0, Some("it"));
-        assert_eq!(t.choose("FR", Some("es")), (None, "en {{pin}}"));
+        assert_eq!(t.choose("FR", Some("it")), ("it", "it {{pin}}"));
+        assert_eq!(t.choose("FR", Some("es")), ("en", "en {{pin}}"));
+    }
+
+    /// The default template counts as the template of its language, in the country's order.
+    #[test]
+    fn the_default_template_has_a_language() {
+        let templates = |langs: &[&str]| -> BTreeMap<String, String> {
+            langs
+                .iter()
+                .map(|l| (l.to_string(), format!("{l}: {{{{pin}}}}")))
+                .collect()
+        };
+        let all = templates(&["fr", "de", "es", "it", "bg"]);
+        let english = Templates {
+            default: "Your code is {{pin}}",
+            default_language: "en",
+            by_language: &all,
+        };
+        // United States (en es): English comes first and the default is English.
+        assert_eq!(english.choose("US", None), ("en", "Your code is {{pin}}"));
+        // Canada (en fr) with a French template: English first, so the default.
+        assert_eq!(english.choose("CA", None), ("en", "Your code is {{pin}}"));
+        // Belgium (nl fr de): no Dutch, so French.
+        assert_eq!(english.choose("BE", None), ("fr", "fr: {{pin}}"));
+        // Switzerland (de fr it rm): German.
+        assert_eq!(english.choose("CH", None), ("de", "de: {{pin}}"));
+        // Mexico (es): Spanish.
+        assert_eq!(english.choose("MX", None), ("es", "es: {{pin}}"));
+        // Brazil (pt) without a Portuguese template: the default.
+        assert_eq!(english.choose("BR", None), ("en", "Your code is {{pin}}"));
+        // An unknown country: the default.
+        assert_eq!(english.choose("ZZ", None), ("en", "Your code is {{pin}}"));
+
+        // A default written in French: a French number gets it, not `template_xx` of a later
+        // language, and an explicit `language: "fr"` gets it too.
+        let de_only = templates(&["de"]);
+        let french = Templates {
+            default: "Votre code {{pin}}",
+            default_language: "fr",
+            by_language: &de_only,
+        };
+        assert_eq!(french.choose("FR", None), ("fr", "Votre code {{pin}}"));
+        assert_eq!(french.choose("CH", None), ("de", "de: {{pin}}"));
+        assert_eq!(
+            french.choose("DE", Some("fr")),
+            ("fr", "Votre code {{pin}}")
+        );
+
+        // A `template_en` next to an English default is the more specific one.
+        let with_en = templates(&["en"]);
+        let both = Templates {
+            default: "Your code is {{pin}}",
+            default_language: "en",
+            by_language: &with_en,
+        };
+        assert_eq!(both.choose("GB", None), ("en", "en: {{pin}}"));
     }
 }

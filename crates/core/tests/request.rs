@@ -2,7 +2,7 @@
 //! bodies, defaults, numbers sent as strings, and the extension fields.
 
 use serde_json::{json, Value};
-use smsotp_core::{validate_request, CallbackPolicy, Config, Defaults, PinType};
+use smsotp_core::{render_message, validate_request, CallbackPolicy, Config, Defaults, PinType};
 
 /// The body of the seed's curl sample (`shared/reference/000_6301fe7280274847.txt`), with
 /// the documentation's masked digits `xx` filled in.
@@ -330,4 +330,345 @@ fn verify_bodies() {
     assert_eq!(verify_pin("pin=1").unwrap_err().code.code(), 400);
     assert!(is_otp_id("4e1c2a6a-0b0e-4f6e-9a55-7d8f1f0c2b11"));
     assert!(!is_otp_id("not-an-id") && !is_otp_id("../../x"));
+}
+
+/// The text and language a body's recipient gets, with the PIN 12345, through the whole
+/// request path (validation, then the template choice).
+fn rendered(body: &Value) -> (String, String) {
+    let request = validate_request(body, &Config::default()).unwrap();
+    let m = render_message(&request, Some("12345"), None);
+    (m.text, m.language)
+}
+
+fn pair(text: &str, language: &str) -> (String, String) {
+    (text.to_owned(), language.to_owned())
+}
+
+#[test]
+fn the_seed_body_sends_english_to_a_us_number() {
+    let us = with("phoneNumber", json!("+1 202 555 0143"));
+    assert_eq!(rendered(&us), pair("Your verification code is 12345", "en"));
+    // The seed body as sent (a French number) still gets French.
+    assert_eq!(
+        rendered(&seed_body()),
+        pair("Votre code de vérification est 12345", "fr")
+    );
+}
+
+#[test]
+fn the_first_language_of_the_country_with_a_template_wins() {
+    let body = |phone: &str, lang: &str, text: &str| {
+        json!({"phoneNumber": phone, "template": "Your code is {{pin}}",
+            format!("template_{lang}"): text})
+    };
+    // Canada (en fr) with a French template: English comes first, so the default.
+    assert_eq!(
+        rendered(&body("+1 613 555 0143", "fr", "Votre code est {{pin}}")),
+        pair("Your code is 12345", "en")
+    );
+    // Belgium (nl fr de) with a French template: French.
+    assert_eq!(
+        rendered(&body("+32 470 12 34 56", "fr", "Votre code est {{pin}}")),
+        pair("Votre code est 12345", "fr")
+    );
+    // Switzerland (de fr it rm) with a German template: German.
+    assert_eq!(
+        rendered(&body("+41 79 123 45 67", "de", "Ihr Code ist {{pin}}")),
+        pair("Ihr Code ist 12345", "de")
+    );
+    // Mexico (es) with a Spanish template: Spanish.
+    assert_eq!(
+        rendered(&body("+52 55 1234 5678", "es", "Tu código es {{pin}}")),
+        pair("Tu código es 12345", "es")
+    );
+    // Brazil (pt) without a Portuguese template: the default.
+    assert_eq!(
+        rendered(&body("+55 11 91234 5678", "es", "Tu código es {{pin}}")),
+        pair("Your code is 12345", "en")
+    );
+}
+
+#[test]
+fn template_language_names_the_language_of_the_default_template() {
+    let mut body = json!({"phoneNumber": "+33 6 12 34 56 78", "template": "Votre code {{pin}}",
+        "templateLanguage": "FR", "template_de": "Ihr Code {{pin}}"});
+    let r = validate_request(&body, &Config::default()).unwrap();
+    assert_eq!(r.template_language, "fr");
+    // A French number gets the default template, written in French.
+    assert_eq!(rendered(&body), pair("Votre code 12345", "fr"));
+    // The same body without templateLanguage: the default is English, still the fallback.
+    body.as_object_mut().unwrap().remove("templateLanguage");
+    assert_eq!(rendered(&body), pair("Votre code 12345", "en"));
+    // The deployment's default language is used when the request has none.
+    let config = Config::from_json_text(r#"{"defaults": {"templateLanguage": "fr"}}"#).unwrap();
+    let r = validate_request(&body, &config).unwrap();
+    assert_eq!(r.template_language, "fr");
+    // An explicit language without a template falls back to the default template.
+    let m = render_message(&r, Some("12345"), Some("it"));
+    assert_eq!(
+        (m.text.as_str(), m.language.as_str()),
+        ("Votre code 12345", "fr")
+    );
+    let m = render_message(&r, Some("12345"), Some("de"));
+    assert_eq!(
+        (m.text.as_str(), m.language.as_str()),
+        ("Ihr Code 12345", "de")
+    );
+}
+
+#[test]
+fn an_invalid_template_language_is_2107() {
+    for bad in [
+        json!("xx"),
+        json!("english"),
+        json!(""),
+        json!(null),
+        json!(7),
+        json!(["fr"]),
+    ] {
+        let errors = validate_request(&with("templateLanguage", bad.clone()), &Config::default())
+            .unwrap_err();
+        assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+        let e = &errors[0];
+        assert_eq!(
+            (
+                e.code.code(),
+                e.http_status(),
+                e.code.error_type(),
+                e.field.as_deref()
+            ),
+            (2107, 400, "invalid_param", Some("templateLanguage")),
+            "{bad}"
+        );
+        assert_eq!(
+            e.message,
+            "'templateLanguage' is not an ISO 639-1 language code"
+        );
+    }
+}
+
+/// The fields of a body and the error each gets when it is unusable.
+const FIELD_CODES: [(&str, u16); 17] = [
+    ("phoneNumber", 2020),
+    ("from", 2005),
+    ("template", 2006),
+    ("template_fr", 2006),
+    ("trackId", 2018),
+    ("ttl", 2007),
+    ("maxAttempts", 2010),
+    ("pinType", 2014),
+    ("pinLength", 2015),
+    ("otpCallbackUrl", 2019),
+    ("language", 2101),
+    ("templateLanguage", 2107),
+    ("webOtpDomain", 2102),
+    ("appHash", 2103),
+    ("amount", 2104),
+    ("payee", 2105),
+    ("countryIso", 2003),
+];
+
+/// `{"phoneNumber": …}` plus `field: value`; `countryIso` only matters for a national number.
+fn body_with(field: &str, value: Value) -> Value {
+    let mut body = if field == "countryIso" {
+        json!({"phoneNumber": "06 12 34 56 78"})
+    } else {
+        json!({"phoneNumber": "+33612345678"})
+    };
+    body[field] = value;
+    body
+}
+
+/// The errors of a body, as (code, field).
+fn errors_of(body: &Value) -> Vec<(u16, Option<String>)> {
+    match validate_request(body, &Config::default()) {
+        Ok(_) => vec![],
+        Err(errors) => errors
+            .iter()
+            .map(|e| (e.code.code(), e.field.clone()))
+            .collect(),
+    }
+}
+
+#[test]
+fn odd_json_types_are_errors_of_their_field() {
+    for odd in [
+        json!(true),
+        json!([]),
+        json!({}),
+        json!([1, "a"]),
+        json!({"a": {"b": []}}),
+    ] {
+        for (field, code) in FIELD_CODES {
+            assert_eq!(
+                errors_of(&body_with(field, odd.clone())),
+                [(code, Some(field.to_owned()))],
+                "{field}: {odd}"
+            );
+        }
+    }
+}
+
+#[test]
+fn strings_of_100_kb_are_errors_of_their_field() {
+    let digits = "1".repeat(100_000);
+    let letters = "a".repeat(100_000);
+    let values = [
+        ("phoneNumber", format!("+{digits}")),
+        ("from", letters.clone()),
+        ("template", format!("{letters} {{{{pin}}}}")),
+        ("template_fr", format!("{{{{pin}}}} {letters}")),
+        ("trackId", letters.clone()),
+        ("ttl", digits.clone()),
+        ("maxAttempts", digits.clone()),
+        ("pinType", letters.clone()),
+        ("pinLength", digits.clone()),
+        ("otpCallbackUrl", format!("https://{letters}.com/")),
+        ("language", letters.clone()),
+        ("templateLanguage", letters.clone()),
+        ("webOtpDomain", format!("{letters}.com")),
+        ("appHash", letters.clone()),
+        ("amount", digits.clone()),
+        ("payee", letters.clone()),
+        ("countryIso", letters.clone()),
+    ];
+    for (field, value) in values {
+        let code = FIELD_CODES.iter().find(|(f, _)| *f == field).unwrap().1;
+        assert_eq!(
+            errors_of(&body_with(field, json!(value))),
+            [(code, Some(field.to_owned()))],
+            "{field}"
+        );
+    }
+    // A 100 KB template key that is not a language, and a 100 KB unknown key (ignored).
+    let key = format!("template_{letters}");
+    assert_eq!(
+        errors_of(&body_with(&key, json!("{{pin}}"))),
+        [(2006, Some(key.clone()))]
+    );
+    assert_eq!(errors_of(&body_with(&letters, json!(letters))), []);
+    // 100 KB of characters outside GSM-7 in a template: too long before any rendering.
+    let cyrillic = format!("{} {{{{pin}}}}", "Ж".repeat(50_000));
+    assert_eq!(
+        errors_of(&body_with("template", json!(cyrillic))),
+        [(2006, Some("template".to_owned()))]
+    );
+}
+
+#[test]
+fn empty_and_malformed_bodies_are_400() {
+    let deep = "[".repeat(100_000);
+    let long_string = format!("\"{}\"", "x".repeat(100_000));
+    for body in [
+        "",
+        "   ",
+        "null",
+        "true",
+        "12",
+        "1e400",
+        "[]",
+        "{",
+        "{\"phoneNumber\": \"+33612345678\"",
+        "{\"a\": 1} trailing",
+        "\u{FEFF}{}",
+        deep.as_str(),
+        long_string.as_str(),
+    ] {
+        let errors = smsotp_core::validate_request_text(body, &Config::default()).unwrap_err();
+        let shown: String = body.chars().take(20).collect();
+        assert_eq!(errors.len(), 1, "{shown}");
+        assert_eq!(
+            (errors[0].code.code(), errors[0].http_status()),
+            (400, 400),
+            "{shown}"
+        );
+    }
+    // `{}` is an object: every required field is reported, not a 400.
+    assert_eq!(
+        smsotp_core::validate_request_text("{}", &Config::default())
+            .unwrap_err()
+            .iter()
+            .map(|e| e.code.code())
+            .collect::<Vec<_>>(),
+        [2001]
+    );
+}
+
+#[test]
+fn odd_verify_bodies_are_errors() {
+    use smsotp_core::request::verify_pin;
+    let deep = "{\"pin\":".repeat(10_000);
+    for (body, code) in [
+        ("", 400),
+        ("[", 400),
+        (deep.as_str(), 400),
+        ("[]", 2022),
+        ("null", 2022),
+        ("\"123456\"", 2022),
+        (r#"{"pin": true}"#, 2022),
+        (r#"{"pin": {}}"#, 2022),
+        (r#"{"pin": 1.5}"#, 2022),
+        (r#"{"pin": 1e400}"#, 400),
+    ] {
+        assert_eq!(
+            verify_pin(body).unwrap_err().code.code(),
+            code,
+            "{}",
+            &body[..body.len().min(20)]
+        );
+    }
+    // A 100 KB PIN is taken as sent; the state machine refuses it as a wrong PIN.
+    let long = format!(r#"{{"pin": "{}"}}"#, "1".repeat(100_000));
+    assert_eq!(verify_pin(&long).map(|p| p.len()), Ok(100_000));
+}
+
+#[test]
+fn rendering_with_odd_languages_and_pins_falls_back() {
+    let r = validate_request(&seed_body(), &Config::default()).unwrap();
+    let long = "x".repeat(100_000);
+    for language in ["", "EN", "zz", "template_fr", long.as_str()] {
+        let m = render_message(&r, Some("12345"), Some(language));
+        assert_eq!(
+            (m.text.as_str(), m.language.as_str()),
+            ("Your verification code is 12345", "en"),
+            "{}",
+            &language[..language.len().min(20)]
+        );
+    }
+    // A 100 KB PIN (a preview given anything) still renders and is counted.
+    let m = render_message(&r, Some(&long), Some("en"));
+    assert_eq!(m.sms.units, 100_026);
+    assert_eq!(m.sms.parts, 654);
+}
+
+#[test]
+fn odd_configurations_are_errors() {
+    let long = "x".repeat(100_000);
+    for text in [
+        String::new(),
+        "null".into(),
+        "[]".into(),
+        "\"x\"".into(),
+        r#"{"defaults": []}"#.into(),
+        r#"{"defaults": {"ttl": "600"}}"#.into(),
+        r#"{"defaults": {"ttl": -1}}"#.into(),
+        r#"{"defaults": {"ttl": 1e400}}"#.into(),
+        r#"{"defaults": {"pinLength": 99999999999}}"#.into(),
+        r#"{"defaults": {"from": 5}}"#.into(),
+        r#"{"defaults": {"template": []}}"#.into(),
+        format!(r#"{{"defaults": {{"templateLanguage": "{long}"}}}}"#),
+        format!(r#"{{"defaults": {{"from": "{long}"}}}}"#),
+        format!(r#"{{"defaults": {{"template": "{{{{pin}}}} {long}"}}}}"#),
+        format!(r#"{{"{long}": 1}}"#),
+        r#"{"maxParts": 0}"#.into(),
+        r#"{"maxParts": true}"#.into(),
+        r#"{"callbackPolicy": 1}"#.into(),
+    ] {
+        // Not `unwrap_err`: its panic would print a 100 KB configuration.
+        let shown = &text[..text.len().min(40)];
+        match Config::from_json_text(&text) {
+            Ok(_) => panic!("accepted: {shown}"),
+            Err(problems) => assert!(!problems.is_empty(), "{shown}"),
+        }
+    }
 }

@@ -84,10 +84,8 @@ pub fn pin(pin_type: &str, length: u32) -> Result<String, String> {
     }
     let length = length as u8;
     // crypto.getRandomValues; a failure is reported, never turned into a PIN.
-    let mut rng = FallibleSource::new(|bytes: &mut [u8]| getrandom::fill(bytes).is_ok());
-    let pin = generate_pin(pin_type, length, &mut rng);
-    if rng.failed() {
-        return Err("no cryptographic random source (crypto.getRandomValues) is available".into());
-    }
-    Ok(pin)
+    let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
+    FallibleSource::run(fill, |rng| generate_pin(pin_type, length, rng)).map_err(|_| {
+        "no cryptographic random source (crypto.getRandomValues) is available".to_owned()
+    })
 }

@@ -190,6 +190,7 @@ pub fn graphemes(text: &str) -> Graphemes<'_> {
     Graphemes { rest: text }
 }
 
+/// An iterator over the grapheme clusters of a text ([`graphemes`]).
 #[derive(Debug, Clone)]
 pub struct Graphemes<'a> {
     rest: &'a str,
