@@ -34,7 +34,8 @@ const coldPeer = cold(`
 const smsotp = await import(new URL('index.node.js', pkgDir).href);
 const { SegmentedMessage } = require('sms-segments-calculator');
 const splitSms = require('split-sms');
-const { isValidPhoneNumber } = await import('libphonenumber-js/max');
+const { isValidPhoneNumber, parsePhoneNumberFromString, AsYouType: PeerAsYouType } = await import('libphonenumber-js/max');
+const phoneEntry = await import(new URL('phone.node.js', pkgDir).href);
 
 /** ns/op of one timed batch run of at least `ms` milliseconds. */
 function timed(fn, ms) {
@@ -83,6 +84,27 @@ for (const [label, text] of [['GSM-7 120 chars', gsm], ['UCS-2 120 chars', ucs2]
 const phoneGroup = 'phone validity (8 numbers, valid and not)';
 cases.push({ group: phoneGroup, name: 'smsotp parsePhoneNumber', fn: () => smsotp.parsePhoneNumber(numbers[k++ & 7]).valid });
 cases.push({ group: phoneGroup, name: 'libphonenumber-js/max isValidPhoneNumber', fn: () => isValidPhoneNumber(numbers[k++ & 7]) });
+// Formatting: the same 8 valid numbers in INTERNATIONAL format, and typing a number one
+// digit at a time into a new formatter (what a phone field does), for both libraries.
+const valid = ['+33612424199', '+4915123456789', '+12125550123', '+447400123456', '+919876543210', '+5511987654321', '+390669881234', '+61412345678'];
+for (const n of valid) {
+  if (smsotp.formatPhoneNumber(n, undefined, 'INTERNATIONAL') !== parsePhoneNumberFromString(n).format('INTERNATIONAL')) throw new Error(`format disagrees on ${n}`);
+}
+const formatGroup = 'formatPhoneNumber INTERNATIONAL (8 numbers)';
+cases.push({ group: formatGroup, name: 'smsotp formatPhoneNumber', fn: () => smsotp.formatPhoneNumber(valid[k++ & 7], undefined, 'INTERNATIONAL') });
+cases.push({ group: formatGroup, name: 'smsotp/phone formatPhoneNumber', fn: () => phoneEntry.formatPhoneNumber(valid[k++ & 7], undefined, 'INTERNATIONAL') });
+cases.push({ group: formatGroup, name: 'libphonenumber-js/max parse + format', fn: () => parsePhoneNumberFromString(valid[k++ & 7]).format('INTERNATIONAL') });
+const typedNumber = '+447400123456';
+const typeIt = (Formatter) => () => {
+  const f = new Formatter();
+  let out;
+  for (const c of typedNumber) out = f.input(c);
+  return out;
+};
+if (typeIt(smsotp.AsYouType)() !== typeIt(PeerAsYouType)()) throw new Error('AsYouType disagrees');
+const typeGroup = 'AsYouType: type +447400123456 one character at a time';
+cases.push({ group: typeGroup, name: 'smsotp AsYouType', fn: typeIt(smsotp.AsYouType) });
+cases.push({ group: typeGroup, name: 'libphonenumber-js/max AsYouType', fn: typeIt(PeerAsYouType) });
 const medians = benchAll(cases);
 const base = {};
 cases.forEach((c, i) => (base[c.group] ??= medians[i]));
@@ -100,16 +122,20 @@ console.table([
   { library: 'libphonenumber-js/max', 'import ms': coldPeer.importMs.toFixed(2), 'first call ms': coldPeer.firstCallMs.toFixed(3) },
 ]);
 
-const size = (path) => {
-  const bytes = readFileSync(path);
-  return { raw: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
-};
-const files = ['smsotp_bg.wasm', 'smsotp.js', 'index.js'].map((f) => ({ file: f, ...size(new URL(f, pkgDir)) }));
-const total = files.reduce((a, f) => ({ raw: a.raw + f.raw, gz: a.gz + f.gz }), { raw: 0, gz: 0 });
-// libphonenumber-js/max as a bundle would ship it: its min bundle file has the max metadata?
-// Use esbuild to bundle `isValidPhoneNumber` from libphonenumber-js/max, minified.
+// Sizes: ours (crates/web/bench/size.mjs prints the full breakdown) against libphonenumber-js
+// bundled by esbuild (minified) with the functions the same job needs.
 const esbuild = require('esbuild');
-const peer = await esbuild.build({ stdin: { contents: "export { isValidPhoneNumber } from 'libphonenumber-js/max'", resolveDir: new URL('.', root).pathname }, bundle: true, minify: true, format: 'esm', write: false });
-const peerBytes = peer.outputFiles[0].contents;
-console.log('\npackage size (wasm + JS glue + entry)');
-console.table([...files, { file: 'total smsotp', ...total }, { file: 'libphonenumber-js/max isValidPhoneNumber, esbuild minified', raw: peerBytes.length, gz: gzipSync(peerBytes, { level: 9 }).length }]);
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+const ours = (files) => files.reduce((n, f) => n + gz(readFileSync(new URL(f, pkgDir))), 0);
+const peerBundle = async (contents) => {
+  const out = await esbuild.build({ stdin: { contents, resolveDir: new URL('.', root).pathname }, bundle: true, minify: true, format: 'esm', write: false });
+  return gz(out.outputFiles[0].contents);
+};
+console.log('\npackage size, gzip -9 (wasm + JS glue + entry)');
+console.table([
+  { what: 'smsotp (main entry: every function)', 'KB gz': (ours(['smsotp_bg.wasm', 'smsotp.js', 'index.js']) / 1000).toFixed(1) },
+  { what: 'smsotp/phone (parse, validity, format, AsYouType, countries)', 'KB gz': (ours(['smsotp_phone_bg.wasm', 'smsotp_phone.js', 'phone.js']) / 1000).toFixed(1) },
+  { what: 'libphonenumber-js/max: parsePhoneNumberFromString, AsYouType, getCountries (esbuild, minified)', 'KB gz': ((await peerBundle("export { parsePhoneNumberFromString, AsYouType, getCountries, getCountryCallingCode } from 'libphonenumber-js/max'")) / 1000).toFixed(1) },
+  { what: 'libphonenumber-js/min: the same (min metadata: validity by general pattern only)', 'KB gz': ((await peerBundle("export { parsePhoneNumberFromString, AsYouType, getCountries, getCountryCallingCode } from 'libphonenumber-js/min'")) / 1000).toFixed(1) },
+]);
+execFileSync(process.execPath, [new URL('size.mjs', import.meta.url).pathname], { stdio: 'inherit' });

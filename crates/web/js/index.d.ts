@@ -22,6 +22,8 @@ export interface OtpRequestInput {
   otpCallbackUrl?: string | null;
   /** Extension: choose `template_xx` by this language instead of the recipient's country. */
   language?: string;
+  /** Extension: the language of `template` (ISO 639-1; default from the configuration, `en`). */
+  templateLanguage?: string;
   /** Extension: append the WebOTP / iOS origin-bound line `@domain #PIN`. */
   webOtpDomain?: string;
   /** Extension: append the Android SMS Retriever hash. */
@@ -43,6 +45,8 @@ export interface ValidationConfig {
     maxAttempts?: number;
     pinType?: PinType;
     pinLength?: number;
+    /** Language of `defaults.template` (ISO 639-1). Built-in: `en`. */
+    templateLanguage?: string;
   };
   callbackPolicy?: 'publicHttpsOnly' | 'allowLoopback';
   maxParts?: number;
