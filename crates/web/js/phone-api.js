@@ -84,35 +84,37 @@ export function formatPhoneNumber(input, countryIso, style = 'INTERNATIONAL') {
   return outputText(length);
 }
 
+// Each AsYouType owns a formatter in wasm (a handle); a garbage-collected AsYouType frees
+// it. Where FinalizationRegistry is missing (very old browsers) formatters are never freed:
+// a few hundred bytes each.
+const formatters = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((handle) => wasm.asYouTypeFree(handle)) : null;
+
 /**
  * Formats a phone number as it is typed, like libphonenumber-js's `AsYouType`:
  * `new AsYouType('FR').input('0612')` → `'06 12'`; `input` appends to what was typed
  * before and returns the whole text formatted. `getCountry()` is the region once known.
  */
 export class AsYouType {
-  #country;
-  #chunks = [];
+  #handle;
   #typed = 0;
   #detected;
 
   /** @param countryIso the default region for numbers typed without `+` */
   constructor(countryIso) {
-    this.#country = countryArgument(countryIso, 'AsYouType');
+    const country = countryArgument(countryIso, 'AsYouType');
+    writeInput(country);
+    this.#handle = wasm.asYouTypeNew(country.length);
+    formatters?.register(this, this.#handle);
   }
 
   /** Appends `text` to what was typed and returns all of it formatted. */
   input(text) {
     if (typeof text !== 'string') fail('AsYouType.input: text must be a string');
     if (this.#typed + text.length > MAX_TYPED) fail(`AsYouType.input: more than ${MAX_TYPED} characters typed`);
-    this.#chunks.push(text);
     this.#typed += text.length;
-    // The core replays every chunk in order (the formatter's choices depend on how the
-    // text arrived, as in libphonenumber-js); numbers are short, so this costs little.
-    const all = this.#chunks.join('');
-    writeInput(all, this.#country);
-    const packed = wasm.asYouTypeUtf16(all.length, this.#country.length, Uint32Array.from(this.#chunks, (c) => c.length));
-    const known = (packed >>> 26) & 1;
-    this.#detected = known ? String.fromCharCode(65 + ((packed >>> 16) & 31), 65 + ((packed >>> 21) & 31)) : undefined;
+    writeInput(text);
+    const packed = wasm.asYouTypeInput(this.#handle, text.length);
+    this.#detected = (packed >>> 26) & 1 ? String.fromCharCode(65 + ((packed >>> 16) & 31), 65 + ((packed >>> 21) & 31)) : undefined;
     return outputText(packed & 0xffff);
   }
 
@@ -123,7 +125,7 @@ export class AsYouType {
 
   /** Forgets what was typed. */
   reset() {
-    this.#chunks = [];
+    wasm.asYouTypeReset(this.#handle);
     this.#typed = 0;
     this.#detected = undefined;
     return this;

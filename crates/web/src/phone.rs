@@ -1,5 +1,7 @@
 //! Phone exports (both builds): parse, validity, formatting, as-you-type, the country list.
 
+use std::cell::RefCell;
+
 use smsotp_core::phone;
 use wasm_bindgen::prelude::*;
 
@@ -88,38 +90,71 @@ pub fn format_utf16(number_units: usize, country_units: usize, style: u32) -> u3
     }
 }
 
-/// A new `phone::AsYouType` for the region in `INPUT` after the `text_units` typed code
-/// units, fed the typed text in the pieces JS received it (`chunks`: their lengths, in
-/// order). Returns `formatted length | region letter 1 << 16 | letter 2 << 21 | region
-/// known << 26` (letters as `A` = 0), the formatted text's code units in `OUTPUT`.
-#[wasm_bindgen(js_name = asYouTypeUtf16)]
-pub fn as_you_type_utf16(text_units: usize, country_units: usize, chunks: &[u32]) -> u32 {
-    let (pieces, country) = with_input(text_units + country_units, |input| {
-        let (typed, country) = input.split_at(text_units.min(input.len()));
-        let mut at = 0;
-        let pieces: Vec<String> = chunks
-            .iter()
-            .map(|&len| {
-                let end = (at + len as usize).min(typed.len());
-                let piece = String::from_utf16_lossy(&typed[at..end]);
-                at = end;
-                piece
-            })
-            .collect();
-        let country = (country_units > 0).then(|| String::from_utf16_lossy(country));
-        (pieces, country)
+thread_local! {
+    /// The live formatters of JS `AsYouType` objects, by handle (slot index). A slot is
+    /// freed by `asYouTypeFree` (JS calls it when its object is garbage collected) and
+    /// reused.
+    static FORMATTERS: RefCell<Vec<Option<phone::AsYouType>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A new `phone::AsYouType` for the region in the first `country_units` code units of
+/// `INPUT` (none: 0); returns its handle.
+#[wasm_bindgen(js_name = asYouTypeNew)]
+pub fn as_you_type_new(country_units: usize) -> u32 {
+    let country = with_input(country_units, |c| {
+        (country_units > 0).then(|| String::from_utf16_lossy(c))
     });
-    let mut formatter = phone::AsYouType::new(country.as_deref());
-    let mut formatted = String::new();
-    for piece in &pieces {
-        formatted = formatter.input(piece);
-    }
-    let length = output_text(&formatted).min(0xFFFF);
-    let region = formatter.country().map_or(0, |iso| {
-        let letter = |i: usize| u32::from(iso.as_bytes()[i].wrapping_sub(b'A') & 31);
-        letter(0) << 16 | letter(1) << 21 | 1 << 26
+    let formatter = phone::AsYouType::new(country.as_deref());
+    FORMATTERS.with_borrow_mut(|all| {
+        let slot = all.iter().position(Option::is_none).unwrap_or_else(|| {
+            all.push(None);
+            all.len() - 1
+        });
+        all[slot] = Some(formatter);
+        slot as u32
+    })
+}
+
+/// Feeds the `units` code units in `INPUT` to the formatter `handle` (as
+/// `AsYouType::input`). Returns `formatted length | region letter 1 << 16 | letter 2 << 21
+/// | region known << 26` (letters as `A` = 0), the formatted text's code units in `OUTPUT`.
+/// An unknown handle answers 0 (nothing typed, no region).
+#[wasm_bindgen(js_name = asYouTypeInput)]
+pub fn as_you_type_input(handle: u32, units: usize) -> u32 {
+    let text = with_input(units, String::from_utf16_lossy);
+    FORMATTERS.with_borrow_mut(|all| {
+        let Some(Some(formatter)) = all.get_mut(handle as usize) else {
+            set_output([]);
+            return 0;
+        };
+        let formatted = formatter.input(&text);
+        let length = output_text(&formatted).min(0xFFFF);
+        let region = formatter.country().map_or(0, |iso| {
+            let letter = |i: usize| u32::from(iso.as_bytes()[i].wrapping_sub(b'A') & 31);
+            letter(0) << 16 | letter(1) << 21 | 1 << 26
+        });
+        length | region
+    })
+}
+
+/// Forgets what the formatter `handle` was given (as `AsYouType::reset`).
+#[wasm_bindgen(js_name = asYouTypeReset)]
+pub fn as_you_type_reset(handle: u32) {
+    FORMATTERS.with_borrow_mut(|all| {
+        if let Some(Some(formatter)) = all.get_mut(handle as usize) {
+            formatter.reset();
+        }
     });
-    length | region
+}
+
+/// Frees the formatter `handle`; its slot is reused.
+#[wasm_bindgen(js_name = asYouTypeFree)]
+pub fn as_you_type_free(handle: u32) {
+    FORMATTERS.with_borrow_mut(|all| {
+        if let Some(slot) = all.get_mut(handle as usize) {
+            *slot = None;
+        }
+    });
 }
 
 /// Every region, one line each: `ISO,calling code,example number (E.164),1 if main else 0`.
