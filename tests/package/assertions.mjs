@@ -1,6 +1,17 @@
 // What every environment must give for `exercise()` (Node, a browser page, a Vite bundle).
 import assert from 'node:assert/strict';
 
+const ALPHABETS = {
+  numbers: '0123456789',
+  letters: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  alphanumeric: '23456789ABCDEFGHJKLMNPQRSTUVWXYZ',
+};
+// χ² critical values at p = 10⁻⁶ for 9, 25 and 31 degrees of freedom (bisection on the
+// regularised incomplete gamma function; at p = 0.001 they are 27.877, 52.620, 61.098, the
+// standard tables' values). The draws here come from crypto.getRandomValues, not a seed, so
+// the bound is set for a false alarm once in a million runs, not once in a thousand.
+const CHI2_CRITICAL = { numbers: 44.811, letters: 73.895, alphanumeric: 83.643 };
+
 export function checkExercise(r) {
   // validateOtpRequest
   assert.equal(r.validSeed.ok, true);
@@ -61,7 +72,46 @@ export function checkExercise(r) {
   assert.match(r.pins[0], /^[0-9]{6}$/);
   assert.match(r.pins[1], /^[A-Z]{4}$/);
   assert.match(r.pins[2], /^[2-9A-HJ-NP-Z]{10}$/);
-  assert.notEqual(r.pins[3], r.pins[0]);
+  assert.match(r.pins[3], /^[0-9]{10}$/);
+  assert.equal(r.pinLengths.length, 21);
+  for (const [type, length, pin] of r.pinLengths) {
+    assert.equal(pin.length, length, `${type} ${length}: ${pin}`);
+    for (const c of pin) assert.ok(ALPHABETS[type].includes(c), `${type}: ${pin}`);
+  }
+  for (const [type, pins] of Object.entries(r.pinDraws)) {
+    const alphabet = ALPHABETS[type];
+    assert.equal(pins.length, 2000);
+    const counts = new Map([...alphabet].map((c) => [c, 0]));
+    for (const pin of pins) {
+      assert.equal(pin.length, 6, pin);
+      for (const c of pin) {
+        assert.ok(counts.has(c), `${type}: ${pin} has ${c}`);
+        counts.set(c, counts.get(c) + 1);
+      }
+    }
+    // Not the same PIN again and again: 2,000 draws among ≥ 10⁶ values repeat about twice
+    // (birthday bound n²/2N = 2); 20 repeats would take a broken generator.
+    assert.ok(new Set(pins).size >= 1980, `${type}: only ${new Set(pins).size} distinct PINs of 2000`);
+    // Every symbol is drawn, about equally often (12,000 symbols).
+    for (const [c, n] of counts) assert.ok(n > 0, `${type}: ${c} never drawn`);
+    const expected = (pins.length * 6) / alphabet.length;
+    const chi2 = [...counts.values()].reduce((sum, n) => sum + (n - expected) ** 2 / expected, 0);
+    assert.ok(chi2 < CHI2_CRITICAL[type], `${type}: chi2 = ${chi2.toFixed(1)}, counts ${[...counts]}`);
+  }
+
+  // The request size limit is in UTF-8 bytes: 65,536 pass the size check (the request is
+  // then judged by the rules: a template over 1,600 characters), 65,537 do not, though
+  // they are far fewer UTF-16 units than 65,536.
+  const [atBytes, atUnits, overBytes, overUnits] = r.bodyLimit.sizes;
+  assert.deepEqual([atBytes, overBytes], [65536, 65537]);
+  assert.ok(atUnits < 40000 && overUnits < 40000, `${atUnits} ${overUnits}`);
+  assert.equal(r.bodyLimit.validateAt, null);
+  for (const e of [r.bodyLimit.validateOver, r.bodyLimit.renderOver]) {
+    assert.equal(e?.name, 'TypeError');
+    assert.match(e.message, /^smsotp: request is larger than 65536 bytes as JSON$/);
+  }
+  assert.equal(r.bodyLimit.renderAt?.name, 'TypeError');
+  assert.deepEqual(r.bodyLimit.renderAt.errors.map((e) => [e.field, e.code]), [['template', 2006]]);
 
   // Bad input: TypeErrors with clear messages, never a wasm trap.
   for (const e of r.typeErrors) {
@@ -71,7 +121,14 @@ export function checkExercise(r) {
     assert.doesNotMatch(e.message, /unreachable|panicked|RuntimeError/);
   }
   assert.match(r.typeErrors[7].message, /ttl/);
-  assert.deepEqual(r.typeErrors[11].errors.map((e) => e.code), [2001, 2008]);
+  // renderMessage throws on an invalid request: a TypeError naming every error, with the
+  // errors as validateOtpRequest lists them.
+  assert.deepEqual(
+    r.typeErrors[11].errors.map((e) => [e.field, e.code, e.type]),
+    [['phoneNumber', 2001, 'invalid_param'], ['ttl', 2008, 'invalid_param']],
+  );
+  assert.match(r.typeErrors[11].message, /^smsotp: invalid request: /);
+  for (const e of r.typeErrors[11].errors) assert.ok(r.typeErrors[11].message.includes(e.message), e.message);
 
   // OtpClient
   assert.equal(r.created.status, 'PENDING');
@@ -83,12 +140,32 @@ export function checkExercise(r) {
   assert.deepEqual(r.verified, { status: 'VERIFIED' });
   assert.equal(r.verifiedAgain.code, 2023);
   assert.equal(r.status.status, 'VERIFIED');
-  assert.deepEqual(r.cancelled, { info: { id: r.cancelled.info.id } });
+  // The id answered is the one cancelled (the second OTP's), not the first.
+  assert.notEqual(r.secondId, r.created.otpId);
+  assert.deepEqual(r.cancelled, { info: { id: r.secondId } });
   assert.deepEqual([r.cancelledAgain.status, r.cancelledAgain.code, r.cancelledAgain.type], [403, 2030, 'access_denied']);
   assert.deepEqual([r.missingField.code, r.missingField.field], [2001, 'phoneNumber']);
+  // OtpError.errors: every error of the envelope (`error.errors`), else the one error.
+  assert.deepEqual(r.missingField.errors, [
+    { field: 'phoneNumber', code: 2001, type: 'invalid_param', message: "'phoneNumber' is empty or missing" },
+  ]);
+  assert.deepEqual([r.manyInvalid.status, r.manyInvalid.code, r.manyInvalid.field], [400, 2001, 'phoneNumber']);
+  assert.deepEqual(r.manyInvalid.errors.map((e) => [e.field, e.code, e.type]), [
+    ['phoneNumber', 2001, 'invalid_param'], ['ttl', 2008, 'invalid_param'], ['pinType', 2014, 'invalid_param'],
+  ]);
+  assert.equal(r.manyInvalid.errors[1].message, "Min value for 'ttl' is 60 seconds");
+  assert.deepEqual(r.wrongPin.errors.map((e) => [e.field, e.code]), [[null, 2029]]);
+  assert.deepEqual(r.unreachable.errors, []);
   assert.deepEqual([r.notFound.status, r.notFound.code, r.notFound.type], [404, 2021, 'not_found']);
   assert.deepEqual([r.unauthorized.status, r.unauthorized.type], [401, 'invalid_api_key']);
   assert.deepEqual([r.notJson.isOtpError, r.notJson.status, r.notJson.type], [true, 502, 'http_error']);
   assert.deepEqual([r.unreachable.isOtpError, r.unreachable.status, r.unreachable.type], [true, 0, 'network_error']);
   for (const e of r.clientTypeErrors) assert.equal(e?.name, 'TypeError');
+  // OtpClient is a class: `new OtpClient({ baseUrl, apiKey, fetch?, timeoutMs? })`.
+  assert.equal(r.clientOptions.withoutNew?.name, 'TypeError');
+  assert.equal(r.clientOptions.statusViaFetchOption, 'VERIFIED');
+  assert.equal(r.clientOptions.fetched.length, 1);
+  assert.match(r.clientOptions.fetched[0][0], /\/otp\/[0-9a-f-]{36}$/);
+  assert.equal(r.clientOptions.fetched[0][1], 'GET');
+  assert.deepEqual([r.clientOptions.timedOut.status, r.clientOptions.timedOut.type], [0, 'network_error']);
 }

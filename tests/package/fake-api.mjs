@@ -1,6 +1,8 @@
-// A small HTTP server on 127.0.0.1 that answers like the OTP API contract
-// (shared/reference/otp-api.md), for testing OtpClient: real HTTP, in-memory OTPs.
-// Every OTP's PIN is 123456; the API key is `test-key` (X-API-KEY or Bearer).
+// A small HTTP server on 127.0.0.1 that answers like the OTP API contract (docs/api.md),
+// for testing OtpClient: real HTTP, in-memory OTPs. Every OTP's PIN is 123456; the API key
+// is `test-key` (X-API-KEY or Bearer). Like the worker, a create with several invalid
+// fields answers the first error with every error listed under `error.errors`.
+// `/hang/…` never answers (for the client's timeout).
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
@@ -20,6 +22,7 @@ export function createFakeApi() {
   const seen = [];
   const handle = (req, res) => {
     const url = new URL(req.url, 'http://x');
+    if (url.pathname.startsWith('/hang/')) return true; // never answered
     if (!url.pathname.startsWith('/otp') && url.pathname !== '/garbage') return false;
     let raw = '';
     req.on('data', (c) => (raw += c));
@@ -39,7 +42,17 @@ export function createFakeApi() {
       }
       const id = decodeURIComponent(url.pathname.slice('/otp/'.length));
       if (req.method === 'POST' && url.pathname === '/otp') {
-        if (!body.phoneNumber) return error(res, 400, 'invalid_param', 2001, "'phoneNumber' is empty or missing", { field: 'phoneNumber' });
+        const invalid = [];
+        if (!body.phoneNumber) invalid.push(['phoneNumber', 2001, "'phoneNumber' is empty or missing"]);
+        if (body.ttl !== undefined && Number(body.ttl) < 60) invalid.push(['ttl', 2008, "Min value for 'ttl' is 60 seconds"]);
+        if (body.pinType !== undefined && !['numbers', 'letters', 'alphanumeric'].includes(body.pinType)) {
+          invalid.push(['pinType', 2014, "'pinType' must be one of numbers, letters, alphanumeric"]);
+        }
+        if (invalid.length) {
+          const [field, code, message] = invalid[0];
+          const all = invalid.map(([f, c, m]) => ({ field: f, code: c, type: 'invalid_param', message: m }));
+          return error(res, 400, 'invalid_param', code, message, { field, ...(all.length > 1 ? { errors: all } : {}) });
+        }
         const now = new Date();
         const otp = {
           otpId: randomUUID(), trackId: body.trackId ?? null, phoneNumber: body.phoneNumber, countryIso: 'FR',

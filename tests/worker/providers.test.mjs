@@ -19,6 +19,17 @@ const providers = {
   webhook: () => ({ SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: `${up.url}/webhook` }),
 };
 
+/**
+ * What a Standard Webhooks receiver computes: does any `v1,<base64>` signature of the
+ * header equal HMAC-SHA256(base64-decoded secret, "id.timestamp.body")? `body`: the raw
+ * body, as a string or a Buffer of its bytes.
+ */
+function receiverAccepts(secret, id, timestamp, body, header) {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
+  return header.split(' ').some((s) => s === `v1,${expected}`);
+}
+
 async function withWorker(vars, fn) {
   const w = await startWorker({ SMS_TIMEOUT_MS: '1500', ...vars });
   try {
@@ -132,15 +143,27 @@ describe('callbacks', () => {
       const cb = up.received.find((e) => e.path === path);
       const body = JSON.parse(cb.body);
       assert.deepEqual([body.event, body.data.length, body.data[0].status, body.data[0].otpId], ['otp_update', 1, 'VERIFIED', created.body.otpId]);
-      // Verify as a receiver would: HMAC-SHA256 over "id.timestamp.body" with the decoded secret.
-      const key = Buffer.from(WEBHOOK_SECRET.slice('whsec_'.length), 'base64');
+      // Verify as a receiver would (Standard Webhooks): HMAC-SHA256 over
+      // "id.timestamp.body" with the base64-decoded secret, compared with each signature of
+      // the header. With the right secret it verifies; with another secret (another
+      // deployment's, or the wrong one), a body changed by one byte, or another id or
+      // timestamp, it must not.
       const id = cb.headers['webhook-id'];
       const ts = cb.headers['webhook-timestamp'];
-      const expected = createHmac('sha256', key).update(`${id}.${ts}.${cb.body}`).digest('base64');
-      assert.equal(cb.headers['webhook-signature'], `v1,${expected}`);
+      const header = cb.headers['webhook-signature'];
+      assert.match(header, /^v1,[A-Za-z0-9+/]{43}=$/);
+      assert.equal(receiverAccepts(WEBHOOK_SECRET, id, ts, cb.body, header), true);
       assert.ok(Math.abs(Number(ts) - Date.now() / 1000) < 60);
-      const forged = createHmac('sha256', Buffer.from('other')).update(`${id}.${ts}.${cb.body}`).digest('base64');
-      assert.notEqual(cb.headers['webhook-signature'], `v1,${forged}`);
+      const otherSecret = `whsec_${Buffer.from('globex-webhook-secret-0123456789').toString('base64')}`;
+      assert.equal(receiverAccepts(otherSecret, id, ts, cb.body, header), false, 'another secret');
+      const bytes = Buffer.from(cb.body);
+      for (const at of [0, bytes.indexOf('VERIFIED'), bytes.length - 1]) {
+        const changed = Buffer.from(bytes);
+        changed[at] ^= 1;
+        assert.equal(receiverAccepts(WEBHOOK_SECRET, id, ts, changed, header), false, `byte ${at} changed`);
+      }
+      assert.equal(receiverAccepts(WEBHOOK_SECRET, `${id}x`, ts, cb.body, header), false, 'another id');
+      assert.equal(receiverAccepts(WEBHOOK_SECRET, id, String(Number(ts) + 1), cb.body, header), false, 'another timestamp');
     });
   });
 

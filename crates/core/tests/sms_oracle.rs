@@ -1,7 +1,8 @@
 //! SMS encoding and parts must agree exactly with Twilio's `sms-segments-calculator` 1.3.0
 //! on a corpus of GSM-7 text, extension characters, Cyrillic, Greek, CJK, emoji (with skin
 //! tones, ZWJ sequences, flags), combining accents, line breaks and every length around
-//! the part boundaries (70/71, 134/135, 153/154, 160/161, 306/307, …).
+//! the part boundaries (70/71, 134/135, 153/154, 160/161, 306/307, …), with an escape pair,
+//! a surrogate pair, a ZWJ sequence or CR LF across a boundary.
 
 mod common;
 
@@ -70,6 +71,14 @@ fn corpus() -> Vec<String> {
     }
     for n in [158, 159, 160, 161] {
         texts.push(format!("{}\r\n", "b".repeat(n)));
+    }
+    // CR LF straddling a part boundary: two characters (Twilio's calculator splits the
+    // CR LF cluster), so a part may end between them.
+    for pad in 151..=153 {
+        texts.push(format!("{}\r\n{}", "a".repeat(pad), "a".repeat(152)));
+    }
+    for pad in 65..=67 {
+        texts.push(format!("{}\r\n{}", "ж".repeat(pad), "ж".repeat(66)));
     }
     texts
 }

@@ -4,7 +4,7 @@
 // wasm trap), moves values across as JSON, and applies no rule of its own: every rule is
 // in smsotp-core.
 
-/** Longest JSON request body accepted, in characters. */
+/** Longest JSON request body accepted, in UTF-8 bytes (the worker's limit, 64 KiB). */
 const MAX_BODY = 65536;
 /** Longest text counted, in characters (a 6-part SMS is under 1,000). */
 const MAX_TEXT = 100000;
@@ -19,8 +19,18 @@ function requestJson(request, name = 'request') {
   } catch (e) {
     fail(`${name} cannot be serialised as JSON: ${e.message}`);
   }
-  if (body.length > MAX_BODY) fail(`${name} is larger than ${MAX_BODY} characters as JSON`);
+  if (body.length > MAX_BODY || utf8Length(body) > MAX_BODY) fail(`${name} is larger than ${MAX_BODY} bytes as JSON`);
   return body;
+}
+
+/** UTF-8 length of `s` (from JSON.stringify: no lone surrogates), without encoding it. */
+function utf8Length(s) {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
+  }
+  return n;
 }
 
 function configJson(config) {

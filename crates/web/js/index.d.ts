@@ -71,6 +71,8 @@ export class OtpError extends Error {
   readonly uri: string | null;
   readonly field: string | null;
   readonly attemptsLeft: number | null;
+  /** Every error reported: the envelope's `errors` (several invalid fields), else this one; `[]` with no answer. */
+  readonly errors: FieldError[];
 }
 
 export class OtpClient {

@@ -2,7 +2,7 @@
 
 /** An error answered by the API (its envelope), or a transport failure. */
 export class OtpError extends Error {
-  constructor({ status, code, type, message, uri, field, attemptsLeft }) {
+  constructor({ status, code, type, message, uri, field, attemptsLeft, errors }) {
     super(message);
     this.name = 'OtpError';
     /** HTTP status (0 when no response arrived). */
@@ -14,6 +14,16 @@ export class OtpError extends Error {
     this.uri = uri ?? null;
     this.field = field ?? null;
     this.attemptsLeft = attemptsLeft ?? null;
+    /**
+     * Every error the API reported, `[{ field, code, type, message }]`: the envelope's
+     * `errors` when it lists several (a request with several invalid fields), else this
+     * error alone; empty when no answer arrived.
+     */
+    this.errors = Array.isArray(errors)
+      ? errors.map((e) => ({ field: e?.field ?? null, code: e?.code, type: e?.type, message: e?.message }))
+      : status === 0
+        ? []
+        : [{ field: this.field, code, type, message }];
   }
 }
 

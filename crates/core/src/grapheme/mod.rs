@@ -243,26 +243,198 @@ mod tests {
     use proptest::prelude::*;
     use unicode_segmentation::UnicodeSegmentation;
 
+    /// The handful of characters each rule needs, so that sequences exercising GB3–GB13
+    /// come up often.
+    const INTERESTING: &[&str] = &[
+        "a",
+        " ",
+        "\r",
+        "\n",
+        "\t",
+        "é",
+        "ж",
+        "中",
+        "가",
+        "\u{1100}",
+        "\u{1161}",
+        "\u{11A8}",
+        "😀",
+        "👍",
+        "👨",
+        "👩",
+        "❤",
+        "\u{1F3FD}",
+        "\u{200D}",
+        "\u{FE0F}",
+        "\u{301}",
+        "\u{20E3}",
+        "\u{1F1EB}",
+        "\u{1F1F7}",
+        "क",
+        "ि",
+        "\u{93E}",
+        "\u{E31}",
+        "ก",
+        "\u{600}",
+        "\u{AD}",
+        "\u{200B}",
+        "\u{E0067}",
+        "\u{E007F}",
+        "🏴",
+        "\u{9BE}",
+        "\u{FF9E}",
+        "ｶ",
+    ];
+
+    /// Unicode 15.1's Indic conjunct linkers (InCB=Linker, the viramas of GB9c), which the
+    /// reference applies and SMS tools do not (see `indic_conjuncts_split_as_sms_tools_count`).
+    const INCB_LINKERS: [char; 6] = [
+        '\u{94D}', '\u{9CD}', '\u{ACD}', '\u{B4D}', '\u{C4D}', '\u{D4D}',
+    ];
+
+    /// Characters the reference (unicode-segmentation, Unicode 17.0) classes differently
+    /// from our tables, found by comparing every `char` in thirteen contexts (after `a`, CR,
+    /// a Hangul L, 👍, U+0600 and `👍 ZWJ`; before U+0300, `a`, a Hangul V, 👍, ZWJ,
+    /// `ZWJ 👍` and `🏽 ZWJ 👍`); left out of the property test so that it finds new
+    /// differences. The first three groups are faults of our tables, in Unicode 14.0 too
+    /// (reported; `known_differences_remain` fails once they are fixed).
+    #[rustfmt::skip]
+    const KNOWN_DIFFERENCES: &[(char, char)] = &[
+        // UAX #29's SpacingMark exceptions (Mc, yet Grapheme_Cluster_Break = Other): Myanmar,
+        // Tai Tham, Ahom vowel signs and tone marks. Ours treats them as SpacingMark.
+        ('\u{102B}', '\u{102C}'), ('\u{1038}', '\u{1038}'), ('\u{1062}', '\u{1064}'),
+        ('\u{1067}', '\u{106D}'), ('\u{1083}', '\u{1083}'), ('\u{1087}', '\u{108C}'),
+        ('\u{108F}', '\u{108F}'), ('\u{109A}', '\u{109C}'), ('\u{1A61}', '\u{1A61}'),
+        ('\u{1A63}', '\u{1A64}'), ('\u{AA7B}', '\u{AA7B}'), ('\u{AA7D}', '\u{AA7D}'),
+        ('\u{11720}', '\u{11721}'),
+        // ZANABAZAR SQUARE CLUSTER-INITIAL LETTER RA: Prepend; ours has it as Other.
+        ('\u{11A3A}', '\u{11A3A}'),
+        // Unassigned code points that GraphemeBreakProperty.txt makes Control by default.
+        ('\u{2065}', '\u{2065}'), ('\u{FFF0}', '\u{FFF8}'), ('\u{E0000}', '\u{E0000}'),
+        ('\u{E0002}', '\u{E001F}'), ('\u{E0080}', '\u{E00FF}'), ('\u{E01F0}', '\u{E0FFF}'),
+        // Assigned after Unicode 14.0 (our tables' version) as marks, prepends or controls.
+        ('\u{897}', '\u{897}'), ('\u{CF3}', '\u{CF3}'), ('\u{ECE}', '\u{ECE}'),
+        ('\u{1ACF}', '\u{1ADD}'), ('\u{1AE0}', '\u{1AEB}'), ('\u{10D69}', '\u{10D6D}'),
+        ('\u{10EFA}', '\u{10EFF}'), ('\u{11241}', '\u{11241}'), ('\u{113B8}', '\u{113C0}'),
+        ('\u{113C2}', '\u{113C2}'), ('\u{113C5}', '\u{113C5}'), ('\u{113C7}', '\u{113CA}'),
+        ('\u{113CC}', '\u{113D2}'), ('\u{113E1}', '\u{113E2}'), ('\u{11B60}', '\u{11B67}'),
+        ('\u{11F00}', '\u{11F03}'), ('\u{11F34}', '\u{11F3A}'), ('\u{11F3E}', '\u{11F42}'),
+        ('\u{11F5A}', '\u{11F5A}'), ('\u{13439}', '\u{13440}'), ('\u{13447}', '\u{13455}'),
+        ('\u{1611E}', '\u{1612F}'), ('\u{16D63}', '\u{16D63}'), ('\u{16D67}', '\u{16D6A}'),
+        ('\u{1E08F}', '\u{1E08F}'), ('\u{1E4EC}', '\u{1E4EF}'), ('\u{1E5EE}', '\u{1E5EF}'),
+        ('\u{1E6E3}', '\u{1E6E3}'), ('\u{1E6E6}', '\u{1E6E6}'), ('\u{1E6EE}', '\u{1E6EF}'),
+        ('\u{1E6F5}', '\u{1E6F5}'),
+        // Extended_Pictographic in our (Unicode 14.0) list, not in unicode-segmentation
+        // 1.13's Unicode 17.0 tables: they differ under the ZWJ-sequence rule GB11.
+        ('\u{2388}', '\u{2388}'), ('\u{2605}', '\u{2605}'), ('\u{2607}', '\u{260D}'),
+        ('\u{260F}', '\u{2610}'), ('\u{2612}', '\u{2612}'), ('\u{2616}', '\u{2617}'),
+        ('\u{2619}', '\u{261C}'), ('\u{261E}', '\u{261F}'), ('\u{2621}', '\u{2621}'),
+        ('\u{2624}', '\u{2625}'), ('\u{2627}', '\u{2629}'), ('\u{262B}', '\u{262D}'),
+        ('\u{2630}', '\u{2637}'), ('\u{263B}', '\u{263F}'), ('\u{2641}', '\u{2641}'),
+        ('\u{2643}', '\u{2647}'), ('\u{2654}', '\u{265E}'), ('\u{2661}', '\u{2662}'),
+        ('\u{2664}', '\u{2664}'), ('\u{2667}', '\u{2667}'), ('\u{2669}', '\u{267A}'),
+        ('\u{267C}', '\u{267D}'), ('\u{2680}', '\u{2685}'), ('\u{2690}', '\u{2691}'),
+        ('\u{2698}', '\u{2698}'), ('\u{269A}', '\u{269A}'), ('\u{269D}', '\u{269F}'),
+        ('\u{26A2}', '\u{26A6}'), ('\u{26A8}', '\u{26A9}'), ('\u{26AC}', '\u{26AF}'),
+        ('\u{26B2}', '\u{26BC}'), ('\u{26BF}', '\u{26C3}'), ('\u{26C6}', '\u{26C7}'),
+        ('\u{26C9}', '\u{26CD}'), ('\u{26D0}', '\u{26D0}'), ('\u{26D2}', '\u{26D2}'),
+        ('\u{26D5}', '\u{26E8}'), ('\u{26EB}', '\u{26EF}'), ('\u{26F6}', '\u{26F6}'),
+        ('\u{26FB}', '\u{26FC}'), ('\u{26FE}', '\u{2701}'), ('\u{2703}', '\u{2704}'),
+        ('\u{270E}', '\u{270E}'), ('\u{2710}', '\u{2711}'), ('\u{2765}', '\u{2767}'),
+        ('\u{1F000}', '\u{1F003}'), ('\u{1F005}', '\u{1F02B}'), ('\u{1F030}', '\u{1F093}'),
+        ('\u{1F0A0}', '\u{1F0AE}'), ('\u{1F0B1}', '\u{1F0BF}'), ('\u{1F0C1}', '\u{1F0CE}'),
+        ('\u{1F0D1}', '\u{1F0F5}'), ('\u{1F10D}', '\u{1F10F}'), ('\u{1F12F}', '\u{1F12F}'),
+        ('\u{1F16C}', '\u{1F16F}'), ('\u{1F1AD}', '\u{1F1AD}'), ('\u{1F260}', '\u{1F265}'),
+        ('\u{1F322}', '\u{1F323}'), ('\u{1F394}', '\u{1F395}'), ('\u{1F398}', '\u{1F398}'),
+        ('\u{1F39C}', '\u{1F39D}'), ('\u{1F3F1}', '\u{1F3F2}'), ('\u{1F3F6}', '\u{1F3F6}'),
+        ('\u{1F4FE}', '\u{1F4FE}'), ('\u{1F546}', '\u{1F548}'), ('\u{1F54F}', '\u{1F54F}'),
+        ('\u{1F568}', '\u{1F56E}'), ('\u{1F571}', '\u{1F572}'), ('\u{1F57B}', '\u{1F586}'),
+        ('\u{1F588}', '\u{1F589}'), ('\u{1F58E}', '\u{1F58F}'), ('\u{1F591}', '\u{1F594}'),
+        ('\u{1F597}', '\u{1F5A3}'), ('\u{1F5A6}', '\u{1F5A7}'), ('\u{1F5A9}', '\u{1F5B0}'),
+        ('\u{1F5B3}', '\u{1F5BB}'), ('\u{1F5BD}', '\u{1F5C1}'), ('\u{1F5C5}', '\u{1F5D0}'),
+        ('\u{1F5D4}', '\u{1F5DB}'), ('\u{1F5DF}', '\u{1F5E0}'), ('\u{1F5E2}', '\u{1F5E2}'),
+        ('\u{1F5E4}', '\u{1F5E7}'), ('\u{1F5E9}', '\u{1F5EE}'), ('\u{1F5F0}', '\u{1F5F2}'),
+        ('\u{1F5F4}', '\u{1F5F9}'), ('\u{1F6C6}', '\u{1F6CA}'), ('\u{1F6D3}', '\u{1F6D4}'),
+        ('\u{1F6E6}', '\u{1F6E8}'), ('\u{1F6EA}', '\u{1F6EA}'), ('\u{1F6F1}', '\u{1F6F2}'),
+        ('\u{1F774}', '\u{1F77F}'), ('\u{1F7D5}', '\u{1F7D9}'), ('\u{1F8B0}', '\u{1F8BB}'),
+        ('\u{1F8C0}', '\u{1F8C1}'), ('\u{1F8D0}', '\u{1F8D8}'), ('\u{1FA00}', '\u{1FA57}'),
+        ('\u{1FA60}', '\u{1FA6D}'),
+    ];
+
+    fn known_difference(c: char) -> bool {
+        INCB_LINKERS.contains(&c) || KNOWN_DIFFERENCES.iter().any(|&(a, b)| (a..=b).contains(&c))
+    }
+
+    /// The reference's clusters, CR LF as two (as SMS tools count it).
+    fn reference(text: &str) -> Vec<&str> {
+        text.graphemes(true)
+            .flat_map(|g| {
+                if g == "\r\n" {
+                    vec!["\r", "\n"]
+                } else {
+                    vec![g]
+                }
+            })
+            .collect()
+    }
+
+    /// The faults of our tables listed above are still there: when one is fixed, this
+    /// fails, and the range must leave `KNOWN_DIFFERENCES` (so the property test covers it).
+    #[test]
+    fn known_differences_remain() {
+        for c in ['\u{102B}', '\u{1A61}', '\u{11720}'] {
+            let text = format!("\u{1000}{c}");
+            assert_ne!(split(&text), reference(&text), "U+{:X}", c as u32);
+        }
+        let text = "\u{11A3A}a";
+        assert_ne!(split(text), reference(text));
+        for c in ['\u{2065}', '\u{FFF0}', '\u{E0002}', '\u{E0FFF}'] {
+            let text = format!("{c}\u{300}");
+            assert_ne!(split(&text), reference(&text), "U+{:X}", c as u32);
+        }
+    }
+
+    /// Blocks where the rules have work to do.
+    const BLOCKS: &[std::ops::RangeInclusive<char>] = &[
+        '\u{0}'..='\u{9F}',
+        '\u{300}'..='\u{36F}',
+        '\u{600}'..='\u{6FF}',
+        '\u{900}'..='\u{DFF}',
+        '\u{E00}'..='\u{EFF}',
+        '\u{1100}'..='\u{11FF}',
+        '\u{AC00}'..='\u{D7A3}',
+        '\u{1AB0}'..='\u{1AFF}',
+        '\u{200B}'..='\u{206F}',
+        '\u{20D0}'..='\u{20FF}',
+        '\u{2600}'..='\u{27BF}',
+        '\u{FE00}'..='\u{FE2F}',
+        '\u{FF00}'..='\u{FFEF}',
+        '\u{11000}'..='\u{111FF}',
+        '\u{1F000}'..='\u{1FAFF}',
+        '\u{E0000}'..='\u{E01EF}',
+    ];
+
+    /// One piece of a test text: an interesting character, any `char` at all, or one from a
+    /// block where the rules have work to do (controls, combining marks, Indic scripts,
+    /// Hangul, emoji and their modifiers, regional indicators, tags, prepend marks).
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => prop::sample::select(INTERESTING).prop_map(str::to_owned),
+            3 => any::<char>().prop_map(String::from),
+            4 => prop::char::ranges(BLOCKS.into()).prop_map(String::from),
+        ]
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
         /// Same clusters as the unicode-segmentation crate (full UAX #29 tables), CR LF aside
         /// and without Unicode 15.1's Indic conjunct rule GB9c, which SMS tools (Twilio's
         /// calculator) do not apply: see `indic_conjuncts_split_as_sms_tools_count`.
         #[test]
-        fn agrees_with_unicode_segmentation(
-            pieces in prop::collection::vec(prop::sample::select(vec![
-                "a", " ", "\r", "\n", "\t", "é", "ж", "中", "가", "\u{1100}", "\u{1161}",
-                "\u{11A8}", "😀", "👍", "👨", "👩", "❤", "\u{1F3FD}", "\u{200D}", "\u{FE0F}",
-                "\u{301}", "\u{20E3}", "\u{1F1EB}", "\u{1F1F7}", "क", "ि", "\u{93E}",
-                "\u{E31}", "ก", "\u{600}", "\u{AD}", "\u{200B}", "\u{E0067}", "\u{E007F}", "🏴",
-                "\u{9BE}", "\u{FF9E}", "ｶ",
-            ]), 0..40)
-        ) {
-            let text: String = pieces.concat();
-            let expected: Vec<&str> = text
-                .graphemes(true)
-                .flat_map(|g| if g == "\r\n" { vec!["\r", "\n"] } else { vec![g] })
-                .collect();
-            prop_assert_eq!(graphemes(&text).collect::<Vec<_>>(), expected);
+        fn agrees_with_unicode_segmentation(pieces in prop::collection::vec(piece(), 0..40)) {
+            let text: String = pieces.concat().chars().filter(|&c| !known_difference(c)).collect();
+            prop_assert_eq!(split(&text), reference(&text));
         }
     }
 
