@@ -37,6 +37,17 @@ const exports = {
     assert.equal(r.encoding, i % 2 ? 'UCS-2' : 'GSM-7');
     if (i % 2) assert.deepEqual(r.nonGsmCharacters, ['К', 'о', 'д']);
   },
+  formatPhoneNumber: (i) => {
+    assert.equal(smsotp.formatPhoneNumber(`+3361234${String(i % 10000).padStart(4, '0')}`, undefined, 'NATIONAL').length, 14);
+  },
+  AsYouType: (i) => {
+    // A new formatter per call, as a field that formats its whole value on every keystroke.
+    const f = new smsotp.AsYouType(i % 2 ? 'FR' : 'US');
+    assert.ok(f.input(i % 2 ? '0612345678' : '2125550123').length >= 10);
+  },
+  countries: () => {
+    assert.equal(smsotp.countries().length, 245);
+  },
   generatePin: (i) => {
     assert.equal(smsotp.generatePin(i % 2 ? 'alphanumeric' : 'numbers', 4 + (i % 7)).length, 4 + (i % 7));
   },

@@ -53,6 +53,10 @@ export function phoneExercise(m) {
   const reused = new m.AsYouType('US');
   reused.input('+44 7400 123456');
   const afterReset = reused.reset().input('2125550123');
+  // Two fields formatted in turns (the wasm keeps one live formatter: the other replays).
+  const [a, b] = [new m.AsYouType('FR'), new m.AsYouType('US')];
+  const interleaved = [];
+  for (let i = 0; i < 10; i++) interleaved.push(a.input('0612345678'[i]), b.input('2125550123'[i]));
   const huge = 'x'.repeat(100_000);
   return {
     countries: m.countries(),
@@ -62,6 +66,8 @@ export function phoneExercise(m) {
     // Pasting a whole international number into a field whose default region is FR.
     pasted: [pasted.input('+44 7400 123456'), pasted.getCountry() ?? null],
     afterReset: [afterReset, reused.getCountry() ?? null],
+    interleaved,
+    alone: [typeAll(m, '0612345678', 'FR'), typeAll(m, '2125550123', 'US')],
     // The list is a copy: changing it changes nothing for the next caller.
     listIsACopy: (() => {
       const list = m.countries();

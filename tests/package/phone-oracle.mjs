@@ -67,6 +67,10 @@ export function checkPhoneExercise(r, label) {
   assert.deepEqual(r.pasted, ['+44 7400 123456', 'GB']);
   assert.deepEqual(r.afterReset, ['(212) 555-0123', 'US']);
   assert.equal(r.listIsACopy, r.countries.length);
+  // Formatters used in turns answer as each one alone.
+  assert.deepEqual(r.interleaved, r.alone[0].flatMap(([text], i) => [text, r.alone[1][i][0]]));
+  assert.equal(r.interleaved.at(-2), '06 12 34 56 78');
+  assert.equal(r.interleaved.at(-1), '(212) 555-0123');
   assert.equal(r.parsed.e164, '+447400123456');
 
   // Bad input: TypeErrors with clear messages, never a wasm trap.

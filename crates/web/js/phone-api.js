@@ -84,10 +84,10 @@ export function formatPhoneNumber(input, countryIso, style = 'INTERNATIONAL') {
   return outputText(length);
 }
 
-// Each AsYouType owns a formatter in wasm (a handle); a garbage-collected AsYouType frees
-// it. Where FinalizationRegistry is missing (very old browsers) formatters are never freed:
-// a few hundred bytes each.
-const formatters = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((handle) => wasm.asYouTypeFree(handle)) : null;
+/** Ids of AsYouType objects, for the one live formatter in wasm (crates/web/src/phone.rs). */
+let lastFormatterId = 0;
+/** `asYouTypeInput`'s answer when the live formatter belongs to another object. */
+const REPLAY = 0xffffffff;
 
 /**
  * Formats a phone number as it is typed, like libphonenumber-js's `AsYouType`:
@@ -95,25 +95,33 @@ const formatters = typeof FinalizationRegistry === 'function' ? new Finalization
  * before and returns the whole text formatted. `getCountry()` is the region once known.
  */
 export class AsYouType {
-  #handle;
+  #country;
+  #id = ++lastFormatterId;
+  #pieces = [];
   #typed = 0;
   #detected;
 
   /** @param countryIso the default region for numbers typed without `+` */
   constructor(countryIso) {
-    const country = countryArgument(countryIso, 'AsYouType');
-    writeInput(country);
-    this.#handle = wasm.asYouTypeNew(country.length);
-    formatters?.register(this, this.#handle);
+    this.#country = countryArgument(countryIso, 'AsYouType');
   }
 
   /** Appends `text` to what was typed and returns all of it formatted. */
   input(text) {
     if (typeof text !== 'string') fail('AsYouType.input: text must be a string');
     if (this.#typed + text.length > MAX_TYPED) fail(`AsYouType.input: more than ${MAX_TYPED} characters typed`);
-    this.#typed += text.length;
+    // The live formatter in wasm takes the new piece if it is this object's; otherwise
+    // this object's pieces are replayed into a new one (the result depends on how the
+    // text arrived, as in libphonenumber-js).
     writeInput(text);
-    const packed = wasm.asYouTypeInput(this.#handle, text.length);
+    let packed = wasm.asYouTypeInput(this.#id, this.#pieces.length, text.length);
+    this.#pieces.push(text);
+    this.#typed += text.length;
+    if (packed === REPLAY) {
+      const all = this.#pieces.join('');
+      writeInput(all, this.#country);
+      packed = wasm.asYouTypeReplay(this.#id, all.length, this.#country.length, Uint32Array.from(this.#pieces, (p) => p.length));
+    }
     this.#detected = (packed >>> 26) & 1 ? String.fromCharCode(65 + ((packed >>> 16) & 31), 65 + ((packed >>> 21) & 31)) : undefined;
     return outputText(packed & 0xffff);
   }
@@ -125,7 +133,8 @@ export class AsYouType {
 
   /** Forgets what was typed. */
   reset() {
-    wasm.asYouTypeReset(this.#handle);
+    this.#id = ++lastFormatterId;
+    this.#pieces = [];
     this.#typed = 0;
     this.#detected = undefined;
     return this;

@@ -90,71 +90,91 @@ pub fn format_utf16(number_units: usize, country_units: usize, style: u32) -> u3
     }
 }
 
+/// The one live formatter: the `AsYouType` of JS object `owner`, fed its first `fed` pieces
+/// of text. A page formats one field at a time, so one formatter serves it at the cost of a
+/// single call per keystroke; another object's call replays its own pieces into a new one
+/// ([`as_you_type_replay`]). Nothing is kept per JS object, so nothing can leak.
+struct LiveFormatter {
+    owner: u32,
+    fed: u32,
+    formatter: phone::AsYouType,
+}
+
 thread_local! {
-    /// The live formatters of JS `AsYouType` objects, by handle (slot index). A slot is
-    /// freed by `asYouTypeFree` (JS calls it when its object is garbage collected) and
-    /// reused.
-    static FORMATTERS: RefCell<Vec<Option<phone::AsYouType>>> = const { RefCell::new(Vec::new()) };
+    static LIVE: RefCell<Option<LiveFormatter>> = const { RefCell::new(None) };
 }
 
-/// A new `phone::AsYouType` for the region in the first `country_units` code units of
-/// `INPUT` (none: 0); returns its handle.
-#[wasm_bindgen(js_name = asYouTypeNew)]
-pub fn as_you_type_new(country_units: usize) -> u32 {
-    let country = with_input(country_units, |c| {
-        (country_units > 0).then(|| String::from_utf16_lossy(c))
+/// Answer of [`as_you_type_input`] when the live formatter is another object's.
+const REPLAY: u32 = u32::MAX;
+
+/// `formatted length | region letter 1 << 16 | letter 2 << 21 | region known << 26`
+/// (letters as `A` = 0), the formatted text's code units in `OUTPUT`.
+fn typed_answer(live: &LiveFormatter, formatted: &str) -> u32 {
+    let length = output_text(formatted).min(0xFFFF);
+    let region = live.formatter.country().map_or(0, |iso| {
+        let letter = |i: usize| u32::from(iso.as_bytes()[i].wrapping_sub(b'A') & 31);
+        letter(0) << 16 | letter(1) << 21 | 1 << 26
     });
-    let formatter = phone::AsYouType::new(country.as_deref());
-    FORMATTERS.with_borrow_mut(|all| {
-        let slot = all.iter().position(Option::is_none).unwrap_or_else(|| {
-            all.push(None);
-            all.len() - 1
-        });
-        all[slot] = Some(formatter);
-        slot as u32
-    })
+    length | region
 }
 
-/// Feeds the `units` code units in `INPUT` to the formatter `handle` (as
-/// `AsYouType::input`). Returns `formatted length | region letter 1 << 16 | letter 2 << 21
-/// | region known << 26` (letters as `A` = 0), the formatted text's code units in `OUTPUT`.
-/// An unknown handle answers 0 (nothing typed, no region).
+/// Feeds the `text_units` code units in `INPUT` to JS object `owner`'s formatter, as `AsYouType::input`, when the live formatter is
+/// that object's and has had its `fed` earlier pieces; returns [`typed_answer`]'s word.
+/// Otherwise answers [`REPLAY`] and changes nothing.
 #[wasm_bindgen(js_name = asYouTypeInput)]
-pub fn as_you_type_input(handle: u32, units: usize) -> u32 {
-    let text = with_input(units, String::from_utf16_lossy);
-    FORMATTERS.with_borrow_mut(|all| {
-        let Some(Some(formatter)) = all.get_mut(handle as usize) else {
-            set_output([]);
-            return 0;
-        };
-        let formatted = formatter.input(&text);
-        let length = output_text(&formatted).min(0xFFFF);
-        let region = formatter.country().map_or(0, |iso| {
-            let letter = |i: usize| u32::from(iso.as_bytes()[i].wrapping_sub(b'A') & 31);
-            letter(0) << 16 | letter(1) << 21 | 1 << 26
-        });
-        length | region
+pub fn as_you_type_input(owner: u32, fed: u32, text_units: usize) -> u32 {
+    let text = with_input(text_units, String::from_utf16_lossy);
+    LIVE.with_borrow_mut(|live| match live {
+        Some(l) if l.owner == owner && l.fed == fed => {
+            let formatted = l.formatter.input(&text);
+            l.fed += 1;
+            typed_answer(l, &formatted)
+        }
+        _ => REPLAY,
     })
 }
 
-/// Forgets what the formatter `handle` was given (as `AsYouType::reset`).
-#[wasm_bindgen(js_name = asYouTypeReset)]
-pub fn as_you_type_reset(handle: u32) {
-    FORMATTERS.with_borrow_mut(|all| {
-        if let Some(Some(formatter)) = all.get_mut(handle as usize) {
-            formatter.reset();
-        }
+/// Makes JS object `owner`'s formatter the live one: a new `AsYouType` for the region in
+/// `INPUT` after the `text_units` typed code units, fed the typed text in the pieces JS
+/// received it (`pieces`: their lengths, in order, as libphonenumber-js's formatter
+/// depends on how text arrived). Returns [`typed_answer`]'s word.
+#[wasm_bindgen(js_name = asYouTypeReplay)]
+pub fn as_you_type_replay(
+    owner: u32,
+    text_units: usize,
+    country_units: usize,
+    pieces: &[u32],
+) -> u32 {
+    let (pieces_text, country) = with_input(text_units + country_units, |input| {
+        let (typed, country) = input.split_at(text_units.min(input.len()));
+        let mut at = 0;
+        let texts: Vec<String> = pieces
+            .iter()
+            .map(|&len| {
+                let end = (at + len as usize).min(typed.len());
+                let piece = String::from_utf16_lossy(&typed[at..end]);
+                at = end;
+                piece
+            })
+            .collect();
+        (
+            texts,
+            (country_units > 0).then(|| String::from_utf16_lossy(country)),
+        )
     });
-}
-
-/// Frees the formatter `handle`; its slot is reused.
-#[wasm_bindgen(js_name = asYouTypeFree)]
-pub fn as_you_type_free(handle: u32) {
-    FORMATTERS.with_borrow_mut(|all| {
-        if let Some(slot) = all.get_mut(handle as usize) {
-            *slot = None;
-        }
-    });
+    let mut l = LiveFormatter {
+        owner,
+        fed: 0,
+        formatter: phone::AsYouType::new(country.as_deref()),
+    };
+    let mut formatted = String::new();
+    for piece in &pieces_text {
+        formatted = l.formatter.input(piece);
+        l.fed += 1;
+    }
+    let answer = typed_answer(&l, &formatted);
+    LIVE.with_borrow_mut(|live| *live = Some(l));
+    answer
 }
 
 /// Every region, one line each: `ISO,calling code,example number (E.164),1 if main else 0`.
