@@ -189,8 +189,13 @@ impl OtpRecord {
     }
 
     /// The SMS could not be sent: the PIN never reached anyone, so the OTP must not stay
-    /// usable. Returns whether the status changed.
+    /// usable. A record whose TTL has passed expires instead (its final state is EXPIRED
+    /// whatever is reported later, as for a check or a cancel). Returns whether the status
+    /// changed.
     pub fn fail_delivery(&mut self, now: UnixMillis) -> bool {
+        if self.expire(now) {
+            return true;
+        }
         if self.status == OtpStatus::Pending {
             self.failure_reason = Some(FailureReason::NotDelivered);
             self.set_status(OtpStatus::Failed, now);

@@ -184,7 +184,10 @@ impl Model {
         }
     }
 
-    fn fail_delivery(&mut self) {
+    fn fail_delivery(&mut self, now: u64) {
+        if self.expire(now) {
+            return;
+        }
         if self.status == OtpStatus::Pending {
             self.status = OtpStatus::Failed;
             self.not_delivered = true;
@@ -276,15 +279,13 @@ proptest! {
                 // Not an attempt, whatever the state.
                 Op::EmptyPin => (Some(answer(record.check(" ", now, &hasher))), Some(Err((2022, None)))),
                 Op::Cancel => (Some(record.cancel(now).map_err(|e| (e.code.code(), e.attempts_left))), Some(model.cancel(now))),
-                // The worker reports a failed send within SMS_TIMEOUT_MS of the create, well
-                // inside the shortest TTL (60 s); later than the TTL it is not modelled.
-                Op::DeliveryFailure if now < record.expires_at => {
+                // A failed send after the TTL expires the OTP instead.
+                Op::DeliveryFailure => {
                     let changed = record.fail_delivery(now);
                     prop_assert_eq!(changed, model.status == OtpStatus::Pending);
-                    model.fail_delivery();
+                    model.fail_delivery(now);
                     (None, None)
                 }
-                Op::DeliveryFailure => (None, None),
                 Op::Sweep => {
                     let changed = record.expire(now);
                     prop_assert_eq!(changed, model.expire(now));
