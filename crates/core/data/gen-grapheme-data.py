@@ -19,6 +19,15 @@ OTHER_GRAPHEME_EXTEND = {
 # Not controls for grapheme breaking although Cf: joiners, prepended format characters, tags.
 NOT_CONTROL = {0x200C, 0x200D} | set(range(0x0600, 0x0606)) | {0x06DD, 0x070F, 0x0890, 0x0891,
     0x08E2, 0x110BD, 0x110CD} | set(range(0xE0020, 0xE0080))
+# UAX #29's exceptions to SpacingMark: spacing marks (Mc) whose Grapheme_Cluster_Break is
+# Other (Myanmar, Tai Tham and Ahom vowel signs and tone marks).
+NOT_SPACING_MARK = {0x102B, 0x102C, 0x1038, 0x1083, 0x108F, 0x1A61, 0x1A63, 0x1A64, 0xAA7B,
+    0xAA7D, 0x11720, 0x11721} | set(range(0x1062, 0x1065)) | set(range(0x1067, 0x106E)) \
+    | set(range(0x1087, 0x108D)) | set(range(0x109A, 0x109D))
+# Default_Ignorable_Code_Point blocks (DerivedCoreProperties.txt) whose unassigned code points
+# UAX #29 makes Control ("Unassigned and Default_Ignorable_Code_Point"); unicodedata has no
+# such property, so the ranges are listed.
+DEFAULT_IGNORABLE_BLOCKS = [(0x2060, 0x206F), (0xFFF0, 0xFFF8), (0xE0000, 0xE0FFF)]
 
 
 def grapheme_class(cp):
@@ -26,9 +35,11 @@ def grapheme_class(cp):
     if cp in OTHER_GRAPHEME_EXTEND or cat in ("Mn", "Me") or cp == 0x200C \
             or 0xFF9E <= cp <= 0xFF9F or 0xE0020 <= cp <= 0xE007F:
         return EXTEND
-    if cat == "Mc" or cp in (0x0E33, 0x0EB3):
+    if (cat == "Mc" and cp not in NOT_SPACING_MARK) or cp in (0x0E33, 0x0EB3):
         return SPACING_MARK
     if cat in ("Cc", "Cf", "Zl", "Zp") and cp not in NOT_CONTROL and cp not in (0x0D, 0x0A):
+        return CONTROL
+    if cat == "Cn" and any(lo <= cp <= hi for lo, hi in DEFAULT_IGNORABLE_BLOCKS):
         return CONTROL
     return None
 
