@@ -383,7 +383,12 @@ mod tests {
         assert_eq!(split("\u{915}\u{93E}"), ["\u{915}\u{93E}"]);
         for c in ['\u{2065}', '\u{FFF0}', '\u{E0002}', '\u{E0FFF}'] {
             let text = format!("{c}\u{300}");
-            assert_eq!(split(&text), [c.to_string(), "\u{300}".to_string()], "U+{:X}", c as u32);
+            assert_eq!(
+                split(&text),
+                [c.to_string(), "\u{300}".to_string()],
+                "U+{:X}",
+                c as u32
+            );
         }
         // An assigned format character in the same block stays as it was (Control too).
         assert_eq!(split("\u{2060}\u{300}"), ["\u{2060}", "\u{300}"]);
