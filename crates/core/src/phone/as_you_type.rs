@@ -849,12 +849,15 @@ fn formatted_digits_and_plus(text: &str) -> (&str, bool) {
     // after that run holds no line break (JavaScript's `[^…]+.*$`: `.` stops at them).
     let is_line_break = |c: char| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
     let last_break = rest.rfind(is_line_break);
+    // The last digit or punctuation before that line break: a cut must start after it.
+    let last_kept_before_break =
+        last_break.and_then(|b| rest[..b].rfind(is_formatted_digit));
     let cut = rest.char_indices().find_map(|(i, c)| {
         if is_formatted_digit(c) {
             return None;
         }
         let fits = match last_break {
-            Some(b) if b >= i => rest[i..=b].chars().all(|c| !is_formatted_digit(c)),
+            Some(b) if b >= i => last_kept_before_break.is_none_or(|k| k < i),
             _ => true,
         };
         fits.then_some(i)
@@ -936,8 +939,73 @@ mod tests {
 
     #[test]
     fn brackets_that_do_not_pair_are_dropped() {
-        assert_eq!(cut_and_strip_unpaired_parens("(xxx) xxx", 4), "xxx");
+        assert_eq!(cut_and_strip_unpaired_parens("(xxx) xxx", 3), "xx");
         assert_eq!(cut_and_strip_unpaired_parens("(212) xxx", 4), "(212)");
+    }
+
+    /// Inputs of every kind, typed at once and one character at a time, in no region, a
+    /// region and an unknown one: never a panic, and what a user would notice holds.
+    #[test]
+    fn bad_input_never_panics() {
+        let long_digits = "1".repeat(100_000);
+        let long_mixed = "+٠١٢ab(3)-\u{FF0B}４ \n".repeat(8_000);
+        let long_junk = format!("{}\n", "a".repeat(100_000));
+        let inputs = [
+            "",
+            " ",
+            "+",
+            "++",
+            "+\u{FF0B}",
+            "abc",
+            "1-800-FLOWERS",
+            "٠١٢٣٤٥٦٧٨٩",
+            "۰۱۲۳",
+            "\u{FF0B}33612345678",
+            "＋３３６１２３４５６７８",
+            "+33 6 12 34 56 78 ext. 9",
+            "\0",
+            "😀+1😀",
+            "\n+1\n212",
+            "((((((",
+            "))))))",
+            "0000000000000000000000",
+            "+0",
+            "+999999",
+            long_digits.as_str(),
+            long_mixed.as_str(),
+            long_junk.as_str(),
+        ];
+        for input in inputs {
+            for country in [None, Some("FR"), Some("US"), Some("AR"), Some("ZZ"), Some("")] {
+                let mut at_once = AsYouType::new(country);
+                let _ = at_once.input(input);
+                let _ = (at_once.country(), at_once.number());
+                if input.len() <= 1_000 {
+                    let mut typing = AsYouType::new(country);
+                    for c in input.chars() {
+                        let _ = typing.input(&c.to_string());
+                    }
+                    let _ = (typing.country(), typing.number());
+                }
+            }
+        }
+        // A long typing session: digits, pluses, letters, other scripts, punctuation.
+        let alphabet: Vec<char> = "0123456789+ -()a٣۴５\u{FF0B}.".chars().collect();
+        let mut typing = AsYouType::new(Some("DE"));
+        let mut state = 7u32;
+        for _ in 0..3_000 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let c = alphabet[(state >> 16) as usize % alphabet.len()];
+            let _ = typing.input(&c.to_string());
+        }
+        // Nothing typed that can be part of a number: nothing shown.
+        assert_eq!(AsYouType::new(None).input("hello"), "");
+        assert_eq!(AsYouType::new(Some("FR")).country(), None);
+        // Digits of other scripts are read as digits.
+        assert_eq!(
+            AsYouType::new(None).input("+٣٣٦١٢٣٤٥٦٧٨"),
+            "+33 6 12 34 56 78"
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@ use serde::Serialize;
 
 use super::data::{CALLING_CODES, FORMAT_PATTERNS, FORMAT_TEMPLATES, NP_RULES, REGIONS};
 use super::pattern::{Captures, Pattern};
-use super::{main_region, parse_parts, region, PhoneError, F_EXAMPLE, REGION_COUNT};
+use super::{
+    main_region, parse_parts, region, PhoneError, F_EXAMPLE, F_IDD, F_PREFERRED_IDD, REGION_COUNT,
+};
 
 /// How to write a number: libphonenumber's `E.164`, `INTERNATIONAL` and `NATIONAL`.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -383,6 +385,9 @@ pub struct CountryInfo {
     /// This region is the main one of its calling code (US for +1, GB for +44): the one
     /// whose formats and rules the others sharing the code fall back on.
     pub main_region: bool,
+    /// The prefix dialled there before a foreign number (`00`, `011`), when there is one
+    /// to show (libphonenumber's preferred or only international prefix).
+    pub international_prefix: Option<&'static str>,
 }
 
 /// Every region with phone numbers (245), sorted by ISO code: its calling code, an example
@@ -391,7 +396,22 @@ pub fn countries_info() -> Vec<CountryInfo> {
     REGIONS
         .iter()
         .map(|&(iso, calling_code, record)| {
-            let example = record.split(';').nth(F_EXAMPLE).unwrap_or("");
+            let field = |n: usize| record.split(';').nth(n).unwrap_or("");
+            let example = field(F_EXAMPLE);
+            // libphonenumber-js's getIddPrefix: the preferred prefix, else the IDD pattern
+            // when it is one prefix (digits, maybe a tilde for "wait for the tone").
+            let single = |p: &str| {
+                let mut parts = p.split(['~', '\u{2053}', '\u{223C}', '\u{FF5E}']);
+                let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+                parts.next().is_some_and(digits)
+                    && parts.next().is_none_or(digits)
+                    && parts.next().is_none()
+            };
+            let international_prefix = [field(F_PREFERRED_IDD), field(F_IDD)]
+                .into_iter()
+                .enumerate()
+                .find(|&(i, p)| !p.is_empty() && (i == 0 || single(p)))
+                .map(|(_, p)| p);
             let main_region = CALLING_CODES
                 .binary_search_by_key(&calling_code, |(c, _)| *c)
                 .ok()
@@ -402,6 +422,7 @@ pub fn countries_info() -> Vec<CountryInfo> {
                 calling_code,
                 example_number: format!("+{calling_code}{example}"),
                 main_region,
+                international_prefix,
             }
         })
         .collect()
@@ -434,6 +455,44 @@ mod tests {
     }
 
     #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        use crate::phone::{format, PhoneError};
+        let long = "6".repeat(100_000);
+        for style in FormatStyle::ALL {
+            assert_eq!(format("", Some("FR"), style), Err(PhoneError::Empty));
+            assert_eq!(format("  ", None, style), Err(PhoneError::Empty));
+            assert_eq!(
+                format("0612345678", None, style),
+                Err(PhoneError::CountryRequired)
+            );
+            assert_eq!(
+                format("0612345678", Some("ZZ"), style),
+                Err(PhoneError::UnknownCountry)
+            );
+            for input in [
+                "abc",
+                "+33 6 12 34 56 7a",
+                "٠١٢٣٤٥٦٧٨٩",
+                "+",
+                "+0",
+                "+999 123",
+                "😀",
+                long.as_str(),
+                "+3",
+            ] {
+                for country in [None, Some("FR"), Some("ĀĀ"), Some("F")] {
+                    assert!(
+                        matches!(format(input, country, style), Err(_)),
+                        "{input:?} {country:?}"
+                    );
+                }
+            }
+            // A full-width plus is read as a plus.
+            assert!(format("\u{FF0B}33612345678", None, style).is_ok());
+        }
+    }
+
+    #[test]
     fn styles_by_name() {
         for style in FormatStyle::ALL {
             assert_eq!(FormatStyle::parse(style.as_str()), Some(style));
@@ -461,8 +520,11 @@ mod tests {
             (fr.calling_code, fr.example_number.as_str(), fr.main_region),
             (33, "+33612345678", true)
         );
+        assert_eq!(fr.international_prefix, Some("00"));
         let gg = all.iter().find(|c| c.country_iso == "GG").unwrap();
         assert!(!gg.main_region);
+        let us = all.iter().find(|c| c.country_iso == "US").unwrap();
+        assert_eq!(us.international_prefix, Some("011"));
         for (code, _) in CALLING_CODES {
             let mains = all
                 .iter()

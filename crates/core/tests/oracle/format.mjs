@@ -5,6 +5,7 @@
 // default country. Prints what libphonenumber-js/max says, one JSON object per line:
 //   {"kind":"format","input":…,"country":…,"out":{"E.164":…,"INTERNATIONAL":…,"NATIONAL":…}|null}
 //   {"kind":"typing","input":…,"country":…,"steps":[[text, country, numberValue], …]}
+//   {"kind":"regions","regions":[[iso, callingCode, exampleE164], …]}
 // where a typing case's steps are what `new AsYouType(country)` returns as the input is
 // typed one character at a time (cumulative).
 import { createRequire } from 'node:module';
@@ -80,4 +81,7 @@ for (const country of getCountries()) {
     }
   }
 }
+// The regions, with their calling codes and example numbers (E.164).
+const regions = getCountries().map((c) => [c, getCountryCallingCode(c), `+${getCountryCallingCode(c)}${examples[c]}`]);
+lines.push({ kind: 'regions', regions });
 for (const line of lines) console.log(JSON.stringify(line));
