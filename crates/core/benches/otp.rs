@@ -1,6 +1,7 @@
 //! `cargo bench -p smsotp-core`: the create path (JSON body → validated request → phone →
 //! PIN → rendered, encoded message → keyed hash → record) and the verify path (a PIN
-//! checked against a stored record), plus their main pieces. Also prints the cost of the
+//! checked against a stored record), plus their main pieces (phone parsing, formatting in
+//! each style, as-you-type formatting of a 12-digit number, SMS segments). Also prints the cost of the
 //! very first phone-number parse in this process (metadata compiled on first use).
 
 #[path = "../tests/common/mod.rs"]
@@ -79,6 +80,23 @@ fn pieces(c: &mut Criterion) {
     });
     g.bench_function("phone_parse_national_us", |b| {
         b.iter(|| phone::parse(black_box("(212) 555-0123"), Some("US")))
+    });
+    for style in phone::FormatStyle::ALL {
+        g.bench_function(format!("phone_format_{}", style.as_str()), |b| {
+            b.iter(|| phone::format(black_box("+33612424199"), None, style))
+        });
+    }
+    // A widget formatting a number key by key: 13 calls, the last returning
+    // "+44 7911 123456".
+    g.bench_function("phone_as_you_type_12_digits", |b| {
+        b.iter(|| {
+            let mut typing = phone::AsYouType::new(None);
+            let mut shown = String::new();
+            for c in black_box("+447911123456").chars() {
+                shown = typing.input(c.encode_utf8(&mut [0; 4]));
+            }
+            shown
+        })
     });
     let gsm = "Your verification code is 123456. It expires in 5 minutes. Do not share it with anyone, not even with us! Thank you, ACME Bank";
     let ucs2 = "Вашият код за потвърждение е 123456. Валиден е 5 минути. Не го споделяйте с никого, дори и с нас! Благодарим ви, ACME Bank 👍";

@@ -40,7 +40,10 @@ pub use config::{Config, Defaults};
 pub use create::{create_otp, render_message, NewOtp, RenderedMessage};
 pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEnvelope, FieldError};
 pub use otp::{OtpObject, OtpRecord, OtpStatus, Verified};
-pub use phone::{NumberType, PhoneCheck, PhoneError, PhoneNumber};
+pub use phone::{
+    format as format_phone, AsYouType, CountryInfo, FormatStyle, NumberType, PhoneCheck,
+    PhoneError, PhoneNumber,
+};
 pub use pin::{generate_pin, FallibleSource, PinType, RandomSource};
 pub use pin_hash::PinHasher;
 pub use request::{validate_request, validate_request_text, OtpRequest};

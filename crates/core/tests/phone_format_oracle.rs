@@ -45,10 +45,8 @@ fn format_agrees_with_libphonenumber_in_every_style() {
             }
         }
     }
-    let regions: std::collections::BTreeSet<&str> = cases
-        .iter()
-        .filter_map(|c| c["country"].as_str())
-        .collect();
+    let regions: std::collections::BTreeSet<&str> =
+        cases.iter().filter_map(|c| c["country"].as_str()).collect();
     eprintln!(
         "format corpus: {} inputs ({formatted} formatted by libphonenumber-js, {} not), {} regions, {compared} comparisons, {} disagreements",
         cases.len(),
@@ -94,7 +92,11 @@ fn countries_info_lists_libphonenumbers_regions() {
         .into_iter()
         .map(|c| (c.country_iso.to_owned(), c.calling_code, c.example_number))
         .collect();
-    eprintln!("regions: {} (libphonenumber-js), {} (ours)", theirs.len(), ours.len());
+    eprintln!(
+        "regions: {} (libphonenumber-js), {} (ours)",
+        theirs.len(),
+        ours.len()
+    );
     assert_eq!(ours, theirs);
 }
 

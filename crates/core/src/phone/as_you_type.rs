@@ -15,8 +15,8 @@ use super::format::{
 };
 use super::leading::matches_leading;
 use super::{
-    check_length, region, region_index, regions_for_calling_code, split_calling_code,
-    without_plus, LengthCheck, REGIONS,
+    check_length, region, region_index, regions_for_calling_code, split_calling_code, without_plus,
+    LengthCheck, REGIONS,
 };
 
 /// The placeholder for a digit not typed yet in a template.
@@ -41,7 +41,7 @@ const MIN_LEADING_DIGITS: usize = 3;
 /// let mut national = AsYouType::new(Some("US"));
 /// assert_eq!(national.input("2125550123"), "(212) 555-0123");
 /// national.reset();
-/// assert_eq!(national.input("212"), "212");
+/// assert_eq!(national.input("212"), "(212)");
 /// ```
 #[derive(Debug, Clone)]
 pub struct AsYouType {
@@ -211,7 +211,7 @@ impl AsYouType {
             return &self.digits;
         }
         let skip = self.idd_prefix.as_ref().map_or(0, String::len)
-            + self.calling_code.map_or(0, |c| decimal_len(c));
+            + self.calling_code.map_or(0, decimal_len);
         self.digits.get(skip..).unwrap_or("")
     }
 
@@ -516,10 +516,7 @@ impl AsYouType {
         self.matching.retain(|&i| {
             let f = &formats[i];
             let suits = !(has_prefix && !f.uses_national_prefix() && !f.np_optional)
-                && !(!international
-                    && !has_prefix
-                    && f.uses_national_prefix()
-                    && !f.np_optional);
+                && !(!international && !has_prefix && f.uses_national_prefix() && !f.np_optional);
             suits && leading_digits_fit(f, leading, index)
         });
         if self.chosen.is_some_and(|c| !self.matching.contains(&c)) {
@@ -719,7 +716,10 @@ impl AsYouType {
         let mut position = self.populated_position;
         for d in digits.chars() {
             let after = usize::try_from(position + 1).unwrap_or(0);
-            if !template.get(after..).is_some_and(|t| t.contains(PLACEHOLDER)) {
+            if !template
+                .get(after..)
+                .is_some_and(|t| t.contains(PLACEHOLDER))
+            {
                 self.reset_format();
                 return None;
             }
@@ -730,7 +730,8 @@ impl AsYouType {
             template.replace_range(at..at + 1, d.encode_utf8(&mut [0; 4]));
             position = at as isize;
         }
-        let out = cut_and_strip_unpaired_parens(&template, usize::try_from(position + 1).unwrap_or(0));
+        let out =
+            cut_and_strip_unpaired_parens(&template, usize::try_from(position + 1).unwrap_or(0));
         self.populated = Some(template);
         self.populated_position = position;
         Some(out)
@@ -850,8 +851,7 @@ fn formatted_digits_and_plus(text: &str) -> (&str, bool) {
     let is_line_break = |c: char| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
     let last_break = rest.rfind(is_line_break);
     // The last digit or punctuation before that line break: a cut must start after it.
-    let last_kept_before_break =
-        last_break.and_then(|b| rest[..b].rfind(is_formatted_digit));
+    let last_kept_before_break = last_break.and_then(|b| rest[..b].rfind(is_formatted_digit));
     let cut = rest.char_indices().find_map(|(i, c)| {
         if is_formatted_digit(c) {
             return None;
@@ -976,7 +976,14 @@ mod tests {
             long_junk.as_str(),
         ];
         for input in inputs {
-            for country in [None, Some("FR"), Some("US"), Some("AR"), Some("ZZ"), Some("")] {
+            for country in [
+                None,
+                Some("FR"),
+                Some("US"),
+                Some("AR"),
+                Some("ZZ"),
+                Some(""),
+            ] {
                 let mut at_once = AsYouType::new(country);
                 let _ = at_once.input(input);
                 let _ = (at_once.country(), at_once.number());

@@ -3,7 +3,8 @@
 // metadata, Apache-2.0; libphonenumber-js is MIT). Record layout: see the generator.
 
 /// Where the data comes from.
-pub const SOURCE: &str = "libphonenumber-js 1.13.16 metadata.max.json (Google libphonenumber metadata, Apache-2.0)";
+pub const SOURCE: &str =
+    "libphonenumber-js 1.13.16 metadata.max.json (Google libphonenumber metadata, Apache-2.0)";
 
 /// How many regions there are.
 pub const REGION_COUNT: usize = 245;

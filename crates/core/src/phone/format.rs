@@ -98,12 +98,13 @@ pub fn format(
 fn format_national(national: &str, region_index: usize, international: bool) -> String {
     let formats = formats_for(region_index);
     let chosen = formats.iter().find(|f| {
-        f.leading
-            .last()
-            .is_none_or(|l| l.as_ref().is_some_and(|p| p.match_prefix(national).is_some()))
-            && f.pattern
-                .as_ref()
-                .is_some_and(|p| p.matches_entirely(national))
+        f.leading.last().is_none_or(|l| {
+            l.as_ref()
+                .is_some_and(|p| p.match_prefix(national).is_some())
+        }) && f
+            .pattern
+            .as_ref()
+            .is_some_and(|p| p.matches_entirely(national))
     });
     match chosen {
         Some(f) => f.apply(national, international, true),
@@ -294,32 +295,33 @@ pub(super) fn expand(template: &str, text: &str, m: &Captures) -> String {
 pub(super) fn is_punctuation(c: char) -> bool {
     matches!(
         c,
-        '-' | '\u{2010}'..='\u{2015}'
-            | '\u{2212}'
-            | '\u{30FC}'
-            | '\u{FF0D}'
-            | '\u{FF0F}'
-            | '/'
-            | '\u{FF0E}'
-            | '.'
-            | ' '
-            | '\u{A0}'
-            | '\u{AD}'
-            | '\u{200B}'
-            | '\u{2060}'
-            | '\u{3000}'
-            | '('
-            | ')'
-            | '\u{FF08}'
-            | '\u{FF09}'
-            | '\u{FF3B}'
-            | '\u{FF3D}'
-            | '['
-            | ']'
-            | '~'
-            | '\u{2053}'
-            | '\u{223C}'
-            | '\u{FF5E}'
+        '-' | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2212}'
+                | '\u{30FC}'
+                | '\u{FF0D}'
+                | '\u{FF0F}'
+                | '/'
+                | '\u{FF0E}'
+                | '.'
+                | ' '
+                | '\u{A0}'
+                | '\u{AD}'
+                | '\u{200B}'
+                | '\u{2060}'
+                | '\u{3000}'
+                | '('
+                | ')'
+                | '\u{FF08}'
+                | '\u{FF09}'
+                | '\u{FF3B}'
+                | '\u{FF3D}'
+                | '['
+                | ']'
+                | '~'
+                | '\u{2053}'
+                | '\u{223C}'
+                | '\u{FF5E}'
     )
 }
 
@@ -482,7 +484,7 @@ mod tests {
             ] {
                 for country in [None, Some("FR"), Some("ĀĀ"), Some("F")] {
                     assert!(
-                        matches!(format(input, country, style), Err(_)),
+                        format(input, country, style).is_err(),
                         "{input:?} {country:?}"
                     );
                 }
@@ -507,8 +509,14 @@ mod tests {
         assert_eq!(with_first_group_rule("$2 15-$3", "0$1"), "0$2 15-$3");
         assert_eq!(with_first_group_rule("x", "0$1"), "x");
         assert_eq!(international_separators("(212) 555-0123"), "212 555 0123");
-        assert_eq!(dummy_pattern_src("(\\d{3})(\\d{2,3})"), "(\\d{3})(\\d{2,3})");
-        assert_eq!(dummy_pattern_src("(20)([1-9]\\d{3})"), "(\\d\\d)(\\d\\d{3})");
+        assert_eq!(
+            dummy_pattern_src("(\\d{3})(\\d{2,3})"),
+            "(\\d{3})(\\d{2,3})"
+        );
+        assert_eq!(
+            dummy_pattern_src("(20)([1-9]\\d{3})"),
+            "(\\d\\d)(\\d\\d{3})"
+        );
     }
 
     #[test]

@@ -34,9 +34,11 @@ pub struct PhoneNumber {
     pub e164: String,
     /// ISO 3166-1 alpha-2 code of the region the number belongs to.
     pub country_iso: &'static str,
+    /// Country calling code (33 for France).
     pub calling_code: u16,
     /// The national significant number (no national prefix).
     pub national_number: String,
+    /// What kind of number it is (mobile, fixed line, …), by the region's metadata.
     pub number_type: NumberType,
 }
 
@@ -70,13 +72,17 @@ pub fn mask_phone(number: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhoneCheck {
+    /// The number is valid (then every field but `error` is set).
     pub valid: bool,
     /// E.164, when valid.
     pub e164: Option<String>,
     /// ISO 3166-1 alpha-2 region, when valid.
     pub country_iso: Option<String>,
+    /// Country calling code, when valid.
     pub calling_code: Option<u16>,
+    /// The national significant number, when valid.
     pub national_number: Option<String>,
+    /// The number's type, when valid.
     pub number_type: Option<NumberType>,
     /// Why the number is not valid.
     pub error: Option<String>,
@@ -111,16 +117,27 @@ pub fn check(input: &str, country_iso: Option<&str>) -> PhoneCheck {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NumberType {
+    /// A fixed-line (landline) number.
     FixedLine,
+    /// A mobile number.
     Mobile,
+    /// Fixed line and mobile numbers cannot be told apart in the region (NANP, …).
     FixedLineOrMobile,
+    /// A toll-free number (free for the caller).
     TollFree,
+    /// A premium-rate number (charged above normal rates).
     PremiumRate,
+    /// A shared-cost number (the cost split between caller and callee).
     SharedCost,
+    /// A voice-over-IP number.
     Voip,
+    /// A personal number (routed to another number the person chooses).
     PersonalNumber,
+    /// A pager number.
     Pager,
+    /// A universal access number (a company's number reaching its offices).
     Uan,
+    /// A number reaching a voicemail box directly.
     Voicemail,
 }
 
@@ -405,7 +422,10 @@ impl Region {
     /// [`Region::strip_national_prefix`], also returning the national prefix when what was
     /// stripped was one (as-you-type formatting shows it: `0 6 12…` in France).
     fn strip_national_prefix_keeping_it(&self, number: &str) -> (String, Option<String>) {
-        let Some(prefix) = self.prefix_for_parsing.as_ref().filter(|_| !number.is_empty())
+        let Some(prefix) = self
+            .prefix_for_parsing
+            .as_ref()
+            .filter(|_| !number.is_empty())
         else {
             return (number.to_owned(), None);
         };
@@ -544,7 +564,7 @@ pub fn parse(input: &str, country_iso: Option<&str>) -> Result<PhoneNumber, Phon
         .ok_or(PhoneError::Invalid("not a valid number for its country"))?;
     let e164 = format!("+{calling_code}{national}");
     if e164.len() > 16 {
-        return Err(PhoneError::Invalid("longer than E.164 allows"))
+        return Err(PhoneError::Invalid("longer than E.164 allows"));
     }
     Ok(PhoneNumber {
         e164,
