@@ -12,11 +12,12 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use super::data::{CALLING_CODES, FORMAT_PATTERNS, FORMAT_TEMPLATES, NP_RULES, REGIONS};
-use super::pattern::{Captures, Pattern};
-use super::{
-    main_region, parse_parts, region, PhoneError, F_EXAMPLE, F_IDD, F_PREFERRED_IDD, REGION_COUNT,
+use super::data::{
+    CALLING_CODES, EXAMPLES, FORMATS, FORMAT_PATTERNS, FORMAT_TEMPLATES, NP_RULES, PREFERRED_IDD,
+    REGIONS,
 };
+use super::pattern::{Captures, Pattern};
+use super::{main_region, parse_parts, region, PhoneError, F_IDD, REGION_COUNT};
 
 /// How to write a number: libphonenumber's `E.164`, `INTERNATIONAL` and `NATIONAL`.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -137,14 +138,15 @@ impl NumberFormat {
     fn decode(src: &'static str) -> Option<NumberFormat> {
         let mut f = src.splitn(6, '/');
         let mut index = || f.next().unwrap_or("");
-        let pattern_src = *FORMAT_PATTERNS.get(index().parse::<usize>().ok()?)?;
-        let format = *FORMAT_TEMPLATES.get(index().parse::<usize>().ok()?)?;
-        let intl_format = match index().parse::<usize>() {
-            Ok(i) => FORMAT_TEMPLATES.get(i).copied()?,
+        let line = |table: &'static str, i: usize| table.split('\n').nth(i);
+        let pattern_src = line(FORMAT_PATTERNS, index().parse().ok()?)?;
+        let format = line(FORMAT_TEMPLATES, index().parse().ok()?)?;
+        let intl_format = match index().parse() {
+            Ok(i) => line(FORMAT_TEMPLATES, i)?,
             Err(_) => format,
         };
-        let np_rule = match index().parse::<usize>() {
-            Ok(i) => NP_RULES.get(i).copied()?,
+        let np_rule = match index().parse() {
+            Ok(i) => line(NP_RULES, i)?,
             Err(_) => "",
         };
         let np_optional = index() == "1";
@@ -345,14 +347,16 @@ pub(super) fn international_separators(text: &str) -> String {
         .to_owned()
 }
 
-static FORMATS: [OnceLock<Vec<NumberFormat>>; REGION_COUNT] =
+static COMPILED: [OnceLock<Vec<NumberFormat>>; REGION_COUNT] =
     [const { OnceLock::new() }; REGION_COUNT];
 
 /// A region's own formats, compiled on first use.
 fn own_formats(index: usize) -> &'static [NumberFormat] {
-    FORMATS[index].get_or_init(|| {
-        region(index)
-            .formats_src
+    COMPILED[index].get_or_init(|| {
+        FORMATS
+            .split('\n')
+            .nth(index)
+            .unwrap_or("")
             .split('!')
             .filter(|f| !f.is_empty())
             .filter_map(NumberFormat::decode)
@@ -397,9 +401,12 @@ pub struct CountryInfo {
 pub fn countries_info() -> Vec<CountryInfo> {
     REGIONS
         .iter()
-        .map(|&(iso, calling_code, record)| {
-            let field = |n: usize| record.split(';').nth(n).unwrap_or("");
-            let example = field(F_EXAMPLE);
+        .zip(EXAMPLES.split(' '))
+        .map(|(&(iso, calling_code, record), example)| {
+            let preferred = PREFERRED_IDD
+                .iter()
+                .find(|(i, _)| *i == iso)
+                .map_or("", |(_, p)| p);
             // libphonenumber-js's getIddPrefix: the preferred prefix, else the IDD pattern
             // when it is one prefix (digits, maybe a tilde for "wait for the tone").
             let single = |p: &str| {
@@ -409,7 +416,8 @@ pub fn countries_info() -> Vec<CountryInfo> {
                     && parts.next().is_none_or(digits)
                     && parts.next().is_none()
             };
-            let international_prefix = [field(F_PREFERRED_IDD), field(F_IDD)]
+            let idd = record.split(';').nth(F_IDD).unwrap_or("");
+            let international_prefix = [preferred, idd]
                 .into_iter()
                 .enumerate()
                 .find(|&(i, p)| !p.is_empty() && (i == 0 || single(p)))
@@ -438,7 +446,7 @@ mod tests {
     fn every_format_in_the_metadata_decodes_and_compiles() {
         let mut count = 0;
         for (i, (iso, _, _)) in REGIONS.iter().enumerate() {
-            let src = region(i).formats_src;
+            let src = FORMATS.split('\n').nth(i).unwrap();
             let formats = own_formats(i);
             assert_eq!(
                 formats.len(),
@@ -454,6 +462,8 @@ mod tests {
             }
         }
         assert!(count > 600, "{count} formats");
+        assert_eq!(FORMATS.split('\n').count(), REGION_COUNT);
+        assert_eq!(EXAMPLES.split(' ').count(), REGION_COUNT);
     }
 
     #[test]

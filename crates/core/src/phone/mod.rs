@@ -215,11 +215,8 @@ const F_TRANSFORM: usize = 3;
 const F_LEADING: usize = 4;
 const F_LENGTHS: usize = 5;
 const F_TYPES: usize = 6;
-const F_FORMATS: usize = 16;
-const F_PREFERRED_IDD: usize = 17;
-const F_EXAMPLE: usize = 18;
-const F_GENERAL: usize = 19;
-const FIELDS: usize = 20;
+const F_GENERAL: usize = 16;
+const FIELDS: usize = 17;
 
 /// Number types in libphonenumber's metadata order (fields 6..15).
 const TYPE_ORDER: [NumberType; 10] = [
@@ -255,8 +252,6 @@ struct Region {
     types: [Option<Pattern>; 10],
     /// The mobile pattern is the fixed-line one (NANP and others): one match decides both.
     mobile_is_fixed: bool,
-    /// The number formats, still encoded (compiled by `format` on first use).
-    formats_src: &'static str,
 }
 
 static COMPILED: [OnceLock<Region>; REGION_COUNT] = [const { OnceLock::new() }; REGION_COUNT];
@@ -305,7 +300,6 @@ fn region(index: usize) -> &'static Region {
             general: compile(f[F_GENERAL]),
             types,
             mobile_is_fixed: f[F_TYPES + 1] == "=",
-            formats_src: f[F_FORMATS],
         }
     })
 }
@@ -685,12 +679,7 @@ mod tests {
             let fields: Vec<&str> = record.split(';').collect();
             assert_eq!(fields.len(), FIELDS, "{iso}");
             for (n, field) in fields.iter().enumerate() {
-                if n == F_NATIONAL_PREFIX
-                    || n == F_TRANSFORM
-                    || n == F_LENGTHS
-                    || (F_FORMATS..=F_EXAMPLE).contains(&n)
-                    || *field == "="
-                {
+                if n == F_NATIONAL_PREFIX || n == F_TRANSFORM || n == F_LENGTHS || *field == "=" {
                     continue;
                 }
                 if !field.is_empty() {
