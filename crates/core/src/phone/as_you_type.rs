@@ -396,9 +396,10 @@ impl AsYouType {
     ) {
         let mut modified = false;
         let mut other_prefix = None;
-        match national_digits.rfind(number.as_str()) {
-            Some(at) if at == national_digits.len() - number.len() => {
-                let before = &national_digits[..at];
+        // libphonenumber-js looks for the number's last occurrence in the digits and wants
+        // it at their end: the digits end with it.
+        match national_digits.strip_suffix(number.as_str()) {
+            Some(before) => {
                 if !before.is_empty() && Some(before) != national_prefix.as_deref() {
                     other_prefix = Some(before.to_owned());
                 }
@@ -796,7 +797,11 @@ fn leading_digits_fit(f: &NumberFormat, leading: &str, index: usize) -> bool {
 
 /// A format that only groups the digits (`$1 $2-$3`), which as-you-type can use.
 fn non_altering(format: &str) -> bool {
-    format.match_indices("$1").any(|(at, _)| {
+    let bytes = format.as_bytes();
+    (0..bytes.len().saturating_sub(1)).any(|at| {
+        if bytes[at] != b'$' || bytes[at + 1] != b'1' {
+            return false;
+        }
         let mut rest = format[at + 2..].chars().peekable();
         while let Some(c) = rest.next() {
             if is_punctuation(c) {

@@ -259,12 +259,22 @@ pub(super) fn with_first_group_rule(format: &str, rule: &str) -> String {
         return format.to_owned();
     };
     let group = &format[at..at + 2];
-    format!(
-        "{}{}{}",
-        &format[..at],
-        rule.replace("$1", group),
-        &format[at + 2..]
-    )
+    let mut out = String::with_capacity(format.len() + rule.len());
+    out.push_str(&format[..at]);
+    let mut rest = rule;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        if rest[i..].starts_with("$1") {
+            out.push_str(group);
+            rest = &rest[i + 2..];
+        } else {
+            out.push('$');
+            rest = &rest[i + 1..];
+        }
+    }
+    out.push_str(rest);
+    out.push_str(&format[at + 2..]);
+    out
 }
 
 /// A replacement template with `$n` (1–9) replaced by the match's groups, `$$` by `$`,
@@ -328,7 +338,8 @@ pub(super) fn is_punctuation(c: char) -> bool {
 }
 
 /// libphonenumber-js's `applyInternationalSeparatorStyle`: every run of punctuation becomes
-/// one space (`(212) 555-0123` → `212 555 0123`), ends trimmed.
+/// one space (`(212) 555-0123` → `212 555 0123`), ends trimmed. The text is made of
+/// formats and digits, so the only white space left to trim is the space.
 pub(super) fn international_separators(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_run = false;
@@ -343,8 +354,12 @@ pub(super) fn international_separators(text: &str) -> String {
             in_run = false;
         }
     }
-    out.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
-        .to_owned()
+    let start = out.bytes().position(|b| b != b' ').unwrap_or(out.len());
+    let end = out
+        .bytes()
+        .rposition(|b| b != b' ')
+        .map_or(start, |e| e + 1);
+    out[start..end].to_owned()
 }
 
 static COMPILED: [OnceLock<Vec<NumberFormat>>; REGION_COUNT] =

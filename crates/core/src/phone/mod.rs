@@ -435,9 +435,14 @@ impl Region {
             // libphonenumber-js looks for the first group's text in the number; a group that
             // took no part is looked up as the text "undefined", never found (index -1), so
             // the candidate is all but the last digit.
-            let candidate = match m.group(number, 1).map(|g| number.find(g)) {
-                Some(Some(at)) => &number[..at],
-                _ => &number[..number.len() - 1],
+            let found = m.group(number, 1).and_then(|g| {
+                // str::find with a &str pattern costs kilobytes of wasm; groups are short.
+                (0..=number.len().saturating_sub(g.len()))
+                    .find(|&at| number.as_bytes()[at..].starts_with(g.as_bytes()))
+            });
+            let candidate = match found {
+                Some(at) => &number[..at],
+                None => &number[..number.len() - 1],
             };
             (!self.national_prefix.is_empty() && candidate == self.national_prefix)
                 .then(|| candidate.to_owned())
