@@ -9,7 +9,7 @@
 //! metadata is compiled into `data.rs` by `crates/core/data/gen-phone-data.mjs`, and each
 //! region's patterns are compiled on first use, so a cold call costs microseconds.
 //!
-//! Numbers are also written the way people write them ([`format`], in E.164, international
+//! Numbers are also written the way people write them ([`format()`], in E.164, international
 //! or national style) and formatted as they are typed ([`AsYouType`]), with libphonenumber's
 //! per-region number formats; [`countries_info`] lists the regions with their calling codes
 //! and example numbers.
