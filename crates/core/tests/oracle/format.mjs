@@ -78,11 +78,19 @@ for (const country of getCountries()) {
     spelled.push([v, null], [`+${cc}`, null], [`+${cc}1`, null], [`+${cc}1`, country]);
     for (const [input, c] of spelled) add(formatCase(input, c));
     // Typing every variant: international without a country, national digits (with and
-    // without the national prefix) with the region as the default country.
+    // without the national prefix) with the region as the default country, and the
+    // example's formatted spellings.
     {
       add(typingCase(e164, null));
       add(typingCase(v, country));
-      if (parsed) add(typingCase(parsed.formatNational().replace(/\D/g, ''), country));
+      if (parsed) {
+        add(typingCase(parsed.formatNational().replace(/\D/g, ''), country));
+        // As written, punctuation included, and with a stray letter and a full-width plus.
+        add(typingCase(parsed.formatNational(), country));
+        add(typingCase(parsed.formatInternational(), null));
+        add(typingCase(`a${parsed.formatInternational()}b`, country));
+        add(typingCase(`\uFF0B${cc}${v}`, null));
+      }
     }
   }
 }
