@@ -27,9 +27,10 @@ export function checkPhoneExercise(r, label) {
   for (const c of r.countries) {
     assert.equal(c.callingCode, Number(lpn.getCountryCallingCode(c.countryIso)), c.countryIso);
     assert.equal(c.exampleNumber, `+${c.callingCode}${examples[c.countryIso]}`, c.countryIso);
-    assert.equal(c.main, metadata.country_calling_codes[c.callingCode][0] === c.countryIso, c.countryIso);
+    assert.equal(c.mainRegion, metadata.country_calling_codes[c.callingCode][0] === c.countryIso, c.countryIso);
+    assert.ok(c.internationalPrefix === null || /^\d+$/.test(c.internationalPrefix), c.countryIso);
   }
-  assert.ok(r.countries.filter((c) => !c.main).length >= 20, 'regions sharing a calling code (+1, +7, +44, …)');
+  assert.ok(r.countries.filter((c) => !c.mainRegion).length >= 20, 'regions sharing a calling code (+1, +7, +44, …)');
 
   // Formatting: every case, every style, exactly as libphonenumber-js.
   const styles = ['E.164', 'INTERNATIONAL', 'NATIONAL'];
@@ -72,6 +73,8 @@ export function checkPhoneExercise(r, label) {
   assert.equal(r.interleaved.at(-2), '06 12 34 56 78');
   assert.equal(r.interleaved.at(-1), '(212) 555-0123');
   assert.equal(r.parsed.e164, '+447400123456');
+  const byIso = Object.fromEntries(r.countries.map((c) => [c.countryIso, c]));
+  assert.deepEqual([byIso.FR.internationalPrefix, byIso.US.internationalPrefix, byIso.GB.internationalPrefix], ['00', '011', '00']);
 
   // Bad input: TypeErrors with clear messages, never a wasm trap.
   const b = r.badInput;

@@ -1,6 +1,7 @@
 //! `cargo bench -p smsotp-core`: the create path (JSON body → validated request → phone →
 //! PIN → rendered, encoded message → keyed hash → record) and the verify path (a PIN
-//! checked against a stored record), plus their main pieces. Also prints the cost of the
+//! checked against a stored record), plus their main pieces (phone parsing, formatting in
+//! each style, as-you-type formatting of a 12-digit number, SMS segments). Also prints the cost of the
 //! very first phone-number parse in this process (metadata compiled on first use).
 
 #[path = "../tests/common/mod.rs"]
@@ -80,6 +81,23 @@ fn pieces(c: &mut Criterion) {
     g.bench_function("phone_parse_national_us", |b| {
         b.iter(|| phone::parse(black_box("(212) 555-0123"), Some("US")))
     });
+    for style in phone::FormatStyle::ALL {
+        g.bench_function(format!("phone_format_{}", style.as_str()), |b| {
+            b.iter(|| phone::format(black_box("+33612424199"), None, style))
+        });
+    }
+    // A widget formatting a number key by key: 13 calls, the last returning
+    // "+44 7911 123456".
+    g.bench_function("phone_as_you_type_12_digits", |b| {
+        b.iter(|| {
+            let mut typing = phone::AsYouType::new(None);
+            let mut shown = String::new();
+            for c in black_box("+447911123456").chars() {
+                shown = typing.input(c.encode_utf8(&mut [0; 4]));
+            }
+            shown
+        })
+    });
     let gsm = "Your verification code is 123456. It expires in 5 minutes. Do not share it with anyone, not even with us! Thank you, ACME Bank";
     let ucs2 = "Вашият код за потвърждение е 123456. Валиден е 5 минути. Не го споделяйте с никого, дори и с нас! Благодарим ви, ACME Bank 👍";
     g.bench_function("count_segments_gsm_120", |b| {
@@ -116,6 +134,15 @@ fn main() {
         "cold first phone parse: FR {:.1} µs, US {:.1} µs (each compiles its region's patterns once)",
         cold.as_secs_f64() * 1e6,
         cold_us.as_secs_f64() * 1e6
+    );
+    // First formatting of a region's numbers: its formats are compiled on first use.
+    let start = Instant::now();
+    let formatted = phone::format("+33612424199", None, phone::FormatStyle::International);
+    let cold_format = start.elapsed();
+    assert_eq!(formatted.as_deref(), Ok("+33 6 12 42 41 99"));
+    println!(
+        "cold first format (FR, patterns already compiled): {:.1} µs",
+        cold_format.as_secs_f64() * 1e6
     );
     benches();
     Criterion::default().configure_from_args().final_summary();

@@ -20,23 +20,23 @@ const examples = require('libphonenumber-js/examples.mobile.json');
 //   6..15 the number types in libphonenumber's order: fixed line, mobile, toll free,
 //   premium rate, personal number, voicemail, UAN, pager, VoIP, shared cost.
 // A type is its pattern, empty when the region has no such numbers, and `=` for a mobile
-// pattern equal to the fixed-line one. Left out to stay small (~3 KB gzipped), with no
-// change in any answer over every region's example numbers (the oracle test): the general
-// national-number pattern (the number types decide) and per-type possible lengths (the
-// type patterns fix the lengths).
-//   16 number formats (libphonenumber's <numberFormat>s, used by formatting and as-you-type),
-//      separated by '!', each `P/F/I/N/O/L`: P index into FORMAT_PATTERNS, F and I indexes
-//      into FORMAT_TEMPLATES (national and international format; I empty when the same),
-//      N index into NP_RULES (the national-prefix formatting rule; empty when none), O `1`
-//      when the national prefix is optional when formatting, L the leading-digits patterns
-//      separated by spaces (each more detailed than the one before). Empty: the region
-//      formats with its calling code's main region's formats (or not at all).
-//   17 preferred international prefix (libphonenumber's preferredInternationalPrefix),
-//   18 an example mobile number, national significant digits (examples.mobile.json),
-//   19 the general national-number pattern: libphonenumber-js decides with it whether a
+// pattern equal to the fixed-line one. Left out to stay small, with no change in any
+// answer over every region's example numbers (the oracle test): per-type possible lengths
+// (the type patterns fix the lengths).
+//   16 the general national-number pattern: libphonenumber-js decides with it whether a
 //      national prefix or a calling code typed without `+` was really one, and the union
 //      of the number types (which validity uses) is narrower, so some numbers that are
 //      not valid were read differently (+7 7100099984 typed as 77100099984 in KZ).
+// Number formats (libphonenumber's <numberFormat>s, used by formatting and as-you-type)
+// are in FORMATS, a line per region: formats separated by '!', each `P/F/I/N/O/L`: P a line
+// of FORMAT_PATTERNS, F and I lines of FORMAT_TEMPLATES (national and international format;
+// I empty when the same), N a line of NP_RULES (the national-prefix formatting rule; empty
+// when none), O `1` when the national prefix is optional when formatting, L the
+// leading-digits patterns separated by spaces (each more detailed than the one before).
+// An empty line: the region formats with its calling code's main region's formats (or not
+// at all).
+// EXAMPLES holds an example mobile number per region (examples.mobile.json), and
+// PREFERRED_IDD libphonenumber's preferredInternationalPrefix where there is one.
 // Region-level national-prefix formatting rules and "optional" flags are absent from this
 // metadata (every format carries its own), so none are stored; neither are carrier-code
 // formatting rules, which libphonenumber-js does not use.
@@ -98,11 +98,18 @@ const rows = regions.map((iso) => {
   });
   const fields = [
     sanitize(c[1]), sanitize(c[5]), sanitize(c[7]), (c[8] || '').replace(/[;"]/g, ''),
-    sanitize(c[10]), general, ...typeFields,
-    formatField(c[4]), sanitize(c[12]), example(iso), sanitize(c[2]),
+    sanitize(c[10]), general, ...typeFields, sanitize(c[2]),
   ];
   return `    ("${iso}", ${Number(c[0])}, r"${fields.join(";")}"),`;
 });
+
+const formatLines = regions.map((iso) => formatField(meta.countries[iso][4]));
+const exampleList = regions.map(example);
+const preferredIdd = regions.filter((iso) => meta.countries[iso][12])
+  .map((iso) => `    ("${iso}", "${sanitize(meta.countries[iso][12])}"),`);
+// One string of lines rather than an array of &str: no pointer table in the binary, and a
+// build that does not format leaves all of it out.
+const lines = (list) => `concat!(\n${list.map((l) => `    r"${l}",`).join(' "\\n",\n')}\n)`;
 
 const codes = Object.keys(meta.country_calling_codes)
   .filter((code) => meta.country_calling_codes[code][0] !== '001')
@@ -125,22 +132,33 @@ pub static REGIONS: [(&str, u16, &str); REGION_COUNT] = [
 ${rows.join('\n')}
 ];
 
-/// Number-format patterns (\`P\` of a format in a record), most used first.
+/// Each region's number formats, a line per region in \`REGIONS\` order (layout: see
+/// the generator).
 #[rustfmt::skip]
-pub static FORMAT_PATTERNS: &[&str] = &[
-${patterns.list.map((p) => `    r"${p}",`).join('\n')}
-];
+pub static FORMATS: &str = ${lines(formatLines)};
 
-/// Format templates (\`F\` and \`I\` of a format: \`$1 $2\`, …), most used first.
+/// Number-format patterns (\`P\` of a format), a line each, most used first.
 #[rustfmt::skip]
-pub static FORMAT_TEMPLATES: &[&str] = &[
-${templates.list.map((p) => `    "${p}",`).join('\n')}
-];
+pub static FORMAT_PATTERNS: &str = ${lines(patterns.list)};
 
-/// National-prefix formatting rules (\`N\` of a format: \`0$1\`, …), most used first.
+/// Format templates (\`F\` and \`I\` of a format: \`$1 $2\`, …), a line each, most used
+/// first.
 #[rustfmt::skip]
-pub static NP_RULES: &[&str] = &[
-${npRules.list.map((p) => `    "${p}",`).join('\n')}
+pub static FORMAT_TEMPLATES: &str = ${lines(templates.list)};
+
+/// National-prefix formatting rules (\`N\` of a format: \`0$1\`, …), a line each, most
+/// used first.
+#[rustfmt::skip]
+pub static NP_RULES: &str = ${lines(npRules.list)};
+
+/// An example mobile number per region (national significant digits), space-separated, in
+/// \`REGIONS\` order.
+pub static EXAMPLES: &str = "${exampleList.join(' ')}";
+
+/// Regions whose international prefix is a pattern and which name a preferred one.
+#[rustfmt::skip]
+pub static PREFERRED_IDD: &[(&str, &str)] = &[
+${preferredIdd.join('\n')}
 ];
 
 /// Country calling code → the regions that share it, the main one first; sorted by code.

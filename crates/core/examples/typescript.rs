@@ -12,6 +12,8 @@ fn main() {
         FieldError::decl(&cfg),
         PhoneCheck::decl(&cfg),
         NumberType::decl(&cfg),
+        FormatStyle::decl(&cfg),
+        CountryInfo::decl(&cfg),
         PinType::decl(&cfg),
         RenderedMessage::decl(&cfg),
         SmsInfo::decl(&cfg),

@@ -6,7 +6,7 @@
 //! | rule | module |
 //! |---|---|
 //! | `POST /otp` validation, error codes 2001–2020 | [`request`] |
-//! | phone numbers (E.164 / national, per-country validity) | [`phone`] |
+//! | phone numbers: parsing, validity, formatting, as-you-type, the region list | [`phone`] |
 //! | PIN types, alphabets, uniform generation, entropy | [`pin`] |
 //! | keyed PIN hashing, constant-time comparison | [`pin_hash`] |
 //! | templates, placeholders, language choice, autofill lines | [`template`], [`languages`] |
@@ -28,7 +28,6 @@ pub mod error;
 pub mod grapheme;
 pub mod languages;
 pub mod otp;
-#[allow(missing_docs)] // phone/: documented on the fmt branch
 pub mod phone;
 pub mod pin;
 pub mod pin_hash;
@@ -42,7 +41,10 @@ pub use config::{Config, Defaults};
 pub use create::{create_otp, render_message, NewOtp, RenderedMessage};
 pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEnvelope, FieldError};
 pub use otp::{OtpObject, OtpRecord, OtpStatus, Verified};
-pub use phone::{NumberType, PhoneCheck, PhoneError, PhoneNumber};
+pub use phone::{
+    format as format_phone, AsYouType, CountryInfo, FormatStyle, NumberType, PhoneCheck,
+    PhoneError, PhoneNumber,
+};
 pub use pin::{generate_pin, FallibleSource, PinType, RandomError, RandomSource};
 pub use pin_hash::PinHasher;
 pub use request::{validate_request, validate_request_text, OtpRequest};

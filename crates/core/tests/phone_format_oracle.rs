@@ -1,7 +1,8 @@
 //! Formatting must agree with libphonenumber-js/max over a seeded corpus covering every
 //! region libphonenumber-js knows (`tests/oracle/format.mjs`): `format` in the three styles
 //! with no disagreement, and as-you-type formatting (every prefix of a number typed one
-//! character at a time: the text shown and the region) on at least 99 % of prefixes.
+//! character at a time: the text shown and the region) on at least 99 % of prefixes; and
+//! `countries_info` lists its regions, calling codes and example numbers.
 
 mod common;
 
@@ -44,10 +45,8 @@ fn format_agrees_with_libphonenumber_in_every_style() {
             }
         }
     }
-    let regions: std::collections::BTreeSet<&str> = cases
-        .iter()
-        .filter_map(|c| c["country"].as_str())
-        .collect();
+    let regions: std::collections::BTreeSet<&str> =
+        cases.iter().filter_map(|c| c["country"].as_str()).collect();
     eprintln!(
         "format corpus: {} inputs ({formatted} formatted by libphonenumber-js, {} not), {} regions, {compared} comparisons, {} disagreements",
         cases.len(),
@@ -65,6 +64,40 @@ fn format_agrees_with_libphonenumber_in_every_style() {
         disagreements.len(),
         disagreements.join("\n")
     );
+}
+
+#[test]
+fn countries_info_lists_libphonenumbers_regions() {
+    let Some(out) = common::run_oracle("format.mjs", &[], "") else {
+        return;
+    };
+    let lines = oracle_lines(&out);
+    let theirs = lines
+        .iter()
+        .find(|l| l["kind"] == "regions")
+        .expect("regions line");
+    let theirs: Vec<(String, u16, String)> = theirs["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_owned(),
+                r[1].as_str().unwrap().parse().unwrap(),
+                r[2].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let ours: Vec<(String, u16, String)> = phone::countries_info()
+        .into_iter()
+        .map(|c| (c.country_iso.to_owned(), c.calling_code, c.example_number))
+        .collect();
+    eprintln!(
+        "regions: {} (libphonenumber-js), {} (ours)",
+        theirs.len(),
+        ours.len()
+    );
+    assert_eq!(ours, theirs);
 }
 
 #[test]

@@ -144,14 +144,16 @@ export class AsYouType {
 let regions;
 
 /**
- * Every region with phone numbers: `{ countryIso, callingCode, exampleNumber, main }`,
- * sorted by ISO code. `exampleNumber` is an E.164 mobile number of the region (for
- * placeholders); `main` is true for the region that owns its calling code (US for +1).
+ * Every region with phone numbers, sorted by ISO code:
+ * `{ countryIso, callingCode, exampleNumber, mainRegion, internationalPrefix }`.
+ * `exampleNumber` is an E.164 mobile number of the region (for placeholders); `mainRegion`
+ * is true for the region that owns its calling code (US for +1); `internationalPrefix` is
+ * what is dialled there before a foreign number (`00`, `011`), or null.
  */
 export function countries() {
   regions ??= wasm.countriesText().split('\n').map((line) => {
-    const [countryIso, callingCode, exampleNumber, main] = line.split(',');
-    return Object.freeze({ countryIso, callingCode: Number(callingCode), exampleNumber, main: main === '1' });
+    const [countryIso, callingCode, exampleNumber, main, prefix] = line.split(',');
+    return Object.freeze({ countryIso, callingCode: Number(callingCode), exampleNumber, mainRegion: main === '1', internationalPrefix: prefix || null });
   });
   return regions.slice();
 }

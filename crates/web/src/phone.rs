@@ -177,18 +177,20 @@ pub fn as_you_type_replay(
     answer
 }
 
-/// Every region, one line each: `ISO,calling code,example number (E.164),1 if main else 0`.
+/// Every region, one line each: `ISO,calling code,example number (E.164),1 if main region
+/// else 0,international prefix (may be empty)`.
 #[wasm_bindgen(js_name = countriesText)]
 pub fn countries_text() -> String {
     let lines: Vec<String> = phone::countries_info()
         .into_iter()
         .map(|c| {
             format!(
-                "{},{},{},{}",
+                "{},{},{},{},{}",
                 c.country_iso,
                 c.calling_code,
                 c.example_number,
-                u8::from(c.main_region)
+                u8::from(c.main_region),
+                c.international_prefix.unwrap_or("")
             )
         })
         .collect();

@@ -15,8 +15,8 @@ use super::format::{
 };
 use super::leading::matches_leading;
 use super::{
-    check_length, region, region_index, regions_for_calling_code, split_calling_code,
-    without_plus, LengthCheck, REGIONS,
+    check_length, region, region_index, regions_for_calling_code, split_calling_code, without_plus,
+    LengthCheck, REGIONS,
 };
 
 /// The placeholder for a digit not typed yet in a template.
@@ -41,7 +41,7 @@ const MIN_LEADING_DIGITS: usize = 3;
 /// let mut national = AsYouType::new(Some("US"));
 /// assert_eq!(national.input("2125550123"), "(212) 555-0123");
 /// national.reset();
-/// assert_eq!(national.input("212"), "212");
+/// assert_eq!(national.input("212"), "(212)");
 /// ```
 #[derive(Debug, Clone)]
 pub struct AsYouType {
@@ -211,7 +211,7 @@ impl AsYouType {
             return &self.digits;
         }
         let skip = self.idd_prefix.as_ref().map_or(0, String::len)
-            + self.calling_code.map_or(0, |c| decimal_len(c));
+            + self.calling_code.map_or(0, decimal_len);
         self.digits.get(skip..).unwrap_or("")
     }
 
@@ -396,9 +396,10 @@ impl AsYouType {
     ) {
         let mut modified = false;
         let mut other_prefix = None;
-        match national_digits.rfind(number.as_str()) {
-            Some(at) if at == national_digits.len() - number.len() => {
-                let before = &national_digits[..at];
+        // libphonenumber-js looks for the number's last occurrence in the digits and wants
+        // it at their end: the digits end with it.
+        match national_digits.strip_suffix(number.as_str()) {
+            Some(before) => {
                 if !before.is_empty() && Some(before) != national_prefix.as_deref() {
                     other_prefix = Some(before.to_owned());
                 }
@@ -516,10 +517,7 @@ impl AsYouType {
         self.matching.retain(|&i| {
             let f = &formats[i];
             let suits = !(has_prefix && !f.uses_national_prefix() && !f.np_optional)
-                && !(!international
-                    && !has_prefix
-                    && f.uses_national_prefix()
-                    && !f.np_optional);
+                && !(!international && !has_prefix && f.uses_national_prefix() && !f.np_optional);
             suits && leading_digits_fit(f, leading, index)
         });
         if self.chosen.is_some_and(|c| !self.matching.contains(&c)) {
@@ -719,7 +717,10 @@ impl AsYouType {
         let mut position = self.populated_position;
         for d in digits.chars() {
             let after = usize::try_from(position + 1).unwrap_or(0);
-            if !template.get(after..).is_some_and(|t| t.contains(PLACEHOLDER)) {
+            if !template
+                .get(after..)
+                .is_some_and(|t| t.contains(PLACEHOLDER))
+            {
                 self.reset_format();
                 return None;
             }
@@ -730,7 +731,8 @@ impl AsYouType {
             template.replace_range(at..at + 1, d.encode_utf8(&mut [0; 4]));
             position = at as isize;
         }
-        let out = cut_and_strip_unpaired_parens(&template, usize::try_from(position + 1).unwrap_or(0));
+        let out =
+            cut_and_strip_unpaired_parens(&template, usize::try_from(position + 1).unwrap_or(0));
         self.populated = Some(template);
         self.populated_position = position;
         Some(out)
@@ -795,7 +797,11 @@ fn leading_digits_fit(f: &NumberFormat, leading: &str, index: usize) -> bool {
 
 /// A format that only groups the digits (`$1 $2-$3`), which as-you-type can use.
 fn non_altering(format: &str) -> bool {
-    format.match_indices("$1").any(|(at, _)| {
+    let bytes = format.as_bytes();
+    (0..bytes.len().saturating_sub(1)).any(|at| {
+        if bytes[at] != b'$' || bytes[at + 1] != b'1' {
+            return false;
+        }
         let mut rest = format[at + 2..].chars().peekable();
         while let Some(c) = rest.next() {
             if is_punctuation(c) {
@@ -849,12 +855,14 @@ fn formatted_digits_and_plus(text: &str) -> (&str, bool) {
     // after that run holds no line break (JavaScript's `[^…]+.*$`: `.` stops at them).
     let is_line_break = |c: char| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
     let last_break = rest.rfind(is_line_break);
+    // The last digit or punctuation before that line break: a cut must start after it.
+    let last_kept_before_break = last_break.and_then(|b| rest[..b].rfind(is_formatted_digit));
     let cut = rest.char_indices().find_map(|(i, c)| {
         if is_formatted_digit(c) {
             return None;
         }
         let fits = match last_break {
-            Some(b) if b >= i => rest[i..=b].chars().all(|c| !is_formatted_digit(c)),
+            Some(b) if b >= i => last_kept_before_break.is_none_or(|k| k < i),
             _ => true,
         };
         fits.then_some(i)
@@ -936,8 +944,80 @@ mod tests {
 
     #[test]
     fn brackets_that_do_not_pair_are_dropped() {
-        assert_eq!(cut_and_strip_unpaired_parens("(xxx) xxx", 4), "xxx");
+        assert_eq!(cut_and_strip_unpaired_parens("(xxx) xxx", 3), "xx");
         assert_eq!(cut_and_strip_unpaired_parens("(212) xxx", 4), "(212)");
+    }
+
+    /// Inputs of every kind, typed at once and one character at a time, in no region, a
+    /// region and an unknown one: never a panic, and what a user would notice holds.
+    #[test]
+    fn bad_input_never_panics() {
+        let long_digits = "1".repeat(100_000);
+        let long_mixed = "+٠١٢ab(3)-\u{FF0B}４ \n".repeat(8_000);
+        let long_junk = format!("{}\n", "a".repeat(100_000));
+        let inputs = [
+            "",
+            " ",
+            "+",
+            "++",
+            "+\u{FF0B}",
+            "abc",
+            "1-800-FLOWERS",
+            "٠١٢٣٤٥٦٧٨٩",
+            "۰۱۲۳",
+            "\u{FF0B}33612345678",
+            "＋３３６１２３４５６７８",
+            "+33 6 12 34 56 78 ext. 9",
+            "\0",
+            "😀+1😀",
+            "\n+1\n212",
+            "((((((",
+            "))))))",
+            "0000000000000000000000",
+            "+0",
+            "+999999",
+            long_digits.as_str(),
+            long_mixed.as_str(),
+            long_junk.as_str(),
+        ];
+        for input in inputs {
+            for country in [
+                None,
+                Some("FR"),
+                Some("US"),
+                Some("AR"),
+                Some("ZZ"),
+                Some(""),
+            ] {
+                let mut at_once = AsYouType::new(country);
+                let _ = at_once.input(input);
+                let _ = (at_once.country(), at_once.number());
+                if input.len() <= 1_000 {
+                    let mut typing = AsYouType::new(country);
+                    for c in input.chars() {
+                        let _ = typing.input(&c.to_string());
+                    }
+                    let _ = (typing.country(), typing.number());
+                }
+            }
+        }
+        // A long typing session: digits, pluses, letters, other scripts, punctuation.
+        let alphabet: Vec<char> = "0123456789+ -()a٣۴５\u{FF0B}.".chars().collect();
+        let mut typing = AsYouType::new(Some("DE"));
+        let mut state = 7u32;
+        for _ in 0..3_000 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let c = alphabet[(state >> 16) as usize % alphabet.len()];
+            let _ = typing.input(&c.to_string());
+        }
+        // Nothing typed that can be part of a number: nothing shown.
+        assert_eq!(AsYouType::new(None).input("hello"), "");
+        assert_eq!(AsYouType::new(Some("FR")).country(), None);
+        // Digits of other scripts are read as digits.
+        assert_eq!(
+            AsYouType::new(None).input("+٣٣٦١٢٣٤٥٦٧٨"),
+            "+33 6 12 34 56 78"
+        );
     }
 
     #[test]

@@ -12,9 +12,12 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use super::data::{CALLING_CODES, FORMAT_PATTERNS, FORMAT_TEMPLATES, NP_RULES, REGIONS};
+use super::data::{
+    CALLING_CODES, EXAMPLES, FORMATS, FORMAT_PATTERNS, FORMAT_TEMPLATES, NP_RULES, PREFERRED_IDD,
+    REGIONS,
+};
 use super::pattern::{Captures, Pattern};
-use super::{main_region, parse_parts, region, PhoneError, F_EXAMPLE, REGION_COUNT};
+use super::{main_region, parse_parts, region, PhoneError, F_IDD, REGION_COUNT};
 
 /// How to write a number: libphonenumber's `E.164`, `INTERNATIONAL` and `NATIONAL`.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -96,12 +99,13 @@ pub fn format(
 fn format_national(national: &str, region_index: usize, international: bool) -> String {
     let formats = formats_for(region_index);
     let chosen = formats.iter().find(|f| {
-        f.leading
-            .last()
-            .is_none_or(|l| l.as_ref().is_some_and(|p| p.match_prefix(national).is_some()))
-            && f.pattern
-                .as_ref()
-                .is_some_and(|p| p.matches_entirely(national))
+        f.leading.last().is_none_or(|l| {
+            l.as_ref()
+                .is_some_and(|p| p.match_prefix(national).is_some())
+        }) && f
+            .pattern
+            .as_ref()
+            .is_some_and(|p| p.matches_entirely(national))
     });
     match chosen {
         Some(f) => f.apply(national, international, true),
@@ -134,14 +138,15 @@ impl NumberFormat {
     fn decode(src: &'static str) -> Option<NumberFormat> {
         let mut f = src.splitn(6, '/');
         let mut index = || f.next().unwrap_or("");
-        let pattern_src = *FORMAT_PATTERNS.get(index().parse::<usize>().ok()?)?;
-        let format = *FORMAT_TEMPLATES.get(index().parse::<usize>().ok()?)?;
-        let intl_format = match index().parse::<usize>() {
-            Ok(i) => FORMAT_TEMPLATES.get(i).copied()?,
+        let line = |table: &'static str, i: usize| table.split('\n').nth(i);
+        let pattern_src = line(FORMAT_PATTERNS, index().parse().ok()?)?;
+        let format = line(FORMAT_TEMPLATES, index().parse().ok()?)?;
+        let intl_format = match index().parse() {
+            Ok(i) => line(FORMAT_TEMPLATES, i)?,
             Err(_) => format,
         };
-        let np_rule = match index().parse::<usize>() {
-            Ok(i) => NP_RULES.get(i).copied()?,
+        let np_rule = match index().parse() {
+            Ok(i) => line(NP_RULES, i)?,
             Err(_) => "",
         };
         let np_optional = index() == "1";
@@ -254,12 +259,22 @@ pub(super) fn with_first_group_rule(format: &str, rule: &str) -> String {
         return format.to_owned();
     };
     let group = &format[at..at + 2];
-    format!(
-        "{}{}{}",
-        &format[..at],
-        rule.replace("$1", group),
-        &format[at + 2..]
-    )
+    let mut out = String::with_capacity(format.len() + rule.len());
+    out.push_str(&format[..at]);
+    let mut rest = rule;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        if rest[i..].starts_with("$1") {
+            out.push_str(group);
+            rest = &rest[i + 2..];
+        } else {
+            out.push('$');
+            rest = &rest[i + 1..];
+        }
+    }
+    out.push_str(rest);
+    out.push_str(&format[at + 2..]);
+    out
 }
 
 /// A replacement template with `$n` (1–9) replaced by the match's groups, `$$` by `$`,
@@ -292,37 +307,39 @@ pub(super) fn expand(template: &str, text: &str, m: &Captures) -> String {
 pub(super) fn is_punctuation(c: char) -> bool {
     matches!(
         c,
-        '-' | '\u{2010}'..='\u{2015}'
-            | '\u{2212}'
-            | '\u{30FC}'
-            | '\u{FF0D}'
-            | '\u{FF0F}'
-            | '/'
-            | '\u{FF0E}'
-            | '.'
-            | ' '
-            | '\u{A0}'
-            | '\u{AD}'
-            | '\u{200B}'
-            | '\u{2060}'
-            | '\u{3000}'
-            | '('
-            | ')'
-            | '\u{FF08}'
-            | '\u{FF09}'
-            | '\u{FF3B}'
-            | '\u{FF3D}'
-            | '['
-            | ']'
-            | '~'
-            | '\u{2053}'
-            | '\u{223C}'
-            | '\u{FF5E}'
+        '-' | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2212}'
+                | '\u{30FC}'
+                | '\u{FF0D}'
+                | '\u{FF0F}'
+                | '/'
+                | '\u{FF0E}'
+                | '.'
+                | ' '
+                | '\u{A0}'
+                | '\u{AD}'
+                | '\u{200B}'
+                | '\u{2060}'
+                | '\u{3000}'
+                | '('
+                | ')'
+                | '\u{FF08}'
+                | '\u{FF09}'
+                | '\u{FF3B}'
+                | '\u{FF3D}'
+                | '['
+                | ']'
+                | '~'
+                | '\u{2053}'
+                | '\u{223C}'
+                | '\u{FF5E}'
     )
 }
 
 /// libphonenumber-js's `applyInternationalSeparatorStyle`: every run of punctuation becomes
-/// one space (`(212) 555-0123` → `212 555 0123`), ends trimmed.
+/// one space (`(212) 555-0123` → `212 555 0123`), ends trimmed. The text is made of
+/// formats and digits, so the only white space left to trim is the space.
 pub(super) fn international_separators(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_run = false;
@@ -337,18 +354,24 @@ pub(super) fn international_separators(text: &str) -> String {
             in_run = false;
         }
     }
-    out.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
-        .to_owned()
+    let start = out.bytes().position(|b| b != b' ').unwrap_or(out.len());
+    let end = out
+        .bytes()
+        .rposition(|b| b != b' ')
+        .map_or(start, |e| e + 1);
+    out[start..end].to_owned()
 }
 
-static FORMATS: [OnceLock<Vec<NumberFormat>>; REGION_COUNT] =
+static COMPILED: [OnceLock<Vec<NumberFormat>>; REGION_COUNT] =
     [const { OnceLock::new() }; REGION_COUNT];
 
 /// A region's own formats, compiled on first use.
 fn own_formats(index: usize) -> &'static [NumberFormat] {
-    FORMATS[index].get_or_init(|| {
-        region(index)
-            .formats_src
+    COMPILED[index].get_or_init(|| {
+        FORMATS
+            .split('\n')
+            .nth(index)
+            .unwrap_or("")
             .split('!')
             .filter(|f| !f.is_empty())
             .filter_map(NumberFormat::decode)
@@ -383,6 +406,9 @@ pub struct CountryInfo {
     /// This region is the main one of its calling code (US for +1, GB for +44): the one
     /// whose formats and rules the others sharing the code fall back on.
     pub main_region: bool,
+    /// The prefix dialled there before a foreign number (`00`, `011`), when there is one
+    /// to show (libphonenumber's preferred or only international prefix).
+    pub international_prefix: Option<&'static str>,
 }
 
 /// Every region with phone numbers (245), sorted by ISO code: its calling code, an example
@@ -390,8 +416,27 @@ pub struct CountryInfo {
 pub fn countries_info() -> Vec<CountryInfo> {
     REGIONS
         .iter()
-        .map(|&(iso, calling_code, record)| {
-            let example = record.split(';').nth(F_EXAMPLE).unwrap_or("");
+        .zip(EXAMPLES.split(' '))
+        .map(|(&(iso, calling_code, record), example)| {
+            let preferred = PREFERRED_IDD
+                .iter()
+                .find(|(i, _)| *i == iso)
+                .map_or("", |(_, p)| p);
+            // libphonenumber-js's getIddPrefix: the preferred prefix, else the IDD pattern
+            // when it is one prefix (digits, maybe a tilde for "wait for the tone").
+            let single = |p: &str| {
+                let mut parts = p.split(['~', '\u{2053}', '\u{223C}', '\u{FF5E}']);
+                let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+                parts.next().is_some_and(digits)
+                    && parts.next().is_none_or(digits)
+                    && parts.next().is_none()
+            };
+            let idd = record.split(';').nth(F_IDD).unwrap_or("");
+            let international_prefix = [preferred, idd]
+                .into_iter()
+                .enumerate()
+                .find(|&(i, p)| !p.is_empty() && (i == 0 || single(p)))
+                .map(|(_, p)| p);
             let main_region = CALLING_CODES
                 .binary_search_by_key(&calling_code, |(c, _)| *c)
                 .ok()
@@ -402,6 +447,7 @@ pub fn countries_info() -> Vec<CountryInfo> {
                 calling_code,
                 example_number: format!("+{calling_code}{example}"),
                 main_region,
+                international_prefix,
             }
         })
         .collect()
@@ -415,7 +461,7 @@ mod tests {
     fn every_format_in_the_metadata_decodes_and_compiles() {
         let mut count = 0;
         for (i, (iso, _, _)) in REGIONS.iter().enumerate() {
-            let src = region(i).formats_src;
+            let src = FORMATS.split('\n').nth(i).unwrap();
             let formats = own_formats(i);
             assert_eq!(
                 formats.len(),
@@ -431,6 +477,46 @@ mod tests {
             }
         }
         assert!(count > 600, "{count} formats");
+        assert_eq!(FORMATS.split('\n').count(), REGION_COUNT);
+        assert_eq!(EXAMPLES.split(' ').count(), REGION_COUNT);
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        use crate::phone::{format, PhoneError};
+        let long = "6".repeat(100_000);
+        for style in FormatStyle::ALL {
+            assert_eq!(format("", Some("FR"), style), Err(PhoneError::Empty));
+            assert_eq!(format("  ", None, style), Err(PhoneError::Empty));
+            assert_eq!(
+                format("0612345678", None, style),
+                Err(PhoneError::CountryRequired)
+            );
+            assert_eq!(
+                format("0612345678", Some("ZZ"), style),
+                Err(PhoneError::UnknownCountry)
+            );
+            for input in [
+                "abc",
+                "+33 6 12 34 56 7a",
+                "٠١٢٣٤٥٦٧٨٩",
+                "+",
+                "+0",
+                "+999 123",
+                "😀",
+                long.as_str(),
+                "+3",
+            ] {
+                for country in [None, Some("FR"), Some("ĀĀ"), Some("F")] {
+                    assert!(
+                        format(input, country, style).is_err(),
+                        "{input:?} {country:?}"
+                    );
+                }
+            }
+            // A full-width plus is read as a plus.
+            assert!(format("\u{FF0B}33612345678", None, style).is_ok());
+        }
     }
 
     #[test]
@@ -448,8 +534,14 @@ mod tests {
         assert_eq!(with_first_group_rule("$2 15-$3", "0$1"), "0$2 15-$3");
         assert_eq!(with_first_group_rule("x", "0$1"), "x");
         assert_eq!(international_separators("(212) 555-0123"), "212 555 0123");
-        assert_eq!(dummy_pattern_src("(\\d{3})(\\d{2,3})"), "(\\d{3})(\\d{2,3})");
-        assert_eq!(dummy_pattern_src("(20)([1-9]\\d{3})"), "(\\d\\d)(\\d\\d{3})");
+        assert_eq!(
+            dummy_pattern_src("(\\d{3})(\\d{2,3})"),
+            "(\\d{3})(\\d{2,3})"
+        );
+        assert_eq!(
+            dummy_pattern_src("(20)([1-9]\\d{3})"),
+            "(\\d\\d)(\\d\\d{3})"
+        );
     }
 
     #[test]
@@ -461,8 +553,11 @@ mod tests {
             (fr.calling_code, fr.example_number.as_str(), fr.main_region),
             (33, "+33612345678", true)
         );
+        assert_eq!(fr.international_prefix, Some("00"));
         let gg = all.iter().find(|c| c.country_iso == "GG").unwrap();
         assert!(!gg.main_region);
+        let us = all.iter().find(|c| c.country_iso == "US").unwrap();
+        assert_eq!(us.international_prefix, Some("011"));
         for (code, _) in CALLING_CODES {
             let mains = all
                 .iter()

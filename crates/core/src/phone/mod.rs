@@ -8,6 +8,11 @@
 //! region among those sharing the calling code, then match the number-type patterns. The
 //! metadata is compiled into `data.rs` by `crates/core/data/gen-phone-data.mjs`, and each
 //! region's patterns are compiled on first use, so a cold call costs microseconds.
+//!
+//! Numbers are also written the way people write them ([`format()`], in E.164, international
+//! or national style) and formatted as they are typed ([`AsYouType`]), with libphonenumber's
+//! per-region number formats; [`countries_info`] lists the regions with their calling codes
+//! and example numbers.
 
 mod as_you_type;
 mod data;
@@ -34,9 +39,11 @@ pub struct PhoneNumber {
     pub e164: String,
     /// ISO 3166-1 alpha-2 code of the region the number belongs to.
     pub country_iso: &'static str,
+    /// Country calling code (33 for France).
     pub calling_code: u16,
     /// The national significant number (no national prefix).
     pub national_number: String,
+    /// What kind of number it is (mobile, fixed line, …), by the region's metadata.
     pub number_type: NumberType,
 }
 
@@ -70,13 +77,17 @@ pub fn mask_phone(number: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhoneCheck {
+    /// The number is valid (then every field but `error` is set).
     pub valid: bool,
     /// E.164, when valid.
     pub e164: Option<String>,
     /// ISO 3166-1 alpha-2 region, when valid.
     pub country_iso: Option<String>,
+    /// Country calling code, when valid.
     pub calling_code: Option<u16>,
+    /// The national significant number, when valid.
     pub national_number: Option<String>,
+    /// The number's type, when valid.
     pub number_type: Option<NumberType>,
     /// Why the number is not valid.
     pub error: Option<String>,
@@ -111,16 +122,27 @@ pub fn check(input: &str, country_iso: Option<&str>) -> PhoneCheck {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NumberType {
+    /// A fixed-line (landline) number.
     FixedLine,
+    /// A mobile number.
     Mobile,
+    /// Fixed line and mobile numbers cannot be told apart in the region (NANP, …).
     FixedLineOrMobile,
+    /// A toll-free number (free for the caller).
     TollFree,
+    /// A premium-rate number (charged above normal rates).
     PremiumRate,
+    /// A shared-cost number (the cost split between caller and callee).
     SharedCost,
+    /// A voice-over-IP number.
     Voip,
+    /// A personal number (routed to another number the person chooses).
     PersonalNumber,
+    /// A pager number.
     Pager,
+    /// A universal access number (a company's number reaching its offices).
     Uan,
+    /// A number reaching a voicemail box directly.
     Voicemail,
 }
 
@@ -198,11 +220,8 @@ const F_TRANSFORM: usize = 3;
 const F_LEADING: usize = 4;
 const F_LENGTHS: usize = 5;
 const F_TYPES: usize = 6;
-const F_FORMATS: usize = 16;
-const F_PREFERRED_IDD: usize = 17;
-const F_EXAMPLE: usize = 18;
-const F_GENERAL: usize = 19;
-const FIELDS: usize = 20;
+const F_GENERAL: usize = 16;
+const FIELDS: usize = 17;
 
 /// Number types in libphonenumber's metadata order (fields 6..15).
 const TYPE_ORDER: [NumberType; 10] = [
@@ -238,8 +257,6 @@ struct Region {
     types: [Option<Pattern>; 10],
     /// The mobile pattern is the fixed-line one (NANP and others): one match decides both.
     mobile_is_fixed: bool,
-    /// The number formats, still encoded (compiled by `format` on first use).
-    formats_src: &'static str,
 }
 
 static COMPILED: [OnceLock<Region>; REGION_COUNT] = [const { OnceLock::new() }; REGION_COUNT];
@@ -288,7 +305,6 @@ fn region(index: usize) -> &'static Region {
             general: compile(f[F_GENERAL]),
             types,
             mobile_is_fixed: f[F_TYPES + 1] == "=",
-            formats_src: f[F_FORMATS],
         }
     })
 }
@@ -405,7 +421,10 @@ impl Region {
     /// [`Region::strip_national_prefix`], also returning the national prefix when what was
     /// stripped was one (as-you-type formatting shows it: `0 6 12…` in France).
     fn strip_national_prefix_keeping_it(&self, number: &str) -> (String, Option<String>) {
-        let Some(prefix) = self.prefix_for_parsing.as_ref().filter(|_| !number.is_empty())
+        let Some(prefix) = self
+            .prefix_for_parsing
+            .as_ref()
+            .filter(|_| !number.is_empty())
         else {
             return (number.to_owned(), None);
         };
@@ -421,9 +440,14 @@ impl Region {
             // libphonenumber-js looks for the first group's text in the number; a group that
             // took no part is looked up as the text "undefined", never found (index -1), so
             // the candidate is all but the last digit.
-            let candidate = match m.group(number, 1).map(|g| number.find(g)) {
-                Some(Some(at)) => &number[..at],
-                _ => &number[..number.len() - 1],
+            let found = m.group(number, 1).and_then(|g| {
+                // str::find with a &str pattern costs kilobytes of wasm; groups are short.
+                (0..=number.len().saturating_sub(g.len()))
+                    .find(|&at| number.as_bytes()[at..].starts_with(g.as_bytes()))
+            });
+            let candidate = match found {
+                Some(at) => &number[..at],
+                None => &number[..number.len() - 1],
             };
             (!self.national_prefix.is_empty() && candidate == self.national_prefix)
                 .then(|| candidate.to_owned())
@@ -544,7 +568,7 @@ pub fn parse(input: &str, country_iso: Option<&str>) -> Result<PhoneNumber, Phon
         .ok_or(PhoneError::Invalid("not a valid number for its country"))?;
     let e164 = format!("+{calling_code}{national}");
     if e164.len() > 16 {
-        return Err(PhoneError::Invalid("longer than E.164 allows"))
+        return Err(PhoneError::Invalid("longer than E.164 allows"));
     }
     Ok(PhoneNumber {
         e164,
@@ -665,12 +689,7 @@ mod tests {
             let fields: Vec<&str> = record.split(';').collect();
             assert_eq!(fields.len(), FIELDS, "{iso}");
             for (n, field) in fields.iter().enumerate() {
-                if n == F_NATIONAL_PREFIX
-                    || n == F_TRANSFORM
-                    || n == F_LENGTHS
-                    || (F_FORMATS..=F_EXAMPLE).contains(&n)
-                    || *field == "="
-                {
+                if n == F_NATIONAL_PREFIX || n == F_TRANSFORM || n == F_LENGTHS || *field == "=" {
                     continue;
                 }
                 if !field.is_empty() {

@@ -194,6 +194,6 @@ fn countries_list_every_region_once() {
     let text = countries_text();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), smsotp_core::phone::countries().count());
-    assert!(lines.contains(&"FR,33,+33612345678,1"), "{}", &text[..200]);
-    assert!(lines.iter().any(|l| l.starts_with("CA,1,+1") && l.ends_with(",0")));
+    assert!(lines.contains(&"FR,33,+33612345678,1,00"), "{}", &text[..200]);
+    assert!(lines.iter().any(|l| l.starts_with("CA,1,+1") && l.ends_with(",0,011")));
 }
