@@ -100,7 +100,7 @@ const rows = regions.map((iso) => {
     sanitize(c[1]), sanitize(c[5]), sanitize(c[7]), (c[8] || '').replace(/[;"]/g, ''),
     sanitize(c[10]), general, ...typeFields, sanitize(c[2]),
   ];
-  return `    ("${iso}", ${Number(c[0])}, r"${fields.join(";")}"),`;
+  return fields.join(';');
 });
 
 const formatLines = regions.map((iso) => formatField(meta.countries[iso][4]));
@@ -126,13 +126,20 @@ pub const SOURCE: &str = "libphonenumber-js ${pkg.version} metadata.max.json (Go
 /// How many regions there are.
 pub const REGION_COUNT: usize = ${rows.length};
 
-/// (ISO 3166-1 alpha-2, country calling code, record), sorted by ISO code.
-#[rustfmt::skip]
-pub static REGIONS: [(&str, u16, &str); REGION_COUNT] = [
-${rows.join('\n')}
-];
+/// The regions' ISO 3166-1 alpha-2 codes, two letters each, sorted: region \`i\` is
+/// \`ISO_CODES[2 * i..2 * i + 2]\`. (Strings and plain numbers rather than a table of
+/// \`(&str, u16, &str)\`: pointers and lengths cost ~2.5 KB gzipped of wasm data.)
+pub static ISO_CODES: &str = "${regions.join('')}";
 
-/// Each region's number formats, a line per region in \`REGIONS\` order (layout: see
+/// Each region's country calling code, in \`ISO_CODES\` order.
+#[rustfmt::skip]
+pub static REGION_CALLING_CODES: [u16; REGION_COUNT] = [${regions.map((iso) => Number(meta.countries[iso][0])).join(', ')}];
+
+/// Each region's record (layout: see the generator), a line each, in \`ISO_CODES\` order.
+#[rustfmt::skip]
+pub static RECORDS: &str = ${lines(rows)};
+
+/// Each region's number formats, a line per region in \`ISO_CODES\` order (layout: see
 /// the generator).
 #[rustfmt::skip]
 pub static FORMATS: &str = ${lines(formatLines)};
@@ -152,7 +159,7 @@ pub static FORMAT_TEMPLATES: &str = ${lines(templates.list)};
 pub static NP_RULES: &str = ${lines(npRules.list)};
 
 /// An example mobile number per region (national significant digits), space-separated, in
-/// \`REGIONS\` order.
+/// \`ISO_CODES\` order.
 pub static EXAMPLES: &str = "${exampleList.join(' ')}";
 
 /// Regions whose international prefix is a pattern and which name a preferred one.

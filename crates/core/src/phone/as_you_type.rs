@@ -15,8 +15,8 @@ use super::format::{
 };
 use super::leading::matches_leading;
 use super::{
-    check_length, region, region_index, regions_for_calling_code, split_calling_code, without_plus,
-    LengthCheck, REGIONS,
+    check_length, region, region_entry, region_index, regions_for_calling_code, split_calling_code,
+    without_plus, LengthCheck,
 };
 
 /// The placeholder for a digit not typed yet in a template.
@@ -179,7 +179,7 @@ impl AsYouType {
         if self.digits.is_empty() {
             return None;
         }
-        self.country.map(|i| REGIONS[i].0)
+        self.country.map(|i| region_entry(i).0)
     }
 
     /// The digits typed so far as an E.164 number, `+` calling code national number

@@ -14,10 +14,9 @@ use serde::Serialize;
 
 use super::data::{
     CALLING_CODES, EXAMPLES, FORMATS, FORMAT_PATTERNS, FORMAT_TEMPLATES, NP_RULES, PREFERRED_IDD,
-    REGIONS,
 };
 use super::pattern::{Captures, Pattern};
-use super::{main_region, parse_parts, region, PhoneError, F_IDD, REGION_COUNT};
+use super::{main_region, parse_parts, region, region_entries, PhoneError, F_IDD, REGION_COUNT};
 
 /// How to write a number: libphonenumber's `E.164`, `INTERNATIONAL` and `NATIONAL`.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -414,10 +413,9 @@ pub struct CountryInfo {
 /// Every region with phone numbers (245), sorted by ISO code: its calling code, an example
 /// number and whether it is the main region of its calling code.
 pub fn countries_info() -> Vec<CountryInfo> {
-    REGIONS
-        .iter()
+    region_entries()
         .zip(EXAMPLES.split(' '))
-        .map(|(&(iso, calling_code, record), example)| {
+        .map(|((iso, calling_code, record), example)| {
             let preferred = PREFERRED_IDD
                 .iter()
                 .find(|(i, _)| *i == iso)
@@ -460,7 +458,7 @@ mod tests {
     #[test]
     fn every_format_in_the_metadata_decodes_and_compiles() {
         let mut count = 0;
-        for (i, (iso, _, _)) in REGIONS.iter().enumerate() {
+        for (i, (iso, _, _)) in region_entries().enumerate() {
             let src = FORMATS.split('\n').nth(i).unwrap();
             let formats = own_formats(i);
             assert_eq!(

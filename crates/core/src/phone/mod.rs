@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use self::data::{CALLING_CODES, REGIONS, REGION_COUNT};
+use self::data::{CALLING_CODES, ISO_CODES, RECORDS, REGION_CALLING_CODES, REGION_COUNT};
 use self::pattern::Pattern;
 
 pub use self::as_you_type::AsYouType;
@@ -271,9 +271,34 @@ fn parse_lengths(src: &str) -> Vec<u8> {
     src.split(',').filter_map(|l| l.parse().ok()).collect()
 }
 
+/// Region `index`'s ISO code, calling code and metadata record (layout: see the generator).
+pub(super) fn region_entry(index: usize) -> (&'static str, u16, &'static str) {
+    /// Where each line of `RECORDS` starts, found once.
+    static STARTS: OnceLock<Vec<u32>> = OnceLock::new();
+    let starts = STARTS.get_or_init(|| {
+        std::iter::once(0)
+            .chain(RECORDS.match_indices('\n').map(|(at, _)| at as u32 + 1))
+            .collect()
+    });
+    let start = starts.get(index).map_or(RECORDS.len(), |&s| s as usize);
+    let end = starts
+        .get(index + 1)
+        .map_or(RECORDS.len(), |&s| s as usize - 1);
+    (
+        ISO_CODES.get(2 * index..2 * index + 2).unwrap_or(""),
+        REGION_CALLING_CODES.get(index).copied().unwrap_or(0),
+        RECORDS.get(start..end).unwrap_or(""),
+    )
+}
+
+/// Every region's [`region_entry`], in ISO order.
+pub(super) fn region_entries() -> impl Iterator<Item = (&'static str, u16, &'static str)> {
+    (0..REGION_COUNT).map(region_entry)
+}
+
 fn region(index: usize) -> &'static Region {
     COMPILED[index].get_or_init(|| {
-        let (iso, calling_code, record) = REGIONS[index];
+        let (iso, calling_code, record) = region_entry(index);
         let mut f = [""; FIELDS];
         for (slot, field) in f.iter_mut().zip(record.split(';')) {
             *slot = field;
@@ -315,9 +340,16 @@ fn region_index(iso: &str) -> Option<usize> {
         return None;
     };
     let upper = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
-    REGIONS
-        .binary_search_by(|(code, _, _)| code.as_bytes().cmp(&upper[..]))
-        .ok()
+    let (mut low, mut high) = (0, REGION_COUNT);
+    while low < high {
+        let mid = (low + high) / 2;
+        match ISO_CODES.as_bytes()[2 * mid..2 * mid + 2].cmp(&upper[..]) {
+            std::cmp::Ordering::Less => low = mid + 1,
+            std::cmp::Ordering::Greater => high = mid,
+            std::cmp::Ordering::Equal => return Some(mid),
+        }
+    }
+    None
 }
 
 /// Is this an ISO 3166-1 alpha-2 code of a region with phone numbers?
@@ -327,12 +359,12 @@ pub fn is_known_country(iso: &str) -> bool {
 
 /// The country calling code of a region (`FR` → 33).
 pub fn calling_code_of(iso: &str) -> Option<u16> {
-    region_index(iso).map(|i| REGIONS[i].1)
+    region_index(iso).map(|i| REGION_CALLING_CODES[i])
 }
 
 /// All regions' ISO codes, sorted.
 pub fn countries() -> impl Iterator<Item = &'static str> {
-    REGIONS.iter().map(|(iso, _, _)| *iso)
+    region_entries().map(|(iso, _, _)| iso)
 }
 
 fn regions_for_calling_code(code: u16) -> Option<impl Iterator<Item = usize> + Clone> {
@@ -685,7 +717,7 @@ mod tests {
 
     #[test]
     fn every_pattern_in_the_metadata_compiles() {
-        for (i, (iso, _, record)) in REGIONS.iter().enumerate() {
+        for (i, (iso, _, record)) in region_entries().enumerate() {
             let fields: Vec<&str> = record.split(';').collect();
             assert_eq!(fields.len(), FIELDS, "{iso}");
             for (n, field) in fields.iter().enumerate() {
