@@ -2,18 +2,17 @@
 // straight from the installed package's files, and bundled by Vite (production build).
 // Both pages run exercise() against the fake API served from the same origin.
 import { test, before, after } from 'node:test';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, extname, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { listen } from './fake-api.mjs';
+import { serveFile, launchChromium } from './serve.mjs';
 import { checkExercise } from './assertions.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const pkgDir = join(here, 'node_modules', 'smsotp');
-const types = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 let server, url, browser, viteOut;
 
 const PLAIN_PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
@@ -21,17 +20,6 @@ import * as smsotp from '/pkg/index.js';
 import { exercise } from '/tests/exercise.mjs';
 window.__result = exercise(smsotp, location.origin).then((r) => JSON.stringify(r), (e) => 'ERROR ' + e.stack);
 </script>`;
-
-async function serveFile(res, root, rel) {
-  const path = normalize(join(root, rel));
-  if (!path.startsWith(root)) return res.writeHead(403).end();
-  try {
-    const body = await readFile(path);
-    res.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
-}
 
 before(async () => {
   viteOut = await mkdtemp(join(tmpdir(), 'smsotp-vite-'));
@@ -49,11 +37,7 @@ before(async () => {
     if (path.startsWith('/vite/')) return serveFile(res, viteOut, path.slice(6) || 'index.html');
     res.writeHead(404).end();
   }));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

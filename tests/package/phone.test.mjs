@@ -6,19 +6,18 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, mkdtemp, rm, writeFile, mkdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, extname, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import * as phone from 'smsotp/phone';
 import * as full from 'smsotp';
 import { listen } from './fake-api.mjs';
+import { serveFile, launchChromium } from './serve.mjs';
 import { phoneExercise } from './phone-exercise.mjs';
 import { checkPhoneExercise } from './phone-oracle.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const pkgDir = join(here, 'node_modules', 'smsotp');
-const types = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
 test('smsotp/phone in Node: formatting, as-you-type and the region list agree with libphonenumber-js', () => {
   checkPhoneExercise(phoneExercise(phone), 'smsotp/phone (Node)');
@@ -49,17 +48,6 @@ import { phoneExercise } from '/tests/phone-exercise.mjs';
 window.__result = Promise.resolve().then(() => JSON.stringify(phoneExercise(m)), (e) => 'ERROR ' + e.stack);
 </script>`;
 
-async function serveFile(res, root, rel) {
-  const path = normalize(join(root, rel));
-  if (!path.startsWith(root)) return res.writeHead(403).end();
-  try {
-    const body = await readFile(path);
-    res.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
-}
-
 before(async () => {
   // A Vite app that imports `smsotp/phone` by name, built for production.
   const app = await mkdtemp(join(tmpdir(), 'smsotp-vite-phone-src-'));
@@ -83,11 +71,7 @@ window.__result = Promise.resolve().then(() => JSON.stringify(phoneExercise(m)),
     if (path.startsWith('/vite/')) return serveFile(res, viteOut, path.slice(6) || 'index.html');
     res.writeHead(404).end();
   }));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -193,22 +193,23 @@ fn parse_set(text: &[u8]) -> Option<Vec<u8>> {
     Some(values)
 }
 
+/// One character matched by a `Char` or `Set` node (`chars` not empty, its first fits):
+/// the whole input when it was the last character, else too much input for the last node.
+fn one_character(chars: &[u8], last: bool) -> Outcome {
+    if chars.len() > 1 && last {
+        Outcome::Overflow
+    } else {
+        Outcome::Match(1)
+    }
+}
+
 fn match_node(chars: &[u8], node: &Node, last: bool) -> Option<Outcome> {
     match node {
         Node::Char(c) => {
-            if chars.is_empty() {
+            let Some(first) = chars.first() else {
                 return Some(Outcome::Partial);
-            }
-            if chars[0] != *c {
-                return None;
-            }
-            if chars.len() == 1 {
-                Some(Outcome::Match(1))
-            } else if last {
-                Some(Outcome::Overflow)
-            } else {
-                Some(Outcome::Match(1))
-            }
+            };
+            (first == c).then(|| one_character(chars, last))
         }
         Node::Seq(items) => {
             let mut rest = chars;
@@ -248,17 +249,8 @@ fn match_node(chars: &[u8], node: &Node, last: bool) -> Option<Outcome> {
             partial.then_some(Outcome::Partial)
         }
         Node::Set(members) => {
-            let first = *chars.first()?;
-            if !members.contains(&first) {
-                return None;
-            }
-            if chars.len() == 1 {
-                Some(Outcome::Match(1))
-            } else if last {
-                Some(Outcome::Overflow)
-            } else {
-                Some(Outcome::Match(1))
-            }
+            let first = chars.first()?;
+            members.contains(first).then(|| one_character(chars, last))
         }
     }
 }
