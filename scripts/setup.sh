@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, on a fresh Debian + Rust + Node 20 machine (as root), whatever the build and
 # the tests need and is not already there. Idempotent: a second run only checks versions.
-# Versions and the reasons for each pin: ../shared/TOOLCHAIN.md (summarised in README.md).
+# Versions and the reasons for each pin: docs/toolchain.md.
 #
 #   scripts/setup.sh            everything (Rust tools, npm dependencies, Chromium)
 #   SETUP_SKIP_BROWSER=1 ...    skip Chromium + chromedriver
