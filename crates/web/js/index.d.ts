@@ -3,9 +3,9 @@
 import type {
   ErrorBody, FieldError, OtpObject, OtpRequest, OtpStatus, PhoneCheck, PinType,
   RenderedMessage, SmsInfo,
-} from './types';
+} from './types.js';
 
-export * from './types';
+export * from './types.js';
 
 /** A `POST /otp` body as sent (fields may be strings where numbers are expected). */
 export interface OtpRequestInput {
