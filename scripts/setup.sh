@@ -65,7 +65,13 @@ if want worker; then cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION
 # wasm-opt, esbuild, TypeScript, the oracles' and benchmarks' peers). Reinstall only when
 # the lockfile changed.
 if want npm; then
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if [ -L node_modules ]; then
+    # A link to another checkout's node_modules (a git worktree sharing one install):
+    # `npm ci` would empty the folder it points to, under that checkout's feet.
+    if [ package-lock.json -nt node_modules/.package-lock.json ]; then
+      log "node_modules links to $(readlink node_modules), older than package-lock.json: not reinstalling through the link (replace it with a folder to install here)"
+    fi
+  elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "npm ci"
     if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
   fi
