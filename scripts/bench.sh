@@ -4,7 +4,7 @@
 # Figures are machine-dependent; compare within one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh web
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 echo "== smsotp-core, native (criterion)"
 cargo bench -p smsotp-core --bench otp "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Worker into worker/build (worker-build: cargo → wasm-bindgen → wasm-opt → esbuild).
 # worker-build would download wasm-bindgen, wasm-opt and esbuild; these point it at the
-# installed ones (TOOLCHAIN.md).
+# installed ones (docs/toolchain.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"

@@ -5,7 +5,7 @@
 # created from worker/.dev.vars.example when missing (two demo tenants, SMS to the log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SETUP_SKIP_BROWSER=1 bash scripts/setup.sh
+bash scripts/setup.sh worker
 bash scripts/build-worker.sh
 if [ ! -f worker/.dev.vars ]; then
   cp worker/.dev.vars.example worker/.dev.vars

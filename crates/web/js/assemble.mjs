@@ -44,6 +44,8 @@ copyFileSync(new URL('otp-client.js', here), new URL('otp-client.js', pkg));
 copyFileSync(new URL('index.d.ts', here), new URL('index.d.ts', pkg));
 copyFileSync(process.argv[2], new URL('types.d.ts', pkg));
 copyFileSync(new URL('../README.md', here), new URL('README.md', pkg));
+// The licences, and the notices of the data compiled into the wasm (phone metadata, Unicode).
+for (const name of ['LICENSE-MIT', 'LICENSE-APACHE', 'THIRD-PARTY-NOTICES.md']) copyFileSync(new URL(`../../../${name}`, here), new URL(name, pkg));
 for (const name of ['.gitignore', 'smsotp.d.ts', 'smsotp_bg.wasm.d.ts', 'smsotp_phone.d.ts', 'smsotp_phone_bg.wasm.d.ts']) rmSync(new URL(name, pkg), { force: true });
 
 // The workspace version (Cargo.toml's [workspace.package]).
@@ -54,7 +56,7 @@ const manifest = {
   description: 'SMS one-time passwords: the rules of the smsotp edge API in WebAssembly — validate OTP requests, parse phone numbers, preview the SMS (language, encoding, parts), generate PINs — and a typed client of the API.',
   license: 'MIT OR Apache-2.0',
   type: 'module',
-  files: ['index.js', 'index.node.js', 'phone.js', 'phone.node.js', 'otp-client.js', 'smsotp.js', 'smsotp_bg.wasm', 'smsotp_phone.js', 'smsotp_phone_bg.wasm', 'index.d.ts', 'phone.d.ts', 'types.d.ts', 'README.md'],
+  files: ['index.js', 'index.node.js', 'phone.js', 'phone.node.js', 'otp-client.js', 'smsotp.js', 'smsotp_bg.wasm', 'smsotp_phone.js', 'smsotp_phone_bg.wasm', 'index.d.ts', 'phone.d.ts', 'types.d.ts', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'THIRD-PARTY-NOTICES.md'],
   types: './index.d.ts',
   module: './index.js',
   main: './index.node.js',

@@ -3,10 +3,10 @@
 import type {
   ErrorBody, FieldError, OtpObject, OtpRequest, OtpStatus, PinType,
   RenderedMessage, SmsInfo,
-} from './types';
+} from './types.js';
 
-export * from './types';
-export * from './phone';
+export * from './types.js';
+export * from './phone.js';
 
 /** A `POST /otp` body as sent (fields may be strings where numbers are expected). */
 export interface OtpRequestInput {

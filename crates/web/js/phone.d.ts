@@ -1,8 +1,8 @@
 // Types of the phone functions, in both entries of the npm package: `smsotp/phone` (these
 // only) and `smsotp` (everything). `PhoneCheck` is generated from smsotp-core's Rust type.
-import type { CountryInfo, PhoneCheck } from './types';
+import type { CountryInfo, PhoneCheck } from './types.js';
 
-export type { CountryInfo, NumberType, PhoneCheck } from './types';
+export type { CountryInfo, NumberType, PhoneCheck } from './types.js';
 
 /** libphonenumber-js's format names. */
 export type PhoneNumberFormat = 'E.164' | 'INTERNATIONAL' | 'NATIONAL';

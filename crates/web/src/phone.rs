@@ -72,7 +72,7 @@ fn number_and_country(number_units: usize, country_units: usize) -> (String, Opt
 
 /// `phone::format` of the number in `INPUT` (as for [`phone_utf16`]) in `style` (0
 /// `E.164`, 1 `INTERNATIONAL`, 2 `NATIONAL`): returns the formatted text's length, its code
-/// units in `OUTPUT`; or [`FAILED`] with `OUTPUT` = the reason's address and length.
+/// units in `OUTPUT`; or `FAILED` with `OUTPUT` = the reason's address and length.
 #[wasm_bindgen(js_name = formatUtf16)]
 pub fn format_utf16(number_units: usize, country_units: usize, style: u32) -> u32 {
     let (number, country) = number_and_country(number_units, country_units);
@@ -119,8 +119,8 @@ fn typed_answer(live: &LiveFormatter, formatted: &str) -> u32 {
 }
 
 /// Feeds the `text_units` code units in `INPUT` to JS object `owner`'s formatter, as `AsYouType::input`, when the live formatter is
-/// that object's and has had its `fed` earlier pieces; returns [`typed_answer`]'s word.
-/// Otherwise answers [`REPLAY`] and changes nothing.
+/// that object's and has had its `fed` earlier pieces; returns `typed_answer`'s word.
+/// Otherwise answers `REPLAY` and changes nothing.
 #[wasm_bindgen(js_name = asYouTypeInput)]
 pub fn as_you_type_input(owner: u32, fed: u32, text_units: usize) -> u32 {
     let text = with_input(text_units, String::from_utf16_lossy);
@@ -137,7 +137,7 @@ pub fn as_you_type_input(owner: u32, fed: u32, text_units: usize) -> u32 {
 /// Makes JS object `owner`'s formatter the live one: a new `AsYouType` for the region in
 /// `INPUT` after the `text_units` typed code units, fed the typed text in the pieces JS
 /// received it (`pieces`: their lengths, in order, as libphonenumber-js's formatter
-/// depends on how text arrived). Returns [`typed_answer`]'s word.
+/// depends on how text arrived). Returns `typed_answer`'s word.
 #[wasm_bindgen(js_name = asYouTypeReplay)]
 pub fn as_you_type_replay(
     owner: u32,

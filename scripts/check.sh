@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# `npm run check`: every check that is not a test run — the toolchain version, formatting,
+# clippy (native and wasm32), rustdoc, the core's platform freedom, the generated data, the
+# npm package's contents and its TypeScript declarations. Installs what it lacks first, and
+# builds the npm package when it is missing or stale (the last two checks need it).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bash scripts/setup.sh web
+
+step "Rust toolchain: 1.95 (rust-toolchain.toml)"
+rustc_version=$(rustc --version)
+echo "$rustc_version"
+case "$rustc_version" in
+  "rustc 1.95."*) ;;
+  *)
+    echo "This repository is formatted and linted with Rust 1.95 (rust-toolchain.toml names" >&2
+    echo "the machine's 'stable'; see docs/toolchain.md): clippy and rustfmt of other versions" >&2
+    echo "disagree about what is clean. Use a Rust 1.95 toolchain as 'stable'." >&2
+    exit 1
+    ;;
+esac
+
+step "format (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "clippy, native: every crate and target"
+cargo clippy --workspace --all-targets -- -D warnings
+step "clippy, wasm32: the npm package's bindings and the worker"
+cargo clippy -p smsotp-web -p smsotp-worker --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "rustdoc: the workspace's docs build without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+
+step "smsotp-core stays platform-free and builds for wasm32"
+# The core takes randomness and time from its caller: none of these may be in its tree.
+if cargo tree -p smsotp-core -e normal --target wasm32-unknown-unknown --prefix none \
+  | grep -E '^(worker|wasm-bindgen|web-sys|js-sys|getrandom) v'; then
+  echo "smsotp-core must not depend on the crates above" >&2
+  exit 1
+fi
+cargo build -p smsotp-core --target wasm32-unknown-unknown --release
+
+step "generated data: regenerating reproduces the committed files"
+bash scripts/check-gen.sh
+
+step "npm package: built and up to date"
+ensure_pkg
+
+step "npm package: the tarball ships the licences and notices"
+"$(system_node)" - <<'JS'
+const { execFileSync } = require('node:child_process');
+const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: 'crates/web/pkg', encoding: 'utf8' }));
+const files = new Set(pack.files.map((f) => f.path));
+const required = ['LICENSE-MIT', 'LICENSE-APACHE', 'THIRD-PARTY-NOTICES.md', 'README.md', 'package.json',
+  'index.js', 'index.node.js', 'index.d.ts', 'types.d.ts', 'smsotp_bg.wasm', 'phone.js', 'phone.node.js', 'phone.d.ts', 'smsotp_phone_bg.wasm'];
+const missing = required.filter((f) => !files.has(f));
+if (missing.length) {
+  console.error(`${pack.filename} lacks: ${missing.join(', ')} (crates/web/js/assemble.mjs, "files")`);
+  process.exit(1);
+}
+console.log(`${pack.filename}: ${pack.files.length} files, ${pack.size} bytes packed; has ${required.join(', ')}`);
+JS
+
+step "npm package: its TypeScript declarations, used as a user does (tsc --noEmit)"
+# tests/types/usage.mts beside the package installed from its tarball, in a temporary folder
+# (so the tree gets no node_modules), checked for Node (nodenext) and bundlers.
+new_temp types_dir -d
+printf '{ "private": true, "type": "module" }\n' >"$types_dir/package.json"
+install_packed_pkg "$types_dir"
+cp tests/types/usage.mts "$types_dir/"
+tsc --version
+for resolution in nodenext bundler; do
+  module=$([ "$resolution" = nodenext ] && echo nodenext || echo esnext)
+  (cd "$types_dir" && tsc --noEmit --strict --target es2022 --lib es2022,dom \
+    --module "$module" --moduleResolution "$resolution" usage.mts)
+  echo "types: usage.mts compiles with --moduleResolution $resolution"
+done
+
+echo
+echo "check: all passed"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `npm run gen`: regenerates the data compiled into smsotp-core, in place:
+#   crates/core/src/phone/data.rs     from libphonenumber-js's metadata (the version in
+#                                     package-lock.json), by crates/core/data/gen-phone-data.mjs
+#   crates/core/src/grapheme/data.rs  from Python's unicodedata, by gen-grapheme-data.py
+# `npm run check` verifies that this reproduces the committed files byte for byte.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bash scripts/setup.sh npm
+
+if [ -n "${SMSOTP_UNICODE_CHANGE:-}" ]; then
+  # On purpose: the grapheme tables move to this Python's Unicode version.
+  PYTHON=${SMSOTP_PYTHON:-python3}
+else
+  pick_python
+fi
+step "phone metadata (libphonenumber-js)"
+"$(system_node)" crates/core/data/gen-phone-data.mjs
+step "grapheme tables ($PYTHON: Unicode $("$PYTHON" -c 'import unicodedata; print(unicodedata.unidata_version)'))"
+"$PYTHON" crates/core/data/gen-grapheme-data.py
+# The committed files are formatted as `cargo fmt --check` expects.
+cargo fmt -p smsotp-core
+echo
+git status --short -- crates/core

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `npm run test:web`: builds the npm package (crates/web/pkg) when missing or stale, and runs
+# the bindings' wasm-bindgen tests in Node and in headless Chromium, for both builds (the
+# main entry's, and the phone entry's without the default feature `full`).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bash scripts/setup.sh web browser
+
+step "npm package: build (wasm-pack + assemble into crates/web/pkg)"
+ensure_pkg
+step "npm package: the bindings' tests in Node and headless Chromium (wasm-bindgen-test)"
+run_tests cargo test -p smsotp-web --target wasm32-unknown-unknown --tests
+step "npm package: the phone build's bindings' tests (--no-default-features), Node and Chromium"
+run_tests cargo test -p smsotp-web --no-default-features --target wasm32-unknown-unknown --tests
+stage_done

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm run test:worker`: builds the edge worker, tests it on workerd (Miniflare) with local
+# stand-ins for SMS providers and callback receivers, and bundles it as a deploy would
+# (`wrangler deploy --dry-run`, offline).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bash scripts/setup.sh worker
+
+step "edge worker: build (worker-build)"
+bash scripts/build-worker.sh
+step "edge worker: tests on workerd (Miniflare), providers and callbacks on 127.0.0.1"
+run_tests "$(system_node)" --test --test-concurrency=3 --test-reporter=tap tests/worker/
+step "edge worker: wrangler deploy --dry-run (bundles and checks the upload offline)"
+(cd worker && WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false \
+  wrangler deploy --dry-run --outdir dist 2>&1 | grep -E "Total Upload|dry-run")
+stage_done

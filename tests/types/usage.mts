@@ -1,0 +1,230 @@
+// The type test of the npm package `smsotp` (`npm run check`): this file imports `smsotp` as
+// a user's TypeScript does — from the packed tarball, installed next to a copy of this file —
+// and `tsc --noEmit` must accept it, under `moduleResolution` `nodenext` (Node) and
+// `bundler` (Vite, webpack). It is never run.
+//
+// Right uses must compile, with the types a user relies on checked exactly (`Expect<Equal<…>>`).
+// Wrong uses are marked `// @ts-expect-error`: if the declarations ever accept one, tsc fails
+// with "Unused '@ts-expect-error' directive", so a loosened declaration is caught too.
+import {
+  AsYouType,
+  countries,
+  countSegments,
+  formatPhoneNumber,
+  generatePin,
+  OtpClient,
+  OtpError,
+  parsePhoneNumber,
+  renderMessage,
+  validateOtpRequest,
+} from 'smsotp';
+import type {
+  CountryInfo,
+  Encoding,
+  ErrorBody,
+  FieldError,
+  NumberType,
+  OtpObject,
+  OtpRequest,
+  OtpRequestInput,
+  OtpStatus,
+  PhoneCheck,
+  PhoneNumberFormat,
+  PinType,
+  RenderedMessage,
+  SmsInfo,
+  ValidationConfig,
+  ValidationResult,
+} from 'smsotp';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Expect<T extends true> = T;
+
+// --- validateOtpRequest -------------------------------------------------------------------
+const input: OtpRequestInput = {
+  phoneNumber: '06 12 34 56 78',
+  countryIso: 'FR',
+  from: 'ACME',
+  template: 'Your code is {{pin}}',
+  template_fr: 'Votre code est {{pin}}',
+  trackId: null,
+  ttl: '600', // numbers may be sent as strings, as on the wire
+  maxAttempts: 3,
+  pinType: 'alphanumeric',
+  pinLength: 8,
+  otpCallbackUrl: 'https://example.com/otp',
+  language: 'fr',
+  templateLanguage: 'en',
+  webOtpDomain: 'example.com',
+  amount: 12.5,
+  payee: 'ACME',
+};
+const config: ValidationConfig = {
+  defaults: { from: null, template: 'Code: {{pin}}', ttl: 300, maxAttempts: 5, pinType: 'numbers', pinLength: 6 },
+  callbackPolicy: 'allowLoopback',
+  maxParts: 4,
+};
+const result = validateOtpRequest(input, config);
+type _ValidationResult = Expect<Equal<typeof result, ValidationResult>>;
+if (result.ok) {
+  const request: OtpRequest = result.request;
+  const e164: string = request.phoneNumber;
+  const numberType: NumberType = request.numberType;
+  const pinType: PinType = request.pinType;
+  const ttl: number = request.ttl;
+  const templates: Record<string, string> = request.templates;
+  const trackId: string | null = request.trackId;
+  void [e164, numberType, pinType, ttl, templates, trackId];
+  // @ts-expect-error: a valid result has no errors
+  void result.errors;
+} else {
+  const errors: FieldError[] = result.errors;
+  for (const e of errors) {
+    const field: string | null = e.field;
+    const code: number = e.code;
+    const type: string = e.type;
+    const message: string = e.message;
+    void [field, code, type, message];
+  }
+  // @ts-expect-error: an invalid result has no request
+  void result.request;
+}
+validateOtpRequest({ phoneNumber: '+33612345678' });
+// @ts-expect-error: phoneNumber is required
+validateOtpRequest({ countryIso: 'FR' });
+// @ts-expect-error: pinType is one of three strings
+validateOtpRequest({ phoneNumber: '+33612345678', pinType: 'digits' });
+// @ts-expect-error: template_xx values are strings
+validateOtpRequest({ phoneNumber: '+33612345678', template_fr: 42 });
+// @ts-expect-error: callbackPolicy is one of two names
+validateOtpRequest({ phoneNumber: '+33612345678' }, { callbackPolicy: 'any' });
+
+// --- parsePhoneNumber ---------------------------------------------------------------------
+const phone: PhoneCheck = parsePhoneNumber('06 12 34 56 78', 'FR');
+parsePhoneNumber('+33612345678');
+type _Phone = Expect<Equal<ReturnType<typeof parsePhoneNumber>, PhoneCheck>>;
+const valid: boolean = phone.valid;
+const phoneE164: string | null = phone.e164;
+const callingCode: number | null = phone.callingCode;
+const phoneType: NumberType | null = phone.numberType;
+void [valid, phoneE164, callingCode, phoneType];
+// @ts-expect-error: e164 is null when the number is not valid
+const notNull: string = phone.e164;
+// @ts-expect-error: the number is a string, as typed
+parsePhoneNumber(33612345678);
+
+// --- formatPhoneNumber, AsYouType, countries --------------------------------------------
+const styles: PhoneNumberFormat[] = ['E.164', 'INTERNATIONAL', 'NATIONAL'];
+const formatted: string = formatPhoneNumber('0612345678', 'FR', styles[2]);
+formatPhoneNumber('+33612345678');
+// @ts-expect-error: 'RFC3966' is not one of the three formats
+formatPhoneNumber('+33612345678', undefined, 'RFC3966');
+const typing = new AsYouType('FR');
+const typed: string = typing.input('06');
+const region: string | undefined = typing.getCountry();
+typing.reset().input('+1');
+// @ts-expect-error: the region may still be unknown
+const knownRegion: string = typing.getCountry();
+const regions: CountryInfo[] = countries();
+const first = regions[0];
+if (first) {
+  const iso: string = first.countryIso;
+  const cc: number = first.callingCode;
+  const example: string = first.exampleNumber;
+  const main: boolean = first.mainRegion;
+  const prefix: string | null = first.internationalPrefix;
+  void [iso, cc, example, main, prefix];
+}
+void [formatted, typed, region];
+
+// --- renderMessage ------------------------------------------------------------------------
+const rendered: RenderedMessage = renderMessage(input, { pin: '123456', language: 'fr', config });
+renderMessage({ phoneNumber: '+33612345678' });
+const text: string = rendered.text;
+const language: string | null = rendered.language;
+const encoding: Encoding = rendered.encoding;
+void [text, language, encoding, rendered.parts, rendered.units, rendered.nonGsmCharacters];
+// @ts-expect-error: the PIN is a string (leading zeros matter)
+renderMessage(input, { pin: 123456 });
+
+// --- countSegments ------------------------------------------------------------------------
+const info: SmsInfo = countSegments('Привет');
+type _Sms = Expect<Equal<ReturnType<typeof countSegments>, SmsInfo>>;
+type _Encoding = Expect<Equal<Encoding, 'GSM-7' | 'UCS-2'>>;
+const parts: number = info.parts;
+const nonGsm: string[] = info.nonGsmCharacters;
+void [parts, nonGsm];
+// @ts-expect-error: 'UTF-8' is not an SMS encoding
+if (info.encoding === 'UTF-8') void 0;
+// @ts-expect-error: the text is a string
+countSegments(['a', 'b']);
+
+// --- generatePin --------------------------------------------------------------------------
+const pin: string = generatePin('numbers', 6);
+generatePin();
+generatePin('letters');
+void pin;
+// @ts-expect-error: 'hex' is not a PIN type
+generatePin('hex', 6);
+
+// --- OtpClient and OtpError ---------------------------------------------------------------
+const client = new OtpClient({ baseUrl: 'https://otp.example.com', apiKey: 'key', timeoutMs: 5000, fetch });
+new OtpClient({ baseUrl: 'https://otp.example.com', apiKey: 'key' });
+// @ts-expect-error: apiKey is required
+new OtpClient({ baseUrl: 'https://otp.example.com' });
+
+export async function flow(): Promise<OtpStatus> {
+  const otp: OtpObject = await client.create({ phoneNumber: '+33612345678', ttl: 600 });
+  type _Create = Expect<Equal<Awaited<ReturnType<typeof client.create>>, OtpObject>>;
+  const otpId: string = otp.otpId;
+  const status: OtpStatus = otp.status;
+  const cost: number = otp.cost;
+  const callback: string | null = otp.otpCallbackUrl;
+  void [status, cost, callback];
+  try {
+    const verified = await client.verify(otpId, '123456');
+    type _Verified = Expect<Equal<typeof verified.status, 'VERIFIED'>>;
+  } catch (e) {
+    if (e instanceof OtpError) {
+      const httpStatus: number = e.status;
+      const code: number = e.code;
+      const type: string = e.type;
+      const field: string | null = e.field;
+      const attemptsLeft: number | null = e.attemptsLeft;
+      const uri: string | null = e.uri;
+      const all: FieldError[] = e.errors;
+      const error: Error = e;
+      void [httpStatus, code, type, field, attemptsLeft, uri, all, error];
+      // @ts-expect-error: attemptsLeft may be null
+      const left: number = e.attemptsLeft;
+    }
+  }
+  const cancelled: { info: { id: string } } = await client.cancel(otpId);
+  void cancelled;
+  // @ts-expect-error: verify takes the OTP id and the PIN
+  await client.verify(otpId);
+  // @ts-expect-error: the create body needs phoneNumber
+  await client.create({ ttl: 600 });
+  // @ts-expect-error: 'DONE' is not an OTP status
+  const wrong: OtpStatus = 'DONE';
+  return (await client.status(otpId)).status;
+}
+
+// --- the contract's error body ------------------------------------------------------------
+const body: ErrorBody = { type: 'invalid_param', code: 2008, message: 'Min value for ttl is 60', uri: 'https://docs#2008', field: 'ttl' };
+const attempts: number | undefined = body.attemptsLeft;
+void attempts;
+// @ts-expect-error: code is a number, as on the wire
+const badBody: ErrorBody = { type: 'invalid_param', code: '2008', message: '', uri: '' };
+
+// --- the entry `smsotp/phone`: the phone functions only, on a smaller wasm ----------------
+export async function phoneEntry(): Promise<string> {
+  const phoneOnly = await import('smsotp/phone');
+  const check: PhoneCheck = phoneOnly.parsePhoneNumber('+33612345678');
+  void check;
+  const list: CountryInfo[] = phoneOnly.countries();
+  void list;
+  // @ts-expect-error: the phone entry has no SMS functions
+  phoneOnly.countSegments('hello');
+  return phoneOnly.formatPhoneNumber('+33612345678', undefined, 'INTERNATIONAL');
+}
