@@ -269,8 +269,9 @@ impl From<ErrorCode> for ApiError {
     }
 }
 
-/// Where the README documents error codes; shells may configure another base.
-pub const DEFAULT_DOCS_BASE: &str = "https://github.com/smsotp/smsotp/blob/main/README.md";
+/// Where the error codes are documented (`docs/api.md`, an anchor per code); shells may
+/// configure another base.
+pub const DEFAULT_DOCS_BASE: &str = "https://github.com/smsotp/smsotp/blob/main/docs/api.md";
 
 /// The contract's error response body, `{"error": {…}}` ([`ApiError::envelope`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

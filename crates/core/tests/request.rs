@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 use smsotp_core::{render_message, validate_request, CallbackPolicy, Config, Defaults, PinType};
 
-/// The body of the seed's curl sample (`shared/reference/000_6301fe7280274847.txt`), with
-/// the documentation's masked digits `xx` filled in.
+/// The body of the curl sample in the SMS.cx API documentation (the compatible API's own
+/// example request), with the documentation's masked digits `xx` filled in.
 fn seed_body() -> Value {
     json!({
         "phoneNumber": "+33612424199",
