@@ -25,7 +25,7 @@ pub fn run_oracle(script: &str, args: &[&str], stdin: &str) -> Option<String> {
     let missing = if !root.join("node_modules/libphonenumber-js").exists()
         || !root.join("node_modules/sms-segments-calculator").exists()
     {
-        Some("the npm dependencies are not installed (npm ci)".to_owned())
+        Some("node_modules is missing".to_owned())
     } else if Command::new(&node).arg("--version").output().is_err() {
         Some(format!("Node ({node}) is not on PATH"))
     } else {
@@ -36,7 +36,12 @@ pub fn run_oracle(script: &str, args: &[&str], stdin: &str) -> Option<String> {
             std::env::var_os(REQUIRE_ORACLES).is_none(),
             "oracle {script} cannot run: {why}; npm test installs it (scripts/setup.sh)"
         );
-        eprintln!("skipped: oracle {script} needs Node and `npm ci`: {why} (npm test runs it)");
+        // Straight to stderr, past the test harness's capture of `eprintln!`, so that a plain
+        // `cargo test` shows the line.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: oracle {script} needs Node and `npm ci`: {why} (npm test runs it)"
+        );
         return None;
     }
     let mut child = Command::new(node)
