@@ -1,15 +1,18 @@
 //! The OTP endpoints. Each handler: parse the HTTP input, ask the core (rules) or the
-//! guard (state), store, answer. Errors go back as `AppError` to the one mapping in lib.rs.
+//! shard that owns the OTP (state), answer. Errors go back as `AppError` to the one mapping
+//! in lib.rs.
 
 use serde_json::{json, Value};
-use smsotp_core::{create_otp, validate_request_text, ErrorCode, FallibleSource};
+use smsotp_core::{
+    create_otp_in_shard, shard as placement, validate_request_text, ErrorCode, FallibleSource,
+};
 use worker::{Date, Env, Request};
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
-use crate::guard::{self, GuardOp};
 use crate::log;
 use crate::providers::{Provider, Sms};
+use crate::shard::{self, ShardOp};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -46,12 +49,12 @@ async fn body_text(req: &mut Request) -> AppResult<String> {
         .map_err(|_| AppError::message(ErrorCode::BadRequest, "The request body is not UTF-8"))
 }
 
-/// Anything but an id this service issues cannot exist (and gets no Durable Object).
-fn checked_id(otp_id: &str) -> AppResult<&str> {
-    if smsotp_core::request::is_otp_id(otp_id) {
-        Ok(otp_id)
-    } else {
-        Err(AppError::api(ErrorCode::OtpNotFound))
+/// Anything but an id this service issues cannot exist (and reaches no Durable Object);
+/// an id names the shard that owns it.
+fn checked_id(otp_id: &str) -> AppResult<(&str, u8)> {
+    match placement::of_otp_id(otp_id) {
+        Some(shard) if smsotp_core::request::is_otp_id(otp_id) => Ok((otp_id, shard)),
+        _ => Err(AppError::api(ErrorCode::OtpNotFound)),
     }
 }
 
@@ -68,22 +71,25 @@ pub async fn create(
     let now = Date::now().as_millis();
     // crypto.getRandomValues; a failure refuses the create (no PIN from failed bytes).
     let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
+    // Every OTP of a number lives in the number's shard.
+    let shard = placement::of_number(&settings.pin_hasher, tenant, &request.phone_number);
     let new = FallibleSource::run(fill, |rng| {
-        create_otp(
+        create_otp_in_shard(
             &request,
             tenant,
             &settings.pin_hasher,
             rng,
             now,
             settings.price_per_part,
+            shard,
         )
     })
     .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
     let otp_id = new.record.otp_id.clone();
-    guard::call(
+    shard::call(
         env,
-        &otp_id,
-        &GuardOp::Init {
+        shard,
+        &ShardOp::Create {
             record: new.record.clone(),
         },
     )
@@ -122,7 +128,14 @@ pub async fn create(
                 }),
             );
             // The PIN never reached anyone: the OTP must not stay usable.
-            guard::call(env, &otp_id, &GuardOp::FailDelivery).await?;
+            shard::call(
+                env,
+                shard,
+                &ShardOp::FailDelivery {
+                    otp_id: otp_id.clone(),
+                },
+            )
+            .await?;
             Err(AppError::message(
                 ErrorCode::ProviderError,
                 format!("The SMS provider could not send the message; the OTP {otp_id} is FAILED"),
@@ -131,9 +144,9 @@ pub async fn create(
     }
 }
 
-/// A guard's reply as the client's answer: no record is 2021 (missing, or another
+/// A shard's reply as the client's answer: no record is 2021 (missing, or another
 /// tenant's), an error is that error, else 200 with `ok_body`.
-fn answer(reply: guard::GuardReply, otp_id: &str, ok_body: Value) -> AppResult<Answer> {
+fn answer(reply: shard::ShardReply, otp_id: &str, ok_body: Value) -> AppResult<Answer> {
     if reply.record.is_none() {
         return Err(AppError::api(ErrorCode::OtpNotFound));
     }
@@ -149,43 +162,30 @@ fn answer(reply: guard::GuardReply, otp_id: &str, ok_body: Value) -> AppResult<A
 
 /// `POST /otp/{id}`.
 pub async fn verify(req: &mut Request, env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
-    let otp_id = checked_id(otp_id)?;
+    let (otp_id, shard) = checked_id(otp_id)?;
     let text = body_text(req).await?;
     let pin = smsotp_core::request::verify_pin(&text)?;
-    let reply = guard::call(
-        env,
-        otp_id,
-        &GuardOp::Check {
-            tenant: tenant.to_owned(),
-            pin,
-        },
-    )
-    .await?;
+    let op = ShardOp::Check {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.to_owned(),
+        pin,
+    };
+    let reply = shard::call(env, shard, &op).await?;
     answer(reply, otp_id, json!({"status": "VERIFIED"}))
 }
 
-/// `GET /otp/{id}`: a finished OTP is answered from KV; one that may still change from
-/// its guard (authoritative).
+/// `GET /otp/{id}`: from the shard that owns it (the only store of an OTP).
 pub async fn status(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
-    let otp_id = checked_id(otp_id)?;
+    let (otp_id, shard) = checked_id(otp_id)?;
     let now = Date::now().as_millis();
-    let kv = env.kv(guard::KV_BINDING)?;
-    let cached: Option<smsotp_core::OtpRecord> = kv.get(&guard::kv_key(otp_id)).json().await?;
-    let record = match cached {
-        Some(r) if r.tenant == tenant && r.status.is_final() => Some(r),
-        _ => {
-            guard::call(
-                env,
-                otp_id,
-                &GuardOp::Get {
-                    tenant: tenant.to_owned(),
-                },
-            )
-            .await?
-            .record
-        }
+    let op = ShardOp::Get {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.to_owned(),
     };
-    let record = record.ok_or(AppError::api(ErrorCode::OtpNotFound))?;
+    let record = shard::call(env, shard, &op)
+        .await?
+        .record
+        .ok_or(AppError::api(ErrorCode::OtpNotFound))?;
     Ok(Answer {
         status: 200,
         body: json!(record.to_object(now)),
@@ -195,14 +195,11 @@ pub async fn status(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> 
 
 /// `DELETE /otp/{id}`.
 pub async fn cancel(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
-    let otp_id = checked_id(otp_id)?;
-    let reply = guard::call(
-        env,
-        otp_id,
-        &GuardOp::Cancel {
-            tenant: tenant.to_owned(),
-        },
-    )
-    .await?;
+    let (otp_id, shard) = checked_id(otp_id)?;
+    let op = ShardOp::Cancel {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.to_owned(),
+    };
+    let reply = shard::call(env, shard, &op).await?;
     answer(reply, otp_id, json!({"info": {"id": otp_id}}))
 }

@@ -1,17 +1,17 @@
 //! The smsotp HTTP API on Cloudflare Workers — wire-compatible with the SMS.cx OTP API.
-//! Glue only: routes and headers here, rules in `smsotp-core`, state in the `OtpGuard`
-//! Durable Object (`guard.rs`) and KV, SMS in `providers/`.
+//! Glue only: routes and headers here, rules in `smsotp-core`, state in the `OtpShard`
+//! Durable Object (`shard.rs`), SMS in `providers/`.
 
 mod api;
 mod auth;
 mod callback;
 mod config;
 mod error;
-mod guard;
 mod http;
 mod limiter;
 mod log;
 mod providers;
+mod shard;
 
 use serde_json::json;
 use smsotp_core::{ApiError, ErrorCode};
@@ -21,8 +21,8 @@ use crate::api::Answer;
 use crate::config::Settings;
 use crate::error::AppError;
 
-pub use crate::guard::OtpGuard;
 pub use crate::limiter::TenantLimiter;
+pub use crate::shard::OtpShard;
 
 enum Route<'a> {
     Health,
