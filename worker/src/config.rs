@@ -37,7 +37,7 @@ fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> AppResult<
     }
 }
 
-/// The keyed hash of PINs, from the secret `PIN_HASH_KEY` (the worker and `OtpGuard`).
+/// The keyed hash of PINs, from the secret `PIN_HASH_KEY` (the worker and `OtpShard`).
 pub fn pin_hasher(env: &Env) -> AppResult<PinHasher> {
     let key = var(env, "PIN_HASH_KEY")
         .ok_or_else(|| AppError::Internal("PIN_HASH_KEY is not set".into()))?;
