@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::error::{AppError, AppResult};
 use crate::log;
 use crate::providers::{Provider, Sms};
-use crate::shard::{self, ShardOp};
+use crate::shard::{self, OutgoingSms, ShardOp};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -86,38 +86,64 @@ pub async fn create(
     })
     .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
     let otp_id = new.record.otp_id.clone();
-    shard::call(
+    let reply = shard::call(
         env,
         shard,
         &ShardOp::Create {
-            record: new.record.clone(),
+            record: Box::new(new.record.clone()),
+            request: Box::new(request.clone()),
         },
     )
     .await?;
-    let sms = Sms {
-        to: &request.phone_number,
-        from: &request.from,
-        text: &new.message.text,
-        otp_id: &otp_id,
+    // The number's limits refused an SMS now: nothing is stored, nothing is sent.
+    if let Some(e) = reply.error {
+        return Err(AppError::Api(e.into_api()));
+    }
+    let sms = OutgoingSms {
+        to: request.phone_number.clone(),
+        from: request.from.clone(),
+        text: new.message.text,
+        parts: new.message.sms.parts,
         unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
+    };
+    deliver(env, &provider, shard, &otp_id, tenant, &sms).await?;
+    Ok(Answer {
+        status: 201,
+        body: json!(new.record.to_object(now)),
+        otp_id: Some(otp_id),
+    })
+}
+
+/// Hands an OTP's SMS to the provider. A failure leaves the OTP FAILED (the PIN never
+/// reached anyone, so it must not stay usable) and answers 502.
+async fn deliver(
+    env: &Env,
+    provider: &Provider,
+    shard: u8,
+    otp_id: &str,
+    tenant: &str,
+    sms: &OutgoingSms,
+) -> AppResult<()> {
+    let message = Sms {
+        to: &sms.to,
+        from: &sms.from,
+        text: &sms.text,
+        otp_id,
+        unicode: sms.unicode,
         timeout: Provider::timeout(env),
     };
-    match provider.send(&sms).await {
+    match provider.send(&message).await {
         Ok(message_id) => {
             log::event(
                 "info",
                 "sms.sent",
                 json!({
                     "otpId": otp_id, "tenant": tenant, "provider": provider.name(),
-                    "providerMessageId": message_id, "to": smsotp_core::phone::mask_phone(&request.phone_number),
-                    "parts": new.message.sms.parts,
+                    "providerMessageId": message_id, "to": smsotp_core::phone::mask_phone(&sms.to),
+                    "parts": sms.parts,
                 }),
             );
-            Ok(Answer {
-                status: 201,
-                body: json!(new.record.to_object(now)),
-                otp_id: Some(otp_id),
-            })
+            Ok(())
         }
         Err(failure) => {
             log::event(
@@ -127,21 +153,49 @@ pub async fn create(
                     "otpId": otp_id, "tenant": tenant, "provider": provider.name(), "reason": failure.0,
                 }),
             );
-            // The PIN never reached anyone: the OTP must not stay usable.
-            shard::call(
-                env,
-                shard,
-                &ShardOp::FailDelivery {
-                    otp_id: otp_id.clone(),
-                },
-            )
-            .await?;
+            let op = ShardOp::FailDelivery {
+                otp_id: otp_id.to_owned(),
+            };
+            shard::call(env, shard, &op).await?;
             Err(AppError::message(
                 ErrorCode::ProviderError,
                 format!("The SMS provider could not send the message; the OTP {otp_id} is FAILED"),
             ))
         }
     }
+}
+
+/// `POST /otp/{id}/resend` (extension): a new PIN by SMS for a pending OTP; the old PIN
+/// stops working, the attempts made carry over. 200 with the OTP object and `resendAfter`
+/// (seconds until another resend may be asked for).
+pub async fn resend(
+    env: &Env,
+    settings: &Settings,
+    tenant: &str,
+    otp_id: &str,
+) -> AppResult<Answer> {
+    let (otp_id, shard) = checked_id(otp_id)?;
+    let provider = Provider::from_env(env, settings.development)?;
+    let op = ShardOp::Resend {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.to_owned(),
+    };
+    let reply = shard::call(env, shard, &op).await?;
+    if let Some(e) = reply.error {
+        return Err(AppError::Api(e.into_api()));
+    }
+    let (Some(record), Some(sms)) = (reply.record, reply.sms) else {
+        return Err(AppError::api(ErrorCode::OtpNotFound));
+    };
+    deliver(env, &provider, shard, otp_id, tenant, &sms).await?;
+    let now = Date::now().as_millis();
+    let mut body = json!(record.to_object(now));
+    body["resendAfter"] = json!(reply.resend_after);
+    Ok(Answer {
+        status: 200,
+        body,
+        otp_id: Some(otp_id.to_owned()),
+    })
 }
 
 /// A shard's reply as the client's answer: no record is 2021 (missing, or another

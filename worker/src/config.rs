@@ -81,3 +81,20 @@ impl Settings {
         })
     }
 }
+
+/// The per-number limits (`smsotp_core::limits`): the var `NUMBER_LIMITS` as JSON (absent
+/// keys keep their defaults), `off` for none, or the defaults when unset. A bad value is
+/// the deployment's fault: an error naming every problem, never a silent default.
+pub fn number_limits(env: &Env) -> AppResult<smsotp_core::limits::NumberLimits> {
+    use smsotp_core::limits::NumberLimits;
+    match var(env, "NUMBER_LIMITS").as_deref().map(str::trim) {
+        None | Some("") => Ok(NumberLimits::default()),
+        Some("off") => Ok(NumberLimits::unlimited()),
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| vec![e.to_string()])
+            .and_then(|v| NumberLimits::from_json(&v))
+            .map_err(|problems| {
+                AppError::Internal(format!("NUMBER_LIMITS: {}", problems.join("; ")))
+            }),
+    }
+}

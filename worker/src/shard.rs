@@ -20,7 +20,8 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use smsotp_core::{ApiError, OtpRecord};
+use smsotp_core::limits::{NumberHistory, NumberLimits, PendingOtp};
+use smsotp_core::{ApiError, ErrorCode, OtpRecord, OtpRequest, OtpStatus};
 use worker::*;
 
 use crate::callback;
@@ -38,8 +39,14 @@ const CALLBACK_BACKOFF_SECONDS: [u64; 5] = [60, 300, 900, 1800, 1800];
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ShardOp {
-    /// Store a new OTP (PENDING; its SMS is being sent).
-    Create { record: OtpRecord },
+    /// Store a new OTP (PENDING; its SMS is being sent), if the number's limits allow an
+    /// SMS now; a pending OTP of the same tenant and number is superseded (CANCELLED).
+    Create {
+        record: Box<OtpRecord>,
+        request: Box<OtpRequest>,
+    },
+    /// A new PIN and SMS for a pending OTP, if the limits allow.
+    Resend { otp_id: String, tenant: String },
     /// Check a PIN.
     Check {
         otp_id: String,
@@ -57,8 +64,9 @@ pub enum ShardOp {
 impl ShardOp {
     fn otp_id(&self) -> &str {
         match self {
-            ShardOp::Create { record } => &record.otp_id,
-            ShardOp::Check { otp_id, .. }
+            ShardOp::Create { record, .. } => &record.otp_id,
+            ShardOp::Resend { otp_id, .. }
+            | ShardOp::Check { otp_id, .. }
             | ShardOp::Cancel { otp_id, .. }
             | ShardOp::FailDelivery { otp_id }
             | ShardOp::Get { otp_id, .. } => otp_id,
@@ -69,6 +77,7 @@ impl ShardOp {
     fn tenant(&self) -> Option<&str> {
         match self {
             ShardOp::Check { tenant, .. }
+            | ShardOp::Resend { tenant, .. }
             | ShardOp::Cancel { tenant, .. }
             | ShardOp::Get { tenant, .. } => Some(tenant),
             ShardOp::Create { .. } | ShardOp::FailDelivery { .. } => None,
@@ -82,6 +91,20 @@ impl ShardOp {
 pub struct ShardReply {
     pub record: Option<OtpRecord>,
     pub error: Option<ShardError>,
+    /// A resend's SMS (the new PIN in clear, for the provider only).
+    pub sms: Option<OutgoingSms>,
+    /// Seconds until another SMS for this OTP may be asked for (creates and resends).
+    pub resend_after: Option<u32>,
+}
+
+/// An SMS for the worker to hand to the provider.
+#[derive(Serialize, Deserialize)]
+pub struct OutgoingSms {
+    pub to: String,
+    pub from: String,
+    pub text: String,
+    pub parts: u32,
+    pub unicode: bool,
 }
 
 /// An `ApiError` across the Durable Object boundary.
@@ -90,6 +113,7 @@ pub struct ShardError {
     pub code: u16,
     pub message: String,
     pub attempts_left: Option<u8>,
+    pub retry_after: Option<u32>,
 }
 
 impl ShardError {
@@ -98,6 +122,7 @@ impl ShardError {
             code: e.code.code(),
             message: e.message.clone(),
             attempts_left: e.attempts_left,
+            retry_after: e.retry_after,
         }
     }
 
@@ -107,6 +132,7 @@ impl ShardError {
             .unwrap_or(smsotp_core::ErrorCode::Internal);
         let mut e = ApiError::with_message(code, self.message);
         e.attempts_left = self.attempts_left;
+        e.retry_after = self.retry_after;
         e
     }
 }
@@ -115,12 +141,30 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS otps (
   id TEXT PRIMARY KEY,
   tenant TEXT NOT NULL,
+  phone TEXT NOT NULL,
   status TEXT NOT NULL,
   expires_at INTEGER NOT NULL,
   forget_at INTEGER NOT NULL,
+  sends INTEGER NOT NULL,
+  last_send_at INTEGER NOT NULL,
+  request TEXT NOT NULL,
   record TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS otps_pending ON otps (status, expires_at);
+CREATE INDEX IF NOT EXISTS otps_number ON otps (tenant, phone, status);
+CREATE TABLE IF NOT EXISTS numbers (
+  tenant TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  locked_until INTEGER NOT NULL,
+  PRIMARY KEY (tenant, phone)
+);
+CREATE TABLE IF NOT EXISTS sends (
+  tenant TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sends_number ON sends (tenant, phone, at);
 CREATE INDEX IF NOT EXISTS otps_forget ON otps (forget_at);
 CREATE TABLE IF NOT EXISTS outbox (
   webhook_id TEXT PRIMARY KEY,
@@ -134,6 +178,31 @@ CREATE TABLE IF NOT EXISTS outbox (
 #[derive(Deserialize)]
 struct RecordRow {
     record: String,
+}
+
+#[derive(Deserialize)]
+struct PendingRow {
+    record: String,
+    sends: f64,
+    last_send_at: f64,
+}
+
+#[derive(Deserialize)]
+struct AtRow {
+    at: f64,
+}
+
+#[derive(Deserialize)]
+struct NumberRow {
+    failures: f64,
+    locked_until: f64,
+}
+
+#[derive(Deserialize)]
+struct RequestRow {
+    request: String,
+    sends: f64,
+    last_send_at: f64,
 }
 
 #[derive(Deserialize)]
@@ -156,6 +225,16 @@ fn int(v: u64) -> SqlStorageValue {
 
 fn text(v: &str) -> SqlStorageValue {
     SqlStorageValue::String(v.to_owned())
+}
+
+/// A refusal, as a reply.
+fn refusal(e: &ApiError) -> ShardReply {
+    ShardReply {
+        record: None,
+        error: Some(ShardError::from_api(e)),
+        sms: None,
+        resend_after: None,
+    }
 }
 
 #[durable_object]
@@ -192,17 +271,12 @@ impl OtpShard {
             record.expires_at + GRACE_SECONDS * 1000
         };
         self.sql().exec(
-            "INSERT INTO otps (id, tenant, status, expires_at, forget_at, record)
-             VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET status = excluded.status,
-               forget_at = excluded.forget_at, record = excluded.record",
+            "UPDATE otps SET status = ?, forget_at = ?, record = ? WHERE id = ?",
             vec![
-                text(&record.otp_id),
-                text(&record.tenant),
                 text(record.status.as_str()),
-                int(record.expires_at),
                 int(forget_at),
                 text(&serde_json::to_string(record)?),
+                text(&record.otp_id),
             ],
         )?;
         if status_changed {
@@ -223,6 +297,239 @@ impl OtpShard {
             }
         }
         Ok(())
+    }
+
+    /// Stores a new OTP, its first SMS counted for its number.
+    fn insert(&self, record: &OtpRecord, request: &OtpRequest, now: u64) -> Result<()> {
+        self.sql().exec(
+            "INSERT INTO otps (id, tenant, phone, status, expires_at, forget_at, sends,
+               last_send_at, request, record)
+             VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            vec![
+                text(&record.otp_id),
+                text(&record.tenant),
+                text(&record.phone_number),
+                text(record.status.as_str()),
+                int(record.expires_at),
+                int(record.expires_at + GRACE_SECONDS * 1000),
+                int(now),
+                text(&serde_json::to_string(request)?),
+                text(&serde_json::to_string(record)?),
+            ],
+        )?;
+        self.count_send(&record.tenant, &record.phone_number, now)
+    }
+
+    fn count_send(&self, tenant: &str, phone: &str, now: u64) -> Result<()> {
+        self.sql().exec(
+            "INSERT INTO sends (tenant, phone, at) VALUES (?, ?, ?)",
+            vec![text(tenant), text(phone), int(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The number's SMS of the last 24 hours and its lock.
+    fn history(&self, tenant: &str, phone: &str, now: u64) -> Result<(Vec<u64>, u64)> {
+        let sends: Vec<AtRow> = self
+            .sql()
+            .exec(
+                "SELECT at FROM sends WHERE tenant = ? AND phone = ? AND at > ? ORDER BY at",
+                vec![
+                    text(tenant),
+                    text(phone),
+                    int(now.saturating_sub(24 * 3600 * 1000)),
+                ],
+            )?
+            .to_array()?;
+        let locked_until = self
+            .number(tenant, phone)?
+            .map_or(0, |n| n.locked_until as u64);
+        Ok((
+            sends.into_iter().map(|r| r.at as u64).collect(),
+            locked_until,
+        ))
+    }
+
+    fn number(&self, tenant: &str, phone: &str) -> Result<Option<NumberRow>> {
+        let rows: Vec<NumberRow> = self
+            .sql()
+            .exec(
+                "SELECT failures, locked_until FROM numbers WHERE tenant = ? AND phone = ?",
+                vec![text(tenant), text(phone)],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Counts a wrong PIN against the number (locking it when the limits say so), or clears
+    /// the count after a right one.
+    fn count_failure(&self, tenant: &str, phone: &str, wrong: bool, now: u64) -> Result<()> {
+        if !wrong {
+            self.sql().exec(
+                "DELETE FROM numbers WHERE tenant = ? AND phone = ?",
+                vec![text(tenant), text(phone)],
+            )?;
+            return Ok(());
+        }
+        let failures = self.number(tenant, phone)?.map_or(0, |n| n.failures as u32) + 1;
+        let locked_until = self.limits()?.lock_after(failures, now).unwrap_or(0);
+        self.sql().exec(
+            "INSERT INTO numbers (tenant, phone, failures, locked_until) VALUES (?, ?, ?, ?)
+             ON CONFLICT (tenant, phone) DO UPDATE SET failures = excluded.failures,
+               locked_until = MAX(locked_until, excluded.locked_until)",
+            vec![
+                text(tenant),
+                text(phone),
+                int(u64::from(failures)),
+                int(locked_until),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The tenant's pending OTP for this number, if any (its record and SMS so far).
+    fn pending_for(
+        &self,
+        tenant: &str,
+        phone: &str,
+        now: u64,
+    ) -> Result<Option<(OtpRecord, PendingOtp)>> {
+        let rows: Vec<PendingRow> = self
+            .sql()
+            .exec(
+                "SELECT record, sends, last_send_at FROM otps
+                 WHERE tenant = ? AND phone = ? AND status = 'PENDING' AND expires_at > ?
+                 ORDER BY last_send_at DESC LIMIT 1",
+                vec![text(tenant), text(phone), int(now)],
+            )?
+            .to_array()?;
+        match rows.into_iter().next() {
+            Some(row) => Ok(Some((
+                serde_json::from_str(&row.record)?,
+                PendingOtp {
+                    sends: row.sends as u32,
+                    last_send_at: row.last_send_at as u64,
+                },
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// The deployment's per-number limits.
+    fn limits(&self) -> Result<NumberLimits> {
+        crate::config::number_limits(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))
+    }
+
+    /// Seconds until another SMS may follow one sent now as the `sends`-th of its OTP.
+    fn resend_after(limits: &NumberLimits, sends: u32) -> u32 {
+        let step = (sends.max(1) - 1) as usize;
+        limits
+            .resend_cooldowns
+            .get(step)
+            .or(limits.resend_cooldowns.last())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// `Create`: the number's limits, superseding its pending OTP, storing the new one.
+    fn create(&self, record: &OtpRecord, request: &OtpRequest, now: u64) -> Result<ShardReply> {
+        let (sends, locked_until) = self.history(&record.tenant, &record.phone_number, now)?;
+        let history = NumberHistory {
+            sends: &sends,
+            locked_until,
+        };
+        let pending = self.pending_for(&record.tenant, &record.phone_number, now)?;
+        let limits = self.limits()?;
+        if let Err(e) = limits.check_send(&history, pending.as_ref().map(|p| p.1), false, now) {
+            return Ok(refusal(&e));
+        }
+        if let Some((mut old, _)) = pending {
+            if old.cancel(now).is_ok() {
+                self.store(&old, true, now)?;
+            }
+        }
+        self.insert(record, request, now)?;
+        Ok(ShardReply {
+            record: Some(record.clone()),
+            error: None,
+            sms: None,
+            resend_after: Some(Self::resend_after(&limits, 1)),
+        })
+    }
+
+    /// `Resend`: the limits, then a new PIN (the old one stops working) and its SMS.
+    fn resend(&self, mut record: OtpRecord, now: u64) -> Result<ShardReply> {
+        let rows: Vec<RequestRow> = self
+            .sql()
+            .exec(
+                "SELECT request, sends, last_send_at FROM otps WHERE id = ?",
+                vec![text(&record.otp_id)],
+            )?
+            .to_array()?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(refusal(&ApiError::new(ErrorCode::OtpNotFound)));
+        };
+        // Not pending (or its TTL passed): the answer a check would give.
+        let before = record.status;
+        if record.status != OtpStatus::Pending || record.expire(now) {
+            if record.status != before {
+                self.store(&record, true, now)?;
+            }
+            let mut probe = record.clone();
+            let e = probe
+                .replace_pin(String::new(), now)
+                .expect_err("a record that is not pending refuses a new PIN");
+            return Ok(ShardReply {
+                record: Some(record),
+                ..refusal(&e)
+            });
+        }
+        let (sends, locked_until) = self.history(&record.tenant, &record.phone_number, now)?;
+        let pending = PendingOtp {
+            sends: row.sends as u32,
+            last_send_at: row.last_send_at as u64,
+        };
+        let history = NumberHistory {
+            sends: &sends,
+            locked_until,
+        };
+        let limits = self.limits()?;
+        if let Err(e) = limits.check_send(&history, Some(pending), true, now) {
+            return Ok(ShardReply {
+                record: Some(record),
+                ..refusal(&e)
+            });
+        }
+        let request: OtpRequest = serde_json::from_str(&row.request)?;
+        let hasher =
+            crate::config::pin_hasher(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))?;
+        let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
+        let (pin_hash, message) = smsotp_core::FallibleSource::run(fill, |rng| {
+            smsotp_core::create::new_pin_message(&request, &record.otp_id, &hasher, rng)
+        })
+        .map_err(|e| Error::RustError(format!("crypto.getRandomValues: {e}")))?;
+        record
+            .replace_pin(pin_hash, now)
+            .map_err(|e| Error::RustError(e.to_string()))?;
+        self.store(&record, false, now)?;
+        self.sql().exec(
+            "UPDATE otps SET sends = sends + 1, last_send_at = ? WHERE id = ?",
+            vec![int(now), text(&record.otp_id)],
+        )?;
+        self.count_send(&record.tenant, &record.phone_number, now)?;
+        let to = record.phone_number.clone();
+        Ok(ShardReply {
+            record: Some(record),
+            error: None,
+            sms: Some(OutgoingSms {
+                to,
+                from: request.from.clone(),
+                text: message.text,
+                parts: message.sms.parts,
+                unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
+            }),
+            resend_after: Some(Self::resend_after(&limits, pending.sends + 1)),
+        })
     }
 
     /// The earliest deadline in the shard: a pending OTP's expiry, a callback to deliver,
@@ -361,13 +668,10 @@ impl DurableObject for OtpShard {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let op: ShardOp = req.json().await?;
         let now = Date::now().as_millis();
-        if let ShardOp::Create { record } = &op {
-            self.store(record, false, now)?;
+        if let ShardOp::Create { record, request } = &op {
+            let reply = self.create(record, request, now)?;
             self.schedule(now).await?;
-            return Response::from_json(&ShardReply {
-                record: Some(record.clone()),
-                error: None,
-            });
+            return Response::from_json(&reply);
         }
         // A missing key is the deployment's fault: a worker error (logged, 500), not an
         // answer naming it.
@@ -382,8 +686,15 @@ impl DurableObject for OtpShard {
             return Response::from_json(&ShardReply {
                 record: None,
                 error: None,
+                sms: None,
+                resend_after: None,
             });
         };
+        if let ShardOp::Resend { .. } = op {
+            let reply = self.resend(record, now)?;
+            self.schedule(now).await?;
+            return Response::from_json(&reply);
+        }
         let before = (record.status, record.attempts);
         let result: std::result::Result<(), ApiError> = match &op {
             ShardOp::Check { pin, .. } => record.check(pin, now, &hasher).map(|_| ()),
@@ -396,11 +707,19 @@ impl DurableObject for OtpShard {
                 record.expire(now);
                 Ok(())
             }
-            ShardOp::Create { .. } => Ok(()),
+            ShardOp::Create { .. } | ShardOp::Resend { .. } => Ok(()),
         };
         let status_changed = record.status != before.0;
         if status_changed || record.attempts != before.1 {
             self.store(&record, status_changed, now)?;
+        }
+        // Wrong PINs count against the number across its OTPs; a right one clears them.
+        if let ShardOp::Check { .. } = op {
+            if record.attempts != before.1 {
+                self.count_failure(&record.tenant, &record.phone_number, true, now)?;
+            } else if record.status == OtpStatus::Verified && before.0 == OtpStatus::Pending {
+                self.count_failure(&record.tenant, &record.phone_number, false, now)?;
+            }
         }
         if status_changed {
             self.schedule(now).await?;
@@ -408,6 +727,8 @@ impl DurableObject for OtpShard {
         Response::from_json(&ShardReply {
             record: Some(record),
             error: result.err().as_ref().map(ShardError::from_api),
+            sms: None,
+            resend_after: None,
         })
     }
 

@@ -160,6 +160,20 @@ pub fn create_otp_in_shard(
     create_with_id(request, tenant, hasher, otp_id, rng, now, price_per_part)
 }
 
+/// A new PIN for an existing OTP (a resend): its keyed hash, to store with
+/// [`OtpRecord::replace_pin`](crate::OtpRecord::replace_pin), and the message carrying it,
+/// rendered from the OTP's request as at creation.
+pub fn new_pin_message(
+    request: &OtpRequest,
+    otp_id: &str,
+    hasher: &PinHasher,
+    rng: &mut impl RandomSource,
+) -> (String, RenderedMessage) {
+    let pin = generate_pin(request.pin_type, request.pin_length, rng);
+    let message = render_message(request, Some(&pin), None);
+    (hasher.hash(otp_id, &pin), message)
+}
+
 fn create_with_id(
     request: &OtpRequest,
     tenant: &str,

@@ -14,6 +14,7 @@
 //! | the verification state machine (where a PIN is checked) | [`otp`] |
 //! | the create path (id, PIN, message, record) | [`create`] |
 //! | which shard owns a number and an OTP at the edge | [`shard`] |
+//! | per-number abuse controls (SMS caps, resend cooldowns, locks) | [`limits`] |
 //! | callback URL rules | [`callback_url`] |
 //! | the error envelope | [`error`] |
 //!
@@ -28,6 +29,7 @@ pub mod create;
 pub mod error;
 pub mod grapheme;
 pub mod languages;
+pub mod limits;
 pub mod otp;
 pub mod phone;
 pub mod pin;
