@@ -404,6 +404,11 @@ mod tests {
             ErrorCode::TemplateLanguageInvalid.default_message(),
             "'templateLanguage' is not an ISO 639-1 language code"
         );
+        // Per-number limits: 429 rate_limit, like the tenant's.
+        for code in 2108..=2111 {
+            let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
+            assert_eq!((c.http_status(), c.error_type()), (429, "rate_limit"));
+        }
         for (code, ty) in [
             (400, "invalid_request"),
             (404, "not_found"),
@@ -414,7 +419,7 @@ mod tests {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (code, ty));
         }
-        for unknown in [0, 1999, 2000, 2032, 2100, 2108, u16::MAX] {
+        for unknown in [0, 1999, 2000, 2032, 2100, 2112, u16::MAX] {
             assert_eq!(ErrorCode::from_code(unknown), None, "{unknown}");
         }
         // Every message is written for the client: non-empty, no trailing period.
