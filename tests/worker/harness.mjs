@@ -1,5 +1,9 @@
-// Runs the built worker (worker/build) on workerd through Miniflare's API, with local KV and
-// Durable Objects, and captures what the worker logs. Used by the worker tests.
+// Runs the built worker (worker/build) on workerd through Miniflare's API, with local
+// Durable Objects kept on disk (so a test can read every stored byte), and captures what the
+// worker logs. Used by the worker tests.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare, Log, LogLevel } from 'miniflare4';
 
@@ -9,9 +13,18 @@ export const KEYS = { acme: 'acme-test-key-0123456789', globex: 'globex-test-key
 export const WEBHOOK_SECRET = 'whsec_dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5';
 export const PIN_HASH_KEY = 'test-pin-hash-key-0123456789abcdef';
 
-/** Starts the worker with `vars` over the test defaults; returns { mf, fetch, logs, kv, dispose }. */
+/** Every file under `dir`, recursively, as bytes (the Durable Objects' SQLite files). */
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [{ path, bytes: readFileSync(path) }];
+  });
+}
+
+/** Starts the worker with `vars` over the test defaults; returns { mf, fetch, logs, storedFiles, dispose }. */
 export async function startWorker(vars = {}) {
   const logs = [];
+  const storage = mkdtempSync(join(tmpdir(), 'smsotp-do-'));
   const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
   const mf = new Miniflare({
     modules: true,
@@ -20,16 +33,23 @@ export async function startWorker(vars = {}) {
     compatibilityDate: '2026-08-01',
     // No request.cf download from Cloudflare: tests run offline.
     cf: false,
-    kvNamespaces: ['OTPS'],
-    durableObjects: { OTP_GUARD: 'OtpGuard', TENANT_LIMITER: 'TenantLimiter' },
-    bindings: {
+    durableObjects: {
+      OTP_SHARD: { className: 'OtpShard', useSQLite: true },
+      TENANT_LIMITER: { className: 'TenantLimiter', useSQLite: true },
+    },
+    durableObjectsPersist: storage,
+    // Tests that count SMS exactly, or create many OTPs for one number, run without the
+    // per-number limits (NUMBER_LIMITS=off); limits.test.mjs runs with the defaults
+    // (`NUMBER_LIMITS: undefined` removes a binding).
+    bindings: Object.fromEntries(Object.entries({
       ENVIRONMENT: 'development',
       SMS_PROVIDER: 'console',
       API_KEYS: `acme:${KEYS.acme},globex:${KEYS.globex}`,
       PIN_HASH_KEY,
       WEBHOOK_SECRET,
+      NUMBER_LIMITS: 'off',
       ...vars,
-    },
+    }).filter(([, v]) => v !== undefined)),
     log: new Log(LogLevel.WARN),
     handleRuntimeStdio(stdout, stderr) {
       capture(stdout);
@@ -37,14 +57,16 @@ export async function startWorker(vars = {}) {
     },
   });
   const url = await mf.ready;
-  const kv = await mf.getKVNamespace('OTPS');
   return {
     mf,
     url: url.href.replace(/\/$/, ''),
     logs,
-    kv,
+    storedFiles: () => filesUnder(storage),
     fetch: (path, init) => mf.dispatchFetch(new URL(path, url).href, init),
-    dispose: () => mf.dispose(),
+    dispose: async () => {
+      await mf.dispose();
+      rmSync(storage, { recursive: true, force: true });
+    },
   };
 }
 

@@ -36,9 +36,8 @@ const reference = new Miniflare({
   durableObjects: {
     EMPTY: { className: 'Empty', useSQLite: true },
     LIMITER: { className: 'Limiter', useSQLite: true },
-    GUARD: { className: 'Guard', useSQLite: true },
+    SHARD: { className: 'Shard', useSQLite: true },
   },
-  kvNamespaces: ['OTPS'],
   bindings: { PROVIDER_URL: `http://127.0.0.1:${provider.address().port}/sms` },
 });
 const referenceUrl = new URL(await reference.ready);
@@ -90,8 +89,11 @@ async function run(name, once) {
 }
 
 const health = () => request('GET', '/health').then((r) => [r]);
+/** A random valid French mobile number: OTPs spread over the shards, as real traffic does. */
+const randomNumber = () => `+3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 async function cycle() {
-  const created = await request('POST', '/otp', { phoneNumber: '+33612345678' });
+  const created = await request('POST', '/otp', { phoneNumber: randomNumber() });
+  if (created.status !== 201) throw new Error(`create answered ${created.status}: ${created.body}`);
   const { otpId } = JSON.parse(created.body);
   const pin = pins.get(otpId) ?? (await new Promise((resolve) => waiting.set(otpId, resolve)));
   const verified = await request('POST', `/otp/${otpId}`, { pin });
@@ -130,20 +132,16 @@ const referenceRows = [
   await run('existing Durable Object (JS, empty)', get('/same')),
   await run('new Durable Object per request (JS, empty)', get('/new')),
   await run('the same storage design in plain JS, create + verify', async () => {
-    const created = await request('POST', '/otp', {});
+    const created = await request('POST', '/otp', { phoneNumber: randomNumber() });
     const verified = await request('POST', `/otp/${JSON.parse(created.body).otpId}`, {});
     return [created, verified];
   }),
 ];
 console.log('reference: the runtime alone, no smsotp code:');
 table(referenceRows);
-// A create+verify cycle makes two requests of this worker (each at least a trivial one) and
-// one new Durable Object: its requests/s is at most 2 / (2 t_trivial + t_new).
-const tNew = 1 / referenceRows[2]['req/s'];
-const tTrivial = 1 / rows[0]['req/s'];
-const bound = ((2 / (2 * tTrivial + tNew)) * tTrivial).toFixed(2);
-const plainJs = (referenceRows[3]['req/s'] / referenceRows[0]['req/s']).toFixed(2);
-console.log(`create+verify vs the trivial route: smsotp ${(rows[1]['req/s'] / rows[0]['req/s']).toFixed(2)}×; the same storage design in plain JS ${plainJs}×; bound of any design with one new Durable Object per OTP ${bound}×`);
+const plainJs = referenceRows[3]['req/s'];
+const ours = rows[1]['req/s'];
+console.log(`create+verify requests/s: smsotp ${ours.toFixed(0)}, the same storage design in plain JS ${plainJs.toFixed(0)}: smsotp is ${(ours / plainJs).toFixed(2)}× its design's ceiling (target ≥ 0.9×); vs each worker's trivial route: smsotp ${(ours / rows[0]['req/s']).toFixed(2)}×, plain JS ${(plainJs / referenceRows[0]['req/s']).toFixed(2)}×`);
 target = smsotpTarget;
 await reference.dispose();
 await w.dispose();

@@ -1,15 +1,18 @@
 //! The OTP endpoints. Each handler: parse the HTTP input, ask the core (rules) or the
-//! guard (state), store, answer. Errors go back as `AppError` to the one mapping in lib.rs.
+//! shard that owns the OTP (state), answer. Errors go back as `AppError` to the one mapping
+//! in lib.rs.
 
 use serde_json::{json, Value};
-use smsotp_core::{create_otp, validate_request_text, ErrorCode, FallibleSource};
+use smsotp_core::{
+    create_otp_in_shard, shard as placement, validate_request_text, ErrorCode, FallibleSource,
+};
 use worker::{Date, Env, Request};
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
-use crate::guard::{self, GuardOp};
 use crate::log;
 use crate::providers::{Provider, Sms};
+use crate::shard::{self, OutgoingSms, ShardOp};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -46,12 +49,12 @@ async fn body_text(req: &mut Request) -> AppResult<String> {
         .map_err(|_| AppError::message(ErrorCode::BadRequest, "The request body is not UTF-8"))
 }
 
-/// Anything but an id this service issues cannot exist (and gets no Durable Object).
-fn checked_id(otp_id: &str) -> AppResult<&str> {
-    if smsotp_core::request::is_otp_id(otp_id) {
-        Ok(otp_id)
-    } else {
-        Err(AppError::api(ErrorCode::OtpNotFound))
+/// Anything but an id this service issues cannot exist (and reaches no Durable Object);
+/// an id names the shard that owns it.
+fn checked_id(otp_id: &str) -> AppResult<(&str, u8)> {
+    match placement::of_otp_id(otp_id) {
+        Some(shard) if smsotp_core::request::is_otp_id(otp_id) => Ok((otp_id, shard)),
+        _ => Err(AppError::api(ErrorCode::OtpNotFound)),
     }
 }
 
@@ -68,50 +71,79 @@ pub async fn create(
     let now = Date::now().as_millis();
     // crypto.getRandomValues; a failure refuses the create (no PIN from failed bytes).
     let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
+    // Every OTP of a number lives in the number's shard.
+    let shard = placement::of_number(&settings.pin_hasher, tenant, &request.phone_number);
     let new = FallibleSource::run(fill, |rng| {
-        create_otp(
+        create_otp_in_shard(
             &request,
             tenant,
             &settings.pin_hasher,
             rng,
             now,
             settings.price_per_part,
+            shard,
         )
     })
     .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
     let otp_id = new.record.otp_id.clone();
-    guard::call(
+    let reply = shard::call(
         env,
-        &otp_id,
-        &GuardOp::Init {
-            record: new.record.clone(),
+        shard,
+        &ShardOp::Create {
+            record: Box::new(new.record.clone()),
+            request: Box::new(request.clone()),
         },
     )
     .await?;
-    let sms = Sms {
-        to: &request.phone_number,
-        from: &request.from,
-        text: &new.message.text,
-        otp_id: &otp_id,
+    // The number's limits refused an SMS now: nothing is stored, nothing is sent.
+    if let Some(e) = reply.error {
+        return Err(AppError::Api(e.into_api()));
+    }
+    let sms = OutgoingSms {
+        to: request.phone_number.clone(),
+        from: request.from.clone(),
+        text: new.message.text,
+        parts: new.message.sms.parts,
         unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
+    };
+    deliver(env, &provider, shard, &otp_id, tenant, &sms).await?;
+    Ok(Answer {
+        status: 201,
+        body: json!(new.record.to_object(now)),
+        otp_id: Some(otp_id),
+    })
+}
+
+/// Hands an OTP's SMS to the provider. A failure leaves the OTP FAILED (the PIN never
+/// reached anyone, so it must not stay usable) and answers 502.
+async fn deliver(
+    env: &Env,
+    provider: &Provider,
+    shard: u8,
+    otp_id: &str,
+    tenant: &str,
+    sms: &OutgoingSms,
+) -> AppResult<()> {
+    let message = Sms {
+        to: &sms.to,
+        from: &sms.from,
+        text: &sms.text,
+        otp_id,
+        unicode: sms.unicode,
         timeout: Provider::timeout(env),
     };
-    match provider.send(&sms).await {
+    match provider.send(&message).await {
         Ok(message_id) => {
             log::event(
                 "info",
                 "sms.sent",
                 json!({
                     "otpId": otp_id, "tenant": tenant, "provider": provider.name(),
-                    "providerMessageId": message_id, "to": smsotp_core::phone::mask_phone(&request.phone_number),
-                    "parts": new.message.sms.parts,
+                    "providerMessageId": message_id, "to": smsotp_core::phone::mask_phone(&sms.to),
+                    "parts": sms.parts,
                 }),
             );
-            Ok(Answer {
-                status: 201,
-                body: json!(new.record.to_object(now)),
-                otp_id: Some(otp_id),
-            })
+            Ok(())
         }
         Err(failure) => {
             log::event(
@@ -121,8 +153,10 @@ pub async fn create(
                     "otpId": otp_id, "tenant": tenant, "provider": provider.name(), "reason": failure.0,
                 }),
             );
-            // The PIN never reached anyone: the OTP must not stay usable.
-            guard::call(env, &otp_id, &GuardOp::FailDelivery).await?;
+            let op = ShardOp::FailDelivery {
+                otp_id: otp_id.to_owned(),
+            };
+            shard::call(env, shard, &op).await?;
             Err(AppError::message(
                 ErrorCode::ProviderError,
                 format!("The SMS provider could not send the message; the OTP {otp_id} is FAILED"),
@@ -131,9 +165,42 @@ pub async fn create(
     }
 }
 
-/// A guard's reply as the client's answer: no record is 2021 (missing, or another
+/// `POST /otp/{id}/resend` (extension): a new PIN by SMS for a pending OTP; the old PIN
+/// stops working, the attempts made carry over. 200 with the OTP object and `resendAfter`
+/// (seconds until another resend may be asked for).
+pub async fn resend(
+    env: &Env,
+    settings: &Settings,
+    tenant: &str,
+    otp_id: &str,
+) -> AppResult<Answer> {
+    let (otp_id, shard) = checked_id(otp_id)?;
+    let provider = Provider::from_env(env, settings.development)?;
+    let op = ShardOp::Resend {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.to_owned(),
+    };
+    let reply = shard::call(env, shard, &op).await?;
+    if let Some(e) = reply.error {
+        return Err(AppError::Api(e.into_api()));
+    }
+    let (Some(record), Some(sms)) = (reply.record, reply.sms) else {
+        return Err(AppError::api(ErrorCode::OtpNotFound));
+    };
+    deliver(env, &provider, shard, otp_id, tenant, &sms).await?;
+    let now = Date::now().as_millis();
+    let mut body = json!(record.to_object(now));
+    body["resendAfter"] = json!(reply.resend_after);
+    Ok(Answer {
+        status: 200,
+        body,
+        otp_id: Some(otp_id.to_owned()),
+    })
+}
+
+/// A shard's reply as the client's answer: no record is 2021 (missing, or another
 /// tenant's), an error is that error, else 200 with `ok_body`.
-fn answer(reply: guard::GuardReply, otp_id: &str, ok_body: Value) -> AppResult<Answer> {
+fn answer(reply: shard::ShardReply, otp_id: &str, ok_body: Value) -> AppResult<Answer> {
     if reply.record.is_none() {
         return Err(AppError::api(ErrorCode::OtpNotFound));
     }
@@ -149,43 +216,30 @@ fn answer(reply: guard::GuardReply, otp_id: &str, ok_body: Value) -> AppResult<A
 
 /// `POST /otp/{id}`.
 pub async fn verify(req: &mut Request, env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
-    let otp_id = checked_id(otp_id)?;
+    let (otp_id, shard) = checked_id(otp_id)?;
     let text = body_text(req).await?;
     let pin = smsotp_core::request::verify_pin(&text)?;
-    let reply = guard::call(
-        env,
-        otp_id,
-        &GuardOp::Check {
-            tenant: tenant.to_owned(),
-            pin,
-        },
-    )
-    .await?;
+    let op = ShardOp::Check {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.to_owned(),
+        pin,
+    };
+    let reply = shard::call(env, shard, &op).await?;
     answer(reply, otp_id, json!({"status": "VERIFIED"}))
 }
 
-/// `GET /otp/{id}`: a finished OTP is answered from KV; one that may still change from
-/// its guard (authoritative).
+/// `GET /otp/{id}`: from the shard that owns it (the only store of an OTP).
 pub async fn status(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
-    let otp_id = checked_id(otp_id)?;
+    let (otp_id, shard) = checked_id(otp_id)?;
     let now = Date::now().as_millis();
-    let kv = env.kv(guard::KV_BINDING)?;
-    let cached: Option<smsotp_core::OtpRecord> = kv.get(&guard::kv_key(otp_id)).json().await?;
-    let record = match cached {
-        Some(r) if r.tenant == tenant && r.status.is_final() => Some(r),
-        _ => {
-            guard::call(
-                env,
-                otp_id,
-                &GuardOp::Get {
-                    tenant: tenant.to_owned(),
-                },
-            )
-            .await?
-            .record
-        }
+    let op = ShardOp::Get {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.to_owned(),
     };
-    let record = record.ok_or(AppError::api(ErrorCode::OtpNotFound))?;
+    let record = shard::call(env, shard, &op)
+        .await?
+        .record
+        .ok_or(AppError::api(ErrorCode::OtpNotFound))?;
     Ok(Answer {
         status: 200,
         body: json!(record.to_object(now)),
@@ -195,14 +249,11 @@ pub async fn status(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> 
 
 /// `DELETE /otp/{id}`.
 pub async fn cancel(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
-    let otp_id = checked_id(otp_id)?;
-    let reply = guard::call(
-        env,
-        otp_id,
-        &GuardOp::Cancel {
-            tenant: tenant.to_owned(),
-        },
-    )
-    .await?;
+    let (otp_id, shard) = checked_id(otp_id)?;
+    let op = ShardOp::Cancel {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.to_owned(),
+    };
+    let reply = shard::call(env, shard, &op).await?;
     answer(reply, otp_id, json!({"info": {"id": otp_id}}))
 }

@@ -1,7 +1,8 @@
 //! Status callbacks: `{"event":"otp_update","data":[<OTP object>]}` POSTed to the OTP's
 //! `otpCallbackUrl`, signed per Standard Webhooks: `webhook-id`, `webhook-timestamp` and
 //! `webhook-signature: v1,<base64 HMAC-SHA256(secret, "id.timestamp.body")>`, the secret
-//! being `WEBHOOK_SECRET` in `whsec_<base64>` form.
+//! being `WEBHOOK_SECRET` in `whsec_<base64>` form. The shard that owns the OTP queues each
+//! update and delivers it, retrying until a 2xx (`shard.rs`).
 
 use std::time::Duration;
 
@@ -31,30 +32,31 @@ pub fn sign(key: &[u8], id: &str, timestamp: u64, body: &str) -> String {
     format!("v1,{sig}")
 }
 
-/// Sends one status update; returns a description of the failure for the log.
+/// The body of a status update: `{"event":"otp_update","data":[<OTP object>]}`.
+pub fn body(object: &OtpObject) -> String {
+    serde_json::json!({"event": "otp_update", "data": [object]}).to_string()
+}
+
+/// Delivers one status update (`body`, with its stable `webhook_id`), signed now; returns
+/// the receiver's 2xx status, or a description of the failure for the log.
 pub async fn send(
     url: &str,
-    object: &OtpObject,
+    webhook_id: &str,
+    body: &str,
     key: Option<&[u8]>,
     now_ms: u64,
 ) -> Result<u16, String> {
-    let body = serde_json::json!({"event": "otp_update", "data": [object]}).to_string();
-    let id = format!(
-        "msg_{}_{}",
-        object.otp_id,
-        object.status.as_str().to_ascii_lowercase()
-    );
     let timestamp = (now_ms / 1000).to_string();
-    let signature = key.map(|k| sign(k, &id, now_ms / 1000, &body));
+    let signature = key.map(|k| sign(k, webhook_id, now_ms / 1000, body));
     let mut headers = vec![
         ("Content-Type", "application/json"),
-        ("webhook-id", id.as_str()),
+        ("webhook-id", webhook_id),
         ("webhook-timestamp", timestamp.as_str()),
     ];
     if let Some(sig) = &signature {
         headers.push(("webhook-signature", sig.as_str()));
     }
-    let reply = http::post(url, &headers, body, TIMEOUT).await?;
+    let reply = http::post(url, &headers, body.to_owned(), TIMEOUT).await?;
     if (200..300).contains(&reply.status) {
         Ok(reply.status)
     } else {

@@ -37,7 +37,7 @@ fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> AppResult<
     }
 }
 
-/// The keyed hash of PINs, from the secret `PIN_HASH_KEY` (the worker and `OtpGuard`).
+/// The keyed hash of PINs, from the secret `PIN_HASH_KEY` (the worker and `OtpShard`).
 pub fn pin_hasher(env: &Env) -> AppResult<PinHasher> {
     let key = var(env, "PIN_HASH_KEY")
         .ok_or_else(|| AppError::Internal("PIN_HASH_KEY is not set".into()))?;
@@ -79,5 +79,22 @@ impl Settings {
             docs_url: var(env, "DOCS_URL")
                 .unwrap_or_else(|| smsotp_core::error::DEFAULT_DOCS_BASE.to_owned()),
         })
+    }
+}
+
+/// The per-number limits (`smsotp_core::limits`): the var `NUMBER_LIMITS` as JSON (absent
+/// keys keep their defaults), `off` for none, or the defaults when unset. A bad value is
+/// the deployment's fault: an error naming every problem, never a silent default.
+pub fn number_limits(env: &Env) -> AppResult<smsotp_core::limits::NumberLimits> {
+    use smsotp_core::limits::NumberLimits;
+    match var(env, "NUMBER_LIMITS").as_deref().map(str::trim) {
+        None | Some("") => Ok(NumberLimits::default()),
+        Some("off") => Ok(NumberLimits::unlimited()),
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| vec![e.to_string()])
+            .and_then(|v| NumberLimits::from_json(&v))
+            .map_err(|problems| {
+                AppError::Internal(format!("NUMBER_LIMITS: {}", problems.join("; ")))
+            }),
     }
 }

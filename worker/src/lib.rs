@@ -1,17 +1,17 @@
 //! The smsotp HTTP API on Cloudflare Workers — wire-compatible with the SMS.cx OTP API.
-//! Glue only: routes and headers here, rules in `smsotp-core`, state in the `OtpGuard`
-//! Durable Object (`guard.rs`) and KV, SMS in `providers/`.
+//! Glue only: routes and headers here, rules in `smsotp-core`, state in the `OtpShard`
+//! Durable Object (`shard.rs`), SMS in `providers/`.
 
 mod api;
 mod auth;
 mod callback;
 mod config;
 mod error;
-mod guard;
 mod http;
 mod limiter;
 mod log;
 mod providers;
+mod shard;
 
 use serde_json::json;
 use smsotp_core::{ApiError, ErrorCode};
@@ -21,23 +21,28 @@ use crate::api::Answer;
 use crate::config::Settings;
 use crate::error::AppError;
 
-pub use crate::guard::OtpGuard;
 pub use crate::limiter::TenantLimiter;
+pub use crate::shard::OtpShard;
 
 enum Route<'a> {
     Health,
     Create,
     Otp(&'a str),
+    Resend(&'a str),
 }
 
 fn route(path: &str) -> Option<Route<'_>> {
     match path.trim_end_matches('/') {
         "/health" => Some(Route::Health),
         "/otp" => Some(Route::Create),
-        p => p
-            .strip_prefix("/otp/")
-            .filter(|id| !id.is_empty() && !id.contains('/'))
-            .map(Route::Otp),
+        p => {
+            let rest = p.strip_prefix("/otp/")?;
+            match rest.split_once('/') {
+                None if !rest.is_empty() => Some(Route::Otp(rest)),
+                Some((id, "resend")) if !id.is_empty() => Some(Route::Resend(id)),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -46,6 +51,7 @@ fn allowed(route: &Route<'_>, method: &Method) -> bool {
         Route::Health => *method == Method::Get,
         Route::Create => *method == Method::Post,
         Route::Otp(_) => matches!(method, Method::Post | Method::Get | Method::Delete),
+        Route::Resend(_) => *method == Method::Post,
     }
 }
 
@@ -100,8 +106,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 Ok(w) => {
                     window = Some(w);
                     if !w.allowed {
+                        let now_s = Date::now().as_millis() / 1000;
+                        let wait = w.reset.saturating_sub(now_s).max(1) as u32;
                         break 'handle Outcome::Error(
-                            ApiError::new(ErrorCode::RateLimited),
+                            ApiError::new(ErrorCode::RateLimited).retry_after(wait),
                             vec![],
                         );
                     }
@@ -116,6 +124,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 Method::Get => api::status(&env, &t, otp_id).await,
                 _ => api::cancel(&env, &t, otp_id).await,
             },
+            Route::Resend(otp_id) => api::resend(&env, &settings, &t, otp_id).await,
             Route::Health => unreachable!("answered above"),
         };
         match result {
@@ -124,6 +133,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
     };
 
+    let mut retry_after = None;
     let (status, body, otp_id) = match outcome {
         Outcome::Ok(a) => (a.status, a.body, a.otp_id),
         Outcome::Error(first, rest) => {
@@ -135,6 +145,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                     .collect();
                 body["error"]["errors"] = json!(all);
             }
+            retry_after = first.retry_after;
             (first.http_status(), body, None)
         }
     };
@@ -143,6 +154,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     headers.set("Content-Type", "application/json")?;
     headers.set("X-Request-Id", &id)?;
     headers.set("X-Response-Time", &format!("{elapsed}ms"))?;
+    // Every 429 says when to come back.
+    if let Some(seconds) = retry_after {
+        headers.set("Retry-After", &seconds.to_string())?;
+    }
     if let Some(w) = window {
         headers.set("X-Rate-Limit-Limit", &w.limit.to_string())?;
         headers.set("X-Rate-Limit-Remaining", &w.remaining.to_string())?;
@@ -169,6 +184,7 @@ fn route_name(path: &str) -> &'static str {
         Some(Route::Health) => "/health",
         Some(Route::Create) => "/otp",
         Some(Route::Otp(_)) => "/otp/{otpId}",
+        Some(Route::Resend(_)) => "/otp/{otpId}/resend",
         None => "unknown",
     }
 }

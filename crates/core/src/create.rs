@@ -142,6 +142,47 @@ pub fn create_otp(
     price_per_part: f64,
 ) -> NewOtp {
     let otp_id = new_otp_id(rng);
+    create_with_id(request, tenant, hasher, otp_id, rng, now, price_per_part)
+}
+
+/// [`create_otp`] with an id in `shard` ([`crate::shard::new_otp_id`]): what the edge
+/// creates, so that the id leads to the shard that owns the OTP.
+pub fn create_otp_in_shard(
+    request: &OtpRequest,
+    tenant: &str,
+    hasher: &PinHasher,
+    rng: &mut impl RandomSource,
+    now: UnixMillis,
+    price_per_part: f64,
+    shard: u8,
+) -> NewOtp {
+    let otp_id = crate::shard::new_otp_id(rng, shard);
+    create_with_id(request, tenant, hasher, otp_id, rng, now, price_per_part)
+}
+
+/// A new PIN for an existing OTP (a resend): its keyed hash, to store with
+/// [`OtpRecord::replace_pin`](crate::OtpRecord::replace_pin), and the message carrying it,
+/// rendered from the OTP's request as at creation.
+pub fn new_pin_message(
+    request: &OtpRequest,
+    otp_id: &str,
+    hasher: &PinHasher,
+    rng: &mut impl RandomSource,
+) -> (String, RenderedMessage) {
+    let pin = generate_pin(request.pin_type, request.pin_length, rng);
+    let message = render_message(request, Some(&pin), None);
+    (hasher.hash(otp_id, &pin), message)
+}
+
+fn create_with_id(
+    request: &OtpRequest,
+    tenant: &str,
+    hasher: &PinHasher,
+    otp_id: String,
+    rng: &mut impl RandomSource,
+    now: UnixMillis,
+    price_per_part: f64,
+) -> NewOtp {
     let pin = generate_pin(request.pin_type, request.pin_length, rng);
     let message = render_message(request, Some(&pin), None);
     let pin_hash = hasher.hash(&otp_id, &pin);

@@ -158,6 +158,14 @@ pub enum ErrorCode {
     MessageTooLong = (2106, 400, "invalid_param", "The message is too long"),
     /// Extension `templateLanguage` (the language of `template`) not an ISO 639-1 code.
     TemplateLanguageInvalid = (2107, 400, "invalid_param", "'templateLanguage' is not an ISO 639-1 language code"),
+    /// Per-number limit: too many SMS to this number in the last 10 minutes or 24 hours.
+    NumberSendLimit = (2108, 429, "rate_limit", "Too many SMS to this phone number; retry later"),
+    /// Resend (or a new OTP superseding a pending one) before the cooldown has passed.
+    ResendTooSoon = (2109, 429, "rate_limit", "A new SMS to this phone number is not allowed yet"),
+    /// The number is locked after too many consecutive wrong PINs.
+    NumberLocked = (2110, 429, "rate_limit", "Too many wrong PINs for this phone number; it is locked for a while"),
+    /// The OTP has had as many SMS as it may.
+    OtpSendLimit = (2111, 429, "rate_limit", "This OTP has been sent as many times as allowed; create a new one later"),
     // HTTP-level errors without a contract code: `code` is the HTTP status.
     /// Missing or unknown API key.
     InvalidApiKey = (401, 401, "invalid_api_key", "Missing or unknown API key"),
@@ -189,6 +197,8 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Wrong PINs still allowed, on verification errors where that is known.
     pub attempts_left: Option<u8>,
+    /// Seconds before the same request can succeed (429s: sent as `Retry-After`).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -199,6 +209,7 @@ impl ApiError {
             message: code.default_message().to_owned(),
             field: None,
             attempts_left: None,
+            retry_after: None,
         }
     }
 
@@ -208,6 +219,12 @@ impl ApiError {
             message: message.into(),
             ..Self::new(code)
         }
+    }
+
+    /// The same error, retryable after `seconds` (at least 1).
+    pub fn retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     /// The same error, about the request field `field`.
@@ -232,6 +249,7 @@ impl ApiError {
                 uri: format!("{docs_base}#{}", self.code.code()),
                 field: self.field.clone(),
                 attempts_left: self.attempts_left,
+                retry_after: self.retry_after,
             },
         }
     }
@@ -302,6 +320,10 @@ pub struct ErrorBody {
     #[cfg_attr(feature = "typescript", ts(optional))]
     #[serde(rename = "attemptsLeft", skip_serializing_if = "Option::is_none")]
     pub attempts_left: Option<u8>,
+    /// Extension: seconds before the request can succeed (429s; also `Retry-After`).
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    #[serde(rename = "retryAfter", skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
 }
 
 #[cfg(test)]
@@ -382,6 +404,11 @@ mod tests {
             ErrorCode::TemplateLanguageInvalid.default_message(),
             "'templateLanguage' is not an ISO 639-1 language code"
         );
+        // Per-number limits: 429 rate_limit, like the tenant's.
+        for code in 2108..=2111 {
+            let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
+            assert_eq!((c.http_status(), c.error_type()), (429, "rate_limit"));
+        }
         for (code, ty) in [
             (400, "invalid_request"),
             (404, "not_found"),
@@ -392,7 +419,7 @@ mod tests {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (code, ty));
         }
-        for unknown in [0, 1999, 2000, 2032, 2100, 2108, u16::MAX] {
+        for unknown in [0, 1999, 2000, 2032, 2100, 2112, u16::MAX] {
             assert_eq!(ErrorCode::from_code(unknown), None, "{unknown}");
         }
         // Every message is written for the client: non-empty, no trailing period.

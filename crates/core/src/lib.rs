@@ -13,6 +13,8 @@
 //! | GSM-7 / UCS-2 encoding, parts | [`sms`] |
 //! | the verification state machine (where a PIN is checked) | [`otp`] |
 //! | the create path (id, PIN, message, record) | [`create`] |
+//! | which shard owns a number and an OTP at the edge | [`shard`] |
+//! | per-number abuse controls (SMS caps, resend cooldowns, locks) | [`limits`] |
 //! | callback URL rules | [`callback_url`] |
 //! | the error envelope | [`error`] |
 //!
@@ -27,18 +29,20 @@ pub mod create;
 pub mod error;
 pub mod grapheme;
 pub mod languages;
+pub mod limits;
 pub mod otp;
 pub mod phone;
 pub mod pin;
 pub mod pin_hash;
 pub mod request;
+pub mod shard;
 pub mod sms;
 pub mod template;
 pub mod time;
 
 pub use callback_url::{CallbackPolicy, CallbackUrl};
 pub use config::{Config, Defaults};
-pub use create::{create_otp, render_message, NewOtp, RenderedMessage};
+pub use create::{create_otp, create_otp_in_shard, render_message, NewOtp, RenderedMessage};
 pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEnvelope, FieldError};
 pub use otp::{OtpObject, OtpRecord, OtpStatus, Verified};
 pub use phone::{

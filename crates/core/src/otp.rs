@@ -291,6 +291,20 @@ impl OtpRecord {
         Err(e)
     }
 
+    /// A new PIN for a PENDING OTP (a resend): `pin_hash` replaces the old one, which stops
+    /// working; the attempts made carry over (a new secret does not reset failures). An OTP
+    /// that is not pending (or whose TTL has passed: it becomes EXPIRED) answers as a check
+    /// would (2023–2026).
+    pub fn replace_pin(&mut self, pin_hash: String, now: UnixMillis) -> Result<(), ApiError> {
+        self.expire(now);
+        if self.status != OtpStatus::Pending {
+            return Err(self.final_status_error());
+        }
+        self.pin_hash = pin_hash;
+        self.updated_at = now;
+        Ok(())
+    }
+
     /// Cancels a PENDING OTP. 2030 if already cancelled, 2031 if in any other state
     /// (including a PENDING OTP whose TTL has passed, which becomes EXPIRED).
     pub fn cancel(&mut self, now: UnixMillis) -> Result<(), ApiError> {
@@ -428,6 +442,36 @@ pub(crate) mod tests {
             !r.expire(1_400_000),
             "already expired: no second status change"
         );
+    }
+
+    #[test]
+    fn a_new_pin_replaces_the_old_one_and_keeps_the_attempts() {
+        let h = PinHasher::new(KEY).unwrap();
+        let mut r = record("123456", 3, &h);
+        assert_eq!(code(r.check("000000", 1_000_001, &h)), 2029);
+        let new_hash = h.hash(&r.otp_id, "654321");
+        assert_eq!(r.replace_pin(new_hash, 1_000_002), Ok(()));
+        // The old PIN is a wrong PIN now, and it is the second attempt.
+        let e = r.check("123456", 1_000_003, &h).unwrap_err();
+        assert_eq!((e.code.code(), e.attempts_left), (2029, Some(1)));
+        assert!(r.check("654321", 1_000_004, &h).is_ok());
+        // Not pending: the check's answer.
+        assert_eq!(
+            r.replace_pin(String::new(), 1_000_005)
+                .unwrap_err()
+                .code
+                .code(),
+            2023
+        );
+        let mut late = record("123456", 3, &h);
+        assert_eq!(
+            late.replace_pin(String::new(), 1_300_000)
+                .unwrap_err()
+                .code
+                .code(),
+            2025
+        );
+        assert_eq!(late.status, OtpStatus::Expired);
     }
 
     #[test]

@@ -52,6 +52,20 @@ impl PinHasher {
         mac.finalize().into_bytes().into()
     }
 
+    /// HMAC-SHA256 under the server key of `domain` then each part, NUL-separated: for keyed
+    /// placement ([`crate::shard`]) with its own domain, so never equal to a PIN hash.
+    pub fn keyed_digest(&self, domain: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = self.mac.clone();
+        mac.update(domain);
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                mac.update(b"\0");
+            }
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
     /// The hash to store for a freshly generated PIN, as 64 lower-case hex digits.
     pub fn hash(&self, otp_id: &str, pin: &str) -> String {
         to_hex(&self.mac(otp_id, &normalise_pin(pin)))

@@ -119,7 +119,7 @@ pub fn check(input: &str, country_iso: Option<&str>) -> PhoneCheck {
 
 /// libphonenumber's number types.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NumberType {
     /// A fixed-line (landline) number.
