@@ -118,7 +118,8 @@ pub async fn create(
                 "error",
                 "sms.failed",
                 json!({
-                    "otpId": otp_id, "tenant": tenant, "provider": provider.name(), "reason": failure.0,
+                    "otpId": otp_id, "tenant": tenant, "provider": provider.name(),
+                    "kind": failure.kind(), "reason": failure.to_string(),
                 }),
             );
             // The PIN never reached anyone: the OTP must not stay usable.
