@@ -73,7 +73,13 @@ mod tests {
     #[test]
     fn headers_to_presented_key() {
         let conflict = || Err(CONFLICT.to_owned());
-        let cases: &[(Option<&str>, Option<&str>, Result<Option<&str>, String>)] = &[
+        /// X-API-KEY, Authorization, and the key presented or the error message.
+        type Case<'a> = (
+            Option<&'a str>,
+            Option<&'a str>,
+            Result<Option<&'a str>, String>,
+        );
+        let cases: &[Case] = &[
             (None, None, Ok(None)),
             (Some("k1"), None, Ok(Some("k1"))),
             (None, Some("Bearer k1"), Ok(Some("k1"))),

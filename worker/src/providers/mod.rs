@@ -38,9 +38,11 @@ pub struct Sms<'a> {
 /// One provider API call, built without I/O: always a POST.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
+    /// The provider's endpoint.
     pub url: String,
     /// Name and value, in the order they are set.
     pub headers: Vec<(&'static str, String)>,
+    /// The encoded body (form or JSON, as the `Content-Type` header says).
     pub body: String,
 }
 
