@@ -27,11 +27,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Sms<'a> {
     /// E.164.
     pub to: &'a str,
+    /// The sender id or number.
     pub from: &'a str,
+    /// The SMS text, PIN included: never logged (the console provider aside).
     pub text: &'a str,
+    /// The OTP it carries (Vonage's `client-ref`, SMS.cx's `trackData`).
     pub otp_id: &'a str,
     /// UCS-2 encoding needed (some APIs must be told).
     pub unicode: bool,
+    /// How long the provider may take (`SMS_TIMEOUT_MS`).
     pub timeout: Duration,
 }
 
@@ -79,6 +83,7 @@ async fn exchange(
         })
 }
 
+/// The configured provider (`SMS_PROVIDER`) with its settings.
 pub enum Provider {
     Console,
     Webhook(webhook::Webhook),
@@ -93,6 +98,8 @@ fn required(env: &Env, name: &str) -> AppResult<String> {
 }
 
 impl Provider {
+    /// The provider `SMS_PROVIDER` names, with its required settings; the console
+    /// provider only in development.
     pub fn from_env(env: &Env, development: bool) -> AppResult<Provider> {
         let name = var(env, "SMS_PROVIDER").unwrap_or_else(|| "console".into());
         Ok(match name.as_str() {
@@ -137,6 +144,7 @@ impl Provider {
             .map_or(DEFAULT_TIMEOUT, Duration::from_millis)
     }
 
+    /// The provider's name, for logs.
     pub fn name(&self) -> &'static str {
         match self {
             Provider::Console => "console",
