@@ -31,6 +31,48 @@ describe('authentication', () => {
   });
 });
 
+describe('authentication headers (RFC 9110/6750)', () => {
+  const id = '00000000-0000-4000-8000-000000000000';
+  const get = (headers) => call(w, 'GET', `/otp/${id}`, undefined, null, headers);
+
+  test('the Bearer scheme is case-insensitive: bearer, BEARER, BeArEr reach the OTP lookup (404, not 401)', async () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'BeArEr']) {
+      const r = await get({ Authorization: `${scheme} ${KEYS.acme}` });
+      assert.deepEqual([r.status, r.body.error.code, r.body.error.type], [404, 2021, 'not_found'], scheme);
+    }
+  });
+
+  test('another scheme, or a Bearer without a token, is not a key: 401', async () => {
+    const basic = `Basic ${Buffer.from(`acme:${KEYS.acme}`).toString('base64')}`;
+    for (const authorization of [basic, `Token ${KEYS.acme}`, `Bearer${KEYS.acme}`, KEYS.acme, 'Bearer ', 'Bearer']) {
+      const r = await get({ Authorization: authorization });
+      assert.deepEqual([r.status, r.body.error.code, r.body.error.type, r.body.error.message], [401, 401, 'invalid_api_key', 'Missing or unknown API key'], authorization);
+    }
+  });
+
+  test('X-API-KEY and Bearer with different keys: 401 naming the conflict, even when both keys are valid', async () => {
+    for (const [header, token] of [[KEYS.acme, KEYS.globex], [KEYS.acme, 'unknown-key-0123456789'], ['unknown-key-0123456789', KEYS.acme]]) {
+      const r = await get({ 'X-API-KEY': header, Authorization: `bearer ${token}` });
+      assert.deepEqual(
+        [r.status, r.body.error.code, r.body.error.type, r.body.error.message],
+        [401, 401, 'invalid_api_key', 'conflicting API keys in X-API-KEY and Authorization'],
+        `${header} / ${token}`,
+      );
+    }
+  });
+
+  test('the same key in both headers is fine, and the key wins over a non-Bearer Authorization', async () => {
+    const same = await get({ 'X-API-KEY': KEYS.globex, Authorization: `Bearer ${KEYS.globex}` });
+    assert.deepEqual([same.status, same.body.error.code], [404, 2021]);
+    const basic = await get({ 'X-API-KEY': KEYS.globex, Authorization: 'Basic Z2xvYmV4Og==' });
+    assert.deepEqual([basic.status, basic.body.error.code], [404, 2021]);
+    const created = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' }, KEYS.globex, { Authorization: `BEARER ${KEYS.globex}` });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const mine = await call(w, 'GET', `/otp/${created.body.otpId}`, undefined, null, { Authorization: `bearer ${KEYS.globex}` });
+    assert.deepEqual([mine.status, mine.body.otpId], [200, created.body.otpId]);
+  });
+});
+
 describe('envelope and routes', () => {
   test('every response carries the contract headers; errors carry the envelope', async () => {
     const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678', ttl: 30 });
@@ -188,6 +230,32 @@ describe('tenant isolation', () => {
     const mine = await call(w, 'GET', `/otp/${otp.otpId}`, undefined, KEYS.acme);
     assert.deepEqual([mine.body.status, mine.body.attempts], ['PENDING', 0]);
     assert.equal((await call(w, 'POST', `/otp/${otp.otpId}`, { pin }, KEYS.acme)).status, 200);
+  });
+});
+
+describe('tenant isolation on final OTPs', () => {
+  const notFound = async (otp, label) => {
+    // GET twice (a read of a final record must not be answered from any copy without its owner).
+    for (const [method, body] of [['GET'], ['GET'], ['POST', { pin: '123456' }], ['DELETE'], ['GET']]) {
+      const r = await call(w, method, `/otp/${otp.otpId}`, body, KEYS.globex);
+      assert.deepEqual([r.status, r.body.error?.code, r.body.error?.type], [404, 2021, 'not_found'], `${label}: ${method}`);
+      assert.ok(!JSON.stringify(r.body).includes('+33'), `${label}: ${method} leaks the record`);
+    }
+  };
+
+  test('VERIFIED, CANCELLED and FAILED OTPs are 404 2021 for another tenant on GET, verify and DELETE', async () => {
+    const verified = await create();
+    assert.equal((await call(w, 'POST', `/otp/${verified.otpId}`, { pin: pinOf(verified) })).status, 200);
+    const cancelled = await create();
+    assert.equal((await call(w, 'DELETE', `/otp/${cancelled.otpId}`)).status, 200);
+    const failed = await create({ maxAttempts: 1 });
+    assert.equal((await call(w, 'POST', `/otp/${failed.otpId}`, { pin: wrongPin(pinOf(failed)) })).body.error.code, 2027);
+    for (const [otp, status] of [[verified, 'VERIFIED'], [cancelled, 'CANCELLED'], [failed, 'FAILED']]) {
+      // The owner reads it first (so any cache of a final record would be warm).
+      assert.equal((await call(w, 'GET', `/otp/${otp.otpId}`)).body.status, status);
+      await notFound(otp, status);
+      assert.equal((await call(w, 'GET', `/otp/${otp.otpId}`)).body.status, status, `${status} unchanged for its owner`);
+    }
   });
 });
 

@@ -1,9 +1,10 @@
 // Expiry is a status change too: when the TTL (at least 60 s) passes, the OTP's Durable
-// Object alarm makes it EXPIRED and fires the callback although nobody asked. This test
+// Object alarm makes it EXPIRED and fires the callback although nobody asked; the EXPIRED
+// OTP stays invisible to other tenants. This test
 // waits out a real 60-second TTL (in its own file, so it runs beside the others).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker, call, pinFromLogs } from './harness.mjs';
+import { startWorker, call, pinFromLogs, KEYS } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 
 test('the TTL passes: EXPIRED callback without any request, then 2025 and status EXPIRED', { timeout: 120000 }, async () => {
@@ -26,6 +27,11 @@ test('the TTL passes: EXPIRED callback without any request, then 2025 and status
     assert.equal(status.body.status, 'EXPIRED');
     const cancel = await call(w, 'DELETE', `/otp/${created.body.otpId}`);
     assert.equal(cancel.body.error.code, 2031);
+    // EXPIRED is final too: for another tenant the OTP does not exist, on every route.
+    for (const [method, body] of [['GET'], ['POST', { pin }], ['DELETE'], ['GET']]) {
+      const r = await call(w, method, `/otp/${created.body.otpId}`, body, KEYS.globex);
+      assert.deepEqual([r.status, r.body.error?.code, r.body.error?.type], [404, 2021, 'not_found'], `another tenant: ${method}`);
+    }
   } finally {
     await w.dispose();
     await up.close();

@@ -1,7 +1,8 @@
 // A real HTTP server on 127.0.0.1 standing in for the SMS providers' APIs (Twilio, Vonage,
 // SMS.cx, a custom webhook) and for callback receivers. It checks each adapter's request
 // format, records what arrived, and can fail on demand: `mode` = 'ok' | '500' | 'garbage'
-// | 'hang' | 'reject'.
+// | 'hang' | 'reject' | 'echo' (a refusal whose error text repeats the recipient's number,
+// as Twilio's do, and for the webhook the whole request, PIN included).
 import { createServer } from 'node:http';
 
 export async function startUpstream() {
@@ -34,18 +35,22 @@ export async function startUpstream() {
         const ok = req.headers.authorization === `Basic ${Buffer.from('AC123:tw-token').toString('base64')}`;
         if (!ok) return json(401, { code: 20003, message: 'Authenticate', status: 401 });
         if (state.mode === 'reject') return json(400, { code: 21211, message: "The 'To' number is not valid.", status: 400 });
+        if (state.mode === 'echo') return json(400, { code: 21211, message: `The 'To' number ${form.To} is not a valid phone number.`, more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 });
         return json(201, { sid: 'SM0123456789abcdef', status: 'queued', to: form.To, from: form.From, num_segments: '1' });
       }
       if (req.url === '/sms/json') {
+        if (state.mode === 'echo') return json(200, { 'message-count': '1', messages: [{ to: form.to, status: '6', 'error-text': `Unroutable message - rejected for ${form.to}` }] });
         const status = state.mode === 'reject' ? '4' : '0';
         return json(200, { 'message-count': '1', messages: [{ to: form.to, 'message-id': 'vonage-1', status, 'error-text': status === '0' ? undefined : 'Bad Credentials' }] });
       }
       if (req.url === '/sms') {
         if (req.headers['x-api-key'] !== 'cx-key') return json(401, { error: { type: 'invalid_api_key', code: 401, message: 'bad key' } });
         const body = JSON.parse(raw);
+        if (state.mode === 'echo') return json(400, { error: { type: 'invalid_param', code: 2001, message: `Invalid phone number ${body.to}` } });
         const status = state.mode === 'reject' ? 'REJECTED' : 'ACCEPTED';
         return json(200, { info: { totalPhoneNumbers: 1, totalValid: 1 }, data: [{ msgId: 'cx-1', status, to: body.to, trackData: body.trackData, parts: 1 }] });
       }
+      if (req.url === '/webhook' && state.mode === 'echo') return json(422, { error: 'refused', request: JSON.parse(raw) });
       if (req.url === '/webhook') return json(state.mode === 'reject' ? 422 : 200, {});
       json(404, {});
     });

@@ -5,6 +5,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:net';
 import { startWorker, call, KEYS, WEBHOOK_SECRET } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 
@@ -128,6 +129,105 @@ describe('provider faults', () => {
       }
     });
   }
+});
+
+describe('provider timeout', () => {
+  test('a provider that never answers: 502 after SMS_TIMEOUT_MS, not before, and not much after', { timeout: 30000 }, async () => {
+    const timeoutMs = 1500;
+    // Generous: a loaded machine, the Durable Object round trip that marks the OTP FAILED.
+    const slackMs = 8000;
+    up.state.mode = 'hang';
+    try {
+      await withWorker({ ...providers.webhook(), SMS_TIMEOUT_MS: String(timeoutMs) }, async (w) => {
+        const started = Date.now();
+        const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' });
+        const elapsed = Date.now() - started;
+        assert.deepEqual([r.status, r.body.error.code], [502, 502]);
+        assert.ok(elapsed >= timeoutMs, `answered after ${elapsed} ms, before the ${timeoutMs} ms timeout`);
+        assert.ok(elapsed <= timeoutMs + slackMs, `answered after ${elapsed} ms, timeout ${timeoutMs} ms`);
+      });
+    } finally {
+      up.state.mode = 'ok';
+    }
+  });
+});
+
+/** A local port nothing listens on (bound, then released). */
+async function closedPort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Waits until `predicate(logs)` holds, polling; throws after `ms`. */
+async function waitForLogs(logs, predicate, ms = 15000) {
+  const end = Date.now() + ms;
+  while (!predicate(logs)) {
+    if (Date.now() > end) throw new Error('timed out waiting for log lines');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('no phone number or PIN in the logs after provider faults', () => {
+  // Every fault each provider can show, and the `kind` its sms.failed line must carry.
+  const faults = {
+    twilio: { 500: 'status', garbage: 'malformed', reject: 'status', echo: 'status', hang: 'timeout' },
+    vonage: { 500: 'status', garbage: 'malformed', reject: 'refused', echo: 'refused', hang: 'timeout' },
+    smscx: { 500: 'status', garbage: 'malformed', reject: 'refused', echo: 'status', hang: 'timeout' },
+    webhook: { 500: 'status', reject: 'status', echo: 'status', hang: 'timeout' },
+    unreachable: { ok: 'transport' },
+  };
+
+  test('timeouts, transport errors, 5xx, garbage, refusals and replies echoing the number', { timeout: 120000 }, async () => {
+    const down = `http://127.0.0.1:${await closedPort()}`;
+    const configs = { ...providers, unreachable: () => ({ ...providers.twilio(), TWILIO_BASE_URL: down }) };
+    let n = 0;
+    try {
+      for (const [provider, modes] of Object.entries(faults)) {
+        await withWorker({ ...configs[provider](), SMS_TIMEOUT_MS: '500' }, async (w) => {
+          const sent = [];
+          for (const [mode, kind] of Object.entries(modes)) {
+            up.state.mode = mode;
+            n += 1;
+            const phone = `+336123${String(40000 + n).padStart(5, '0')}`;
+            const seen = up.received.length;
+            const r = await call(w, 'POST', '/otp', { phoneNumber: phone, pinType: 'letters', pinLength: 8 });
+            assert.deepEqual([r.status, r.body.error?.code], [502, 502], `${provider} ${mode}: ${JSON.stringify(r.body)}`);
+            const otpId = r.body.error.message.match(/[0-9a-f-]{36}/)[0];
+            const request = up.received.slice(seen).find((e) => !e.path.startsWith('/callback'));
+            // The PIN as the provider got it (nothing arrives when the provider is unreachable).
+            const pin = request ? smsText(request).match(/[A-Z]{8}$/)[0] : null;
+            sent.push({ provider, mode, kind, phone, otpId, pin, requestId: r.headers.get('x-request-id') });
+          }
+          // Each request's own log line and its sms.failed line, however late they are written.
+          await waitForLogs(w.logs, (logs) => sent.every((s) =>
+            logs.some((l) => l.includes(`"requestId":"${s.requestId}"`) && l.includes('"event":"request"'))
+            && logs.some((l) => l.includes('"event":"sms.failed"') && l.includes(s.otpId))));
+          for (const s of sent) {
+            const failed = JSON.parse(w.logs.find((l) => l.includes('"event":"sms.failed"') && l.includes(s.otpId)));
+            assert.equal(failed.kind, s.kind, `${s.provider} ${s.mode}: ${failed.reason}`);
+            if (s.mode === 'echo' && s.provider !== 'webhook') {
+              // The provider's text reaches the log, with the number masked as everywhere.
+              const masked = `3${'*'.repeat(8)}${s.phone.slice(-2)}`;
+              assert.ok(failed.reason.includes(masked), `${s.provider}: ${failed.reason}`);
+            }
+          }
+          for (const line of w.logs) {
+            for (const s of sent) {
+              // The national digits, whatever the format around them (+33…, 33…, 06…).
+              assert.ok(!line.includes(s.phone.slice(3)), `full phone number in log (${s.provider} ${s.mode}): ${line}`);
+              if (s.pin) assert.ok(!line.includes(s.pin), `PIN in log (${s.provider} ${s.mode}): ${line}`);
+            }
+          }
+          assert.ok(sent.every((s) => s.pin || s.provider === 'unreachable'), 'each reachable provider got the SMS');
+        });
+      }
+    } finally {
+      up.state.mode = 'ok';
+    }
+  });
 });
 
 describe('callbacks', () => {

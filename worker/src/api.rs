@@ -150,7 +150,8 @@ async fn deliver(
                 "error",
                 "sms.failed",
                 json!({
-                    "otpId": otp_id, "tenant": tenant, "provider": provider.name(), "reason": failure.0,
+                    "otpId": otp_id, "tenant": tenant, "provider": provider.name(),
+                    "kind": failure.kind(), "reason": failure.to_string(),
                 }),
             );
             let op = ShardOp::FailDelivery {

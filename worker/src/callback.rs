@@ -56,7 +56,9 @@ pub async fn send(
     if let Some(sig) = &signature {
         headers.push(("webhook-signature", sig.as_str()));
     }
-    let reply = http::post(url, &headers, body.to_owned(), TIMEOUT).await?;
+    let reply = http::post(url, &headers, body.to_owned(), TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())?;
     if (200..300).contains(&reply.status) {
         Ok(reply.status)
     } else {

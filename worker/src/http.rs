@@ -11,22 +11,41 @@ pub struct Reply {
     pub body: String,
 }
 
-/// POSTs `body` to `url`; errors are transport failures and timeouts, as text for logs.
+/// Why a request got no HTTP answer.
+#[derive(Debug)]
+pub enum Failure {
+    /// Nothing within the timeout (the request was aborted).
+    Timeout(Duration),
+    /// The request could not be built or sent (the runtime's error text).
+    Transport(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Timeout(t) => write!(f, "no answer within {} ms", t.as_millis()),
+            Failure::Transport(why) => f.write_str(why),
+        }
+    }
+}
+
+/// POSTs `body` to `url`; errors are transport failures and timeouts.
 pub async fn post(
     url: &str,
     headers: &[(&str, &str)],
     body: String,
     timeout: Duration,
-) -> Result<Reply, String> {
+) -> Result<Reply, Failure> {
+    let transport = |e: worker::Error| Failure::Transport(e.to_string());
     let h = Headers::new();
     for (name, value) in headers {
-        h.set(name, value).map_err(|e| e.to_string())?;
+        h.set(name, value).map_err(transport)?;
     }
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(h)
         .with_body(Some(body.into()));
-    let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let request = Request::new_with_init(url, &init).map_err(transport)?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let send = Box::pin(async move {
@@ -37,10 +56,10 @@ pub async fn post(
     });
     let timer = Box::pin(Delay::from(timeout));
     match select(send, timer).await {
-        Either::Left((result, _)) => result.map_err(|e| e.to_string()),
+        Either::Left((result, _)) => result.map_err(transport),
         Either::Right(_) => {
             controller.abort();
-            Err(format!("no answer within {} ms", timeout.as_millis()))
+            Err(Failure::Timeout(timeout))
         }
     }
 }

@@ -96,8 +96,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             Err(e) => break 'handle to_outcome(e, &id),
         };
         docs = settings.docs_url.clone();
-        let Some(t) = auth::tenant(&req, &settings) else {
-            break 'handle Outcome::Error(ApiError::new(ErrorCode::InvalidApiKey), vec![]);
+        let t = match auth::tenant(&req, &settings) {
+            Ok(t) => t,
+            Err(e) => break 'handle Outcome::Error(e, vec![]),
         };
         tenant = Some(t.clone());
         // RATE_LIMIT_PER_MINUTE=0 turns the limit (and its Durable Object round trip) off.

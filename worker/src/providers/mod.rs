@@ -1,12 +1,17 @@
-//! SMS providers: one file each, chosen by `SMS_PROVIDER`. Each turns an [`Sms`] into its
-//! provider's API call (base URLs are configurable so tests can use a local server) and
-//! reports success with the provider's message id, or a [`ProviderFailure`].
+//! SMS providers: one file each, chosen by `SMS_PROVIDER`. Each file is pure: it builds
+//! its provider's API call from an [`Sms`] ([`HttpRequest`]; base URLs are configurable so
+//! tests can use a local server) and reads the reply (the provider's message id, or a
+//! [`ProviderError`]); [`Provider::send`] is the only place that does I/O. The pure parts
+//! are unit-tested natively (`cargo test -p smsotp-worker`).
 
 mod console;
+mod error;
 mod smscx;
 mod twilio;
 mod vonage;
 mod webhook;
+
+pub use error::{ProviderError, Redacted};
 
 use std::time::Duration;
 
@@ -22,32 +27,63 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Sms<'a> {
     /// E.164.
     pub to: &'a str,
+    /// The sender id or number.
     pub from: &'a str,
+    /// The SMS text, PIN included: never logged (the console provider aside).
     pub text: &'a str,
+    /// The OTP it carries (Vonage's `client-ref`, SMS.cx's `trackData`).
     pub otp_id: &'a str,
     /// UCS-2 encoding needed (some APIs must be told).
     pub unicode: bool,
+    /// How long the provider may take (`SMS_TIMEOUT_MS`).
     pub timeout: Duration,
 }
 
-/// Why a provider did not take the message (for logs; clients get a generic 502).
-#[derive(Debug)]
-pub struct ProviderFailure(pub String);
-
-/// A provider's answer as JSON; a body that is not JSON (a proxy's error page, garbage) is
-/// a failure naming who answered and with what status.
-fn json_reply(
-    provider: &str,
-    reply: &crate::http::Reply,
-) -> Result<serde_json::Value, ProviderFailure> {
-    serde_json::from_str(&reply.body).map_err(|_| {
-        ProviderFailure(format!(
-            "{provider} answered {} with a non-JSON body",
-            reply.status
-        ))
-    })
+/// One provider API call, built without I/O: always a POST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The provider's endpoint.
+    pub url: String,
+    /// Name and value, in the order they are set.
+    pub headers: Vec<(&'static str, String)>,
+    /// The encoded body (form or JSON, as the `Content-Type` header says).
+    pub body: String,
 }
 
+/// A reply body as JSON, or `None` when it is not JSON (a proxy's error page, garbage).
+fn json(body: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(body).ok()
+}
+
+/// A JSON value as text for an error: strings without their quotes, `null` as nothing.
+fn text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Sends a built request; a transport failure or timeout becomes its [`ProviderError`],
+/// any HTTP answer is returned for the provider's `parse_reply`.
+async fn exchange(
+    request: &HttpRequest,
+    timeout: Duration,
+) -> Result<crate::http::Reply, ProviderError> {
+    let headers: Vec<(&str, &str)> = request
+        .headers
+        .iter()
+        .map(|(n, v)| (*n, v.as_str()))
+        .collect();
+    crate::http::post(&request.url, &headers, request.body.clone(), timeout)
+        .await
+        .map_err(|failure| match failure {
+            crate::http::Failure::Timeout(after) => ProviderError::Timeout(after),
+            crate::http::Failure::Transport(why) => ProviderError::Transport(Redacted::new(&why)),
+        })
+}
+
+/// The configured provider (`SMS_PROVIDER`) with its settings.
 pub enum Provider {
     Console,
     Webhook(webhook::Webhook),
@@ -62,6 +98,8 @@ fn required(env: &Env, name: &str) -> AppResult<String> {
 }
 
 impl Provider {
+    /// The provider `SMS_PROVIDER` names, with its required settings; the console
+    /// provider only in development.
     pub fn from_env(env: &Env, development: bool) -> AppResult<Provider> {
         let name = var(env, "SMS_PROVIDER").unwrap_or_else(|| "console".into());
         Ok(match name.as_str() {
@@ -106,6 +144,7 @@ impl Provider {
             .map_or(DEFAULT_TIMEOUT, Duration::from_millis)
     }
 
+    /// The provider's name, for logs.
     pub fn name(&self) -> &'static str {
         match self {
             Provider::Console => "console",
@@ -117,13 +156,27 @@ impl Provider {
     }
 
     /// Sends; `Ok` carries the provider's message id.
-    pub async fn send(&self, sms: &Sms<'_>) -> Result<String, ProviderFailure> {
+    pub async fn send(&self, sms: &Sms<'_>) -> Result<String, ProviderError> {
+        let timeout = sms.timeout;
         match self {
-            Provider::Console => console::send(sms),
-            Provider::Webhook(p) => p.send(sms).await,
-            Provider::Twilio(p) => p.send(sms).await,
-            Provider::Vonage(p) => p.send(sms).await,
-            Provider::Smscx(p) => p.send(sms).await,
+            Provider::Console => Ok(console::send(sms)),
+            Provider::Webhook(p) => {
+                let reply = exchange(&p.build_request(sms), timeout).await?;
+                // A custom endpoint has no message id of its own: the OTP id stands for it.
+                webhook::parse_reply(reply.status, &reply.body).map(|()| sms.otp_id.to_owned())
+            }
+            Provider::Twilio(p) => {
+                let reply = exchange(&p.build_request(sms), timeout).await?;
+                twilio::parse_reply(reply.status, &reply.body)
+            }
+            Provider::Vonage(p) => {
+                let reply = exchange(&p.build_request(sms), timeout).await?;
+                vonage::parse_reply(reply.status, &reply.body)
+            }
+            Provider::Smscx(p) => {
+                let reply = exchange(&p.build_request(sms), timeout).await?;
+                smscx::parse_reply(reply.status, &reply.body)
+            }
         }
     }
 }
