@@ -6,6 +6,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh worker
 
+step "edge worker: native unit tests (provider request building and reply parsing, auth)"
+run_tests cargo test -p smsotp-worker --lib
 step "edge worker: build (worker-build)"
 bash scripts/build-worker.sh
 step "edge worker: tests on workerd (Miniflare), providers and callbacks on 127.0.0.1"
