@@ -110,8 +110,14 @@ describe('envelope and routes', () => {
     const otp = await create();
     const lines = w.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     const request = lines.find((l) => l.event === 'request' && l.otpId === otp.otpId);
-    assert.deepEqual(Object.keys(request).sort(), ['event', 'latencyMs', 'level', 'method', 'otpId', 'requestId', 'route', 'status', 'tenant']);
+    assert.deepEqual(Object.keys(request).sort(), ['event', 'latencyMs', 'level', 'method', 'otpId', 'requestId', 'route', 'status', 'tenant', 'usage']);
     assert.deepEqual([request.route, request.status, request.tenant], ['/otp', 201, 'acme']);
+    // What the create used of what Cloudflare bills: the limiter and the shard, the shard's
+    // SQLite rows (the new OTP, its number), the SMS provider.
+    assert.equal(request.usage.doCalls, 2);
+    assert.equal(request.usage.subrequests, 1);
+    assert.ok(request.usage.rowsWritten >= 2, JSON.stringify(request.usage));
+    assert.deepEqual([request.usage.kvReads, request.usage.kvWrites], [0, 0]);
     for (const l of lines) assert.ok(!JSON.stringify(l).includes('+33612345678'), JSON.stringify(l));
     assert.equal(lines.find((l) => l.event === 'sms.console' && l.otpId === otp.otpId).to, '+3********78');
   });

@@ -4,6 +4,7 @@
 // the PIN taken from the provider request, POST /otp/{id}). Bounded: fixed duration and
 // concurrency, loopback only. Prints requests/s, p50/p99 latency and the ratio.
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare4';
 import { startWorker, KEYS } from '../../tests/worker/harness.mjs';
@@ -117,10 +118,49 @@ function table(rows) {
 }
 
 await run('warm-up', cycle);
-const rows = [await run('GET /health (trivial route)', health), await run('create + verify (2 requests per cycle)', cycle)];
+const healthRow = await run('GET /health (trivial route)', health);
+const logsBefore = w.logs.length;
+const cycleRow = await run('create + verify (2 requests per cycle)', cycle);
+const rows = [healthRow, cycleRow];
 console.log('smsotp worker:');
 table(rows);
 console.log(`cycles/s: ${(rows[1]['req/s'] / 2).toFixed(0)} (concurrency ${CONCURRENCY}, ${DURATION_MS} ms each)`);
+
+// What a verified OTP costs on Cloudflare: every request's log line says what it used
+// (Durable Object calls, SQLite rows, KV, subrequests); the shards' alarms log theirs.
+await new Promise((r) => setTimeout(r, 500)); // the last log lines
+const prices = JSON.parse(readFileSync(new URL('./prices.json', import.meta.url), 'utf8'));
+const lines = w.logs.slice(logsBefore).flatMap((l) => {
+  try {
+    return [JSON.parse(l)];
+  } catch {
+    return [];
+  }
+});
+const requestsOf = (route) => lines.filter((l) => l.event === 'request' && l.route === route && l.status < 300);
+const sum = (list, key) => list.reduce((n, l) => n + (l.usage?.[key] ?? 0), 0);
+const creates = requestsOf('/otp');
+const verifies = requestsOf('/otp/{otpId}');
+const alarms = lines.filter((l) => l.event === 'alarm');
+const cycles = Math.min(creates.length, verifies.length);
+if (cycles > 0) {
+  const all = [...creates, ...verifies, ...alarms];
+  const per = (key) => sum(all, key) / cycles;
+  const usage = { workerRequests: (creates.length + verifies.length) / cycles, doCalls: per('doCalls'), rowsRead: per('rowsRead'), rowsWritten: per('rowsWritten'), kvReads: per('kvReads'), kvWrites: per('kvWrites'), subrequests: per('subrequests') };
+  const p = prices;
+  const dollars = {
+    'Workers requests': usage.workerRequests * p.workers.requestPerMillion,
+    'Durable Object requests (incl. alarms)': usage.doCalls * p.durableObjects.requestPerMillion,
+    'SQLite rows written': usage.rowsWritten * p.durableObjects.rowsWrittenPerMillion,
+    'SQLite rows read': usage.rowsRead * p.durableObjects.rowsReadPerMillion,
+    'KV reads': usage.kvReads * p.kv.readPerMillion,
+    'KV writes': usage.kvWrites * p.kv.writePerMillion,
+  };
+  const total = Object.values(dollars).reduce((a, b) => a + b, 0);
+  console.log(`usage per verified OTP (create + verify, ${cycles} cycles, alarms included):`, Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Number(v.toFixed(2))])));
+  console.table(Object.entries(dollars).map(([item, usd]) => ({ item, 'USD per 1 M verified OTPs': usd.toFixed(2) })));
+  console.log(`total: $${total.toFixed(2)} per 1 million verified OTPs at Workers Paid list prices of ${p.read} (target ≤ $3; CPU time and Durable Object duration not included: not measurable here), against Twilio Verify's $${(p.twilioVerifyPerVerification * 1e6).toLocaleString('en')} before the SMS`);
+}
 
 // The same measurement on the reference worker.
 const smsotpTarget = target;

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::log;
 use crate::providers::{Provider, Sms};
 use crate::shard::{self, OutgoingSms, ShardOp};
+use crate::usage::Usage;
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -64,6 +65,7 @@ pub async fn create(
     env: &Env,
     settings: &Settings,
     tenant: &str,
+    usage: &Usage,
 ) -> AppResult<Answer> {
     let text = body_text(req).await?;
     let request = validate_request_text(&text, &settings.core).map_err(AppError::Invalid)?;
@@ -93,6 +95,7 @@ pub async fn create(
             record: Box::new(new.record.clone()),
             request: Box::new(request.clone()),
         },
+        usage,
     )
     .await?;
     // The number's limits refused an SMS now: nothing is stored, nothing is sent.
@@ -106,7 +109,7 @@ pub async fn create(
         parts: new.message.sms.parts,
         unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
     };
-    deliver(env, &provider, shard, &otp_id, tenant, &sms).await?;
+    deliver(env, &provider, shard, &otp_id, tenant, &sms, usage).await?;
     Ok(Answer {
         status: 201,
         body: json!(new.record.to_object(now)),
@@ -123,7 +126,9 @@ async fn deliver(
     otp_id: &str,
     tenant: &str,
     sms: &OutgoingSms,
+    usage: &Usage,
 ) -> AppResult<()> {
+    usage.subrequest();
     let message = Sms {
         to: &sms.to,
         from: &sms.from,
@@ -157,7 +162,7 @@ async fn deliver(
             let op = ShardOp::FailDelivery {
                 otp_id: otp_id.to_owned(),
             };
-            shard::call(env, shard, &op).await?;
+            shard::call(env, shard, &op, usage).await?;
             Err(AppError::message(
                 ErrorCode::ProviderError,
                 format!("The SMS provider could not send the message; the OTP {otp_id} is FAILED"),
@@ -174,6 +179,7 @@ pub async fn resend(
     settings: &Settings,
     tenant: &str,
     otp_id: &str,
+    usage: &Usage,
 ) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(otp_id)?;
     let provider = Provider::from_env(env, settings.development)?;
@@ -181,14 +187,14 @@ pub async fn resend(
         otp_id: otp_id.to_owned(),
         tenant: tenant.to_owned(),
     };
-    let reply = shard::call(env, shard, &op).await?;
+    let reply = shard::call(env, shard, &op, usage).await?;
     if let Some(e) = reply.error {
         return Err(AppError::Api(e.into_api()));
     }
     let (Some(record), Some(sms)) = (reply.record, reply.sms) else {
         return Err(AppError::api(ErrorCode::OtpNotFound));
     };
-    deliver(env, &provider, shard, otp_id, tenant, &sms).await?;
+    deliver(env, &provider, shard, otp_id, tenant, &sms, usage).await?;
     let now = Date::now().as_millis();
     let mut body = json!(record.to_object(now));
     body["resendAfter"] = json!(reply.resend_after);
@@ -216,7 +222,13 @@ fn answer(reply: shard::ShardReply, otp_id: &str, ok_body: Value) -> AppResult<A
 }
 
 /// `POST /otp/{id}`.
-pub async fn verify(req: &mut Request, env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
+pub async fn verify(
+    req: &mut Request,
+    env: &Env,
+    tenant: &str,
+    otp_id: &str,
+    usage: &Usage,
+) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(otp_id)?;
     let text = body_text(req).await?;
     let pin = smsotp_core::request::verify_pin(&text)?;
@@ -225,19 +237,19 @@ pub async fn verify(req: &mut Request, env: &Env, tenant: &str, otp_id: &str) ->
         tenant: tenant.to_owned(),
         pin,
     };
-    let reply = shard::call(env, shard, &op).await?;
+    let reply = shard::call(env, shard, &op, usage).await?;
     answer(reply, otp_id, json!({"status": "VERIFIED"}))
 }
 
 /// `GET /otp/{id}`: from the shard that owns it (the only store of an OTP).
-pub async fn status(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
+pub async fn status(env: &Env, tenant: &str, otp_id: &str, usage: &Usage) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(otp_id)?;
     let now = Date::now().as_millis();
     let op = ShardOp::Get {
         otp_id: otp_id.to_owned(),
         tenant: tenant.to_owned(),
     };
-    let record = shard::call(env, shard, &op)
+    let record = shard::call(env, shard, &op, usage)
         .await?
         .record
         .ok_or(AppError::api(ErrorCode::OtpNotFound))?;
@@ -249,12 +261,12 @@ pub async fn status(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> 
 }
 
 /// `DELETE /otp/{id}`.
-pub async fn cancel(env: &Env, tenant: &str, otp_id: &str) -> AppResult<Answer> {
+pub async fn cancel(env: &Env, tenant: &str, otp_id: &str, usage: &Usage) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(otp_id)?;
     let op = ShardOp::Cancel {
         otp_id: otp_id.to_owned(),
         tenant: tenant.to_owned(),
     };
-    let reply = shard::call(env, shard, &op).await?;
+    let reply = shard::call(env, shard, &op, usage).await?;
     answer(reply, otp_id, json!({"info": {"id": otp_id}}))
 }

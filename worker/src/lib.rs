@@ -12,6 +12,7 @@ mod limiter;
 mod log;
 mod providers;
 mod shard;
+mod usage;
 
 use serde_json::json;
 use smsotp_core::{ApiError, ErrorCode};
@@ -76,6 +77,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let mut tenant: Option<String> = None;
     let mut window = None;
     let mut docs = smsotp_core::error::DEFAULT_DOCS_BASE.to_owned();
+    let usage = usage::Usage::default();
 
     let outcome: Outcome = 'handle: {
         let Some(r) = route(&path) else {
@@ -103,6 +105,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         tenant = Some(t.clone());
         // RATE_LIMIT_PER_MINUTE=0 turns the limit (and its Durable Object round trip) off.
         if settings.rate_limit_per_minute > 0 {
+            usage.durable_object_call(shard::RowUsage::default());
             match limiter::take(&env, &t, settings.rate_limit_per_minute).await {
                 Ok(w) => {
                     window = Some(w);
@@ -119,13 +122,13 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             }
         }
         let result = match r {
-            Route::Create => api::create(&mut req, &env, &settings, &t).await,
+            Route::Create => api::create(&mut req, &env, &settings, &t, &usage).await,
             Route::Otp(otp_id) => match method {
-                Method::Post => api::verify(&mut req, &env, &t, otp_id).await,
-                Method::Get => api::status(&env, &t, otp_id).await,
-                _ => api::cancel(&env, &t, otp_id).await,
+                Method::Post => api::verify(&mut req, &env, &t, otp_id, &usage).await,
+                Method::Get => api::status(&env, &t, otp_id, &usage).await,
+                _ => api::cancel(&env, &t, otp_id, &usage).await,
             },
-            Route::Resend(otp_id) => api::resend(&env, &settings, &t, otp_id).await,
+            Route::Resend(otp_id) => api::resend(&env, &settings, &t, otp_id, &usage).await,
             Route::Health => unreachable!("answered above"),
         };
         match result {
@@ -171,7 +174,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         "request",
         json!({
             "requestId": id, "method": method.to_string(), "route": route_name(&path), "status": status,
-            "latencyMs": elapsed, "otpId": otp_id, "tenant": tenant,
+            "latencyMs": elapsed, "otpId": otp_id, "tenant": tenant, "usage": usage.to_json(),
         }),
     );
     Ok(Response::from_json(&body)?

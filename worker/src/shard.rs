@@ -95,6 +95,9 @@ pub struct ShardReply {
     pub sms: Option<OutgoingSms>,
     /// Seconds until another SMS for this OTP may be asked for (creates and resends).
     pub resend_after: Option<u32>,
+    /// SQLite rows the operation read and wrote.
+    #[serde(default)]
+    pub usage: RowUsage,
 }
 
 /// An SMS for the worker to hand to the provider.
@@ -234,21 +237,78 @@ fn refusal(e: &ApiError) -> ShardReply {
         error: Some(ShardError::from_api(e)),
         sms: None,
         resend_after: None,
+        usage: RowUsage::default(),
     }
+}
+
+/// SQLite statements of one request, counted.
+struct Sql<'a> {
+    storage: SqlStorage,
+    usage: &'a Cell<RowUsage>,
+}
+
+impl<'a> Sql<'a> {
+    fn exec(
+        &self,
+        query: &str,
+        bindings: impl Into<Option<Vec<SqlStorageValue>>>,
+    ) -> Result<Counted<'a>> {
+        Ok(Counted {
+            cursor: self.storage.exec(query, bindings)?,
+            usage: self.usage,
+        })
+    }
+}
+
+/// A cursor whose rows read and written are added to the usage when it is dropped (after
+/// its rows were read, or at once for a write).
+struct Counted<'a> {
+    cursor: SqlCursor,
+    usage: &'a Cell<RowUsage>,
+}
+
+impl Counted<'_> {
+    fn to_array<T: serde::de::DeserializeOwned>(&self) -> Result<Vec<T>> {
+        self.cursor.to_array()
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        let mut u = self.usage.get();
+        u.rows_read += self.cursor.rows_read() as u64;
+        u.rows_written += self.cursor.rows_written() as u64;
+        self.usage.set(u);
+    }
+}
+
+/// SQLite rows read and written (what Cloudflare bills for SQLite-backed objects).
+#[derive(Serialize, Deserialize, Clone, Copy, Default, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RowUsage {
+    pub rows_read: u64,
+    pub rows_written: u64,
 }
 
 #[durable_object]
 pub struct OtpShard {
     state: State,
     env: Env,
+    /// Rows read and written by the request (or alarm) being handled.
+    usage: Cell<RowUsage>,
     /// When the alarm is set for, as far as this instance knows (`u64::MAX`: none, 0:
     /// not read yet).
     alarm_at: Cell<u64>,
 }
 
 impl OtpShard {
-    fn sql(&self) -> SqlStorage {
-        self.state.storage().sql()
+    /// The object's SQLite, counting the rows each statement reads and writes (billed by
+    /// Cloudflare per row) into this request's usage.
+    fn sql(&self) -> Sql<'_> {
+        Sql {
+            storage: self.state.storage().sql(),
+            usage: &self.usage,
+        }
     }
 
     fn load(&self, otp_id: &str) -> Result<Option<OtpRecord>> {
@@ -454,6 +514,7 @@ impl OtpShard {
             error: None,
             sms: None,
             resend_after: Some(Self::resend_after(&limits, 1)),
+            usage: RowUsage::default(),
         })
     }
 
@@ -529,7 +590,14 @@ impl OtpShard {
                 unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
             }),
             resend_after: Some(Self::resend_after(&limits, pending.sends + 1)),
+            usage: RowUsage::default(),
         })
+    }
+
+    /// The reply, with the rows this request read and wrote.
+    fn answer(&self, mut reply: ShardReply) -> Result<Response> {
+        reply.usage = self.usage.get();
+        Response::from_json(&reply)
     }
 
     /// The earliest deadline in the shard: a pending OTP's expiry, a callback to deliver,
@@ -661,17 +729,19 @@ impl DurableObject for OtpShard {
         Self {
             state,
             env,
+            usage: Cell::new(RowUsage::default()),
             alarm_at: Cell::new(0),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let op: ShardOp = req.json().await?;
+        self.usage.set(RowUsage::default());
         let now = Date::now().as_millis();
         if let ShardOp::Create { record, request } = &op {
             let reply = self.create(record, request, now)?;
             self.schedule(now).await?;
-            return Response::from_json(&reply);
+            return self.answer(reply);
         }
         // A missing key is the deployment's fault: a worker error (logged, 500), not an
         // answer naming it.
@@ -683,17 +753,18 @@ impl DurableObject for OtpShard {
             .load(op.otp_id())?
             .filter(|r| op.tenant().is_none_or(|t| t == r.tenant))
         else {
-            return Response::from_json(&ShardReply {
+            return self.answer(ShardReply {
                 record: None,
                 error: None,
                 sms: None,
                 resend_after: None,
+                usage: RowUsage::default(),
             });
         };
         if let ShardOp::Resend { .. } = op {
             let reply = self.resend(record, now)?;
             self.schedule(now).await?;
-            return Response::from_json(&reply);
+            return self.answer(reply);
         }
         let before = (record.status, record.attempts);
         let result: std::result::Result<(), ApiError> = match &op {
@@ -724,16 +795,18 @@ impl DurableObject for OtpShard {
         if status_changed {
             self.schedule(now).await?;
         }
-        Response::from_json(&ShardReply {
+        self.answer(ShardReply {
             record: Some(record),
             error: result.err().as_ref().map(ShardError::from_api),
             sms: None,
             resend_after: None,
+            usage: RowUsage::default(),
         })
     }
 
     async fn alarm(&self) -> Result<Response> {
         let now = Date::now().as_millis();
+        self.usage.set(RowUsage::default());
         // The alarm that fired is spent; what comes next is set below.
         self.alarm_at.set(u64::MAX);
         // Expiries are written (with their callbacks queued) before any delivery, so an
@@ -743,12 +816,24 @@ impl DurableObject for OtpShard {
         self.sql()
             .exec("DELETE FROM otps WHERE forget_at <= ?", vec![int(now)])?;
         self.schedule(Date::now().as_millis()).await?;
+        // An alarm is billed as a Durable Object request, with its rows.
+        let u = self.usage.get();
+        log::event(
+            "info",
+            "alarm",
+            serde_json::json!({ "usage": { "doCalls": 1, "rowsRead": u.rows_read, "rowsWritten": u.rows_written } }),
+        );
         Response::ok("")
     }
 }
 
-/// Sends an operation to shard `shard`.
-pub async fn call(env: &Env, shard: u8, op: &ShardOp) -> Result<ShardReply> {
+/// Sends an operation to shard `shard`, counting the call in `usage`.
+pub async fn call(
+    env: &Env,
+    shard: u8,
+    op: &ShardOp,
+    usage: &crate::usage::Usage,
+) -> Result<ShardReply> {
     let stub = env
         .durable_object(BINDING)?
         .id_from_name(&format!("shard-{shard}"))?
@@ -758,5 +843,7 @@ pub async fn call(env: &Env, shard: u8, op: &ShardOp) -> Result<ShardReply> {
         .with_body(Some(serde_json::to_string(op)?.into()));
     let req = Request::new_with_init("https://shard/op", &init)?;
     let mut res = stub.fetch_with_request(req).await?;
-    res.json().await
+    let reply: ShardReply = res.json().await?;
+    usage.durable_object_call(reply.usage);
+    Ok(reply)
 }

@@ -1,0 +1,47 @@
+//! What one request used of what Cloudflare bills, for its log line (`usage`): Durable
+//! Object requests, the SQLite rows they read and wrote, KV operations and subrequests.
+//! `npm run bench:worker` sums these per operation and prices them (`worker/bench/prices.json`).
+
+use std::cell::Cell;
+
+use serde_json::{json, Value};
+
+use crate::shard::RowUsage;
+
+/// A request's usage so far (single-threaded: one per request, passed down).
+#[derive(Default)]
+pub struct Usage {
+    do_calls: Cell<u32>,
+    rows_read: Cell<u64>,
+    rows_written: Cell<u64>,
+    kv_reads: Cell<u32>,
+    kv_writes: Cell<u32>,
+    subrequests: Cell<u32>,
+}
+
+impl Usage {
+    /// One Durable Object request, with the rows it read and wrote.
+    pub fn durable_object_call(&self, rows: RowUsage) {
+        self.do_calls.set(self.do_calls.get() + 1);
+        self.rows_read.set(self.rows_read.get() + rows.rows_read);
+        self.rows_written
+            .set(self.rows_written.get() + rows.rows_written);
+    }
+
+    /// One outgoing HTTP request (an SMS provider).
+    pub fn subrequest(&self) {
+        self.subrequests.set(self.subrequests.get() + 1);
+    }
+
+    /// The log line's `usage` object.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "doCalls": self.do_calls.get(),
+            "rowsRead": self.rows_read.get(),
+            "rowsWritten": self.rows_written.get(),
+            "kvReads": self.kv_reads.get(),
+            "kvWrites": self.kv_writes.get(),
+            "subrequests": self.subrequests.get(),
+        })
+    }
+}
