@@ -21,10 +21,15 @@ function filesUnder(dir) {
   });
 }
 
-/** Starts the worker with `vars` over the test defaults; returns { mf, fetch, logs, storedFiles, dispose }. */
-export async function startWorker(vars = {}) {
+/**
+ * Starts the worker with `vars` over the test defaults; returns { mf, fetch, logs, storedFiles, dispose }.
+ * `persist`: an existing directory to keep the Durable Objects in, left in place by `dispose`
+ * (so a second worker on it sees the first one's objects, restarted); by default a fresh
+ * temporary directory, removed by `dispose`.
+ */
+export async function startWorker(vars = {}, { persist } = {}) {
   const logs = [];
-  const storage = mkdtempSync(join(tmpdir(), 'smsotp-do-'));
+  const storage = persist ?? mkdtempSync(join(tmpdir(), 'smsotp-do-'));
   const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
   const mf = new Miniflare({
     modules: true,
@@ -65,7 +70,7 @@ export async function startWorker(vars = {}) {
     fetch: (path, init) => mf.dispatchFetch(new URL(path, url).href, init),
     dispose: async () => {
       await mf.dispose();
-      rmSync(storage, { recursive: true, force: true });
+      if (!persist) rmSync(storage, { recursive: true, force: true });
     },
   };
 }
