@@ -105,9 +105,13 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         tenant = Some(t.clone());
         // RATE_LIMIT_PER_MINUTE=0 turns the limit (and its Durable Object round trip) off.
         if settings.rate_limit_per_minute > 0 {
-            usage.durable_object_call(shard::RowUsage::default());
             match limiter::take(&env, &t, settings.rate_limit_per_minute).await {
                 Ok(w) => {
+                    // The limiter reads its one row, and writes it when it counts the request.
+                    usage.durable_object_call(shard::RowUsage {
+                        rows_read: 1,
+                        rows_written: u64::from(w.allowed),
+                    });
                     window = Some(w);
                     if !w.allowed {
                         let now_s = Date::now().as_millis() / 1000;
