@@ -307,3 +307,142 @@ pub fn number_limits(env: &Env) -> AppResult<NumberLimits> {
     number_limits_from(var(env, "NUMBER_LIMITS").as_deref())
         .map_err(|problems| AppError::Internal(problems.join("; ")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACME: &str = "acme-key-0123456789";
+    const GLOBEX: &str = "globex-key-0123456789";
+
+    /// `Settings::read` over a good development configuration with `changes` applied
+    /// (`None` unsets a setting).
+    fn read(changes: &[(&str, Option<&str>)]) -> Result<Settings, Vec<String>> {
+        let mut vars: Vec<(&str, Option<String>)> = vec![
+            ("ENVIRONMENT", Some("development".into())),
+            ("SMS_PROVIDER", Some("console".into())),
+            ("API_KEYS", Some(format!("acme:{ACME},globex:{GLOBEX}"))),
+            ("PIN_HASH_KEY", Some("pin-hash-key-0123456789".into())),
+        ];
+        for (name, value) in changes {
+            vars.retain(|(n, _)| n != name);
+            vars.push((name, value.map(str::to_owned)));
+        }
+        Settings::read(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v.clone())
+        })
+    }
+
+    fn problems(changes: &[(&str, Option<&str>)]) -> Vec<String> {
+        read(changes).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_good_configuration_reads_with_its_values() {
+        let s = read(&[
+            (
+                "API_KEYS",
+                Some(&format!(" acme : {ACME} , globex:{GLOBEX}")),
+            ),
+            ("PRICE_PER_PART", Some(" 0.07 ")),
+            ("RATE_LIMIT_PER_MINUTE", Some("0")),
+            ("OTP_DEFAULTS", Some(r#"{"defaults": {"ttl": 600}}"#)),
+        ])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        assert!(s.development);
+        assert_eq!(
+            s.api_keys,
+            [
+                ("acme".into(), ACME.into()),
+                ("globex".into(), GLOBEX.into())
+            ]
+        );
+        assert_eq!(s.price_per_part, 0.07);
+        assert_eq!(s.rate_limit_per_minute, 0);
+        assert_eq!(s.core.defaults.ttl, 600);
+        assert_eq!(s.core.callback_policy, CallbackPolicy::AllowLoopback);
+        assert_eq!(s.docs_url, smsotp_core::error::DEFAULT_DOCS_BASE);
+    }
+
+    #[test]
+    fn production_is_the_default_and_refuses_the_console() {
+        let p = problems(&[("ENVIRONMENT", None)]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("SMS_PROVIDER: console"), "{p:?}");
+        let s = read(&[
+            ("ENVIRONMENT", None),
+            ("SMS_PROVIDER", Some("smscx")),
+            ("SMSCX_API_KEY", Some("cx")),
+        ])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        assert!(!s.development);
+        assert_eq!(s.core.callback_policy, CallbackPolicy::PublicHttpsOnly);
+    }
+
+    #[test]
+    fn one_api_keys_entry_can_have_several_problems_and_all_are_listed() {
+        let keys = format!("acme:{ACME},:short,acme:{ACME},x");
+        assert_eq!(
+            problems(&[("API_KEYS", Some(&keys))]),
+            [
+                "API_KEYS: entry 2 has an empty name",
+                "API_KEYS: entry 2 has a key shorter than 16 characters",
+                "API_KEYS: entry 3 has the same name as entry 1",
+                "API_KEYS: entry 3 has the same key as entry 1",
+                "API_KEYS: entry 4 has no ':'",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_is_measured_in_characters_and_may_contain_colons() {
+        // 16 characters, 32 bytes.
+        let s = read(&[(
+            "API_KEYS",
+            Some("acme:ключ-ключ-ключ-к,b:a:b:c:d:e:f:g:h:i"),
+        )])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(s.api_keys[1], ("b".into(), "a:b:c:d:e:f:g:h:i".into()));
+        assert_eq!(
+            problems(&[("API_KEYS", Some("acme:ключ-ключ-ключ-"))]),
+            ["API_KEYS: entry 1 has a key shorter than 16 characters"]
+        );
+    }
+
+    #[test]
+    fn webhook_secret_needs_whsec_and_16_decoded_bytes() {
+        // 16 bytes exactly is enough.
+        assert!(read(&[("WEBHOOK_SECRET", Some("whsec_MDEyMzQ1Njc4OWFiY2RlZg=="))]).is_ok());
+        assert_eq!(
+            problems(&[("WEBHOOK_SECRET", Some("whsec_MDEyMzQ1Njc4OWFiY2Rl"))]),
+            ["WEBHOOK_SECRET: decodes to 15 bytes, fewer than 16"]
+        );
+    }
+
+    #[test]
+    fn each_problem_of_a_json_setting_is_its_own_entry() {
+        assert_eq!(
+            problems(&[(
+                "NUMBER_LIMITS",
+                Some(r#"{"sendsPerDay": -1, "lockSeconds": "x"}"#)
+            )])
+            .len(),
+            2
+        );
+        assert_eq!(
+            problems(&[("OTP_DEFAULTS", Some("{"))]).len(),
+            1,
+            "a JSON syntax error is one problem"
+        );
+        assert!(read(&[("NUMBER_LIMITS", Some(" off "))]).is_ok());
+    }
+
+    #[test]
+    fn urls_must_be_absolute_http_or_https_and_are_not_quoted() {
+        assert!(read(&[("DOCS_URL", Some("http://127.0.0.1:8080/docs"))]).is_ok());
+        let p = problems(&[("SMS_WEBHOOK_URL", Some("mailto:secret-token@example.com"))]);
+        assert_eq!(p, ["SMS_WEBHOOK_URL: not an http or https URL"]);
+    }
+}
