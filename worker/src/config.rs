@@ -424,12 +424,12 @@ mod tests {
     #[test]
     fn each_problem_of_a_json_setting_is_its_own_entry() {
         assert_eq!(
-            problems(&[(
-                "NUMBER_LIMITS",
-                Some(r#"{"sendsPerDay": -1, "lockSeconds": "x"}"#)
-            )])
-            .len(),
-            2
+            problems(&[("NUMBER_LIMITS", Some(r#"{"perDay": 1, "lockSeconds": []}"#))]),
+            [
+                // serde_json's map is ordered by key.
+                "NUMBER_LIMITS: lockSeconds must be a whole number",
+                "NUMBER_LIMITS: unknown number limit perDay",
+            ]
         );
         assert_eq!(
             problems(&[("OTP_DEFAULTS", Some("{"))]).len(),
