@@ -20,4 +20,27 @@ dev: the smsotp API will listen on http://127.0.0.1:8787 (Ctrl-C stops it).
      Demo keys: acme-demo-key-0123456789 (tenant acme), globex-demo-key-0123456789 (globex).
      SMS are printed here (SMS_PROVIDER=console): read the PIN from the "sms.console" line.
 MSG
+# Once the server answers, ask GET /health: a configuration with problems (a malformed
+# API_KEYS entry, a short PIN_HASH_KEY, ...) is shown here in red, not found later as 500s.
+# The watcher runs in the background and ends with wrangler ($$ becomes wrangler by exec).
+PORT="${PORT:-8787}" WRANGLER_PID=$$ node --input-type=module -e '
+const url = `http://127.0.0.1:${process.env.PORT}/health`;
+const alive = () => { try { process.kill(Number(process.env.WRANGLER_PID), 0); return true; } catch { return false; } };
+for (let i = 0; i < 300 && alive(); i++) {
+  try {
+    const res = await fetch(url);
+    const body = await res.json().catch(() => ({}));
+    if (res.status === 200) {
+      console.error("\x1b[32mdev: GET /health: the configuration is good\x1b[0m");
+    } else {
+      const lines = (body.problems ?? [`GET /health answered ${res.status}`]).map((p) => `  - ${p}`);
+      console.error(["", "\x1b[1;31m" + "!".repeat(78), "dev: THE CONFIGURATION HAS PROBLEMS (GET /health answers " + res.status + "); API requests will answer 500:",
+        ...lines, "Fix worker/.dev.vars (see worker/.dev.vars.example and the README, Configuration).", "!".repeat(78) + "\x1b[0m", ""].join("\n"));
+    }
+    process.exit(0);
+  } catch {
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+' &
 exec wrangler dev --local --ip 127.0.0.1 --port "${PORT:-8787}" --show-interactive-dev-session=false

@@ -100,7 +100,7 @@ describe('provider request formats', () => {
     await withWorker({ ENVIRONMENT: 'production', SMS_PROVIDER: 'console' }, async (w) => {
       const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' });
       assert.deepEqual([r.status, r.body.error.type], [500, 'internal_error']);
-      assert.ok(w.logs.some((l) => l.includes('SMS_PROVIDER=console is refused')));
+      assert.ok(w.logs.some((l) => l.includes('SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development')));
       assert.ok(!JSON.stringify(r.body).includes('console'), 'no internals in the response');
     });
   });

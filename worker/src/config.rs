@@ -1,13 +1,44 @@
 //! The worker's settings, read once per request from vars and secrets (README: Configuration).
+//!
+//! [`Settings::read`] checks every setting and returns every problem found, each naming the
+//! setting and what is wrong, never a secret's value: `GET /health` answers 503 with that
+//! list, and any API request with a bad configuration answers 500 and logs it. Nothing bad
+//! is dropped or defaulted silently.
 
+use base64::Engine;
+use smsotp_core::limits::NumberLimits;
 use smsotp_core::{CallbackPolicy, Config, PinHasher};
-use worker::Env;
+use worker::{Env, Url};
 
 use crate::error::{AppError, AppResult};
 
 /// How long an OTP stays readable after it expires (KV `expirationTtl` = ttl + this).
 pub const GRACE_SECONDS: u64 = 24 * 3600;
 
+/// Shortest accepted API key, in characters.
+pub const MIN_API_KEY_CHARS: usize = 16;
+/// Shortest accepted `WEBHOOK_SECRET` key, in bytes after base64 decoding.
+pub const MIN_WEBHOOK_KEY_BYTES: usize = 16;
+
+/// The SMS providers `SMS_PROVIDER` may name, each with the settings it requires.
+const PROVIDERS: &[(&str, &[&str])] = &[
+    ("twilio", &["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]),
+    ("vonage", &["VONAGE_API_KEY", "VONAGE_API_SECRET"]),
+    ("smscx", &["SMSCX_API_KEY"]),
+    ("webhook", &["SMS_WEBHOOK_URL"]),
+    ("console", &[]),
+];
+
+/// Settings that hold URLs: each, when set, must be an absolute http(s) URL.
+const URLS: &[&str] = &[
+    "TWILIO_BASE_URL",
+    "VONAGE_BASE_URL",
+    "SMSCX_BASE_URL",
+    "SMS_WEBHOOK_URL",
+    "DOCS_URL",
+];
+
+/// The settings every request needs, read and checked.
 pub struct Settings {
     pub development: bool,
     pub core: Config,
@@ -19,6 +50,7 @@ pub struct Settings {
     pub docs_url: String,
 }
 
+/// A var or secret, `None` when unset or blank.
 pub fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name)
         .map(|v| v.to_string())
@@ -27,74 +59,390 @@ pub fn var(env: &Env, name: &str) -> Option<String> {
         .filter(|v| !v.trim().is_empty())
 }
 
-fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> AppResult<T> {
-    match var(env, name) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| AppError::Internal(format!("{name} is not a number: {v:?}"))),
-    }
-}
-
-/// The keyed hash of PINs, from the secret `PIN_HASH_KEY` (the worker and `OtpShard`).
-pub fn pin_hasher(env: &Env) -> AppResult<PinHasher> {
-    let key = var(env, "PIN_HASH_KEY")
-        .ok_or_else(|| AppError::Internal("PIN_HASH_KEY is not set".into()))?;
-    PinHasher::new(key.as_bytes()).map_err(|e| AppError::Internal(format!("PIN_HASH_KEY: {e}")))
-}
-
-impl Settings {
-    pub fn from_env(env: &Env) -> AppResult<Settings> {
-        let development = var(env, "ENVIRONMENT").as_deref() == Some("development");
-        let api_keys = var(env, "API_KEYS")
-            .ok_or_else(|| AppError::Internal("API_KEYS is not set".into()))?
-            .split(',')
-            .filter_map(|pair| {
-                let (name, key) = pair.trim().split_once(':')?;
-                (!name.is_empty() && key.len() >= 16).then(|| (name.to_owned(), key.to_owned()))
-            })
-            .collect::<Vec<_>>();
-        if api_keys.is_empty() {
-            return Err(AppError::Internal(
-                "API_KEYS holds no valid name:key pair (keys need 16+ characters)".into(),
+/// The tenants of `API_KEYS` (`name:key`, comma separated), adding every problem found. A
+/// malformed entry is a problem, never skipped: a skipped entry is a tenant locked out
+/// with no word why. Problems name entries by position only: `/health` is public, and
+/// tenant names need not be.
+fn api_keys(text: Option<&str>, problems: &mut Vec<String>) -> Vec<(String, String)> {
+    let Some(text) = text else {
+        problems.push("API_KEYS: not set (name:key pairs, comma separated)".into());
+        return vec![];
+    };
+    // Every well-formed entry with its position, for the duplicate checks.
+    let mut seen: Vec<(usize, &str, &str)> = Vec::new();
+    let mut keys = Vec::new();
+    for (i, entry) in text.split(',').enumerate() {
+        let n = i + 1;
+        let entry = entry.trim();
+        if entry.is_empty() {
+            problems.push(format!("API_KEYS: entry {n} is empty"));
+            continue;
+        }
+        let Some((name, key)) = entry.split_once(':') else {
+            problems.push(format!("API_KEYS: entry {n} has no ':'"));
+            continue;
+        };
+        let (name, key) = (name.trim(), key.trim());
+        let before = problems.len();
+        if name.is_empty() {
+            problems.push(format!("API_KEYS: entry {n} has an empty name"));
+        }
+        if key.chars().count() < MIN_API_KEY_CHARS {
+            problems.push(format!(
+                "API_KEYS: entry {n} has a key shorter than {MIN_API_KEY_CHARS} characters"
             ));
         }
-        let pin_hasher = pin_hasher(env)?;
-        let mut core = match var(env, "OTP_DEFAULTS") {
-            None => Config::default(),
-            Some(json) => Config::from_json_text(&json)
-                .map_err(|p| AppError::Internal(format!("OTP_DEFAULTS: {}", p.join("; "))))?,
-        };
-        if development {
-            core.callback_policy = CallbackPolicy::AllowLoopback;
+        if let Some((first, ..)) = seen
+            .iter()
+            .find(|(_, other, _)| !name.is_empty() && *other == name)
+        {
+            problems.push(format!(
+                "API_KEYS: entry {n} has the same name as entry {first}"
+            ));
         }
-        Ok(Settings {
-            development,
-            core,
-            api_keys,
-            pin_hasher,
-            price_per_part: number(env, "PRICE_PER_PART", 0.0)?,
-            rate_limit_per_minute: number(env, "RATE_LIMIT_PER_MINUTE", 600)?,
-            docs_url: var(env, "DOCS_URL")
-                .unwrap_or_else(|| smsotp_core::error::DEFAULT_DOCS_BASE.to_owned()),
-        })
+        if let Some((first, ..)) = seen.iter().find(|(.., other)| *other == key) {
+            problems.push(format!(
+                "API_KEYS: entry {n} has the same key as entry {first}"
+            ));
+        }
+        seen.push((n, name, key));
+        if problems.len() == before {
+            keys.push((name.to_owned(), key.to_owned()));
+        }
+    }
+    keys
+}
+
+/// The keyed PIN hasher from `PIN_HASH_KEY`, or the problem.
+fn pin_hasher_from(key: Option<&str>) -> Result<PinHasher, String> {
+    let key = key.ok_or("PIN_HASH_KEY: not set (16+ random bytes)")?;
+    PinHasher::new(key.as_bytes()).map_err(|e| format!("PIN_HASH_KEY: {e}"))
+}
+
+/// The problem with a set `WEBHOOK_SECRET`, if any: `whsec_` then standard base64 of at
+/// least [`MIN_WEBHOOK_KEY_BYTES`] bytes. A secret that cannot be decoded would leave
+/// callbacks unsigned, which receivers that verify signatures reject.
+fn webhook_secret_problem(secret: &str) -> Option<String> {
+    let Some(b64) = secret.trim().strip_prefix("whsec_") else {
+        return Some("WEBHOOK_SECRET: does not start with whsec_".into());
+    };
+    match base64::engine::general_purpose::STANDARD.decode(b64) {
+        Err(_) => Some("WEBHOOK_SECRET: the part after whsec_ is not valid base64".into()),
+        Ok(key) if key.len() < MIN_WEBHOOK_KEY_BYTES => Some(format!(
+            "WEBHOOK_SECRET: decodes to {} bytes, fewer than {MIN_WEBHOOK_KEY_BYTES}",
+            key.len()
+        )),
+        Ok(_) => None,
     }
 }
 
-/// The per-number limits (`smsotp_core::limits`): the var `NUMBER_LIMITS` as JSON (absent
-/// keys keep their defaults), `off` for none, or the defaults when unset. A bad value is
-/// the deployment's fault: an error naming every problem, never a silent default.
-pub fn number_limits(env: &Env) -> AppResult<smsotp_core::limits::NumberLimits> {
-    use smsotp_core::limits::NumberLimits;
-    match var(env, "NUMBER_LIMITS").as_deref().map(str::trim) {
+/// The problem with a set URL setting, if any. The value is not repeated: a URL may carry
+/// a token (a webhook's query string).
+fn url_problem(name: &str, value: &str) -> Option<String> {
+    match Url::parse(value.trim()) {
+        Err(e) => Some(format!("{name}: not a valid absolute URL ({e})")),
+        Ok(url) if !matches!(url.scheme(), "http" | "https") => {
+            Some(format!("{name}: not an http or https URL"))
+        }
+        Ok(url) if url.host_str().is_none_or(str::is_empty) => {
+            Some(format!("{name}: the URL has no host"))
+        }
+        Ok(_) => None,
+    }
+}
+
+/// The per-number limits from the text of `NUMBER_LIMITS`: JSON (absent keys keep their
+/// defaults), `off` for none, the defaults when unset; else every problem.
+fn number_limits_from(text: Option<&str>) -> Result<NumberLimits, Vec<String>> {
+    match text.map(str::trim) {
         None | Some("") => Ok(NumberLimits::default()),
         Some("off") => Ok(NumberLimits::unlimited()),
         Some(text) => serde_json::from_str(text)
             .map_err(|e| vec![e.to_string()])
             .and_then(|v| NumberLimits::from_json(&v))
             .map_err(|problems| {
-                AppError::Internal(format!("NUMBER_LIMITS: {}", problems.join("; ")))
+                problems
+                    .into_iter()
+                    .map(|p| format!("NUMBER_LIMITS: {p}"))
+                    .collect()
             }),
+    }
+}
+
+impl Settings {
+    /// The settings from the worker's vars and secrets, or every problem with them.
+    pub fn from_env(env: &Env) -> Result<Settings, Vec<String>> {
+        Settings::read(|name| var(env, name))
+    }
+
+    /// The settings from `get` (a setting's value, `None` when unset or blank), or every
+    /// problem with them, each naming its setting and never quoting a secret. Checks all
+    /// settings, including those that only some requests use (the SMS provider's, the
+    /// per-number limits), so that a deployment is either whole or reported.
+    pub fn read(get: impl Fn(&str) -> Option<String>) -> Result<Settings, Vec<String>> {
+        let mut problems = Vec::new();
+
+        let development = match get("ENVIRONMENT").as_deref().map(str::trim) {
+            None | Some("production") => false,
+            Some("development") => true,
+            // Not secret, and the typo is what the reader needs to see.
+            Some(other) => {
+                problems.push(format!(
+                    "ENVIRONMENT: {other:?} is neither production nor development"
+                ));
+                false
+            }
+        };
+
+        let api_keys = api_keys(get("API_KEYS").as_deref(), &mut problems);
+        let pin_hasher = pin_hasher_from(get("PIN_HASH_KEY").as_deref())
+            .map_err(|p| problems.push(p))
+            .ok();
+        if let Some(p) = get("WEBHOOK_SECRET").and_then(|s| webhook_secret_problem(&s)) {
+            problems.push(p);
+        }
+
+        let provider = get("SMS_PROVIDER");
+        let provider = provider.as_deref().map_or("console", str::trim);
+        match PROVIDERS.iter().find(|(name, _)| *name == provider) {
+            None => {
+                let known: Vec<&str> = PROVIDERS.iter().map(|(name, _)| *name).collect();
+                problems.push(format!(
+                    "SMS_PROVIDER: {provider:?} is not one of {}",
+                    known.join(", ")
+                ));
+            }
+            Some(("console", _)) if !development => problems.push(
+                "SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: \
+                 it logs each SMS, PIN included"
+                    .into(),
+            ),
+            Some((_, required)) => {
+                for name in *required {
+                    if get(name).is_none() {
+                        problems.push(format!(
+                            "{name}: not set (SMS_PROVIDER={provider} needs it)"
+                        ));
+                    }
+                }
+            }
+        }
+        for name in URLS {
+            if let Some(p) = get(name).and_then(|v| url_problem(name, &v)) {
+                problems.push(p);
+            }
+        }
+
+        let text = |name: &str| get(name).map(|v| v.trim().to_owned());
+        // Vars, not secrets: quoting them helps.
+        match text("SMS_TIMEOUT_MS").map(|v| (v.parse::<u64>(), v)) {
+            None | Some((Ok(1..), _)) => {}
+            Some((_, v)) => problems.push(format!(
+                "SMS_TIMEOUT_MS: {v:?} is not a whole number of milliseconds above 0"
+            )),
+        }
+        let rate_limit_per_minute = match text("RATE_LIMIT_PER_MINUTE") {
+            None => 600,
+            Some(v) => v.parse::<u32>().unwrap_or_else(|_| {
+                problems.push(format!(
+                    "RATE_LIMIT_PER_MINUTE: {v:?} is not a whole number (0 for no limit)"
+                ));
+                0
+            }),
+        };
+        let price_per_part = match text("PRICE_PER_PART") {
+            None => 0.0,
+            Some(v) => match v.parse::<f64>() {
+                // `parse` also accepts "NaN" and "inf", which are no price.
+                Ok(p) if p.is_finite() && p >= 0.0 => p,
+                _ => {
+                    problems.push(format!(
+                        "PRICE_PER_PART: {v:?} is not a number of 0 or more"
+                    ));
+                    0.0
+                }
+            },
+        };
+
+        let mut core = match get("OTP_DEFAULTS") {
+            None => Config::default(),
+            Some(json) => Config::from_json_text(&json).unwrap_or_else(|ps| {
+                problems.extend(ps.into_iter().map(|p| format!("OTP_DEFAULTS: {p}")));
+                Config::default()
+            }),
+        };
+        if development {
+            core.callback_policy = CallbackPolicy::AllowLoopback;
+        }
+        if let Err(ps) = number_limits_from(get("NUMBER_LIMITS").as_deref()) {
+            problems.extend(ps);
+        }
+
+        match pin_hasher {
+            Some(pin_hasher) if problems.is_empty() => Ok(Settings {
+                development,
+                core,
+                api_keys,
+                pin_hasher,
+                price_per_part,
+                rate_limit_per_minute,
+                docs_url: get("DOCS_URL")
+                    .map(|v| v.trim().to_owned())
+                    .unwrap_or_else(|| smsotp_core::error::DEFAULT_DOCS_BASE.to_owned()),
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// The keyed hash of PINs, from the secret `PIN_HASH_KEY` (the worker and `OtpShard`).
+pub fn pin_hasher(env: &Env) -> AppResult<PinHasher> {
+    pin_hasher_from(var(env, "PIN_HASH_KEY").as_deref()).map_err(AppError::Internal)
+}
+
+/// The per-number limits (`smsotp_core::limits`): the var `NUMBER_LIMITS` as JSON (absent
+/// keys keep their defaults), `off` for none, or the defaults when unset. A bad value is
+/// the deployment's fault: an error naming every problem, never a silent default.
+pub fn number_limits(env: &Env) -> AppResult<NumberLimits> {
+    number_limits_from(var(env, "NUMBER_LIMITS").as_deref())
+        .map_err(|problems| AppError::Internal(problems.join("; ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACME: &str = "acme-key-0123456789";
+    const GLOBEX: &str = "globex-key-0123456789";
+
+    /// `Settings::read` over a good development configuration with `changes` applied
+    /// (`None` unsets a setting).
+    fn read(changes: &[(&str, Option<&str>)]) -> Result<Settings, Vec<String>> {
+        let mut vars: Vec<(&str, Option<String>)> = vec![
+            ("ENVIRONMENT", Some("development".into())),
+            ("SMS_PROVIDER", Some("console".into())),
+            ("API_KEYS", Some(format!("acme:{ACME},globex:{GLOBEX}"))),
+            ("PIN_HASH_KEY", Some("pin-hash-key-0123456789".into())),
+        ];
+        for (name, value) in changes {
+            vars.retain(|(n, _)| n != name);
+            vars.push((name, value.map(str::to_owned)));
+        }
+        Settings::read(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v.clone())
+        })
+    }
+
+    fn problems(changes: &[(&str, Option<&str>)]) -> Vec<String> {
+        read(changes).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_good_configuration_reads_with_its_values() {
+        let s = read(&[
+            (
+                "API_KEYS",
+                Some(&format!(" acme : {ACME} , globex:{GLOBEX}")),
+            ),
+            ("PRICE_PER_PART", Some(" 0.07 ")),
+            ("RATE_LIMIT_PER_MINUTE", Some("0")),
+            ("OTP_DEFAULTS", Some(r#"{"defaults": {"ttl": 600}}"#)),
+        ])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        assert!(s.development);
+        assert_eq!(
+            s.api_keys,
+            [
+                ("acme".into(), ACME.into()),
+                ("globex".into(), GLOBEX.into())
+            ]
+        );
+        assert_eq!(s.price_per_part, 0.07);
+        assert_eq!(s.rate_limit_per_minute, 0);
+        assert_eq!(s.core.defaults.ttl, 600);
+        assert_eq!(s.core.callback_policy, CallbackPolicy::AllowLoopback);
+        assert_eq!(s.docs_url, smsotp_core::error::DEFAULT_DOCS_BASE);
+    }
+
+    #[test]
+    fn production_is_the_default_and_refuses_the_console() {
+        let p = problems(&[("ENVIRONMENT", None)]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("SMS_PROVIDER: console"), "{p:?}");
+        let s = read(&[
+            ("ENVIRONMENT", None),
+            ("SMS_PROVIDER", Some("smscx")),
+            ("SMSCX_API_KEY", Some("cx")),
+        ])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        assert!(!s.development);
+        assert_eq!(s.core.callback_policy, CallbackPolicy::PublicHttpsOnly);
+    }
+
+    #[test]
+    fn one_api_keys_entry_can_have_several_problems_and_all_are_listed() {
+        let keys = format!("acme:{ACME},:short,acme:{ACME},x");
+        assert_eq!(
+            problems(&[("API_KEYS", Some(&keys))]),
+            [
+                "API_KEYS: entry 2 has an empty name",
+                "API_KEYS: entry 2 has a key shorter than 16 characters",
+                "API_KEYS: entry 3 has the same name as entry 1",
+                "API_KEYS: entry 3 has the same key as entry 1",
+                "API_KEYS: entry 4 has no ':'",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_is_measured_in_characters_and_may_contain_colons() {
+        // 16 characters, 32 bytes.
+        let s = read(&[(
+            "API_KEYS",
+            Some("acme:ключ-ключ-ключ-к,b:a:b:c:d:e:f:g:h:i"),
+        )])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(s.api_keys[1], ("b".into(), "a:b:c:d:e:f:g:h:i".into()));
+        assert_eq!(
+            problems(&[("API_KEYS", Some("acme:ключ-ключ-ключ-"))]),
+            ["API_KEYS: entry 1 has a key shorter than 16 characters"]
+        );
+    }
+
+    #[test]
+    fn webhook_secret_needs_whsec_and_16_decoded_bytes() {
+        // 16 bytes exactly is enough.
+        assert!(read(&[("WEBHOOK_SECRET", Some("whsec_MDEyMzQ1Njc4OWFiY2RlZg=="))]).is_ok());
+        assert_eq!(
+            problems(&[("WEBHOOK_SECRET", Some("whsec_MDEyMzQ1Njc4OWFiY2Rl"))]),
+            ["WEBHOOK_SECRET: decodes to 15 bytes, fewer than 16"]
+        );
+    }
+
+    #[test]
+    fn each_problem_of_a_json_setting_is_its_own_entry() {
+        assert_eq!(
+            problems(&[("NUMBER_LIMITS", Some(r#"{"perDay": 1, "lockSeconds": []}"#))]),
+            [
+                // serde_json's map is ordered by key.
+                "NUMBER_LIMITS: lockSeconds must be a whole number",
+                "NUMBER_LIMITS: unknown number limit perDay",
+            ]
+        );
+        assert_eq!(
+            problems(&[("OTP_DEFAULTS", Some("{"))]).len(),
+            1,
+            "a JSON syntax error is one problem"
+        );
+        assert!(read(&[("NUMBER_LIMITS", Some(" off "))]).is_ok());
+    }
+
+    #[test]
+    fn urls_must_be_absolute_http_or_https_and_are_not_quoted() {
+        assert!(read(&[("DOCS_URL", Some("http://127.0.0.1:8080/docs"))]).is_ok());
+        let p = problems(&[("SMS_WEBHOOK_URL", Some("mailto:secret-token@example.com"))]);
+        assert_eq!(p, ["SMS_WEBHOOK_URL: not an http or https URL"]);
     }
 }

@@ -86,16 +86,26 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         if !allowed(&r, &method) {
             break 'handle Outcome::Error(ApiError::new(ErrorCode::MethodNotAllowed), vec![]);
         }
+        let settings = Settings::from_env(&env);
+        // Health is the configuration check: 503 with every problem (settings named, no
+        // values), so a deploy or `npm run dev` shows what is wrong without a key.
         if let Route::Health = r {
+            let (status, body) = match &settings {
+                Ok(_) => (200, json!({"status": "ok"})),
+                Err(problems) => (
+                    503,
+                    json!({"status": "misconfigured", "problems": problems}),
+                ),
+            };
             break 'handle Outcome::Ok(Answer {
-                status: 200,
-                body: json!({"status": "ok"}),
+                status,
+                body,
                 otp_id: None,
             });
         }
-        let settings = match Settings::from_env(&env) {
+        let settings = match settings {
             Ok(s) => s,
-            Err(e) => break 'handle to_outcome(e, &id),
+            Err(problems) => break 'handle misconfigured(problems, &id),
         };
         docs = settings.docs_url.clone();
         let t = match auth::tenant(&req, &settings) {
@@ -196,6 +206,21 @@ fn route_name(path: &str) -> &'static str {
         Some(Route::Resend(_)) => "/otp/{otpId}/resend",
         None => "unknown",
     }
+}
+
+/// A request under a bad configuration: 500 `internal_error` to the client, and one log
+/// line listing every problem (the same list `GET /health` answers with).
+fn misconfigured(problems: Vec<String>, request_id: &str) -> Outcome {
+    log::event(
+        "error",
+        "internal",
+        json!({
+            "requestId": request_id,
+            "detail": format!("misconfigured: {}", problems.join("; ")),
+            "problems": problems,
+        }),
+    );
+    Outcome::Error(ApiError::new(ErrorCode::Internal), vec![])
 }
 
 /// The one error mapping: client errors become their envelope; anything that is not the

@@ -1,0 +1,121 @@
+// Configuration that does not fail quietly: every bad setting, alone, makes GET /health
+// answer 503 listing exactly that problem (the setting named, no secret value in the body
+// or the logs); a good configuration answers 200; an API request under a bad configuration
+// answers 500 internal_error and logs the problems.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorker, call, KEYS, PIN_HASH_KEY, WEBHOOK_SECRET } from './harness.mjs';
+
+/** Secret values used below: none may appear in a response or a log line. */
+const SECRETS = [KEYS.acme, KEYS.globex, PIN_HASH_KEY, WEBHOOK_SECRET, 'short-key-123', 'tw-token-secret-xyz', 'AC-sid-secret-xyz', 'vk-secret-xyz', 'vs-secret-xyz', 'cx-secret-xyz', 'tok3n-in-url', 'not%base64!!', 'whsec_c2hvcnQ=', 'pin-key-short'];
+
+async function withWorker(vars, fn) {
+  const w = await startWorker(vars);
+  try {
+    return await fn(w);
+  } finally {
+    await w.dispose();
+  }
+}
+
+function assertNoSecrets(text, what) {
+  for (const secret of SECRETS) assert.ok(!text.includes(secret), `${what} contains the secret ${secret}: ${text}`);
+}
+
+const twilio = { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC-sid-secret-xyz', TWILIO_AUTH_TOKEN: 'tw-token-secret-xyz' };
+
+// [what, vars over the harness's good defaults, the one problem expected]
+const cases = [
+  ['API_KEYS unset', { API_KEYS: undefined }, 'API_KEYS: not set (name:key pairs, comma separated)'],
+  ['API_KEYS entry without a colon', { API_KEYS: `acme:${KEYS.acme},${KEYS.globex}` }, "API_KEYS: entry 2 has no ':'"],
+  ['API_KEYS empty entry', { API_KEYS: `acme:${KEYS.acme},,globex:${KEYS.globex}` }, 'API_KEYS: entry 2 is empty'],
+  ['API_KEYS empty name', { API_KEYS: `acme:${KEYS.acme}, :${KEYS.globex}` }, 'API_KEYS: entry 2 has an empty name'],
+  ['API_KEYS short key', { API_KEYS: `acme:${KEYS.acme},globex:short-key-123` }, 'API_KEYS: entry 2 has a key shorter than 16 characters'],
+  ['API_KEYS repeated name', { API_KEYS: `acme:${KEYS.acme},acme:${KEYS.globex}` }, 'API_KEYS: entry 2 has the same name as entry 1'],
+  ['API_KEYS repeated key', { API_KEYS: `acme:${KEYS.acme},globex:${KEYS.acme}` }, 'API_KEYS: entry 2 has the same key as entry 1'],
+  ['PIN_HASH_KEY unset', { PIN_HASH_KEY: undefined }, 'PIN_HASH_KEY: not set (16+ random bytes)'],
+  ['PIN_HASH_KEY short', { PIN_HASH_KEY: 'pin-key-short' }, 'PIN_HASH_KEY: the PIN hash key must be at least 16 bytes'],
+  ['WEBHOOK_SECRET without whsec_', { WEBHOOK_SECRET: WEBHOOK_SECRET.slice('whsec_'.length) }, 'WEBHOOK_SECRET: does not start with whsec_'],
+  ['WEBHOOK_SECRET not base64', { WEBHOOK_SECRET: 'whsec_not%base64!!' }, 'WEBHOOK_SECRET: the part after whsec_ is not valid base64'],
+  ['WEBHOOK_SECRET too short', { WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }, 'WEBHOOK_SECRET: decodes to 5 bytes, fewer than 16'],
+  ['ENVIRONMENT unknown', { ENVIRONMENT: 'staging', SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'https://sms.example.com/send' }, 'ENVIRONMENT: "staging" is neither production nor development'],
+  ['SMS_PROVIDER unknown', { SMS_PROVIDER: 'twillio' }, 'SMS_PROVIDER: "twillio" is not one of twilio, vonage, smscx, webhook, console'],
+  ['SMS_PROVIDER console in production', { ENVIRONMENT: 'production' }, 'SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: it logs each SMS, PIN included'],
+  ['SMS_PROVIDER unset in production', { ENVIRONMENT: 'production', SMS_PROVIDER: undefined }, 'SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: it logs each SMS, PIN included'],
+  ['twilio without its token', { ...twilio, TWILIO_AUTH_TOKEN: undefined }, 'TWILIO_AUTH_TOKEN: not set (SMS_PROVIDER=twilio needs it)'],
+  ['vonage without its secret', { SMS_PROVIDER: 'vonage', VONAGE_API_KEY: 'vk-secret-xyz' }, 'VONAGE_API_SECRET: not set (SMS_PROVIDER=vonage needs it)'],
+  ['smscx without its key', { SMS_PROVIDER: 'smscx' }, 'SMSCX_API_KEY: not set (SMS_PROVIDER=smscx needs it)'],
+  ['webhook without its URL', { SMS_PROVIDER: 'webhook' }, 'SMS_WEBHOOK_URL: not set (SMS_PROVIDER=webhook needs it)'],
+  ['SMS_TIMEOUT_MS not a number', { SMS_TIMEOUT_MS: '10s' }, 'SMS_TIMEOUT_MS: "10s" is not a whole number of milliseconds above 0'],
+  ['SMS_TIMEOUT_MS zero', { SMS_TIMEOUT_MS: '0' }, 'SMS_TIMEOUT_MS: "0" is not a whole number of milliseconds above 0'],
+  ['RATE_LIMIT_PER_MINUTE not a number', { RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE: "-1" is not a whole number (0 for no limit)'],
+  ['PRICE_PER_PART not a number', { PRICE_PER_PART: '0,07' }, 'PRICE_PER_PART: "0,07" is not a number of 0 or more'],
+  ['PRICE_PER_PART NaN', { PRICE_PER_PART: 'NaN' }, 'PRICE_PER_PART: "NaN" is not a number of 0 or more'],
+  ['OTP_DEFAULTS bad field', { OTP_DEFAULTS: '{"defaults": {"ttl": "long"}}' }, 'OTP_DEFAULTS: defaults.ttl must be a whole number'],
+  ['NUMBER_LIMITS unknown key', { NUMBER_LIMITS: '{"sendsPerDya": 3}' }, 'NUMBER_LIMITS: unknown number limit sendsPerDya'],
+  ['TWILIO_BASE_URL relative', { ...twilio, TWILIO_BASE_URL: 'api.twilio.com' }, 'TWILIO_BASE_URL: not a valid absolute URL (relative URL without a base)'],
+  ['SMS_WEBHOOK_URL not http(s)', { SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'ftp://sms.example.com/send?token=tok3n-in-url' }, 'SMS_WEBHOOK_URL: not an http or https URL'],
+  ['DOCS_URL not a URL', { DOCS_URL: 'docs/api.md' }, 'DOCS_URL: not a valid absolute URL (relative URL without a base)'],
+];
+
+describe('GET /health checks the configuration', () => {
+  test('a good configuration answers 200 {"status":"ok"}, also in production with a real provider', async () => {
+    for (const vars of [{}, { ENVIRONMENT: 'production', ...twilio, TWILIO_BASE_URL: 'https://api.twilio.com', OTP_DEFAULTS: '{"defaults": {"ttl": 600}}', NUMBER_LIMITS: undefined, SMS_TIMEOUT_MS: '5000', PRICE_PER_PART: '0.07', RATE_LIMIT_PER_MINUTE: '0' }]) {
+      await withWorker(vars, async (w) => {
+        const r = await call(w, 'GET', '/health', undefined, null);
+        assert.deepEqual([r.status, r.body], [200, { status: 'ok' }], JSON.stringify(vars));
+      });
+    }
+  });
+
+  for (const [what, vars, problem] of cases) {
+    test(`${what}: 503 listing exactly that problem, no secret value`, async () => {
+      await withWorker(vars, async (w) => {
+        const res = await w.fetch('/health');
+        const text = await res.text();
+        assert.equal(res.status, 503, text);
+        assert.deepEqual(JSON.parse(text), { status: 'misconfigured', problems: [problem] });
+        assertNoSecrets(text, 'the /health body');
+        assertNoSecrets(w.logs.join('\n'), 'the logs');
+      });
+    });
+  }
+
+  test('several bad settings: every problem is listed, in one answer', async () => {
+    await withWorker({ API_KEYS: `acme:${KEYS.acme},oops`, PIN_HASH_KEY: undefined, ENVIRONMENT: 'prod' }, async (w) => {
+      const r = await call(w, 'GET', '/health', undefined, null);
+      assert.equal(r.status, 503);
+      assert.deepEqual(r.body.problems, [
+        'ENVIRONMENT: "prod" is neither production nor development',
+        "API_KEYS: entry 2 has no ':'",
+        'PIN_HASH_KEY: not set (16+ random bytes)',
+        'SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: it logs each SMS, PIN included',
+      ]);
+    });
+  });
+});
+
+describe('API requests under a bad configuration', () => {
+  test('500 internal_error with no details; the log line lists the problems, no secret value', async () => {
+    const vars = { API_KEYS: `acme:${KEYS.acme},globex:short-key-123`, WEBHOOK_SECRET: 'whsec_not%base64!!' };
+    await withWorker(vars, async (w) => {
+      // A valid key of a well-formed entry still gets no service: the deployment is broken.
+      const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' });
+      assert.deepEqual([r.status, r.body.error.type, r.body.error.code], [500, 'internal_error', 500]);
+      assert.ok(!JSON.stringify(r.body).includes('API_KEYS'), 'no internals in the response');
+      const status = await call(w, 'GET', '/otp/00000000-0000-4000-8000-000000000000');
+      assert.equal(status.status, 500);
+      await new Promise((res) => setTimeout(res, 100));
+      const lines = w.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const internal = lines.filter((l) => l.event === 'internal');
+      assert.equal(internal.length, 2, w.logs.join('\n'));
+      for (const l of internal) {
+        assert.deepEqual(l.problems, [
+          'API_KEYS: entry 2 has a key shorter than 16 characters',
+          'WEBHOOK_SECRET: the part after whsec_ is not valid base64',
+        ]);
+      }
+      assertNoSecrets(w.logs.join('\n'), 'the logs');
+    });
+  });
+});
