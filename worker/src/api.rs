@@ -11,7 +11,7 @@ use worker::{Date, Env, Request};
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
 use crate::log;
-use crate::providers::{Provider, Sms};
+use crate::providers::Sms;
 use crate::shard::{self, OutgoingSms, ShardOp};
 use crate::usage::Usage;
 
@@ -69,7 +69,6 @@ pub async fn create(
 ) -> AppResult<Answer> {
     let text = body_text(req).await?;
     let request = validate_request_text(&text, &settings.core).map_err(AppError::Invalid)?;
-    let provider = Provider::from_env(env, settings.development)?;
     let now = Date::now().as_millis();
     // crypto.getRandomValues; a failure refuses the create (no PIN from failed bytes).
     let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
@@ -109,7 +108,7 @@ pub async fn create(
         parts: new.message.sms.parts,
         unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
     };
-    deliver(env, &provider, shard, &otp_id, tenant, &sms, usage).await?;
+    deliver(env, settings, shard, &otp_id, tenant, &sms, usage).await?;
     Ok(Answer {
         status: 201,
         body: json!(new.record.to_object(now)),
@@ -121,7 +120,7 @@ pub async fn create(
 /// reached anyone, so it must not stay usable) and answers 502.
 async fn deliver(
     env: &Env,
-    provider: &Provider,
+    settings: &Settings,
     shard: u8,
     otp_id: &str,
     tenant: &str,
@@ -129,13 +128,14 @@ async fn deliver(
     usage: &Usage,
 ) -> AppResult<()> {
     usage.subrequest();
+    let provider = &settings.provider;
     let message = Sms {
         to: &sms.to,
         from: &sms.from,
         text: &sms.text,
         otp_id,
         unicode: sms.unicode,
-        timeout: Provider::timeout(env),
+        timeout: settings.sms_timeout,
     };
     match provider.send(&message).await {
         Ok(message_id) => {
@@ -182,7 +182,6 @@ pub async fn resend(
     usage: &Usage,
 ) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(otp_id)?;
-    let provider = Provider::from_env(env, settings.development)?;
     let op = ShardOp::Resend {
         otp_id: otp_id.to_owned(),
         tenant: tenant.to_owned(),
@@ -194,7 +193,7 @@ pub async fn resend(
     let (Some(record), Some(sms)) = (reply.record, reply.sms) else {
         return Err(AppError::api(ErrorCode::OtpNotFound));
     };
-    deliver(env, &provider, shard, otp_id, tenant, &sms, usage).await?;
+    deliver(env, settings, shard, otp_id, tenant, &sms, usage).await?;
     let now = Date::now().as_millis();
     let mut body = json!(record.to_object(now));
     body["resendAfter"] = json!(reply.resend_after);

@@ -5,12 +5,15 @@
 //! list, and any API request with a bad configuration answers 500 and logs it. Nothing bad
 //! is dropped or defaulted silently.
 
+use std::time::Duration;
+
 use base64::Engine;
 use smsotp_core::limits::NumberLimits;
 use smsotp_core::{CallbackPolicy, Config, PinHasher};
 use worker::{Env, Url};
 
 use crate::error::{AppError, AppResult};
+use crate::providers::{Provider, DEFAULT_TIMEOUT};
 
 /// How long an OTP stays readable after it expires (KV `expirationTtl` = ttl + this).
 pub const GRACE_SECONDS: u64 = 24 * 3600;
@@ -19,15 +22,6 @@ pub const GRACE_SECONDS: u64 = 24 * 3600;
 pub const MIN_API_KEY_CHARS: usize = 16;
 /// Shortest accepted `WEBHOOK_SECRET` key, in bytes after base64 decoding.
 pub const MIN_WEBHOOK_KEY_BYTES: usize = 16;
-
-/// The SMS providers `SMS_PROVIDER` may name, each with the settings it requires.
-const PROVIDERS: &[(&str, &[&str])] = &[
-    ("twilio", &["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]),
-    ("vonage", &["VONAGE_API_KEY", "VONAGE_API_SECRET"]),
-    ("smscx", &["SMSCX_API_KEY"]),
-    ("webhook", &["SMS_WEBHOOK_URL"]),
-    ("console", &[]),
-];
 
 /// Settings that hold URLs: each, when set, must be an absolute http(s) URL.
 const URLS: &[&str] = &[
@@ -40,7 +34,14 @@ const URLS: &[&str] = &[
 
 /// The settings every request needs, read and checked.
 pub struct Settings {
+    /// `ENVIRONMENT=development`. Its effects are already in `core` (loopback callbacks)
+    /// and `provider` (the console); kept for the development-only routes to come.
+    #[allow(dead_code)]
     pub development: bool,
+    /// The SMS provider (`SMS_PROVIDER` and its settings).
+    pub provider: Provider,
+    /// How long the provider may take (`SMS_TIMEOUT_MS`, default 10 s).
+    pub sms_timeout: Duration,
     pub core: Config,
     /// (tenant name, key) pairs from `API_KEYS`.
     pub api_keys: Vec<(String, String)>,
@@ -202,31 +203,9 @@ impl Settings {
             problems.push(p);
         }
 
-        let provider = get("SMS_PROVIDER");
-        let provider = provider.as_deref().map_or("console", str::trim);
-        match PROVIDERS.iter().find(|(name, _)| *name == provider) {
-            None => {
-                let known: Vec<&str> = PROVIDERS.iter().map(|(name, _)| *name).collect();
-                problems.push(format!(
-                    "SMS_PROVIDER: {provider:?} is not one of {}",
-                    known.join(", ")
-                ));
-            }
-            Some(("console", _)) if !development => problems.push(
-                "SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: \
-                 it logs each SMS, PIN included"
-                    .into(),
-            ),
-            Some((_, required)) => {
-                for name in *required {
-                    if get(name).is_none() {
-                        problems.push(format!(
-                            "{name}: not set (SMS_PROVIDER={provider} needs it)"
-                        ));
-                    }
-                }
-            }
-        }
+        let provider = Provider::read(&get, development)
+            .map_err(|ps| problems.extend(ps))
+            .ok();
         for name in URLS {
             if let Some(p) = get(name).and_then(|v| url_problem(name, &v)) {
                 problems.push(p);
@@ -235,12 +214,16 @@ impl Settings {
 
         let text = |name: &str| get(name).map(|v| v.trim().to_owned());
         // Vars, not secrets: quoting them helps.
-        match text("SMS_TIMEOUT_MS").map(|v| (v.parse::<u64>(), v)) {
-            None | Some((Ok(1..), _)) => {}
-            Some((_, v)) => problems.push(format!(
-                "SMS_TIMEOUT_MS: {v:?} is not a whole number of milliseconds above 0"
-            )),
-        }
+        let sms_timeout = match text("SMS_TIMEOUT_MS").map(|v| (v.parse::<u64>(), v)) {
+            None => DEFAULT_TIMEOUT,
+            Some((Ok(ms @ 1..), _)) => Duration::from_millis(ms),
+            Some((_, v)) => {
+                problems.push(format!(
+                    "SMS_TIMEOUT_MS: {v:?} is not a whole number of milliseconds above 0"
+                ));
+                DEFAULT_TIMEOUT
+            }
+        };
         let rate_limit_per_minute = match text("RATE_LIMIT_PER_MINUTE") {
             None => 600,
             Some(v) => v.parse::<u32>().unwrap_or_else(|_| {
@@ -278,9 +261,11 @@ impl Settings {
             problems.extend(ps);
         }
 
-        match pin_hasher {
-            Some(pin_hasher) if problems.is_empty() => Ok(Settings {
+        match (pin_hasher, provider) {
+            (Some(pin_hasher), Some(provider)) if problems.is_empty() => Ok(Settings {
                 development,
+                provider,
+                sms_timeout,
                 core,
                 api_keys,
                 pin_hasher,

@@ -15,11 +15,6 @@ pub use error::{ProviderError, Redacted};
 
 use std::time::Duration;
 
-use worker::Env;
-
-use crate::config::var;
-use crate::error::{AppError, AppResult};
-
 /// How long a provider may take to answer, unless `SMS_TIMEOUT_MS` says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -92,56 +87,62 @@ pub enum Provider {
     Smscx(smscx::Smscx),
 }
 
-fn required(env: &Env, name: &str) -> AppResult<String> {
-    var(env, name)
-        .ok_or_else(|| AppError::Internal(format!("{name} is required by the SMS provider")))
-}
-
 impl Provider {
-    /// The provider `SMS_PROVIDER` names, with its required settings; the console
-    /// provider only in development.
-    pub fn from_env(env: &Env, development: bool) -> AppResult<Provider> {
-        let name = var(env, "SMS_PROVIDER").unwrap_or_else(|| "console".into());
-        Ok(match name.as_str() {
-            // The console provider logs the SMS itself, PIN included: development only.
-            "console" if development => Provider::Console,
-            "console" => {
-                return Err(AppError::Internal(
-                    "SMS_PROVIDER=console is refused unless ENVIRONMENT=development".into(),
-                ))
-            }
+    /// The provider `SMS_PROVIDER` names (default `console`, refused unless `development`:
+    /// it logs each SMS, PIN included), with its settings from `get`; else every problem,
+    /// each naming its setting. Called by `Settings::read`, the one place settings are read.
+    pub fn read(
+        get: &impl Fn(&str) -> Option<String>,
+        development: bool,
+    ) -> Result<Provider, Vec<String>> {
+        let name = get("SMS_PROVIDER");
+        let name = name.as_deref().map_or("console", str::trim);
+        let mut problems = Vec::new();
+        let mut required = |setting: &str| {
+            get(setting).unwrap_or_else(|| {
+                problems.push(format!("{setting}: not set (SMS_PROVIDER={name} needs it)"));
+                String::new()
+            })
+        };
+        let base = |setting: &str, default: &str| get(setting).unwrap_or_else(|| default.into());
+        let provider = match name {
+            "console" => Provider::Console,
             "webhook" => Provider::Webhook(webhook::Webhook {
-                url: required(env, "SMS_WEBHOOK_URL")?,
+                url: required("SMS_WEBHOOK_URL"),
             }),
             "twilio" => Provider::Twilio(twilio::Twilio {
-                base_url: var(env, "TWILIO_BASE_URL")
-                    .unwrap_or_else(|| "https://api.twilio.com".into()),
-                account_sid: required(env, "TWILIO_ACCOUNT_SID")?,
-                auth_token: required(env, "TWILIO_AUTH_TOKEN")?,
+                base_url: base("TWILIO_BASE_URL", "https://api.twilio.com"),
+                account_sid: required("TWILIO_ACCOUNT_SID"),
+                auth_token: required("TWILIO_AUTH_TOKEN"),
             }),
             "vonage" => Provider::Vonage(vonage::Vonage {
-                base_url: var(env, "VONAGE_BASE_URL")
-                    .unwrap_or_else(|| "https://rest.nexmo.com".into()),
-                api_key: required(env, "VONAGE_API_KEY")?,
-                api_secret: required(env, "VONAGE_API_SECRET")?,
+                base_url: base("VONAGE_BASE_URL", "https://rest.nexmo.com"),
+                api_key: required("VONAGE_API_KEY"),
+                api_secret: required("VONAGE_API_SECRET"),
             }),
             "smscx" => Provider::Smscx(smscx::Smscx {
-                base_url: var(env, "SMSCX_BASE_URL").unwrap_or_else(|| "https://api.sms.cx".into()),
-                api_key: required(env, "SMSCX_API_KEY")?,
+                base_url: base("SMSCX_BASE_URL", "https://api.sms.cx"),
+                api_key: required("SMSCX_API_KEY"),
             }),
             other => {
-                return Err(AppError::Internal(format!(
-                    "unknown SMS_PROVIDER {other:?}"
-                )))
+                problems.push(format!(
+                    "SMS_PROVIDER: {other:?} is not one of twilio, vonage, smscx, webhook, console"
+                ));
+                Provider::Console
             }
-        })
-    }
-
-    /// `SMS_TIMEOUT_MS`, or 10 s.
-    pub fn timeout(env: &Env) -> Duration {
-        var(env, "SMS_TIMEOUT_MS")
-            .and_then(|v| v.trim().parse().ok())
-            .map_or(DEFAULT_TIMEOUT, Duration::from_millis)
+        };
+        if name == "console" && !development {
+            problems.push(
+                "SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: \
+                 it logs each SMS, PIN included"
+                    .into(),
+            );
+        }
+        if problems.is_empty() {
+            Ok(provider)
+        } else {
+            Err(problems)
+        }
     }
 
     /// The provider's name, for logs.
