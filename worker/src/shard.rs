@@ -480,17 +480,6 @@ impl OtpShard {
         crate::config::number_limits(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))
     }
 
-    /// Seconds until another SMS may follow one sent now as the `sends`-th of its OTP.
-    fn resend_after(limits: &NumberLimits, sends: u32) -> u32 {
-        let step = (sends.max(1) - 1) as usize;
-        limits
-            .resend_cooldowns
-            .get(step)
-            .or(limits.resend_cooldowns.last())
-            .copied()
-            .unwrap_or(0)
-    }
-
     /// `Create`: the number's limits, superseding its pending OTP, storing the new one.
     fn create(&self, record: &OtpRecord, request: &OtpRequest, now: u64) -> Result<ShardReply> {
         let (sends, locked_until) = self.history(&record.tenant, &record.phone_number, now)?;
@@ -513,7 +502,7 @@ impl OtpShard {
             record: Some(record.clone()),
             error: None,
             sms: None,
-            resend_after: Some(Self::resend_after(&limits, 1)),
+            resend_after: Some(limits.cooldown_after(1)),
             usage: RowUsage::default(),
         })
     }
@@ -532,14 +521,10 @@ impl OtpShard {
         };
         // Not pending (or its TTL passed): the answer a check would give.
         let before = record.status;
-        if record.status != OtpStatus::Pending || record.expire(now) {
+        if let Err(e) = record.still_pending(now) {
             if record.status != before {
                 self.store(&record, true, now)?;
             }
-            let mut probe = record.clone();
-            let e = probe
-                .replace_pin(String::new(), now)
-                .expect_err("a record that is not pending refuses a new PIN");
             return Ok(ShardReply {
                 record: Some(record),
                 ..refusal(&e)
@@ -589,7 +574,7 @@ impl OtpShard {
                 parts: message.sms.parts,
                 unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
             }),
-            resend_after: Some(Self::resend_after(&limits, pending.sends + 1)),
+            resend_after: Some(limits.cooldown_after(pending.sends + 1)),
             usage: RowUsage::default(),
         })
     }

@@ -172,14 +172,7 @@ impl NumberLimits {
             return Err(ApiError::new(ErrorCode::NumberLocked).retry_after(wait));
         }
         if let Some(p) = pending {
-            let step = (p.sends.max(1) - 1) as usize;
-            let cooldown = self
-                .resend_cooldowns
-                .get(step)
-                .or(self.resend_cooldowns.last())
-                .copied()
-                .unwrap_or(0);
-            let ready_at = p.last_send_at + u64::from(cooldown) * 1000;
+            let ready_at = p.last_send_at + u64::from(self.cooldown_after(p.sends)) * 1000;
             if same_otp && p.sends >= self.sends_per_otp {
                 // No more SMS for this OTP; a new OTP may replace it after the cooldown.
                 let wait = seconds_until(ready_at, now);
@@ -212,6 +205,17 @@ impl NumberLimits {
             }
         }
         Ok(())
+    }
+
+    /// Seconds another SMS for an OTP must wait after its `sends`-th (the last cooldown
+    /// repeats).
+    pub fn cooldown_after(&self, sends: u32) -> u32 {
+        let step = (sends.max(1) - 1) as usize;
+        self.resend_cooldowns
+            .get(step)
+            .or(self.resend_cooldowns.last())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The lock after a wrong PIN: `failures` consecutive wrong PINs now (this one

@@ -291,15 +291,23 @@ impl OtpRecord {
         Err(e)
     }
 
+    /// Is the OTP still PENDING at `now`? One whose TTL has passed becomes EXPIRED first; a
+    /// final one answers with its status's error (2023–2026), as a check would.
+    pub fn still_pending(&mut self, now: UnixMillis) -> Result<(), ApiError> {
+        self.expire(now);
+        if self.status == OtpStatus::Pending {
+            Ok(())
+        } else {
+            Err(self.final_status_error())
+        }
+    }
+
     /// A new PIN for a PENDING OTP (a resend): `pin_hash` replaces the old one, which stops
     /// working; the attempts made carry over (a new secret does not reset failures). An OTP
     /// that is not pending (or whose TTL has passed: it becomes EXPIRED) answers as a check
     /// would (2023–2026).
     pub fn replace_pin(&mut self, pin_hash: String, now: UnixMillis) -> Result<(), ApiError> {
-        self.expire(now);
-        if self.status != OtpStatus::Pending {
-            return Err(self.final_status_error());
-        }
+        self.still_pending(now)?;
         self.pin_hash = pin_hash;
         self.updated_at = now;
         Ok(())
