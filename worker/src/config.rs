@@ -15,7 +15,7 @@ use worker::{Env, Url};
 use crate::error::{AppError, AppResult};
 use crate::providers::{Provider, DEFAULT_TIMEOUT};
 
-/// How long an OTP stays readable after it expires (KV `expirationTtl` = ttl + this).
+/// How long a finished OTP stays readable in its shard before it is forgotten.
 pub const GRACE_SECONDS: u64 = 24 * 3600;
 
 /// Shortest accepted API key, in characters.

@@ -42,12 +42,6 @@ impl From<worker::Error> for AppError {
     }
 }
 
-impl From<worker::kv::KvError> for AppError {
-    fn from(e: worker::kv::KvError) -> Self {
-        AppError::Internal(format!("KV: {e}"))
-    }
-}
-
 impl From<serde_json::Error> for AppError {
     fn from(e: serde_json::Error) -> Self {
         AppError::Internal(format!("JSON: {e}"))
