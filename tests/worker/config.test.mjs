@@ -1,16 +1,17 @@
-// Configuration that does not fail quietly: every bad setting, alone, makes GET /health
-// answer 503 listing exactly that problem (the setting named, no secret value in the body
-// or the logs); a good configuration answers 200; an API request under a bad configuration
-// answers 500 internal_error and logs the problems.
+// Configuration that does not fail quietly: every bad setting or (in development) bad tenant
+// record, alone, makes GET /health answer 503 listing exactly that problem (the setting or
+// tenant field named, no secret value in the body or the logs); a good configuration answers
+// 200; an API request under a bad configuration answers 500 internal_error and logs the
+// problems.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker, call, KEYS, PIN_HASH_KEY, WEBHOOK_SECRET } from './harness.mjs';
+import { startWorker, call, KEYS, PIN_HASH_KEY, WEBHOOK_SECRET, TENANTS } from './harness.mjs';
 
 /** Secret values used below: none may appear in a response or a log line. */
 const SECRETS = [KEYS.acme, KEYS.globex, PIN_HASH_KEY, WEBHOOK_SECRET, 'short-key-123', 'tw-token-secret-xyz', 'AC-sid-secret-xyz', 'vk-secret-xyz', 'vs-secret-xyz', 'cx-secret-xyz', 'tok3n-in-url', 'not%base64!!', 'whsec_c2hvcnQ=', 'pin-key-short'];
 
-async function withWorker(vars, fn) {
-  const w = await startWorker(vars);
+async function withWorker(vars, fn, options) {
+  const w = await startWorker(vars, options);
   try {
     return await fn(w);
   } finally {
@@ -26,18 +27,10 @@ const twilio = { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC-sid-secret-xyz'
 
 // [what, vars over the harness's good defaults, the one problem expected]
 const cases = [
-  ['API_KEYS unset', { API_KEYS: undefined }, 'API_KEYS: not set (name:key pairs, comma separated)'],
-  ['API_KEYS entry without a colon', { API_KEYS: `acme:${KEYS.acme},${KEYS.globex}` }, "API_KEYS: entry 2 has no ':'"],
-  ['API_KEYS empty entry', { API_KEYS: `acme:${KEYS.acme},,globex:${KEYS.globex}` }, 'API_KEYS: entry 2 is empty'],
-  ['API_KEYS empty name', { API_KEYS: `acme:${KEYS.acme}, :${KEYS.globex}` }, 'API_KEYS: entry 2 has an empty name'],
-  ['API_KEYS short key', { API_KEYS: `acme:${KEYS.acme},globex:short-key-123` }, 'API_KEYS: entry 2 has a key shorter than 16 characters'],
-  ['API_KEYS repeated name', { API_KEYS: `acme:${KEYS.acme},acme:${KEYS.globex}` }, 'API_KEYS: entry 2 has the same name as entry 1'],
-  ['API_KEYS repeated key', { API_KEYS: `acme:${KEYS.acme},globex:${KEYS.acme}` }, 'API_KEYS: entry 2 has the same key as entry 1'],
+  ['API_KEYS still set', { API_KEYS: `acme:${KEYS.acme}` }, "API_KEYS: no longer read (now tenants' apiKeys in KV; README: Tenants); remove it"],
+  ['WEBHOOK_SECRET still set', { WEBHOOK_SECRET }, "WEBHOOK_SECRET: no longer read (now tenants' webhookSecret in KV; README: Tenants); remove it"],
   ['PIN_HASH_KEY unset', { PIN_HASH_KEY: undefined }, 'PIN_HASH_KEY: not set (16+ random bytes)'],
   ['PIN_HASH_KEY short', { PIN_HASH_KEY: 'pin-key-short' }, 'PIN_HASH_KEY: the PIN hash key must be at least 16 bytes'],
-  ['WEBHOOK_SECRET without whsec_', { WEBHOOK_SECRET: WEBHOOK_SECRET.slice('whsec_'.length) }, 'WEBHOOK_SECRET: does not start with whsec_'],
-  ['WEBHOOK_SECRET not base64', { WEBHOOK_SECRET: 'whsec_not%base64!!' }, 'WEBHOOK_SECRET: the part after whsec_ is not valid base64'],
-  ['WEBHOOK_SECRET too short', { WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }, 'WEBHOOK_SECRET: decodes to 5 bytes, fewer than 16'],
   ['ENVIRONMENT unknown', { ENVIRONMENT: 'staging', SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'https://sms.example.com/send' }, 'ENVIRONMENT: "staging" is neither production nor development'],
   ['SMS_PROVIDER unknown', { SMS_PROVIDER: 'twillio' }, 'SMS_PROVIDER: "twillio" is not one of twilio, vonage, smscx, webhook, console'],
   ['SMS_PROVIDER console in production', { ENVIRONMENT: 'production' }, 'SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: it logs each SMS, PIN included'],
@@ -56,6 +49,21 @@ const cases = [
   ['TWILIO_BASE_URL relative', { ...twilio, TWILIO_BASE_URL: 'api.twilio.com' }, 'TWILIO_BASE_URL: not a valid absolute URL (relative URL without a base)'],
   ['SMS_WEBHOOK_URL not http(s)', { SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'ftp://sms.example.com/send?token=tok3n-in-url' }, 'SMS_WEBHOOK_URL: not an http or https URL'],
   ['DOCS_URL not a URL', { DOCS_URL: 'docs/api.md' }, 'DOCS_URL: not a valid absolute URL (relative URL without a base)'],
+];
+
+/** The test tenants with `change` applied to acme's dev-form entry. */
+const acmeWith = (change) => TENANTS.map((t) => (t.id === 'acme' ? { ...t, ...change } : t));
+
+// [what, tenants in KV (dev form), raw KV entries, the one problem expected]
+const tenantCases = [
+  ['webhookSecret without whsec_', acmeWith({ webhookSecret: WEBHOOK_SECRET.slice('whsec_'.length) }), [], 'tenant acme: webhookSecret: does not start with whsec_'],
+  ['webhookSecret not base64', acmeWith({ webhookSecret: 'whsec_not%base64!!' }), [], 'tenant acme: webhookSecret: the part after whsec_ is not valid base64'],
+  ['webhookSecret too short', acmeWith({ webhookSecret: 'whsec_c2hvcnQ=' }), [], 'tenant acme: webhookSecret: decodes to 5 bytes, fewer than 16'],
+  ['webhookSecret missing', acmeWith({ webhookSecret: undefined }), [], 'tenant acme: webhookSecret is missing'],
+  ['a record that is not JSON', TENANTS.slice(1), [{ key: 'tenant:acme', value: '{"id": "acme",' }], 'tenant acme: the record is not JSON (EOF while parsing a value at line 1 column 14)'],
+  ['a record under another id', TENANTS.slice(1), [{ key: 'tenant:acme', value: JSON.stringify({ id: 'acme2', apiKeys: [], webhookSecret: WEBHOOK_SECRET }) }], 'tenant acme: id does not match its KV key'],
+  ['a key hash that is not SHA-256 hex', TENANTS.slice(1), [{ key: 'tenant:acme', value: JSON.stringify({ id: 'acme', apiKeys: [{ id: 'k', hash: KEYS.acme }], webhookSecret: WEBHOOK_SECRET }) }], 'tenant acme: apiKeys[1].hash is not a SHA-256 hex digest (keys are stored hashed, never in clear)'],
+  ['no tenant at all', [], [], 'TENANTS: no tenant (npm run dev loads worker/tenants.dev.json; npm run tenant -- create <id>)'],
 ];
 
 describe('GET /health checks the configuration', () => {
@@ -81,14 +89,37 @@ describe('GET /health checks the configuration', () => {
     });
   }
 
+  for (const [what, tenants, kvEntries, problem] of tenantCases) {
+    test(`tenant record, ${what}: 503 listing exactly that problem, no secret value`, async () => {
+      await withWorker({}, async (w) => {
+        const res = await w.fetch('/health');
+        const text = await res.text();
+        assert.equal(res.status, 503, text);
+        assert.deepEqual(JSON.parse(text), { status: 'misconfigured', problems: [problem] });
+        assertNoSecrets(text, 'the /health body');
+        // The tenant's requests are refused without internals (500 for a bad record its
+        // key leads to; 401 where no key leads to it); the other tenant is served.
+        if (tenants.length) {
+          const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' });
+          const expected = kvEntries.length ? [401, 'invalid_api_key'] : [500, 'internal_error'];
+          assert.deepEqual([r.status, r.body.error.type], expected, JSON.stringify(r.body));
+          assertNoSecrets(JSON.stringify(r.body), 'the answer');
+          assert.equal((await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' }, KEYS.globex)).status, 201);
+        }
+        await new Promise((res) => setTimeout(res, 100));
+        assertNoSecrets(w.logs.join('\n'), 'the logs');
+      }, { tenants, kvEntries });
+    });
+  }
+
   test('several bad settings: every problem is listed, in one answer', async () => {
     await withWorker({ API_KEYS: `acme:${KEYS.acme},oops`, PIN_HASH_KEY: undefined, ENVIRONMENT: 'prod' }, async (w) => {
       const r = await call(w, 'GET', '/health', undefined, null);
       assert.equal(r.status, 503);
       assert.deepEqual(r.body.problems, [
         'ENVIRONMENT: "prod" is neither production nor development',
-        "API_KEYS: entry 2 has no ':'",
         'PIN_HASH_KEY: not set (16+ random bytes)',
+        "API_KEYS: no longer read (now tenants' apiKeys in KV; README: Tenants); remove it",
         'SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: it logs each SMS, PIN included',
       ]);
     });
@@ -97,12 +128,12 @@ describe('GET /health checks the configuration', () => {
 
 describe('API requests under a bad configuration', () => {
   test('500 internal_error with no details; the log line lists the problems, no secret value', async () => {
-    const vars = { API_KEYS: `acme:${KEYS.acme},globex:short-key-123`, WEBHOOK_SECRET: 'whsec_not%base64!!' };
+    const vars = { SMS_TIMEOUT_MS: 'soon', RATE_LIMIT_PER_MINUTE: 'many' };
     await withWorker(vars, async (w) => {
       // A valid key of a well-formed entry still gets no service: the deployment is broken.
       const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' });
       assert.deepEqual([r.status, r.body.error.type, r.body.error.code], [500, 'internal_error', 500]);
-      assert.ok(!JSON.stringify(r.body).includes('API_KEYS'), 'no internals in the response');
+      assert.ok(!JSON.stringify(r.body).includes('SMS_TIMEOUT_MS'), 'no internals in the response');
       const status = await call(w, 'GET', '/otp/00000000-0000-4000-8000-000000000000');
       assert.equal(status.status, 500);
       await new Promise((res) => setTimeout(res, 100));
@@ -111,8 +142,8 @@ describe('API requests under a bad configuration', () => {
       assert.equal(internal.length, 2, w.logs.join('\n'));
       for (const l of internal) {
         assert.deepEqual(l.problems, [
-          'API_KEYS: entry 2 has a key shorter than 16 characters',
-          'WEBHOOK_SECRET: the part after whsec_ is not valid base64',
+          'SMS_TIMEOUT_MS: "soon" is not a whole number of milliseconds above 0',
+          'RATE_LIMIT_PER_MINUTE: "many" is not a whole number (0 for no limit)',
         ]);
       }
       assertNoSecrets(w.logs.join('\n'), 'the logs');

@@ -1,6 +1,7 @@
 // Runs the built worker (worker/build) on workerd through Miniflare's API, with local
 // Durable Objects kept on disk (so a test can read every stored byte), and captures what the
 // worker logs. Used by the worker tests.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,31 @@ import { Miniflare, Log, LogLevel } from 'miniflare4';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export const KEYS = { acme: 'acme-test-key-0123456789', globex: 'globex-test-key-0123456789' };
-export const WEBHOOK_SECRET = 'whsec_dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5';
+/** Each tenant's own callback signing secret. */
+export const WEBHOOK_SECRETS = {
+  acme: 'whsec_dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5',
+  globex: 'whsec_Z2xvYmV4LXdlYmhvb2stc2VjcmV0LTAxMjM0NTY3ODk=',
+};
+/** acme's (the tenant most tests use). */
+export const WEBHOOK_SECRET = WEBHOOK_SECRETS.acme;
+/** The test tenants in the dev-file form (`worker/tenants.example.json`: keys in clear). */
+export const TENANTS = [
+  { id: 'acme', apiKeys: [KEYS.acme], webhookSecret: WEBHOOK_SECRETS.acme },
+  { id: 'globex', apiKeys: [KEYS.globex], webhookSecret: WEBHOOK_SECRETS.globex },
+];
+
+/** The KV entries (`tenant:<id>`, `apikey:<sha256>`) of dev-form tenants. */
+export function tenantEntries(tenants) {
+  const sha256 = (key) => createHash('sha256').update(key, 'utf8').digest('hex');
+  return tenants.flatMap(({ apiKeys, ...rest }) => {
+    const hashes = apiKeys.map(sha256);
+    const record = { ...rest, apiKeys: hashes.map((hash) => ({ id: `key_${hash.slice(0, 8)}`, hash, createdAt: '2026-11-27T00:00:00Z' })) };
+    return [
+      { key: `tenant:${rest.id}`, value: JSON.stringify(record) },
+      ...hashes.map((hash) => ({ key: `apikey:${hash}`, value: rest.id })),
+    ];
+  });
+}
 export const PIN_HASH_KEY = 'test-pin-hash-key-0123456789abcdef';
 
 /** Every file under `dir`, recursively, as bytes (the Durable Objects' SQLite files). */
@@ -22,12 +47,14 @@ function filesUnder(dir) {
 }
 
 /**
- * Starts the worker with `vars` over the test defaults; returns { mf, fetch, logs, storedFiles, dispose }.
+ * Starts the worker with `vars` over the test defaults and `tenants` (dev-file form) in its
+ * `TENANTS` KV namespace (plus `kvEntries`, raw `{key, value}`s); returns
+ * { mf, fetch, logs, storedFiles, dispose }.
  * `persist`: an existing directory to keep the Durable Objects in, left in place by `dispose`
  * (so a second worker on it sees the first one's objects, restarted); by default a fresh
  * temporary directory, removed by `dispose`.
  */
-export async function startWorker(vars = {}, { persist } = {}) {
+export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEntries = [] } = {}) {
   const logs = [];
   const storage = persist ?? mkdtempSync(join(tmpdir(), 'smsotp-do-'));
   const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
@@ -43,15 +70,15 @@ export async function startWorker(vars = {}, { persist } = {}) {
       TENANT_LIMITER: { className: 'TenantLimiter', useSQLite: true },
     },
     durableObjectsPersist: storage,
+    kvNamespaces: ['TENANTS'],
+    kvPersist: join(storage, 'kv'),
     // Tests that count SMS exactly, or create many OTPs for one number, run without the
     // per-number limits (NUMBER_LIMITS=off); limits.test.mjs runs with the defaults
     // (`NUMBER_LIMITS: undefined` removes a binding).
     bindings: Object.fromEntries(Object.entries({
       ENVIRONMENT: 'development',
       SMS_PROVIDER: 'console',
-      API_KEYS: `acme:${KEYS.acme},globex:${KEYS.globex}`,
       PIN_HASH_KEY,
-      WEBHOOK_SECRET,
       NUMBER_LIMITS: 'off',
       ...vars,
     }).filter(([, v]) => v !== undefined)),
@@ -62,6 +89,8 @@ export async function startWorker(vars = {}, { persist } = {}) {
     },
   });
   const url = await mf.ready;
+  const kv = await mf.getKVNamespace('TENANTS');
+  for (const { key, value } of [...tenantEntries(tenants), ...kvEntries]) await kv.put(key, value);
   return {
     mf,
     url: url.href.replace(/\/$/, ''),

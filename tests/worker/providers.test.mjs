@@ -6,7 +6,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
-import { startWorker, call, KEYS, WEBHOOK_SECRET } from './harness.mjs';
+import { startWorker, call, KEYS, WEBHOOK_SECRET, WEBHOOK_SECRETS } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 
 let up;
@@ -264,6 +264,27 @@ describe('callbacks', () => {
       }
       assert.equal(receiverAccepts(WEBHOOK_SECRET, `${id}x`, ts, cb.body, header), false, 'another id');
       assert.equal(receiverAccepts(WEBHOOK_SECRET, id, String(Number(ts) + 1), cb.body, header), false, 'another timestamp');
+    });
+  });
+
+  test("each tenant's callbacks are signed with its own secret: A's do not verify with B's, nor B's with A's", async () => {
+    up.state.mode = 'ok';
+    await withWorker(providers.webhook(), async (w) => {
+      const seen = {};
+      for (const [tenant, key] of Object.entries(KEYS)) {
+        const path = `/callback/tenant-${tenant}`;
+        const created = await call(w, 'POST', '/otp', { phoneNumber: '+33612345670', otpCallbackUrl: `${up.url}${path}` }, key);
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        assert.equal((await call(w, 'DELETE', `/otp/${created.body.otpId}`, undefined, key)).status, 200);
+        await up.waitFor((rs) => rs.some((e) => e.path === path));
+        seen[tenant] = up.received.find((e) => e.path === path);
+      }
+      for (const [tenant, cb] of Object.entries(seen)) {
+        const h = cb.headers;
+        for (const [signer, secret] of Object.entries(WEBHOOK_SECRETS)) {
+          assert.equal(receiverAccepts(secret, h['webhook-id'], h['webhook-timestamp'], cb.body, h['webhook-signature']), signer === tenant, `${tenant}'s callback checked with ${signer}'s secret`);
+        }
+      }
     });
   });
 

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::log;
 use crate::providers::Sms;
 use crate::shard::{self, OutgoingSms, ShardOp};
+use crate::tenant::Tenant;
 use crate::usage::Usage;
 
 /// Largest request body accepted.
@@ -64,20 +65,21 @@ pub async fn create(
     req: &mut Request,
     env: &Env,
     settings: &Settings,
-    tenant: &str,
+    tenant: &Tenant,
     usage: &Usage,
 ) -> AppResult<Answer> {
     let text = body_text(req).await?;
-    let request = validate_request_text(&text, &settings.core).map_err(AppError::Invalid)?;
+    // The tenant's defaults (over the deployment's) fill what the request leaves out.
+    let request = validate_request_text(&text, &tenant.policy.config).map_err(AppError::Invalid)?;
     let now = Date::now().as_millis();
     // crypto.getRandomValues; a failure refuses the create (no PIN from failed bytes).
     let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
     // Every OTP of a number lives in the number's shard.
-    let shard = placement::of_number(&settings.pin_hasher, tenant, &request.phone_number);
+    let shard = placement::of_number(&settings.pin_hasher, &tenant.id, &request.phone_number);
     let new = FallibleSource::run(fill, |rng| {
         create_otp_in_shard(
             &request,
-            tenant,
+            &tenant.id,
             &settings.pin_hasher,
             rng,
             now,
@@ -93,6 +95,7 @@ pub async fn create(
         &ShardOp::Create {
             record: Box::new(new.record.clone()),
             request: Box::new(request.clone()),
+            limits: Box::new(tenant.policy.number_limits.clone()),
         },
         usage,
     )
@@ -108,7 +111,7 @@ pub async fn create(
         parts: new.message.sms.parts,
         unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
     };
-    deliver(env, settings, shard, &otp_id, tenant, &sms, usage).await?;
+    deliver(env, settings, shard, &otp_id, &tenant.id, &sms, usage).await?;
     Ok(Answer {
         status: 201,
         body: json!(new.record.to_object(now)),
@@ -177,14 +180,15 @@ async fn deliver(
 pub async fn resend(
     env: &Env,
     settings: &Settings,
-    tenant: &str,
+    tenant: &Tenant,
     otp_id: &str,
     usage: &Usage,
 ) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(otp_id)?;
     let op = ShardOp::Resend {
         otp_id: otp_id.to_owned(),
-        tenant: tenant.to_owned(),
+        tenant: tenant.id.clone(),
+        limits: Box::new(tenant.policy.number_limits.clone()),
     };
     let reply = shard::call(env, shard, &op, usage).await?;
     if let Some(e) = reply.error {
@@ -193,7 +197,7 @@ pub async fn resend(
     let (Some(record), Some(sms)) = (reply.record, reply.sms) else {
         return Err(AppError::api(ErrorCode::OtpNotFound));
     };
-    deliver(env, settings, shard, otp_id, tenant, &sms, usage).await?;
+    deliver(env, settings, shard, otp_id, &tenant.id, &sms, usage).await?;
     let now = Date::now().as_millis();
     let mut body = json!(record.to_object(now));
     body["resendAfter"] = json!(reply.resend_after);
@@ -224,7 +228,7 @@ fn answer(reply: shard::ShardReply, otp_id: &str, ok_body: Value) -> AppResult<A
 pub async fn verify(
     req: &mut Request,
     env: &Env,
-    tenant: &str,
+    tenant: &Tenant,
     otp_id: &str,
     usage: &Usage,
 ) -> AppResult<Answer> {
@@ -233,20 +237,21 @@ pub async fn verify(
     let pin = smsotp_core::request::verify_pin(&text)?;
     let op = ShardOp::Check {
         otp_id: otp_id.to_owned(),
-        tenant: tenant.to_owned(),
+        tenant: tenant.id.clone(),
         pin,
+        limits: Box::new(tenant.policy.number_limits.clone()),
     };
     let reply = shard::call(env, shard, &op, usage).await?;
     answer(reply, otp_id, json!({"status": "VERIFIED"}))
 }
 
 /// `GET /otp/{id}`: from the shard that owns it (the only store of an OTP).
-pub async fn status(env: &Env, tenant: &str, otp_id: &str, usage: &Usage) -> AppResult<Answer> {
+pub async fn status(env: &Env, tenant: &Tenant, otp_id: &str, usage: &Usage) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(otp_id)?;
     let now = Date::now().as_millis();
     let op = ShardOp::Get {
         otp_id: otp_id.to_owned(),
-        tenant: tenant.to_owned(),
+        tenant: tenant.id.clone(),
     };
     let record = shard::call(env, shard, &op, usage)
         .await?
@@ -260,11 +265,11 @@ pub async fn status(env: &Env, tenant: &str, otp_id: &str, usage: &Usage) -> App
 }
 
 /// `DELETE /otp/{id}`.
-pub async fn cancel(env: &Env, tenant: &str, otp_id: &str, usage: &Usage) -> AppResult<Answer> {
+pub async fn cancel(env: &Env, tenant: &Tenant, otp_id: &str, usage: &Usage) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(otp_id)?;
     let op = ShardOp::Cancel {
         otp_id: otp_id.to_owned(),
-        tenant: tenant.to_owned(),
+        tenant: tenant.id.clone(),
     };
     let reply = shard::call(env, shard, &op, usage).await?;
     answer(reply, otp_id, json!({"info": {"id": otp_id}}))

@@ -1,7 +1,7 @@
 //! Status callbacks: `{"event":"otp_update","data":[<OTP object>]}` POSTed to the OTP's
 //! `otpCallbackUrl`, signed per Standard Webhooks: `webhook-id`, `webhook-timestamp` and
 //! `webhook-signature: v1,<base64 HMAC-SHA256(secret, "id.timestamp.body")>`, the secret
-//! being `WEBHOOK_SECRET` in `whsec_<base64>` form. The shard that owns the OTP queues each
+//! being the OTP's tenant's own `webhookSecret` (`whsec_<base64>`, in its KV record). The shard that owns the OTP queues each
 //! update and delivers it, retrying until a 2xx (`shard.rs`).
 
 use std::time::Duration;
@@ -43,19 +43,17 @@ pub async fn send(
     url: &str,
     webhook_id: &str,
     body: &str,
-    key: Option<&[u8]>,
+    key: &[u8],
     now_ms: u64,
 ) -> Result<u16, String> {
     let timestamp = (now_ms / 1000).to_string();
-    let signature = key.map(|k| sign(k, webhook_id, now_ms / 1000, body));
-    let mut headers = vec![
+    let signature = sign(key, webhook_id, now_ms / 1000, body);
+    let headers = [
         ("Content-Type", "application/json"),
         ("webhook-id", webhook_id),
         ("webhook-timestamp", timestamp.as_str()),
+        ("webhook-signature", signature.as_str()),
     ];
-    if let Some(sig) = &signature {
-        headers.push(("webhook-signature", sig.as_str()));
-    }
     let reply = http::post(url, &headers, body.to_owned(), TIMEOUT)
         .await
         .map_err(|e| e.to_string())?;

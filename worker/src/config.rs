@@ -18,9 +18,8 @@ use crate::providers::{Provider, DEFAULT_TIMEOUT};
 /// How long a finished OTP stays readable in its shard before it is forgotten.
 pub const GRACE_SECONDS: u64 = 24 * 3600;
 
-/// Shortest accepted API key, in characters.
-pub const MIN_API_KEY_CHARS: usize = 16;
-/// Shortest accepted `WEBHOOK_SECRET` key, in bytes after base64 decoding.
+/// Shortest accepted webhook signing key (a tenant's `webhookSecret`), in bytes after
+/// base64 decoding.
 pub const MIN_WEBHOOK_KEY_BYTES: usize = 16;
 
 /// Settings that hold URLs: each, when set, must be an absolute http(s) URL.
@@ -42,9 +41,11 @@ pub struct Settings {
     pub provider: Provider,
     /// How long the provider may take (`SMS_TIMEOUT_MS`, default 10 s).
     pub sms_timeout: Duration,
+    /// The deployment's defaults (`OTP_DEFAULTS`), under each tenant's own.
     pub core: Config,
-    /// (tenant name, key) pairs from `API_KEYS`.
-    pub api_keys: Vec<(String, String)>,
+    /// The deployment's per-number limits (`NUMBER_LIMITS`), under each tenant's own.
+    pub number_limits: NumberLimits,
+    /// The keyed hash of PINs and of shard placement (`PIN_HASH_KEY`).
     pub pin_hasher: PinHasher,
     pub price_per_part: f64,
     pub rate_limit_per_minute: u32,
@@ -60,77 +61,23 @@ pub fn var(env: &Env, name: &str) -> Option<String> {
         .filter(|v| !v.trim().is_empty())
 }
 
-/// The tenants of `API_KEYS` (`name:key`, comma separated), adding every problem found. A
-/// malformed entry is a problem, never skipped: a skipped entry is a tenant locked out
-/// with no word why. Problems name entries by position only: `/health` is public, and
-/// tenant names need not be.
-fn api_keys(text: Option<&str>, problems: &mut Vec<String>) -> Vec<(String, String)> {
-    let Some(text) = text else {
-        problems.push("API_KEYS: not set (name:key pairs, comma separated)".into());
-        return vec![];
-    };
-    // Every well-formed entry with its position, for the duplicate checks.
-    let mut seen: Vec<(usize, &str, &str)> = Vec::new();
-    let mut keys = Vec::new();
-    for (i, entry) in text.split(',').enumerate() {
-        let n = i + 1;
-        let entry = entry.trim();
-        if entry.is_empty() {
-            problems.push(format!("API_KEYS: entry {n} is empty"));
-            continue;
-        }
-        let Some((name, key)) = entry.split_once(':') else {
-            problems.push(format!("API_KEYS: entry {n} has no ':'"));
-            continue;
-        };
-        let (name, key) = (name.trim(), key.trim());
-        let before = problems.len();
-        if name.is_empty() {
-            problems.push(format!("API_KEYS: entry {n} has an empty name"));
-        }
-        if key.chars().count() < MIN_API_KEY_CHARS {
-            problems.push(format!(
-                "API_KEYS: entry {n} has a key shorter than {MIN_API_KEY_CHARS} characters"
-            ));
-        }
-        if let Some((first, ..)) = seen
-            .iter()
-            .find(|(_, other, _)| !name.is_empty() && *other == name)
-        {
-            problems.push(format!(
-                "API_KEYS: entry {n} has the same name as entry {first}"
-            ));
-        }
-        if let Some((first, ..)) = seen.iter().find(|(.., other)| *other == key) {
-            problems.push(format!(
-                "API_KEYS: entry {n} has the same key as entry {first}"
-            ));
-        }
-        seen.push((n, name, key));
-        if problems.len() == before {
-            keys.push((name.to_owned(), key.to_owned()));
-        }
-    }
-    keys
-}
-
 /// The keyed PIN hasher from `PIN_HASH_KEY`, or the problem.
 fn pin_hasher_from(key: Option<&str>) -> Result<PinHasher, String> {
     let key = key.ok_or("PIN_HASH_KEY: not set (16+ random bytes)")?;
     PinHasher::new(key.as_bytes()).map_err(|e| format!("PIN_HASH_KEY: {e}"))
 }
 
-/// The problem with a set `WEBHOOK_SECRET`, if any: `whsec_` then standard base64 of at
-/// least [`MIN_WEBHOOK_KEY_BYTES`] bytes. A secret that cannot be decoded would leave
+/// The problem with a tenant's `webhookSecret`, if any: `whsec_` then standard base64 of
+/// at least [`MIN_WEBHOOK_KEY_BYTES`] bytes. A secret that cannot be decoded would leave
 /// callbacks unsigned, which receivers that verify signatures reject.
-fn webhook_secret_problem(secret: &str) -> Option<String> {
+pub fn webhook_secret_problem(secret: &str) -> Option<String> {
     let Some(b64) = secret.trim().strip_prefix("whsec_") else {
-        return Some("WEBHOOK_SECRET: does not start with whsec_".into());
+        return Some("webhookSecret: does not start with whsec_".into());
     };
     match base64::engine::general_purpose::STANDARD.decode(b64) {
-        Err(_) => Some("WEBHOOK_SECRET: the part after whsec_ is not valid base64".into()),
+        Err(_) => Some("webhookSecret: the part after whsec_ is not valid base64".into()),
         Ok(key) if key.len() < MIN_WEBHOOK_KEY_BYTES => Some(format!(
-            "WEBHOOK_SECRET: decodes to {} bytes, fewer than {MIN_WEBHOOK_KEY_BYTES}",
+            "webhookSecret: decodes to {} bytes, fewer than {MIN_WEBHOOK_KEY_BYTES}",
             key.len()
         )),
         Ok(_) => None,
@@ -195,12 +142,19 @@ impl Settings {
             }
         };
 
-        let api_keys = api_keys(get("API_KEYS").as_deref(), &mut problems);
         let pin_hasher = pin_hasher_from(get("PIN_HASH_KEY").as_deref())
             .map_err(|p| problems.push(p))
             .ok();
-        if let Some(p) = get("WEBHOOK_SECRET").and_then(|s| webhook_secret_problem(&s)) {
-            problems.push(p);
+        // Settings of earlier versions, now per tenant in KV: set, they would be ignored.
+        for (name, now) in [
+            ("API_KEYS", "tenants' apiKeys in KV"),
+            ("WEBHOOK_SECRET", "tenants' webhookSecret in KV"),
+        ] {
+            if get(name).is_some() {
+                problems.push(format!(
+                    "{name}: no longer read (now {now}; README: Tenants); remove it"
+                ));
+            }
         }
 
         let provider = Provider::read(&get, development)
@@ -257,9 +211,11 @@ impl Settings {
         if development {
             core.callback_policy = CallbackPolicy::AllowLoopback;
         }
-        if let Err(ps) = number_limits_from(get("NUMBER_LIMITS").as_deref()) {
-            problems.extend(ps);
-        }
+        let number_limits =
+            number_limits_from(get("NUMBER_LIMITS").as_deref()).unwrap_or_else(|ps| {
+                problems.extend(ps);
+                NumberLimits::default()
+            });
 
         match (pin_hasher, provider) {
             (Some(pin_hasher), Some(provider)) if problems.is_empty() => Ok(Settings {
@@ -267,7 +223,7 @@ impl Settings {
                 provider,
                 sms_timeout,
                 core,
-                api_keys,
+                number_limits,
                 pin_hasher,
                 price_per_part,
                 rate_limit_per_minute,
@@ -285,20 +241,9 @@ pub fn pin_hasher(env: &Env) -> AppResult<PinHasher> {
     pin_hasher_from(var(env, "PIN_HASH_KEY").as_deref()).map_err(AppError::Internal)
 }
 
-/// The per-number limits (`smsotp_core::limits`): the var `NUMBER_LIMITS` as JSON (absent
-/// keys keep their defaults), `off` for none, or the defaults when unset. A bad value is
-/// the deployment's fault: an error naming every problem, never a silent default.
-pub fn number_limits(env: &Env) -> AppResult<NumberLimits> {
-    number_limits_from(var(env, "NUMBER_LIMITS").as_deref())
-        .map_err(|problems| AppError::Internal(problems.join("; ")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ACME: &str = "acme-key-0123456789";
-    const GLOBEX: &str = "globex-key-0123456789";
 
     /// `Settings::read` over a good development configuration with `changes` applied
     /// (`None` unsets a setting).
@@ -306,7 +251,6 @@ mod tests {
         let mut vars: Vec<(&str, Option<String>)> = vec![
             ("ENVIRONMENT", Some("development".into())),
             ("SMS_PROVIDER", Some("console".into())),
-            ("API_KEYS", Some(format!("acme:{ACME},globex:{GLOBEX}"))),
             ("PIN_HASH_KEY", Some("pin-hash-key-0123456789".into())),
         ];
         for (name, value) in changes {
@@ -327,23 +271,12 @@ mod tests {
     #[test]
     fn a_good_configuration_reads_with_its_values() {
         let s = read(&[
-            (
-                "API_KEYS",
-                Some(&format!(" acme : {ACME} , globex:{GLOBEX}")),
-            ),
             ("PRICE_PER_PART", Some(" 0.07 ")),
             ("RATE_LIMIT_PER_MINUTE", Some("0")),
             ("OTP_DEFAULTS", Some(r#"{"defaults": {"ttl": 600}}"#)),
         ])
         .unwrap_or_else(|p| panic!("{p:?}"));
         assert!(s.development);
-        assert_eq!(
-            s.api_keys,
-            [
-                ("acme".into(), ACME.into()),
-                ("globex".into(), GLOBEX.into())
-            ]
-        );
         assert_eq!(s.price_per_part, 0.07);
         assert_eq!(s.rate_limit_per_minute, 0);
         assert_eq!(s.core.defaults.ttl, 600);
@@ -367,42 +300,37 @@ mod tests {
     }
 
     #[test]
-    fn one_api_keys_entry_can_have_several_problems_and_all_are_listed() {
-        let keys = format!("acme:{ACME},:short,acme:{ACME},x");
+    fn settings_that_moved_to_tenants_are_problems_not_ignored() {
         assert_eq!(
-            problems(&[("API_KEYS", Some(&keys))]),
+            problems(&[
+                ("API_KEYS", Some("acme:acme-key-0123456789")),
+                ("WEBHOOK_SECRET", Some("whsec_MDEyMzQ1Njc4OWFiY2RlZg=="))
+            ]),
             [
-                "API_KEYS: entry 2 has an empty name",
-                "API_KEYS: entry 2 has a key shorter than 16 characters",
-                "API_KEYS: entry 3 has the same name as entry 1",
-                "API_KEYS: entry 3 has the same key as entry 1",
-                "API_KEYS: entry 4 has no ':'",
+                "API_KEYS: no longer read (now tenants' apiKeys in KV; README: Tenants); remove it",
+                "WEBHOOK_SECRET: no longer read (now tenants' webhookSecret in KV; README: Tenants); remove it",
             ]
-        );
-    }
-
-    #[test]
-    fn a_key_is_measured_in_characters_and_may_contain_colons() {
-        // 16 characters, 32 bytes.
-        let s = read(&[(
-            "API_KEYS",
-            Some("acme:ключ-ключ-ключ-к,b:a:b:c:d:e:f:g:h:i"),
-        )])
-        .unwrap_or_else(|p| panic!("{p:?}"));
-        assert_eq!(s.api_keys[1], ("b".into(), "a:b:c:d:e:f:g:h:i".into()));
-        assert_eq!(
-            problems(&[("API_KEYS", Some("acme:ключ-ключ-ключ-"))]),
-            ["API_KEYS: entry 1 has a key shorter than 16 characters"]
         );
     }
 
     #[test]
     fn webhook_secret_needs_whsec_and_16_decoded_bytes() {
         // 16 bytes exactly is enough.
-        assert!(read(&[("WEBHOOK_SECRET", Some("whsec_MDEyMzQ1Njc4OWFiY2RlZg=="))]).is_ok());
         assert_eq!(
-            problems(&[("WEBHOOK_SECRET", Some("whsec_MDEyMzQ1Njc4OWFiY2Rl"))]),
-            ["WEBHOOK_SECRET: decodes to 15 bytes, fewer than 16"]
+            webhook_secret_problem("whsec_MDEyMzQ1Njc4OWFiY2RlZg=="),
+            None
+        );
+        assert_eq!(
+            webhook_secret_problem("whsec_MDEyMzQ1Njc4OWFiY2Rl").as_deref(),
+            Some("webhookSecret: decodes to 15 bytes, fewer than 16")
+        );
+        assert_eq!(
+            webhook_secret_problem("MDEyMzQ1Njc4OWFiY2RlZg==").as_deref(),
+            Some("webhookSecret: does not start with whsec_")
+        );
+        assert_eq!(
+            webhook_secret_problem("whsec_!!!").as_deref(),
+            Some("webhookSecret: the part after whsec_ is not valid base64")
         );
     }
 

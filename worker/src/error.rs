@@ -10,6 +10,9 @@ pub enum AppError {
     /// A request that failed validation: every error found (the envelope shows the first,
     /// and lists them all under `errors`). Never empty.
     Invalid(Vec<ApiError>),
+    /// A platform service (KV) failed and nothing cached could stand in: logged, answered
+    /// 503 `service_unavailable` with `Retry-After`.
+    Unavailable(String),
     /// Anything else: logged, answered 500 `internal_error`.
     Internal(String),
 }

@@ -1,6 +1,7 @@
 //! The smsotp HTTP API on Cloudflare Workers — wire-compatible with the SMS.cx OTP API.
-//! Glue only: routes and headers here, rules in `smsotp-core`, state in the `OtpShard`
-//! Durable Object (`shard.rs`), SMS in `providers/`.
+//! Glue only: routes, the request's steps (authenticate, limit, route, answer) and headers
+//! here; rules in `smsotp-core`; tenants in KV (`tenant.rs`); state in the `OtpShard`
+//! Durable Object (`shard.rs`); SMS in `providers/`.
 
 mod api;
 mod auth;
@@ -12,6 +13,7 @@ mod limiter;
 mod log;
 mod providers;
 mod shard;
+mod tenant;
 mod usage;
 
 use serde_json::json;
@@ -68,95 +70,161 @@ fn request_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What `handle` learnt about a request, for the answer and its log line.
+#[derive(Default)]
+struct Seen {
+    tenant: Option<String>,
+    window: Option<limiter::Window>,
+    docs: Option<String>,
+}
+
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let started = Date::now().as_millis();
     let id = request_id();
+    let usage = usage::Usage::default();
+    let mut seen = Seen::default();
+    let outcome = handle(&mut req, &env, &id, &usage, &mut seen).await;
+    answer(&req, outcome, &seen, &id, started, &usage)
+}
+
+/// Route, authenticate, limit, then the endpoint: the request's outcome.
+async fn handle(
+    req: &mut Request,
+    env: &Env,
+    id: &str,
+    usage: &usage::Usage,
+    seen: &mut Seen,
+) -> Outcome {
     let path = req.path();
     let method = req.method();
-    let mut tenant: Option<String> = None;
-    let mut window = None;
-    let mut docs = smsotp_core::error::DEFAULT_DOCS_BASE.to_owned();
-    let usage = usage::Usage::default();
-
-    let outcome: Outcome = 'handle: {
-        let Some(r) = route(&path) else {
-            break 'handle Outcome::Error(ApiError::new(ErrorCode::RouteNotFound), vec![]);
-        };
-        if !allowed(&r, &method) {
-            break 'handle Outcome::Error(ApiError::new(ErrorCode::MethodNotAllowed), vec![]);
-        }
-        let settings = Settings::from_env(&env);
-        // Health is the configuration check: 503 with every problem (settings named, no
-        // values), so a deploy or `npm run dev` shows what is wrong without a key.
-        if let Route::Health = r {
-            let (status, body) = match &settings {
-                Ok(_) => (200, json!({"status": "ok"})),
-                Err(problems) => (
-                    503,
-                    json!({"status": "misconfigured", "problems": problems}),
-                ),
-            };
-            break 'handle Outcome::Ok(Answer {
-                status,
-                body,
-                otp_id: None,
-            });
-        }
-        let settings = match settings {
-            Ok(s) => s,
-            Err(problems) => break 'handle misconfigured(problems, &id),
-        };
-        docs = settings.docs_url.clone();
-        let t = match auth::tenant(&req, &settings) {
-            Ok(t) => t,
-            Err(e) => break 'handle Outcome::Error(e, vec![]),
-        };
-        tenant = Some(t.clone());
-        // RATE_LIMIT_PER_MINUTE=0 turns the limit (and its Durable Object round trip) off.
-        if settings.rate_limit_per_minute > 0 {
-            match limiter::take(&env, &t, settings.rate_limit_per_minute).await {
-                Ok(w) => {
-                    // The limiter writes its one row when it counts the request (it reads the
-                    // row only when its object starts: a rounding error, left out).
-                    usage.durable_object_call(shard::RowUsage {
-                        rows_read: 0,
-                        rows_written: u64::from(w.allowed),
-                    });
-                    window = Some(w);
-                    if !w.allowed {
-                        let now_s = Date::now().as_millis() / 1000;
-                        let wait = w.reset.saturating_sub(now_s).max(1) as u32;
-                        break 'handle Outcome::Error(
-                            ApiError::new(ErrorCode::RateLimited).retry_after(wait),
-                            vec![],
-                        );
-                    }
-                }
-                Err(e) => break 'handle to_outcome(AppError::from(e), &id),
-            }
-        }
-        let result = match r {
-            Route::Create => api::create(&mut req, &env, &settings, &t, &usage).await,
-            Route::Otp(otp_id) => match method {
-                Method::Post => api::verify(&mut req, &env, &t, otp_id, &usage).await,
-                Method::Get => api::status(&env, &t, otp_id, &usage).await,
-                _ => api::cancel(&env, &t, otp_id, &usage).await,
-            },
-            Route::Resend(otp_id) => api::resend(&env, &settings, &t, otp_id, &usage).await,
-            Route::Health => unreachable!("answered above"),
-        };
-        match result {
-            Ok(a) => Outcome::Ok(a),
-            Err(e) => to_outcome(e, &id),
-        }
+    let Some(r) = route(&path) else {
+        return Outcome::Error(ApiError::new(ErrorCode::RouteNotFound), vec![]);
     };
+    if !allowed(&r, &method) {
+        return Outcome::Error(ApiError::new(ErrorCode::MethodNotAllowed), vec![]);
+    }
+    let settings = Settings::from_env(env);
+    if let Route::Health = r {
+        return health(env, settings).await;
+    }
+    let settings = match settings {
+        Ok(s) => s,
+        Err(problems) => return misconfigured(problems, id),
+    };
+    seen.docs = Some(settings.docs_url.clone());
+    let tenant = match auth::tenant(req, env, &settings, usage).await {
+        Ok(t) => t,
+        Err(e) => return to_outcome(e, id),
+    };
+    seen.tenant = Some(tenant.id.clone());
+    match limit(env, &settings, &tenant.id, usage).await {
+        Ok(window) => seen.window = window,
+        Err(LimitRefusal::Limited(window, e)) => {
+            seen.window = Some(window);
+            return Outcome::Error(e, vec![]);
+        }
+        Err(LimitRefusal::Failed(e)) => return to_outcome(e, id),
+    }
+    let t = &tenant;
+    let result = match r {
+        Route::Create => api::create(req, env, &settings, t, usage).await,
+        Route::Otp(otp_id) => match method {
+            Method::Post => api::verify(req, env, t, otp_id, usage).await,
+            Method::Get => api::status(env, t, otp_id, usage).await,
+            _ => api::cancel(env, t, otp_id, usage).await,
+        },
+        Route::Resend(otp_id) => api::resend(env, &settings, t, otp_id, usage).await,
+        Route::Health => unreachable!("answered above"),
+    };
+    match result {
+        Ok(a) => Outcome::Ok(a),
+        Err(e) => to_outcome(e, id),
+    }
+}
 
+/// `GET /health`, the configuration check: 503 with every problem (settings named, no
+/// values), so a deploy or `npm run dev` shows what is wrong without a key. In
+/// development it also checks every tenant record in KV (what `npm run dev` loaded).
+async fn health(env: &Env, settings: std::result::Result<Settings, Vec<String>>) -> Outcome {
+    let problems = match settings {
+        Ok(s) if s.development => tenant::problems(env, &s).await,
+        Ok(_) => vec![],
+        Err(problems) => problems,
+    };
+    let (status, body) = if problems.is_empty() {
+        (200, json!({"status": "ok"}))
+    } else {
+        (
+            503,
+            json!({"status": "misconfigured", "problems": problems}),
+        )
+    };
+    Outcome::Ok(Answer {
+        status,
+        body,
+        otp_id: None,
+    })
+}
+
+/// Why `limit` refused a request.
+enum LimitRefusal {
+    /// Over the tenant's requests per minute: the window for the headers, and the 429.
+    Limited(limiter::Window, ApiError),
+    /// The limiter could not be asked.
+    Failed(AppError),
+}
+
+/// The tenant's requests per minute (`RATE_LIMIT_PER_MINUTE`; 0 turns the limit, and its
+/// Durable Object round trip, off): the window for the `X-Rate-Limit-*` headers.
+async fn limit(
+    env: &Env,
+    settings: &Settings,
+    tenant: &str,
+    usage: &usage::Usage,
+) -> std::result::Result<Option<limiter::Window>, LimitRefusal> {
+    if settings.rate_limit_per_minute == 0 {
+        return Ok(None);
+    }
+    let w = limiter::take(env, tenant, settings.rate_limit_per_minute)
+        .await
+        .map_err(|e| LimitRefusal::Failed(AppError::from(e)))?;
+    // The limiter writes its one row when it counts the request (it reads the row only
+    // when its object starts: a rounding error, left out).
+    usage.durable_object_call(shard::RowUsage {
+        rows_read: 0,
+        rows_written: u64::from(w.allowed),
+    });
+    if w.allowed {
+        return Ok(Some(w));
+    }
+    let now_s = Date::now().as_millis() / 1000;
+    let wait = w.reset.saturating_sub(now_s).max(1) as u32;
+    Err(LimitRefusal::Limited(
+        w,
+        ApiError::new(ErrorCode::RateLimited).retry_after(wait),
+    ))
+}
+
+/// The outcome as an HTTP response, with the headers every answer carries, and its one
+/// log line.
+fn answer(
+    req: &Request,
+    outcome: Outcome,
+    seen: &Seen,
+    id: &str,
+    started: u64,
+    usage: &usage::Usage,
+) -> Result<Response> {
+    let docs = seen
+        .docs
+        .as_deref()
+        .unwrap_or(smsotp_core::error::DEFAULT_DOCS_BASE);
     let mut retry_after = None;
     let (status, body, otp_id) = match outcome {
         Outcome::Ok(a) => (a.status, a.body, a.otp_id),
         Outcome::Error(first, rest) => {
-            let mut body = json!(first.envelope(&docs));
+            let mut body = json!(first.envelope(docs));
             if !rest.is_empty() {
                 let all: Vec<_> = std::iter::once(&first)
                     .chain(&rest)
@@ -171,25 +239,28 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let elapsed = Date::now().as_millis().saturating_sub(started);
     let headers = Headers::new();
     headers.set("Content-Type", "application/json")?;
-    headers.set("X-Request-Id", &id)?;
+    headers.set("X-Request-Id", id)?;
     headers.set("X-Response-Time", &format!("{elapsed}ms"))?;
-    // Every 429 says when to come back.
+    // Every 429 (and 503) says when to come back.
     if let Some(seconds) = retry_after {
         headers.set("Retry-After", &seconds.to_string())?;
     }
-    if let Some(w) = window {
+    if let Some(w) = seen.window {
         headers.set("X-Rate-Limit-Limit", &w.limit.to_string())?;
         headers.set("X-Rate-Limit-Remaining", &w.remaining.to_string())?;
+        // As the contract has it: the reset only on the limiter's 429.
         if !w.allowed {
             headers.set("X-Rate-Limit-Reset", &w.reset.to_string())?;
         }
     }
+    let path = req.path();
     log::event(
         "info",
         "request",
         json!({
-            "requestId": id, "method": method.to_string(), "route": route_name(&path), "status": status,
-            "latencyMs": elapsed, "otpId": otp_id, "tenant": tenant, "usage": usage.to_json(),
+            "requestId": id, "method": req.method().to_string(), "route": route_name(&path),
+            "status": status, "latencyMs": elapsed, "otpId": otp_id, "tenant": seen.tenant,
+            "usage": usage.to_json(),
         }),
     );
     Ok(Response::from_json(&body)?
@@ -233,6 +304,14 @@ fn to_outcome(e: AppError, request_id: &str) -> Outcome {
             return Outcome::Error(first, errors);
         }
         AppError::Invalid(_) => "validation failed without an error".to_owned(),
+        AppError::Unavailable(d) => {
+            log::event(
+                "error",
+                "unavailable",
+                json!({"requestId": request_id, "detail": d}),
+            );
+            return Outcome::Error(ApiError::new(ErrorCode::Unavailable).retry_after(5), vec![]);
+        }
         AppError::Internal(d) => d,
     };
     log::event(

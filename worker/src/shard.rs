@@ -25,8 +25,9 @@ use smsotp_core::{ApiError, ErrorCode, OtpRecord, OtpRequest, OtpStatus};
 use worker::*;
 
 use crate::callback;
-use crate::config::{var, GRACE_SECONDS};
+use crate::config::{Settings, GRACE_SECONDS};
 use crate::log;
+use crate::tenant;
 
 /// The binding of the `OtpShard` namespace (wrangler.toml).
 pub const BINDING: &str = "OTP_SHARD";
@@ -44,14 +45,21 @@ pub enum ShardOp {
     Create {
         record: Box<OtpRecord>,
         request: Box<OtpRequest>,
+        /// The tenant's per-number limits.
+        limits: Box<NumberLimits>,
     },
     /// A new PIN and SMS for a pending OTP, if the limits allow.
-    Resend { otp_id: String, tenant: String },
+    Resend {
+        otp_id: String,
+        tenant: String,
+        limits: Box<NumberLimits>,
+    },
     /// Check a PIN.
     Check {
         otp_id: String,
         tenant: String,
         pin: String,
+        limits: Box<NumberLimits>,
     },
     /// Cancel.
     Cancel { otp_id: String, tenant: String },
@@ -169,8 +177,10 @@ CREATE TABLE IF NOT EXISTS sends (
 );
 CREATE INDEX IF NOT EXISTS sends_number ON sends (tenant, phone, at);
 CREATE INDEX IF NOT EXISTS otps_forget ON otps (forget_at);
-CREATE TABLE IF NOT EXISTS outbox (
+DROP TABLE IF EXISTS outbox;
+CREATE TABLE IF NOT EXISTS callbacks (
   webhook_id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
   url TEXT NOT NULL,
   body TEXT NOT NULL,
   tries INTEGER NOT NULL,
@@ -211,6 +221,7 @@ struct RequestRow {
 #[derive(Deserialize)]
 struct OutboxRow {
     webhook_id: String,
+    tenant: String,
     url: String,
     body: String,
     tries: i64,
@@ -350,9 +361,15 @@ impl OtpShard {
                 );
                 let body = callback::body(&object);
                 self.sql().exec(
-                    "INSERT OR IGNORE INTO outbox (webhook_id, url, body, tries, next_at)
-                     VALUES (?, ?, ?, 0, ?)",
-                    vec![text(&webhook_id), text(url), text(&body), int(now)],
+                    "INSERT OR IGNORE INTO callbacks (webhook_id, tenant, url, body, tries, next_at)
+                     VALUES (?, ?, ?, ?, 0, ?)",
+                    vec![
+                        text(&webhook_id),
+                        text(&record.tenant),
+                        text(url),
+                        text(&body),
+                        int(now),
+                    ],
                 )?;
             }
         }
@@ -423,7 +440,14 @@ impl OtpShard {
 
     /// Counts a wrong PIN against the number (locking it when the limits say so), or clears
     /// the count after a right one.
-    fn count_failure(&self, tenant: &str, phone: &str, wrong: bool, now: u64) -> Result<()> {
+    fn count_failure(
+        &self,
+        tenant: &str,
+        phone: &str,
+        wrong: bool,
+        limits: &NumberLimits,
+        now: u64,
+    ) -> Result<()> {
         if !wrong {
             self.sql().exec(
                 "DELETE FROM numbers WHERE tenant = ? AND phone = ?",
@@ -432,7 +456,7 @@ impl OtpShard {
             return Ok(());
         }
         let failures = self.number(tenant, phone)?.map_or(0, |n| n.failures as u32) + 1;
-        let locked_until = self.limits()?.lock_after(failures, now).unwrap_or(0);
+        let locked_until = limits.lock_after(failures, now).unwrap_or(0);
         self.sql().exec(
             "INSERT INTO numbers (tenant, phone, failures, locked_until) VALUES (?, ?, ?, ?)
              ON CONFLICT (tenant, phone) DO UPDATE SET failures = excluded.failures,
@@ -475,20 +499,20 @@ impl OtpShard {
         }
     }
 
-    /// The deployment's per-number limits.
-    fn limits(&self) -> Result<NumberLimits> {
-        crate::config::number_limits(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))
-    }
-
     /// `Create`: the number's limits, superseding its pending OTP, storing the new one.
-    fn create(&self, record: &OtpRecord, request: &OtpRequest, now: u64) -> Result<ShardReply> {
+    fn create(
+        &self,
+        record: &OtpRecord,
+        request: &OtpRequest,
+        limits: &NumberLimits,
+        now: u64,
+    ) -> Result<ShardReply> {
         let (sends, locked_until) = self.history(&record.tenant, &record.phone_number, now)?;
         let history = NumberHistory {
             sends: &sends,
             locked_until,
         };
         let pending = self.pending_for(&record.tenant, &record.phone_number, now)?;
-        let limits = self.limits()?;
         if let Err(e) = limits.check_send(&history, pending.as_ref().map(|p| p.1), false, now) {
             return Ok(refusal(&e));
         }
@@ -508,7 +532,7 @@ impl OtpShard {
     }
 
     /// `Resend`: the limits, then a new PIN (the old one stops working) and its SMS.
-    fn resend(&self, mut record: OtpRecord, now: u64) -> Result<ShardReply> {
+    fn resend(&self, mut record: OtpRecord, limits: &NumberLimits, now: u64) -> Result<ShardReply> {
         let rows: Vec<RequestRow> = self
             .sql()
             .exec(
@@ -539,7 +563,6 @@ impl OtpShard {
             sends: &sends,
             locked_until,
         };
-        let limits = self.limits()?;
         if let Err(e) = limits.check_send(&history, Some(pending), true, now) {
             return Ok(ShardReply {
                 record: Some(record),
@@ -593,7 +616,7 @@ impl OtpShard {
             .exec(
                 "SELECT MIN(at) AS at FROM (
                    SELECT MIN(expires_at) AS at FROM otps WHERE status = 'PENDING'
-                   UNION ALL SELECT MIN(next_at) FROM outbox
+                   UNION ALL SELECT MIN(next_at) FROM callbacks
                    UNION ALL SELECT MIN(forget_at) FROM otps)",
                 None,
             )?
@@ -629,17 +652,27 @@ impl OtpShard {
         let due: Vec<OutboxRow> = self
             .sql()
             .exec(
-                "SELECT webhook_id, url, body, tries FROM outbox WHERE next_at <= ? LIMIT 50",
+                "SELECT webhook_id, tenant, url, body, tries FROM callbacks WHERE next_at <= ? LIMIT 50",
                 vec![int(now)],
             )?
             .to_array()?;
         if due.is_empty() {
             return Ok(());
         }
-        let key = var(&self.env, "WEBHOOK_SECRET").and_then(|s| callback::secret_key(&s));
+        let settings = Settings::from_env(&self.env)
+            .map_err(|ps| Error::RustError(format!("misconfigured: {}", ps.join("; "))))?;
+        let kv = crate::usage::Usage::default();
         for row in due {
-            let result =
-                callback::send(&row.url, &row.webhook_id, &row.body, key.as_deref(), now).await;
+            // Signed with the OTP's tenant's own secret: a tenant cannot sign for another.
+            // Its record is read through the isolate's cache; KV failing (and nothing
+            // cached) is a failed try, retried like a receiver's failure.
+            let result = match tenant::by_id(&self.env, &row.tenant, &settings, &kv).await {
+                Ok(Some(t)) => {
+                    callback::send(&row.url, &row.webhook_id, &row.body, &t.webhook_key, now).await
+                }
+                Ok(None) => Err(format!("tenant {} no longer exists", row.tenant)),
+                Err(e) => Err(format!("tenant {} unavailable: {e:?}", row.tenant)),
+            };
             let tries = row.tries as usize + 1;
             let (level, outcome) = match &result {
                 Ok(status) => ("info", serde_json::json!(status)),
@@ -678,7 +711,7 @@ impl OtpShard {
 
     fn forget_callback(&self, webhook_id: &str) -> Result<()> {
         self.sql().exec(
-            "DELETE FROM outbox WHERE webhook_id = ?",
+            "DELETE FROM callbacks WHERE webhook_id = ?",
             vec![text(webhook_id)],
         )?;
         Ok(())
@@ -723,8 +756,13 @@ impl DurableObject for OtpShard {
         let op: ShardOp = req.json().await?;
         self.usage.set(RowUsage::default());
         let now = Date::now().as_millis();
-        if let ShardOp::Create { record, request } = &op {
-            let reply = self.create(record, request, now)?;
+        if let ShardOp::Create {
+            record,
+            request,
+            limits,
+        } = &op
+        {
+            let reply = self.create(record, request, limits, now)?;
             self.schedule(now).await?;
             return self.answer(reply);
         }
@@ -746,8 +784,8 @@ impl DurableObject for OtpShard {
                 usage: RowUsage::default(),
             });
         };
-        if let ShardOp::Resend { .. } = op {
-            let reply = self.resend(record, now)?;
+        if let ShardOp::Resend { limits, .. } = &op {
+            let reply = self.resend(record, limits, now)?;
             self.schedule(now).await?;
             return self.answer(reply);
         }
@@ -770,11 +808,11 @@ impl DurableObject for OtpShard {
             self.store(&record, status_changed, now)?;
         }
         // Wrong PINs count against the number across its OTPs; a right one clears them.
-        if let ShardOp::Check { .. } = op {
+        if let ShardOp::Check { limits, .. } = &op {
             if record.attempts != before.1 {
-                self.count_failure(&record.tenant, &record.phone_number, true, now)?;
+                self.count_failure(&record.tenant, &record.phone_number, true, limits, now)?;
             } else if record.status == OtpStatus::Verified && before.0 == OtpStatus::Pending {
-                self.count_failure(&record.tenant, &record.phone_number, false, now)?;
+                self.count_failure(&record.tenant, &record.phone_number, false, limits, now)?;
             }
         }
         if status_changed {

@@ -28,6 +28,11 @@ impl Usage {
             .set(self.rows_written.get() + rows.rows_written);
     }
 
+    /// One KV read (a tenant lookup that missed the isolate's cache).
+    pub fn kv_read(&self) {
+        self.kv_reads.set(self.kv_reads.get() + 1);
+    }
+
     /// One outgoing HTTP request (an SMS provider).
     pub fn subrequest(&self) {
         self.subrequests.set(self.subrequests.get() + 1);

@@ -179,6 +179,8 @@ pub enum ErrorCode {
     MethodNotAllowed = (405, 405, "method_not_allowed", "Method not allowed on this route"),
     /// The SMS provider failed.
     ProviderError = (502, 502, "provider_error", "The SMS provider could not send the message"),
+    /// A service we depend on (the tenant store) failed; retry shortly.
+    Unavailable = (503, 503, "service_unavailable", "The service is temporarily unavailable; retry shortly"),
     /// A fault of ours (details only in our logs).
     Internal = (500, 500, "internal_error", "Internal error"),
 }

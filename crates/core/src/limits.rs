@@ -17,7 +17,8 @@ use crate::error::{ApiError, ErrorCode};
 use crate::time::UnixMillis;
 
 /// The limits (per tenant; [`Default`] gives the documented defaults).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NumberLimits {
     /// SMS per number in any 10 minutes.
     pub sends_per_10_minutes: u32,

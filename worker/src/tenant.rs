@@ -1,0 +1,354 @@
+//! Tenants, from the KV namespace `TENANTS` (README: "Tenants"), read through a
+//! per-isolate cache.
+//!
+//! Layout (written by `npm run tenant` and, in development, `npm run dev` from
+//! `worker/tenants.dev.json`):
+//! - `apikey:<SHA-256 of the key, hex>` → the tenant id;
+//! - `tenant:<id>` → the tenant record: `id`, `apiKeys` (`[{id, hash, createdAt}]`, hashes
+//!   only), `webhookSecret`, `publishableKeys`, and the policy keys that the core reads
+//!   (`smsotp_core::tenant::TenantPolicy`: `defaults`, `allowedCountries`,
+//!   `blockedNumberTypes`, `limits`, `testNumbers`).
+//!
+//! Why KV and this shape: tenants are read on every request and written rarely, by people —
+//! what KV is for (reads served from the location's cache; writes limited to one per
+//! second per key, never on the path of an answer here). Keys are stored as SHA-256
+//! hashes: they are 16+ random characters, so a plain hash cannot be reversed, and a
+//! lookup by hash reveals nothing through timing. A key is accepted only when its hash is
+//! in the tenant's record too, so removing it from the record revokes it even while a
+//! stale `apikey:` entry lingers.
+//!
+//! Cache: an answer from KV is used for [`FRESH_MS`] (KV itself may take ~60 s to show a
+//! write elsewhere, so a shorter cache would not make changes visible sooner); an unknown
+//! key is remembered for [`UNKNOWN_MS`], so guessing keys costs one KV read per guess per
+//! isolate at most that often. When KV fails, an entry up to [`STALE_MS`] old is used
+//! rather than refusing requests of a tenant known a moment ago.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use smsotp_core::tenant::TenantPolicy;
+use subtle::ConstantTimeEq;
+use worker::{Date, Env};
+
+use crate::callback;
+use crate::config::Settings;
+use crate::error::{AppError, AppResult};
+use crate::usage::Usage;
+
+/// The KV binding (wrangler.toml).
+pub const BINDING: &str = "TENANTS";
+/// How long a KV answer is used without asking again.
+pub const FRESH_MS: u64 = 60_000;
+/// How long an unknown key is remembered as unknown.
+pub const UNKNOWN_MS: u64 = 10_000;
+/// How old a cached tenant may be and still be used while KV fails.
+pub const STALE_MS: u64 = 3_600_000;
+/// Cached entries per isolate before the cache is emptied (bounds memory under key
+/// guessing; an isolate has 128 MB).
+const MAX_ENTRIES: usize = 10_000;
+/// The record keys the worker reads itself; every other key is the core's policy.
+const WORKER_KEYS: &[&str] = &[
+    "id",
+    "apiKeys",
+    "webhookSecret",
+    "publishableKeys",
+    "turnstileSecret",
+];
+
+/// A tenant, as every request of it needs it.
+pub struct Tenant {
+    /// The tenant's id (`tenant:<id>` in KV); OTPs belong to it.
+    pub id: String,
+    /// The key its status callbacks are signed with (from its `webhookSecret`).
+    pub webhook_key: Vec<u8>,
+    /// What it may do and its defaults (the core's rules over its record).
+    pub policy: TenantPolicy,
+}
+
+/// One API key of a record: its hash only.
+#[derive(Deserialize)]
+struct StoredKey {
+    hash: String,
+}
+
+/// A cache entry: the tenant (`None`: no such key or id) and when KV said so.
+#[derive(Clone)]
+struct Cached {
+    tenant: Option<Rc<Tenant>>,
+    at: u64,
+}
+
+thread_local! {
+    /// By key hash, for requests.
+    static BY_KEY: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
+    /// By id, for callbacks (the shard knows an OTP's tenant id, not a key).
+    static BY_ID: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
+}
+
+type Cache = std::thread::LocalKey<RefCell<HashMap<String, Cached>>>;
+
+fn cached(cache: &'static Cache, key: &str) -> Option<Cached> {
+    cache.with(|c| c.borrow().get(key).cloned())
+}
+
+fn remember(cache: &'static Cache, key: &str, tenant: Option<Rc<Tenant>>, now: u64) {
+    cache.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= MAX_ENTRIES {
+            c.clear();
+        }
+        c.insert(key.to_owned(), Cached { tenant, at: now });
+    });
+}
+
+/// The hex SHA-256 of an API key: how keys are stored and looked up.
+pub fn key_hash(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A tenant record's problems, or the tenant. `key_hash`, when given, must be one of the
+/// record's keys. Problems name the tenant and the field, never a secret's value.
+pub fn parse_record(
+    text: &str,
+    expected_id: &str,
+    key_hash: Option<&str>,
+    settings: &Settings,
+) -> Result<Option<Tenant>, Vec<String>> {
+    let problem = |p: String| vec![format!("tenant {expected_id}: {p}")];
+    let mut record: Map<String, Value> = match serde_json::from_str(text) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => return Err(problem("the record is not a JSON object".into())),
+        Err(e) => return Err(problem(format!("the record is not JSON ({e})"))),
+    };
+    let mut problems = Vec::new();
+    if record.get("id").and_then(Value::as_str) != Some(expected_id) {
+        problems.push(format!(
+            "tenant {expected_id}: id does not match its KV key"
+        ));
+    }
+    let keys: Vec<StoredKey> = match record.get("apiKeys").cloned().map(serde_json::from_value) {
+        Some(Ok(keys)) => keys,
+        _ => {
+            problems.push(format!(
+                "tenant {expected_id}: apiKeys must be a list of {{id, hash, createdAt}}"
+            ));
+            vec![]
+        }
+    };
+    for (i, k) in keys.iter().enumerate() {
+        let hex = k.hash.len() == 64
+            && k.hash
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !hex {
+            problems.push(format!(
+                "tenant {expected_id}: apiKeys[{}].hash is not a SHA-256 hex digest (keys are stored hashed, never in clear)",
+                i + 1
+            ));
+        }
+    }
+    let webhook_key = match record.get("webhookSecret").and_then(Value::as_str) {
+        None => {
+            problems.push(format!("tenant {expected_id}: webhookSecret is missing"));
+            None
+        }
+        Some(secret) => match crate::config::webhook_secret_problem(secret) {
+            Some(p) => {
+                problems.push(format!("tenant {expected_id}: {p}"));
+                None
+            }
+            None => callback::secret_key(secret),
+        },
+    };
+    for name in WORKER_KEYS {
+        record.remove(*name);
+    }
+    let policy = TenantPolicy::from_json(
+        &Value::Object(record),
+        &settings.core,
+        &settings.number_limits,
+    )
+    .map_err(|ps| {
+        problems.extend(ps.into_iter().map(|p| format!("tenant {expected_id}: {p}")));
+    })
+    .ok();
+    match (webhook_key, policy) {
+        (Some(webhook_key), Some(policy)) if problems.is_empty() => {
+            // Compare every stored hash fully (constant time each).
+            let listed = key_hash.is_none_or(|h| {
+                keys.iter().fold(false, |found, k| {
+                    found | bool::from(k.hash.as_bytes().ct_eq(h.as_bytes()))
+                })
+            });
+            Ok(listed.then(|| Tenant {
+                id: expected_id.to_owned(),
+                webhook_key,
+                policy,
+            }))
+        }
+        _ => Err(problems),
+    }
+}
+
+fn store(env: &Env) -> AppResult<worker::kv::KvStore> {
+    env.kv(BINDING)
+        .map_err(|e| AppError::Internal(format!("KV binding {BINDING}: {e}")))
+}
+
+/// A KV read of `key` (counted), cached by KV for [`FRESH_MS`].
+async fn kv_text(env: &Env, key: &str, usage: &Usage) -> AppResult<Option<String>> {
+    usage.kv_read();
+    store(env)?
+        .get(key)
+        .cache_ttl(FRESH_MS / 1000)
+        .text()
+        .await
+        .map_err(|e| {
+            AppError::Unavailable(format!(
+                "KV read of {}: {e}",
+                key.split(':').next().unwrap_or("")
+            ))
+        })
+}
+
+/// The record `tenant:<id>` as a tenant (`None`: no record, or `key_hash` not in it).
+async fn load(
+    env: &Env,
+    id: &str,
+    key_hash: Option<&str>,
+    settings: &Settings,
+    usage: &Usage,
+) -> AppResult<Option<Tenant>> {
+    let Some(text) = kv_text(env, &format!("tenant:{id}"), usage).await? else {
+        return Ok(None);
+    };
+    parse_record(&text, id, key_hash, settings)
+        .map_err(|problems| AppError::Internal(format!("misconfigured: {}", problems.join("; "))))
+}
+
+/// Fresh from the cache, else from KV, else (KV failing) stale from the cache.
+async fn through_cache<F>(
+    cache: &'static Cache,
+    key: &str,
+    fetch: F,
+) -> AppResult<Option<Rc<Tenant>>>
+where
+    F: std::future::Future<Output = AppResult<Option<Tenant>>>,
+{
+    let now = Date::now().as_millis();
+    let hit = cached(cache, key);
+    if let Some(c) = &hit {
+        let ttl = if c.tenant.is_some() {
+            FRESH_MS
+        } else {
+            UNKNOWN_MS
+        };
+        if now.saturating_sub(c.at) < ttl {
+            return Ok(c.tenant.clone());
+        }
+    }
+    match fetch.await {
+        Ok(tenant) => {
+            let tenant = tenant.map(Rc::new);
+            remember(cache, key, tenant.clone(), now);
+            Ok(tenant)
+        }
+        Err(AppError::Unavailable(why)) => match hit {
+            Some(Cached {
+                tenant: Some(t),
+                at,
+            }) if now.saturating_sub(at) < STALE_MS => {
+                crate::log::event(
+                    "warn",
+                    "tenant.stale",
+                    serde_json::json!({ "tenant": t.id, "ageMs": now - at, "why": why }),
+                );
+                Ok(Some(t))
+            }
+            _ => Err(AppError::Unavailable(why)),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+/// The tenant whose API key this is, or `None` for an unknown or revoked key.
+pub async fn by_key(
+    env: &Env,
+    key: &str,
+    settings: &Settings,
+    usage: &Usage,
+) -> AppResult<Option<Rc<Tenant>>> {
+    let hash = key_hash(key);
+    through_cache(&BY_KEY, &hash, async {
+        let Some(id) = kv_text(env, &format!("apikey:{hash}"), usage).await? else {
+            return Ok(None);
+        };
+        load(env, id.trim(), Some(&hash), settings, usage).await
+    })
+    .await
+}
+
+/// The tenant with this id (for signing its callbacks), or `None` if it is gone.
+pub async fn by_id(
+    env: &Env,
+    id: &str,
+    settings: &Settings,
+    usage: &Usage,
+) -> AppResult<Option<Rc<Tenant>>> {
+    through_cache(&BY_ID, id, load(env, id, None, settings, usage)).await
+}
+
+/// Every tenant record's problems (`GET /health` in development: the records
+/// `npm run dev` loaded from `worker/tenants.dev.json`). Reads every record: not for
+/// production, where the namespace may be large and `npm run tenant` checks what it writes.
+pub async fn problems(env: &Env, settings: &Settings) -> Vec<String> {
+    let kv = match store(env) {
+        Ok(kv) => kv,
+        Err(e) => return vec![format!("{BINDING}: {e:?}")],
+    };
+    let mut problems = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut list = kv.list().prefix("tenant:".into());
+        if let Some(c) = cursor.take() {
+            list = list.cursor(c);
+        }
+        let page = match list.execute().await {
+            Ok(p) => p,
+            Err(e) => return vec![format!("{BINDING}: cannot list tenants ({e})")],
+        };
+        for key in &page.keys {
+            let id = key.name.trim_start_matches("tenant:");
+            match kv.get(&key.name).text().await {
+                Ok(Some(text)) => {
+                    if let Err(ps) = parse_record(&text, id, None, settings) {
+                        problems.extend(ps);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => problems.push(format!("tenant {id}: cannot be read ({e})")),
+            }
+        }
+        if page.list_complete {
+            break;
+        }
+        cursor = page.cursor;
+    }
+    if problems.is_empty() && cursor.is_none() {
+        // An empty namespace: nobody can authenticate.
+        match kv.list().prefix("tenant:".into()).limit(1).execute().await {
+            Ok(p) if p.keys.is_empty() => problems.push(format!(
+                "{BINDING}: no tenant (npm run dev loads worker/tenants.dev.json; npm run tenant -- create <id>)"
+            )),
+            _ => {}
+        }
+    }
+    problems
+}
