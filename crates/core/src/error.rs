@@ -449,7 +449,10 @@ mod tests {
         }
         // The extension range has no gap.
         for code in 2101..=2120 {
-            assert!(ErrorCode::from_code(code).is_some(), "no variant for {code}");
+            assert!(
+                ErrorCode::from_code(code).is_some(),
+                "no variant for {code}"
+            );
         }
         for (code, ty) in [
             (400, "invalid_request"),
