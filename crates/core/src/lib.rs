@@ -15,6 +15,8 @@
 //! | the create path (id, PIN, message, record) | [`create`] |
 //! | which shard owns a number and an OTP at the edge | [`shard`] |
 //! | per-number abuse controls (SMS caps, resend cooldowns, locks) | [`limits`] |
+//! | a tenant's policy: countries, number types, IP / range / daily limits, test numbers | [`tenant`] |
+//! | `Idempotency-Key`: key rules, body fingerprints, replay decisions | [`idempotency`] |
 //! | callback URL rules | [`callback_url`] |
 //! | the error envelope | [`error`] |
 //!
@@ -28,6 +30,7 @@ pub mod config;
 pub mod create;
 pub mod error;
 pub mod grapheme;
+pub mod idempotency;
 pub mod languages;
 pub mod limits;
 pub mod otp;
@@ -38,6 +41,7 @@ pub mod request;
 pub mod shard;
 pub mod sms;
 pub mod template;
+pub mod tenant;
 pub mod time;
 
 pub use callback_url::{CallbackPolicy, CallbackUrl};
@@ -53,4 +57,5 @@ pub use pin::{generate_pin, FallibleSource, PinType, RandomError, RandomSource};
 pub use pin_hash::PinHasher;
 pub use request::{validate_request, validate_request_text, OtpRequest};
 pub use sms::{analyze as count_segments, Encoding, SmsInfo};
+pub use tenant::{AbuseLimits, AllowedCountries, PrefixRefusal, TenantPolicy};
 pub use time::UnixMillis;
