@@ -46,7 +46,10 @@ pub mod time;
 
 pub use callback_url::{CallbackPolicy, CallbackUrl};
 pub use config::{Config, Defaults};
-pub use create::{create_otp, create_otp_in_shard, render_message, NewOtp, RenderedMessage};
+pub use create::{
+    create_otp, create_otp_in_shard, create_test_otp_in_shard, render_message, NewOtp,
+    RenderedMessage,
+};
 pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEnvelope, FieldError};
 pub use otp::{OtpObject, OtpRecord, OtpStatus, Verified};
 pub use phone::{

@@ -17,6 +17,7 @@
 //! | request defaults ([`Config`]) | `defaults.ttl`, … | the deployment's | — |
 //! | test numbers: a fixed PIN, no SMS | `testNumbers` | none | — |
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -468,10 +469,13 @@ fn parse_test_numbers(v: &Value) -> Result<BTreeMap<String, String>, Vec<String>
             }
         };
         if let (Some(e164), Some(pin)) = (e164, pin) {
-            if numbers.contains_key(&e164) {
-                problems.push(problem(&path, format!("{e164} is given twice")));
-            } else {
-                numbers.insert(e164, pin);
+            match numbers.entry(e164) {
+                Entry::Occupied(e) => {
+                    problems.push(problem(&path, format!("{} is given twice", e.key())))
+                }
+                Entry::Vacant(e) => {
+                    e.insert(pin);
+                }
             }
         }
     }
@@ -830,7 +834,8 @@ mod tests {
         // (number, default policy, US-only policy without VoIP); the types are
         // libphonenumber-js/max's: FR mobile, US fixed-line-or-mobile, FR premium-rate, FR and
         // US toll-free, US fixed-line-or-mobile, GB personal, GB VoIP.
-        let cases: &[(&str, Result<(), (u16, &str)>, Result<(), (u16, &str)>)] = &[
+        type Outcome = Result<(), (u16, &'static str)>;
+        let cases: &[(&str, Outcome, Outcome)] = &[
             (
                 "+33612345678",
                 Ok(()),
