@@ -69,9 +69,28 @@ impl Config {
         Config::from_json(&value)
     }
 
-    /// [`Config::from_json_text`] of a parsed value.
+    /// [`Config::from_json_text`] of a parsed value: the built-in [`Config::default`]
+    /// overlaid with `value` ([`Config::overlay_json`]).
     pub fn from_json(value: &Value) -> Result<Config, Vec<String>> {
-        let mut config = Config::default();
+        Config::default().overlay_json(value)
+    }
+
+    /// This configuration with the keys present in `value` replaced (the same keys and
+    /// checks as [`Config::from_json`]; absent keys keep `self`'s values), e.g. a tenant's
+    /// own defaults over the deployment's. Every problem is listed, each naming its key
+    /// (`defaults.ttl`, `maxParts`); the result is [validated](Config::validate) as a whole.
+    ///
+    /// ```
+    /// use smsotp_core::Config;
+    /// use serde_json::json;
+    ///
+    /// let base = Config::from_json(&json!({"defaults": {"from": "ACME", "ttl": 600}})).unwrap();
+    /// let tenant = base.overlay_json(&json!({"defaults": {"ttl": 120}})).unwrap();
+    /// assert_eq!((tenant.defaults.from.as_deref(), tenant.defaults.ttl), (Some("ACME"), 120));
+    /// assert!(base.overlay_json(&json!({"defaults": {"ttl": "soon"}})).is_err());
+    /// ```
+    pub fn overlay_json(&self, value: &Value) -> Result<Config, Vec<String>> {
+        let mut config = self.clone();
         let mut problems = Vec::new();
         let Some(obj) = value.as_object() else {
             return Err(vec!["the configuration must be a JSON object".into()]);
@@ -93,53 +112,54 @@ impl Config {
                 }
             }
         }
-        if let Some(defaults) = obj.get("defaults") {
-            let Some(d) = defaults.as_object() else {
-                return Err(vec!["defaults must be an object".into()]);
-            };
-            for (key, v) in d {
-                let name = format!("defaults.{key}");
-                match key.as_str() {
-                    "from" => {
-                        if let Some(t) = text(v, &name, &mut problems) {
-                            config.defaults.from = t;
+        match obj.get("defaults") {
+            None => {}
+            Some(Value::Object(d)) => {
+                for (key, v) in d {
+                    let name = format!("defaults.{key}");
+                    match key.as_str() {
+                        "from" => {
+                            if let Some(t) = text(v, &name, &mut problems) {
+                                config.defaults.from = t;
+                            }
                         }
+                        "template" => {
+                            if let Some(t) = text(v, &name, &mut problems) {
+                                config.defaults.template = t;
+                            }
+                        }
+                        // Checked to be ISO 639-1 by `validate` below.
+                        "templateLanguage" => match v.as_str() {
+                            Some(lang) => {
+                                config.defaults.template_language = lang.trim().to_ascii_lowercase()
+                            }
+                            None => problems.push(format!("{name} must be a string")),
+                        },
+                        "ttl" => {
+                            if let Some(n) = uint(v, &name, &mut problems) {
+                                config.defaults.ttl = n;
+                            }
+                        }
+                        "maxAttempts" => {
+                            if let Some(n) = uint(v, &name, &mut problems) {
+                                config.defaults.max_attempts = n.min(255) as u8;
+                            }
+                        }
+                        "pinLength" => {
+                            if let Some(n) = uint(v, &name, &mut problems) {
+                                config.defaults.pin_length = n.min(255) as u8;
+                            }
+                        }
+                        "pinType" => match v.as_str().and_then(PinType::parse) {
+                            Some(t) => config.defaults.pin_type = t,
+                            None => problems
+                                .push(format!("{name} must be numbers, letters or alphanumeric")),
+                        },
+                        _ => problems.push(format!("unknown setting {name}")),
                     }
-                    "template" => {
-                        if let Some(t) = text(v, &name, &mut problems) {
-                            config.defaults.template = t;
-                        }
-                    }
-                    // Checked to be ISO 639-1 by `validate` below.
-                    "templateLanguage" => match v.as_str() {
-                        Some(lang) => {
-                            config.defaults.template_language = lang.trim().to_ascii_lowercase()
-                        }
-                        None => problems.push(format!("{name} must be a string")),
-                    },
-                    "ttl" => {
-                        if let Some(n) = uint(v, &name, &mut problems) {
-                            config.defaults.ttl = n;
-                        }
-                    }
-                    "maxAttempts" => {
-                        if let Some(n) = uint(v, &name, &mut problems) {
-                            config.defaults.max_attempts = n.min(255) as u8;
-                        }
-                    }
-                    "pinLength" => {
-                        if let Some(n) = uint(v, &name, &mut problems) {
-                            config.defaults.pin_length = n.min(255) as u8;
-                        }
-                    }
-                    "pinType" => match v.as_str().and_then(PinType::parse) {
-                        Some(t) => config.defaults.pin_type = t,
-                        None => problems
-                            .push(format!("{name} must be numbers, letters or alphanumeric")),
-                    },
-                    _ => problems.push(format!("unknown setting {name}")),
                 }
             }
+            Some(_) => problems.push("defaults must be an object".into()),
         }
         for (key, v) in obj {
             match key.as_str() {
@@ -295,6 +315,46 @@ mod tests {
             assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
             assert!(problems[0].contains("templateLanguage"), "{problems:?}");
         }
+    }
+
+    #[test]
+    fn overlay_keeps_what_it_does_not_name() {
+        let base = Config::from_json(&serde_json::json!({
+            "defaults": {"from": "ACME", "ttl": 600}, "maxParts": 3
+        }))
+        .unwrap();
+        let over = base
+            .overlay_json(&serde_json::json!({"defaults": {"pinLength": 8}}))
+            .unwrap();
+        assert_eq!(over.defaults.from.as_deref(), Some("ACME"));
+        assert_eq!(
+            (over.defaults.ttl, over.defaults.pin_length, over.max_parts),
+            (600, 8, 3)
+        );
+        assert_eq!(base.overlay_json(&serde_json::json!({})), Ok(base.clone()));
+        // Every problem, each with its key path; a bad value does not hide the others.
+        let problems = base
+            .overlay_json(&serde_json::json!({"defaults": {"ttl": "x", "maxAttempts": -2}}))
+            .unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "defaults.maxAttempts must be a whole number",
+                "defaults.ttl must be a whole number"
+            ]
+        );
+        let problems = base
+            .overlay_json(&serde_json::json!({"defaults": 1, "maxParts": 0}))
+            .unwrap_err();
+        assert_eq!(
+            problems,
+            ["defaults must be an object", "maxParts must be at least 1"]
+        );
+        // The overlay is validated as a whole: a default that breaks a rule is named.
+        let problems = base
+            .overlay_json(&serde_json::json!({"defaults": {"ttl": 30}}))
+            .unwrap_err();
+        assert_eq!(problems, ["default ttl 30 is outside 60..=1800"]);
     }
 
     #[test]

@@ -142,7 +142,8 @@ pub fn create_otp(
     price_per_part: f64,
 ) -> NewOtp {
     let otp_id = new_otp_id(rng);
-    create_with_id(request, tenant, hasher, otp_id, rng, now, price_per_part)
+    let pin = generate_pin(request.pin_type, request.pin_length, rng);
+    create_with_id(request, tenant, hasher, otp_id, &pin, now, price_per_part)
 }
 
 /// [`create_otp`] with an id in `shard` ([`crate::shard::new_otp_id`]): what the edge
@@ -157,7 +158,44 @@ pub fn create_otp_in_shard(
     shard: u8,
 ) -> NewOtp {
     let otp_id = crate::shard::new_otp_id(rng, shard);
-    create_with_id(request, tenant, hasher, otp_id, rng, now, price_per_part)
+    let pin = generate_pin(request.pin_type, request.pin_length, rng);
+    create_with_id(request, tenant, hasher, otp_id, &pin, now, price_per_part)
+}
+
+/// [`create_otp_in_shard`] for a tenant's test number
+/// ([`TenantPolicy::test_pin`](crate::tenant::TenantPolicy::test_pin)): the PIN is `pin`,
+/// not drawn, so automated tests and app-store reviewers can sign in with a known PIN. No
+/// SMS is sent to a test number, so the record's `cost` is 0 (its `parts` still say what
+/// the message would take). The record is otherwise an ordinary OTP: verified, expired
+/// and locked by the same rules.
+///
+/// ```
+/// use smsotp_core::create::create_test_otp_in_shard;
+/// use smsotp_core::{validate_request_text, Config, FallibleSource, PinHasher};
+///
+/// let request =
+///     validate_request_text(r#"{"phoneNumber": "+15005550006"}"#, &Config::default()).unwrap();
+/// let hasher = PinHasher::new(b"a server key of 16+ bytes").unwrap();
+/// let platform = |bytes: &mut [u8]| { bytes.fill(7); true };
+/// let new = FallibleSource::run(platform, |rng| {
+///     create_test_otp_in_shard(&request, "acme", &hasher, rng, 1_795_000_000_000, 12, "123456")
+/// })
+/// .unwrap();
+/// assert!(hasher.verify(&new.record.otp_id, "123456", &new.record.pin_hash));
+/// assert_eq!(new.record.cost, 0.0);
+/// assert_eq!(smsotp_core::shard::of_otp_id(&new.record.otp_id), Some(12));
+/// ```
+pub fn create_test_otp_in_shard(
+    request: &OtpRequest,
+    tenant: &str,
+    hasher: &PinHasher,
+    rng: &mut impl RandomSource,
+    now: UnixMillis,
+    shard: u8,
+    pin: &str,
+) -> NewOtp {
+    let otp_id = crate::shard::new_otp_id(rng, shard);
+    create_with_id(request, tenant, hasher, otp_id, pin, now, 0.0)
 }
 
 /// A new PIN for an existing OTP (a resend): its keyed hash, to store with
@@ -179,13 +217,12 @@ fn create_with_id(
     tenant: &str,
     hasher: &PinHasher,
     otp_id: String,
-    rng: &mut impl RandomSource,
+    pin: &str,
     now: UnixMillis,
     price_per_part: f64,
 ) -> NewOtp {
-    let pin = generate_pin(request.pin_type, request.pin_length, rng);
-    let message = render_message(request, Some(&pin), None);
-    let pin_hash = hasher.hash(&otp_id, &pin);
+    let message = render_message(request, Some(pin), None);
+    let pin_hash = hasher.hash(&otp_id, pin);
     let parts = message.sms.parts;
     // Rounded to 1/10000 of the currency unit so that 3 × 0.07 reads 0.21.
     let cost = (f64::from(parts) * price_per_part * 10_000.0).round() / 10_000.0;
@@ -233,6 +270,34 @@ mod tests {
         )
         .unwrap();
         assert_eq!(new.record.expires_at, u64::MAX);
+    }
+
+    /// A test number's OTP holds the tenant's PIN, costs nothing, and draws only its id.
+    #[test]
+    fn a_test_otp_has_the_given_pin_and_no_cost() {
+        let request = validate_request_text(
+            r#"{"phoneNumber": "+15005550006", "pinType": "letters"}"#,
+            &Config::default(),
+        )
+        .unwrap();
+        let hasher = PinHasher::new(&[9; 32]).unwrap();
+        let mut draws = 0;
+        let new = FallibleSource::run(
+            |b: &mut [u8]| {
+                draws += 1;
+                b.fill(5);
+                true
+            },
+            |rng| create_test_otp_in_shard(&request, "t", &hasher, rng, 1000, 3, "AB12"),
+        )
+        .unwrap();
+        assert_eq!(draws, 1);
+        assert_eq!(new.message.text, "Your verification code is AB12");
+        assert!(hasher.verify(&new.record.otp_id, "ab12", &new.record.pin_hash));
+        assert!(!hasher.verify(&new.record.otp_id, "555555", &new.record.pin_hash));
+        assert_eq!((new.record.cost, new.record.parts), (0.0, 1));
+        assert_eq!(crate::shard::of_otp_id(&new.record.otp_id), Some(3));
+        assert_eq!(new.record.expires_at, 1000 + 300_000);
     }
 
     /// The create path draws twice (the id, then the PIN); a platform source failing on

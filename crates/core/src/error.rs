@@ -67,7 +67,9 @@ error_codes! {
 ///
 /// Codes 2001–2031 are the contract's. Errors the contract lists without a code (401, 429)
 /// and our own HTTP-level errors use their HTTP status as `code`, so `code` is always an
-/// integer. Codes 2101–2107 are smsotp extensions (validation of extension fields).
+/// integer. Codes 2101–2120 are smsotp extensions: validation of extension fields
+/// (2101–2107), per-number limits (2108–2111), the tenant's abuse policy (2112–2116) and
+/// request headers (`Idempotency-Key`, `X-End-User-IP`: 2117–2120).
 ///
 /// ```
 /// use smsotp_core::ErrorCode;
@@ -143,7 +145,7 @@ pub enum ErrorCode {
     CancelAlreadyCancelled = (2030, 403, "access_denied", "OTP is already cancelled"),
     /// Cancel: the OTP is no longer pending.
     CancelNotPending = (2031, 403, "access_denied", "Only a pending OTP can be cancelled"),
-    // smsotp extensions (2101–2107).
+    // smsotp extensions (2101–2120).
     /// Extension `language` not an ISO 639-1 code.
     LanguageInvalid = (2101, 400, "invalid_param", "'language' is not an ISO 639-1 language code"),
     /// Extension `webOtpDomain` not a domain name.
@@ -166,6 +168,27 @@ pub enum ErrorCode {
     NumberLocked = (2110, 429, "rate_limit", "Too many wrong PINs for this phone number; it is locked for a while"),
     /// The OTP has had as many SMS as it may.
     OtpSendLimit = (2111, 429, "rate_limit", "This OTP has been sent as many times as allowed; create a new one later"),
+    /// Tenant policy: the destination's country is not in the tenant's `allowedCountries`.
+    CountryNotAllowed = (2112, 403, "access_denied", "SMS to this country are not enabled for this account"),
+    /// Tenant policy: the destination's number type is in the tenant's `blockedNumberTypes`
+    /// (the message names the type).
+    NumberTypeBlocked = (2113, 403, "access_denied", "SMS to this type of number (premium-rate, toll-free, …) are not allowed"),
+    /// Tenant policy: too many SMS for this end user's IP address (`X-End-User-IP`) in the
+    /// last hour.
+    EndUserIpLimit = (2114, 429, "rate_limit", "Too many SMS for this end-user IP address; retry later"),
+    /// Tenant policy: too many unverified SMS to numbers of one range (the E.164 number
+    /// without its last 4 digits) in the last hour; the range is blocked for a while.
+    PrefixBlocked = (2115, 429, "rate_limit", "Too many unverified SMS to numbers of this range; it is blocked for a while"),
+    /// Tenant policy: the account's daily SMS cap (UTC day) is reached.
+    DailySendCap = (2116, 429, "rate_limit", "The account's daily SMS cap is reached; retry after midnight UTC"),
+    /// `Idempotency-Key` already used, within 24 hours, with another request body.
+    IdempotencyKeyReused = (2117, 422, "invalid_request", "This Idempotency-Key was used with another request body"),
+    /// `Idempotency-Key` of a request still being processed.
+    IdempotencyInFlight = (2118, 409, "conflict", "A request with this Idempotency-Key is still being processed"),
+    /// `Idempotency-Key` header empty, longer than 255 characters, or not visible ASCII.
+    IdempotencyKeyInvalid = (2119, 400, "invalid_param", "'Idempotency-Key' must be 1 to 255 visible ASCII characters"),
+    /// `X-End-User-IP` header not an IPv4 or IPv6 address.
+    EndUserIpInvalid = (2120, 400, "invalid_param", "'X-End-User-IP' is not an IP address"),
     // HTTP-level errors without a contract code: `code` is the HTTP status.
     /// Missing or unknown API key.
     InvalidApiKey = (401, 401, "invalid_api_key", "Missing or unknown API key"),
@@ -406,10 +429,32 @@ mod tests {
             ErrorCode::TemplateLanguageInvalid.default_message(),
             "'templateLanguage' is not an ISO 639-1 language code"
         );
-        // Per-number limits: 429 rate_limit, like the tenant's.
-        for code in 2108..=2111 {
+        // Per-number and per-tenant limits: 429 rate_limit, like the tenant's request rate.
+        for code in (2108..=2111).chain(2114..=2116) {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (429, "rate_limit"));
+        }
+        // The tenant's policy refusals, as the contract's other refusals (2030, 2031).
+        for code in 2112..=2113 {
+            let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
+            assert_eq!((c.http_status(), c.error_type()), (403, "access_denied"));
+        }
+        // Request headers.
+        for (code, status, ty) in [
+            (2117, 422, "invalid_request"),
+            (2118, 409, "conflict"),
+            (2119, 400, "invalid_param"),
+            (2120, 400, "invalid_param"),
+        ] {
+            let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
+            assert_eq!((c.http_status(), c.error_type()), (status, ty), "{code}");
+        }
+        // The extension range has no gap.
+        for code in 2101..=2120 {
+            assert!(
+                ErrorCode::from_code(code).is_some(),
+                "no variant for {code}"
+            );
         }
         for (code, ty) in [
             (400, "invalid_request"),
@@ -421,7 +466,7 @@ mod tests {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (code, ty));
         }
-        for unknown in [0, 1999, 2000, 2032, 2100, 2112, u16::MAX] {
+        for unknown in [0, 1999, 2000, 2032, 2100, 2121, u16::MAX] {
             assert_eq!(ErrorCode::from_code(unknown), None, "{unknown}");
         }
         // Every message is written for the client: non-empty, no trailing period.

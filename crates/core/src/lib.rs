@@ -15,6 +15,8 @@
 //! | the create path (id, PIN, message, record) | [`create`] |
 //! | which shard owns a number and an OTP at the edge | [`shard`] |
 //! | per-number abuse controls (SMS caps, resend cooldowns, locks) | [`limits`] |
+//! | a tenant's policy: countries, number types, IP / range / daily limits, test numbers | [`tenant`] |
+//! | `Idempotency-Key`: key rules, body fingerprints, replay decisions | [`idempotency`] |
 //! | callback URL rules | [`callback_url`] |
 //! | the error envelope | [`error`] |
 //!
@@ -28,6 +30,7 @@ pub mod config;
 pub mod create;
 pub mod error;
 pub mod grapheme;
+pub mod idempotency;
 pub mod languages;
 pub mod limits;
 pub mod otp;
@@ -38,11 +41,15 @@ pub mod request;
 pub mod shard;
 pub mod sms;
 pub mod template;
+pub mod tenant;
 pub mod time;
 
 pub use callback_url::{CallbackPolicy, CallbackUrl};
 pub use config::{Config, Defaults};
-pub use create::{create_otp, create_otp_in_shard, render_message, NewOtp, RenderedMessage};
+pub use create::{
+    create_otp, create_otp_in_shard, create_test_otp_in_shard, render_message, NewOtp,
+    RenderedMessage,
+};
 pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEnvelope, FieldError};
 pub use otp::{OtpObject, OtpRecord, OtpStatus, Verified};
 pub use phone::{
@@ -53,4 +60,5 @@ pub use pin::{generate_pin, FallibleSource, PinType, RandomError, RandomSource};
 pub use pin_hash::PinHasher;
 pub use request::{validate_request, validate_request_text, OtpRequest};
 pub use sms::{analyze as count_segments, Encoding, SmsInfo};
+pub use tenant::{AbuseLimits, AllowedCountries, PrefixRefusal, TenantPolicy};
 pub use time::UnixMillis;

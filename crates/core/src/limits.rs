@@ -81,11 +81,57 @@ impl NumberLimits {
 
     /// Reads limits from JSON (`{"sendsPer10Minutes": 5, "sendsPerDay": 10,
     /// "resendCooldowns": [30, 60, 120, 240], "sendsPerOtp": 5, "failuresBeforeLock": 10,
-    /// "lockSeconds": 3600}`); absent keys keep their defaults; every problem is named.
+    /// "lockSeconds": 3600}`): the [defaults](NumberLimits::default) overlaid with `value`
+    /// ([`NumberLimits::overlay_json`]); every problem is named.
     pub fn from_json(value: &serde_json::Value) -> Result<Self, Vec<String>> {
-        let mut limits = Self::default();
+        Self::default().overlay_json(value)
+    }
+
+    /// These limits with the keys present in `value` replaced (the keys and checks of
+    /// [`NumberLimits::from_json`]; absent keys keep `self`'s values), e.g. a tenant's own
+    /// limits over the deployment's. Every problem is listed, each naming its key.
+    ///
+    /// ```
+    /// use smsotp_core::limits::NumberLimits;
+    /// use serde_json::json;
+    ///
+    /// let base = NumberLimits::from_json(&json!({"sendsPerDay": 20})).unwrap();
+    /// let tenant = base.overlay_json(&json!({"lockSeconds": 60})).unwrap();
+    /// assert_eq!((tenant.sends_per_day, tenant.lock_seconds), (20, 60));
+    /// assert_eq!(
+    ///     base.overlay_json(&json!({"sendsPerDay": 0})),
+    ///     Err(vec!["sendsPerDay must be at least 1".to_owned()])
+    /// );
+    /// ```
+    pub fn overlay_json(&self, value: &serde_json::Value) -> Result<Self, Vec<String>> {
+        self.overlay_json_at(value, "")
+    }
+
+    /// [`NumberLimits::overlay_json`], with every key named under `path` (`limits.` in a
+    /// tenant's policy). Keys of `value` in `skip` are left to the caller (a tenant's
+    /// `limits` object holds its other abuse limits too).
+    pub(crate) fn overlay_json_at(
+        &self,
+        value: &serde_json::Value,
+        path: &str,
+    ) -> Result<Self, Vec<String>> {
+        self.overlay_json_skipping(value, path, &[])
+    }
+
+    pub(crate) fn overlay_json_skipping(
+        &self,
+        value: &serde_json::Value,
+        path: &str,
+        skip: &[&str],
+    ) -> Result<Self, Vec<String>> {
+        let mut limits = self.clone();
         let Some(obj) = value.as_object() else {
-            return Err(vec!["the number limits must be a JSON object".into()]);
+            let what = if path.is_empty() {
+                "the number limits".to_owned()
+            } else {
+                path.trim_end_matches('.').to_owned()
+            };
+            return Err(vec![format!("{what} must be a JSON object")]);
         };
         let mut problems = Vec::new();
         let whole = |v: &serde_json::Value, name: &str, problems: &mut Vec<String>| {
@@ -96,36 +142,50 @@ impl NumberLimits {
             n
         };
         for (key, v) in obj {
+            let name = format!("{path}{key}");
+            // A value that is not a whole number keeps the previous one, so that it is
+            // reported once (not again as "must be at least 1").
+            let field = match key.as_str() {
+                "sendsPer10Minutes" => Some(&mut limits.sends_per_10_minutes),
+                "sendsPerDay" => Some(&mut limits.sends_per_day),
+                "sendsPerOtp" => Some(&mut limits.sends_per_otp),
+                "failuresBeforeLock" => Some(&mut limits.failures_before_lock),
+                "lockSeconds" => Some(&mut limits.lock_seconds),
+                _ => None,
+            };
+            if let Some(field) = field {
+                if let Some(n) = whole(v, &name, &mut problems) {
+                    *field = n;
+                }
+                continue;
+            }
             match key.as_str() {
-                "sendsPer10Minutes" => {
-                    limits.sends_per_10_minutes = whole(v, key, &mut problems).unwrap_or(0)
-                }
-                "sendsPerDay" => limits.sends_per_day = whole(v, key, &mut problems).unwrap_or(0),
-                "sendsPerOtp" => limits.sends_per_otp = whole(v, key, &mut problems).unwrap_or(0),
-                "failuresBeforeLock" => {
-                    limits.failures_before_lock = whole(v, key, &mut problems).unwrap_or(0)
-                }
-                "lockSeconds" => limits.lock_seconds = whole(v, key, &mut problems).unwrap_or(0),
                 "resendCooldowns" => match v.as_array() {
                     Some(list) if !list.is_empty() => {
-                        limits.resend_cooldowns = list
+                        let before = problems.len();
+                        let cooldowns: Vec<u32> = list
                             .iter()
-                            .filter_map(|c| whole(c, key, &mut problems))
+                            .enumerate()
+                            .filter_map(|(i, c)| whole(c, &format!("{name}[{i}]"), &mut problems))
                             .collect();
+                        if problems.len() == before {
+                            limits.resend_cooldowns = cooldowns;
+                        }
                     }
-                    _ => problems.push(format!("{key} must be a non-empty list of seconds")),
+                    _ => problems.push(format!("{name} must be a non-empty list of seconds")),
                 },
-                _ => problems.push(format!("unknown number limit {key}")),
+                k if skip.contains(&k) => {}
+                _ => problems.push(format!("unknown number limit {name}")),
             }
         }
-        for (name, n) in [
+        for (key, n) in [
             ("sendsPer10Minutes", limits.sends_per_10_minutes),
             ("sendsPerDay", limits.sends_per_day),
             ("sendsPerOtp", limits.sends_per_otp),
             ("failuresBeforeLock", limits.failures_before_lock),
         ] {
             if n == 0 {
-                problems.push(format!("{name} must be at least 1"));
+                problems.push(format!("{path}{key} must be at least 1"));
             }
         }
         if problems.is_empty() {
@@ -344,10 +404,34 @@ mod tests {
             (3, vec![5], 5)
         );
         let problems = NumberLimits::from_json(
-            &serde_json::json!({"sendsPerDay": -1, "colour": 1, "resendCooldowns": []}),
+            &serde_json::json!({"sendsPerDay": -1, "colour": 1, "resendCooldowns": [], "sendsPerOtp": 0}),
         )
         .unwrap_err();
-        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert_eq!(
+            problems,
+            [
+                "unknown number limit colour",
+                "resendCooldowns must be a non-empty list of seconds",
+                "sendsPerDay must be a whole number",
+                "sendsPerOtp must be at least 1",
+            ]
+        );
+        // An overlay keeps what it does not name, and names every key under its path.
+        let base = NumberLimits::from_json(&serde_json::json!({"sendsPerDay": 3})).unwrap();
+        let over = base
+            .overlay_json(&serde_json::json!({"resendCooldowns": [1, 2]}))
+            .unwrap();
+        assert_eq!((over.sends_per_day, over.resend_cooldowns), (3, vec![1, 2]));
+        assert_eq!(
+            base.overlay_json_at(&serde_json::json!({"resendCooldowns": [1, "x"]}), "limits."),
+            Err(vec![
+                "limits.resendCooldowns[1] must be a whole number".to_owned()
+            ])
+        );
+        assert_eq!(
+            base.overlay_json_at(&serde_json::json!([]), "limits."),
+            Err(vec!["limits must be a JSON object".to_owned()])
+        );
         let off = NumberLimits::unlimited();
         let many: Vec<u64> = (0..100).map(|i| NOW - i * S).collect();
         let h = NumberHistory {

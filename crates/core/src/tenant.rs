@@ -1,0 +1,1057 @@
+//! A tenant's abuse policy: what one account may send, and the windows that stop SMS
+//! pumping (SMS sent to numbers an attacker is paid for) and other abuse across numbers.
+//!
+//! The policy is read from the policy part of a tenant's record ([`TenantPolicy::from_json`]);
+//! the checks are pure functions over histories the edge keeps (the times of recent sends
+//! in unix milliseconds), so the shell only stores and asks:
+//!
+//! | control | key (in the record) | default | refusal |
+//! |---|---|---|---|
+//! | countries an SMS may go to | `allowedCountries` | any (`"*"`) | 2112, 403 |
+//! | number types refused | `blockedNumberTypes` | premium-rate, shared-cost, toll-free, UAN, pager, VoIP, voicemail | 2113, 403 |
+//! | SMS per end-user IP (`X-End-User-IP`, IPv6 by /64) per hour | `limits.ipSendsPerHour` | 10 (0: no limit) | 2114, 429 |
+//! | unverified SMS per number range (E.164 minus its last 4 digits) per hour | `limits.prefixUnverifiedPerHour` | 10 (0: no limit) | 2115, 429 |
+//! | how long a range over its limit stays blocked | `limits.prefixBlockSeconds` | 3600 | 2115, 429 |
+//! | SMS per account per UTC day | `limits.dailySendCap` | 10,000 (0: no limit) | 2116, 429 |
+//! | per-number limits ([`NumberLimits`]) | `limits.sendsPer10Minutes`, … | the deployment's | 2108–2111 |
+//! | request defaults ([`Config`]) | `defaults.ttl`, … | the deployment's | — |
+//! | test numbers: a fixed PIN, no SMS | `testNumbers` | none | — |
+
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use serde_json::{Map, Value};
+
+use crate::config::Config;
+use crate::error::{ApiError, ErrorCode};
+use crate::limits::NumberLimits;
+use crate::phone::{self, NumberType};
+use crate::time::UnixMillis;
+
+/// The number types refused when a policy does not say (`blockedNumberTypes` absent): the
+/// types that cost more than a mobile SMS, are used for SMS pumping, or reach no person
+/// who could type a PIN. Mobile and fixed-line-or-mobile numbers are never in it.
+pub const DEFAULT_BLOCKED_NUMBER_TYPES: [NumberType; 7] = [
+    NumberType::PremiumRate,
+    NumberType::SharedCost,
+    NumberType::TollFree,
+    NumberType::Uan,
+    NumberType::Pager,
+    NumberType::Voip,
+    NumberType::Voicemail,
+];
+
+/// The top-level keys of a policy. A tenant's record holds other keys too (its API key
+/// hash, name, …: the worker's); the caller passes only these.
+pub const POLICY_KEYS: [&str; 5] = [
+    "defaults",
+    "allowedCountries",
+    "blockedNumberTypes",
+    "limits",
+    "testNumbers",
+];
+
+/// The keys of `limits` that are [`AbuseLimits`] (the others are [`NumberLimits`]').
+const ABUSE_LIMIT_KEYS: [&str; 4] = [
+    "ipSendsPerHour",
+    "prefixUnverifiedPerHour",
+    "prefixBlockSeconds",
+    "dailySendCap",
+];
+
+const SECOND: u64 = 1000;
+const HOUR: u64 = 3600 * SECOND;
+const DAY: u64 = 24 * HOUR;
+
+/// Which countries a tenant may send SMS to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedCountries {
+    /// Every country (`"*"`, or the key absent).
+    Any,
+    /// Only these ISO 3166-1 alpha-2 regions (upper case). Empty: no country at all.
+    Only(BTreeSet<String>),
+}
+
+impl AllowedCountries {
+    /// May an SMS go to a number of region `iso` (upper case, as [`phone::parse`] gives)?
+    pub fn allows(&self, iso: &str) -> bool {
+        match self {
+            AllowedCountries::Any => true,
+            AllowedCountries::Only(set) => set.contains(iso),
+        }
+    }
+}
+
+/// A tenant's limits across numbers (the per-number ones are [`NumberLimits`]). For the
+/// three counts, 0 means no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbuseLimits {
+    /// SMS per end-user IP address (an IPv6 /64) in any hour; 0: no limit.
+    pub ip_sends_per_hour: u32,
+    /// Unverified SMS per number range (E.164 minus its last 4 digits) in any hour,
+    /// before the range is blocked; 0: no limit.
+    pub prefix_unverified_per_hour: u32,
+    /// How long a range stays blocked once over its limit, in seconds.
+    pub prefix_block_seconds: u32,
+    /// SMS per account per UTC day; 0: no limit.
+    pub daily_send_cap: u32,
+}
+
+impl Default for AbuseLimits {
+    fn default() -> Self {
+        Self {
+            ip_sends_per_hour: 10,
+            prefix_unverified_per_hour: 10,
+            prefix_block_seconds: 3600,
+            daily_send_cap: 10_000,
+        }
+    }
+}
+
+/// What a tenant may do: its defaults, limits, destinations and test numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantPolicy {
+    /// The deployment's configuration with the tenant's `defaults` over it.
+    pub config: Config,
+    /// The deployment's per-number limits with the tenant's over them.
+    pub number_limits: NumberLimits,
+    /// Countries SMS may go to.
+    pub allowed_countries: AllowedCountries,
+    /// Number types refused (2113).
+    pub blocked_number_types: Vec<NumberType>,
+    /// Limits across numbers.
+    pub limits: AbuseLimits,
+    /// Test numbers, by E.164, with their fixed PIN: an OTP to one of them gets that PIN
+    /// and no SMS ([`crate::create::create_test_otp_in_shard`]).
+    pub test_numbers: BTreeMap<String, String>,
+}
+
+/// Why a key of a policy was refused, under its key path.
+fn problem(path: impl std::fmt::Display, why: impl std::fmt::Display) -> String {
+    format!("{path}: {why}")
+}
+
+impl TenantPolicy {
+    /// The policy of a tenant whose record says nothing: the deployment's configuration
+    /// and limits, any country, the default blocked types, the default abuse limits.
+    pub fn with_defaults(base_config: &Config, base_limits: &NumberLimits) -> Self {
+        Self {
+            config: base_config.clone(),
+            number_limits: base_limits.clone(),
+            allowed_countries: AllowedCountries::Any,
+            blocked_number_types: DEFAULT_BLOCKED_NUMBER_TYPES.to_vec(),
+            limits: AbuseLimits::default(),
+            test_numbers: BTreeMap::new(),
+        }
+    }
+
+    /// Reads a tenant's policy: a JSON object with only the keys of [`POLICY_KEYS`] (the
+    /// caller strips the other keys of the tenant's record; any other key here is a
+    /// problem), each optional:
+    ///
+    /// ```json
+    /// { "defaults": { "ttl": 600, "from": "ACME" },
+    ///   "allowedCountries": ["US", "FR"],
+    ///   "blockedNumberTypes": ["PREMIUM_RATE", "VOIP"],
+    ///   "limits": { "sendsPerDay": 5, "ipSendsPerHour": 20, "prefixUnverifiedPerHour": 10,
+    ///               "prefixBlockSeconds": 3600, "dailySendCap": 10000 },
+    ///   "testNumbers": { "+15005550006": "123456" } }
+    /// ```
+    ///
+    /// - `defaults`: the keys of `defaults` in [`Config::from_json`], over `base_config`.
+    /// - `allowedCountries`: `"*"` (any; also when absent) or a list of ISO 3166-1 alpha-2
+    ///   regions of the phone metadata, in upper case as ISO writes them (`"fr"` is refused,
+    ///   not guessed); `[]` allows no country.
+    /// - `blockedNumberTypes`: number types by their wire names (`PREMIUM_RATE`, …);
+    ///   absent: [`DEFAULT_BLOCKED_NUMBER_TYPES`]; `[]` allows every type.
+    /// - `limits`: the keys of [`NumberLimits::from_json`] (over `base_limits`) and of
+    ///   [`AbuseLimits`] (over its defaults), whole numbers; 0 is "no limit" for
+    ///   `ipSendsPerHour`, `prefixUnverifiedPerHour` and `dailySendCap`.
+    /// - `testNumbers`: phone numbers in E.164 (stored by their E.164, so two spellings of
+    ///   one number are a problem) → a PIN of 4 to 10 ASCII letters or digits.
+    ///
+    /// Every problem is listed, each naming its key path.
+    ///
+    /// ```
+    /// use smsotp_core::tenant::{AllowedCountries, TenantPolicy};
+    /// use smsotp_core::{limits::NumberLimits, Config};
+    /// use serde_json::json;
+    ///
+    /// let (config, limits) = (Config::default(), NumberLimits::default());
+    /// let p = TenantPolicy::from_json(
+    ///     &json!({"allowedCountries": ["FR"], "limits": {"dailySendCap": 500}}),
+    ///     &config,
+    ///     &limits,
+    /// )
+    /// .unwrap();
+    /// assert!(p.allowed_countries.allows("FR") && !p.allowed_countries.allows("US"));
+    /// assert_eq!((p.limits.daily_send_cap, p.limits.ip_sends_per_hour), (500, 10));
+    /// let problems = TenantPolicy::from_json(
+    ///     &json!({"allowedCountries": ["FR", "XX"], "limits": {"dailySendCap": "lots"}}),
+    ///     &config,
+    ///     &limits,
+    /// )
+    /// .unwrap_err();
+    /// assert_eq!(problems, [
+    ///     "allowedCountries[1]: \"XX\" is not a known ISO 3166-1 region",
+    ///     "limits.dailySendCap must be a whole number",
+    /// ]);
+    /// ```
+    pub fn from_json(
+        value: &Value,
+        base_config: &Config,
+        base_limits: &NumberLimits,
+    ) -> Result<TenantPolicy, Vec<String>> {
+        let Some(obj) = value.as_object() else {
+            return Err(vec!["the tenant policy must be a JSON object".into()]);
+        };
+        let mut policy = Self::with_defaults(base_config, base_limits);
+        let mut problems = Vec::new();
+        for key in obj.keys() {
+            if !POLICY_KEYS.contains(&key.as_str()) {
+                problems.push(format!(
+                    "unknown policy key {key} (a policy has only {})",
+                    POLICY_KEYS.join(", ")
+                ));
+            }
+        }
+        if let Some(defaults) = obj.get("defaults") {
+            // Only the request defaults are a tenant's; `callbackPolicy` and `maxParts` stay
+            // the deployment's.
+            let mut wrapped = Map::new();
+            wrapped.insert("defaults".into(), defaults.clone());
+            match base_config.overlay_json(&Value::Object(wrapped)) {
+                Ok(config) => policy.config = config,
+                Err(more) => problems.extend(more),
+            }
+        }
+        if let Some(countries) = obj.get("allowedCountries") {
+            match parse_countries(countries) {
+                Ok(allowed) => policy.allowed_countries = allowed,
+                Err(more) => problems.extend(more),
+            }
+        }
+        if let Some(types) = obj.get("blockedNumberTypes") {
+            match parse_number_types(types) {
+                Ok(types) => policy.blocked_number_types = types,
+                Err(more) => problems.extend(more),
+            }
+        }
+        if let Some(limits) = obj.get("limits") {
+            match base_limits.overlay_json_skipping(limits, "limits.", &ABUSE_LIMIT_KEYS) {
+                Ok(number_limits) => policy.number_limits = number_limits,
+                Err(more) => problems.extend(more),
+            }
+            if let Some(l) = limits.as_object() {
+                policy.limits = parse_abuse_limits(l, &mut problems);
+            }
+        }
+        if let Some(numbers) = obj.get("testNumbers") {
+            match parse_test_numbers(numbers) {
+                Ok(numbers) => policy.test_numbers = numbers,
+                Err(more) => problems.extend(more),
+            }
+        }
+        if problems.is_empty() {
+            Ok(policy)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// May the tenant send an SMS to this number (E.164, already validated)? Refused with
+    /// 2112 when its country is not allowed, 2113 (naming the type) when its type is
+    /// blocked.
+    ///
+    /// ```
+    /// use smsotp_core::tenant::TenantPolicy;
+    /// use smsotp_core::{limits::NumberLimits, Config};
+    ///
+    /// let p = TenantPolicy::with_defaults(&Config::default(), &NumberLimits::default());
+    /// assert!(p.check_destination("+33612345678").is_ok());
+    /// // A French premium-rate number (08 9x).
+    /// let e = p.check_destination("+33891234567").unwrap_err();
+    /// assert_eq!(e.code.code(), 2113);
+    /// assert_eq!(e.message, "SMS to premium-rate numbers are not allowed for this account");
+    /// ```
+    pub fn check_destination(&self, e164: &str) -> Result<(), ApiError> {
+        let number = phone::parse(e164, None).map_err(|e| {
+            ApiError::with_message(
+                ErrorCode::PhoneNumberInvalid,
+                format!("'phoneNumber' is not a valid phone number: {}", e.reason()),
+            )
+            .for_field("phoneNumber")
+        })?;
+        if !self.allowed_countries.allows(number.country_iso) {
+            return Err(ApiError::with_message(
+                ErrorCode::CountryNotAllowed,
+                format!(
+                    "SMS to this country ({}) are not enabled for this account",
+                    number.country_iso
+                ),
+            )
+            .for_field("phoneNumber"));
+        }
+        if self.blocked_number_types.contains(&number.number_type) {
+            return Err(ApiError::with_message(
+                ErrorCode::NumberTypeBlocked,
+                format!(
+                    "SMS to {} numbers are not allowed for this account",
+                    type_in_words(number.number_type)
+                ),
+            )
+            .for_field("phoneNumber"));
+        }
+        Ok(())
+    }
+
+    /// The fixed PIN of a test number (E.164), if it is one.
+    pub fn test_pin(&self, e164: &str) -> Option<&str> {
+        self.test_numbers.get(e164).map(String::as_str)
+    }
+}
+
+/// A number type in words, for messages (`premium-rate`).
+pub fn type_in_words(t: NumberType) -> &'static str {
+    match t {
+        NumberType::FixedLine => "fixed-line",
+        NumberType::Mobile => "mobile",
+        NumberType::FixedLineOrMobile => "fixed-line or mobile",
+        NumberType::TollFree => "toll-free",
+        NumberType::PremiumRate => "premium-rate",
+        NumberType::SharedCost => "shared-cost",
+        NumberType::Voip => "VoIP",
+        NumberType::PersonalNumber => "personal",
+        NumberType::Pager => "pager",
+        NumberType::Uan => "universal access (UAN)",
+        NumberType::Voicemail => "voicemail",
+    }
+}
+
+fn parse_countries(v: &Value) -> Result<AllowedCountries, Vec<String>> {
+    const KEY: &str = "allowedCountries";
+    let list = match v {
+        Value::String(s) if s == "*" => return Ok(AllowedCountries::Any),
+        Value::Array(list) => list,
+        _ => {
+            return Err(vec![problem(
+                KEY,
+                "must be \"*\" or a list of ISO 3166-1 alpha-2 codes",
+            )])
+        }
+    };
+    let mut set = BTreeSet::new();
+    let mut problems = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let path = format!("{KEY}[{i}]");
+        match item.as_str() {
+            Some(iso) if iso.len() == 2 && iso.bytes().all(|b| b.is_ascii_uppercase()) => {
+                if phone::is_known_country(iso) {
+                    set.insert(iso.to_owned());
+                } else {
+                    problems.push(problem(
+                        path,
+                        format!("{iso:?} is not a known ISO 3166-1 region"),
+                    ));
+                }
+            }
+            Some(iso) if phone::is_known_country(iso) => problems.push(problem(
+                path,
+                format!(
+                    "{iso:?} must be written in upper case: {:?}",
+                    iso.to_ascii_uppercase()
+                ),
+            )),
+            Some(iso) => problems.push(problem(
+                path,
+                format!("{iso:?} is not a known ISO 3166-1 region"),
+            )),
+            None => problems.push(problem(path, "must be a string")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(AllowedCountries::Only(set))
+    } else {
+        Err(problems)
+    }
+}
+
+fn parse_number_types(v: &Value) -> Result<Vec<NumberType>, Vec<String>> {
+    const KEY: &str = "blockedNumberTypes";
+    let Some(list) = v.as_array() else {
+        return Err(vec![problem(KEY, "must be a list of number types")]);
+    };
+    let mut types = Vec::new();
+    let mut problems = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let found = item
+            .as_str()
+            .and_then(|name| NumberType::ALL.into_iter().find(|t| t.as_str() == name));
+        match found {
+            Some(t) if !types.contains(&t) => types.push(t),
+            Some(_) => {}
+            None => problems.push(problem(
+                format!("{KEY}[{i}]"),
+                format!(
+                    "{item} is not a number type (one of {})",
+                    NumberType::ALL.map(NumberType::as_str).join(", ")
+                ),
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(types)
+    } else {
+        Err(problems)
+    }
+}
+
+fn parse_abuse_limits(obj: &Map<String, Value>, problems: &mut Vec<String>) -> AbuseLimits {
+    let mut limits = AbuseLimits::default();
+    for (key, field) in [
+        ("ipSendsPerHour", &mut limits.ip_sends_per_hour),
+        (
+            "prefixUnverifiedPerHour",
+            &mut limits.prefix_unverified_per_hour,
+        ),
+        ("prefixBlockSeconds", &mut limits.prefix_block_seconds),
+        ("dailySendCap", &mut limits.daily_send_cap),
+    ] {
+        if let Some(v) = obj.get(key) {
+            match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                Some(n) => *field = n,
+                None => problems.push(format!("limits.{key} must be a whole number")),
+            }
+        }
+    }
+    limits
+}
+
+/// Is `pin` a test PIN: 4 to 10 ASCII letters or digits?
+fn is_test_pin(pin: &str) -> bool {
+    (4..=10).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn parse_test_numbers(v: &Value) -> Result<BTreeMap<String, String>, Vec<String>> {
+    const KEY: &str = "testNumbers";
+    let Some(obj) = v.as_object() else {
+        return Err(vec![problem(
+            KEY,
+            "must be an object of phone numbers to PINs",
+        )]);
+    };
+    let mut numbers = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (number, pin) in obj {
+        let path = format!("{KEY}.{number:?}");
+        let e164 = match phone::parse(number, None) {
+            Ok(p) => Some(p.e164),
+            Err(e) => {
+                problems.push(problem(
+                    &path,
+                    format!(
+                        "not a valid phone number in E.164 (+ and country code): {}",
+                        e.reason()
+                    ),
+                ));
+                None
+            }
+        };
+        let pin = match pin.as_str() {
+            Some(p) if is_test_pin(p) => Some(p.to_owned()),
+            _ => {
+                problems.push(problem(
+                    &path,
+                    "the PIN must be 4 to 10 ASCII letters or digits",
+                ));
+                None
+            }
+        };
+        if let (Some(e164), Some(pin)) = (e164, pin) {
+            match numbers.entry(e164) {
+                Entry::Occupied(e) => {
+                    problems.push(problem(&path, format!("{} is given twice", e.key())))
+                }
+                Entry::Vacant(e) => {
+                    e.insert(pin);
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(numbers)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The subject an `X-End-User-IP` header value is counted under: an IPv4 address as its
+/// dotted quad; an IPv6 address reduced to its /64 (`2001:db8:1:2::/64`), since one
+/// subscriber gets at least a /64 and can use any address in it; an IPv4-mapped IPv6
+/// address (`::ffff:192.0.2.1`) as its IPv4. Anything else is refused with 2120.
+///
+/// ```
+/// use smsotp_core::tenant::end_user_ip;
+///
+/// assert_eq!(end_user_ip("192.0.2.7").unwrap(), "192.0.2.7");
+/// assert_eq!(end_user_ip("2001:db8:1:2:3:4:5:6").unwrap(), "2001:db8:1:2::/64");
+/// assert_eq!(end_user_ip("::ffff:192.0.2.7").unwrap(), "192.0.2.7");
+/// assert_eq!(end_user_ip("localhost").unwrap_err().code.code(), 2120);
+/// ```
+pub fn end_user_ip(text: &str) -> Result<String, ApiError> {
+    let invalid = || ApiError::new(ErrorCode::EndUserIpInvalid).for_field("X-End-User-IP");
+    // Header values arrive trimmed, but optional white space around them is allowed (RFC 9110).
+    match text.trim().parse::<IpAddr>().map_err(|_| invalid())? {
+        IpAddr::V4(v4) => Ok(v4.to_string()),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => Ok(v4.to_string()),
+            None => {
+                let mut segments = v6.segments();
+                segments[4..].fill(0);
+                Ok(format!("{}/64", std::net::Ipv6Addr::from(segments)))
+            }
+        },
+    }
+}
+
+/// The range of a number whose unverified SMS are counted together: its E.164 without
+/// the last 4 digits (at most 10,000 numbers), since pumping goes through consecutive
+/// numbers of one range.
+///
+/// ```
+/// assert_eq!(smsotp_core::tenant::number_prefix("+33612345678"), "+3361234");
+/// ```
+pub fn number_prefix(e164: &str) -> &str {
+    let mut cut = e164.len().saturating_sub(4);
+    // E.164 is ASCII; anything else is cut at a character boundary rather than panicking.
+    while !e164.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &e164[..cut]
+}
+
+/// The UTC day of `now`, in days since 1970-01-01: the key of the daily cap's counter.
+pub fn utc_day(now: UnixMillis) -> u32 {
+    u32::try_from(now / DAY).unwrap_or(u32::MAX)
+}
+
+/// Seconds from `now` until `at`, rounded up, at least 1.
+fn seconds_until(at: UnixMillis, now: UnixMillis) -> u32 {
+    (at.saturating_sub(now).div_ceil(SECOND)).clamp(1, u64::from(u32::MAX)) as u32
+}
+
+/// With `limit` (> 0) events allowed in any `window`, and `times` the events so far: when
+/// one more is allowed again, if not now.
+fn window_full(
+    times: &[UnixMillis],
+    limit: u32,
+    window: u64,
+    now: UnixMillis,
+) -> Option<UnixMillis> {
+    let mut recent: Vec<UnixMillis> = times
+        .iter()
+        .copied()
+        .filter(|&at| at.saturating_add(window) > now)
+        .collect();
+    if recent.len() < limit as usize {
+        return None;
+    }
+    recent.sort_unstable();
+    // Free again when the oldest of the last `limit` leaves the window.
+    Some(recent[recent.len() - limit as usize] + window)
+}
+
+/// A refused send to a number range: the error for the client, and, when this refusal is
+/// the one that crosses the limit, until when the shell must block the range (store it,
+/// and pass it back as `blocked_until`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a refusal may carry a block the caller must store"]
+pub struct PrefixRefusal {
+    /// 2115, with `retry_after`.
+    pub error: ApiError,
+    /// `Some(until)`: block the range until then (unix milliseconds).
+    pub block_until: Option<UnixMillis>,
+}
+
+impl AbuseLimits {
+    /// May an SMS go out for this end-user IP ([`end_user_ip`])? `sends_last_hour`: the
+    /// times of SMS sent for it (older ones are ignored). Refused with 2114, retryable when
+    /// the oldest send that counts leaves the hour.
+    pub fn check_ip(
+        &self,
+        sends_last_hour: &[UnixMillis],
+        now: UnixMillis,
+    ) -> Result<(), ApiError> {
+        if self.ip_sends_per_hour == 0 {
+            return Ok(());
+        }
+        match window_full(sends_last_hour, self.ip_sends_per_hour, HOUR, now) {
+            None => Ok(()),
+            Some(frees_at) => {
+                Err(ApiError::new(ErrorCode::EndUserIpLimit)
+                    .retry_after(seconds_until(frees_at, now)))
+            }
+        }
+    }
+
+    /// May an SMS go to a number of this range ([`number_prefix`])?
+    /// `unverified_sends_last_hour`: the times of the range's SMS whose OTP has not been
+    /// verified (a verified OTP shows a real user; the shell drops its send from the list);
+    /// `blocked_until`: the range's block (0: none).
+    ///
+    /// Refused with 2115 while blocked; and when this SMS would be the (limit + 1)-th
+    /// unverified one in the hour, refused with a block of `prefix_block_seconds` that the
+    /// shell must store ([`PrefixRefusal::block_until`]).
+    ///
+    /// ```
+    /// use smsotp_core::tenant::AbuseLimits;
+    ///
+    /// let limits = AbuseLimits::default(); // 10 per hour, then blocked an hour
+    /// let now = 1_800_000_000_000;
+    /// let ten: Vec<u64> = (1..=10).map(|i| now - i * 60_000).collect();
+    /// let refusal = limits.check_prefix(&ten, 0, now).unwrap_err();
+    /// assert_eq!(refusal.block_until, Some(now + 3_600_000));
+    /// assert_eq!((refusal.error.code.code(), refusal.error.retry_after), (2115, Some(3600)));
+    /// // Then, while blocked: refused, with nothing new to store.
+    /// let refusal = limits.check_prefix(&[], now + 3_600_000, now + 1000).unwrap_err();
+    /// assert_eq!((refusal.block_until, refusal.error.retry_after), (None, Some(3599)));
+    /// ```
+    pub fn check_prefix(
+        &self,
+        unverified_sends_last_hour: &[UnixMillis],
+        blocked_until: UnixMillis,
+        now: UnixMillis,
+    ) -> Result<(), PrefixRefusal> {
+        if blocked_until > now {
+            return Err(PrefixRefusal {
+                error: ApiError::new(ErrorCode::PrefixBlocked)
+                    .retry_after(seconds_until(blocked_until, now)),
+                block_until: None,
+            });
+        }
+        if self.prefix_unverified_per_hour == 0 {
+            return Ok(());
+        }
+        let Some(frees_at) = window_full(
+            unverified_sends_last_hour,
+            self.prefix_unverified_per_hour,
+            HOUR,
+            now,
+        ) else {
+            return Ok(());
+        };
+        let block_until = now.saturating_add(u64::from(self.prefix_block_seconds) * SECOND);
+        // A block shorter than the window would end while the range is still over its
+        // limit: the client may retry when both are over.
+        let retry_at = block_until.max(frees_at);
+        Err(PrefixRefusal {
+            error: ApiError::new(ErrorCode::PrefixBlocked)
+                .retry_after(seconds_until(retry_at, now)),
+            block_until: (block_until > now).then_some(block_until),
+        })
+    }
+
+    /// May the account send one more SMS today? `sent_today`: its SMS in the UTC day
+    /// [`utc_day`]`(now)`. Refused with 2116, retryable at the next midnight UTC.
+    pub fn check_daily_cap(&self, sent_today: u32, now: UnixMillis) -> Result<(), ApiError> {
+        if self.daily_send_cap == 0 || sent_today < self.daily_send_cap {
+            return Ok(());
+        }
+        let midnight = (now / DAY + 1) * DAY;
+        Err(ApiError::new(ErrorCode::DailySendCap).retry_after(seconds_until(midnight, now)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: u64 = 1_800_000_000_000;
+    const S: u64 = 1000;
+
+    fn parse(v: Value) -> Result<TenantPolicy, Vec<String>> {
+        TenantPolicy::from_json(&v, &Config::default(), &NumberLimits::default())
+    }
+
+    #[test]
+    fn an_empty_policy_is_the_deployments_with_the_default_controls() {
+        let base_config = Config::from_json(&json!({"defaults": {"from": "ACME"}})).unwrap();
+        let base_limits = NumberLimits::from_json(&json!({"sendsPerDay": 3})).unwrap();
+        let p = TenantPolicy::from_json(&json!({}), &base_config, &base_limits).unwrap();
+        assert_eq!(p.config, base_config);
+        assert_eq!(p.number_limits, base_limits);
+        assert_eq!(p.allowed_countries, AllowedCountries::Any);
+        assert_eq!(
+            p.blocked_number_types,
+            [
+                NumberType::PremiumRate,
+                NumberType::SharedCost,
+                NumberType::TollFree,
+                NumberType::Uan,
+                NumberType::Pager,
+                NumberType::Voip,
+                NumberType::Voicemail
+            ]
+        );
+        assert_eq!(
+            p.limits,
+            AbuseLimits {
+                ip_sends_per_hour: 10,
+                prefix_unverified_per_hour: 10,
+                prefix_block_seconds: 3600,
+                daily_send_cap: 10_000
+            }
+        );
+        assert!(p.test_numbers.is_empty());
+    }
+
+    #[test]
+    fn a_full_policy() {
+        let p = parse(json!({
+            "defaults": {"ttl": 600, "from": "Shop"},
+            "allowedCountries": ["US", "FR"],
+            "blockedNumberTypes": [],
+            "limits": {"sendsPerDay": 4, "ipSendsPerHour": 0, "prefixUnverifiedPerHour": 3,
+                       "prefixBlockSeconds": 60, "dailySendCap": 0},
+            "testNumbers": {"+1 (201) 555-0123": "123456", "+33612345678": "ab12"}
+        }))
+        .unwrap();
+        assert_eq!(
+            (p.config.defaults.ttl, p.config.defaults.from.as_deref()),
+            (600, Some("Shop"))
+        );
+        // Not named: the deployment's.
+        assert_eq!(p.config.max_parts, Config::default().max_parts);
+        assert_eq!(
+            (
+                p.number_limits.sends_per_day,
+                p.number_limits.sends_per_10_minutes
+            ),
+            (4, 5)
+        );
+        assert_eq!(
+            p.allowed_countries,
+            AllowedCountries::Only(["FR".to_owned(), "US".to_owned()].into())
+        );
+        assert!(p.blocked_number_types.is_empty());
+        assert_eq!(
+            p.limits,
+            AbuseLimits {
+                ip_sends_per_hour: 0,
+                prefix_unverified_per_hour: 3,
+                prefix_block_seconds: 60,
+                daily_send_cap: 0
+            }
+        );
+        assert_eq!(p.test_pin("+12015550123"), Some("123456"));
+        assert_eq!(p.test_pin("+33612345678"), Some("ab12"));
+        assert_eq!(p.test_pin("+33612345679"), None);
+        assert_eq!(
+            parse(json!({"allowedCountries": "*"}))
+                .unwrap()
+                .allowed_countries,
+            AllowedCountries::Any
+        );
+    }
+
+    #[test]
+    fn every_problem_is_named_by_its_key_path() {
+        let cases: &[(Value, &[&str])] = &[
+            (json!([]), &["the tenant policy must be a JSON object"]),
+            (
+                json!({"apiKeyHash": "x"}),
+                &["unknown policy key apiKeyHash (a policy has only defaults, allowedCountries, blockedNumberTypes, limits, testNumbers)"],
+            ),
+            (
+                json!({"allowedCountries": ["US", "FR", "XX", "fr", 7]}),
+                &[
+                    "allowedCountries[2]: \"XX\" is not a known ISO 3166-1 region",
+                    "allowedCountries[3]: \"fr\" must be written in upper case: \"FR\"",
+                    "allowedCountries[4]: must be a string",
+                ],
+            ),
+            (
+                json!({"allowedCountries": "all"}),
+                &["allowedCountries: must be \"*\" or a list of ISO 3166-1 alpha-2 codes"],
+            ),
+            (
+                json!({"blockedNumberTypes": ["VOIP", "PREMIUM"]}),
+                &["blockedNumberTypes[1]: \"PREMIUM\" is not a number type (one of FIXED_LINE, MOBILE, FIXED_LINE_OR_MOBILE, TOLL_FREE, PREMIUM_RATE, SHARED_COST, VOIP, PERSONAL_NUMBER, PAGER, UAN, VOICEMAIL)"],
+            ),
+            (
+                json!({"blockedNumberTypes": "VOIP"}),
+                &["blockedNumberTypes: must be a list of number types"],
+            ),
+            (
+                json!({"limits": {"dailySendCap": 1.5, "ipSendsPerHour": -1, "sendsPerDay": 0, "colour": 1}}),
+                &[
+                    "unknown number limit limits.colour",
+                    "limits.sendsPerDay must be at least 1",
+                    "limits.ipSendsPerHour must be a whole number",
+                    "limits.dailySendCap must be a whole number",
+                ],
+            ),
+            (json!({"limits": 5}), &["limits must be a JSON object"]),
+            (
+                json!({"defaults": {"ttl": "long", "colour": 1}}),
+                &["unknown setting defaults.colour", "defaults.ttl must be a whole number"],
+            ),
+            (
+                json!({"defaults": {"callbackPolicy": "allowLoopback"}}),
+                &["unknown setting defaults.callbackPolicy"],
+            ),
+            (
+                json!({"testNumbers": {"+1555": "123456", "+33612345678": "12 34",
+                    "+33 6 12 34 56 78": "9999", "+12015550123": 1234}}),
+                &[
+                    "testNumbers.\"+12015550123\": the PIN must be 4 to 10 ASCII letters or digits",
+                    "testNumbers.\"+1555\": not a valid phone number in E.164 (+ and country code): not a valid number for its country",
+                    "testNumbers.\"+33612345678\": the PIN must be 4 to 10 ASCII letters or digits",
+                ],
+            ),
+            (
+                json!({"testNumbers": {"+33612345678": "1234", "+33 6 12 34 56 78": "9999"}}),
+                &["testNumbers.\"+33612345678\": +33612345678 is given twice"],
+            ),
+            (
+                json!({"testNumbers": ["+33612345678"]}),
+                &["testNumbers: must be an object of phone numbers to PINs"],
+            ),
+        ];
+        for (policy, expected) in cases {
+            assert_eq!(parse(policy.clone()).unwrap_err(), *expected, "{policy}");
+        }
+    }
+
+    #[test]
+    fn destinations() {
+        let default = parse(json!({})).unwrap();
+        let only_us =
+            parse(json!({"allowedCountries": ["US"], "blockedNumberTypes": ["VOIP"]})).unwrap();
+        let none = parse(json!({"allowedCountries": []})).unwrap();
+        // (number, default policy, US-only policy without VoIP); the types are
+        // libphonenumber-js/max's: FR mobile, US fixed-line-or-mobile, FR premium-rate, FR and
+        // US toll-free, US fixed-line-or-mobile, GB personal, GB VoIP.
+        type Outcome = Result<(), (u16, &'static str)>;
+        let cases: &[(&str, Outcome, Outcome)] = &[
+            (
+                "+33612345678",
+                Ok(()),
+                Err((
+                    2112,
+                    "SMS to this country (FR) are not enabled for this account",
+                )),
+            ),
+            ("+12015550123", Ok(()), Ok(())),
+            (
+                "+33891234567",
+                Err((
+                    2113,
+                    "SMS to premium-rate numbers are not allowed for this account",
+                )),
+                Err((
+                    2112,
+                    "SMS to this country (FR) are not enabled for this account",
+                )),
+            ),
+            (
+                "+33800123456",
+                Err((
+                    2113,
+                    "SMS to toll-free numbers are not allowed for this account",
+                )),
+                Err((
+                    2112,
+                    "SMS to this country (FR) are not enabled for this account",
+                )),
+            ),
+            (
+                "+18005550123",
+                Err((
+                    2113,
+                    "SMS to toll-free numbers are not allowed for this account",
+                )),
+                Ok(()),
+            ),
+            ("+14433287876", Ok(()), Ok(())),
+            (
+                // A personal number: not blocked by default.
+                "+447011234567",
+                Ok(()),
+                Err((
+                    2112,
+                    "SMS to this country (GB) are not enabled for this account",
+                )),
+            ),
+            (
+                "+445612345678",
+                Err((2113, "SMS to VoIP numbers are not allowed for this account")),
+                Err((
+                    2112,
+                    "SMS to this country (GB) are not enabled for this account",
+                )),
+            ),
+        ];
+        let outcome = |p: &TenantPolicy, n: &str| {
+            p.check_destination(n).map_err(|e| {
+                assert_eq!(e.http_status(), 403);
+                (e.code.code(), e.message)
+            })
+        };
+        for (number, by_default, by_us_only) in cases {
+            let by_default = by_default.map_err(|(c, m)| (c, m.to_owned()));
+            let by_us_only = by_us_only.map_err(|(c, m)| (c, m.to_owned()));
+            assert_eq!(outcome(&default, number), by_default, "{number}");
+            assert_eq!(outcome(&only_us, number), by_us_only, "{number}");
+            assert_eq!(
+                none.check_destination(number).unwrap_err().code,
+                ErrorCode::CountryNotAllowed
+            );
+        }
+        // Not a number at all: an error value, not a panic.
+        assert_eq!(
+            default.check_destination("hello").unwrap_err().code,
+            ErrorCode::PhoneNumberInvalid
+        );
+    }
+
+    #[test]
+    fn end_user_ips() {
+        // Expectations written by hand from RFC 4291 / RFC 5952 (the canonical text form).
+        let cases = [
+            ("192.0.2.7", Some("192.0.2.7")),
+            (" 203.0.113.255 ", Some("203.0.113.255")),
+            ("2001:db8:1:2:3:4:5:6", Some("2001:db8:1:2::/64")),
+            (
+                "2001:0DB8:0001:0002:ffff:ffff:ffff:ffff",
+                Some("2001:db8:1:2::/64"),
+            ),
+            ("2001:db8::1", Some("2001:db8::/64")),
+            ("::1", Some("::/64")),
+            ("fe80::1:2:3:4", Some("fe80::/64")),
+            ("2001:db8:0:0:1::", Some("2001:db8::/64")),
+            ("::ffff:192.0.2.7", Some("192.0.2.7")),
+            ("::ffff:c000:207", Some("192.0.2.7")),
+            ("", None),
+            ("1.2.3", None),
+            ("256.1.1.1", None),
+            ("01.2.3.4", None),
+            ("192.0.2.7:443", None),
+            ("[2001:db8::1]", None),
+            ("fe80::1%eth0", None),
+            ("2001:db8::/64", None),
+            ("example.com", None),
+            ("192.0.2.7, 198.51.100.1", None),
+        ];
+        for (input, expected) in cases {
+            match expected {
+                Some(subject) => assert_eq!(end_user_ip(input).as_deref(), Ok(subject), "{input}"),
+                None => {
+                    let e = end_user_ip(input).unwrap_err();
+                    assert_eq!((e.code.code(), e.http_status()), (2120, 400), "{input}");
+                    assert_eq!(e.message, "'X-End-User-IP' is not an IP address");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prefixes_and_days() {
+        assert_eq!(number_prefix("+12015550123"), "+1201555");
+        assert_eq!(number_prefix("+4470112345"), "+447011");
+        assert_eq!(number_prefix("+12"), "");
+        // Not E.164 (validated upstream): cut at a character boundary, no panic.
+        assert_eq!(number_prefix("+336é123"), "+336");
+        assert_eq!(utc_day(0), 0);
+        // `date -u -d @1800000000` → 2027-01-15 08:00:00 UTC, 20833 days after 1970-01-01.
+        assert_eq!(utc_day(1_800_000_000_000), 20_833);
+        assert_eq!(utc_day(20_834 * 86_400_000 - 1), 20_833);
+        assert_eq!(utc_day(20_834 * 86_400_000), 20_834);
+    }
+
+    fn refused(r: Result<(), ApiError>) -> (u16, Option<u32>) {
+        let e = r.unwrap_err();
+        (e.code.code(), e.retry_after)
+    }
+
+    #[test]
+    fn ten_sends_per_ip_per_hour() {
+        let l = AbuseLimits::default();
+        // Ten sends, one every 5 minutes, the oldest 50 minutes ago; one from 2 h ago.
+        let mut sends: Vec<u64> = (0..10).map(|i| NOW - 3000 * S + i * 300 * S).collect();
+        sends.push(NOW - 7200 * S);
+        sends.reverse(); // order does not matter
+                         // The oldest that counts leaves the hour in 10 minutes.
+        assert_eq!(refused(l.check_ip(&sends, NOW)), (2114, Some(600)));
+        assert!(l.check_ip(&sends[..10], NOW).is_ok());
+        assert!(l.check_ip(&sends, NOW + 600 * S).is_ok());
+        let off = AbuseLimits {
+            ip_sends_per_hour: 0,
+            ..l
+        };
+        assert!(off.check_ip(&sends, NOW).is_ok());
+    }
+
+    #[test]
+    fn a_range_over_its_unverified_limit_is_blocked() {
+        let l = AbuseLimits::default();
+        let nine: Vec<u64> = (1..=9).map(|i| NOW - i * 60 * S).collect();
+        assert_eq!(l.check_prefix(&nine, 0, NOW), Ok(()));
+        let mut ten = nine.clone();
+        ten.push(NOW - 3599 * S);
+        let r = l.check_prefix(&ten, 0, NOW).unwrap_err();
+        assert_eq!(r.block_until, Some(NOW + 3600 * S));
+        assert_eq!(
+            (r.error.code.code(), r.error.retry_after),
+            (2115, Some(3600))
+        );
+        // An expired block changes nothing; an active one refuses without a new block.
+        assert_eq!(l.check_prefix(&nine, NOW, NOW), Ok(()));
+        let r = l.check_prefix(&[], NOW + 90 * S, NOW).unwrap_err();
+        assert_eq!((r.block_until, r.error.retry_after), (None, Some(90)));
+        // A block shorter than the window: retry when the window frees too.
+        let short = AbuseLimits {
+            prefix_block_seconds: 60,
+            ..l
+        };
+        let r = short.check_prefix(&ten, 0, NOW).unwrap_err();
+        assert_eq!(r.block_until, Some(NOW + 60 * S));
+        // The 10th-newest send (59 min 59 s ago) leaves the hour in 1 s; the block is longer.
+        assert_eq!(r.error.retry_after, Some(60));
+        let old: Vec<u64> = (0..10).map(|i| NOW - 3000 * S + i * S).collect();
+        let r = short.check_prefix(&old, 0, NOW).unwrap_err();
+        assert_eq!(r.error.retry_after, Some(600));
+        let off = AbuseLimits {
+            prefix_unverified_per_hour: 0,
+            ..l
+        };
+        assert_eq!(off.check_prefix(&ten, 0, NOW), Ok(()));
+        // Off still honours a block stored before.
+        assert!(off.check_prefix(&[], NOW + S, NOW).is_err());
+    }
+
+    #[test]
+    fn the_daily_cap_resets_at_midnight_utc() {
+        let l = AbuseLimits {
+            daily_send_cap: 100,
+            ..AbuseLimits::default()
+        };
+        assert!(l.check_daily_cap(99, NOW).is_ok());
+        // NOW is 08:00:00 UTC: 16 hours to midnight.
+        assert_eq!(
+            refused(l.check_daily_cap(100, NOW)),
+            (2116, Some(16 * 3600))
+        );
+        assert_eq!(
+            refused(l.check_daily_cap(150, NOW + 16 * 3600 * S - 1)),
+            (2116, Some(1))
+        );
+        let off = AbuseLimits {
+            daily_send_cap: 0,
+            ..l
+        };
+        assert!(off.check_daily_cap(u32::MAX, NOW).is_ok());
+    }
+}
