@@ -3,6 +3,10 @@
 //! in lib.rs.
 
 use serde_json::{json, Value};
+use smsotp_core::create::create_test_otp_in_shard;
+use smsotp_core::idempotency::{self, StoredAnswer};
+use smsotp_core::limits::NumberLimits;
+use smsotp_core::tenant::end_user_ip;
 use smsotp_core::{
     create_otp_in_shard, shard as placement, validate_request_text, ErrorCode, FallibleSource,
 };
@@ -10,6 +14,7 @@ use worker::{Date, Env, Request};
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
+use crate::limiter::{self, Ask, IdempotencyAsk, SendAsk, Window};
 use crate::log;
 use crate::providers::Sms;
 use crate::shard::{self, OutgoingSms, ShardOp};
@@ -60,42 +65,188 @@ fn checked_id(otp_id: &str) -> AppResult<(&str, u8)> {
     }
 }
 
-/// `POST /otp`.
+/// A `POST /otp` checked and ready for the limiter: everything that needs no state.
+struct Prepared {
+    request: smsotp_core::OtpRequest,
+    /// The tenant's fixed PIN when the number is one of its test numbers (no SMS, no cap).
+    test_pin: Option<String>,
+    idempotency: Option<IdempotencyAsk>,
+    /// The end-user IP's counting subject (`X-End-User-IP`).
+    ip: Option<String>,
+}
+
+/// A header's value, `None` when absent.
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// Reads and checks a create: its body (the tenant's defaults fill what it leaves out),
+/// its `Idempotency-Key` and `X-End-User-IP`, and whether the tenant may send to the
+/// number (country, number type).
+async fn prepare(req: &mut Request, tenant: &Tenant) -> AppResult<Prepared> {
+    let text = body_text(req).await?;
+    let request = validate_request_text(&text, &tenant.policy.config).map_err(AppError::Invalid)?;
+    let idempotency = match header(req, "Idempotency-Key") {
+        Some(key) => Some(IdempotencyAsk {
+            key: idempotency::check_key(&key)?.to_owned(),
+            fingerprint: idempotency::fingerprint(&text),
+        }),
+        None => None,
+    };
+    let ip = match header(req, "X-End-User-IP") {
+        Some(ip) => Some(end_user_ip(&ip)?),
+        None => None,
+    };
+    let test_pin = tenant
+        .policy
+        .test_pin(&request.phone_number)
+        .map(str::to_owned);
+    if test_pin.is_none() {
+        tenant.policy.check_destination(&request.phone_number)?;
+    }
+    Ok(Prepared {
+        request,
+        test_pin,
+        idempotency,
+        ip,
+    })
+}
+
+/// `POST /otp`: checks, then one call to the tenant's limiter (the minute, the
+/// idempotency key, the day's SMS cap, the end-user IP's hour), then the number's shard
+/// (its limits, atomically with storing the OTP), then the SMS. A step that refuses sends
+/// nothing; an SMS counted by the limiter and then not sent is given back.
 pub async fn create(
     req: &mut Request,
     env: &Env,
     settings: &Settings,
     tenant: &Tenant,
     usage: &Usage,
+    window: &mut Option<Window>,
 ) -> AppResult<Answer> {
-    let text = body_text(req).await?;
-    // The tenant's defaults (over the deployment's) fill what the request leaves out.
-    let request = validate_request_text(&text, &tenant.policy.config).map_err(AppError::Invalid)?;
+    let limit = settings.rate_limit_per_minute;
+    let prepared = match prepare(req, tenant).await {
+        Ok(p) => p,
+        Err(e) => {
+            // Refused before the limiter: still one request of the tenant's minute.
+            if limit > 0 {
+                let reply = limiter::ask(env, &tenant.id, &Ask::Take { limit }, usage).await?;
+                *window = reply.window;
+                if let Some(w) = &reply.window {
+                    limiter::within(w)?;
+                }
+            }
+            return Err(e);
+        }
+    };
+    let limits = &tenant.policy.limits;
+    let send = prepared.test_pin.is_none().then(|| SendAsk {
+        limits: *limits,
+        ip: prepared.ip.clone(),
+    });
+    let counts_sends = send.as_ref().is_some_and(|s| {
+        s.limits.daily_send_cap > 0 || (s.ip.is_some() && s.limits.ip_sends_per_hour > 0)
+    });
+    if limit > 0 || prepared.idempotency.is_some() || counts_sends {
+        let ask = Ask::Create {
+            limit,
+            idempotency: prepared.idempotency.as_ref().map(|i| IdempotencyAsk {
+                key: i.key.clone(),
+                fingerprint: i.fingerprint.clone(),
+            }),
+            send,
+        };
+        let reply = limiter::ask(env, &tenant.id, &ask, usage).await?;
+        *window = reply.window;
+        if let Some(w) = &reply.window {
+            limiter::within(w)?;
+        }
+        if let Some(e) = reply.refusal {
+            return Err(AppError::Api(e.into_api()));
+        }
+        if let Some(answer) = reply.replay {
+            return Ok(Answer {
+                status: answer.status,
+                body: serde_json::from_str(&answer.body)?,
+                otp_id: None,
+            });
+        }
+    }
+    let result = create_and_send(env, settings, tenant, &prepared, usage).await;
+    // Settle with the limiter: an SMS counted but not sent is given back; a key's answer
+    // is kept for replays (successes only: a retry after an error runs again).
+    if result.is_err() && counts_sends {
+        let refund = Ask::Refund {
+            ip: prepared.ip.clone(),
+        };
+        limiter::ask(env, &tenant.id, &refund, usage).await?;
+    }
+    if let Some(i) = &prepared.idempotency {
+        let answer = match &result {
+            Ok(a) => Some(StoredAnswer {
+                status: a.status,
+                body: a.body.to_string(),
+            }),
+            Err(_) => None,
+        };
+        let finish = Ask::Finish {
+            key: i.key.clone(),
+            answer,
+        };
+        limiter::ask(env, &tenant.id, &finish, usage).await?;
+    }
+    result
+}
+
+/// The OTP stored in its number's shard (if the number's limits allow) and its SMS sent
+/// (none for a test number).
+async fn create_and_send(
+    env: &Env,
+    settings: &Settings,
+    tenant: &Tenant,
+    prepared: &Prepared,
+    usage: &Usage,
+) -> AppResult<Answer> {
+    let request = &prepared.request;
     let now = Date::now().as_millis();
     // crypto.getRandomValues; a failure refuses the create (no PIN from failed bytes).
     let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
     // Every OTP of a number lives in the number's shard.
     let shard = placement::of_number(&settings.pin_hasher, &tenant.id, &request.phone_number);
-    let new = FallibleSource::run(fill, |rng| {
-        create_otp_in_shard(
-            &request,
+    let new = FallibleSource::run(fill, |rng| match &prepared.test_pin {
+        Some(pin) => create_test_otp_in_shard(
+            request,
+            &tenant.id,
+            &settings.pin_hasher,
+            rng,
+            now,
+            shard,
+            pin,
+        ),
+        None => create_otp_in_shard(
+            request,
             &tenant.id,
             &settings.pin_hasher,
             rng,
             now,
             settings.price_per_part,
             shard,
-        )
+        ),
     })
     .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
     let otp_id = new.record.otp_id.clone();
+    // A test number is not counted by any limit.
+    let limits = match prepared.test_pin {
+        Some(_) => NumberLimits::unlimited(),
+        None => tenant.policy.number_limits.clone(),
+    };
     let reply = shard::call(
         env,
         shard,
         &ShardOp::Create {
             record: Box::new(new.record.clone()),
             request: Box::new(request.clone()),
-            limits: Box::new(tenant.policy.number_limits.clone()),
+            limits: Box::new(limits),
         },
         usage,
     )
@@ -104,14 +255,16 @@ pub async fn create(
     if let Some(e) = reply.error {
         return Err(AppError::Api(e.into_api()));
     }
-    let sms = OutgoingSms {
-        to: request.phone_number.clone(),
-        from: request.from.clone(),
-        text: new.message.text,
-        parts: new.message.sms.parts,
-        unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
-    };
-    deliver(env, settings, shard, &otp_id, &tenant.id, &sms, usage).await?;
+    if prepared.test_pin.is_none() {
+        let sms = OutgoingSms {
+            to: request.phone_number.clone(),
+            from: request.from.clone(),
+            text: new.message.text,
+            parts: new.message.sms.parts,
+            unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
+        };
+        deliver(env, settings, shard, &otp_id, &tenant.id, &sms, usage).await?;
+    }
     Ok(Answer {
         status: 201,
         body: json!(new.record.to_object(now)),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use smsotp_core::limits::NumberLimits;
+use smsotp_core::tenant::{AbuseLimits, TenantPolicy};
 use smsotp_core::{CallbackPolicy, Config, PinHasher};
 use worker::{Env, Url};
 
@@ -41,10 +42,9 @@ pub struct Settings {
     pub provider: Provider,
     /// How long the provider may take (`SMS_TIMEOUT_MS`, default 10 s).
     pub sms_timeout: Duration,
-    /// The deployment's defaults (`OTP_DEFAULTS`), under each tenant's own.
-    pub core: Config,
-    /// The deployment's per-number limits (`NUMBER_LIMITS`), under each tenant's own.
-    pub number_limits: NumberLimits,
+    /// The deployment's policy (`OTP_DEFAULTS`, `NUMBER_LIMITS`), under each tenant's
+    /// record.
+    pub policy: TenantPolicy,
     /// The keyed hash of PINs and of shard placement (`PIN_HASH_KEY`).
     pub pin_hasher: PinHasher,
     pub price_per_part: f64,
@@ -99,21 +99,36 @@ fn url_problem(name: &str, value: &str) -> Option<String> {
     }
 }
 
-/// The per-number limits from the text of `NUMBER_LIMITS`: JSON (absent keys keep their
-/// defaults), `off` for none, the defaults when unset; else every problem.
-fn number_limits_from(text: Option<&str>) -> Result<NumberLimits, Vec<String>> {
+/// The deployment's policy: `OTP_DEFAULTS` and the limits from the text of
+/// `NUMBER_LIMITS` (JSON, the keys of a tenant's `limits`; absent keys keep their
+/// defaults), `off` for no limit at all, the defaults when unset; else every problem.
+/// Each tenant's record is read over it.
+fn policy_from(core: &Config, text: Option<&str>) -> Result<TenantPolicy, Vec<String>> {
+    let base = TenantPolicy::with_defaults(core, &NumberLimits::default());
+    let named = |problems: Vec<String>| {
+        problems
+            .into_iter()
+            .map(|p| format!("NUMBER_LIMITS: {}", p.replace("limits.", "")))
+            .collect::<Vec<_>>()
+    };
     match text.map(str::trim) {
-        None | Some("") => Ok(NumberLimits::default()),
-        Some("off") => Ok(NumberLimits::unlimited()),
-        Some(text) => serde_json::from_str(text)
-            .map_err(|e| vec![e.to_string()])
-            .and_then(|v| NumberLimits::from_json(&v))
-            .map_err(|problems| {
-                problems
-                    .into_iter()
-                    .map(|p| format!("NUMBER_LIMITS: {p}"))
-                    .collect()
-            }),
+        None | Some("") => Ok(base),
+        Some("off") => Ok(TenantPolicy {
+            number_limits: NumberLimits::unlimited(),
+            limits: AbuseLimits {
+                ip_sends_per_hour: 0,
+                prefix_unverified_per_hour: 0,
+                daily_send_cap: 0,
+                ..AbuseLimits::default()
+            },
+            ..base
+        }),
+        Some(text) => {
+            let limits: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| vec![format!("NUMBER_LIMITS: {e}")])?;
+            base.overlay_json(&serde_json::json!({ "limits": limits }))
+                .map_err(named)
+        }
     }
 }
 
@@ -211,26 +226,25 @@ impl Settings {
         if development {
             core.callback_policy = CallbackPolicy::AllowLoopback;
         }
-        let number_limits =
-            number_limits_from(get("NUMBER_LIMITS").as_deref()).unwrap_or_else(|ps| {
-                problems.extend(ps);
-                NumberLimits::default()
-            });
+        let policy = policy_from(&core, get("NUMBER_LIMITS").as_deref())
+            .map_err(|ps| problems.extend(ps))
+            .ok();
 
-        match (pin_hasher, provider) {
-            (Some(pin_hasher), Some(provider)) if problems.is_empty() => Ok(Settings {
-                development,
-                provider,
-                sms_timeout,
-                core,
-                number_limits,
-                pin_hasher,
-                price_per_part,
-                rate_limit_per_minute,
-                docs_url: get("DOCS_URL")
-                    .map(|v| v.trim().to_owned())
-                    .unwrap_or_else(|| smsotp_core::error::DEFAULT_DOCS_BASE.to_owned()),
-            }),
+        match (pin_hasher, provider, policy) {
+            (Some(pin_hasher), Some(provider), Some(policy)) if problems.is_empty() => {
+                Ok(Settings {
+                    development,
+                    provider,
+                    sms_timeout,
+                    policy,
+                    pin_hasher,
+                    price_per_part,
+                    rate_limit_per_minute,
+                    docs_url: get("DOCS_URL")
+                        .map(|v| v.trim().to_owned())
+                        .unwrap_or_else(|| smsotp_core::error::DEFAULT_DOCS_BASE.to_owned()),
+                })
+            }
             _ => Err(problems),
         }
     }
@@ -279,8 +293,11 @@ mod tests {
         assert!(s.development);
         assert_eq!(s.price_per_part, 0.07);
         assert_eq!(s.rate_limit_per_minute, 0);
-        assert_eq!(s.core.defaults.ttl, 600);
-        assert_eq!(s.core.callback_policy, CallbackPolicy::AllowLoopback);
+        assert_eq!(s.policy.config.defaults.ttl, 600);
+        assert_eq!(
+            s.policy.config.callback_policy,
+            CallbackPolicy::AllowLoopback
+        );
         assert_eq!(s.docs_url, smsotp_core::error::DEFAULT_DOCS_BASE);
     }
 
@@ -296,7 +313,10 @@ mod tests {
         ])
         .unwrap_or_else(|p| panic!("{p:?}"));
         assert!(!s.development);
-        assert_eq!(s.core.callback_policy, CallbackPolicy::PublicHttpsOnly);
+        assert_eq!(
+            s.policy.config.callback_policy,
+            CallbackPolicy::PublicHttpsOnly
+        );
     }
 
     #[test]

@@ -118,17 +118,16 @@ async fn handle(
         Err(e) => return to_outcome(e, id),
     };
     seen.tenant = Some(tenant.id.clone());
-    match limit(env, &settings, &tenant.id, usage).await {
-        Ok(window) => seen.window = window,
-        Err(LimitRefusal::Limited(window, e)) => {
-            seen.window = Some(window);
-            return Outcome::Error(e, vec![]);
-        }
-        Err(LimitRefusal::Failed(e)) => return to_outcome(e, id),
-    }
     let t = &tenant;
+    // A create asks the limiter once for everything it counts (api.rs); every other
+    // request takes one unit of the tenant's minute here.
+    if !matches!(r, Route::Create) {
+        if let Err(e) = limit(env, &settings, &tenant.id, usage, &mut seen.window).await {
+            return to_outcome(e, id);
+        }
+    }
     let result = match r {
-        Route::Create => api::create(req, env, &settings, t, usage).await,
+        Route::Create => api::create(req, env, &settings, t, usage, &mut seen.window).await,
         Route::Otp(otp_id) => match method {
             Method::Post => api::verify(req, env, t, otp_id, usage).await,
             Method::Get => api::status(env, t, otp_id, usage).await,
@@ -167,43 +166,26 @@ async fn health(env: &Env, settings: std::result::Result<Settings, Vec<String>>)
     })
 }
 
-/// Why `limit` refused a request.
-enum LimitRefusal {
-    /// Over the tenant's requests per minute: the window for the headers, and the 429.
-    Limited(limiter::Window, ApiError),
-    /// The limiter could not be asked.
-    Failed(AppError),
-}
-
 /// The tenant's requests per minute (`RATE_LIMIT_PER_MINUTE`; 0 turns the limit, and its
-/// Durable Object round trip, off): the window for the `X-Rate-Limit-*` headers.
+/// Durable Object round trip, off): sets the window for the `X-Rate-Limit-*` headers, and
+/// refuses with 429 over the limit.
 async fn limit(
     env: &Env,
     settings: &Settings,
     tenant: &str,
     usage: &usage::Usage,
-) -> std::result::Result<Option<limiter::Window>, LimitRefusal> {
-    if settings.rate_limit_per_minute == 0 {
-        return Ok(None);
+    window: &mut Option<limiter::Window>,
+) -> std::result::Result<(), AppError> {
+    let limit = settings.rate_limit_per_minute;
+    if limit == 0 {
+        return Ok(());
     }
-    let w = limiter::take(env, tenant, settings.rate_limit_per_minute)
-        .await
-        .map_err(|e| LimitRefusal::Failed(AppError::from(e)))?;
-    // The limiter writes its one row when it counts the request (it reads the row only
-    // when its object starts: a rounding error, left out).
-    usage.durable_object_call(shard::RowUsage {
-        rows_read: 0,
-        rows_written: u64::from(w.allowed),
-    });
-    if w.allowed {
-        return Ok(Some(w));
+    let reply = limiter::ask(env, tenant, &limiter::Ask::Take { limit }, usage).await?;
+    *window = reply.window;
+    match &reply.window {
+        Some(w) => limiter::within(w).map_err(AppError::Api),
+        None => Ok(()),
     }
-    let now_s = Date::now().as_millis() / 1000;
-    let wait = w.reset.saturating_sub(now_s).max(1) as u32;
-    Err(LimitRefusal::Limited(
-        w,
-        ApiError::new(ErrorCode::RateLimited).retry_after(wait),
-    ))
 }
 
 /// The outcome as an HTTP response, with the headers every answer carries, and its one

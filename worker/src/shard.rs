@@ -128,7 +128,8 @@ pub struct ShardError {
 }
 
 impl ShardError {
-    fn from_api(e: &ApiError) -> Self {
+    /// The core's error, for the wire.
+    pub fn from_api(e: &ApiError) -> Self {
         ShardError {
             code: e.code.code(),
             message: e.message.clone(),

@@ -170,15 +170,13 @@ pub fn parse_record(
     for name in WORKER_KEYS {
         record.remove(*name);
     }
-    let policy = TenantPolicy::from_json(
-        &Value::Object(record),
-        &settings.core,
-        &settings.number_limits,
-    )
-    .map_err(|ps| {
-        problems.extend(ps.into_iter().map(|p| format!("tenant {expected_id}: {p}")));
-    })
-    .ok();
+    let policy = settings
+        .policy
+        .overlay_json(&Value::Object(record))
+        .map_err(|ps| {
+            problems.extend(ps.into_iter().map(|p| format!("tenant {expected_id}: {p}")));
+        })
+        .ok();
     match (webhook_key, policy) {
         (Some(webhook_key), Some(policy)) if problems.is_empty() => {
             // Compare every stored hash fully (constant time each).

@@ -75,7 +75,7 @@ pub fn fingerprint(body_text: &str) -> String {
 }
 
 /// An answer kept for replay: the HTTP status and the response body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredAnswer {
     /// The HTTP status.
     pub status: u16,

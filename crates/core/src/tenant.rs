@@ -85,7 +85,8 @@ impl AllowedCountries {
 
 /// A tenant's limits across numbers (the per-number ones are [`NumberLimits`]). For the
 /// three counts, 0 means no limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AbuseLimits {
     /// SMS per end-user IP address (an IPv6 /64) in any hour; 0: no limit.
     pub ip_sends_per_hour: u32,
@@ -203,10 +204,19 @@ impl TenantPolicy {
         base_config: &Config,
         base_limits: &NumberLimits,
     ) -> Result<TenantPolicy, Vec<String>> {
+        Self::with_defaults(base_config, base_limits).overlay_json(value)
+    }
+
+    /// [`TenantPolicy::from_json`] over this policy instead of the defaults: every key
+    /// absent from `value` keeps this policy's value (the deployment's policy, under each
+    /// tenant's record).
+    pub fn overlay_json(&self, value: &Value) -> Result<TenantPolicy, Vec<String>> {
         let Some(obj) = value.as_object() else {
             return Err(vec!["the tenant policy must be a JSON object".into()]);
         };
-        let mut policy = Self::with_defaults(base_config, base_limits);
+        let base_config = &self.config;
+        let base_limits = &self.number_limits;
+        let mut policy = self.clone();
         let mut problems = Vec::new();
         for key in obj.keys() {
             if !POLICY_KEYS.contains(&key.as_str()) {
@@ -244,7 +254,7 @@ impl TenantPolicy {
                 Err(more) => problems.extend(more),
             }
             if let Some(l) = limits.as_object() {
-                policy.limits = parse_abuse_limits(l, &mut problems);
+                policy.limits = parse_abuse_limits(l, self.limits, &mut problems);
             }
         }
         if let Some(numbers) = obj.get("testNumbers") {
@@ -407,8 +417,12 @@ fn parse_number_types(v: &Value) -> Result<Vec<NumberType>, Vec<String>> {
     }
 }
 
-fn parse_abuse_limits(obj: &Map<String, Value>, problems: &mut Vec<String>) -> AbuseLimits {
-    let mut limits = AbuseLimits::default();
+fn parse_abuse_limits(
+    obj: &Map<String, Value>,
+    base: AbuseLimits,
+    problems: &mut Vec<String>,
+) -> AbuseLimits {
+    let mut limits = base;
     for (key, field) in [
         ("ipSendsPerHour", &mut limits.ip_sends_per_hour),
         (
