@@ -19,9 +19,10 @@ if [ ! -f worker/tenants.dev.json ]; then
   echo "dev: created worker/tenants.dev.json from worker/tenants.example.json"
 fi
 # The tenants of the file replace those of the local namespace (worker/.wrangler/state):
-# checked first, the problems listed and nothing written if any. Runs with Node 20; it
-# starts wrangler with Node 22 itself.
-if ! node scripts/tenant.mjs load-dev worker/tenants.dev.json; then
+# checked first, the problems listed and nothing written if any. Runs with Node ≥ 20; it
+# starts wrangler with Node 22 itself. An absolute path: under `npm run`, relative paths
+# given to tenant.mjs are taken from where npm was started (INIT_CWD).
+if ! node scripts/tenant.mjs load-dev "$PWD/worker/tenants.dev.json"; then
   echo "dev: fix worker/tenants.dev.json (see worker/tenants.example.json and the README, Tenants), then run npm run dev again" >&2
   exit 1
 fi
