@@ -106,7 +106,18 @@ function tempJson(data) {
 
 /** The namespace a command acts on: wrangler's flags for it. */
 function whereOf(flags) {
-  if (!flags.local) return ['--remote'];
+  if (!flags.local) {
+    // The committed wrangler.toml holds a placeholder id, fine locally; remotely it would
+    // only earn an obscure "namespace not found" from Cloudflare.
+    const toml = readFileSync(join(workerDir, 'wrangler.toml'), 'utf8');
+    if (/^\s*id\s*=\s*"0{32}"/m.test(toml)) {
+      throw new UsageError(
+        'worker/wrangler.toml holds the placeholder TENANTS namespace id: create one with `wrangler kv namespace create TENANTS` ' +
+          '(in worker/) and put its id there, or use --local for the namespace of `npm run dev`',
+      );
+    }
+    return ['--remote'];
+  }
   return ['--local', ...(flags.persistTo !== undefined ? ['--persist-to', resolve(userCwd, flags.persistTo)] : [])];
 }
 
@@ -328,7 +339,8 @@ function main(argv) {
     return 2;
   }
   try {
-    run({ positionals: rest, flags: parsed.flags }, kv(whereOf(parsed.flags)));
+    // load-dev is always local: it picks its namespace itself.
+    run({ positionals: rest, flags: parsed.flags }, command === 'load-dev' ? null : kv(whereOf(parsed.flags)));
     return 0;
   } catch (e) {
     console.error(`tenant ${command}: ${e.message}`);

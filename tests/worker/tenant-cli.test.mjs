@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,4 +152,13 @@ test('revoke-key removes the key from the record and its apikey: entry; set chec
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /allowedCountries: \[1\] "fr" is not a country code/);
   assert.deepEqual(await namespaceContents(), stored);
+});
+
+// Only while worker/wrangler.toml holds the placeholder id (a real one means the deployed
+// namespace exists, which tests must not touch).
+const placeholder = /^\s*id\s*=\s*"0{32}"/m.test(readFileSync(join(root, 'worker', 'wrangler.toml'), 'utf8'));
+test('without --local the deployed namespace is meant: refused while wrangler.toml has the placeholder id', { skip: !placeholder && 'wrangler.toml has a real id' }, () => {
+  const remote = spawnSync(process.execPath, [join(root, 'scripts', 'tenant.mjs'), 'show', 'acme'], { cwd: root, encoding: 'utf8' });
+  assert.equal(remote.status, 2, remote.stderr);
+  assert.match(remote.stderr, /placeholder TENANTS namespace id: create one with `wrangler kv namespace create TENANTS`/);
 });
