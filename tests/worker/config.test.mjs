@@ -6,6 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWorker, call, KEYS, PIN_HASH_KEY, WEBHOOK_SECRET, TENANTS } from './harness.mjs';
+import { devTenantToRecord, recordEntries } from '../../scripts/tenants-kv.mjs';
 
 /** Secret values used below: none may appear in a response or a log line. */
 const SECRETS = [KEYS.acme, KEYS.globex, PIN_HASH_KEY, WEBHOOK_SECRET, 'short-key-123', 'tw-token-secret-xyz', 'AC-sid-secret-xyz', 'vk-secret-xyz', 'vs-secret-xyz', 'cx-secret-xyz', 'tok3n-in-url', 'not%base64!!', 'whsec_c2hvcnQ=', 'pin-key-short'];
@@ -51,18 +52,23 @@ const cases = [
   ['DOCS_URL not a URL', { DOCS_URL: 'docs/api.md' }, 'DOCS_URL: not a valid absolute URL (relative URL without a base)'],
 ];
 
-/** The test tenants with `change` applied to acme's dev-form entry. */
-const acmeWith = (change) => TENANTS.map((t) => (t.id === 'acme' ? { ...t, ...change } : t));
+/**
+ * globex as usual, and acme's record with `change` applied written as is (KV entries: the
+ * dev-file checks of `npm run dev` would refuse it; here the worker must).
+ */
+const acmeWith = (change) => [TENANTS.slice(1), recordEntries(devTenantToRecord({ ...TENANTS[0], ...change }))];
 
 // [what, tenants in KV (dev form), raw KV entries, the one problem expected]
 const tenantCases = [
-  ['webhookSecret without whsec_', acmeWith({ webhookSecret: WEBHOOK_SECRET.slice('whsec_'.length) }), [], 'tenant acme: webhookSecret: does not start with whsec_'],
-  ['webhookSecret not base64', acmeWith({ webhookSecret: 'whsec_not%base64!!' }), [], 'tenant acme: webhookSecret: the part after whsec_ is not valid base64'],
-  ['webhookSecret too short', acmeWith({ webhookSecret: 'whsec_c2hvcnQ=' }), [], 'tenant acme: webhookSecret: decodes to 5 bytes, fewer than 16'],
-  ['webhookSecret missing', acmeWith({ webhookSecret: undefined }), [], 'tenant acme: webhookSecret is missing'],
+  ['webhookSecret without whsec_', ...acmeWith({ webhookSecret: WEBHOOK_SECRET.slice('whsec_'.length) }), 'tenant acme: webhookSecret: does not start with whsec_'],
+  ['webhookSecret not base64', ...acmeWith({ webhookSecret: 'whsec_not%base64!!' }), 'tenant acme: webhookSecret: the part after whsec_ is not valid base64'],
+  ['webhookSecret too short', ...acmeWith({ webhookSecret: 'whsec_c2hvcnQ=' }), 'tenant acme: webhookSecret: decodes to 5 bytes, fewer than 16'],
+  ['webhookSecret missing', ...acmeWith({ webhookSecret: undefined }), 'tenant acme: webhookSecret is missing'],
   ['a record that is not JSON', TENANTS.slice(1), [{ key: 'tenant:acme', value: '{"id": "acme",' }], 'tenant acme: the record is not JSON (EOF while parsing a value at line 1 column 14)'],
   ['a record under another id', TENANTS.slice(1), [{ key: 'tenant:acme', value: JSON.stringify({ id: 'acme2', apiKeys: [], webhookSecret: WEBHOOK_SECRET }) }], 'tenant acme: id does not match its KV key'],
   ['a key hash that is not SHA-256 hex', TENANTS.slice(1), [{ key: 'tenant:acme', value: JSON.stringify({ id: 'acme', apiKeys: [{ id: 'k', hash: KEYS.acme }], webhookSecret: WEBHOOK_SECRET }) }], 'tenant acme: apiKeys[1].hash is not a SHA-256 hex digest (keys are stored hashed, never in clear)'],
+  ['a country code that is not a region', ...acmeWith({ allowedCountries: ['FR', 'XX'] }), 'tenant acme: allowedCountries[1]: "XX" is not a known ISO 3166-1 region'],
+  ['a limit that is not a number', ...acmeWith({ limits: { dailySendCap: 'lots' } }), 'tenant acme: limits.dailySendCap must be a whole number'],
   ['no tenant at all', [], [], 'TENANTS: no tenant (npm run dev loads worker/tenants.dev.json; npm run tenant -- create <id>)'],
 ];
 
@@ -97,11 +103,12 @@ describe('GET /health checks the configuration', () => {
         assert.equal(res.status, 503, text);
         assert.deepEqual(JSON.parse(text), { status: 'misconfigured', problems: [problem] });
         assertNoSecrets(text, 'the /health body');
-        // The tenant's requests are refused without internals (500 for a bad record its
-        // key leads to; 401 where no key leads to it); the other tenant is served.
+        // acme's requests are refused without internals (500 for a bad record its key leads
+        // to; 401 where no key leads to it); globex is served.
         if (tenants.length) {
           const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' });
-          const expected = kvEntries.length ? [401, 'invalid_api_key'] : [500, 'internal_error'];
+          const indexed = kvEntries.some((e) => e.key.startsWith('apikey:'));
+          const expected = indexed ? [500, 'internal_error'] : [401, 'invalid_api_key'];
           assert.deepEqual([r.status, r.body.error.type], expected, JSON.stringify(r.body));
           assertNoSecrets(JSON.stringify(r.body), 'the answer');
           assert.equal((await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' }, KEYS.globex)).status, 201);

@@ -1,12 +1,12 @@
 // Runs the built worker (worker/build) on workerd through Miniflare's API, with local
 // Durable Objects kept on disk (so a test can read every stored byte), and captures what the
 // worker logs. Used by the worker tests.
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Miniflare, Log, LogLevel } from 'miniflare4';
+import { Log, LogLevel } from 'miniflare4';
+import { innerNamespace, putTenants, startWithKvStandin } from './kv-standin.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -24,18 +24,6 @@ export const TENANTS = [
   { id: 'globex', apiKeys: [KEYS.globex], webhookSecret: WEBHOOK_SECRETS.globex },
 ];
 
-/** The KV entries (`tenant:<id>`, `apikey:<sha256>`) of dev-form tenants. */
-export function tenantEntries(tenants) {
-  const sha256 = (key) => createHash('sha256').update(key, 'utf8').digest('hex');
-  return tenants.flatMap(({ apiKeys, ...rest }) => {
-    const hashes = apiKeys.map(sha256);
-    const record = { ...rest, apiKeys: hashes.map((hash) => ({ id: `key_${hash.slice(0, 8)}`, hash, createdAt: '2026-11-27T00:00:00Z' })) };
-    return [
-      { key: `tenant:${rest.id}`, value: JSON.stringify(record) },
-      ...hashes.map((hash) => ({ key: `apikey:${hash}`, value: rest.id })),
-    ];
-  });
-}
 export const PIN_HASH_KEY = 'test-pin-hash-key-0123456789abcdef';
 
 /** Every file under `dir`, recursively, as bytes (the Durable Objects' SQLite files). */
@@ -58,39 +46,47 @@ export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEnt
   const logs = [];
   const storage = persist ?? mkdtempSync(join(tmpdir(), 'smsotp-do-'));
   const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: `${root}worker/build/index.js`,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: '2026-08-01',
-    // No request.cf download from Cloudflare: tests run offline.
-    cf: false,
-    durableObjects: {
-      OTP_SHARD: { className: 'OtpShard', useSQLite: true },
-      TENANT_LIMITER: { className: 'TenantLimiter', useSQLite: true },
+  // The worker's TENANTS binding is the KV stand-in (kv-standin.mjs): a real Miniflare KV
+  // namespace that also enforces Cloudflare's one write per second per key and fails on
+  // demand (setKvFaults), which Miniflare alone does not. KV stays in memory: the tenants
+  // are written at each start (storedFiles() scans only the Durable Objects).
+  const mf = startWithKvStandin(
+    {
+      modules: true,
+      scriptPath: `${root}worker/build/index.js`,
+      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      compatibilityDate: '2026-08-01',
+      durableObjects: {
+        OTP_SHARD: { className: 'OtpShard', useSQLite: true },
+        TENANT_LIMITER: { className: 'TenantLimiter', useSQLite: true },
+      },
+      // Tests that count SMS exactly, or create many OTPs for one number, run without the
+      // per-number and per-tenant limits (NUMBER_LIMITS=off); limits.test.mjs and
+      // abuse.test.mjs run with the defaults or their own (`NUMBER_LIMITS: undefined`
+      // removes a binding).
+      bindings: Object.fromEntries(Object.entries({
+        ENVIRONMENT: 'development',
+        SMS_PROVIDER: 'console',
+        PIN_HASH_KEY,
+        NUMBER_LIMITS: 'off',
+        ...vars,
+      }).filter(([, v]) => v !== undefined)),
     },
-    durableObjectsPersist: storage,
-    kvNamespaces: ['TENANTS'],
-    kvPersist: join(storage, 'kv'),
-    // Tests that count SMS exactly, or create many OTPs for one number, run without the
-    // per-number limits (NUMBER_LIMITS=off); limits.test.mjs runs with the defaults
-    // (`NUMBER_LIMITS: undefined` removes a binding).
-    bindings: Object.fromEntries(Object.entries({
-      ENVIRONMENT: 'development',
-      SMS_PROVIDER: 'console',
-      PIN_HASH_KEY,
-      NUMBER_LIMITS: 'off',
-      ...vars,
-    }).filter(([, v]) => v !== undefined)),
-    log: new Log(LogLevel.WARN),
-    handleRuntimeStdio(stdout, stderr) {
-      capture(stdout);
-      capture(stderr);
+    {
+      // No request.cf download from Cloudflare: tests run offline.
+      cf: false,
+      durableObjectsPersist: storage,
+      log: new Log(LogLevel.WARN),
+      handleRuntimeStdio(stdout, stderr) {
+        capture(stdout);
+        capture(stderr);
+      },
     },
-  });
+  );
   const url = await mf.ready;
-  const kv = await mf.getKVNamespace('TENANTS');
-  for (const { key, value } of [...tenantEntries(tenants), ...kvEntries]) await kv.put(key, value);
+  await putTenants(mf, tenants);
+  const kv = await innerNamespace(mf);
+  for (const { key, value } of kvEntries) await kv.put(key, value);
   return {
     mf,
     url: url.href.replace(/\/$/, ''),
