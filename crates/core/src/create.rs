@@ -160,6 +160,20 @@ pub fn create_otp_in_shard(
     create_with_id(request, tenant, hasher, otp_id, rng, now, price_per_part)
 }
 
+/// [`create_otp`] with a given id (the edge's [`crate::shard::new_otp_id_for`], which names
+/// the shard and the number's row in it).
+pub fn create_otp_with_id(
+    request: &OtpRequest,
+    tenant: &str,
+    hasher: &PinHasher,
+    otp_id: String,
+    rng: &mut impl RandomSource,
+    now: UnixMillis,
+    price_per_part: f64,
+) -> NewOtp {
+    create_with_id(request, tenant, hasher, otp_id, rng, now, price_per_part)
+}
+
 /// A new PIN for an existing OTP (a resend): its keyed hash, to store with
 /// [`OtpRecord::replace_pin`](crate::OtpRecord::replace_pin), and the message carrying it,
 /// rendered from the OTP's request as at creation.
