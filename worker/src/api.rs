@@ -3,9 +3,8 @@
 //! in lib.rs.
 
 use serde_json::{json, Value};
-use smsotp_core::{
-    create_otp_in_shard, shard as placement, validate_request_text, ErrorCode, FallibleSource,
-};
+use smsotp_core::create::create_otp_with_id;
+use smsotp_core::{shard as placement, validate_request_text, ErrorCode, FallibleSource};
 use worker::{Date, Env, Request};
 
 use crate::config::Settings;
@@ -76,15 +75,19 @@ pub async fn create(
     let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
     // Every OTP of a number lives in the number's shard.
     let shard = placement::of_number(&settings.pin_hasher, &tenant.id, &request.phone_number);
+    // The id also names the number's row in the shard (no index to look it up by).
+    let (prefix_key, number_key) =
+        placement::number_keys(&settings.pin_hasher, &tenant.id, &request.phone_number);
     let new = FallibleSource::run(fill, |rng| {
-        create_otp_in_shard(
+        let otp_id = placement::new_otp_id_for(rng, shard, prefix_key, number_key);
+        create_otp_with_id(
             &request,
             &tenant.id,
             &settings.pin_hasher,
+            otp_id,
             rng,
             now,
             settings.price_per_part,
-            shard,
         )
     })
     .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
