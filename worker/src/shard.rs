@@ -1126,6 +1126,164 @@ impl DurableObject for OtpShard {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smsotp_core::{Config, PinType};
+
+    const NOW: u64 = 1_800_000_000_000;
+    const MIN: u64 = 60_000;
+
+    fn record(otp_id: &str, tenant: &str, status: OtpStatus, updated_at: u64) -> OtpRecord {
+        OtpRecord {
+            otp_id: otp_id.into(),
+            tenant: tenant.into(),
+            track_id: None,
+            phone_number: "+33612345678".into(),
+            country_iso: "FR".into(),
+            status,
+            failure_reason: None,
+            cost: 0.0,
+            parts: 1,
+            max_attempts: 3,
+            attempts: 0,
+            ttl: 300,
+            otp_callback_url: None,
+            pin_type: PinType::Numbers,
+            pin_hash: String::new(),
+            created_at: updated_at,
+            expires_at: updated_at + 5 * MIN,
+            updated_at,
+        }
+    }
+
+    fn current(record: OtpRecord) -> Option<CurrentOtp> {
+        let request = smsotp_core::validate_request_text(
+            r#"{"phoneNumber": "+33612345678"}"#,
+            &Config::default(),
+        )
+        .unwrap();
+        Some(CurrentOtp {
+            last_send_at: record.created_at,
+            record,
+            request,
+            sends: 1,
+        })
+    }
+
+    fn row(nk: u32, tenant: &str, phone: &str, state: NumberState) -> NumberRow {
+        NumberRow {
+            pk: 7,
+            nk,
+            tenant: tenant.into(),
+            phone: phone.into(),
+            state,
+        }
+    }
+
+    /// Two numbers whose 32-bit keys collide share `WHERE pk = ? AND nk = ?`: each OTP id
+    /// still finds its own number, and only for its own tenant.
+    #[test]
+    fn colliding_keys_are_told_apart_by_the_otp_and_the_tenant() {
+        let a = NumberState {
+            current: current(record("id-a2", "acme", OtpStatus::Pending, NOW)),
+            earlier: vec![record("id-a1", "acme", OtpStatus::Cancelled, NOW - MIN)],
+            ..NumberState::default()
+        };
+        let b = NumberState {
+            current: current(record("id-b", "globex", OtpStatus::Verified, NOW)),
+            ..NumberState::default()
+        };
+        let rows = [
+            row(9, "acme", "+33612345678", a),
+            row(9, "globex", "+4915112345678", b),
+        ];
+        assert_eq!(select_by_otp(&rows, "id-a2", Some("acme")), Some(0));
+        assert_eq!(select_by_otp(&rows, "id-a1", Some("acme")), Some(0));
+        assert_eq!(select_by_otp(&rows, "id-b", Some("globex")), Some(1));
+        assert_eq!(select_by_otp(&rows, "id-b", None), Some(1));
+        // Another tenant's OTP, or an id neither row holds: none.
+        assert_eq!(select_by_otp(&rows, "id-b", Some("acme")), None);
+        assert_eq!(select_by_otp(&rows, "id-a2", Some("globex")), None);
+        assert_eq!(select_by_otp(&rows, "id-c", None), None);
+    }
+
+    /// An earlier OTP answers until 24 h after it ended, then is gone; SMS leave the
+    /// count after 24 h; the row may be deleted once nothing in it is of use.
+    #[test]
+    fn a_number_forgets_its_past_after_a_day() {
+        let day = 24 * 60 * MIN;
+        let mut state = NumberState {
+            current: current(record("id-2", "acme", OtpStatus::Verified, NOW)),
+            earlier: vec![record("id-1", "acme", OtpStatus::Cancelled, NOW - 10 * MIN)],
+            sends: vec![NOW - 10 * MIN, NOW],
+            ..NumberState::default()
+        };
+        assert!(state.find_mut("id-1", NOW + day - 11 * MIN).is_some());
+        assert!(state.find_mut("id-1", NOW + day - 10 * MIN).is_none());
+        assert_eq!(state.forget_at(), NOW + day);
+        state.tidy(NOW + day - 5 * MIN);
+        assert!(state.earlier.is_empty());
+        assert_eq!(state.sends, [NOW]);
+        assert!(state.current.is_some());
+        // A lock keeps the row beyond that.
+        state.locked_until = NOW + 2 * day;
+        assert_eq!(state.forget_at(), NOW + 2 * day);
+    }
+
+    #[test]
+    fn the_earlier_otps_and_the_sms_times_stay_bounded() {
+        let mut state = NumberState {
+            earlier: (0..100)
+                .map(|i| record(&format!("id-{i}"), "acme", OtpStatus::Cancelled, NOW))
+                .collect(),
+            sends: (0..2000).map(|i| NOW - 2000 + i).collect(),
+            ..NumberState::default()
+        };
+        state.tidy(NOW);
+        assert_eq!(state.earlier.len(), 32);
+        // The most recent are kept.
+        assert_eq!(state.earlier.last().unwrap().otp_id, "id-99");
+        assert_eq!(state.sends.len(), 1000);
+        assert_eq!(state.sends.last(), Some(&(NOW - 1)));
+    }
+
+    /// The prefix rule counts the tenant's SMS of the last hour to the numbers of the
+    /// prefix that no verified PIN followed.
+    #[test]
+    fn unverified_sends_of_a_prefix() {
+        let sent = |sends: Vec<u64>, verified_at: u64| NumberState {
+            sends,
+            verified_at,
+            ..NumberState::default()
+        };
+        let rows = [
+            // Verified after its first SMS: only the second counts.
+            row(
+                1,
+                "acme",
+                "+33612340001",
+                sent(vec![NOW - 30 * MIN, NOW - 5 * MIN], NOW - 20 * MIN),
+            ),
+            // More than an hour ago: not counted.
+            row(
+                2,
+                "acme",
+                "+33612340002",
+                sent(vec![NOW - 61 * MIN, NOW - MIN], 0),
+            ),
+            // Another tenant, another prefix under the same key: not counted.
+            row(3, "globex", "+33612340003", sent(vec![NOW - 2 * MIN], 0)),
+            row(4, "acme", "+3361234000", sent(vec![NOW - 3 * MIN], 0)),
+        ];
+        assert_eq!(
+            unverified_sends(&rows, "acme", "+3361234", NOW),
+            [NOW - 5 * MIN, NOW - MIN]
+        );
+        assert!(unverified_sends(&rows, "acme", "+3361299", NOW).is_empty());
+    }
+}
+
 /// Sends an operation to shard `shard`, counting the call in `usage`.
 pub async fn call(
     env: &Env,
