@@ -1126,6 +1126,27 @@ impl DurableObject for OtpShard {
     }
 }
 
+/// Sends an operation to shard `shard`, counting the call in `usage`.
+pub async fn call(
+    env: &Env,
+    shard: u8,
+    op: &ShardOp,
+    usage: &crate::usage::Usage,
+) -> Result<ShardReply> {
+    let stub = env
+        .durable_object(BINDING)?
+        .id_from_name(&format!("shard-{shard}"))?
+        .get_stub()?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_body(Some(serde_json::to_string(op)?.into()));
+    let req = Request::new_with_init("https://shard/op", &init)?;
+    let mut res = stub.fetch_with_request(req).await?;
+    let reply: ShardReply = res.json().await?;
+    usage.durable_object_call(reply.usage);
+    Ok(reply)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1282,25 +1303,4 @@ mod tests {
         );
         assert!(unverified_sends(&rows, "acme", "+3361299", NOW).is_empty());
     }
-}
-
-/// Sends an operation to shard `shard`, counting the call in `usage`.
-pub async fn call(
-    env: &Env,
-    shard: u8,
-    op: &ShardOp,
-    usage: &crate::usage::Usage,
-) -> Result<ShardReply> {
-    let stub = env
-        .durable_object(BINDING)?
-        .id_from_name(&format!("shard-{shard}"))?
-        .get_stub()?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_body(Some(serde_json::to_string(op)?.into()));
-    let req = Request::new_with_init("https://shard/op", &init)?;
-    let mut res = stub.fetch_with_request(req).await?;
-    let reply: ShardReply = res.json().await?;
-    usage.durable_object_call(reply.usage);
-    Ok(reply)
 }
