@@ -31,31 +31,48 @@ export class Limiter extends DurableObject {
 }
 
 // As smsotp's: one row per (tenant, number) under (prefix key, number key, tenant, phone),
-// WITHOUT ROWID and no other index; the id carries both keys; a create reads the prefix's
-// rows and upserts the number's row, a verify reads the row by its keys and upserts it; one
-// alarm per shard (the hourly clean-up).
+// WITHOUT ROWID and no other index; the id carries both keys. A create reads the prefix's
+// recent SMS (the prefix rule's data) and its block, then the number's row, and upserts the
+// row; a verify reads the row by its keys and upserts it; one alarm per shard (the hourly
+// clean-up).
 export class Shard extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS numbers (pk INTEGER NOT NULL, nk INTEGER NOT NULL,
-      tenant TEXT NOT NULL, phone TEXT NOT NULL, forget_at INTEGER NOT NULL, state TEXT NOT NULL,
-      PRIMARY KEY (pk, nk, tenant, phone)) WITHOUT ROWID`);
+      tenant TEXT NOT NULL, phone TEXT NOT NULL, forget_at INTEGER NOT NULL, last_send_at INTEGER NOT NULL,
+      sends TEXT NOT NULL, verified_at INTEGER NOT NULL, state TEXT NOT NULL,
+      PRIMARY KEY (pk, nk, tenant, phone)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS prefixes (pk INTEGER NOT NULL, tenant TEXT NOT NULL, prefix TEXT NOT NULL,
+      blocked_until INTEGER NOT NULL, PRIMARY KEY (pk, tenant, prefix)) WITHOUT ROWID`);
     this.alarmSet = false;
   }
-  save(pk, nk, phone, state) {
+  save(pk, nk, phone, { sends, verifiedAt, ...state }) {
     this.ctx.storage.sql.exec(
-      `INSERT INTO numbers (pk, nk, tenant, phone, forget_at, state) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (pk, nk, tenant, phone) DO UPDATE SET forget_at = excluded.forget_at, state = excluded.state`,
-      pk, nk, 'acme', phone, Date.now() + 86_400_000, JSON.stringify(state));
+      `INSERT INTO numbers (pk, nk, tenant, phone, forget_at, last_send_at, sends, verified_at, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (pk, nk, tenant, phone) DO UPDATE SET forget_at = excluded.forget_at,
+         last_send_at = excluded.last_send_at, sends = excluded.sends, verified_at = excluded.verified_at,
+         state = excluded.state`,
+      pk, nk, 'acme', phone, Date.now() + 86_400_000, sends.at(-1) ?? 0, JSON.stringify(sends), verifiedAt, JSON.stringify(state));
+  }
+  load(row) {
+    return { ...JSON.parse(row.state), sends: JSON.parse(row.sends), verifiedAt: row.verified_at };
   }
   async fetch(request) {
     const op = await request.json();
     const sql = this.ctx.storage.sql;
+    const columns = 'nk, tenant, phone, sends, verified_at, state';
     if (op.op === 'create') {
       const r = op.record;
-      const rows = sql.exec('SELECT nk, tenant, phone, state FROM numbers WHERE pk = ?', op.pk).toArray();
-      const mine = rows.find((row) => row.nk === op.nk && row.phone === r.phoneNumber);
-      const state = mine ? JSON.parse(mine.state) : { sends: [], earlier: [] };
+      const prefix = r.phoneNumber.slice(0, -4);
+      const recent = sql.exec(`SELECT nk, tenant, phone, sends, verified_at FROM numbers
+        WHERE pk = ? AND tenant = ? AND last_send_at > ? AND substr(phone, 1, length(phone) - 4) = ?`,
+      op.pk, 'acme', r.createdAt - 3_600_000, prefix).toArray();
+      recent.flatMap((x) => JSON.parse(x.sends));
+      sql.exec('SELECT blocked_until FROM prefixes WHERE pk = ? AND tenant = ? AND prefix = ?', op.pk, 'acme', prefix).toArray();
+      const mine = sql.exec(`SELECT ${columns} FROM numbers WHERE pk = ? AND nk = ? AND tenant = ? AND phone = ?`,
+        op.pk, op.nk, 'acme', r.phoneNumber).toArray()[0];
+      const state = mine ? this.load(mine) : { sends: [], verifiedAt: 0, earlier: [] };
       if (state.current) state.earlier.push(state.current.record);
       state.current = { record: r, sends: 1, lastSendAt: r.createdAt };
       state.sends.push(r.createdAt);
@@ -66,9 +83,9 @@ export class Shard extends DurableObject {
       }
       return Response.json(r);
     }
-    const row = sql.exec('SELECT nk, tenant, phone, state FROM numbers WHERE pk = ? AND nk = ?', op.pk, op.nk).toArray()
+    const row = sql.exec(`SELECT ${columns} FROM numbers WHERE pk = ? AND nk = ?`, op.pk, op.nk).toArray()
       .find((x) => JSON.parse(x.state).current?.record.otpId === op.otpId);
-    const state = JSON.parse(row.state);
+    const state = this.load(row);
     state.current.record.status = 'VERIFIED';
     state.verifiedAt = Date.now();
     this.save(op.pk, op.nk, row.phone, state);
