@@ -15,13 +15,17 @@
 //! $0.001 per million read; an index adds a row written per index per insert, a changed
 //! indexed column more, a DELETE writes too). The previous layout — a row per OTP with 3
 //! indexes, a row per SMS with an index, a row of wrong PINs, updates of the indexed
-//! `status` — wrote 13 rows per created and verified OTP ($14.21 per million verified OTPs
-//! with the limiter's row and the fixed request prices). This one writes **1 row per
-//! operation**:
+//! `status` — wrote 11 rows per created and verified OTP (13 with the limiter's 2; $14.21
+//! per million verified OTPs). This one writes **1 row per operation** (measured with
+//! `npm run bench:worker`: 2 per created and verified OTP, 4 with the limiter's, $5.20 per
+//! million of which $1.20 are the Workers and Durable Object requests; a verify reads 1
+//! row, a create 0–2), 2 more for an OTP with a callback URL (its deadline in and out), 2
+//! per callback (queued, delivered) and 1 per idle number deleted:
 //! - **One row per (tenant, number)** in `numbers`, holding all there is about the number
-//!   (a [`NumberState`] as JSON): its current OTP (record, request for resends, SMS count,
-//!   last SMS), its SMS of the last 24 h, its wrong-PIN count and lock, when it was last
-//!   verified, and its recent earlier OTPs (superseded or finished less than 24 h ago, so
+//!   (a [`NumberState`]): its current OTP (record, request for resends, SMS count, last
+//!   SMS), its SMS of the last 24 h, its wrong-PIN count and lock, when it was last verified
+//!   (these two also in columns of their own, for the prefix rule), and its recent earlier
+//!   OTPs (superseded or finished less than 24 h ago, so
 //!   `GET /otp/{old id}` still answers; bounded by that and by a count). A create reads the
 //!   row, checks the limits, supersedes the pending OTP and writes the row once (an upsert);
 //!   a verify, cancel, get or resend reads it, applies the core's transition and writes it
@@ -31,7 +35,9 @@
 //!   (`smsotp_core::shard::number_keys`), and a new OTP id carries both
 //!   (`new_otp_id_for`), so an id finds its row with `WHERE pk = ? AND nk = ?` (one row; a
 //!   few on a 32-bit collision, told apart by the OTP ids they hold and the tenant), and all
-//!   numbers of a prefix are `WHERE pk = ?`, a range of the key. The price: an OTP id has
+//!   numbers of a prefix are `WHERE pk = ?`, a range of the key. The table is `WITHOUT
+//!   ROWID` (the primary key is the table: no rowid B-tree beside it); workerd accepts it
+//!   (not yet tried on Cloudflare itself). The price: an OTP id has
 //!   about 50 random bits instead of 116, which is fine, as an id is not a secret (it takes
 //!   the tenant's API key, and the PIN).
 //! - **Alarms only where needed.** An OTP without a callback URL needs no alarm: a get or a
@@ -1092,7 +1098,10 @@ impl DurableObject for OtpShard {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
         // A shard still in a previous layout starts afresh (its `numbers` has other columns).
-        if sql.exec("SELECT last_send_at, state FROM numbers LIMIT 0", None).is_err() {
+        if sql
+            .exec("SELECT last_send_at, state FROM numbers LIMIT 0", None)
+            .is_err()
+        {
             sql.exec(OLD_LAYOUT, None).ok();
         }
         sql.exec(SCHEMA, None).ok();
