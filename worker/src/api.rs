@@ -3,13 +3,11 @@
 //! in lib.rs.
 
 use serde_json::{json, Value};
-use smsotp_core::create::create_test_otp_in_shard;
+use smsotp_core::create::{create_otp_with_id, create_test_otp_with_id};
 use smsotp_core::idempotency::{self, StoredAnswer};
 use smsotp_core::limits::NumberLimits;
-use smsotp_core::tenant::end_user_ip;
-use smsotp_core::{
-    create_otp_in_shard, shard as placement, validate_request_text, ErrorCode, FallibleSource,
-};
+use smsotp_core::tenant::{end_user_ip, AbuseLimits};
+use smsotp_core::{shard as placement, validate_request_text, ErrorCode, FallibleSource};
 use worker::{Date, Env, Request};
 
 use crate::config::Settings;
@@ -213,32 +211,38 @@ async fn create_and_send(
     let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
     // Every OTP of a number lives in the number's shard.
     let shard = placement::of_number(&settings.pin_hasher, &tenant.id, &request.phone_number);
-    let new = FallibleSource::run(fill, |rng| match &prepared.test_pin {
-        Some(pin) => create_test_otp_in_shard(
-            request,
-            &tenant.id,
-            &settings.pin_hasher,
-            rng,
-            now,
-            shard,
-            pin,
-        ),
-        None => create_otp_in_shard(
-            request,
-            &tenant.id,
-            &settings.pin_hasher,
-            rng,
-            now,
-            settings.price_per_part,
-            shard,
-        ),
+    // The id also names the number's row in the shard (no index to look it up by).
+    let (prefix_key, number_key) =
+        placement::number_keys(&settings.pin_hasher, &tenant.id, &request.phone_number);
+    let new = FallibleSource::run(fill, |rng| {
+        let otp_id = placement::new_otp_id_for(rng, shard, prefix_key, number_key);
+        match &prepared.test_pin {
+            Some(pin) => {
+                create_test_otp_with_id(request, &tenant.id, &settings.pin_hasher, otp_id, now, pin)
+            }
+            None => create_otp_with_id(
+                request,
+                &tenant.id,
+                &settings.pin_hasher,
+                otp_id,
+                rng,
+                now,
+                settings.price_per_part,
+            ),
+        }
     })
     .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
     let otp_id = new.record.otp_id.clone();
     // A test number is not counted by any limit.
-    let limits = match prepared.test_pin {
-        Some(_) => NumberLimits::unlimited(),
-        None => tenant.policy.number_limits.clone(),
+    let (limits, abuse) = match prepared.test_pin {
+        Some(_) => (
+            NumberLimits::unlimited(),
+            AbuseLimits {
+                prefix_unverified_per_hour: 0,
+                ..tenant.policy.limits
+            },
+        ),
+        None => (tenant.policy.number_limits.clone(), tenant.policy.limits),
     };
     let reply = shard::call(
         env,
@@ -247,6 +251,7 @@ async fn create_and_send(
             record: Box::new(new.record.clone()),
             request: Box::new(request.clone()),
             limits: Box::new(limits),
+            abuse,
         },
         usage,
     )
@@ -342,15 +347,19 @@ pub async fn resend(
         otp_id: otp_id.to_owned(),
         tenant: tenant.id.clone(),
         limits: Box::new(tenant.policy.number_limits.clone()),
+        test_pins: tenant.policy.test_numbers.clone(),
     };
     let reply = shard::call(env, shard, &op, usage).await?;
     if let Some(e) = reply.error {
         return Err(AppError::Api(e.into_api()));
     }
-    let (Some(record), Some(sms)) = (reply.record, reply.sms) else {
+    let Some(record) = reply.record else {
         return Err(AppError::api(ErrorCode::OtpNotFound));
     };
-    deliver(env, settings, shard, otp_id, &tenant.id, &sms, usage).await?;
+    // No SMS: a test number (its fixed PIN stays).
+    if let Some(sms) = &reply.sms {
+        deliver(env, settings, shard, otp_id, &tenant.id, sms, usage).await?;
+    }
     let now = Date::now().as_millis();
     let mut body = json!(record.to_object(now));
     body["resendAfter"] = json!(reply.resend_after);

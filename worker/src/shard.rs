@@ -10,17 +10,58 @@
 //! - SQLite rows in the object are the only store of an OTP: no KV write on the path of an
 //!   answer (KV takes one write per second per key and fails with 429 beyond), so a decided
 //!   check is never turned into an error by a copy.
-//! - One alarm per object, at its earliest deadline (a pending OTP's expiry, a callback to
-//!   retry, a finished OTP to forget), instead of two alarms per OTP. A status change puts
-//!   its callback in the `outbox` table in the same step as the change, and the alarm
-//!   delivers it (retried with backoff until a 2xx), so neither a failing receiver nor an
-//!   alarm that stops half-way loses one.
+//!
+//! Rows written are what this object costs (Cloudflare bills $1.00 per million rows written,
+//! $0.001 per million read; an index adds a row written per index per insert, a changed
+//! indexed column more, a DELETE writes too). The previous layout — a row per OTP with 3
+//! indexes, a row per SMS with an index, a row of wrong PINs, updates of the indexed
+//! `status` — wrote 11 rows per created and verified OTP (13 with the limiter's 2; $14.21
+//! per million verified OTPs). This one writes **1 row per operation** (measured with
+//! `npm run bench:worker`: 2 per created and verified OTP, 4 with the limiter's, $5.20 per
+//! million of which $1.20 are the Workers and Durable Object requests; a verify reads 1
+//! row, a create 0–2), 2 more for an OTP with a callback URL (its deadline in and out), 2
+//! per callback (queued, delivered) and 1 per idle number deleted:
+//! - **One row per (tenant, number)** in `numbers`, holding all there is about the number
+//!   (a [`NumberState`]): its current OTP (record, request for resends, SMS count, last
+//!   SMS), its SMS of the last 24 h, its wrong-PIN count and lock, when it was last verified
+//!   (these two also in columns of their own, for the prefix rule), and its recent earlier
+//!   OTPs (superseded or finished less than 24 h ago, so
+//!   `GET /otp/{old id}` still answers; bounded by that and by a count). A create reads the
+//!   row, checks the limits, supersedes the pending OTP and writes the row once (an upsert);
+//!   a verify, cancel, get or resend reads it, applies the core's transition and writes it
+//!   once if anything changed (a wrong PIN's count goes in the same write).
+//! - **No secondary index.** The primary key is `(pk, nk, tenant, phone)`: `pk` and `nk`
+//!   are 32-bit keyed digests of the number's prefix and of the number
+//!   (`smsotp_core::shard::number_keys`), and a new OTP id carries both
+//!   (`new_otp_id_for`), so an id finds its row with `WHERE pk = ? AND nk = ?` (one row; a
+//!   few on a 32-bit collision, told apart by the OTP ids they hold and the tenant), and all
+//!   numbers of a prefix are `WHERE pk = ?`, a range of the key. The table is `WITHOUT
+//!   ROWID` (the primary key is the table: no rowid B-tree beside it); workerd accepts it
+//!   (not yet tried on Cloudflare itself). The price: an OTP id has
+//!   about 50 random bits instead of 116, which is fine, as an id is not a secret (it takes
+//!   the tenant's API key, and the PIN).
+//! - **Alarms only where needed.** An OTP without a callback URL needs no alarm: a get or a
+//!   check expires it when it comes. A pending OTP with a callback URL puts its expiry in
+//!   `deadlines` (primary key `(at, otp_id)`, so the earliest is the first row; a row in,
+//!   a row out when it leaves PENDING or fires), so its EXPIRED callback goes out on time.
+//!   A status change with a callback URL queues it in `callbacks` in the same synchronous
+//!   step as the change, and the alarm delivers it (retried with backoff until a 2xx), so
+//!   neither a failing receiver nor an alarm that stops half-way loses one. At most once an
+//!   hour, while the shard has numbers, the alarm also deletes the rows whose content is all
+//!   past (every OTP forgotten, no SMS in the last 24 h, no lock): a full scan of `numbers`
+//!   (a shard of 100,000 numbers reads 2.4 million rows a day, $0.0024) and one row written
+//!   per idle number deleted. One alarm per object, at the earliest of these times.
+//! - **Prefix rule**: `prefixes` holds a prefix's block (written only when one is set); the
+//!   unverified SMS of a prefix in the last hour come from its numbers' rows
+//!   ([`OtpShard::prefix_history`]).
 
 use std::cell::Cell;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use smsotp_core::limits::{NumberHistory, NumberLimits, PendingOtp};
+use smsotp_core::shard as placement;
+use smsotp_core::tenant::AbuseLimits;
 use smsotp_core::{ApiError, ErrorCode, OtpRecord, OtpRequest, OtpStatus};
 use worker::*;
 
@@ -47,12 +88,18 @@ pub enum ShardOp {
         request: Box<OtpRequest>,
         /// The tenant's per-number limits.
         limits: Box<NumberLimits>,
+        /// The tenant's limits across numbers (the prefix rule is applied here).
+        abuse: AbuseLimits,
     },
     /// A new PIN and SMS for a pending OTP, if the limits allow.
     Resend {
         otp_id: String,
         tenant: String,
         limits: Box<NumberLimits>,
+        /// The tenant's test numbers and their fixed PINs: a test number's resend keeps
+        /// its PIN and sends nothing.
+        #[serde(default)]
+        test_pins: std::collections::BTreeMap<String, String>,
     },
     /// Check a PIN.
     Check {
@@ -150,35 +197,30 @@ impl ShardError {
 }
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS otps (
-  id TEXT PRIMARY KEY,
-  tenant TEXT NOT NULL,
-  phone TEXT NOT NULL,
-  status TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  forget_at INTEGER NOT NULL,
-  sends INTEGER NOT NULL,
-  last_send_at INTEGER NOT NULL,
-  request TEXT NOT NULL,
-  record TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS otps_pending ON otps (status, expires_at);
-CREATE INDEX IF NOT EXISTS otps_number ON otps (tenant, phone, status);
 CREATE TABLE IF NOT EXISTS numbers (
+  pk INTEGER NOT NULL,
+  nk INTEGER NOT NULL,
   tenant TEXT NOT NULL,
   phone TEXT NOT NULL,
-  failures INTEGER NOT NULL,
-  locked_until INTEGER NOT NULL,
-  PRIMARY KEY (tenant, phone)
-);
-CREATE TABLE IF NOT EXISTS sends (
+  forget_at INTEGER NOT NULL,
+  last_send_at INTEGER NOT NULL,
+  sends TEXT NOT NULL,
+  verified_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (pk, nk, tenant, phone)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deadlines (
+  at INTEGER NOT NULL,
+  otp_id TEXT NOT NULL,
+  PRIMARY KEY (at, otp_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS prefixes (
+  pk INTEGER NOT NULL,
   tenant TEXT NOT NULL,
-  phone TEXT NOT NULL,
-  at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sends_number ON sends (tenant, phone, at);
-CREATE INDEX IF NOT EXISTS otps_forget ON otps (forget_at);
-DROP TABLE IF EXISTS outbox;
+  prefix TEXT NOT NULL,
+  blocked_until INTEGER NOT NULL,
+  PRIMARY KEY (pk, tenant, prefix)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS callbacks (
   webhook_id TEXT PRIMARY KEY,
   tenant TEXT NOT NULL,
@@ -189,34 +231,208 @@ CREATE TABLE IF NOT EXISTS callbacks (
 );
 ";
 
-#[derive(Deserialize)]
-struct RecordRow {
-    record: String,
+/// The previous layout (a row per OTP, per SMS, indexed), dropped when found: its tables
+/// have other columns under the same names.
+const OLD_LAYOUT: &str = "
+DROP TABLE IF EXISTS otps;
+DROP TABLE IF EXISTS sends;
+DROP TABLE IF EXISTS numbers;
+DROP TABLE IF EXISTS outbox;
+";
+
+/// A day, in milliseconds: the window of the per-number SMS count.
+const DAY_MS: u64 = 24 * 3600 * 1000;
+/// An hour: the window of the prefix rule, and how often the alarm cleans up.
+const HOUR_MS: u64 = 3600 * 1000;
+/// Earlier OTPs kept per number (beyond their 24 h, they are dropped anyway): a number
+/// gets at most 10 SMS a day by default, so this only bounds a tenant without limits.
+const MAX_EARLIER: usize = 32;
+/// SMS times kept per number: enough for any daily limit up to this; a tenant allowing
+/// more per day is counted as if it allowed this many (the row stays bounded).
+const MAX_SENDS: usize = 1000;
+/// Due deadlines handled per alarm (the next alarm comes at once for the rest).
+const MAX_DUE: u64 = 100;
+
+/// When a record may be forgotten: 24 h after it ended (or after its TTL, if still pending).
+fn forget_at(record: &OtpRecord) -> u64 {
+    let end = if record.status.is_final() {
+        record.updated_at
+    } else {
+        record.expires_at
+    };
+    end.saturating_add(GRACE_SECONDS * 1000)
 }
 
-#[derive(Deserialize)]
-struct PendingRow {
-    record: String,
-    sends: f64,
-    last_send_at: f64,
+/// Everything the shard keeps about one (tenant, phone number): one row, `numbers.state`.
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct NumberState {
+    /// The number's latest OTP (pending or not), with what a resend needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    current: Option<CurrentOtp>,
+    /// When SMS were sent to the number in the last 24 h, oldest first (column `sends`:
+    /// the prefix rule reads it for every number of a prefix, without the rest).
+    #[serde(skip)]
+    sends: Vec<u64>,
+    /// Consecutive wrong PINs, across its OTPs.
+    #[serde(default)]
+    failures: u32,
+    /// Until when the number is locked (0: never).
+    #[serde(default)]
+    locked_until: u64,
+    /// When a PIN of the number was last verified (0: never): its SMS before are verified
+    /// (column `verified_at`, as `sends`).
+    #[serde(skip)]
+    verified_at: u64,
+    /// Its earlier OTPs (all final), oldest first, until 24 h after they ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    earlier: Vec<OtpRecord>,
 }
 
-#[derive(Deserialize)]
-struct AtRow {
-    at: f64,
+/// A number's latest OTP.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+struct CurrentOtp {
+    record: OtpRecord,
+    /// The request it was made from (a resend renders its SMS again).
+    request: OtpRequest,
+    /// SMS it has had.
+    sends: u32,
+    last_send_at: u64,
 }
 
-#[derive(Deserialize)]
+impl NumberState {
+    /// The OTP `otp_id` of this number, if it is still remembered at `now`.
+    fn find_mut(&mut self, otp_id: &str, now: u64) -> Option<&mut OtpRecord> {
+        let current = self.current.as_mut().map(|c| &mut c.record);
+        current
+            .into_iter()
+            .chain(self.earlier.iter_mut())
+            .find(|r| r.otp_id == otp_id && forget_at(r) > now)
+    }
+
+    fn holds(&self, otp_id: &str) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|c| c.record.otp_id == otp_id)
+            || self.earlier.iter().any(|r| r.otp_id == otp_id)
+    }
+
+    /// Drops what is past: SMS older than 24 h, OTPs 24 h after they ended; keeps the
+    /// lists bounded.
+    fn tidy(&mut self, now: u64) {
+        self.sends.retain(|&at| at.saturating_add(DAY_MS) > now);
+        if self.sends.len() > MAX_SENDS {
+            self.sends.drain(..self.sends.len() - MAX_SENDS);
+        }
+        self.earlier.retain(|r| forget_at(r) > now);
+        if self.earlier.len() > MAX_EARLIER {
+            self.earlier.drain(..self.earlier.len() - MAX_EARLIER);
+        }
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|c| forget_at(&c.record) <= now)
+        {
+            self.current = None;
+        }
+    }
+
+    /// When the row holds nothing of use any more (the clean-up deletes it then): every
+    /// OTP forgotten, every SMS out of the 24-hour window, the lock over. (A count of wrong
+    /// PINs without a lock goes with it: a day without any SMS resets it.)
+    fn forget_at(&self) -> u64 {
+        let otps = self
+            .current
+            .iter()
+            .map(|c| forget_at(&c.record))
+            .chain(self.earlier.iter().map(forget_at));
+        let sends = self.sends.iter().map(|&at| at.saturating_add(DAY_MS));
+        otps.chain(sends)
+            .chain([self.locked_until])
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Its SMS after `since` that no verified PIN followed.
+    fn unverified_sends_after(&self, since: u64) -> impl Iterator<Item = u64> + '_ {
+        self.sends
+            .iter()
+            .copied()
+            .filter(move |&at| at > since && at > self.verified_at)
+    }
+}
+
+/// A number's row.
+#[derive(Debug, Clone)]
 struct NumberRow {
-    failures: f64,
-    locked_until: f64,
+    pk: u32,
+    nk: u32,
+    tenant: String,
+    phone: String,
+    state: NumberState,
 }
 
 #[derive(Deserialize)]
-struct RequestRow {
-    request: String,
-    sends: f64,
-    last_send_at: f64,
+struct RawNumberRow {
+    nk: f64,
+    tenant: String,
+    phone: String,
+    sends: String,
+    verified_at: f64,
+    /// Absent when only the prefix rule's columns were read.
+    #[serde(default)]
+    state: Option<String>,
+}
+
+impl NumberRow {
+    fn parse(pk: u32, raw: RawNumberRow) -> Result<Self> {
+        let mut state: NumberState = match &raw.state {
+            Some(json) => serde_json::from_str(json)?,
+            None => NumberState::default(),
+        };
+        state.sends = serde_json::from_str(&raw.sends)?;
+        state.verified_at = raw.verified_at as u64;
+        Ok(NumberRow {
+            pk,
+            nk: raw.nk as u32,
+            tenant: raw.tenant,
+            phone: raw.phone,
+            state,
+        })
+    }
+}
+
+/// Of the rows under an OTP id's keys (one, or a few when 32-bit keys collide), the one
+/// that holds the OTP, for `tenant` (`None`: any, for the shard's own work).
+fn select_by_otp(rows: &[NumberRow], otp_id: &str, tenant: Option<&str>) -> Option<usize> {
+    rows.iter()
+        .position(|r| tenant.is_none_or(|t| t == r.tenant) && r.state.holds(otp_id))
+}
+
+/// The prefix rule's input: the SMS of the last hour, over the tenant's numbers of
+/// `prefix` among `rows` (a prefix key's rows: other prefixes may share the key; the query
+/// already keeps only those), that no verified PIN followed, oldest first.
+fn unverified_sends(rows: &[NumberRow], tenant: &str, prefix: &str, now: u64) -> Vec<u64> {
+    let since = now.saturating_sub(HOUR_MS);
+    let mut sends: Vec<u64> = rows
+        .iter()
+        .filter(|r| r.tenant == tenant && smsotp_core::tenant::number_prefix(&r.phone) == prefix)
+        .flat_map(|r| r.state.unverified_sends_after(since))
+        .collect();
+    sends.sort_unstable();
+    sends
+}
+
+#[derive(Deserialize)]
+struct DeadlineRow {
+    at: f64,
+    otp_id: String,
+}
+
+#[derive(Deserialize)]
+struct BlockRow {
+    blocked_until: f64,
 }
 
 #[derive(Deserialize)]
@@ -232,6 +448,9 @@ struct OutboxRow {
 struct NextRow {
     at: Option<f64>,
 }
+
+#[derive(Deserialize)]
+struct AnyRow {}
 
 /// JS numbers hold integers exactly up to 2^53: times in milliseconds fit.
 fn int(v: u64) -> SqlStorageValue {
@@ -302,6 +521,22 @@ pub struct RowUsage {
     pub rows_written: u64,
 }
 
+/// A 32-bit key as SQLite's integer.
+fn key(v: u32) -> SqlStorageValue {
+    SqlStorageValue::Integer(i64::from(v))
+}
+
+/// No such OTP for this tenant.
+fn not_found() -> ShardReply {
+    ShardReply {
+        record: None,
+        error: None,
+        sms: None,
+        resend_after: None,
+        usage: RowUsage::default(),
+    }
+}
+
 #[durable_object]
 pub struct OtpShard {
     state: State,
@@ -311,6 +546,11 @@ pub struct OtpShard {
     /// When the alarm is set for, as far as this instance knows (`u64::MAX`: none, 0:
     /// not read yet).
     alarm_at: Cell<u64>,
+    /// The earliest deadline the request being handled added (a callback to deliver, an
+    /// expiry to call back, a clean-up).
+    wake_at: Cell<u64>,
+    /// When the alarm cleans up next (0: at its next run).
+    clean_up_at: Cell<u64>,
 }
 
 impl OtpShard {
@@ -323,206 +563,250 @@ impl OtpShard {
         }
     }
 
-    fn load(&self, otp_id: &str) -> Result<Option<OtpRecord>> {
-        let rows: Vec<RecordRow> = self
-            .sql()
-            .exec("SELECT record FROM otps WHERE id = ?", vec![text(otp_id)])?
-            .to_array()?;
-        match rows.into_iter().next() {
-            Some(row) => Ok(Some(serde_json::from_str(&row.record)?)),
-            None => Ok(None),
-        }
+    /// Asks for the alarm at `at` at the latest.
+    fn wake(&self, at: u64) {
+        self.wake_at.set(self.wake_at.get().min(at));
     }
 
-    /// Writes the record; a changed status also queues its callback, in the same
-    /// synchronous step (no `await` between the transition and these writes).
-    fn store(&self, record: &OtpRecord, status_changed: bool, now: u64) -> Result<()> {
-        let forget_at = if record.status.is_final() {
-            now + GRACE_SECONDS * 1000
-        } else {
-            record.expires_at + GRACE_SECONDS * 1000
+    /// The rows under an OTP id's keys.
+    fn rows_of_number(&self, pk: u32, nk: u32) -> Result<Vec<NumberRow>> {
+        let raw: Vec<RawNumberRow> = self
+            .sql()
+            .exec(
+                "SELECT nk, tenant, phone, sends, verified_at, state FROM numbers
+                 WHERE pk = ? AND nk = ?",
+                vec![key(pk), key(nk)],
+            )?
+            .to_array()?;
+        raw.into_iter().map(|r| NumberRow::parse(pk, r)).collect()
+    }
+
+    /// The tenant's number's row, if it has one.
+    fn number_row(&self, pk: u32, nk: u32, tenant: &str, phone: &str) -> Result<Option<NumberRow>> {
+        let raw: Vec<RawNumberRow> = self
+            .sql()
+            .exec(
+                "SELECT nk, tenant, phone, sends, verified_at, state FROM numbers
+                 WHERE pk = ? AND nk = ? AND tenant = ? AND phone = ?",
+                vec![key(pk), key(nk), text(tenant), text(phone)],
+            )?
+            .to_array()?;
+        raw.into_iter()
+            .next()
+            .map(|r| NumberRow::parse(pk, r))
+            .transpose()
+    }
+
+    /// The row of the OTP `otp_id`, for `tenant` (`None`: any).
+    fn row_of_otp(&self, otp_id: &str, tenant: Option<&str>) -> Result<Option<NumberRow>> {
+        let Some((_, pk, nk)) = placement::keys_of_otp_id(otp_id) else {
+            return Ok(None);
+        };
+        let mut rows = self.rows_of_number(pk, nk)?;
+        Ok(select_by_otp(&rows, otp_id, tenant).map(|i| rows.swap_remove(i)))
+    }
+
+    /// Writes the number's row: its one write of the operation.
+    fn save(&self, row: &mut NumberRow, now: u64) -> Result<()> {
+        row.state.tidy(now);
+        self.sql().exec(
+            "INSERT INTO numbers
+               (pk, nk, tenant, phone, forget_at, last_send_at, sends, verified_at, state)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (pk, nk, tenant, phone) DO UPDATE
+               SET forget_at = excluded.forget_at, last_send_at = excluded.last_send_at,
+                 sends = excluded.sends, verified_at = excluded.verified_at,
+                 state = excluded.state",
+            vec![
+                key(row.pk),
+                key(row.nk),
+                text(&row.tenant),
+                text(&row.phone),
+                int(row.state.forget_at()),
+                int(row.state.sends.last().copied().unwrap_or(0)),
+                text(&serde_json::to_string(&row.state.sends)?),
+                int(row.state.verified_at),
+                text(&serde_json::to_string(&row.state)?),
+            ],
+        )?;
+        // The clean-up will have something to do.
+        self.wake(now + HOUR_MS);
+        Ok(())
+    }
+
+    /// A record left PENDING: its callback (if it has a URL) is queued, and its expiry
+    /// no longer needs an alarm — in the same synchronous step as the row's write.
+    fn status_changed(&self, record: &OtpRecord, now: u64) -> Result<()> {
+        let Some(url) = &record.otp_callback_url else {
+            return Ok(());
         };
         self.sql().exec(
-            "UPDATE otps SET status = ?, forget_at = ?, record = ? WHERE id = ?",
-            vec![
-                text(record.status.as_str()),
-                int(forget_at),
-                text(&serde_json::to_string(record)?),
-                text(&record.otp_id),
-            ],
+            "DELETE FROM deadlines WHERE at = ? AND otp_id = ?",
+            vec![int(record.expires_at), text(&record.otp_id)],
         )?;
-        if status_changed {
-            if let Some(url) = &record.otp_callback_url {
-                let object = record.to_object(now);
-                // The same id for every delivery of this change, so receivers can dedupe.
-                let webhook_id = format!(
-                    "msg_{}_{}",
-                    object.otp_id,
-                    object.status.as_str().to_ascii_lowercase()
-                );
-                let body = callback::body(&object);
-                self.sql().exec(
-                    "INSERT OR IGNORE INTO callbacks (webhook_id, tenant, url, body, tries, next_at)
-                     VALUES (?, ?, ?, ?, 0, ?)",
-                    vec![
-                        text(&webhook_id),
-                        text(&record.tenant),
-                        text(url),
-                        text(&body),
-                        int(now),
-                    ],
-                )?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Stores a new OTP, its first SMS counted for its number.
-    fn insert(&self, record: &OtpRecord, request: &OtpRequest, now: u64) -> Result<()> {
+        let object = record.to_object(now);
+        // The same id for every delivery of this change, so receivers can dedupe.
+        let webhook_id = format!(
+            "msg_{}_{}",
+            object.otp_id,
+            object.status.as_str().to_ascii_lowercase()
+        );
+        let body = callback::body(&object);
         self.sql().exec(
-            "INSERT INTO otps (id, tenant, phone, status, expires_at, forget_at, sends,
-               last_send_at, request, record)
-             VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            "INSERT OR IGNORE INTO callbacks (webhook_id, tenant, url, body, tries, next_at)
+             VALUES (?, ?, ?, ?, 0, ?)",
             vec![
-                text(&record.otp_id),
+                text(&webhook_id),
                 text(&record.tenant),
-                text(&record.phone_number),
-                text(record.status.as_str()),
-                int(record.expires_at),
-                int(record.expires_at + GRACE_SECONDS * 1000),
+                text(url),
+                text(&body),
                 int(now),
-                text(&serde_json::to_string(request)?),
-                text(&serde_json::to_string(record)?),
             ],
         )?;
-        self.count_send(&record.tenant, &record.phone_number, now)
-    }
-
-    fn count_send(&self, tenant: &str, phone: &str, now: u64) -> Result<()> {
-        self.sql().exec(
-            "INSERT INTO sends (tenant, phone, at) VALUES (?, ?, ?)",
-            vec![text(tenant), text(phone), int(now)],
-        )?;
+        self.wake(now);
         Ok(())
     }
 
-    /// The number's SMS of the last 24 hours and its lock.
-    fn history(&self, tenant: &str, phone: &str, now: u64) -> Result<(Vec<u64>, u64)> {
-        let sends: Vec<AtRow> = self
-            .sql()
-            .exec(
-                "SELECT at FROM sends WHERE tenant = ? AND phone = ? AND at > ? ORDER BY at",
-                vec![
-                    text(tenant),
-                    text(phone),
-                    int(now.saturating_sub(24 * 3600 * 1000)),
-                ],
-            )?
-            .to_array()?;
-        let locked_until = self
-            .number(tenant, phone)?
-            .map_or(0, |n| n.locked_until as u64);
-        Ok((
-            sends.into_iter().map(|r| r.at as u64).collect(),
-            locked_until,
-        ))
-    }
-
-    fn number(&self, tenant: &str, phone: &str) -> Result<Option<NumberRow>> {
-        let rows: Vec<NumberRow> = self
-            .sql()
-            .exec(
-                "SELECT failures, locked_until FROM numbers WHERE tenant = ? AND phone = ?",
-                vec![text(tenant), text(phone)],
-            )?
-            .to_array()?;
-        Ok(rows.into_iter().next())
-    }
-
-    /// Counts a wrong PIN against the number (locking it when the limits say so), or clears
-    /// the count after a right one.
-    fn count_failure(
+    /// The prefix rule's data for a tenant's prefix: the SMS of the last hour to its
+    /// numbers that no verified PIN followed, oldest first, and until when the prefix is
+    /// blocked (0: it is not). Reads the prefix key's rows (a range of the primary key:
+    /// rows read are billed at $0.001 per million), but only the small columns of the
+    /// numbers sent to in the last hour cross into the worker.
+    fn prefix_history(
         &self,
         tenant: &str,
-        phone: &str,
-        wrong: bool,
-        limits: &NumberLimits,
+        prefix_key: u32,
+        prefix: &str,
         now: u64,
-    ) -> Result<()> {
-        if !wrong {
-            self.sql().exec(
-                "DELETE FROM numbers WHERE tenant = ? AND phone = ?",
-                vec![text(tenant), text(phone)],
-            )?;
-            return Ok(());
-        }
-        let failures = self.number(tenant, phone)?.map_or(0, |n| n.failures as u32) + 1;
-        let locked_until = limits.lock_after(failures, now).unwrap_or(0);
+    ) -> Result<(Vec<u64>, u64)> {
+        let since = now.saturating_sub(HOUR_MS);
+        let raw: Vec<RawNumberRow> = self
+            .sql()
+            .exec(
+                "SELECT nk, tenant, phone, sends, verified_at FROM numbers
+                 WHERE pk = ? AND tenant = ? AND last_send_at > ?
+                   AND substr(phone, 1, length(phone) - 4) = ?",
+                vec![key(prefix_key), text(tenant), int(since), text(prefix)],
+            )?
+            .to_array()?;
+        let rows = raw
+            .into_iter()
+            .map(|r| NumberRow::parse(prefix_key, r))
+            .collect::<Result<Vec<_>>>()?;
+        let blocked: Vec<BlockRow> = self
+            .sql()
+            .exec(
+                "SELECT blocked_until FROM prefixes WHERE pk = ? AND tenant = ? AND prefix = ?",
+                vec![key(prefix_key), text(tenant), text(prefix)],
+            )?
+            .to_array()?;
+        let blocked_until = blocked.first().map_or(0, |b| b.blocked_until as u64);
+        Ok((unverified_sends(&rows, tenant, prefix, now), blocked_until))
+    }
+
+    /// Blocks a tenant's prefix until `until` (the prefix rule's refusal; rare, so a row of
+    /// its own).
+    fn block_prefix(&self, tenant: &str, prefix_key: u32, prefix: &str, until: u64) -> Result<()> {
         self.sql().exec(
-            "INSERT INTO numbers (tenant, phone, failures, locked_until) VALUES (?, ?, ?, ?)
-             ON CONFLICT (tenant, phone) DO UPDATE SET failures = excluded.failures,
-               locked_until = MAX(locked_until, excluded.locked_until)",
-            vec![
-                text(tenant),
-                text(phone),
-                int(u64::from(failures)),
-                int(locked_until),
-            ],
+            "INSERT INTO prefixes (pk, tenant, prefix, blocked_until) VALUES (?, ?, ?, ?)
+             ON CONFLICT (pk, tenant, prefix) DO UPDATE
+               SET blocked_until = MAX(blocked_until, excluded.blocked_until)",
+            vec![key(prefix_key), text(tenant), text(prefix), int(until)],
         )?;
+        self.wake(until.saturating_add(HOUR_MS));
         Ok(())
     }
 
-    /// The tenant's pending OTP for this number, if any (its record and SMS so far).
-    fn pending_for(
-        &self,
-        tenant: &str,
-        phone: &str,
-        now: u64,
-    ) -> Result<Option<(OtpRecord, PendingOtp)>> {
-        let rows: Vec<PendingRow> = self
-            .sql()
-            .exec(
-                "SELECT record, sends, last_send_at FROM otps
-                 WHERE tenant = ? AND phone = ? AND status = 'PENDING' AND expires_at > ?
-                 ORDER BY last_send_at DESC LIMIT 1",
-                vec![text(tenant), text(phone), int(now)],
-            )?
-            .to_array()?;
-        match rows.into_iter().next() {
-            Some(row) => Ok(Some((
-                serde_json::from_str(&row.record)?,
-                PendingOtp {
-                    sends: row.sends as u32,
-                    last_send_at: row.last_send_at as u64,
-                },
-            ))),
-            None => Ok(None),
-        }
-    }
-
-    /// `Create`: the number's limits, superseding its pending OTP, storing the new one.
+    /// `Create`: the number's limits, superseding its pending OTP, storing the new one —
+    /// one write, of the number's row.
     fn create(
         &self,
         record: &OtpRecord,
         request: &OtpRequest,
         limits: &NumberLimits,
+        abuse: &AbuseLimits,
         now: u64,
     ) -> Result<ShardReply> {
-        let (sends, locked_until) = self.history(&record.tenant, &record.phone_number, now)?;
-        let history = NumberHistory {
-            sends: &sends,
-            locked_until,
+        let Some((_, pk, nk)) = placement::keys_of_otp_id(&record.otp_id) else {
+            return Err(Error::RustError(format!(
+                "an OTP id without its number's keys: {}",
+                record.otp_id
+            )));
         };
-        let pending = self.pending_for(&record.tenant, &record.phone_number, now)?;
-        if let Err(e) = limits.check_send(&history, pending.as_ref().map(|p| p.1), false, now) {
-            return Ok(refusal(&e));
-        }
-        if let Some((mut old, _)) = pending {
-            if old.cancel(now).is_ok() {
-                self.store(&old, true, now)?;
+        // The prefix rule (SMS pumping through consecutive numbers): its numbers are all in
+        // this shard, so the count and the block are atomic with this create.
+        if abuse.prefix_unverified_per_hour > 0 {
+            let prefix = smsotp_core::tenant::number_prefix(&record.phone_number);
+            let (unverified, blocked_until) =
+                self.prefix_history(&record.tenant, pk, prefix, now)?;
+            if let Err(refused) = abuse.check_prefix(&unverified, blocked_until, now) {
+                if let Some(until) = refused.block_until {
+                    self.block_prefix(&record.tenant, pk, prefix, until)?;
+                    log::event(
+                        "warn",
+                        "prefix.blocked",
+                        serde_json::json!({ "tenant": record.tenant, "prefix": smsotp_core::phone::mask_phone(prefix), "untilMs": until }),
+                    );
+                }
+                return Ok(refusal(&refused.error));
             }
         }
-        self.insert(record, request, now)?;
+        let mut row = self
+            .number_row(pk, nk, &record.tenant, &record.phone_number)?
+            .unwrap_or_else(|| NumberRow {
+                pk,
+                nk,
+                tenant: record.tenant.clone(),
+                phone: record.phone_number.clone(),
+                state: NumberState::default(),
+            });
+        let state = &mut row.state;
+        state.tidy(now);
+        let history = NumberHistory {
+            sends: &state.sends,
+            locked_until: state.locked_until,
+        };
+        let pending = state
+            .current
+            .as_ref()
+            .filter(|c| c.record.status_at(now) == OtpStatus::Pending)
+            .map(|c| PendingOtp {
+                sends: c.sends,
+                last_send_at: c.last_send_at,
+            });
+        if let Err(e) = limits.check_send(&history, pending, false, now) {
+            return Ok(refusal(&e));
+        }
+        // The number's pending OTP is superseded (CANCELLED; EXPIRED if its TTL passed).
+        let mut ended = None;
+        if let Some(old) = state.current.take() {
+            let mut old = old.record;
+            let before = old.status;
+            let _ = old.cancel(now);
+            if old.status != before {
+                ended = Some(old.clone());
+            }
+            state.earlier.push(old);
+        }
+        state.current = Some(CurrentOtp {
+            record: record.clone(),
+            request: request.clone(),
+            sends: 1,
+            last_send_at: now,
+        });
+        state.sends.push(now);
+        self.save(&mut row, now)?;
+        if let Some(old) = ended {
+            self.status_changed(&old, now)?;
+        }
+        if record.otp_callback_url.is_some() {
+            // Its EXPIRED callback must go out at its expiry, asked or not.
+            self.sql().exec(
+                "INSERT OR IGNORE INTO deadlines (at, otp_id) VALUES (?, ?)",
+                vec![int(record.expires_at), text(&record.otp_id)],
+            )?;
+            self.wake(record.expires_at);
+        }
         Ok(ShardReply {
             record: Some(record.clone()),
             error: None,
@@ -533,72 +817,141 @@ impl OtpShard {
     }
 
     /// `Resend`: the limits, then a new PIN (the old one stops working) and its SMS.
-    fn resend(&self, mut record: OtpRecord, limits: &NumberLimits, now: u64) -> Result<ShardReply> {
-        let rows: Vec<RequestRow> = self
-            .sql()
-            .exec(
-                "SELECT request, sends, last_send_at FROM otps WHERE id = ?",
-                vec![text(&record.otp_id)],
-            )?
-            .to_array()?;
-        let Some(row) = rows.into_iter().next() else {
+    fn resend(
+        &self,
+        mut row: NumberRow,
+        otp_id: &str,
+        limits: &NumberLimits,
+        test_pins: &std::collections::BTreeMap<String, String>,
+        now: u64,
+    ) -> Result<ShardReply> {
+        let Some(record) = row.state.find_mut(otp_id, now) else {
             return Ok(refusal(&ApiError::new(ErrorCode::OtpNotFound)));
         };
         // Not pending (or its TTL passed): the answer a check would give.
         let before = record.status;
         if let Err(e) = record.still_pending(now) {
+            let record = record.clone();
             if record.status != before {
-                self.store(&record, true, now)?;
+                self.save(&mut row, now)?;
+                self.status_changed(&record, now)?;
             }
             return Ok(ShardReply {
                 record: Some(record),
                 ..refusal(&e)
             });
         }
-        let (sends, locked_until) = self.history(&record.tenant, &record.phone_number, now)?;
+        let state = &mut row.state;
+        // Only the current OTP can be pending (a new one supersedes it).
+        let Some(current) = state.current.as_mut().filter(|c| c.record.otp_id == otp_id) else {
+            return Ok(refusal(&ApiError::new(ErrorCode::OtpNotFound)));
+        };
         let pending = PendingOtp {
-            sends: row.sends as u32,
-            last_send_at: row.last_send_at as u64,
+            sends: current.sends,
+            last_send_at: current.last_send_at,
         };
         let history = NumberHistory {
-            sends: &sends,
-            locked_until,
+            sends: &state.sends,
+            locked_until: state.locked_until,
         };
         if let Err(e) = limits.check_send(&history, Some(pending), true, now) {
             return Ok(ShardReply {
-                record: Some(record),
+                record: Some(current.record.clone()),
                 ..refusal(&e)
             });
         }
-        let request: OtpRequest = serde_json::from_str(&row.request)?;
         let hasher =
             crate::config::pin_hasher(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))?;
         let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
-        let (pin_hash, message) = smsotp_core::FallibleSource::run(fill, |rng| {
-            smsotp_core::create::new_pin_message(&request, &record.otp_id, &hasher, rng)
-        })
-        .map_err(|e| Error::RustError(format!("crypto.getRandomValues: {e}")))?;
-        record
+        let test_pin = test_pins.get(&current.record.phone_number);
+        let (pin_hash, message) = match test_pin {
+            // A test number's PIN stays the fixed one.
+            Some(pin) => (
+                hasher.hash(otp_id, pin),
+                smsotp_core::render_message(&current.request, Some(pin), None),
+            ),
+            None => smsotp_core::FallibleSource::run(fill, |rng| {
+                smsotp_core::create::new_pin_message(&current.request, otp_id, &hasher, rng)
+            })
+            .map_err(|e| Error::RustError(format!("crypto.getRandomValues: {e}")))?,
+        };
+        current
+            .record
             .replace_pin(pin_hash, now)
             .map_err(|e| Error::RustError(e.to_string()))?;
-        self.store(&record, false, now)?;
-        self.sql().exec(
-            "UPDATE otps SET sends = sends + 1, last_send_at = ? WHERE id = ?",
-            vec![int(now), text(&record.otp_id)],
-        )?;
-        self.count_send(&record.tenant, &record.phone_number, now)?;
-        let to = record.phone_number.clone();
+        current.sends += 1;
+        current.last_send_at = now;
+        let sms = test_pin.is_none().then(|| OutgoingSms {
+            to: current.record.phone_number.clone(),
+            from: current.request.from.clone(),
+            text: message.text,
+            parts: message.sms.parts,
+            unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
+        });
+        let record = current.record.clone();
+        state.sends.push(now);
+        self.save(&mut row, now)?;
         Ok(ShardReply {
             record: Some(record),
             error: None,
-            sms: Some(OutgoingSms {
-                to,
-                from: request.from.clone(),
-                text: message.text,
-                parts: message.sms.parts,
-                unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
-            }),
+            sms,
             resend_after: Some(limits.cooldown_after(pending.sends + 1)),
+            usage: RowUsage::default(),
+        })
+    }
+
+    /// `Check`, `Cancel`, `FailDelivery`, `Get`: the core's transition on the record, the
+    /// number's wrong-PIN count with it, one write if anything changed.
+    fn transition(&self, mut row: NumberRow, op: &ShardOp, now: u64) -> Result<ShardReply> {
+        // A missing key is the deployment's fault: a worker error (logged, 500), not an
+        // answer naming it.
+        let hasher =
+            crate::config::pin_hasher(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))?;
+        let Some(record) = row.state.find_mut(op.otp_id(), now) else {
+            return Ok(not_found());
+        };
+        let before = (record.status, record.attempts);
+        let result: std::result::Result<(), ApiError> = match op {
+            ShardOp::Check { pin, .. } => record.check(pin, now, &hasher).map(|_| ()),
+            ShardOp::Cancel { .. } => record.cancel(now),
+            ShardOp::FailDelivery { .. } => {
+                record.fail_delivery(now);
+                Ok(())
+            }
+            ShardOp::Get { .. } => {
+                record.expire(now);
+                Ok(())
+            }
+            ShardOp::Create { .. } | ShardOp::Resend { .. } => Ok(()),
+        };
+        let record = record.clone();
+        let status_changed = record.status != before.0;
+        let mut changed = status_changed || record.attempts != before.1;
+        // Wrong PINs count against the number across its OTPs; a right one clears them.
+        if let ShardOp::Check { limits, .. } = op {
+            let state = &mut row.state;
+            if record.attempts != before.1 {
+                state.failures = state.failures.saturating_add(1);
+                if let Some(until) = limits.lock_after(state.failures, now) {
+                    state.locked_until = state.locked_until.max(until);
+                }
+            } else if record.status == OtpStatus::Verified && before.0 == OtpStatus::Pending {
+                state.failures = 0;
+                state.verified_at = now;
+                changed = true;
+            }
+        }
+        if changed {
+            self.save(&mut row, now)?;
+        }
+        if status_changed {
+            self.status_changed(&record, now)?;
+        }
+        Ok(ShardReply {
+            record: Some(record),
+            error: result.err().as_ref().map(ShardError::from_api),
+            sms: None,
+            resend_after: None,
             usage: RowUsage::default(),
         })
     }
@@ -609,32 +962,9 @@ impl OtpShard {
         Response::from_json(&reply)
     }
 
-    /// The earliest deadline in the shard: a pending OTP's expiry, a callback to deliver,
-    /// a finished OTP to forget.
-    fn next_deadline(&self) -> Result<Option<u64>> {
-        let rows: Vec<NextRow> = self
-            .sql()
-            .exec(
-                "SELECT MIN(at) AS at FROM (
-                   SELECT MIN(expires_at) AS at FROM otps WHERE status = 'PENDING'
-                   UNION ALL SELECT MIN(next_at) FROM callbacks
-                   UNION ALL SELECT MIN(forget_at) FROM otps)",
-                None,
-            )?
-            .to_array()?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .and_then(|r| r.at)
-            .map(|at| at as u64))
-    }
-
-    /// Moves the alarm earlier when a deadline comes before it (never later: a later alarm
+    /// Moves the alarm earlier when `next` comes before it (never later: a later alarm
     /// finds nothing due and sets the next one itself).
-    async fn schedule(&self, now: u64) -> Result<()> {
-        let Some(next) = self.next_deadline()? else {
-            return Ok(());
-        };
+    async fn schedule(&self, next: u64, now: u64) -> Result<()> {
         if self.alarm_at.get() == 0 {
             let set = self.state.storage().get_alarm().await?;
             self.alarm_at
@@ -646,6 +976,32 @@ impl OtpShard {
             self.alarm_at.set(next);
         }
         Ok(())
+    }
+
+    /// The alarm's next time: the earliest expiry to call back, callback to deliver, and
+    /// the next clean-up while there are numbers.
+    fn next_deadline(&self) -> Result<Option<u64>> {
+        let rows: Vec<NextRow> = self
+            .sql()
+            .exec(
+                // `deadlines` is ordered by `at`: its minimum is its first row.
+                "SELECT MIN(at) AS at FROM (
+                   SELECT MIN(at) AS at FROM deadlines
+                   UNION ALL SELECT MIN(next_at) FROM callbacks)",
+                None,
+            )?
+            .to_array()?;
+        let due = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.at)
+            .map(|at| at as u64);
+        let any: Vec<AnyRow> = self
+            .sql()
+            .exec("SELECT 1 AS one FROM numbers LIMIT 1", None)?
+            .to_array()?;
+        let clean_up = (!any.is_empty()).then(|| self.clean_up_at.get());
+        Ok(due.into_iter().chain(clean_up).min())
     }
 
     /// Delivers the callbacks that are due, one try each; a failure waits for the next try.
@@ -688,7 +1044,7 @@ impl OtpShard {
             match (result, retry) {
                 (Err(_), Some(wait)) => {
                     self.sql().exec(
-                        "UPDATE outbox SET tries = ?, next_at = ? WHERE webhook_id = ?",
+                        "UPDATE callbacks SET tries = ?, next_at = ? WHERE webhook_id = ?",
                         vec![
                             int(tries as u64),
                             int(now + wait * 1000),
@@ -718,114 +1074,108 @@ impl OtpShard {
         Ok(())
     }
 
-    /// Expires every pending OTP whose TTL has passed (their callbacks queued).
+    /// Expires the pending OTPs with a callback URL whose TTL has passed (their callbacks
+    /// queued); a deadline whose OTP has left PENDING otherwise is just removed.
     fn expire_due(&self, now: u64) -> Result<()> {
-        let due: Vec<RecordRow> = self
+        let due: Vec<DeadlineRow> = self
             .sql()
             .exec(
-                "SELECT record FROM otps WHERE status = 'PENDING' AND expires_at <= ?",
-                vec![int(now)],
+                "SELECT at, otp_id FROM deadlines WHERE at <= ? ORDER BY at LIMIT ?",
+                vec![int(now), int(MAX_DUE)],
             )?
             .to_array()?;
-        for row in due {
-            let mut record: OtpRecord = serde_json::from_str(&row.record)?;
-            if record.expire(now) {
-                self.store(&record, true, now)?;
-                log::event(
-                    "info",
-                    "otp.expired",
-                    serde_json::json!({ "otpId": record.otp_id }),
-                );
+        for deadline in due {
+            if let Some(mut row) = self.row_of_otp(&deadline.otp_id, None)? {
+                if let Some(record) = row.state.find_mut(&deadline.otp_id, now) {
+                    if record.expire(now) {
+                        let record = record.clone();
+                        self.save(&mut row, now)?;
+                        self.status_changed(&record, now)?;
+                        log::event(
+                            "info",
+                            "otp.expired",
+                            serde_json::json!({ "otpId": record.otp_id }),
+                        );
+                        continue;
+                    }
+                }
             }
+            self.sql().exec(
+                "DELETE FROM deadlines WHERE at = ? AND otp_id = ?",
+                vec![int(deadline.at as u64), text(&deadline.otp_id)],
+            )?;
         }
+        Ok(())
+    }
+
+    /// Deletes the numbers whose rows hold nothing of use any more, and the prefix blocks
+    /// that are over: a full scan, at most once an hour.
+    fn clean_up(&self, now: u64) -> Result<()> {
+        self.sql()
+            .exec("DELETE FROM numbers WHERE forget_at <= ?", vec![int(now)])?;
+        self.sql().exec(
+            "DELETE FROM prefixes WHERE blocked_until <= ?",
+            vec![int(now)],
+        )?;
+        self.clean_up_at.set(now + HOUR_MS);
         Ok(())
     }
 }
 
 impl DurableObject for OtpShard {
     fn new(state: State, env: Env) -> Self {
-        state.storage().sql().exec(SCHEMA, None).ok();
+        let sql = state.storage().sql();
+        // A shard still in a previous layout starts afresh (its `numbers` has other columns).
+        if sql
+            .exec("SELECT last_send_at, state FROM numbers LIMIT 0", None)
+            .is_err()
+        {
+            sql.exec(OLD_LAYOUT, None).ok();
+        }
+        sql.exec(SCHEMA, None).ok();
         Self {
             state,
             env,
             usage: Cell::new(RowUsage::default()),
             alarm_at: Cell::new(0),
+            wake_at: Cell::new(u64::MAX),
+            clean_up_at: Cell::new(0),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let op: ShardOp = req.json().await?;
         self.usage.set(RowUsage::default());
+        self.wake_at.set(u64::MAX);
         let now = Date::now().as_millis();
-        if let ShardOp::Create {
-            record,
-            request,
-            limits,
-        } = &op
-        {
-            let reply = self.create(record, request, limits, now)?;
-            self.schedule(now).await?;
-            return self.answer(reply);
-        }
-        // A missing key is the deployment's fault: a worker error (logged, 500), not an
-        // answer naming it.
-        let hasher =
-            crate::config::pin_hasher(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))?;
         // Read, apply the core's transition, write: synchronously, so no other request of
         // this object can come in between.
-        let Some(mut record) = self
-            .load(op.otp_id())?
-            .filter(|r| op.tenant().is_none_or(|t| t == r.tenant))
-        else {
-            return self.answer(ShardReply {
-                record: None,
-                error: None,
-                sms: None,
-                resend_after: None,
-                usage: RowUsage::default(),
-            });
+        let reply = match &op {
+            ShardOp::Create {
+                record,
+                request,
+                limits,
+                abuse,
+            } => self.create(record, request, limits, abuse, now)?,
+            _ => match self.row_of_otp(op.otp_id(), op.tenant())? {
+                // No such OTP, or another tenant's: it does not exist for this one.
+                None => not_found(),
+                Some(row) => match &op {
+                    ShardOp::Resend {
+                        otp_id,
+                        limits,
+                        test_pins,
+                        ..
+                    } => self.resend(row, otp_id, limits, test_pins, now)?,
+                    _ => self.transition(row, &op, now)?,
+                },
+            },
         };
-        if let ShardOp::Resend { limits, .. } = &op {
-            let reply = self.resend(record, limits, now)?;
-            self.schedule(now).await?;
-            return self.answer(reply);
+        let wake_at = self.wake_at.get();
+        if wake_at != u64::MAX {
+            self.schedule(wake_at, now).await?;
         }
-        let before = (record.status, record.attempts);
-        let result: std::result::Result<(), ApiError> = match &op {
-            ShardOp::Check { pin, .. } => record.check(pin, now, &hasher).map(|_| ()),
-            ShardOp::Cancel { .. } => record.cancel(now),
-            ShardOp::FailDelivery { .. } => {
-                record.fail_delivery(now);
-                Ok(())
-            }
-            ShardOp::Get { .. } => {
-                record.expire(now);
-                Ok(())
-            }
-            ShardOp::Create { .. } | ShardOp::Resend { .. } => Ok(()),
-        };
-        let status_changed = record.status != before.0;
-        if status_changed || record.attempts != before.1 {
-            self.store(&record, status_changed, now)?;
-        }
-        // Wrong PINs count against the number across its OTPs; a right one clears them.
-        if let ShardOp::Check { limits, .. } = &op {
-            if record.attempts != before.1 {
-                self.count_failure(&record.tenant, &record.phone_number, true, limits, now)?;
-            } else if record.status == OtpStatus::Verified && before.0 == OtpStatus::Pending {
-                self.count_failure(&record.tenant, &record.phone_number, false, limits, now)?;
-            }
-        }
-        if status_changed {
-            self.schedule(now).await?;
-        }
-        self.answer(ShardReply {
-            record: Some(record),
-            error: result.err().as_ref().map(ShardError::from_api),
-            sms: None,
-            resend_after: None,
-            usage: RowUsage::default(),
-        })
+        self.answer(reply)
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -837,9 +1187,12 @@ impl DurableObject for OtpShard {
         // alarm that stops half-way loses nothing: the platform retries it.
         self.expire_due(now)?;
         self.deliver_callbacks(now).await?;
-        self.sql()
-            .exec("DELETE FROM otps WHERE forget_at <= ?", vec![int(now)])?;
-        self.schedule(Date::now().as_millis()).await?;
+        if now >= self.clean_up_at.get() {
+            self.clean_up(now)?;
+        }
+        if let Some(next) = self.next_deadline()? {
+            self.schedule(next, Date::now().as_millis()).await?;
+        }
         // An alarm is billed as a Durable Object request, with its rows.
         let u = self.usage.get();
         log::event(
@@ -870,4 +1223,162 @@ pub async fn call(
     let reply: ShardReply = res.json().await?;
     usage.durable_object_call(reply.usage);
     Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smsotp_core::{Config, PinType};
+
+    const NOW: u64 = 1_800_000_000_000;
+    const MIN: u64 = 60_000;
+
+    fn record(otp_id: &str, tenant: &str, status: OtpStatus, updated_at: u64) -> OtpRecord {
+        OtpRecord {
+            otp_id: otp_id.into(),
+            tenant: tenant.into(),
+            track_id: None,
+            phone_number: "+33612345678".into(),
+            country_iso: "FR".into(),
+            status,
+            failure_reason: None,
+            cost: 0.0,
+            parts: 1,
+            max_attempts: 3,
+            attempts: 0,
+            ttl: 300,
+            otp_callback_url: None,
+            pin_type: PinType::Numbers,
+            pin_hash: String::new(),
+            created_at: updated_at,
+            expires_at: updated_at + 5 * MIN,
+            updated_at,
+        }
+    }
+
+    fn current(record: OtpRecord) -> Option<CurrentOtp> {
+        let request = smsotp_core::validate_request_text(
+            r#"{"phoneNumber": "+33612345678"}"#,
+            &Config::default(),
+        )
+        .unwrap();
+        Some(CurrentOtp {
+            last_send_at: record.created_at,
+            record,
+            request,
+            sends: 1,
+        })
+    }
+
+    fn row(nk: u32, tenant: &str, phone: &str, state: NumberState) -> NumberRow {
+        NumberRow {
+            pk: 7,
+            nk,
+            tenant: tenant.into(),
+            phone: phone.into(),
+            state,
+        }
+    }
+
+    /// Two numbers whose 32-bit keys collide share `WHERE pk = ? AND nk = ?`: each OTP id
+    /// still finds its own number, and only for its own tenant.
+    #[test]
+    fn colliding_keys_are_told_apart_by_the_otp_and_the_tenant() {
+        let a = NumberState {
+            current: current(record("id-a2", "acme", OtpStatus::Pending, NOW)),
+            earlier: vec![record("id-a1", "acme", OtpStatus::Cancelled, NOW - MIN)],
+            ..NumberState::default()
+        };
+        let b = NumberState {
+            current: current(record("id-b", "globex", OtpStatus::Verified, NOW)),
+            ..NumberState::default()
+        };
+        let rows = [
+            row(9, "acme", "+33612345678", a),
+            row(9, "globex", "+4915112345678", b),
+        ];
+        assert_eq!(select_by_otp(&rows, "id-a2", Some("acme")), Some(0));
+        assert_eq!(select_by_otp(&rows, "id-a1", Some("acme")), Some(0));
+        assert_eq!(select_by_otp(&rows, "id-b", Some("globex")), Some(1));
+        assert_eq!(select_by_otp(&rows, "id-b", None), Some(1));
+        // Another tenant's OTP, or an id neither row holds: none.
+        assert_eq!(select_by_otp(&rows, "id-b", Some("acme")), None);
+        assert_eq!(select_by_otp(&rows, "id-a2", Some("globex")), None);
+        assert_eq!(select_by_otp(&rows, "id-c", None), None);
+    }
+
+    /// An earlier OTP answers until 24 h after it ended, then is gone; SMS leave the
+    /// count after 24 h; the row may be deleted once nothing in it is of use.
+    #[test]
+    fn a_number_forgets_its_past_after_a_day() {
+        let day = 24 * 60 * MIN;
+        let mut state = NumberState {
+            current: current(record("id-2", "acme", OtpStatus::Verified, NOW)),
+            earlier: vec![record("id-1", "acme", OtpStatus::Cancelled, NOW - 10 * MIN)],
+            sends: vec![NOW - 10 * MIN, NOW],
+            ..NumberState::default()
+        };
+        assert!(state.find_mut("id-1", NOW + day - 11 * MIN).is_some());
+        assert!(state.find_mut("id-1", NOW + day - 10 * MIN).is_none());
+        assert_eq!(state.forget_at(), NOW + day);
+        state.tidy(NOW + day - 5 * MIN);
+        assert!(state.earlier.is_empty());
+        assert_eq!(state.sends, [NOW]);
+        assert!(state.current.is_some());
+        // A lock keeps the row beyond that.
+        state.locked_until = NOW + 2 * day;
+        assert_eq!(state.forget_at(), NOW + 2 * day);
+    }
+
+    #[test]
+    fn the_earlier_otps_and_the_sms_times_stay_bounded() {
+        let mut state = NumberState {
+            earlier: (0..100)
+                .map(|i| record(&format!("id-{i}"), "acme", OtpStatus::Cancelled, NOW))
+                .collect(),
+            sends: (0..2000).map(|i| NOW - 2000 + i).collect(),
+            ..NumberState::default()
+        };
+        state.tidy(NOW);
+        assert_eq!(state.earlier.len(), 32);
+        // The most recent are kept.
+        assert_eq!(state.earlier.last().unwrap().otp_id, "id-99");
+        assert_eq!(state.sends.len(), 1000);
+        assert_eq!(state.sends.last(), Some(&(NOW - 1)));
+    }
+
+    /// The prefix rule counts the tenant's SMS of the last hour to the numbers of the
+    /// prefix that no verified PIN followed.
+    #[test]
+    fn unverified_sends_of_a_prefix() {
+        let sent = |sends: Vec<u64>, verified_at: u64| NumberState {
+            sends,
+            verified_at,
+            ..NumberState::default()
+        };
+        let rows = [
+            // Verified after its first SMS: only the second counts.
+            row(
+                1,
+                "acme",
+                "+33612340001",
+                sent(vec![NOW - 30 * MIN, NOW - 5 * MIN], NOW - 20 * MIN),
+            ),
+            // More than an hour ago: not counted.
+            row(
+                2,
+                "acme",
+                "+33612340002",
+                sent(vec![NOW - 61 * MIN, NOW - MIN], 0),
+            ),
+            // Another tenant, another prefix under the same key: not counted.
+            row(3, "globex", "+33612340003", sent(vec![NOW - 2 * MIN], 0)),
+            row(4, "acme", "+3361234000", sent(vec![NOW - 3 * MIN], 0)),
+        ];
+        assert_eq!(
+            unverified_sends(&rows, "acme", "+3361234", NOW),
+            [NOW - 5 * MIN, NOW - MIN]
+        );
+        assert!(unverified_sends(&rows, "acme", "+3361299", NOW).is_empty());
+    }
 }

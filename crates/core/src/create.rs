@@ -146,23 +146,22 @@ pub fn create_otp(
     create_with_id(request, tenant, hasher, otp_id, &pin, now, price_per_part)
 }
 
-/// [`create_otp`] with an id in `shard` ([`crate::shard::new_otp_id`]): what the edge
-/// creates, so that the id leads to the shard that owns the OTP.
-pub fn create_otp_in_shard(
+/// [`create_otp`] with a given id (the edge's [`crate::shard::new_otp_id_for`], which names
+/// the shard and the number's row in it).
+pub fn create_otp_with_id(
     request: &OtpRequest,
     tenant: &str,
     hasher: &PinHasher,
+    otp_id: String,
     rng: &mut impl RandomSource,
     now: UnixMillis,
     price_per_part: f64,
-    shard: u8,
 ) -> NewOtp {
-    let otp_id = crate::shard::new_otp_id(rng, shard);
     let pin = generate_pin(request.pin_type, request.pin_length, rng);
     create_with_id(request, tenant, hasher, otp_id, &pin, now, price_per_part)
 }
 
-/// [`create_otp_in_shard`] for a tenant's test number
+/// [`create_otp_with_id`] for a tenant's test number
 /// ([`TenantPolicy::test_pin`](crate::tenant::TenantPolicy::test_pin)): the PIN is `pin`,
 /// not drawn, so automated tests and app-store reviewers can sign in with a known PIN. No
 /// SMS is sent to a test number, so the record's `cost` is 0 (its `parts` still say what
@@ -170,31 +169,25 @@ pub fn create_otp_in_shard(
 /// and locked by the same rules.
 ///
 /// ```
-/// use smsotp_core::create::create_test_otp_in_shard;
-/// use smsotp_core::{validate_request_text, Config, FallibleSource, PinHasher};
+/// use smsotp_core::create::create_test_otp_with_id;
+/// use smsotp_core::{validate_request_text, Config, PinHasher};
 ///
 /// let request =
 ///     validate_request_text(r#"{"phoneNumber": "+15005550006"}"#, &Config::default()).unwrap();
 /// let hasher = PinHasher::new(b"a server key of 16+ bytes").unwrap();
-/// let platform = |bytes: &mut [u8]| { bytes.fill(7); true };
-/// let new = FallibleSource::run(platform, |rng| {
-///     create_test_otp_in_shard(&request, "acme", &hasher, rng, 1_795_000_000_000, 12, "123456")
-/// })
-/// .unwrap();
+/// let id = "0c000000-0000-4000-8000-000000000000".to_owned();
+/// let new = create_test_otp_with_id(&request, "acme", &hasher, id, 1_795_000_000_000, "123456");
 /// assert!(hasher.verify(&new.record.otp_id, "123456", &new.record.pin_hash));
 /// assert_eq!(new.record.cost, 0.0);
-/// assert_eq!(smsotp_core::shard::of_otp_id(&new.record.otp_id), Some(12));
 /// ```
-pub fn create_test_otp_in_shard(
+pub fn create_test_otp_with_id(
     request: &OtpRequest,
     tenant: &str,
     hasher: &PinHasher,
-    rng: &mut impl RandomSource,
+    otp_id: String,
     now: UnixMillis,
-    shard: u8,
     pin: &str,
 ) -> NewOtp {
-    let otp_id = crate::shard::new_otp_id(rng, shard);
     create_with_id(request, tenant, hasher, otp_id, pin, now, 0.0)
 }
 
@@ -281,17 +274,8 @@ mod tests {
         )
         .unwrap();
         let hasher = PinHasher::new(&[9; 32]).unwrap();
-        let mut draws = 0;
-        let new = FallibleSource::run(
-            |b: &mut [u8]| {
-                draws += 1;
-                b.fill(5);
-                true
-            },
-            |rng| create_test_otp_in_shard(&request, "t", &hasher, rng, 1000, 3, "AB12"),
-        )
-        .unwrap();
-        assert_eq!(draws, 1);
+        let id = "03000000-0000-4000-8000-000000000000".to_owned();
+        let new = create_test_otp_with_id(&request, "t", &hasher, id, 1000, "AB12");
         assert_eq!(new.message.text, "Your verification code is AB12");
         assert!(hasher.verify(&new.record.otp_id, "ab12", &new.record.pin_hash));
         assert!(!hasher.verify(&new.record.otp_id, "555555", &new.record.pin_hash));

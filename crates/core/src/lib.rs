@@ -47,7 +47,7 @@ pub mod time;
 pub use callback_url::{CallbackPolicy, CallbackUrl};
 pub use config::{Config, Defaults};
 pub use create::{
-    create_otp, create_otp_in_shard, create_test_otp_in_shard, render_message, NewOtp,
+    create_otp, create_otp_with_id, create_test_otp_with_id, render_message, NewOtp,
     RenderedMessage,
 };
 pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEnvelope, FieldError};

@@ -63,6 +63,77 @@ pub fn new_otp_id(rng: &mut impl RandomSource, shard: u8) -> String {
         .to_string()
 }
 
+/// The keys of a tenant's number inside its shard: `(prefix key, number key)`, each the
+/// first 4 bytes of a keyed digest (of (tenant, [`number_prefix`](crate::tenant::number_prefix)) and of (tenant, number),
+/// under their own domains). The shard stores one row per number under both keys, and a new
+/// OTP id carries them ([`new_otp_id_for`]), so an id finds its number's row, and a prefix
+/// all its numbers' rows, by the primary key alone (no secondary index to write).
+///
+/// ```
+/// use smsotp_core::{shard, PinHasher};
+///
+/// let hasher = PinHasher::new(b"a server key of 16+ bytes").unwrap();
+/// let (p1, n1) = shard::number_keys(&hasher, "acme", "+33612345678");
+/// let (p2, n2) = shard::number_keys(&hasher, "acme", "+33612349999");
+/// assert_eq!(p1, p2); // the same prefix, +3361234
+/// assert_ne!(n1, n2);
+/// ```
+pub fn number_keys(hasher: &PinHasher, tenant: &str, e164: &str) -> (u32, u32) {
+    let first4 = |d: [u8; 32]| u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
+    let prefix = hasher.keyed_digest(
+        b"smsotp/prefix-key/v1\0",
+        &[
+            tenant.as_bytes(),
+            crate::tenant::number_prefix(e164).as_bytes(),
+        ],
+    );
+    let number = hasher.keyed_digest(
+        b"smsotp/number-key/v1\0",
+        &[tenant.as_bytes(), e164.as_bytes()],
+    );
+    (first4(prefix), first4(number))
+}
+
+/// Where an OTP id keeps the number key: bytes 6 and 8 carry the UUID's version and
+/// variant bits, so the 4 bytes are 5, 7, 9 and 10.
+const NUMBER_KEY_BYTES: [usize; 4] = [5, 7, 9, 10];
+
+/// A new OTP id for a number: a version-4 UUID whose byte 0 is the shard, bytes 1–4 the
+/// prefix key and bytes 5, 7, 9, 10 the number key ([`number_keys`]); the other bits
+/// (about 50) are random. An OTP id is not a secret — using it takes the tenant's API key,
+/// and its PIN — so 50 random bits are plenty to keep ids unique per number.
+pub fn new_otp_id_for(
+    rng: &mut impl RandomSource,
+    shard: u8,
+    prefix_key: u32,
+    number_key: u32,
+) -> String {
+    let mut bytes = [0u8; 16];
+    rng.fill_bytes(&mut bytes);
+    bytes[0] = shard % SHARDS;
+    bytes[1..5].copy_from_slice(&prefix_key.to_be_bytes());
+    for (i, b) in NUMBER_KEY_BYTES.iter().zip(number_key.to_be_bytes()) {
+        bytes[*i] = b;
+    }
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
+/// `(shard, prefix key, number key)` of an id made by [`new_otp_id_for`]; `None` for
+/// anything that is not a UUID of one of our shards.
+pub fn keys_of_otp_id(otp_id: &str) -> Option<(u8, u32, u32)> {
+    let bytes = *uuid::Uuid::try_parse(otp_id).ok()?.as_bytes();
+    let shard = bytes[0];
+    if shard >= SHARDS {
+        return None;
+    }
+    let prefix_key = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    let number_key = u32::from_be_bytes(NUMBER_KEY_BYTES.map(|i| bytes[i]));
+    Some((shard, prefix_key, number_key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +199,57 @@ mod tests {
             .filter(|t| of_number(&key, &format!("tenant{t}"), "+33612340000") != shard)
             .count();
         assert!(tenants > 10, "{tenants}");
+    }
+
+    #[test]
+    fn ids_carry_shard_prefix_and_number_keys_and_stay_v4_uuids() {
+        let mut rng = Counter(0);
+        for (shard, pk, nk) in [
+            (0, 0, 0),
+            (SHARDS - 1, u32::MAX, u32::MAX),
+            (17, 0xdead_beef, 0x0123_4567),
+            (5, 0x8000_0001, 0xffff_0000),
+        ] {
+            let id = new_otp_id_for(&mut rng, shard, pk, nk);
+            assert!(crate::request::is_otp_id(&id), "{id}");
+            // Version 4 and the RFC 4122 variant, whatever the keys.
+            let u = uuid::Uuid::parse_str(&id).unwrap();
+            assert_eq!(u.get_version_num(), 4, "{id}");
+            assert_eq!(u.get_variant(), uuid::Variant::RFC4122, "{id}");
+            assert_eq!(id.as_bytes()[14], b'4', "{id}");
+            assert_eq!(keys_of_otp_id(&id), Some((shard, pk, nk)), "{id}");
+            assert_eq!(of_otp_id(&id), Some(shard));
+        }
+        // Two ids of one number differ (the random bits).
+        let a = new_otp_id_for(&mut rng, 3, 1, 2);
+        let b = new_otp_id_for(&mut rng, 3, 1, 2);
+        assert_ne!(a, b);
+        // Written out by hand: shard 2a, prefix key 01020304, number key 05 _ 07 _ 09 0a
+        // (bytes 6 and 8 are 46 and 88: version and variant).
+        assert_eq!(
+            keys_of_otp_id("2a010203-0405-4607-8809-0a0b0c0d0e0f"),
+            Some((0x2a, 0x0102_0304, 0x0507_090a))
+        );
+        assert_eq!(keys_of_otp_id("ff010203-0405-4607-8809-0a0b0c0d0e0f"), None);
+        assert_eq!(keys_of_otp_id("not an id"), None);
+    }
+
+    #[test]
+    fn number_keys_are_keyed_and_share_the_prefix_key_within_a_prefix() {
+        let a = PinHasher::new(b"first server key 0123").unwrap();
+        let b = PinHasher::new(b"other server key 0123").unwrap();
+        let (p1, n1) = number_keys(&a, "acme", "+33612345678");
+        let (p2, n2) = number_keys(&a, "acme", "+33612340000");
+        let (p3, _) = number_keys(&a, "acme", "+33612355678");
+        let (p4, n4) = number_keys(&a, "globex", "+33612345678");
+        let (p5, n5) = number_keys(&b, "acme", "+33612345678");
+        assert_eq!(p1, p2);
+        assert_ne!(n1, n2);
+        assert_ne!(p1, p3);
+        // Another tenant, or another server key: other keys.
+        assert!(p4 != p1 && n4 != n1);
+        assert!(p5 != p1 && n5 != n1);
+        // The prefix and number domains are separate: a number is not keyed as a prefix.
+        assert_ne!(number_keys(&a, "acme", "+336123456780000").0, n1);
     }
 }

@@ -124,7 +124,7 @@ pub struct TenantPolicy {
     /// Limits across numbers.
     pub limits: AbuseLimits,
     /// Test numbers, by E.164, with their fixed PIN: an OTP to one of them gets that PIN
-    /// and no SMS ([`crate::create::create_test_otp_in_shard`]).
+    /// and no SMS ([`crate::create::create_test_otp_with_id`]).
     pub test_numbers: BTreeMap<String, String>,
 }
 
