@@ -267,6 +267,32 @@ describe('callbacks', () => {
     });
   });
 
+  test('CANCELLED, FAILED by attempts and FAILED by the provider each POST exactly one callback', async () => {
+    up.state.mode = 'ok';
+    await withWorker(providers.webhook(), async (w) => {
+      const path = '/callback/each-change';
+      const url = `${up.url}${path}`;
+      const cancelled = await call(w, 'POST', '/otp', { phoneNumber: '+33612345601', otpCallbackUrl: url });
+      assert.equal((await call(w, 'DELETE', `/otp/${cancelled.body.otpId}`)).status, 200);
+      const failed = await call(w, 'POST', '/otp', { phoneNumber: '+33698765402', otpCallbackUrl: url, maxAttempts: 1 });
+      const text = JSON.parse(up.received.findLast((e) => e.path === '/webhook').body).text;
+      const wrong = text.match(/\d{6}/)[0] === '000000' ? '111111' : '000000';
+      assert.equal((await call(w, 'POST', `/otp/${failed.body.otpId}`, { pin: wrong })).body.error.code, 2027);
+      up.state.mode = '500';
+      const undelivered = await call(w, 'POST', '/otp', { phoneNumber: '+33687654303', otpCallbackUrl: url });
+      up.state.mode = 'ok';
+      assert.equal(undelivered.status, 502);
+      const ofPath = () => up.received.filter((e) => e.path === path).map((e) => JSON.parse(e.body).data[0]);
+      // The 502 names the OTP it left FAILED.
+      const lost = undelivered.body.error.message.match(/[0-9a-f-]{36}/)[0];
+      await up.waitFor(() => ofPath().length >= 3);
+      // A second more: nothing repeats (a receiver that answered 2xx gets each change once).
+      await new Promise((r) => setTimeout(r, 1500));
+      const got = ofPath().map((o) => `${o.otpId} ${o.status}`).sort();
+      assert.deepEqual(got, [`${cancelled.body.otpId} CANCELLED`, `${failed.body.otpId} FAILED`, `${lost} FAILED`].sort());
+    });
+  });
+
   test("each tenant's callbacks are signed with its own secret: A's do not verify with B's, nor B's with A's", async () => {
     up.state.mode = 'ok';
     await withWorker(providers.webhook(), async (w) => {
