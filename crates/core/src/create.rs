@@ -142,8 +142,7 @@ pub fn create_otp(
     price_per_part: f64,
 ) -> NewOtp {
     let otp_id = new_otp_id(rng);
-    let pin = generate_pin(request.pin_type, request.pin_length, rng);
-    create_with_id(request, tenant, hasher, otp_id, &pin, now, price_per_part)
+    create_otp_with_id(request, tenant, hasher, otp_id, rng, now, price_per_part)
 }
 
 /// [`create_otp`] with a given id (the edge's [`crate::shard::new_otp_id_for`], which names
