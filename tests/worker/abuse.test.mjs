@@ -161,6 +161,24 @@ describe('test numbers', () => {
       assert.deepEqual([again.status, again.body], [200, { status: 'VERIFIED' }]);
     });
   });
+
+  test('a test number\'s OTPs do not count against its range\'s unverified SMS', async () => {
+    const testNumber = '+33612345678';
+    const neighbour = '+33612340077';
+    assert.equal(oracle(testNumber).type, 'MOBILE');
+    const tenants = tenantsWith({ acme: { testNumbers: { [testNumber]: '123456' }, limits: { prefixUnverifiedPerHour: 3 } } });
+    await withWorker({ NUMBER_LIMITS: undefined }, tenants, async (w) => {
+      let last;
+      for (let i = 0; i < 4; i++) {
+        last = await create(w, testNumber);
+        assertCreated(last);
+      }
+      assert.equal((await call(w, 'POST', `/otp/${last.body.otpId}/resend`)).status, 200);
+      // Five OTPs to a number of the range, none verified: a real number of it still passes.
+      assertCreated(await create(w, neighbour));
+      assert.deepEqual([smsTo(testNumber).length, smsTo(neighbour).length], [0, 1]);
+    });
+  });
 });
 
 describe('end-user IP', () => {
