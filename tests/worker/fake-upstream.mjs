@@ -2,7 +2,9 @@
 // SMS.cx, a custom webhook) and for callback receivers. It checks each adapter's request
 // format, records what arrived, and can fail on demand: `mode` = 'ok' | '500' | 'garbage'
 // | 'hang' | 'reject' | 'echo' (a refusal whose error text repeats the recipient's number,
-// as Twilio's do, and for the webhook the whole request, PIN included).
+// as Twilio's do, and for the webhook the whole request, PIN included) | 'slow' (the 'ok'
+// answer after `state.slowMs`, 1500 ms unless set: a send still in flight while a test
+// sends more requests). Callbacks are always answered at once.
 import { createServer } from 'node:http';
 
 export async function startUpstream() {
@@ -21,6 +23,10 @@ export async function startUpstream() {
         res.end(JSON.stringify(body));
       };
       if (req.url.startsWith('/callback')) return json(200, {});
+      if (state.mode === 'slow') return setTimeout(respond, state.slowMs ?? 1500);
+      respond();
+      // The provider's answer (kept at the handler's indentation: a smaller diff).
+      function respond() {
       if (state.mode === 'hang') return; // never answers
       if (state.mode === '500') {
         res.writeHead(500, { 'Content-Type': 'text/plain' });
@@ -53,6 +59,7 @@ export async function startUpstream() {
       if (req.url === '/webhook' && state.mode === 'echo') return json(422, { error: 'refused', request: JSON.parse(raw) });
       if (req.url === '/webhook') return json(state.mode === 'reject' ? 422 : 200, {});
       json(404, {});
+      }
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -252,6 +252,7 @@ async fn create_and_send(
             request: Box::new(request.clone()),
             limits: Box::new(limits),
             abuse,
+            test: prepared.test_pin.is_some(),
         },
         usage,
     )

@@ -90,6 +90,10 @@ pub enum ShardOp {
         limits: Box<NumberLimits>,
         /// The tenant's limits across numbers (the prefix rule is applied here).
         abuse: AbuseLimits,
+        /// A test number's OTP: no SMS, so none is recorded (the prefix rule counts the
+        /// number's SMS).
+        #[serde(default)]
+        test: bool,
     },
     /// A new PIN and SMS for a pending OTP, if the limits allow.
     Resend {
@@ -725,6 +729,7 @@ impl OtpShard {
         request: &OtpRequest,
         limits: &NumberLimits,
         abuse: &AbuseLimits,
+        test: bool,
         now: u64,
     ) -> Result<ShardReply> {
         let Some((_, pk, nk)) = placement::keys_of_otp_id(&record.otp_id) else {
@@ -794,7 +799,10 @@ impl OtpShard {
             sends: 1,
             last_send_at: now,
         });
-        state.sends.push(now);
+        // Only SMS are the number's sends (a test number gets none).
+        if !test {
+            state.sends.push(now);
+        }
         self.save(&mut row, now)?;
         if let Some(old) = ended {
             self.status_changed(&old, now)?;
@@ -854,6 +862,15 @@ impl OtpShard {
             sends: &state.sends,
             locked_until: state.locked_until,
         };
+        let test_pin = test_pins.get(&current.record.phone_number);
+        // A test number sends no SMS, so no per-number limit applies (as on create).
+        let unlimited;
+        let limits = if test_pin.is_some() {
+            unlimited = NumberLimits::unlimited();
+            &unlimited
+        } else {
+            limits
+        };
         if let Err(e) = limits.check_send(&history, Some(pending), true, now) {
             return Ok(ShardReply {
                 record: Some(current.record.clone()),
@@ -863,7 +880,6 @@ impl OtpShard {
         let hasher =
             crate::config::pin_hasher(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))?;
         let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
-        let test_pin = test_pins.get(&current.record.phone_number);
         let (pin_hash, message) = match test_pin {
             // A test number's PIN stays the fixed one.
             Some(pin) => (
@@ -889,7 +905,9 @@ impl OtpShard {
             unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
         });
         let record = current.record.clone();
-        state.sends.push(now);
+        if test_pin.is_none() {
+            state.sends.push(now);
+        }
         self.save(&mut row, now)?;
         Ok(ShardReply {
             record: Some(record),
@@ -1156,7 +1174,8 @@ impl DurableObject for OtpShard {
                 request,
                 limits,
                 abuse,
-            } => self.create(record, request, limits, abuse, now)?,
+                test,
+            } => self.create(record, request, limits, abuse, *test, now)?,
             _ => match self.row_of_otp(op.otp_id(), op.tenant())? {
                 // No such OTP, or another tenant's: it does not exist for this one.
                 None => not_found(),

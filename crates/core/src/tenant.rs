@@ -616,7 +616,8 @@ impl AbuseLimits {
     ///
     /// Refused with 2115 while blocked; and when this SMS would be the (limit + 1)-th
     /// unverified one in the hour, refused with a block of `prefix_block_seconds` that the
-    /// shell must store ([`PrefixRefusal::block_until`]).
+    /// shell must store ([`PrefixRefusal::block_until`]). Either refusal's `retry_after`
+    /// is when both the block and the full hour are over.
     ///
     /// ```
     /// use smsotp_core::tenant::AbuseLimits;
@@ -637,22 +638,28 @@ impl AbuseLimits {
         blocked_until: UnixMillis,
         now: UnixMillis,
     ) -> Result<(), PrefixRefusal> {
+        // When the hour holds the limit's unverified sends: when it frees one.
+        let full = (self.prefix_unverified_per_hour > 0)
+            .then(|| {
+                window_full(
+                    unverified_sends_last_hour,
+                    self.prefix_unverified_per_hour,
+                    HOUR,
+                    now,
+                )
+            })
+            .flatten();
         if blocked_until > now {
+            // A block that ends while the range is still over its limit would only be
+            // followed by another: retry when both are over (as for the refusal that set it).
+            let retry_at = blocked_until.max(full.unwrap_or(0));
             return Err(PrefixRefusal {
                 error: ApiError::new(ErrorCode::PrefixBlocked)
-                    .retry_after(seconds_until(blocked_until, now)),
+                    .retry_after(seconds_until(retry_at, now)),
                 block_until: None,
             });
         }
-        if self.prefix_unverified_per_hour == 0 {
-            return Ok(());
-        }
-        let Some(frees_at) = window_full(
-            unverified_sends_last_hour,
-            self.prefix_unverified_per_hour,
-            HOUR,
-            now,
-        ) else {
+        let Some(frees_at) = full else {
             return Ok(());
         };
         let block_until = now.saturating_add(u64::from(self.prefix_block_seconds) * SECOND);
@@ -1037,6 +1044,9 @@ mod tests {
         let old: Vec<u64> = (0..10).map(|i| NOW - 3000 * S + i * S).collect();
         let r = short.check_prefix(&old, 0, NOW).unwrap_err();
         assert_eq!(r.error.retry_after, Some(600));
+        // And while that short block holds: the same wait, not just the block's.
+        let r = short.check_prefix(&old, NOW + 60 * S, NOW + S).unwrap_err();
+        assert_eq!((r.block_until, r.error.retry_after), (None, Some(599)));
         let off = AbuseLimits {
             prefix_unverified_per_hour: 0,
             ..l
