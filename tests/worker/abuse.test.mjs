@@ -271,6 +271,27 @@ describe('daily cap', () => {
       assertCreated(await create(w, c, KEYS.globex));
     });
   });
+
+  test('a resend is an SMS too: it counts against the day\'s cap and the IP\'s hour; one refused by the number is given back', async () => {
+    const limits = { dailySendCap: 3, ipSendsPerHour: 2, resendCooldowns: [0, 60] };
+    await withWorker({}, tenantsWith({ acme: { limits } }), async (w) => {
+      const ip = { 'X-End-User-IP': '203.0.113.77' };
+      const [a, b] = [freshNumber(), freshNumber()];
+      const created = await create(w, a, KEYS.acme, ip);
+      assertCreated(created);
+      const id = created.body.otpId;
+      const resend = (headers = {}) => call(w, 'POST', `/otp/${id}/resend`, undefined, KEYS.acme, headers);
+      assert.equal((await resend(ip)).status, 200);
+      // The IP has had its 2 SMS this hour: a third resend from it is 2114.
+      assertRetryLater(await resend(ip), 2114, [3500, 3600]);
+      // Without the header, the number's cooldown (60 s) refuses it: given back to the day.
+      assertRetryLater(await resend(), 2109, [55, 60]);
+      // The day has had 2 of its 3: one more create passes, then the cap.
+      assertCreated(await create(w, b));
+      assertRetryLater(await create(w, freshNumber()), 2116, [1, 86_400]);
+      assert.deepEqual([a, b].map((n) => smsTo(n).length), [2, 1]);
+    });
+  });
 });
 
 describe('Idempotency-Key', () => {

@@ -127,13 +127,7 @@ pub async fn create(
         Ok(p) => p,
         Err(e) => {
             // Refused before the limiter: still one request of the tenant's minute.
-            if limit > 0 {
-                let reply = limiter::ask(env, &tenant.id, &Ask::Take { limit }, usage).await?;
-                *window = reply.window;
-                if let Some(w) = &reply.window {
-                    limiter::within(w)?;
-                }
-            }
+            take_request(env, limit, tenant, usage, window).await?;
             return Err(e);
         }
     };
@@ -142,9 +136,7 @@ pub async fn create(
         limits: *limits,
         ip: prepared.ip.clone(),
     });
-    let counts_sends = send.as_ref().is_some_and(|s| {
-        s.limits.daily_send_cap > 0 || (s.ip.is_some() && s.limits.ip_sends_per_hour > 0)
-    });
+    let counts_sends = send.as_ref().is_some_and(counts);
     if limit > 0 || prepared.idempotency.is_some() || counts_sends {
         let ask = Ask::Create {
             limit,
@@ -337,13 +329,72 @@ async fn deliver(
 /// stops working, the attempts made carry over. 200 with the OTP object and `resendAfter`
 /// (seconds until another resend may be asked for).
 pub async fn resend(
+    req: &Request,
     env: &Env,
     settings: &Settings,
     tenant: &Tenant,
     otp_id: &str,
     usage: &Usage,
+    window: &mut Option<Window>,
 ) -> AppResult<Answer> {
-    let (otp_id, shard) = checked_id(otp_id)?;
+    let limit = settings.rate_limit_per_minute;
+    let checked = checked_id(otp_id).and_then(|id| {
+        let ip = match header(req, "X-End-User-IP") {
+            Some(ip) => Some(end_user_ip(&ip)?),
+            None => None,
+        };
+        Ok((id, ip))
+    });
+    let ((otp_id, shard), ip) = match checked {
+        Ok(c) => c,
+        Err(e) => {
+            take_request(env, limit, tenant, usage, window).await?;
+            return Err(e);
+        }
+    };
+    // A resend is an SMS like a create's: the tenant's limiter counts it against the day's
+    // cap and the end-user IP's hour (with the request's minute, in one call) before the
+    // shard makes the new PIN; it is given back if no SMS leaves. A test number's OTP (its
+    // id carries the number's keys, so no lookup is needed) sends nothing and counts for
+    // nothing.
+    let send = SendAsk {
+        limits: tenant.policy.limits,
+        ip: ip.clone(),
+    };
+    let counts_sends = counts(&send) && !is_test_otp(settings, tenant, otp_id);
+    if limit > 0 || counts_sends {
+        let ask = Ask::Create {
+            limit,
+            idempotency: None,
+            send: Some(send),
+        };
+        let reply = limiter::ask(env, &tenant.id, &ask, usage).await?;
+        *window = reply.window;
+        if let Some(w) = &reply.window {
+            limiter::within(w)?;
+        }
+        if let Some(e) = reply.refusal {
+            return Err(AppError::Api(e.into_api()));
+        }
+    }
+    let result = resend_in_shard(env, settings, tenant, otp_id, shard, usage).await;
+    let sent = matches!(&result, Ok((_, true)));
+    if counts_sends && !sent {
+        limiter::ask(env, &tenant.id, &Ask::Refund { ip }, usage).await?;
+    }
+    result.map(|(answer, _)| answer)
+}
+
+/// The resend in the OTP's shard and its SMS: the answer, and whether an SMS left (not
+/// for a test number).
+async fn resend_in_shard(
+    env: &Env,
+    settings: &Settings,
+    tenant: &Tenant,
+    otp_id: &str,
+    shard: u8,
+    usage: &Usage,
+) -> AppResult<(Answer, bool)> {
     let op = ShardOp::Resend {
         otp_id: otp_id.to_owned(),
         tenant: tenant.id.clone(),
@@ -364,11 +415,51 @@ pub async fn resend(
     let now = Date::now().as_millis();
     let mut body = json!(record.to_object(now));
     body["resendAfter"] = json!(reply.resend_after);
-    Ok(Answer {
+    let answer = Answer {
         status: 200,
         body,
         otp_id: Some(otp_id.to_owned()),
-    })
+    };
+    Ok((answer, reply.sms.is_some()))
+}
+
+/// Whether an OTP id is one of the tenant's test numbers': its id carries the keyed
+/// digests of its number, compared with those of each test number (a false match takes
+/// both 32-bit keys colliding).
+fn is_test_otp(settings: &Settings, tenant: &Tenant, otp_id: &str) -> bool {
+    let Some((_, pk, nk)) = placement::keys_of_otp_id(otp_id) else {
+        return false;
+    };
+    tenant
+        .policy
+        .test_numbers
+        .keys()
+        .any(|number| placement::number_keys(&settings.pin_hasher, &tenant.id, number) == (pk, nk))
+}
+
+/// Whether an SMS ask has anything for the limiter to count (a day's cap, or an IP with a
+/// limit).
+fn counts(send: &SendAsk) -> bool {
+    send.limits.daily_send_cap > 0 || (send.ip.is_some() && send.limits.ip_sends_per_hour > 0)
+}
+
+/// One request of the tenant's minute, for a request refused before its limiter call
+/// (its headers, and the 429 if the minute is used up).
+async fn take_request(
+    env: &Env,
+    limit: u32,
+    tenant: &Tenant,
+    usage: &Usage,
+    window: &mut Option<Window>,
+) -> AppResult<()> {
+    if limit > 0 {
+        let reply = limiter::ask(env, &tenant.id, &Ask::Take { limit }, usage).await?;
+        *window = reply.window;
+        if let Some(w) = &reply.window {
+            limiter::within(w)?;
+        }
+    }
+    Ok(())
 }
 
 /// A shard's reply as the client's answer: no record is 2021 (missing, or another

@@ -119,9 +119,9 @@ async fn handle(
     };
     seen.tenant = Some(tenant.id.clone());
     let t = &tenant;
-    // A create asks the limiter once for everything it counts (api.rs); every other
-    // request takes one unit of the tenant's minute here.
-    if !matches!(r, Route::Create) {
+    // A create or a resend asks the limiter once for everything it counts (api.rs); every
+    // other request takes one unit of the tenant's minute here.
+    if !matches!(r, Route::Create | Route::Resend(_)) {
         if let Err(e) = limit(env, &settings, &tenant.id, usage, &mut seen.window).await {
             return to_outcome(e, id);
         }
@@ -133,7 +133,9 @@ async fn handle(
             Method::Get => api::status(env, t, otp_id, usage).await,
             _ => api::cancel(env, t, otp_id, usage).await,
         },
-        Route::Resend(otp_id) => api::resend(env, &settings, t, otp_id, usage).await,
+        Route::Resend(otp_id) => {
+            api::resend(req, env, &settings, t, otp_id, usage, &mut seen.window).await
+        }
         Route::Health => unreachable!("answered above"),
     };
     match result {
