@@ -11,4 +11,5 @@
 //! | Turnstile siteverify: the form to send, the answer's meaning | [`turnstile`] |
 
 pub mod keys;
+pub mod origin;
 pub mod token;
