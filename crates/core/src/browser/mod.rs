@@ -13,3 +13,4 @@
 pub mod keys;
 pub mod origin;
 pub mod token;
+pub mod turnstile;
