@@ -12,5 +12,6 @@
 
 pub mod keys;
 pub mod origin;
+pub mod request;
 pub mod token;
 pub mod turnstile;
