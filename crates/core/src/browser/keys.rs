@@ -117,8 +117,8 @@ impl SigningKeys {
     /// ]})).unwrap_err();
     /// assert_eq!(problems, [
     ///     "keys[0].kty: must be \"OKP\" (an Ed25519 key)",
-    ///     "keys[1].d: must be 32 bytes in unpadded base64url",
     ///     "keys[1].x: must be 32 bytes in unpadded base64url",
+    ///     "keys[1].d: must be 32 bytes in unpadded base64url",
     /// ]);
     /// ```
     pub fn from_json(value: &Value) -> Result<SigningKeys, Vec<String>> {
@@ -133,6 +133,10 @@ impl SigningKeys {
             };
             let before = problems.len();
             let kid = check_common(jwk, &path, &mut problems);
+            if jwk.get("kty").and_then(Value::as_str) != Some("OKP") {
+                // Not an Ed25519 key at all: its other members mean something else.
+                continue;
+            }
             let x = bytes32(jwk, "x", &path, &mut problems);
             // `d` is read without ever putting its text or bytes in a message.
             let d = bytes32(jwk, "d", &path, &mut problems);

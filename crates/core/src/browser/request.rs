@@ -101,8 +101,8 @@ impl BrowserSettings {
     ///     &Config::default(),
     /// ).unwrap_err();
     /// assert_eq!(problems, [
-    ///     "browser.otpCallbackUrl: not a browser setting (one of from, template, template_xx, templateLanguage, ttl, maxAttempts, pinType, pinLength, webOtpDomain, appHash, defaultCountry)",
     ///     "browser.defaultCountry: \"XX\" is not a known ISO 3166-1 region",
+    ///     "browser.otpCallbackUrl: not a browser setting (one of from, template, template_xx, templateLanguage, ttl, maxAttempts, pinType, pinLength, webOtpDomain, appHash, defaultCountry)",
     ///     "browser.ttl: Min value for 'ttl' is 60 seconds",
     /// ]);
     /// ```
@@ -438,7 +438,8 @@ mod tests {
     fn visitor_errors_keep_the_server_apis_codes() {
         let s = settings(json!({"defaultCountry": "FR"}));
         let config = Config::default();
-        let cases: &[(&str, &[(u16, Option<&str>)])] = &[
+        type Found<'a> = &'a [(u16, Option<&'a str>)];
+        let cases: &[(&str, Found)] = &[
             ("{oops", &[(400, None)]),
             ("[1]", &[(400, None)]),
             ("{}", &[(2001, Some("phoneNumber"))]),
