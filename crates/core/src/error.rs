@@ -67,9 +67,10 @@ error_codes! {
 ///
 /// Codes 2001–2031 are the contract's. Errors the contract lists without a code (401, 429)
 /// and our own HTTP-level errors use their HTTP status as `code`, so `code` is always an
-/// integer. Codes 2101–2120 are smsotp extensions: validation of extension fields
-/// (2101–2107), per-number limits (2108–2111), the tenant's abuse policy (2112–2116) and
-/// request headers (`Idempotency-Key`, `X-End-User-IP`: 2117–2120).
+/// integer. Codes 2101–2126 are smsotp extensions: validation of extension fields
+/// (2101–2107), per-number limits (2108–2111), the tenant's abuse policy (2112–2116),
+/// request headers (`Idempotency-Key`, `X-End-User-IP`: 2117–2120) and the browser API
+/// (fields, Turnstile, origins, key types: 2121–2126).
 ///
 /// ```
 /// use smsotp_core::ErrorCode;
@@ -145,7 +146,7 @@ pub enum ErrorCode {
     CancelAlreadyCancelled = (2030, 403, "access_denied", "OTP is already cancelled"),
     /// Cancel: the OTP is no longer pending.
     CancelNotPending = (2031, 403, "access_denied", "Only a pending OTP can be cancelled"),
-    // smsotp extensions (2101–2120).
+    // smsotp extensions (2101–2126).
     /// Extension `language` not an ISO 639-1 code.
     LanguageInvalid = (2101, 400, "invalid_param", "'language' is not an ISO 639-1 language code"),
     /// Extension `webOtpDomain` not a domain name.
@@ -189,6 +190,23 @@ pub enum ErrorCode {
     IdempotencyKeyInvalid = (2119, 400, "invalid_param", "'Idempotency-Key' must be 1 to 255 visible ASCII characters"),
     /// `X-End-User-IP` header not an IPv4 or IPv6 address.
     EndUserIpInvalid = (2120, 400, "invalid_param", "'X-End-User-IP' is not an IP address"),
+    // The browser API (`/v1/browser/*`, 2121–2126).
+    /// Browser API: a field the browser may not set (template, ttl, callback, PIN
+    /// settings, …: the tenant's `browser` settings decide them), or an unknown field.
+    BrowserFieldNotAllowed = (2121, 400, "invalid_param", "This field cannot be set from the browser; the account's settings decide it"),
+    /// Browser API: the tenant requires Turnstile and the request has no `turnstileToken`.
+    TurnstileTokenMissing = (2122, 403, "access_denied", "'turnstileToken' is missing: this account requires a Turnstile challenge"),
+    /// Browser API: Turnstile refused the token (failed, expired, already spent, or not a
+    /// token at all); the widget must be solved again.
+    TurnstileRefused = (2123, 403, "access_denied", "The Turnstile challenge was not accepted; solve it again"),
+    /// Browser API: the request's `Origin` is not one of the publishable key's origins.
+    OriginNotAllowed = (2124, 403, "access_denied", "This origin is not allowed for this publishable key"),
+    /// A key of the wrong type for the route: a publishable key (`pk_…`) on the server API,
+    /// or a secret key on `/v1/browser/*`.
+    WrongKeyType = (2125, 401, "invalid_api_key", "This type of API key is not accepted on this route"),
+    /// Browser API: Turnstile could not be asked (siteverify timed out, failed or answered
+    /// something unreadable); refused, as the check could not be made (fail closed).
+    TurnstileUnavailable = (2126, 403, "access_denied", "The Turnstile challenge could not be checked; retry shortly"),
     // HTTP-level errors without a contract code: `code` is the HTTP status.
     /// Missing or unknown API key.
     InvalidApiKey = (401, 401, "invalid_api_key", "Missing or unknown API key"),
@@ -449,8 +467,22 @@ mod tests {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (status, ty), "{code}");
         }
+        // The browser API: a field the browser may not set is a 400 like other fields;
+        // refusals of the caller (origin, Turnstile) are 403s like the tenant policy's; a
+        // key of the wrong type is a 401 like a missing or unknown key.
+        for (code, status, ty) in [
+            (2121, 400, "invalid_param"),
+            (2122, 403, "access_denied"),
+            (2123, 403, "access_denied"),
+            (2124, 403, "access_denied"),
+            (2125, 401, "invalid_api_key"),
+            (2126, 403, "access_denied"),
+        ] {
+            let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
+            assert_eq!((c.http_status(), c.error_type()), (status, ty), "{code}");
+        }
         // The extension range has no gap.
-        for code in 2101..=2120 {
+        for code in 2101..=2126 {
             assert!(
                 ErrorCode::from_code(code).is_some(),
                 "no variant for {code}"
@@ -466,7 +498,7 @@ mod tests {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (code, ty));
         }
-        for unknown in [0, 1999, 2000, 2032, 2100, 2121, u16::MAX] {
+        for unknown in [0, 1999, 2000, 2032, 2100, 2127, u16::MAX] {
             assert_eq!(ErrorCode::from_code(unknown), None, "{unknown}");
         }
         // Every message is written for the client: non-empty, no trailing period.

@@ -18,6 +18,7 @@
 //! | a tenant's policy: countries, number types, IP / range / daily limits, test numbers | [`tenant`] |
 //! | `Idempotency-Key`: key rules, body fingerprints, replay decisions | [`idempotency`] |
 //! | callback URL rules | [`callback_url`] |
+//! | the browser API: publishable keys, origins, Turnstile, the signed verification token | [`browser`] |
 //! | the error envelope | [`error`] |
 //!
 //! No platform dependency: randomness comes in through [`RandomSource`] and time as unix
@@ -25,6 +26,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod browser;
 pub mod callback_url;
 pub mod config;
 pub mod create;

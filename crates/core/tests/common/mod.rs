@@ -24,6 +24,7 @@ pub fn run_oracle(script: &str, args: &[&str], stdin: &str) -> Option<String> {
     let node = std::env::var("NODE").unwrap_or_else(|_| "node".into());
     let missing = if !root.join("node_modules/libphonenumber-js").exists()
         || !root.join("node_modules/sms-segments-calculator").exists()
+        || !root.join("node_modules/jose").exists()
     {
         Some("node_modules is missing".to_owned())
     } else if Command::new(&node).arg("--version").output().is_err() {
