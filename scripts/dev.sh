@@ -14,6 +14,21 @@ if [ ! -f worker/.dev.vars ]; then
   cp worker/.dev.vars.example worker/.dev.vars
   echo "dev: created worker/.dev.vars from worker/.dev.vars.example"
 fi
+# The browser API signs its tokens with TOKEN_SIGNING_KEYS (a private JWK set): a dev key
+# is generated once into worker/.dev.vars when none is set there.
+if ! grep -q '^TOKEN_SIGNING_KEYS=' worker/.dev.vars; then
+  node --input-type=module -e '
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+const { privateKey } = generateKeyPairSync("ed25519");
+const { d, x } = privateKey.export({ format: "jwk" });
+const kid = `dev-${randomBytes(4).toString("hex")}`;
+const keys = { keys: [{ kty: "OKP", crv: "Ed25519", d, x, kid, use: "sig", alg: "EdDSA" }] };
+const q = String.fromCharCode(39);
+console.log(`TOKEN_SIGNING_KEYS=${q}${JSON.stringify(keys)}${q}`);
+' >> worker/.dev.vars
+  grep -q '^PUBLIC_URL=' worker/.dev.vars || echo "PUBLIC_URL=http://127.0.0.1:${PORT:-8787}" >> worker/.dev.vars
+  echo "dev: generated a development token signing key into worker/.dev.vars (TOKEN_SIGNING_KEYS)"
+fi
 if [ ! -f worker/tenants.dev.json ]; then
   cp worker/tenants.example.json worker/tenants.dev.json
   echo "dev: created worker/tenants.dev.json from worker/tenants.example.json"

@@ -257,10 +257,17 @@ const commands = {
       : field === 'webhookSecret' ? webhookSecretProblems(value) : policyFieldProblems(field, value);
     if (problems.length) throw new Error(`${field}: ${problems.join('; ')}`);
     const record = readRecord(store, id, flags);
+    const pubkeys = (r) => recordEntries(r).filter((e) => e.key.startsWith('pubkey:')).map((e) => e.key);
+    const before = pubkeys(record);
     if (value === null) delete record[field];
     else record[field] = value;
     checkRecord(record);
-    store.putMany([recordEntries(record)[0]]);
+    // The record, and for publishable keys their lookup entries (new ones written, removed
+    // ones deleted after the record no longer lists them).
+    const entries = recordEntries(record);
+    store.putMany(field === 'publishableKeys' ? entries.filter((e) => !e.key.startsWith('apikey:')) : [entries[0]]);
+    const gone = before.filter((k) => !pubkeys(record).includes(k));
+    if (gone.length) store.deleteMany(gone);
     console.log(`set ${field} of tenant ${id}`);
     console.log(shown(record));
   },

@@ -4,7 +4,8 @@
 // (tests/worker/kv-standin.mjs), so that tests set tenants up exactly as `load-dev` does.
 //
 // Layout: `tenant:<id>` → the record (JSON, API keys as SHA-256 hashes only);
-// `apikey:<hash>` → the tenant id. The worker accepts a key only if its hash is also in the
+// `apikey:<hash>` → the tenant id; `pubkey:<publishable key>` → the tenant id (publishable
+// keys are public by design, so stored as they are). The worker accepts a key only if its hash is also in the
 // record's `apiKeys`, so removing it from the record revokes it.
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -13,7 +14,7 @@ export const TENANT_ID_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** API keys shorter than this are refused (the worker refuses them too). */
 export const MIN_KEY_LENGTH = 16;
 /** Fields a record may hold; the policy ones are checked in detail by the worker only. */
-export const POLICY_FIELDS = ['defaults', 'allowedCountries', 'blockedNumberTypes', 'limits', 'testNumbers', 'publishableKeys'];
+export const POLICY_FIELDS = ['defaults', 'allowedCountries', 'blockedNumberTypes', 'limits', 'testNumbers', 'publishableKeys', 'browser', 'turnstileSiteKey', 'turnstileSecret'];
 /** Fields `set` may change (the API keys have their own commands). */
 export const SETTABLE_FIELDS = [...POLICY_FIELDS, 'webhookSecret'];
 const KNOWN_FIELDS = new Set(['id', 'apiKeys', 'webhookSecret', ...POLICY_FIELDS]);
@@ -22,6 +23,8 @@ const KNOWN_FIELDS = new Set(['id', 'apiKeys', 'webhookSecret', ...POLICY_FIELDS
 export const tenantKey = (id) => `tenant:${id}`;
 /** `apikey:<hash>`, the key-lookup entry's key. */
 export const apiKeyKey = (hash) => `apikey:${hash}`;
+/** `pubkey:<key>`, a publishable key's lookup entry. */
+export const publishableKeyKey = (key) => `pubkey:${key}`;
 
 /** SHA-256 of the key's UTF-8, 64 lower-case hex digits: what KV stores instead of the key. */
 export function sha256Hex(key) {
@@ -93,7 +96,17 @@ export function policyFieldProblems(field, value) {
       if (!Array.isArray(value)) return [`must be an array of number types, not ${describe(value)}`];
       return value.flatMap((t, i) => (typeof t === 'string' ? [] : [`[${i}] must be a string, not ${describe(t)}`]));
     case 'publishableKeys':
-      return Array.isArray(value) ? [] : [`must be an array, not ${describe(value)}`];
+      if (!Array.isArray(value)) return [`must be an array, not ${describe(value)}`];
+      return value.flatMap((p, i) =>
+        isObject(p) && typeof p.key === 'string' && p.key.startsWith('pk_') && Array.isArray(p.origins)
+          ? []
+          : [`[${i}] must be { "key": "pk_…", "origins": ["https://…"] }`],
+      );
+    case 'browser':
+      return isObject(value) ? [] : [`must be an object, not ${describe(value)}`];
+    case 'turnstileSiteKey':
+    case 'turnstileSecret':
+      return typeof value === 'string' && value !== '' ? [] : [`must be a non-empty string, not ${describe(value)}`];
     case 'testNumbers':
       if (!isObject(value)) return [`must be an object { "+<number>": "<pin>" }, not ${describe(value)}`];
       return Object.entries(value).flatMap(([number, pin]) => [
@@ -183,6 +196,9 @@ export function recordEntries(record) {
   return [
     { key: tenantKey(record.id), value: JSON.stringify(record) },
     ...record.apiKeys.map((k) => ({ key: apiKeyKey(k.hash), value: record.id })),
+    ...(Array.isArray(record.publishableKeys) ? record.publishableKeys : [])
+      .filter((p) => isObject(p) && typeof p.key === 'string')
+      .map((p) => ({ key: publishableKeyKey(p.key), value: record.id })),
   ];
 }
 
@@ -195,5 +211,5 @@ export function devTenantsToEntries(tenants, createdAt = nowIso()) {
 
 /** Whether a KV key belongs to the tenants layout (what `load-dev` replaces). */
 export function isTenantsKey(key) {
-  return key.startsWith('tenant:') || key.startsWith('apikey:');
+  return key.startsWith('tenant:') || key.startsWith('apikey:') || key.startsWith('pubkey:');
 }

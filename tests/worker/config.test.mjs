@@ -69,6 +69,8 @@ const tenantCases = [
   ['a key hash that is not SHA-256 hex', TENANTS.slice(1), [{ key: 'tenant:acme', value: JSON.stringify({ id: 'acme', apiKeys: [{ id: 'k', hash: KEYS.acme }], webhookSecret: WEBHOOK_SECRET }) }], 'tenant acme: apiKeys[1].hash is not a SHA-256 hex digest (keys are stored hashed, never in clear)'],
   ['a country code that is not a region', ...acmeWith({ allowedCountries: ['FR', 'XX'] }), 'tenant acme: allowedCountries[1]: "XX" is not a known ISO 3166-1 region'],
   ['a limit that is not a number', ...acmeWith({ limits: { dailySendCap: 'lots' } }), 'tenant acme: limits.dailySendCap must be a whole number'],
+  ['a publishable key without the pk_ prefix', ...acmeWith({ publishableKeys: [{ key: 'acme-public-0123456789', origins: ['https://shop.example'] }] }), 'tenant acme: publishableKeys[0].key: must start with pk_'],
+  ['Turnstile site key without its secret', ...acmeWith({ turnstileSiteKey: '1x00000000000000000000AA' }), 'tenant acme: turnstileSiteKey and turnstileSecret go together (both non-empty strings, or neither)'],
   ['no tenant at all', [], [], 'TENANTS: no tenant (npm run dev loads worker/tenants.dev.json; npm run tenant -- create <id>)'],
 ];
 

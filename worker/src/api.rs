@@ -27,6 +27,9 @@ pub struct Answer {
     pub status: u16,
     pub body: Value,
     pub otp_id: Option<String>,
+    /// Creates and resends: seconds before another SMS for the OTP may be asked for (the
+    /// resend's body says it; the browser API's answers too).
+    pub resend_after: Option<u32>,
 }
 
 /// An oversized body is a 400 `invalid_request`, like any other unusable body.
@@ -37,7 +40,7 @@ fn too_large() -> AppError {
     )
 }
 
-async fn body_text(req: &mut Request) -> AppResult<String> {
+pub async fn body_text(req: &mut Request) -> AppResult<String> {
     if let Ok(Some(len)) = req.headers().get("Content-Length") {
         if len.trim().parse::<usize>().is_ok_and(|n| n > MAX_BODY) {
             return Err(too_large());
@@ -56,7 +59,7 @@ async fn body_text(req: &mut Request) -> AppResult<String> {
 
 /// Anything but an id this service issues cannot exist (and reaches no Durable Object);
 /// an id names the shard that owns it.
-fn checked_id(otp_id: &str) -> AppResult<(&str, u8)> {
+pub fn checked_id(otp_id: &str) -> AppResult<(&str, u8)> {
     match placement::of_otp_id(otp_id) {
         Some(shard) if smsotp_core::request::is_otp_id(otp_id) => Ok((otp_id, shard)),
         _ => Err(AppError::api(ErrorCode::OtpNotFound)),
@@ -64,7 +67,7 @@ fn checked_id(otp_id: &str) -> AppResult<(&str, u8)> {
 }
 
 /// A `POST /otp` checked and ready for the limiter: everything that needs no state.
-struct Prepared {
+pub struct Prepared {
     request: smsotp_core::OtpRequest,
     /// The tenant's fixed PIN when the number is one of its test numbers (no SMS, no cap).
     test_pin: Option<String>,
@@ -74,7 +77,7 @@ struct Prepared {
 }
 
 /// A header's value, `None` when absent.
-fn header(req: &Request, name: &str) -> Option<String> {
+pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
 
@@ -95,6 +98,17 @@ async fn prepare(req: &mut Request, tenant: &Tenant) -> AppResult<Prepared> {
         Some(ip) => Some(end_user_ip(&ip)?),
         None => None,
     };
+    prepared(request, tenant, idempotency, ip)
+}
+
+/// A validated request, its test PIN if the number is one of the tenant's test numbers,
+/// and whether the tenant may send to the number (country, number type).
+pub fn prepared(
+    request: smsotp_core::OtpRequest,
+    tenant: &Tenant,
+    idempotency: Option<IdempotencyAsk>,
+    ip: Option<String>,
+) -> AppResult<Prepared> {
     let test_pin = tenant
         .policy
         .test_pin(&request.phone_number)
@@ -122,15 +136,27 @@ pub async fn create(
     usage: &Usage,
     window: &mut Option<Window>,
 ) -> AppResult<Answer> {
-    let limit = settings.rate_limit_per_minute;
     let prepared = match prepare(req, tenant).await {
         Ok(p) => p,
         Err(e) => {
             // Refused before the limiter: still one request of the tenant's minute.
-            take_request(env, limit, tenant, usage, window).await?;
+            take_request(env, settings, tenant, usage, window).await?;
             return Err(e);
         }
     };
+    create_prepared(env, settings, tenant, usage, window, prepared).await
+}
+
+/// A create from its checked request on (the server API's and the browser API's).
+pub async fn create_prepared(
+    env: &Env,
+    settings: &Settings,
+    tenant: &Tenant,
+    usage: &Usage,
+    window: &mut Option<Window>,
+    prepared: Prepared,
+) -> AppResult<Answer> {
+    let limit = settings.rate_limit_per_minute;
     let limits = &tenant.policy.limits;
     let send = prepared.test_pin.is_none().then(|| SendAsk {
         limits: *limits,
@@ -159,6 +185,7 @@ pub async fn create(
                 status: answer.status,
                 body: serde_json::from_str(&answer.body)?,
                 otp_id: None,
+                resend_after: None,
             });
         }
     }
@@ -267,6 +294,7 @@ async fn create_and_send(
         status: 201,
         body: json!(new.record.to_object(now)),
         otp_id: Some(otp_id),
+        resend_after: reply.resend_after,
     })
 }
 
@@ -337,18 +365,34 @@ pub async fn resend(
     usage: &Usage,
     window: &mut Option<Window>,
 ) -> AppResult<Answer> {
+    let ip = match header(req, "X-End-User-IP").map(|ip| end_user_ip(&ip)) {
+        Some(Err(e)) => {
+            take_request(env, settings, tenant, usage, window).await?;
+            return Err(e.into());
+        }
+        Some(Ok(ip)) => Some(ip),
+        None => None,
+    };
+    resend_for(env, settings, tenant, otp_id, ip, usage, window).await
+}
+
+/// A resend for the end-user IP `ip` (the server API's `X-End-User-IP`, the browser's
+/// connecting IP).
+#[allow(clippy::too_many_arguments)]
+pub async fn resend_for(
+    env: &Env,
+    settings: &Settings,
+    tenant: &Tenant,
+    otp_id: &str,
+    ip: Option<String>,
+    usage: &Usage,
+    window: &mut Option<Window>,
+) -> AppResult<Answer> {
     let limit = settings.rate_limit_per_minute;
-    let checked = checked_id(otp_id).and_then(|id| {
-        let ip = match header(req, "X-End-User-IP") {
-            Some(ip) => Some(end_user_ip(&ip)?),
-            None => None,
-        };
-        Ok((id, ip))
-    });
-    let ((otp_id, shard), ip) = match checked {
+    let (otp_id, shard) = match checked_id(otp_id) {
         Ok(c) => c,
         Err(e) => {
-            take_request(env, limit, tenant, usage, window).await?;
+            take_request(env, settings, tenant, usage, window).await?;
             return Err(e);
         }
     };
@@ -419,6 +463,7 @@ async fn resend_in_shard(
         status: 200,
         body,
         otp_id: Some(otp_id.to_owned()),
+        resend_after: reply.resend_after,
     };
     Ok((answer, reply.sms.is_some()))
 }
@@ -445,13 +490,14 @@ fn counts(send: &SendAsk) -> bool {
 
 /// One request of the tenant's minute, for a request refused before its limiter call
 /// (its headers, and the 429 if the minute is used up).
-async fn take_request(
+pub async fn take_request(
     env: &Env,
-    limit: u32,
+    settings: &Settings,
     tenant: &Tenant,
     usage: &Usage,
     window: &mut Option<Window>,
 ) -> AppResult<()> {
+    let limit = settings.rate_limit_per_minute;
     if limit > 0 {
         let reply = limiter::ask(env, &tenant.id, &Ask::Take { limit }, usage).await?;
         *window = reply.window;
@@ -474,6 +520,7 @@ fn answer(reply: shard::ShardReply, otp_id: &str, ok_body: Value) -> AppResult<A
             status: 200,
             body: ok_body,
             otp_id: Some(otp_id.to_owned()),
+            resend_after: None,
         }),
     }
 }
@@ -515,6 +562,7 @@ pub async fn status(env: &Env, tenant: &Tenant, otp_id: &str, usage: &Usage) -> 
         status: 200,
         body: json!(record.to_object(now)),
         otp_id: Some(otp_id.to_owned()),
+        resend_after: None,
     })
 }
 

@@ -6,6 +6,7 @@
 
 use std::rc::Rc;
 
+use smsotp_core::browser::origin::check_key_type;
 use smsotp_core::{ApiError, ErrorCode};
 use subtle::ConstantTimeEq;
 use worker::{Env, Request};
@@ -66,12 +67,37 @@ pub async fn tenant(
     let Some(key) = presented(x_api_key.as_deref(), authorization.as_deref())? else {
         return Err(unknown());
     };
+    // A publishable key is for the browser API only (2125, not a plain 401: the caller
+    // has a key, of the wrong kind).
+    check_key_type(&key, false)?;
     if !KEY_CHARS.contains(&key.chars().count()) {
         return Err(unknown());
     }
     tenant::by_key(env, &key, settings, usage)
         .await?
         .ok_or_else(unknown)
+}
+
+/// The tenant of a browser API request and the publishable key it came with: a secret key
+/// here is refused (2125: it must never be in a page), a missing or unknown key is a 401.
+pub async fn browser_tenant(
+    req: &Request,
+    env: &Env,
+    settings: &Settings,
+    usage: &Usage,
+) -> AppResult<(Rc<Tenant>, String)> {
+    let headers = req.headers();
+    let x_api_key = headers.get("X-API-KEY").ok().flatten();
+    let authorization = headers.get("Authorization").ok().flatten();
+    let unknown = || ApiError::new(ErrorCode::InvalidApiKey).into();
+    let Some(key) = presented(x_api_key.as_deref(), authorization.as_deref())? else {
+        return Err(unknown());
+    };
+    check_key_type(&key, true)?;
+    let tenant = tenant::by_publishable_key(env, &key, settings, usage)
+        .await?
+        .ok_or_else(unknown)?;
+    Ok((tenant, key))
 }
 
 #[cfg(test)]

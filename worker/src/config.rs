@@ -8,6 +8,8 @@
 use std::time::Duration;
 
 use base64::Engine;
+use smsotp_core::browser::keys::SigningKeys;
+use smsotp_core::browser::turnstile::SITEVERIFY_URL;
 use smsotp_core::limits::NumberLimits;
 use smsotp_core::tenant::{AbuseLimits, TenantPolicy};
 use smsotp_core::{CallbackPolicy, Config, PinHasher};
@@ -30,6 +32,8 @@ const URLS: &[&str] = &[
     "SMSCX_BASE_URL",
     "SMS_WEBHOOK_URL",
     "DOCS_URL",
+    "PUBLIC_URL",
+    "TURNSTILE_SITEVERIFY_URL",
 ];
 
 /// The settings every request needs, read and checked.
@@ -50,6 +54,14 @@ pub struct Settings {
     pub price_per_part: f64,
     pub rate_limit_per_minute: u32,
     pub docs_url: String,
+    /// The keys that sign browser verification tokens (`TOKEN_SIGNING_KEYS`, a private
+    /// JWK set: the first signs, all are published); `None`: the browser API cannot issue
+    /// tokens (its verify answers 500 and logs why).
+    pub signing_keys: Option<SigningKeys>,
+    /// This deployment's public URL (`PUBLIC_URL`): the tokens' `iss`.
+    pub public_url: Option<String>,
+    /// Turnstile's siteverify endpoint (`TURNSTILE_SITEVERIFY_URL`; a local stand-in in tests).
+    pub turnstile_url: String,
 }
 
 /// A var or secret, `None` when unset or blank.
@@ -230,6 +242,20 @@ impl Settings {
             .map_err(|ps| problems.extend(ps))
             .ok();
 
+        let signing_keys = get("TOKEN_SIGNING_KEYS").and_then(|text| {
+            SigningKeys::from_json_text(&text)
+                .map_err(|ps| {
+                    problems.extend(ps.into_iter().map(|p| format!("TOKEN_SIGNING_KEYS: {p}")));
+                })
+                .ok()
+        });
+        let public_url = get("PUBLIC_URL").map(|v| v.trim().trim_end_matches('/').to_owned());
+        if signing_keys.is_some() && public_url.is_none() {
+            problems.push(
+                "PUBLIC_URL: not set (TOKEN_SIGNING_KEYS is: tokens name their issuer)".into(),
+            );
+        }
+
         match (pin_hasher, provider, policy) {
             (Some(pin_hasher), Some(provider), Some(policy)) if problems.is_empty() => {
                 Ok(Settings {
@@ -240,6 +266,11 @@ impl Settings {
                     pin_hasher,
                     price_per_part,
                     rate_limit_per_minute,
+                    signing_keys,
+                    public_url,
+                    turnstile_url: get("TURNSTILE_SITEVERIFY_URL")
+                        .map(|v| v.trim().to_owned())
+                        .unwrap_or_else(|| SITEVERIFY_URL.to_owned()),
                     docs_url: get("DOCS_URL")
                         .map(|v| v.trim().to_owned())
                         .unwrap_or_else(|| smsotp_core::error::DEFAULT_DOCS_BASE.to_owned()),
@@ -370,6 +401,38 @@ mod tests {
             "a JSON syntax error is one problem"
         );
         assert!(read(&[("NUMBER_LIMITS", Some(" off "))]).is_ok());
+    }
+
+    #[test]
+    fn token_signing_keys_are_checked_and_need_a_public_url() {
+        let keys = smsotp_core::browser::keys::generate_dev_key([7; 32], "dev-1").to_string();
+        let s = read(&[
+            ("TOKEN_SIGNING_KEYS", Some(&keys)),
+            ("PUBLIC_URL", Some("https://otp.example/")),
+        ])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(s.public_url.as_deref(), Some("https://otp.example"));
+        assert_eq!(
+            s.signing_keys.map(|k| k.current().kid().to_owned()),
+            Some("dev-1".into())
+        );
+        assert_eq!(
+            problems(&[("TOKEN_SIGNING_KEYS", Some(&keys))]),
+            ["PUBLIC_URL: not set (TOKEN_SIGNING_KEYS is: tokens name their issuer)"]
+        );
+        let p = problems(&[
+            ("TOKEN_SIGNING_KEYS", Some(r#"{"keys": [{"kty": "OKP"}]}"#)),
+            ("PUBLIC_URL", Some("https://otp.example")),
+        ]);
+        assert!(
+            !p.is_empty() && p.iter().all(|p| p.starts_with("TOKEN_SIGNING_KEYS: ")),
+            "{p:?}"
+        );
+        // Unset: the server API works; the browser API cannot issue tokens.
+        assert!(read(&[])
+            .unwrap_or_else(|p| panic!("{p:?}"))
+            .signing_keys
+            .is_none());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod api;
 mod auth;
+mod browser;
 mod callback;
 mod config;
 mod error;
@@ -32,12 +33,37 @@ enum Route<'a> {
     Create,
     Otp(&'a str),
     Resend(&'a str),
+    /// `GET /.well-known/jwks.json`.
+    Jwks,
+    /// The browser API (`/v1/browser/…`).
+    Browser(BrowserRoute<'a>),
+}
+
+/// The browser API's routes.
+enum BrowserRoute<'a> {
+    Config,
+    Start,
+    Check(&'a str),
+    Resend(&'a str),
 }
 
 fn route(path: &str) -> Option<Route<'_>> {
     match path.trim_end_matches('/') {
         "/health" => Some(Route::Health),
         "/otp" => Some(Route::Create),
+        "/.well-known/jwks.json" => Some(Route::Jwks),
+        "/v1/browser/config" => Some(Route::Browser(BrowserRoute::Config)),
+        "/v1/browser/otp" => Some(Route::Browser(BrowserRoute::Start)),
+        p if p.starts_with("/v1/browser/otp/") => {
+            let rest = &p["/v1/browser/otp/".len()..];
+            match rest.split_once('/') {
+                None if !rest.is_empty() => Some(Route::Browser(BrowserRoute::Check(rest))),
+                Some((id, "resend")) if !id.is_empty() => {
+                    Some(Route::Browser(BrowserRoute::Resend(id)))
+                }
+                _ => None,
+            }
+        }
         p => {
             let rest = p.strip_prefix("/otp/")?;
             match rest.split_once('/') {
@@ -55,6 +81,10 @@ fn allowed(route: &Route<'_>, method: &Method) -> bool {
         Route::Create => *method == Method::Post,
         Route::Otp(_) => matches!(method, Method::Post | Method::Get | Method::Delete),
         Route::Resend(_) => *method == Method::Post,
+        Route::Jwks => *method == Method::Get,
+        // OPTIONS: the CORS preflight.
+        Route::Browser(BrowserRoute::Config) => matches!(method, Method::Get | Method::Options),
+        Route::Browser(_) => matches!(method, Method::Post | Method::Options),
     }
 }
 
@@ -73,6 +103,10 @@ fn request_id() -> String {
 /// What `handle` learnt about a request, for the answer and its log line.
 #[derive(Default)]
 struct Seen {
+    /// A browser request's allowed origin, echoed in the CORS headers (never `*`).
+    cors: Option<String>,
+    /// The request is a CORS preflight.
+    preflight: bool,
     tenant: Option<String>,
     window: Option<limiter::Window>,
     docs: Option<String>,
@@ -104,6 +138,18 @@ async fn handle(
     if !allowed(&r, &method) {
         return Outcome::Error(ApiError::new(ErrorCode::MethodNotAllowed), vec![]);
     }
+    if let (Route::Browser(_), Method::Options) = (&r, &method) {
+        // A preflight carries no key: answered for any origin; the request that follows
+        // is checked against its key's origins (browser.rs).
+        seen.preflight = true;
+        seen.cors = api::header(req, "Origin");
+        return Outcome::Ok(Answer {
+            status: 204,
+            body: serde_json::Value::Null,
+            otp_id: None,
+            resend_after: None,
+        });
+    }
     let settings = Settings::from_env(env);
     if let Route::Health = r {
         return health(env, settings).await;
@@ -113,6 +159,11 @@ async fn handle(
         Err(problems) => return misconfigured(problems, id),
     };
     seen.docs = Some(settings.docs_url.clone());
+    match r {
+        Route::Jwks => return Outcome::Ok(browser::jwks(&settings)),
+        Route::Browser(b) => return handle_browser(req, env, &settings, b, id, usage, seen).await,
+        _ => {}
+    }
     let tenant = match auth::tenant(req, env, &settings, usage).await {
         Ok(t) => t,
         Err(e) => return to_outcome(e, id),
@@ -136,7 +187,48 @@ async fn handle(
         Route::Resend(otp_id) => {
             api::resend(req, env, &settings, t, otp_id, usage, &mut seen.window).await
         }
-        Route::Health => unreachable!("answered above"),
+        Route::Health | Route::Jwks | Route::Browser(_) => unreachable!("answered above"),
+    };
+    match result {
+        Ok(a) => Outcome::Ok(a),
+        Err(e) => to_outcome(e, id),
+    }
+}
+
+/// A browser API request: its publishable key, its origin (refused without CORS headers
+/// when not the key's), then the route.
+async fn handle_browser(
+    req: &mut Request,
+    env: &Env,
+    settings: &Settings,
+    r: BrowserRoute<'_>,
+    id: &str,
+    usage: &usage::Usage,
+    seen: &mut Seen,
+) -> Outcome {
+    let (tenant, key) = match auth::browser_tenant(req, env, settings, usage).await {
+        Ok(t) => t,
+        Err(e) => return to_outcome(e, id),
+    };
+    seen.tenant = Some(tenant.id.clone());
+    match browser::check_origin(req, &tenant, &key) {
+        Ok(origin) => seen.cors = Some(origin),
+        Err(e) => return Outcome::Error(e, vec![]),
+    }
+    let t = &tenant;
+    if matches!(r, BrowserRoute::Config | BrowserRoute::Check(_)) {
+        if let Err(e) = limit(env, settings, &tenant.id, usage, &mut seen.window).await {
+            return to_outcome(e, id);
+        }
+    }
+    let w = &mut seen.window;
+    let result = match r {
+        BrowserRoute::Config => Ok(browser::config(t)),
+        BrowserRoute::Start => browser::start(req, env, settings, t, usage, w).await,
+        BrowserRoute::Check(otp_id) => browser::check(req, env, settings, t, otp_id, usage).await,
+        BrowserRoute::Resend(otp_id) => {
+            browser::resend(req, env, settings, t, otp_id, usage, w).await
+        }
     };
     match result {
         Ok(a) => Outcome::Ok(a),
@@ -165,6 +257,7 @@ async fn health(env: &Env, settings: std::result::Result<Settings, Vec<String>>)
         status,
         body,
         otp_id: None,
+        resend_after: None,
     })
 }
 
@@ -237,6 +330,26 @@ fn answer(
             headers.set("X-Rate-Limit-Reset", &w.reset.to_string())?;
         }
     }
+    if let Some(origin) = &seen.cors {
+        headers.set("Access-Control-Allow-Origin", origin)?;
+        headers.set("Vary", "Origin")?;
+        if seen.preflight {
+            headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
+            headers.set(
+                "Access-Control-Allow-Headers",
+                "Authorization, Content-Type",
+            )?;
+            headers.set(
+                "Access-Control-Max-Age",
+                &browser::PREFLIGHT_MAX_AGE.to_string(),
+            )?;
+        } else {
+            headers.set(
+                "Access-Control-Expose-Headers",
+                "Retry-After, X-Request-Id, X-Rate-Limit-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Reset",
+            )?;
+        }
+    }
     let path = req.path();
     log::event(
         "info",
@@ -247,9 +360,12 @@ fn answer(
             "usage": usage.to_json(),
         }),
     );
-    Ok(Response::from_json(&body)?
-        .with_status(status)
-        .with_headers(headers))
+    let response = if status == 204 {
+        Response::empty()?
+    } else {
+        Response::from_json(&body)?
+    };
+    Ok(response.with_status(status).with_headers(headers))
 }
 
 /// The route without the OTP id, for logs.
@@ -259,6 +375,11 @@ fn route_name(path: &str) -> &'static str {
         Some(Route::Create) => "/otp",
         Some(Route::Otp(_)) => "/otp/{otpId}",
         Some(Route::Resend(_)) => "/otp/{otpId}/resend",
+        Some(Route::Jwks) => "/.well-known/jwks.json",
+        Some(Route::Browser(BrowserRoute::Config)) => "/v1/browser/config",
+        Some(Route::Browser(BrowserRoute::Start)) => "/v1/browser/otp",
+        Some(Route::Browser(BrowserRoute::Check(_))) => "/v1/browser/otp/{otpId}",
+        Some(Route::Browser(BrowserRoute::Resend(_))) => "/v1/browser/otp/{otpId}/resend",
         None => "unknown",
     }
 }

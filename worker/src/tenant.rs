@@ -30,6 +30,8 @@ use std::rc::Rc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use smsotp_core::browser::origin::PublishableKeys;
+use smsotp_core::browser::request::BrowserSettings;
 use smsotp_core::tenant::TenantPolicy;
 use subtle::ConstantTimeEq;
 use worker::{Date, Env};
@@ -57,6 +59,8 @@ const WORKER_KEYS: &[&str] = &[
     "webhookSecret",
     "publishableKeys",
     "turnstileSecret",
+    "turnstileSiteKey",
+    "browser",
 ];
 
 /// A tenant, as every request of it needs it.
@@ -67,6 +71,21 @@ pub struct Tenant {
     pub webhook_key: Vec<u8>,
     /// What it may do and its defaults (the core's rules over its record).
     pub policy: TenantPolicy,
+    /// Its publishable keys (`pk_…`) and their origins: the browser API's keys.
+    pub publishable_keys: PublishableKeys,
+    /// What browser OTPs are made of (its record's `browser`).
+    pub browser: BrowserSettings,
+    /// Its Turnstile keys, when browser OTPs need a Turnstile token.
+    pub turnstile: Option<Turnstile>,
+}
+
+/// A tenant's Turnstile widget: the site key (public, for the page) and the secret (for
+/// siteverify; never sent anywhere else).
+pub struct Turnstile {
+    /// `turnstileSiteKey`.
+    pub site_key: String,
+    /// `turnstileSecret`.
+    pub secret: String,
 }
 
 /// One API key of a record: its hash only.
@@ -167,6 +186,33 @@ pub fn parse_record(
             None => callback::secret_key(secret),
         },
     };
+    let publishable_keys = match record.get("publishableKeys") {
+        None => Some(PublishableKeys::default()),
+        Some(v) => PublishableKeys::from_json(v)
+            .map_err(|ps| {
+                problems.extend(ps.into_iter().map(|p| format!("tenant {expected_id}: {p}")));
+            })
+            .ok(),
+    };
+    let turnstile = match (
+        record.get("turnstileSiteKey").and_then(Value::as_str),
+        record.get("turnstileSecret").and_then(Value::as_str),
+    ) {
+        (None, None) => None,
+        (Some(site_key), Some(secret)) if !site_key.is_empty() && !secret.is_empty() => {
+            Some(Turnstile {
+                site_key: site_key.to_owned(),
+                secret: secret.to_owned(),
+            })
+        }
+        _ => {
+            problems.push(format!(
+                "tenant {expected_id}: turnstileSiteKey and turnstileSecret go together (both non-empty strings, or neither)"
+            ));
+            None
+        }
+    };
+    let browser_settings = record.get("browser").cloned();
     for name in WORKER_KEYS {
         record.remove(*name);
     }
@@ -177,8 +223,19 @@ pub fn parse_record(
             problems.extend(ps.into_iter().map(|p| format!("tenant {expected_id}: {p}")));
         })
         .ok();
-    match (webhook_key, policy) {
-        (Some(webhook_key), Some(policy)) if problems.is_empty() => {
+    // The browser settings are checked against the tenant's own defaults.
+    let browser = policy.as_ref().and_then(|p| match &browser_settings {
+        None => Some(BrowserSettings::default()),
+        Some(v) => BrowserSettings::from_json(v, &p.config)
+            .map_err(|ps| {
+                problems.extend(ps.into_iter().map(|p| format!("tenant {expected_id}: {p}")));
+            })
+            .ok(),
+    });
+    match (webhook_key, policy, publishable_keys, browser) {
+        (Some(webhook_key), Some(policy), Some(publishable_keys), Some(browser))
+            if problems.is_empty() =>
+        {
             // Compare every stored hash fully (constant time each).
             let listed = key_hash.is_none_or(|h| {
                 keys.iter().fold(false, |found, k| {
@@ -189,6 +246,9 @@ pub fn parse_record(
                 id: expected_id.to_owned(),
                 webhook_key,
                 policy,
+                publishable_keys,
+                browser,
+                turnstile,
             }))
         }
         _ => Err(problems),
@@ -291,6 +351,26 @@ pub async fn by_key(
         load(env, id.trim(), Some(&hash), settings, usage).await
     })
     .await
+}
+
+/// The tenant whose publishable key this is (`pubkey:<key>` → id; the key must also be in
+/// the record's `publishableKeys`), or `None`. Publishable keys are public: stored and
+/// looked up as they are.
+pub async fn by_publishable_key(
+    env: &Env,
+    key: &str,
+    settings: &Settings,
+    usage: &Usage,
+) -> AppResult<Option<Rc<Tenant>>> {
+    let cache_key = format!("pubkey:{key}");
+    let tenant = through_cache(&BY_KEY, &cache_key, async {
+        let Some(id) = kv_text(env, &cache_key, usage).await? else {
+            return Ok(None);
+        };
+        load(env, id.trim(), None, settings, usage).await
+    })
+    .await?;
+    Ok(tenant.filter(|t| t.publishable_keys.find(key).is_some()))
 }
 
 /// The tenant with this id (for signing its callbacks), or `None` if it is gone.

@@ -1,0 +1,328 @@
+//! The browser API (`/v1/browser/*`, README: "From the browser"): what a web page may do
+//! with a tenant's publishable key (`pk_…`, public by design) — read the tenant's browser
+//! settings, start an OTP for a number, ask for a resend, check a PIN and get a signed
+//! token — and `/.well-known/jwks.json`, the keys a backend checks those tokens with.
+//!
+//! Glue, as the rest of the worker: the rules (which fields a browser may send, origins,
+//! Turnstile's answers, the token's claims and signature) are the core's
+//! (`smsotp_core::browser`); the OTP itself goes through the same limiter, shard and
+//! provider as a server API create (`api.rs`).
+//!
+//! Why these choices:
+//! - The origin is checked on every request against the key's exact list (CORS alone only
+//!   stops a browser from *reading* an answer; the check here stops the SMS). An allowed
+//!   origin is echoed with `Vary: Origin`, never `*`; a refused one gets no CORS headers.
+//! - A preflight carries no key, so it cannot know the tenant's origins: it is answered
+//!   for any origin, and the request that follows is checked.
+//! - Turnstile fails closed: a token that is missing, refused, spent, or that siteverify
+//!   cannot judge (timeout, error) stops the request before anything is stored or sent.
+//! - The per-IP limit counts the connecting client (`CF-Connecting-IP`), not a header the
+//!   page could set.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use smsotp_core::browser::request::{browser_resend, browser_verify_pin, validate_browser_otp};
+use smsotp_core::browser::token::{sign_token, TokenClaims, MAX_TOKEN_TTL_SECONDS};
+use smsotp_core::browser::turnstile::{required_token, siteverify_form, Siteverify};
+use smsotp_core::tenant::end_user_ip;
+use smsotp_core::{ApiError, ErrorCode, OtpStatus};
+use worker::{Date, Env, Request};
+
+use crate::api::{self, Answer};
+use crate::config::Settings;
+use crate::error::{AppError, AppResult};
+use crate::limiter::Window;
+use crate::shard::{self, ShardOp};
+use crate::tenant::Tenant;
+use crate::usage::Usage;
+use crate::{http, log};
+
+/// How long siteverify may take before the request is refused (fail closed).
+const SITEVERIFY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a preflight may be cached by the browser.
+pub const PREFLIGHT_MAX_AGE: u32 = 600;
+
+/// The connecting client's IP as the per-IP limit counts it (`None` when the platform did
+/// not say, as in local tests without the header).
+fn client_ip(req: &Request) -> AppResult<Option<String>> {
+    match api::header(req, "CF-Connecting-IP") {
+        Some(ip) => Ok(Some(end_user_ip(&ip)?)),
+        None => Ok(None),
+    }
+}
+
+/// The page's `Origin`, checked against the publishable key `key` of `tenant`.
+pub fn check_origin(req: &Request, tenant: &Tenant, key: &str) -> Result<String, ApiError> {
+    let origin = api::header(req, "Origin");
+    let Some(pk) = tenant.publishable_keys.find(key) else {
+        return Err(ApiError::new(ErrorCode::InvalidApiKey));
+    };
+    pk.check_origin(origin.as_deref())?;
+    Ok(origin.unwrap_or_default())
+}
+
+/// `GET /v1/browser/config`: what the widget needs to draw itself and preview the SMS.
+pub fn config(tenant: &Tenant) -> Answer {
+    let config = &tenant.policy.config;
+    let defaults = &config.defaults;
+    let fields = &tenant.browser.fields;
+    // The browser's settings over the tenant's defaults, as a browser OTP is made.
+    let field = |name: &str| fields.get(name).cloned();
+    let mut templates = serde_json::Map::new();
+    if let Some(t) = field("template").or_else(|| defaults.template.clone().map(Value::from)) {
+        let language = field("templateLanguage")
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_else(|| defaults.template_language.clone());
+        templates.insert(language, t);
+    }
+    for (name, value) in fields {
+        if let Some(language) = name.strip_prefix("template_") {
+            templates.insert(language.to_owned(), value.clone());
+        }
+    }
+    let allowed = match &tenant.policy.allowed_countries {
+        smsotp_core::tenant::AllowedCountries::Any => json!("*"),
+        smsotp_core::tenant::AllowedCountries::Only(set) => json!(set),
+    };
+    Answer {
+        status: 200,
+        body: json!({
+            "tenant": tenant.id,
+            "allowedCountries": allowed,
+            "defaultCountry": tenant.browser.default_country,
+            "pinType": field("pinType").unwrap_or_else(|| json!(defaults.pin_type)),
+            "pinLength": field("pinLength").unwrap_or_else(|| json!(defaults.pin_length)),
+            "ttl": field("ttl").unwrap_or_else(|| json!(defaults.ttl)),
+            "templates": templates,
+            "turnstileSiteKey": tenant.turnstile.as_ref().map(|t| t.site_key.clone()),
+            "resendCooldowns": tenant.policy.number_limits.resend_cooldowns,
+        }),
+        otp_id: None,
+        resend_after: None,
+    }
+}
+
+/// Checks the visitor's Turnstile token when the tenant requires one: before anything is
+/// stored or sent.
+async fn turnstile(
+    settings: &Settings,
+    tenant: &Tenant,
+    token: Option<&str>,
+    ip: Option<&str>,
+    usage: &Usage,
+) -> AppResult<()> {
+    let Some(keys) = &tenant.turnstile else {
+        return Ok(());
+    };
+    let token = required_token(token)?;
+    // The same idempotency key for a retry of the same token would let siteverify answer
+    // it again; a fresh one per check is what a single use needs.
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).map_err(|e| AppError::Internal(format!("getrandom: {e}")))?;
+    let idempotency_key = uuid_of(id);
+    let form = siteverify_form(&keys.secret, token, ip, Some(&idempotency_key));
+    usage.subrequest();
+    let verdict = match http::post(
+        &settings.turnstile_url,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form,
+        SITEVERIFY_TIMEOUT,
+    )
+    .await
+    {
+        Ok(reply) => Siteverify::from_response(reply.status, &reply.body),
+        Err(failure) => Siteverify::Unavailable {
+            reason: failure.to_string(),
+        },
+    };
+    if !matches!(verdict, Siteverify::Passed { .. }) {
+        log::event(
+            "warn",
+            "turnstile",
+            json!({ "tenant": tenant.id, "verdict": format!("{verdict:?}") }),
+        );
+    }
+    Ok(verdict.into_result()?)
+}
+
+/// A version-4 UUID from 16 random bytes (Turnstile's `idempotency_key`).
+fn uuid_of(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// The browser's view of an OTP from a create's or resend's answer.
+fn otp_view(answer: &Answer) -> Value {
+    let b = &answer.body;
+    let left = b["maxAttempts"]
+        .as_u64()
+        .unwrap_or(0)
+        .saturating_sub(b["attempts"].as_u64().unwrap_or(0));
+    json!({
+        "otpId": b["otpId"],
+        "phoneNumber": b["phoneNumber"],
+        "status": b["status"],
+        "expiresAt": b["dateExpires"],
+        "resendAfter": answer.resend_after,
+        "attemptsLeft": left,
+        "parts": b["parts"],
+    })
+}
+
+/// `POST /v1/browser/otp`: the tenant's browser settings with the visitor's number.
+pub async fn start(
+    req: &mut Request,
+    env: &Env,
+    settings: &Settings,
+    tenant: &Tenant,
+    usage: &Usage,
+    window: &mut Option<Window>,
+) -> AppResult<Answer> {
+    let checked = async {
+        let text = api::body_text(req).await?;
+        let otp = validate_browser_otp(&text, &tenant.browser, &tenant.policy.config)
+            .map_err(AppError::Invalid)?;
+        let ip = client_ip(req)?;
+        let prepared = api::prepared(otp.request, tenant, None, ip.clone())?;
+        Ok::<_, AppError>((prepared, otp.turnstile_token, ip))
+    }
+    .await;
+    let (prepared, token, ip) = match checked {
+        Ok(c) => c,
+        Err(e) => {
+            api::take_request(env, settings, tenant, usage, window).await?;
+            return Err(e);
+        }
+    };
+    if let Err(e) = turnstile(settings, tenant, token.as_deref(), ip.as_deref(), usage).await {
+        api::take_request(env, settings, tenant, usage, window).await?;
+        return Err(e);
+    }
+    let answer = api::create_prepared(env, settings, tenant, usage, window, prepared).await?;
+    Ok(Answer {
+        body: otp_view(&answer),
+        ..answer
+    })
+}
+
+/// `POST /v1/browser/otp/{id}/resend`.
+pub async fn resend(
+    req: &mut Request,
+    env: &Env,
+    settings: &Settings,
+    tenant: &Tenant,
+    otp_id: &str,
+    usage: &Usage,
+    window: &mut Option<Window>,
+) -> AppResult<Answer> {
+    let checked = async {
+        let text = api::body_text(req).await?;
+        let token = browser_resend(&text).map_err(AppError::Invalid)?;
+        Ok::<_, AppError>((token, client_ip(req)?))
+    }
+    .await;
+    let (token, ip) = match checked {
+        Ok(c) => c,
+        Err(e) => {
+            api::take_request(env, settings, tenant, usage, window).await?;
+            return Err(e);
+        }
+    };
+    if let Err(e) = turnstile(settings, tenant, token.as_deref(), ip.as_deref(), usage).await {
+        api::take_request(env, settings, tenant, usage, window).await?;
+        return Err(e);
+    }
+    let answer = api::resend_for(env, settings, tenant, otp_id, ip, usage, window).await?;
+    let mut body = otp_view(&answer);
+    if let Some(o) = body.as_object_mut() {
+        o.remove("phoneNumber");
+        o.remove("parts");
+    }
+    Ok(Answer { body, ..answer })
+}
+
+/// `POST /v1/browser/otp/{id}`: the PIN; when right, a signed token for the site's
+/// backend (a PIN verifies once, so one token per OTP).
+pub async fn check(
+    req: &mut Request,
+    env: &Env,
+    settings: &Settings,
+    tenant: &Tenant,
+    otp_id: &str,
+    usage: &Usage,
+) -> AppResult<Answer> {
+    let (otp_id, shard) = api::checked_id(otp_id)?;
+    let text = api::body_text(req).await?;
+    let pin = browser_verify_pin(&text).map_err(AppError::Invalid)?;
+    let op = ShardOp::Check {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.id.clone(),
+        pin,
+        limits: Box::new(tenant.policy.number_limits.clone()),
+    };
+    let reply = shard::call(env, shard, &op, usage).await?;
+    let Some(record) = reply.record else {
+        return Err(AppError::api(ErrorCode::OtpNotFound));
+    };
+    if let Some(e) = reply.error {
+        return Err(AppError::Api(e.into_api()));
+    }
+    if record.status != OtpStatus::Verified {
+        return Err(AppError::Internal(format!(
+            "a check without error left {otp_id} {}",
+            record.status.as_str()
+        )));
+    }
+    let (Some(keys), Some(issuer)) = (&settings.signing_keys, &settings.public_url) else {
+        return Err(AppError::Internal(
+            "TOKEN_SIGNING_KEYS is not set: the browser API cannot issue tokens".into(),
+        ));
+    };
+    let mut jti = [0u8; 16];
+    getrandom::fill(&mut jti).map_err(|e| AppError::Internal(format!("getrandom: {e}")))?;
+    let now = Date::now().as_millis();
+    let claims = TokenClaims::for_verified_otp(
+        issuer,
+        &tenant.id,
+        &record.phone_number,
+        otp_id,
+        jti,
+        now,
+        MAX_TOKEN_TTL_SECONDS,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let token =
+        sign_token(&claims, keys.current()).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Answer {
+        status: 200,
+        body: json!({ "status": "VERIFIED", "token": token, "expiresIn": MAX_TOKEN_TTL_SECONDS }),
+        otp_id: Some(otp_id.to_owned()),
+        resend_after: None,
+    })
+}
+
+/// `GET /.well-known/jwks.json`: every signing key's public half (an empty set when the
+/// deployment signs no tokens).
+pub fn jwks(settings: &Settings) -> Answer {
+    let body = match &settings.signing_keys {
+        Some(keys) => keys.public_jwks(),
+        None => json!({ "keys": [] }),
+    };
+    Answer {
+        status: 200,
+        body,
+        otp_id: None,
+        resend_after: None,
+    }
+}
