@@ -65,6 +65,7 @@ export function createFakeApi() {
     const browserish = /^\/(v1\/browser\/|hang\/|garbage$)/.test(url.pathname);
     if (req.method === 'OPTIONS' && browserish) {
       // A preflight carries no key, so any origin gets one; the request itself is checked.
+      seen.push({ method: req.method, path: url.pathname, headers: req.headers, body: '' });
       res.writeHead(204, {
         ...cors(req.headers.origin ?? '*'),
         'Access-Control-Allow-Methods': 'GET, POST',
