@@ -161,6 +161,7 @@ export function checkExercise(r) {
   assert.deepEqual([r.notJson.isOtpError, r.notJson.status, r.notJson.type], [true, 502, 'http_error']);
   assert.deepEqual([r.unreachable.isOtpError, r.unreachable.status, r.unreachable.type], [true, 0, 'network_error']);
   for (const e of r.clientTypeErrors) assert.equal(e?.name, 'TypeError');
+  assert.match(r.clientTypeErrors[3].message, /^smsotp: OtpClient's timeoutMs must be a positive number/);
   // OtpClient is a class: `new OtpClient({ baseUrl, apiKey, fetch?, timeoutMs? })`.
   assert.equal(r.clientOptions.withoutNew?.name, 'TypeError');
   assert.equal(r.clientOptions.statusViaFetchOption, 'VERIFIED');

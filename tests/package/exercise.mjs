@@ -141,6 +141,7 @@ export async function exercise(m, apiUrl) {
     () => new m.OtpClient({ baseUrl: 'ftp://x', apiKey: 'k' }),
     () => new m.OtpClient({ baseUrl: apiUrl }),
     () => client.status(''),
+    () => new m.OtpClient({ baseUrl: apiUrl, apiKey: 'k', timeoutMs: -1 }),
   ].map(thrown);
   return r;
 }
