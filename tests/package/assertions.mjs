@@ -161,6 +161,7 @@ export function checkExercise(r) {
   assert.deepEqual([r.notJson.isOtpError, r.notJson.status, r.notJson.type], [true, 502, 'http_error']);
   assert.deepEqual([r.unreachable.isOtpError, r.unreachable.status, r.unreachable.type], [true, 0, 'network_error']);
   for (const e of r.clientTypeErrors) assert.equal(e?.name, 'TypeError');
+  assert.match(r.clientTypeErrors[3].message, /^smsotp: OtpClient's timeoutMs must be a positive number/);
   // OtpClient is a class: `new OtpClient({ baseUrl, apiKey, fetch?, timeoutMs? })`.
   assert.equal(r.clientOptions.withoutNew?.name, 'TypeError');
   assert.equal(r.clientOptions.statusViaFetchOption, 'VERIFIED');
@@ -168,4 +169,112 @@ export function checkExercise(r) {
   assert.match(r.clientOptions.fetched[0][0], /\/otp\/[0-9a-f-]{36}$/);
   assert.equal(r.clientOptions.fetched[0][1], 'GET');
   assert.deepEqual([r.clientOptions.timedOut.status, r.clientOptions.timedOut.type], [0, 'network_error']);
+}
+
+// What `exerciseBrowserClient()` must give. `inBrowser`: the page's fetch, where a refused
+// origin (403 without CORS headers) is no answer at all.
+export function checkBrowserClient(r, { inBrowser }) {
+  const codeOf = (e) => [e.isOtpError, e.name, e.status, e.code, e.type];
+  assert.deepEqual(r.config, {
+    tenant: 'acme', allowedCountries: ['FR', 'US'], defaultCountry: 'FR', pinType: 'numbers', pinLength: 6,
+    templates: { en: 'Your code is {{pin}}', fr: 'Votre code est {{pin}}' }, turnstileSiteKey: null,
+    resendCooldowns: [30, 60, 120, 240], ttl: 300,
+  });
+  // start → 201, its fields as the API sends them.
+  const s = r.started;
+  assert.deepEqual(Object.keys(s).sort(), ['attemptsLeft', 'expiresAt', 'otpId', 'parts', 'phoneNumber', 'resendAfter', 'status']);
+  assert.match(s.otpId, /^[0-9a-f-]{36}$/);
+  assert.deepEqual([s.phoneNumber, s.status, s.resendAfter, s.attemptsLeft, s.parts], ['+33612340000', 'PENDING', 0, 3, 1]);
+  const ttl = Date.parse(s.expiresAt) - Date.now();
+  assert.ok(ttl > 250000 && ttl <= 300000, s.expiresAt);
+  assert.deepEqual(r.resent, { otpId: s.otpId, status: 'PENDING', expiresAt: s.expiresAt, resendAfter: 0, attemptsLeft: 3 });
+  // check: a wrong PIN is an OtpError with attemptsLeft; the right one gives the token.
+  assert.deepEqual(codeOf(r.wrongPin), [true, 'OtpError', 400, 2029, 'invalid_pin']);
+  assert.deepEqual([r.wrongPin.attemptsLeft, r.wrongPin.retryAfter, r.wrongPin.field], [2, null, null]);
+  assert.deepEqual(r.wrongPin.errors, [{ field: null, code: 2029, type: 'invalid_pin', message: 'Invalid PIN: 2 attempts left' }]);
+  assert.deepEqual(Object.keys(r.verified).sort(), ['expiresIn', 'status', 'token']);
+  assert.deepEqual([r.verified.status, r.verified.expiresIn], ['VERIFIED', 300]);
+  const claims = JSON.parse(Buffer.from(r.verified.token.split('.')[1], 'base64url').toString());
+  assert.deepEqual([claims.aud, claims.sub, claims.otp_id], ['acme', '+33612340000', s.otpId]);
+  assert.deepEqual(codeOf(r.verifiedAgain), [true, 'OtpError', 400, 2023, 'otp_verified']);
+  assert.deepEqual(codeOf(r.resendVerified), [true, 'OtpError', 400, 2023, 'otp_verified']);
+
+  // What went over the wire: the publishable key as a Bearer token, never X-API-KEY; JSON
+  // bodies exactly as given (the resend's empty object included).
+  assert.deepEqual(
+    r.requests.map((q) => [q.method, q.url.replace(/^https?:\/\/[^/]+/, ''), q.body]),
+    [
+      ['GET', '/v1/browser/config', null],
+      ['POST', '/v1/browser/otp', '{"phoneNumber":"+33612340000","language":"fr"}'],
+      ['POST', `/v1/browser/otp/${s.otpId}/resend`, '{}'],
+      ['POST', `/v1/browser/otp/${s.otpId}`, '{"pin":"000000"}'],
+      ['POST', `/v1/browser/otp/${s.otpId}`, '{"pin":"123456"}'],
+      ['POST', `/v1/browser/otp/${s.otpId}`, '{"pin":"123456"}'],
+      ['POST', `/v1/browser/otp/${s.otpId}/resend`, '{}'],
+    ],
+  );
+  for (const q of r.requests) {
+    const names = Object.keys(q.headers).map((h) => h.toLowerCase()).sort();
+    assert.deepEqual(names, q.body === null ? ['accept', 'authorization'] : ['accept', 'authorization', 'content-type']);
+    assert.equal(q.headers.Authorization, 'Bearer pk_test_0123456789abcdef');
+    if (q.body !== null) assert.equal(q.headers['Content-Type'], 'application/json');
+  }
+
+  // The cooldown: 429 2109 with retryAfter (the envelope's; a page cannot read Retry-After
+  // unless the API exposes it).
+  assert.equal(r.cooling.resendAfter, 30);
+  assert.deepEqual(codeOf(r.tooSoon), [true, 'OtpError', 429, 2109, 'rate_limit']);
+  assert.ok(r.tooSoon.retryAfter >= 29 && r.tooSoon.retryAfter <= 30, String(r.tooSoon.retryAfter));
+  assert.deepEqual(r.attempts.map((e) => [e.code, e.type, e.attemptsLeft]), [
+    [2029, 'invalid_pin', 2], [2029, 'invalid_pin', 1], [2027, 'otp_failed', 0],
+  ]);
+  assert.deepEqual(codeOf(r.afterFailed), [true, 'OtpError', 400, 2026, 'otp_failed']);
+  assert.deepEqual([...codeOf(r.fieldNotAllowed), r.fieldNotAllowed.field], [true, 'OtpError', 400, 2121, 'invalid_param', 'ttl']);
+  assert.deepEqual([...codeOf(r.missingPhone), r.missingPhone.field], [true, 'OtpError', 400, 2001, 'invalid_param', 'phoneNumber']);
+  assert.deepEqual(r.missingPhone.errors, [
+    { field: 'phoneNumber', code: 2001, type: 'invalid_param', message: "'phoneNumber' is empty or missing" },
+  ]);
+  assert.deepEqual([...codeOf(r.missingPin), r.missingPin.field], [true, 'OtpError', 400, 2022, 'invalid_param', 'pin']);
+  assert.deepEqual(codeOf(r.notFound), [true, 'OtpError', 404, 2021, 'not_found']);
+
+  // Turnstile.
+  assert.equal(r.turnstile.config.turnstileSiteKey, '1x00000000000000000000AA');
+  assert.deepEqual([...codeOf(r.turnstile.missing), r.turnstile.missing.field], [true, 'OtpError', 403, 2122, 'access_denied', 'turnstileToken']);
+  assert.deepEqual(codeOf(r.turnstile.refused), [true, 'OtpError', 403, 2123, 'access_denied']);
+  assert.deepEqual(codeOf(r.turnstile.unavailable), [true, 'OtpError', 403, 2126, 'access_denied']);
+  assert.equal(r.turnstile.started.status, 'PENDING');
+  assert.deepEqual(codeOf(r.turnstile.resendMissing), [true, 'OtpError', 403, 2122, 'access_denied']);
+  assert.equal(r.turnstile.resent.otpId, r.turnstile.started.otpId);
+
+  // Keys and transport. A refused origin: the 2124 envelope where it can be read (outside a
+  // browser); in a browser the answer has no CORS headers, so it is no answer.
+  if (inBrowser) {
+    assert.deepEqual(codeOf(r.foreignOrigin), [true, 'OtpError', 0, 0, 'network_error']);
+    assert.deepEqual(r.foreignOrigin.errors, []);
+  } else {
+    assert.deepEqual(codeOf(r.foreignOrigin), [true, 'OtpError', 403, 2124, 'access_denied']);
+  }
+  assert.deepEqual(codeOf(r.unknownKey), [true, 'OtpError', 401, 401, 'invalid_api_key']);
+  assert.deepEqual(codeOf(r.notJson), [true, 'OtpError', 502, 502, 'http_error']);
+  assert.deepEqual(codeOf(r.unreachable), [true, 'OtpError', 0, 0, 'network_error']);
+  assert.deepEqual(r.unreachable.errors, []);
+  assert.deepEqual(codeOf(r.timedOut), [true, 'OtpError', 0, 0, 'network_error']);
+  assert.match(r.timedOut.message, /^request failed: .*(time|abort)/i);
+  assert.deepEqual([...codeOf(r.retryAfterHeader), r.retryAfterHeader.retryAfter], [true, 'OtpError', 503, 503, 'http_error', 7]);
+  assert.deepEqual([...codeOf(r.retryAfterEnvelope), r.retryAfterEnvelope.retryAfter], [true, 'OtpError', 429, 2114, 'rate_limit', 1800]);
+  assert.deepEqual(codeOf(r.okNotJson), [true, 'OtpError', 200, 0, 'invalid_response']);
+
+  // Bad arguments.
+  assert.equal(r.secretKey?.name, 'TypeError');
+  assert.match(r.secretKey.message, /^smsotp: BrowserClient needs publishableKey, a publishable key \(pk_…\): a secret key must never reach a browser/);
+  assert.equal(r.typeErrors.length, 13);
+  for (const e of r.typeErrors) {
+    assert.equal(e?.name, 'TypeError', JSON.stringify(e));
+    assert.match(e.message, /^smsotp: |constructor/);
+  }
+  for (const i of [0, 1, 2]) assert.match(r.typeErrors[i].message, /publishable key \(pk_…\)/);
+  assert.match(r.typeErrors[3].message, /needs api, an http\(s\) URL/);
+  assert.match(r.typeErrors[5].message, /timeoutMs/);
+  assert.match(r.typeErrors[8].message, /start\(request\) takes an object/);
+  assert.match(r.typeErrors[11].message, /otpId/);
 }

@@ -141,6 +141,122 @@ export async function exercise(m, apiUrl) {
     () => new m.OtpClient({ baseUrl: 'ftp://x', apiKey: 'k' }),
     () => new m.OtpClient({ baseUrl: apiUrl }),
     () => client.status(''),
+    () => new m.OtpClient({ baseUrl: apiUrl, apiKey: 'k', timeoutMs: -1 }),
+  ].map(thrown);
+  return r;
+}
+
+// Exercises BrowserClient against fake-api.mjs's browser routes at `apiUrl` and returns
+// plain data (asserted by `checkBrowserClient` in assertions.mjs). In a page `apiUrl` is
+// another origin, so every call goes through CORS as it would on a site. `originFetch`
+// stands in for a browser outside one (Node sends no `Origin`); a page passes nothing, so
+// the global fetch is used.
+export async function exerciseBrowserClient(m, apiUrl, { originFetch } = {}) {
+  const keys = {
+    browser: 'pk_test_0123456789abcdef',
+    turnstile: 'pk_test_turnstile_required',
+    foreign: 'pk_test_other_origins_only',
+  };
+  const errInfo = (e) => ({
+    isOtpError: e instanceof m.OtpError,
+    name: e.name,
+    status: e.status,
+    code: e.code,
+    type: e.type,
+    field: e.field,
+    attemptsLeft: e.attemptsLeft,
+    retryAfter: e.retryAfter,
+    errors: e.errors,
+    message: e.message,
+  });
+  const thrown = (f) => {
+    try {
+      f();
+      return null;
+    } catch (e) {
+      return { name: e.name, message: e.message };
+    }
+  };
+  const make = (options) => new m.BrowserClient({ api: apiUrl, publishableKey: keys.browser, fetch: originFetch, ...options });
+  // Every request as the client hands it to fetch.
+  const requests = [];
+  const client = make({
+    api: `${apiUrl}/`,
+    fetch: (url, init) => {
+      requests.push({ url, method: init.method, headers: { ...init.headers }, body: init.body ?? null });
+      return (originFetch ?? fetch)(url, init);
+    },
+  });
+  const r = {};
+  r.config = await client.config();
+  // A number ending in 0000 may be resent at once (the fake's rule).
+  r.started = await client.start({ phoneNumber: '+33612340000', language: 'fr' });
+  r.resent = await client.resend(r.started.otpId);
+  r.wrongPin = await client.check(r.started.otpId, '000000').catch(errInfo);
+  r.verified = await client.check(r.started.otpId, '123456');
+  r.verifiedAgain = await client.check(r.started.otpId, '123456').catch(errInfo);
+  r.resendVerified = await client.resend(r.started.otpId).catch(errInfo);
+  r.requests = [...requests];
+
+  // The resend cooldown: 429 with retryAfter.
+  const cooling = await client.start({ phoneNumber: '+33612345678' });
+  r.cooling = cooling;
+  r.tooSoon = await client.resend(cooling.otpId, {}).catch(errInfo);
+  // Wrong PINs to the last attempt, then a failed OTP.
+  r.attempts = [];
+  for (let i = 0; i < 3; i++) r.attempts.push(await client.check(cooling.otpId, '999999').catch(errInfo));
+  r.afterFailed = await client.check(cooling.otpId, '123456').catch(errInfo);
+  // Bodies the API refuses.
+  r.fieldNotAllowed = await client.start({ phoneNumber: '+33612345678', ttl: 600 }).catch(errInfo);
+  r.missingPhone = await client.start({}).catch(errInfo);
+  r.missingPin = await client.check(cooling.otpId, '').catch(errInfo);
+  r.notFound = await client.check('no-such-otp', '123456').catch(errInfo);
+
+  // A tenant that requires Turnstile: every outcome, on start and on resend.
+  const guarded = make({ publishableKey: keys.turnstile });
+  const pass = 'XXXX.DUMMY.TOKEN.XXXX';
+  r.turnstile = {
+    config: await guarded.config(),
+    missing: await guarded.start({ phoneNumber: '+33612340000' }).catch(errInfo),
+    refused: await guarded.start({ phoneNumber: '+33612340000', turnstileToken: 'wrong' }).catch(errInfo),
+    unavailable: await guarded.start({ phoneNumber: '+33612340000', turnstileToken: 'fake:siteverify-unavailable' }).catch(errInfo),
+    started: await guarded.start({ phoneNumber: '+33612340000', turnstileToken: pass }),
+  };
+  r.turnstile.resendMissing = await guarded.resend(r.turnstile.started.otpId).catch(errInfo);
+  r.turnstile.resent = await guarded.resend(r.turnstile.started.otpId, { turnstileToken: pass });
+
+  // Keys and transport.
+  r.foreignOrigin = await make({ publishableKey: keys.foreign }).config().catch(errInfo);
+  r.unknownKey = await make({ publishableKey: 'pk_test_no_such_key_000' }).config().catch(errInfo);
+  r.notJson = await make({ api: `${apiUrl}/garbage?` }).config().catch(errInfo);
+  r.unreachable = await make({ api: 'http://127.0.0.1:9' }).config().catch(errInfo);
+  r.timedOut = await make({ api: `${apiUrl}/hang`, timeoutMs: 300 }).config().catch(errInfo);
+  // Answers no server here gives, through an injected fetch.
+  const answering = (body, init) => make({ fetch: async () => new Response(body, init) });
+  r.retryAfterHeader = await answering('', { status: 503, headers: { 'Retry-After': '7' } }).config().catch(errInfo);
+  r.retryAfterEnvelope = await answering(
+    JSON.stringify({ error: { type: 'rate_limit', code: 2114, message: 'Too many SMS for this IP', uri: 'u', retryAfter: 1800 } }),
+    { status: 429, headers: { 'Retry-After': '7', 'Content-Type': 'application/json' } },
+  ).start({ phoneNumber: '+33612345678' }).catch(errInfo);
+  r.okNotJson = await answering('ok', { status: 200 }).config().catch(errInfo);
+
+  // Bad arguments: TypeErrors before any request.
+  const secret = thrown(() => new m.BrowserClient({ api: apiUrl, publishableKey: 'sk_live_0123456789abcdef' }));
+  r.secretKey = secret;
+  r.typeErrors = [
+    () => new m.BrowserClient({ api: apiUrl }),
+    () => new m.BrowserClient({ api: apiUrl, publishableKey: '' }),
+    () => new m.BrowserClient({ api: apiUrl, publishableKey: ' pk_test_0123456789abcdef' }),
+    () => new m.BrowserClient({ api: 'ftp://x', publishableKey: keys.browser }),
+    () => new m.BrowserClient({ publishableKey: keys.browser }),
+    () => new m.BrowserClient({ api: apiUrl, publishableKey: keys.browser, timeoutMs: 0 }),
+    () => new m.BrowserClient(),
+    () => m.BrowserClient({ api: apiUrl, publishableKey: keys.browser }),
+    () => client.start(null),
+    () => client.start('+33612345678'),
+    () => client.resend(r.started.otpId, 'token'),
+    () => client.resend(''),
+    () => client.check(undefined, '123456'),
   ].map(thrown);
   return r;
 }

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as smsotp from 'smsotp';
-import { exercise } from './exercise.mjs';
-import { checkExercise } from './assertions.mjs';
-import { listen, API_KEY } from './fake-api.mjs';
+import { exercise, exerciseBrowserClient } from './exercise.mjs';
+import { checkExercise, checkBrowserClient } from './assertions.mjs';
+import { listen, API_KEY, BROWSER_KEY } from './fake-api.mjs';
 
 test('every export works in Node, OtpClient against a local HTTP server', async () => {
   const { server, api, url } = await listen();
@@ -29,4 +29,26 @@ test('the named import of the issue works and the package is ESM with types', as
   assert.equal(manifest.type, 'module');
   assert.equal(manifest.sideEffects, false);
   assert.equal(manifest.exports['.'].types, './index.d.ts');
+});
+
+test('BrowserClient in Node against the fake browser API: every method and error shape', async () => {
+  const { server, api, url } = await listen();
+  // Node's fetch sends no Origin; a page's would be http://127.0.0.1:<port>.
+  const originFetch = (target, init) => fetch(target, { ...init, headers: { ...init.headers, Origin: 'http://127.0.0.1:5173' } });
+  try {
+    checkBrowserClient(await exerciseBrowserClient(smsotp, url, { originFetch }), { inBrowser: false });
+    // As received: the publishable key in Authorization, and no secret-key header at all.
+    const browser = api.seen.filter((r) => r.path.startsWith('/v1/browser/'));
+    assert.ok(browser.length >= 20, String(browser.length));
+    for (const r of browser) {
+      assert.equal(r.headers['x-api-key'], undefined);
+      assert.match(r.headers.authorization, /^Bearer pk_test_/);
+    }
+    assert.ok(browser.some((r) => r.headers.authorization === `Bearer ${BROWSER_KEY}`));
+    // Without an Origin (what a server's fetch sends) the browser API refuses: 2124.
+    const noOrigin = await new smsotp.BrowserClient({ api: url, publishableKey: BROWSER_KEY }).config().catch((e) => e);
+    assert.deepEqual([noOrigin.name, noOrigin.status, noOrigin.code], ['OtpError', 403, 2124]);
+  } finally {
+    server.close();
+  }
 });

@@ -8,6 +8,7 @@
 // with "Unused '@ts-expect-error' directive", so a loosened declaration is caught too.
 import {
   AsYouType,
+  BrowserClient,
   countries,
   countSegments,
   formatPhoneNumber,
@@ -19,6 +20,11 @@ import {
   validateOtpRequest,
 } from 'smsotp';
 import type {
+  BrowserConfig,
+  BrowserOtp,
+  BrowserOtpRequest,
+  BrowserResend,
+  BrowserVerified,
   CountryInfo,
   Encoding,
   ErrorBody,
@@ -208,6 +214,70 @@ export async function flow(): Promise<OtpStatus> {
   // @ts-expect-error: 'DONE' is not an OTP status
   const wrong: OtpStatus = 'DONE';
   return (await client.status(otpId)).status;
+}
+
+// --- BrowserClient (a web page, with a publishable key) ------------------------------------
+const browserClient = new BrowserClient({ api: 'https://otp.example.com', publishableKey: 'pk_live_3f9a1c2b7d0e4f5a' });
+new BrowserClient({ api: 'https://otp.example.com', publishableKey: 'pk_live_3f9a1c2b7d0e4f5a', fetch, timeoutMs: 5000 });
+// @ts-expect-error: publishableKey is required
+new BrowserClient({ api: 'https://otp.example.com' });
+// @ts-expect-error: the option is `api`, not OtpClient's `baseUrl`
+new BrowserClient({ baseUrl: 'https://otp.example.com', publishableKey: 'pk_live_3f9a1c2b7d0e4f5a' });
+// @ts-expect-error: a BrowserClient takes no secret apiKey
+new BrowserClient({ api: 'https://otp.example.com', publishableKey: 'pk_live_3f9a1c2b7d0e4f5a', apiKey: 'sk_x' });
+
+export async function browserFlow(turnstileToken: string | undefined): Promise<string> {
+  const settings: BrowserConfig = await browserClient.config();
+  const countriesAllowed: '*' | string[] = settings.allowedCountries;
+  const defaultCountry: string | null = settings.defaultCountry;
+  const siteKey: string | null = settings.turnstileSiteKey;
+  const preview: string | undefined = settings.templates['fr'];
+  const cooldowns: number[] = settings.resendCooldowns;
+  const pinType: PinType = settings.pinType;
+  void [countriesAllowed, defaultCountry, siteKey, preview, cooldowns, pinType, settings.pinLength, settings.ttl];
+  // @ts-expect-error: the default country may be null
+  const country: string = settings.defaultCountry;
+
+  const request: BrowserOtpRequest = { phoneNumber: '06 12 34 56 78', countryIso: 'FR', language: 'fr', turnstileToken };
+  const otp: BrowserOtp = await browserClient.start(request);
+  type _Start = Expect<Equal<Awaited<ReturnType<typeof browserClient.start>>, BrowserOtp>>;
+  type _Pending = Expect<Equal<typeof otp.status, 'PENDING'>>;
+  const expiresAt: string = otp.expiresAt;
+  const wait: number = otp.resendAfter;
+  void [expiresAt, wait, otp.attemptsLeft, otp.parts, otp.phoneNumber];
+  // @ts-expect-error: the template is the tenant's, not the page's
+  await browserClient.start({ phoneNumber: '+33612345678', template: 'Code {{pin}}' });
+  // @ts-expect-error: so is the ttl
+  await browserClient.start({ phoneNumber: '+33612345678', ttl: 600 });
+  // @ts-expect-error: phoneNumber is required
+  await browserClient.start({ countryIso: 'FR' });
+
+  const again: BrowserResend = await browserClient.resend(otp.otpId, { turnstileToken });
+  await browserClient.resend(otp.otpId);
+  void again.resendAfter;
+  // @ts-expect-error: the resend options are an object
+  await browserClient.resend(otp.otpId, 'token');
+
+  try {
+    const verified: BrowserVerified = await browserClient.check(otp.otpId, '123456');
+    type _Verified = Expect<Equal<typeof verified.status, 'VERIFIED'>>;
+    const expiresIn: number = verified.expiresIn;
+    void expiresIn;
+    return verified.token;
+  } catch (e) {
+    if (e instanceof OtpError) {
+      const retryAfter: number | null = e.retryAfter;
+      const left: number | null = e.attemptsLeft;
+      void [retryAfter, left, e.code, e.status, e.type, e.errors];
+    }
+    // @ts-expect-error: check takes the OTP id and the PIN
+    await browserClient.check(otp.otpId);
+    // @ts-expect-error: the PIN is a string (leading zeros matter)
+    await browserClient.check(otp.otpId, 123456);
+    // @ts-expect-error: a BrowserClient has no server methods
+    await browserClient.cancel(otp.otpId);
+    throw e;
+  }
 }
 
 // --- the contract's error body ------------------------------------------------------------

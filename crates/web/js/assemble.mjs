@@ -33,8 +33,8 @@ import * as wasm from './${glue}.js';
 await __init({ module_or_path: new URL('./${glue}_bg.wasm', import.meta.url) });
 `;
 const entries = {
-  'index.js': [init('smsotp', 'web'), common, phone, rules, "export { OtpClient, OtpError } from './otp-client.js';\n"],
-  'index.node.js': [init('smsotp', 'node'), common, phone, rules, "export { OtpClient, OtpError } from './otp-client.js';\n"],
+  'index.js': [init('smsotp', 'web'), common, phone, rules, "export { BrowserClient, OtpClient, OtpError } from './otp-client.js';\n"],
+  'index.node.js': [init('smsotp', 'node'), common, phone, rules, "export { BrowserClient, OtpClient, OtpError } from './otp-client.js';\n"],
   'phone.js': [init('smsotp_phone', 'web'), common, phone],
   'phone.node.js': [init('smsotp_phone', 'node'), common, phone],
 };
@@ -53,7 +53,7 @@ const version = read('../../../Cargo.toml').match(/^version = "([^"]+)"/m)[1];
 const manifest = {
   name: 'smsotp',
   version,
-  description: 'SMS one-time passwords: the rules of the smsotp edge API in WebAssembly — validate OTP requests, parse phone numbers, preview the SMS (language, encoding, parts), generate PINs — and a typed client of the API.',
+  description: 'SMS one-time passwords: the rules of the smsotp edge API in WebAssembly — validate OTP requests, parse phone numbers, preview the SMS (language, encoding, parts), generate PINs — and typed clients of the API: for servers (secret key) and for web pages (publishable key).',
   license: 'MIT OR Apache-2.0',
   type: 'module',
   files: ['index.js', 'index.node.js', 'phone.js', 'phone.node.js', 'otp-client.js', 'smsotp.js', 'smsotp_bg.wasm', 'smsotp_phone.js', 'smsotp_phone_bg.wasm', 'index.d.ts', 'phone.d.ts', 'types.d.ts', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'THIRD-PARTY-NOTICES.md'],
