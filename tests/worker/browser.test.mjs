@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { startWorker, call, KEYS, TENANTS } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
+import { BrowserClient, OtpError } from '../../crates/web/js/otp-client.js';
 
 const ORIGIN = 'https://shop.example';
 const PK = 'pk_acme_test_0123456789';
@@ -269,6 +270,26 @@ describe('the flow', () => {
       assert.deepEqual([second.status, second.body.error.code], [429, 2114]);
       assert.equal((await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: c }, from('203.0.113.10'))).status, 201);
       assert.deepEqual([a, b, c].map((n) => smsTo(n).length), [1, 0, 1]);
+    });
+  });
+});
+
+describe('the npm package against the worker', () => {
+  test("BrowserClient: config, start, a wrong PIN as OtpError with attemptsLeft, the right PIN's token", async () => {
+    await withWorker({}, async (w) => {
+      // The page's origin, as a browser adds it to each request.
+      const fetchFromPage = (url, init = {}) => w.fetch(url, { ...init, headers: { ...init.headers, Origin: ORIGIN } });
+      const client = new BrowserClient({ api: 'http://worker.test', publishableKey: PK, fetch: fetchFromPage });
+      assert.equal((await client.config()).tenant, 'acme');
+      const number = freshNumber();
+      const otp = await client.start({ phoneNumber: number });
+      assert.equal(otp.status, 'PENDING');
+      const pin = pinOf(smsTo(number)[0]);
+      const wrong = await client.check(otp.otpId, pin === '000000' ? '111111' : '000000').catch((e) => e);
+      assert.ok(wrong instanceof OtpError, String(wrong));
+      assert.deepEqual([wrong.code, wrong.attemptsLeft], [2029, 4]);
+      const verified = await client.check(otp.otpId, pin);
+      assert.equal((await backendCheck(w, verified.token)).sub, number);
     });
   });
 });

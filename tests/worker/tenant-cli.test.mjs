@@ -123,6 +123,7 @@ test('load-dev of the example replaces the tenants: apikey:<sha256(key)> → id 
   assert.deepEqual(Object.keys(stored).sort(), [
     `apikey:${ACME_HASH}`,
     `apikey:${sha256('globex-demo-key-0123456789')}`,
+    'pubkey:pk_acme_demo_0123456789',
     'tenant:acme',
     'tenant:globex',
   ].sort());
