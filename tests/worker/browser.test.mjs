@@ -11,7 +11,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { startWorker, call, KEYS, TENANTS } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 import { BrowserClient, OtpError } from '../../crates/web/js/otp-client.js';
@@ -270,6 +270,34 @@ describe('the flow', () => {
       assert.deepEqual([second.status, second.body.error.code], [429, 2114]);
       assert.equal((await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: c }, from('203.0.113.10'))).status, 201);
       assert.deepEqual([a, b, c].map((n) => smsTo(n).length), [1, 0, 1]);
+    });
+  });
+});
+
+describe("the README's backend check", () => {
+  test('checkPhoneToken (README, From the browser) over HTTP: accepts the token once, refuses its replay', async () => {
+    await withWorker({}, async (w) => {
+      // The README's function, with the worker's URL as the deployment's.
+      const JWKS = createRemoteJWKSet(new URL(`${w.url}/.well-known/jwks.json`));
+      const seen = new Map();
+      async function checkPhoneToken(token) {
+        const { payload } = await jwtVerify(token, JWKS, {
+          issuer: PUBLIC_URL,
+          audience: 'acme',
+          algorithms: ['EdDSA'],
+          requiredClaims: ['jti', 'sub'],
+        });
+        const now = Date.now() / 1000;
+        for (const [jti, exp] of seen) if (exp <= now) seen.delete(jti);
+        if (seen.has(payload.jti)) throw new Error('token already used');
+        seen.set(payload.jti, payload.exp);
+        return payload;
+      }
+      const number = freshNumber();
+      const started = await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: number });
+      const { token } = (await browserCall(w, 'POST', `/v1/browser/otp/${started.body.otpId}`, { pin: pinOf(smsTo(number)[0]) })).body;
+      assert.equal((await checkPhoneToken(token)).phone_number, number);
+      await assert.rejects(checkPhoneToken(token), /already used/);
     });
   });
 });
