@@ -16,6 +16,8 @@ mod shard;
 mod tenant;
 mod usage;
 
+use std::rc::Rc;
+
 use serde_json::json;
 use smsotp_core::{ApiError, ErrorCode};
 use worker::*;
@@ -88,6 +90,22 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     answer(&req, outcome, &seen, &id, started, &usage)
 }
 
+thread_local! {
+    /// The settings (or their problems), read once per isolate: vars and secrets cannot
+    /// change while an isolate lives (a deploy or a new secret starts new isolates), and
+    /// reading and checking them all took a measurable share of a request's CPU time.
+    static SETTINGS: std::cell::OnceCell<Rc<std::result::Result<Settings, Vec<String>>>> =
+        const { std::cell::OnceCell::new() };
+}
+
+/// The worker's settings, as read from `env` by the isolate's first request.
+fn settings_of(env: &Env) -> Rc<std::result::Result<Settings, Vec<String>>> {
+    SETTINGS.with(|cell| {
+        cell.get_or_init(|| Rc::new(Settings::from_env(env)))
+            .clone()
+    })
+}
+
 /// Route, authenticate, limit, then the endpoint: the request's outcome.
 async fn handle(
     req: &mut Request,
@@ -104,16 +122,16 @@ async fn handle(
     if !allowed(&r, &method) {
         return Outcome::Error(ApiError::new(ErrorCode::MethodNotAllowed), vec![]);
     }
-    let settings = Settings::from_env(env);
+    let settings = settings_of(env);
     if let Route::Health = r {
-        return health(env, settings).await;
+        return health(env, &settings).await;
     }
-    let settings = match settings {
+    let settings = match &*settings {
         Ok(s) => s,
-        Err(problems) => return misconfigured(problems, id),
+        Err(problems) => return misconfigured(problems.clone(), id),
     };
     seen.docs = Some(settings.docs_url.clone());
-    let tenant = match auth::tenant(req, env, &settings, usage).await {
+    let tenant = match auth::tenant(req, env, settings, usage).await {
         Ok(t) => t,
         Err(e) => return to_outcome(e, id),
     };
@@ -122,18 +140,18 @@ async fn handle(
     // A create asks the limiter once for everything it counts (api.rs); every other
     // request takes one unit of the tenant's minute here.
     if !matches!(r, Route::Create) {
-        if let Err(e) = limit(env, &settings, &tenant.id, usage, &mut seen.window).await {
+        if let Err(e) = limit(env, settings, &tenant.id, usage, &mut seen.window).await {
             return to_outcome(e, id);
         }
     }
     let result = match r {
-        Route::Create => api::create(req, env, &settings, t, usage, &mut seen.window).await,
+        Route::Create => api::create(req, env, settings, t, usage, &mut seen.window).await,
         Route::Otp(otp_id) => match method {
             Method::Post => api::verify(req, env, t, otp_id, usage).await,
             Method::Get => api::status(env, t, otp_id, usage).await,
             _ => api::cancel(env, t, otp_id, usage).await,
         },
-        Route::Resend(otp_id) => api::resend(env, &settings, t, otp_id, usage).await,
+        Route::Resend(otp_id) => api::resend(env, settings, t, otp_id, usage).await,
         Route::Health => unreachable!("answered above"),
     };
     match result {
@@ -145,11 +163,11 @@ async fn handle(
 /// `GET /health`, the configuration check: 503 with every problem (settings named, no
 /// values), so a deploy or `npm run dev` shows what is wrong without a key. In
 /// development it also checks every tenant record in KV (what `npm run dev` loaded).
-async fn health(env: &Env, settings: std::result::Result<Settings, Vec<String>>) -> Outcome {
+async fn health(env: &Env, settings: &std::result::Result<Settings, Vec<String>>) -> Outcome {
     let problems = match settings {
-        Ok(s) if s.development => tenant::problems(env, &s).await,
+        Ok(s) if s.development => tenant::problems(env, s).await,
         Ok(_) => vec![],
-        Err(problems) => problems,
+        Err(problems) => problems.clone(),
     };
     let (status, body) = if problems.is_empty() {
         (200, json!({"status": "ok"}))
