@@ -24,6 +24,8 @@ import { KEYS, PIN_HASH_KEY, TENANTS } from '../../tests/worker/harness.mjs';
 import { devTenantsToEntries, nowIso } from '../../scripts/tenants-kv.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+// Another build of the worker to measure (a copy of worker/build), to compare two versions.
+const BUILD = process.env.BENCH_BUILD ?? `${root}worker/build`;
 const DURATION_MS = Number(process.env.BENCH_MS ?? 8000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 // High enough that the bench never hits it; its checkpoints are then one row per minute
@@ -203,7 +205,8 @@ async function firstRequest(target, path) {
 
 // ---- the workers under test, each in its own fresh workerd process ----
 const smsotp = await start({
-  scriptPath: `${root}worker/build/index.js`,
+  scriptPath: join(BUILD, 'index.js'),
+  modulesRoot: BUILD,
   modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
   durableObjects: {
     OTP_SHARD: { className: 'OtpShard', useSQLite: true },
