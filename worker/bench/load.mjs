@@ -193,8 +193,13 @@ function table(rows) {
   })));
 }
 
-/** A random valid French mobile number: OTPs spread over the shards, as real traffic does. */
-const randomNumber = () => `+3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+/**
+ * A valid French mobile number never used before in this run (a second OTP for a number
+ * would replace the first before its verify), spread over the prefixes and shards as real
+ * traffic is: a stride prime to 10^7 from a random start.
+ */
+let numbers = Math.floor(Math.random() * 1e7);
+const randomNumber = () => `+3361${String((numbers = (numbers + 7919) % 1e7)).padStart(7, '0')}`;
 
 /** The first request of a fresh process (GET /health): its latency and the CPU it took. */
 async function firstRequest(target, path) {
