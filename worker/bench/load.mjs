@@ -2,7 +2,9 @@
 // design (reference-worker.mjs) on local workerd (Miniflare), each in its own workerd
 // process, with a local HTTP server as their SMS provider (SMS_PROVIDER=webhook). Both run as
 // deployed: ENVIRONMENT=production, the tenant in a plain KV namespace TENANTS (the entries
-// `npm run tenant` writes), Durable Objects in SQLite files on disk. Prints, side by side:
+// `npm run tenant` writes), Durable Objects in in-memory SQLite (on disk, each commit's fsync
+// made the figures follow the machine's disk and the other processes using it, not the
+// code; BENCH_PERSIST=1 puts them on disk). Prints, side by side:
 // - throughput: GET /health (the trivial route) and create+verify cycles (POST /otp, the PIN
 //   taken from the provider request, POST /otp/{id}), requests/s, p50/p99, and the ratio of
 //   smsotp to its twin;
@@ -96,13 +98,13 @@ const providerUrl = `http://127.0.0.1:${provider.address().port}/sms`;
 
 /**
  * Starts a worker in its own workerd process, with the tenants in its KV namespace
- * TENANTS and its Durable Objects in a temporary directory: { mf, url, logs, pids,
- * startCpuMs, cpu(), dispose() }.
+ * TENANTS and its Durable Objects in memory (BENCH_PERSIST=1: a temporary directory):
+ * { mf, url, logs, pids, startCpuMs, cpu(), dispose() }.
  */
 async function start(options) {
   const before = new Set(ourWorkerds());
   const logs = [];
-  const storage = mkdtempSync(join(tmpdir(), 'smsotp-bench-'));
+  const storage = process.env.BENCH_PERSIST === '1' ? mkdtempSync(join(tmpdir(), 'smsotp-bench-')) : undefined;
   const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
   const mf = new Miniflare({
     ...options,
@@ -110,7 +112,7 @@ async function start(options) {
     compatibilityDate: '2026-08-01',
     kvNamespaces: { TENANTS: 'bench-tenants' },
     cf: false,
-    durableObjectsPersist: storage,
+    ...(storage ? { durableObjectsPersist: storage } : {}),
     log: new Log(LogLevel.WARN),
     handleRuntimeStdio(stdout, stderr) {
       capture(stdout);
@@ -127,7 +129,7 @@ async function start(options) {
     mf, url, logs, pids, cpu, startCpuMs: cpu(),
     dispose: async () => {
       await mf.dispose();
-      rmSync(storage, { recursive: true, force: true });
+      if (storage) rmSync(storage, { recursive: true, force: true });
     },
   };
 }
