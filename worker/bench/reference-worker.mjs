@@ -1,10 +1,14 @@
 // The runtime's own ceilings for `npm run bench:worker`, on the same workerd, with no smsotp
 // code: a trivial route; a request to an existing and to a new, empty SQLite-backed Durable
-// Object; and smsotp's storage design done in plain JS with no rules: a per-tenant limiter
-// object counting in one SQLite row; 64 shard objects chosen by a hash of the number's
+// Object; and smsotp's design done in plain JS with no rules: the tenant found by the
+// SHA-256 of its API key in KV (`TENANTS`, the same entries) through a per-isolate cache; a
+// per-tenant limiter object that counts the minute (and, on a create, the day's SMS) in
+// SQLite rows written only at checkpoints; 64 shard objects chosen by a hash of the number's
 // prefix, each keeping one SQLite row per number (its OTPs in it) under the keys its OTP ids
 // carry, with one alarm; the SMS POSTed to the local provider; a verify that reads and
-// updates the row in the shard its id names. What smsotp adds on top of that is its rules and checks.
+// updates the row in the shard its id names. A create is one limiter call, one shard call and
+// the provider POST; a verify one limiter call and one shard call, as smsotp's. What smsotp
+// adds on top of that is its rules and checks.
 import { DurableObject } from 'cloudflare:workers';
 
 export class Empty extends DurableObject {
@@ -13,21 +17,51 @@ export class Empty extends DurableObject {
   }
 }
 
-// As smsotp's: the minute's count in one SQLite row, written on every counted request.
+/** As smsotp's limiter: a counter is written every 1/divisor of its limit (at least 1). */
+const step = (limit, divisor) => Math.max(1, Math.floor(limit / divisor));
+
+// As smsotp's TenantLimiter: the minute's count (and the day's SMS) each in one SQLite row,
+// kept in memory and written when its window opens, every step-th unit and at the limit; a
+// create asks once for both; the first create sets the clean-up alarm.
 export class Limiter extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
-    ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY, minute INTEGER, used INTEGER)');
-    this.window = null;
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY CHECK (id = 0), minute INTEGER NOT NULL, used INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS day_sends (id INTEGER PRIMARY KEY CHECK (id = 0), day INTEGER NOT NULL, used INTEGER NOT NULL)`);
+    this.counts = {};
+    this.alarmSet = false;
   }
-  async fetch() {
-    const minute = Math.floor(Date.now() / 60_000);
-    this.window ??= this.ctx.storage.sql.exec('SELECT minute, used FROM rate_window WHERE id = 0').toArray()[0] ?? { minute, used: 0 };
-    const used = this.window.minute === minute ? this.window.used + 1 : 1;
-    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO rate_window (id, minute, used) VALUES (0, ?, ?)', minute, used);
-    this.window = { minute, used };
-    return Response.json({ remaining: 1e9 - used });
+  take(table, column, divisor, window, limit) {
+    const sql = this.ctx.storage.sql;
+    if (!(table in this.counts)) {
+      const row = sql.exec(`SELECT ${column} AS window, used FROM ${table} WHERE id = 0`).toArray()[0];
+      this.counts[table] = row ? { window: row.window, used: Math.min(limit, row.used + step(limit, divisor) - 1) } : null;
+    }
+    const stored = this.counts[table];
+    let used = stored && stored.window === window ? stored.used : 0;
+    const allowed = limit === 0 || used < limit;
+    if (allowed) used++;
+    if (limit > 0 && allowed && (used === 1 || used % step(limit, divisor) === 0 || used === limit)) {
+      sql.exec(`INSERT INTO ${table} (id, ${column}, used) VALUES (0, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET ${column} = excluded.${column}, used = excluded.used`, window, used);
+    }
+    this.counts[table] = { window, used };
+    return { used, allowed };
   }
+  async fetch(request) {
+    const ask = await request.json();
+    const now = Date.now();
+    const minute = this.take('rate_window', 'minute', 50, Math.floor(now / 60_000), ask.limit);
+    if (ask.ask === 'create' && minute.allowed) {
+      this.take('day_sends', 'day', 100, Math.floor(now / 86_400_000), ask.dailyCap);
+      if (!this.alarmSet) {
+        if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + 3_600_000);
+        this.alarmSet = true;
+      }
+    }
+    return Response.json({ window: { limit: ask.limit, remaining: ask.limit - minute.used, allowed: minute.allowed } });
+  }
+  async alarm() {}
 }
 
 // As smsotp's: one row per (tenant, number) under (prefix key, number key, tenant, phone),
@@ -94,7 +128,8 @@ export class Shard extends DurableObject {
   async alarm() {}
 }
 
-const limit = (env) => env.LIMITER.get(env.LIMITER.idFromName('acme')).fetch('https://limiter/');
+const limiter = (env, tenant, ask) =>
+  env.LIMITER.get(env.LIMITER.idFromName(tenant)).fetch('https://limiter/', { method: 'POST', body: JSON.stringify(ask) });
 const shard = (env, n) => env.SHARD.get(env.SHARD.idFromName(`shard-${n}`));
 /** A cheap stand-in for the keyed hashes: a 32-bit hash of a string. */
 const hash = (text, seed) => [...text].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, seed);
@@ -107,6 +142,29 @@ const keysOfId = (id) => {
   return { n: parseInt(b.slice(0, 2), 16), pk: parseInt(b.slice(2, 10), 16), nk: parseInt(b.slice(10, 12) + b.slice(14, 16) + b.slice(18, 22), 16) };
 };
 
+// As smsotp's tenant.rs: the key's SHA-256 on every request, then a per-isolate cache by
+// hash, fresh for 60 s; on a miss, `apikey:<hash>` then `tenant:<id>` from KV, the record
+// parsed and the hash checked against its apiKeys.
+const FRESH_MS = 60_000;
+const tenants = new Map();
+async function tenantOf(request, env) {
+  const key = request.headers.get('X-API-KEY');
+  if (!key) return null;
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
+  const keyHash = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  const now = Date.now();
+  const hit = tenants.get(keyHash);
+  if (hit && now - hit.at < FRESH_MS) return hit.tenant;
+  let tenant = null;
+  const id = await env.TENANTS.get(`apikey:${keyHash}`, { cacheTtl: 60 });
+  if (id) {
+    const record = JSON.parse(await env.TENANTS.get(`tenant:${id.trim()}`, { cacheTtl: 60 }));
+    if (record.apiKeys.some((k) => k.hash === keyHash)) tenant = { id: record.id, dailyCap: record.limits?.dailySendCap ?? 10_000 };
+  }
+  tenants.set(keyHash, { tenant, at: now });
+  return tenant;
+}
+
 export default {
   async fetch(request, env) {
     const path = new URL(request.url).pathname;
@@ -116,9 +174,12 @@ export default {
       return env.EMPTY.get(env.EMPTY.idFromName(name)).fetch('https://empty/', { method: 'POST', body: '{}' });
     }
     const body = await request.text(); // read the body, as the real worker does
-    await limit(env);
+    const tenant = await tenantOf(request, env);
+    if (!tenant) return Response.json({ error: 'invalid_api_key' }, { status: 401 });
+    const limit = Number(env.RATE_LIMIT_PER_MINUTE);
     if (path === '/otp') {
       const { phoneNumber } = JSON.parse(body);
+      await limiter(env, tenant.id, { ask: 'create', limit, dailyCap: tenant.dailyCap });
       const { n, pk, nk } = keysOf(phoneNumber);
       // The id names its shard and the number's keys, as smsotp's.
       const r = crypto.randomUUID().replaceAll('-', '');
@@ -130,6 +191,7 @@ export default {
       await fetch(env.PROVIDER_URL, { method: 'POST', body: JSON.stringify({ otpId, text: 'Your code is 123456' }) });
       return Response.json(record, { status: 201 });
     }
+    await limiter(env, tenant.id, { ask: 'take', limit });
     const otpId = path.slice('/otp/'.length);
     const { n, pk, nk } = keysOfId(otpId);
     const res = await shard(env, n).fetch('https://shard/', { method: 'POST', body: JSON.stringify({ op: 'check', otpId, pk, nk }) });

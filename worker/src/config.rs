@@ -1,4 +1,5 @@
-//! The worker's settings, read once per request from vars and secrets (README: Configuration).
+//! The worker's settings, read from vars and secrets once per isolate (`lib.rs`: they cannot
+//! change while an isolate lives) (README: Configuration).
 //!
 //! [`Settings::read`] checks every setting and returns every problem found, each naming the
 //! setting and what is wrong, never a secret's value: `GET /health` answers 503 with that

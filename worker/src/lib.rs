@@ -17,6 +17,8 @@ mod shard;
 mod tenant;
 mod usage;
 
+use std::rc::Rc;
+
 use serde_json::json;
 use smsotp_core::{ApiError, ErrorCode};
 use worker::*;
@@ -122,6 +124,22 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     answer(&req, outcome, &seen, &id, started, &usage)
 }
 
+thread_local! {
+    /// The settings (or their problems), read once per isolate: vars and secrets cannot
+    /// change while an isolate lives (a deploy or a new secret starts new isolates), and
+    /// reading and checking them all took a measurable share of a request's CPU time.
+    static SETTINGS: std::cell::OnceCell<Rc<std::result::Result<Settings, Vec<String>>>> =
+        const { std::cell::OnceCell::new() };
+}
+
+/// The worker's settings, as read from `env` by the isolate's first request.
+fn settings_of(env: &Env) -> Rc<std::result::Result<Settings, Vec<String>>> {
+    SETTINGS.with(|cell| {
+        cell.get_or_init(|| Rc::new(Settings::from_env(env)))
+            .clone()
+    })
+}
+
 /// Route, authenticate, limit, then the endpoint: the request's outcome.
 async fn handle(
     req: &mut Request,
@@ -150,21 +168,21 @@ async fn handle(
             resend_after: None,
         });
     }
-    let settings = Settings::from_env(env);
+    let settings = settings_of(env);
     if let Route::Health = r {
-        return health(env, settings).await;
+        return health(env, &settings).await;
     }
-    let settings = match settings {
+    let settings = match &*settings {
         Ok(s) => s,
-        Err(problems) => return misconfigured(problems, id),
+        Err(problems) => return misconfigured(problems.clone(), id),
     };
     seen.docs = Some(settings.docs_url.clone());
     match r {
-        Route::Jwks => return Outcome::Ok(browser::jwks(&settings)),
-        Route::Browser(b) => return handle_browser(req, env, &settings, b, id, usage, seen).await,
+        Route::Jwks => return Outcome::Ok(browser::jwks(settings)),
+        Route::Browser(b) => return handle_browser(req, env, settings, b, id, usage, seen).await,
         _ => {}
     }
-    let tenant = match auth::tenant(req, env, &settings, usage).await {
+    let tenant = match auth::tenant(req, env, settings, usage).await {
         Ok(t) => t,
         Err(e) => return to_outcome(e, id),
     };
@@ -173,19 +191,19 @@ async fn handle(
     // A create or a resend asks the limiter once for everything it counts (api.rs); every
     // other request takes one unit of the tenant's minute here.
     if !matches!(r, Route::Create | Route::Resend(_)) {
-        if let Err(e) = limit(env, &settings, &tenant.id, usage, &mut seen.window).await {
+        if let Err(e) = limit(env, settings, &tenant.id, usage, &mut seen.window).await {
             return to_outcome(e, id);
         }
     }
     let result = match r {
-        Route::Create => api::create(req, env, &settings, t, usage, &mut seen.window).await,
+        Route::Create => api::create(req, env, settings, t, usage, &mut seen.window).await,
         Route::Otp(otp_id) => match method {
             Method::Post => api::verify(req, env, t, otp_id, usage).await,
             Method::Get => api::status(env, t, otp_id, usage).await,
             _ => api::cancel(env, t, otp_id, usage).await,
         },
         Route::Resend(otp_id) => {
-            api::resend(req, env, &settings, t, otp_id, usage, &mut seen.window).await
+            api::resend(req, env, settings, t, otp_id, usage, &mut seen.window).await
         }
         Route::Health | Route::Jwks | Route::Browser(_) => unreachable!("answered above"),
     };
@@ -239,11 +257,11 @@ async fn handle_browser(
 /// `GET /health`, the configuration check: 503 with every problem (settings named, no
 /// values), so a deploy or `npm run dev` shows what is wrong without a key. In
 /// development it also checks every tenant record in KV (what `npm run dev` loaded).
-async fn health(env: &Env, settings: std::result::Result<Settings, Vec<String>>) -> Outcome {
+async fn health(env: &Env, settings: &std::result::Result<Settings, Vec<String>>) -> Outcome {
     let problems = match settings {
-        Ok(s) if s.development => tenant::problems(env, &s).await,
+        Ok(s) if s.development => tenant::problems(env, s).await,
         Ok(_) => vec![],
-        Err(problems) => problems,
+        Err(problems) => problems.clone(),
     };
     let (status, body) = if problems.is_empty() {
         (200, json!({"status": "ok"}))

@@ -587,7 +587,7 @@ pub async fn ask(env: &Env, tenant: &str, ask: &Ask, usage: &crate::usage::Usage
         .with_body(Some(serde_json::to_string(ask)?.into()));
     let req = Request::new_with_init("https://limiter/ask", &init)?;
     let reply: Reply = stub.fetch_with_request(req).await?.json().await?;
-    usage.durable_object_call(reply.usage);
+    usage.limiter_call(reply.usage);
     Ok(reply)
 }
 

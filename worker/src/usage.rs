@@ -17,6 +17,10 @@ pub struct Usage {
     kv_reads: Cell<u32>,
     kv_writes: Cell<u32>,
     subrequests: Cell<u32>,
+    /// Of the above, the tenant limiter's calls and rows written (the rest are the
+    /// shards'), so the bench can price each object's part.
+    limiter_calls: Cell<u32>,
+    limiter_rows_written: Cell<u64>,
 }
 
 impl Usage {
@@ -26,6 +30,14 @@ impl Usage {
         self.rows_read.set(self.rows_read.get() + rows.rows_read);
         self.rows_written
             .set(self.rows_written.get() + rows.rows_written);
+    }
+
+    /// One call to the tenant's limiter (a Durable Object request), with its rows.
+    pub fn limiter_call(&self, rows: RowUsage) {
+        self.durable_object_call(rows);
+        self.limiter_calls.set(self.limiter_calls.get() + 1);
+        self.limiter_rows_written
+            .set(self.limiter_rows_written.get() + rows.rows_written);
     }
 
     /// One KV read (a tenant lookup that missed the isolate's cache).
@@ -47,6 +59,8 @@ impl Usage {
             "kvReads": self.kv_reads.get(),
             "kvWrites": self.kv_writes.get(),
             "subrequests": self.subrequests.get(),
+            "limiterCalls": self.limiter_calls.get(),
+            "limiterRowsWritten": self.limiter_rows_written.get(),
         })
     }
 }
