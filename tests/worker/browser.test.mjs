@@ -197,6 +197,30 @@ describe('keys, origins and CORS', () => {
   });
 });
 
+describe('bad input', () => {
+  test('non-JSON, an oversized body, a malformed Turnstile token, a bad PIN body: clear 4xx, nothing sent', async () => {
+    await withWorker({ tenantChange: { turnstileSiteKey: '1x00000000000000000000AA', turnstileSecret: PASS } }, async (w) => {
+      const number = freshNumber();
+      const raw = (path, body) => w.fetch(path, { method: 'POST', headers: { Authorization: `Bearer ${PK}`, Origin: ORIGIN, 'Content-Type': 'application/json' }, body });
+      const notJson = await raw('/v1/browser/otp', '{"phoneNumber": ');
+      assert.deepEqual([notJson.status, (await notJson.json()).error.type], [400, 'invalid_request']);
+      const big = await raw('/v1/browser/otp', JSON.stringify({ phoneNumber: number, turnstileToken: 'x'.repeat(9000) }));
+      assert.deepEqual([big.status, (await big.json()).error.code], [400, 400]);
+      const before = siteverify.received.length;
+      const longToken = await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: number, turnstileToken: 'x'.repeat(2049) });
+      assert.deepEqual([longToken.status, longToken.body.error.code], [403, 2123]);
+      assert.equal(siteverify.received.length, before, 'a token that cannot be one is not sent to siteverify');
+      const pinBody = await browserCall(w, 'POST', '/v1/browser/otp/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', { pin: '123456', otpId: 'x' });
+      assert.deepEqual([pinBody.status, pinBody.body.error.code], [400, 2121]);
+      const unknownOtp = await browserCall(w, 'POST', '/v1/browser/otp/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', { pin: '123456' });
+      assert.deepEqual([unknownOtp.status, unknownOtp.body.error.code], [404, 2021]);
+      // Every refusal above carried the CORS headers (the origin is allowed): the page can read why.
+      assert.equal(pinBody.headers.get('access-control-allow-origin'), ORIGIN);
+      assert.equal(smsTo(number).length, 0);
+    });
+  });
+});
+
 describe('the flow', () => {
   test('start, a field the browser may not set, wrong PIN, right PIN → a token the backend verifies; a second check refused', async () => {
     await withWorker({ tenantChange: { limits: { resendCooldowns: [45] } } }, async (w) => {
@@ -270,6 +294,29 @@ describe('the flow', () => {
       assert.deepEqual([second.status, second.body.error.code], [429, 2114]);
       assert.equal((await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: c }, from('203.0.113.10'))).status, 201);
       assert.deepEqual([a, b, c].map((n) => smsTo(n).length), [1, 0, 1]);
+    });
+  });
+});
+
+describe('payment confirmation', () => {
+  test('an OTP created with amount and payee: GET shows them, and the token of its right PIN carries them', async () => {
+    await withWorker({}, async (w) => {
+      const number = freshNumber();
+      const created = await call(w, 'POST', '/otp', { phoneNumber: number, amount: '€42.00', payee: 'Shop Example', template: 'Pay {{amount}} to {{payee}}? Code {{pin}}' });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.deepEqual([created.body.amount, created.body.payee], ['€42.00', 'Shop Example']);
+      const status = await call(w, 'GET', `/otp/${created.body.otpId}`);
+      assert.deepEqual([status.body.amount, status.body.payee], ['€42.00', 'Shop Example']);
+      const [sms] = smsTo(number);
+      assert.match(sms.text, /^Pay €42\.00 to Shop Example\? Code \d{6}$/);
+      // The page verifies it with the tenant's publishable key; the backend reads the payment.
+      const right = await browserCall(w, 'POST', `/v1/browser/otp/${created.body.otpId}`, { pin: pinOf(sms) });
+      assert.equal(right.status, 200, JSON.stringify(right.body));
+      const claims = await backendCheck(w, right.body.token);
+      assert.deepEqual([claims.amount, claims.payee, claims.sub], ['€42.00', 'Shop Example', number]);
+      // Without a payment, no such claims and no such keys in the OTP object.
+      const plain = await call(w, 'POST', '/otp', { phoneNumber: freshNumber() });
+      assert.ok(!('amount' in plain.body) && !('payee' in plain.body));
     });
   });
 });

@@ -22,7 +22,9 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use smsotp_core::browser::request::{browser_resend, browser_verify_pin, validate_browser_otp};
+use smsotp_core::browser::request::{
+    browser_resend, browser_verify_pin, validate_browser_otp, MAX_BODY_BYTES,
+};
 use smsotp_core::browser::token::{sign_token, TokenClaims, MAX_TOKEN_TTL_SECONDS};
 use smsotp_core::browser::turnstile::{required_token, siteverify_form, Siteverify};
 use smsotp_core::tenant::end_user_ip;
@@ -37,6 +39,22 @@ use crate::shard::{self, ShardOp};
 use crate::tenant::Tenant;
 use crate::usage::Usage;
 use crate::{http, log};
+
+/// A browser request's body: at most [`MAX_BODY_BYTES`] (its few fields need far less
+/// than the server API's 64 KiB).
+async fn body(req: &mut Request) -> AppResult<String> {
+    let text = api::body_text(req).await?;
+    if text.len() > MAX_BODY_BYTES {
+        return Err(AppError::message(
+            ErrorCode::BadRequest,
+            format!(
+                "The request body is larger than {} KiB",
+                MAX_BODY_BYTES / 1024
+            ),
+        ));
+    }
+    Ok(text)
+}
 
 /// How long siteverify may take before the request is refused (fail closed).
 const SITEVERIFY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -190,7 +208,7 @@ pub async fn start(
     window: &mut Option<Window>,
 ) -> AppResult<Answer> {
     let checked = async {
-        let text = api::body_text(req).await?;
+        let text = body(req).await?;
         let otp = validate_browser_otp(&text, &tenant.browser, &tenant.policy.config)
             .map_err(AppError::Invalid)?;
         let ip = client_ip(req)?;
@@ -227,7 +245,7 @@ pub async fn resend(
     window: &mut Option<Window>,
 ) -> AppResult<Answer> {
     let checked = async {
-        let text = api::body_text(req).await?;
+        let text = body(req).await?;
         let token = browser_resend(&text).map_err(AppError::Invalid)?;
         Ok::<_, AppError>((token, client_ip(req)?))
     }
@@ -263,7 +281,7 @@ pub async fn check(
     usage: &Usage,
 ) -> AppResult<Answer> {
     let (otp_id, shard) = api::checked_id(otp_id)?;
-    let text = api::body_text(req).await?;
+    let text = body(req).await?;
     let pin = browser_verify_pin(&text).map_err(AppError::Invalid)?;
     let op = ShardOp::Check {
         otp_id: otp_id.to_owned(),
@@ -301,7 +319,9 @@ pub async fn check(
         now,
         MAX_TOKEN_TTL_SECONDS,
     )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    // A payment confirmation: the token says which payment the code confirmed.
+    .with_payment(record.amount.as_deref(), record.payee.as_deref());
     let token =
         sign_token(&claims, keys.current()).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Answer {

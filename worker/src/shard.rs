@@ -1272,6 +1272,8 @@ mod tests {
             created_at: updated_at,
             expires_at: updated_at + 5 * MIN,
             updated_at,
+            amount: None,
+            payee: None,
         }
     }
 

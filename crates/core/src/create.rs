@@ -237,6 +237,8 @@ fn create_with_id(
         created_at: now,
         expires_at: now.saturating_add(u64::from(request.ttl) * 1000),
         updated_at: now,
+        amount: request.amount.clone(),
+        payee: request.payee.clone(),
     };
     NewOtp { record, message }
 }

@@ -102,6 +102,13 @@ pub struct OtpRecord {
     pub expires_at: UnixMillis,
     /// When the status last changed.
     pub updated_at: UnixMillis,
+    /// Extension: the payment this OTP confirms (`amount`, `payee` of its request), bound
+    /// to it so that a verification token can carry them (PSD2 dynamic linking).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    /// Extension: see `amount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payee: Option<String>,
 }
 
 /// The contract's OTP object (201 of `POST /otp`, 200 of `GET /otp/{id}`, callbacks).
@@ -135,6 +142,14 @@ pub struct OtpObject {
     pub date_created: String,
     /// Expiry time, same format.
     pub date_expires: String,
+    /// Extension, only for an OTP created with one: the payment amount it confirms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub amount: Option<String>,
+    /// Extension, only for an OTP created with one: the payee of the payment it confirms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub payee: Option<String>,
 }
 
 /// A successful check.
@@ -169,6 +184,8 @@ impl OtpRecord {
             otp_callback_url: self.otp_callback_url.clone(),
             date_created: format_rfc3339(self.created_at),
             date_expires: format_rfc3339(self.expires_at),
+            amount: self.amount.clone(),
+            payee: self.payee.clone(),
         }
     }
 
@@ -354,6 +371,8 @@ pub(crate) mod tests {
             created_at: 1_000_000,
             expires_at: 1_300_000,
             updated_at: 1_000_000,
+            amount: None,
+            payee: None,
         }
     }
 
