@@ -138,11 +138,7 @@ pub async fn create(
 ) -> AppResult<Answer> {
     let prepared = match prepare(req, tenant).await {
         Ok(p) => p,
-        Err(e) => {
-            // Refused before the limiter: still one request of the tenant's minute.
-            take_request(env, settings, tenant, usage, window).await?;
-            return Err(e);
-        }
+        Err(e) => return Err(refused(env, settings, tenant, usage, window, e).await),
     };
     create_prepared(env, settings, tenant, usage, window, prepared).await
 }
@@ -366,10 +362,7 @@ pub async fn resend(
     window: &mut Option<Window>,
 ) -> AppResult<Answer> {
     let ip = match header(req, "X-End-User-IP").map(|ip| end_user_ip(&ip)) {
-        Some(Err(e)) => {
-            take_request(env, settings, tenant, usage, window).await?;
-            return Err(e.into());
-        }
+        Some(Err(e)) => return Err(refused(env, settings, tenant, usage, window, e.into()).await),
         Some(Ok(ip)) => Some(ip),
         None => None,
     };
@@ -391,10 +384,7 @@ pub async fn resend_for(
     let limit = settings.rate_limit_per_minute;
     let (otp_id, shard) = match checked_id(otp_id) {
         Ok(c) => c,
-        Err(e) => {
-            take_request(env, settings, tenant, usage, window).await?;
-            return Err(e);
-        }
+        Err(e) => return Err(refused(env, settings, tenant, usage, window, e).await),
     };
     // A resend is an SMS like a create's: the tenant's limiter counts it against the day's
     // cap and the end-user IP's hour (with the request's minute, in one call) before the
@@ -486,6 +476,22 @@ fn is_test_otp(settings: &Settings, tenant: &Tenant, otp_id: &str) -> bool {
 /// limit).
 fn counts(send: &SendAsk) -> bool {
     send.limits.daily_send_cap > 0 || (send.ip.is_some() && send.limits.ip_sends_per_hour > 0)
+}
+
+/// A request refused before its limiter call, still counted as one request of the
+/// tenant's minute: the refusal, or the limiter's 429 (or failure) when that comes first.
+pub async fn refused(
+    env: &Env,
+    settings: &Settings,
+    tenant: &Tenant,
+    usage: &Usage,
+    window: &mut Option<Window>,
+    e: AppError,
+) -> AppError {
+    match take_request(env, settings, tenant, usage, window).await {
+        Ok(()) => e,
+        Err(limited) => limited,
+    }
 }
 
 /// One request of the tenant's minute, for a request refused before its limiter call

@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 use worker::{Env, Request};
 
 use crate::config::Settings;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::tenant::{self, Tenant};
 use crate::usage::Usage;
 
@@ -53,6 +53,16 @@ pub fn presented(
     }
 }
 
+/// The key a request presents (either header): a 401 when there is none or the two
+/// headers disagree.
+fn key_of(req: &Request) -> Result<String, ApiError> {
+    let headers = req.headers();
+    let x_api_key = headers.get("X-API-KEY").ok().flatten();
+    let authorization = headers.get("Authorization").ok().flatten();
+    presented(x_api_key.as_deref(), authorization.as_deref())?
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidApiKey))
+}
+
 /// The tenant of a request: a 401 if the key is missing, unknown, revoked or ambiguous.
 pub async fn tenant(
     req: &Request,
@@ -60,13 +70,8 @@ pub async fn tenant(
     settings: &Settings,
     usage: &Usage,
 ) -> AppResult<Rc<Tenant>> {
-    let headers = req.headers();
-    let x_api_key = headers.get("X-API-KEY").ok().flatten();
-    let authorization = headers.get("Authorization").ok().flatten();
     let unknown = || ApiError::new(ErrorCode::InvalidApiKey).into();
-    let Some(key) = presented(x_api_key.as_deref(), authorization.as_deref())? else {
-        return Err(unknown());
-    };
+    let key = key_of(req)?;
     // A publishable key is for the browser API only (2125, not a plain 401: the caller
     // has a key, of the wrong kind).
     check_key_type(&key, false)?;
@@ -86,13 +91,8 @@ pub async fn browser_tenant(
     settings: &Settings,
     usage: &Usage,
 ) -> AppResult<(Rc<Tenant>, String)> {
-    let headers = req.headers();
-    let x_api_key = headers.get("X-API-KEY").ok().flatten();
-    let authorization = headers.get("Authorization").ok().flatten();
-    let unknown = || ApiError::new(ErrorCode::InvalidApiKey).into();
-    let Some(key) = presented(x_api_key.as_deref(), authorization.as_deref())? else {
-        return Err(unknown());
-    };
+    let unknown = || AppError::from(ApiError::new(ErrorCode::InvalidApiKey));
+    let key = key_of(req)?;
     check_key_type(&key, true)?;
     let tenant = tenant::by_publishable_key(env, &key, settings, usage)
         .await?

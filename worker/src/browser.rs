@@ -216,17 +216,19 @@ pub async fn start(
         Ok::<_, AppError>((prepared, otp.turnstile_token, ip))
     }
     .await;
-    let (prepared, token, ip) = match checked {
-        Ok(c) => c,
-        Err(e) => {
-            api::take_request(env, settings, tenant, usage, window).await?;
-            return Err(e);
+    // Refused before the limiter's call: still one request of the tenant's minute.
+    let checked = match checked {
+        Ok((prepared, token, ip)) => {
+            turnstile(settings, tenant, token.as_deref(), ip.as_deref(), usage)
+                .await
+                .map(|()| (prepared, ip))
         }
+        Err(e) => Err(e),
     };
-    if let Err(e) = turnstile(settings, tenant, token.as_deref(), ip.as_deref(), usage).await {
-        api::take_request(env, settings, tenant, usage, window).await?;
-        return Err(e);
-    }
+    let (prepared, _) = match checked {
+        Ok(c) => c,
+        Err(e) => return Err(api::refused(env, settings, tenant, usage, window, e).await),
+    };
     let answer = api::create_prepared(env, settings, tenant, usage, window, prepared).await?;
     Ok(Answer {
         body: otp_view(&answer),
@@ -250,17 +252,16 @@ pub async fn resend(
         Ok::<_, AppError>((token, client_ip(req)?))
     }
     .await;
-    let (token, ip) = match checked {
-        Ok(c) => c,
-        Err(e) => {
-            api::take_request(env, settings, tenant, usage, window).await?;
-            return Err(e);
-        }
+    let checked = match checked {
+        Ok((token, ip)) => turnstile(settings, tenant, token.as_deref(), ip.as_deref(), usage)
+            .await
+            .map(|()| ip),
+        Err(e) => Err(e),
     };
-    if let Err(e) = turnstile(settings, tenant, token.as_deref(), ip.as_deref(), usage).await {
-        api::take_request(env, settings, tenant, usage, window).await?;
-        return Err(e);
-    }
+    let ip = match checked {
+        Ok(ip) => ip,
+        Err(e) => return Err(api::refused(env, settings, tenant, usage, window, e).await),
+    };
     let answer = api::resend_for(env, settings, tenant, otp_id, ip, usage, window).await?;
     let mut body = otp_view(&answer);
     if let Some(o) = body.as_object_mut() {
