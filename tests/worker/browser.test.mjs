@@ -83,7 +83,7 @@ function tenants(change = {}) {
   return [{ ...acme, publishableKeys: [{ key: PK, origins: [ORIGIN, 'http://localhost:*'] }], browser: { template: 'Your Acme code: {{pin}}' }, ...change }, globex];
 }
 
-async function withWorker({ vars = {}, tenantChange, keys = [KEY_A], persist } = {}, fn) {
+async function withWorker({ vars = {}, tenantChange, keys = [KEY_A], persist, kvEntries = [] } = {}, fn) {
   const w = await startWorker(
     {
       SMS_PROVIDER: 'webhook',
@@ -94,7 +94,7 @@ async function withWorker({ vars = {}, tenantChange, keys = [KEY_A], persist } =
       TURNSTILE_SITEVERIFY_URL: siteverify.url,
       ...vars,
     },
-    { tenants: tenants(tenantChange), persist },
+    { tenants: tenants(tenantChange), persist, kvEntries },
   );
   try {
     return await fn(w);
@@ -217,6 +217,20 @@ describe('bad input', () => {
       // Every refusal above carried the CORS headers (the origin is allowed): the page can read why.
       assert.equal(pinBody.headers.get('access-control-allow-origin'), ORIGIN);
       assert.equal(smsTo(number).length, 0);
+    });
+  });
+});
+
+describe('revocation', () => {
+  test('a publishable key removed from the record is refused (401) even while its lookup entry lingers', async () => {
+    // The pubkey: entry of a key the record no longer lists, as after a revocation whose
+    // second step (deleting the entry) has not happened or not reached this location yet.
+    const revoked = 'pk_acme_revoked_0123456789';
+    await withWorker({ kvEntries: [{ key: `pubkey:${revoked}`, value: 'acme' }] }, async (w) => {
+      const r = await browserCall(w, 'GET', '/v1/browser/config', undefined, { key: revoked });
+      assert.deepEqual([r.status, r.body.error.code], [401, 401]);
+      assert.equal(r.headers.get('access-control-allow-origin'), null);
+      assert.equal((await browserCall(w, 'GET', '/v1/browser/config')).status, 200);
     });
   });
 });
