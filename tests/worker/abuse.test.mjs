@@ -32,7 +32,14 @@ let counter = 0;
  * A valid French mobile number no other test uses, each in a prefix of its own (E.164
  * minus its last 4 digits): the prefix digits vary, the last 4 do not.
  */
-const freshNumber = () => `+336${String(1000 + (process.pid % 40) * 200 + counter++).padStart(4, '0')}9876`;
+const freshNumber = () => {
+  // Some French mobile ranges are not valid numbers (+33639…, +33690–694…, +33696–697…):
+  // skip them, by libphonenumber-js's metadata, so the test does not depend on its pid.
+  for (;;) {
+    const number = `+336${String(1000 + (process.pid % 30) * 200 + counter++).padStart(4, '0')}9876`;
+    if (parsePhoneNumberFromString(number)?.isValid()) return number;
+  }
+};
 
 /** A worker with SMS to the local provider; `vars` over these (NUMBER_LIMITS 'off' unless given). */
 async function withWorker(vars, tenants, fn) {
