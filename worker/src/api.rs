@@ -191,6 +191,7 @@ pub async fn create_prepared(
     if result.is_err() && counts_sends {
         let refund = Ask::Refund {
             ip: prepared.ip.clone(),
+            daily_cap: tenant.policy.limits.daily_send_cap,
         };
         limiter::ask(env, &tenant.id, &refund, usage).await?;
     }
@@ -414,7 +415,11 @@ pub async fn resend_for(
     let result = resend_in_shard(env, settings, tenant, otp_id, shard, usage).await;
     let sent = matches!(&result, Ok((_, true)));
     if counts_sends && !sent {
-        limiter::ask(env, &tenant.id, &Ask::Refund { ip }, usage).await?;
+        let refund = Ask::Refund {
+            ip,
+            daily_cap: tenant.policy.limits.daily_send_cap,
+        };
+        limiter::ask(env, &tenant.id, &refund, usage).await?;
     }
     result.map(|(answer, _)| answer)
 }

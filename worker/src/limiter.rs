@@ -121,7 +121,13 @@ pub enum Ask {
         send: Option<SendAsk>,
     },
     /// A create that sent nothing: give back its SMS (the day's and the IP's).
-    Refund { ip: Option<String> },
+    Refund {
+        ip: Option<String>,
+        /// The tenant's daily cap (to read the day's count back if the object restarted
+        /// since it was taken).
+        #[serde(default)]
+        daily_cap: u32,
+    },
     /// A create with an idempotency key is answered: keep its answer for replays, or (for
     /// answers a retry should not get again: 409, 429, 5xx) forget the key.
     Finish {
@@ -316,8 +322,9 @@ impl TenantLimiter {
 
     /// Gives back one unit of a counter (a refund): in memory, and written at once so a
     /// restart does not take it again (refunds are rare: a refused or failed SMS).
-    fn give_back(&self, counter: Counter, window: u64) -> Result<()> {
-        let Some(mut count) = self.cell(counter).get() else {
+    fn give_back(&self, counter: Counter, window: u64, limit: u32) -> Result<()> {
+        // Read back (conservatively) if the object restarted since the unit was taken.
+        let Some(mut count) = self.stored(counter, limit)? else {
             return Ok(());
         };
         if count.window != window || count.used == 0 {
@@ -459,8 +466,8 @@ impl TenantLimiter {
     }
 
     /// `Refund`: the day's SMS and the IP's latest one given back.
-    fn refund(&self, ip: Option<&str>, now: u64) -> Result<()> {
-        self.give_back(DAY, u64::from(utc_day(now)))?;
+    fn refund(&self, ip: Option<&str>, daily_cap: u32, now: u64) -> Result<()> {
+        self.give_back(DAY, u64::from(utc_day(now)), daily_cap)?;
         if let Some(ip) = ip {
             let mut times = self.ip_times(ip, now)?;
             times.pop();
@@ -514,8 +521,8 @@ impl DurableObject for TenantLimiter {
                 idempotency,
                 send,
             } => self.create(*limit, idempotency.as_ref(), send.as_ref(), now)?,
-            Ask::Refund { ip } => {
-                self.refund(ip.as_deref(), now)?;
+            Ask::Refund { ip, daily_cap } => {
+                self.refund(ip.as_deref(), *daily_cap, now)?;
                 Reply::default()
             }
             Ask::Finish { key, answer } => {
