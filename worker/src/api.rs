@@ -168,14 +168,7 @@ pub async fn create_prepared(
             }),
             send,
         };
-        let reply = limiter::ask(env, &tenant.id, &ask, usage).await?;
-        *window = reply.window;
-        if let Some(w) = &reply.window {
-            limiter::within(w)?;
-        }
-        if let Some(e) = reply.refusal {
-            return Err(AppError::Api(e.into_api()));
-        }
+        let reply = limiter::admit(env, &tenant.id, &ask, usage, window).await?;
         if let Some(answer) = reply.replay {
             return Ok(Answer {
                 status: answer.status,
@@ -189,11 +182,8 @@ pub async fn create_prepared(
     // Settle with the limiter: an SMS counted but not sent is given back; a key's answer
     // is kept for replays (successes only: a retry after an error runs again).
     if result.is_err() && counts_sends {
-        let refund = Ask::Refund {
-            ip: prepared.ip.clone(),
-            daily_cap: tenant.policy.limits.daily_send_cap,
-        };
-        limiter::ask(env, &tenant.id, &refund, usage).await?;
+        let (ip, cap) = (prepared.ip.clone(), limits.daily_send_cap);
+        limiter::refund(env, &tenant.id, ip, cap, usage).await?;
     }
     if let Some(i) = &prepared.idempotency {
         let answer = match &result {
@@ -403,23 +393,13 @@ pub async fn resend_for(
             idempotency: None,
             send: Some(send),
         };
-        let reply = limiter::ask(env, &tenant.id, &ask, usage).await?;
-        *window = reply.window;
-        if let Some(w) = &reply.window {
-            limiter::within(w)?;
-        }
-        if let Some(e) = reply.refusal {
-            return Err(AppError::Api(e.into_api()));
-        }
+        limiter::admit(env, &tenant.id, &ask, usage, window).await?;
     }
     let result = resend_in_shard(env, settings, tenant, otp_id, shard, usage).await;
     let sent = matches!(&result, Ok((_, true)));
     if counts_sends && !sent {
-        let refund = Ask::Refund {
-            ip,
-            daily_cap: tenant.policy.limits.daily_send_cap,
-        };
-        limiter::ask(env, &tenant.id, &refund, usage).await?;
+        let cap = tenant.policy.limits.daily_send_cap;
+        limiter::refund(env, &tenant.id, ip, cap, usage).await?;
     }
     result.map(|(answer, _)| answer)
 }
@@ -493,30 +473,11 @@ pub async fn refused(
     window: &mut Option<Window>,
     e: AppError,
 ) -> AppError {
-    match take_request(env, settings, tenant, usage, window).await {
+    let limit = settings.rate_limit_per_minute;
+    match limiter::take_request(env, &tenant.id, limit, usage, window).await {
         Ok(()) => e,
         Err(limited) => limited,
     }
-}
-
-/// One request of the tenant's minute, for a request refused before its limiter call
-/// (its headers, and the 429 if the minute is used up).
-pub async fn take_request(
-    env: &Env,
-    settings: &Settings,
-    tenant: &Tenant,
-    usage: &Usage,
-    window: &mut Option<Window>,
-) -> AppResult<()> {
-    let limit = settings.rate_limit_per_minute;
-    if limit > 0 {
-        let reply = limiter::ask(env, &tenant.id, &Ask::Take { limit }, usage).await?;
-        *window = reply.window;
-        if let Some(w) = &reply.window {
-            limiter::within(w)?;
-        }
-    }
-    Ok(())
 }
 
 /// A shard's reply as the client's answer: no record is 2021 (missing, or another
@@ -547,6 +508,26 @@ pub async fn verify(
     let (otp_id, shard) = checked_id(otp_id)?;
     let text = body_text(req).await?;
     let pin = smsotp_core::request::verify_pin(&text)?;
+    check_pin(env, tenant, otp_id, shard, pin, usage).await?;
+    Ok(Answer {
+        status: 200,
+        body: json!({"status": "VERIFIED"}),
+        otp_id: Some(otp_id.to_owned()),
+        resend_after: None,
+    })
+}
+
+/// Checks a PIN in the shard that owns the OTP (the server API's verify and the browser
+/// API's): the VERIFIED record, or the check's error (2021 for no such OTP, or another
+/// tenant's).
+pub async fn check_pin(
+    env: &Env,
+    tenant: &Tenant,
+    otp_id: &str,
+    shard: u8,
+    pin: String,
+    usage: &Usage,
+) -> AppResult<smsotp_core::OtpRecord> {
     let op = ShardOp::Check {
         otp_id: otp_id.to_owned(),
         tenant: tenant.id.clone(),
@@ -554,7 +535,13 @@ pub async fn verify(
         limits: Box::new(tenant.policy.number_limits.clone()),
     };
     let reply = shard::call(env, shard, &op, usage).await?;
-    answer(reply, otp_id, json!({"status": "VERIFIED"}))
+    let Some(record) = reply.record else {
+        return Err(AppError::api(ErrorCode::OtpNotFound));
+    };
+    match reply.error {
+        Some(e) => Err(AppError::Api(e.into_api())),
+        None => Ok(record),
+    }
 }
 
 /// `GET /otp/{id}`: from the shard that owns it (the only store of an OTP).

@@ -28,14 +28,13 @@ use smsotp_core::browser::request::{
 use smsotp_core::browser::token::{sign_token, TokenClaims, MAX_TOKEN_TTL_SECONDS};
 use smsotp_core::browser::turnstile::{required_token, siteverify_form, Siteverify};
 use smsotp_core::tenant::end_user_ip;
-use smsotp_core::{ApiError, ErrorCode, OtpStatus};
+use smsotp_core::{ApiError, ErrorCode};
 use worker::{Date, Env, Request};
 
 use crate::api::{self, Answer};
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
 use crate::limiter::Window;
-use crate::shard::{self, ShardOp};
 use crate::tenant::Tenant;
 use crate::usage::Usage;
 use crate::{http, log};
@@ -198,6 +197,31 @@ fn otp_view(answer: &Answer) -> Value {
     })
 }
 
+/// A browser start or resend past its own checks (`checked`: what it prepared, its
+/// Turnstile token, the client's IP) and Turnstile. A refusal here is still one request of
+/// the tenant's minute.
+async fn passed<T>(
+    env: &Env,
+    settings: &Settings,
+    tenant: &Tenant,
+    usage: &Usage,
+    window: &mut Option<Window>,
+    checked: AppResult<(T, Option<String>, Option<String>)>,
+) -> AppResult<(T, Option<String>)> {
+    let checked = match checked {
+        Ok((prepared, token, ip)) => {
+            turnstile(settings, tenant, token.as_deref(), ip.as_deref(), usage)
+                .await
+                .map(|()| (prepared, ip))
+        }
+        Err(e) => Err(e),
+    };
+    match checked {
+        Ok(c) => Ok(c),
+        Err(e) => Err(api::refused(env, settings, tenant, usage, window, e).await),
+    }
+}
+
 /// `POST /v1/browser/otp`: the tenant's browser settings with the visitor's number.
 pub async fn start(
     req: &mut Request,
@@ -216,19 +240,7 @@ pub async fn start(
         Ok::<_, AppError>((prepared, otp.turnstile_token, ip))
     }
     .await;
-    // Refused before the limiter's call: still one request of the tenant's minute.
-    let checked = match checked {
-        Ok((prepared, token, ip)) => {
-            turnstile(settings, tenant, token.as_deref(), ip.as_deref(), usage)
-                .await
-                .map(|()| (prepared, ip))
-        }
-        Err(e) => Err(e),
-    };
-    let (prepared, _) = match checked {
-        Ok(c) => c,
-        Err(e) => return Err(api::refused(env, settings, tenant, usage, window, e).await),
-    };
+    let (prepared, _) = passed(env, settings, tenant, usage, window, checked).await?;
     let answer = api::create_prepared(env, settings, tenant, usage, window, prepared).await?;
     Ok(Answer {
         body: otp_view(&answer),
@@ -249,19 +261,10 @@ pub async fn resend(
     let checked = async {
         let text = body(req).await?;
         let token = browser_resend(&text).map_err(AppError::Invalid)?;
-        Ok::<_, AppError>((token, client_ip(req)?))
+        Ok::<_, AppError>(((), token, client_ip(req)?))
     }
     .await;
-    let checked = match checked {
-        Ok((token, ip)) => turnstile(settings, tenant, token.as_deref(), ip.as_deref(), usage)
-            .await
-            .map(|()| ip),
-        Err(e) => Err(e),
-    };
-    let ip = match checked {
-        Ok(ip) => ip,
-        Err(e) => return Err(api::refused(env, settings, tenant, usage, window, e).await),
-    };
+    let ((), ip) = passed(env, settings, tenant, usage, window, checked).await?;
     let answer = api::resend_for(env, settings, tenant, otp_id, ip, usage, window).await?;
     let mut body = otp_view(&answer);
     if let Some(o) = body.as_object_mut() {
@@ -284,25 +287,7 @@ pub async fn check(
     let (otp_id, shard) = api::checked_id(otp_id)?;
     let text = body(req).await?;
     let pin = browser_verify_pin(&text).map_err(AppError::Invalid)?;
-    let op = ShardOp::Check {
-        otp_id: otp_id.to_owned(),
-        tenant: tenant.id.clone(),
-        pin,
-        limits: Box::new(tenant.policy.number_limits.clone()),
-    };
-    let reply = shard::call(env, shard, &op, usage).await?;
-    let Some(record) = reply.record else {
-        return Err(AppError::api(ErrorCode::OtpNotFound));
-    };
-    if let Some(e) = reply.error {
-        return Err(AppError::Api(e.into_api()));
-    }
-    if record.status != OtpStatus::Verified {
-        return Err(AppError::Internal(format!(
-            "a check without error left {otp_id} {}",
-            record.status.as_str()
-        )));
-    }
+    let record = api::check_pin(env, tenant, otp_id, shard, pin, usage).await?;
     let (Some(keys), Some(issuer)) = (&settings.signing_keys, &settings.public_url) else {
         return Err(AppError::Internal(
             "TOKEN_SIGNING_KEYS is not set: the browser API cannot issue tokens".into(),

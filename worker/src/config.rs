@@ -6,6 +6,7 @@
 //! list, and any API request with a bad configuration answers 500 and logs it. Nothing bad
 //! is dropped or defaulted silently.
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -16,7 +17,6 @@ use smsotp_core::tenant::{AbuseLimits, TenantPolicy};
 use smsotp_core::{CallbackPolicy, Config, PinHasher};
 use worker::{Env, Url};
 
-use crate::error::{AppError, AppResult};
 use crate::providers::{Provider, DEFAULT_TIMEOUT};
 
 /// How long a finished OTP stays readable in its shard before it is forgotten.
@@ -282,9 +282,28 @@ impl Settings {
     }
 }
 
-/// The keyed hash of PINs, from the secret `PIN_HASH_KEY` (the worker and `OtpShard`).
-pub fn pin_hasher(env: &Env) -> AppResult<PinHasher> {
-    pin_hasher_from(var(env, "PIN_HASH_KEY").as_deref()).map_err(AppError::Internal)
+thread_local! {
+    /// The settings (or their problems), read once per isolate: vars and secrets cannot
+    /// change while an isolate lives (a deploy or a new secret starts new isolates), and
+    /// reading and checking them all took a measurable share of a request's CPU time.
+    static SETTINGS: std::cell::OnceCell<Result<Rc<Settings>, Vec<String>>> =
+        const { std::cell::OnceCell::new() };
+}
+
+/// The worker's settings (for requests and for the Durable Objects alike), as the
+/// isolate's first use read them from `env`, or every problem with them.
+pub fn settings(env: &Env) -> Result<Rc<Settings>, Vec<String>> {
+    SETTINGS.with(|cell| {
+        cell.get_or_init(|| Settings::from_env(env).map(Rc::new))
+            .clone()
+    })
+}
+
+/// [`settings`] for a Durable Object: a worker error naming the problems (the request
+/// that reached the object was answered 500 for them already).
+pub fn settings_or_error(env: &Env) -> worker::Result<Rc<Settings>> {
+    settings(env)
+        .map_err(|ps| worker::Error::RustError(format!("misconfigured: {}", ps.join("; "))))
 }
 
 #[cfg(test)]

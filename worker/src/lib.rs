@@ -124,22 +124,6 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     answer(&req, outcome, &seen, &id, started, &usage)
 }
 
-thread_local! {
-    /// The settings (or their problems), read once per isolate: vars and secrets cannot
-    /// change while an isolate lives (a deploy or a new secret starts new isolates), and
-    /// reading and checking them all took a measurable share of a request's CPU time.
-    static SETTINGS: std::cell::OnceCell<Rc<std::result::Result<Settings, Vec<String>>>> =
-        const { std::cell::OnceCell::new() };
-}
-
-/// The worker's settings, as read from `env` by the isolate's first request.
-fn settings_of(env: &Env) -> Rc<std::result::Result<Settings, Vec<String>>> {
-    SETTINGS.with(|cell| {
-        cell.get_or_init(|| Rc::new(Settings::from_env(env)))
-            .clone()
-    })
-}
-
 /// Route, authenticate, limit, then the endpoint: the request's outcome.
 async fn handle(
     req: &mut Request,
@@ -168,14 +152,15 @@ async fn handle(
             resend_after: None,
         });
     }
-    let settings = settings_of(env);
+    let settings = config::settings(env);
     if let Route::Health = r {
         return health(env, &settings).await;
     }
-    let settings = match &*settings {
+    let settings = match settings {
         Ok(s) => s,
-        Err(problems) => return misconfigured(problems.clone(), id),
+        Err(problems) => return misconfigured(problems, id),
     };
+    let settings = &*settings;
     seen.docs = Some(settings.docs_url.clone());
     match r {
         Route::Jwks => return Outcome::Ok(browser::jwks(settings)),
@@ -191,7 +176,15 @@ async fn handle(
     // A create or a resend asks the limiter once for everything it counts (api.rs); every
     // other request takes one unit of the tenant's minute here.
     if !matches!(r, Route::Create | Route::Resend(_)) {
-        if let Err(e) = limit(env, settings, &tenant.id, usage, &mut seen.window).await {
+        if let Err(e) = limiter::take_request(
+            env,
+            &tenant.id,
+            settings.rate_limit_per_minute,
+            usage,
+            &mut seen.window,
+        )
+        .await
+        {
             return to_outcome(e, id);
         }
     }
@@ -235,7 +228,15 @@ async fn handle_browser(
     }
     let t = &tenant;
     if matches!(r, BrowserRoute::Config | BrowserRoute::Check(_)) {
-        if let Err(e) = limit(env, settings, &tenant.id, usage, &mut seen.window).await {
+        if let Err(e) = limiter::take_request(
+            env,
+            &tenant.id,
+            settings.rate_limit_per_minute,
+            usage,
+            &mut seen.window,
+        )
+        .await
+        {
             return to_outcome(e, id);
         }
     }
@@ -257,7 +258,7 @@ async fn handle_browser(
 /// `GET /health`, the configuration check: 503 with every problem (settings named, no
 /// values), so a deploy or `npm run dev` shows what is wrong without a key. In
 /// development it also checks every tenant record in KV (what `npm run dev` loaded).
-async fn health(env: &Env, settings: &std::result::Result<Settings, Vec<String>>) -> Outcome {
+async fn health(env: &Env, settings: &std::result::Result<Rc<Settings>, Vec<String>>) -> Outcome {
     let problems = match settings {
         Ok(s) if s.development => tenant::problems(env, s).await,
         Ok(_) => vec![],
@@ -277,28 +278,6 @@ async fn health(env: &Env, settings: &std::result::Result<Settings, Vec<String>>
         otp_id: None,
         resend_after: None,
     })
-}
-
-/// The tenant's requests per minute (`RATE_LIMIT_PER_MINUTE`; 0 turns the limit, and its
-/// Durable Object round trip, off): sets the window for the `X-Rate-Limit-*` headers, and
-/// refuses with 429 over the limit.
-async fn limit(
-    env: &Env,
-    settings: &Settings,
-    tenant: &str,
-    usage: &usage::Usage,
-    window: &mut Option<limiter::Window>,
-) -> std::result::Result<(), AppError> {
-    let limit = settings.rate_limit_per_minute;
-    if limit == 0 {
-        return Ok(());
-    }
-    let reply = limiter::ask(env, tenant, &limiter::Ask::Take { limit }, usage).await?;
-    *window = reply.window;
-    match &reply.window {
-        Some(w) => limiter::within(w).map_err(AppError::Api),
-        None => Ok(()),
-    }
 }
 
 /// The outcome as an HTTP response, with the headers every answer carries, and its one

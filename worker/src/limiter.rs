@@ -29,6 +29,7 @@ use smsotp_core::idempotency::{self, Decision, IdempotencyEntry, StoredAnswer};
 use smsotp_core::tenant::{utc_day, AbuseLimits};
 use worker::*;
 
+use crate::error::{AppError, AppResult};
 use crate::shard::{RowUsage, ShardError};
 
 /// The binding of the `TenantLimiter` namespace (wrangler.toml).
@@ -574,13 +575,61 @@ impl DurableObject for TenantLimiter {
 }
 
 /// A window as the request's fate: the 429 (with `Retry-After`) when it is over.
-pub fn within(w: &Window) -> std::result::Result<(), smsotp_core::ApiError> {
+fn within(w: &Window) -> std::result::Result<(), smsotp_core::ApiError> {
     if w.allowed {
         return Ok(());
     }
     let now_s = Date::now().as_millis() / 1000;
     let wait = w.reset.saturating_sub(now_s).max(1) as u32;
     Err(smsotp_core::ApiError::new(smsotp_core::ErrorCode::RateLimited).retry_after(wait))
+}
+
+/// Asks `tenant`'s limiter for the counts of a request (`Take` or `Create`): sets the
+/// request's window (for the `X-Rate-Limit-*` headers), and answers the minute's 429 or
+/// the limiter's refusal as an error. The reply, for a replay.
+pub async fn admit(
+    env: &Env,
+    tenant: &str,
+    ask: &Ask,
+    usage: &crate::usage::Usage,
+    window: &mut Option<Window>,
+) -> AppResult<Reply> {
+    let mut reply = self::ask(env, tenant, ask, usage).await?;
+    *window = reply.window;
+    if let Some(w) = &reply.window {
+        within(w)?;
+    }
+    if let Some(e) = reply.refusal.take() {
+        return Err(AppError::Api(e.into_api()));
+    }
+    Ok(reply)
+}
+
+/// One request of the tenant's minute (`limit`: `RATE_LIMIT_PER_MINUTE`; 0 turns the limit,
+/// and its Durable Object round trip, off).
+pub async fn take_request(
+    env: &Env,
+    tenant: &str,
+    limit: u32,
+    usage: &crate::usage::Usage,
+    window: &mut Option<Window>,
+) -> AppResult<()> {
+    if limit > 0 {
+        admit(env, tenant, &Ask::Take { limit }, usage, window).await?;
+    }
+    Ok(())
+}
+
+/// Gives back an SMS counted for a request that sent none.
+pub async fn refund(
+    env: &Env,
+    tenant: &str,
+    ip: Option<String>,
+    daily_cap: u32,
+    usage: &crate::usage::Usage,
+) -> AppResult<()> {
+    self::ask(env, tenant, &Ask::Refund { ip, daily_cap }, usage).await?;
+    Ok(())
 }
 
 /// Asks `tenant`'s limiter, counting the call (and its rows) in `usage`.

@@ -66,7 +66,7 @@ use smsotp_core::{ApiError, ErrorCode, OtpRecord, OtpRequest, OtpStatus};
 use worker::*;
 
 use crate::callback;
-use crate::config::{Settings, GRACE_SECONDS};
+use crate::config::GRACE_SECONDS;
 use crate::log;
 use crate::tenant;
 
@@ -877,8 +877,8 @@ impl OtpShard {
                 ..refusal(&e)
             });
         }
-        let hasher =
-            crate::config::pin_hasher(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))?;
+        let settings = crate::config::settings_or_error(&self.env)?;
+        let hasher = &settings.pin_hasher;
         let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
         let (pin_hash, message) = match test_pin {
             // A test number's PIN stays the fixed one.
@@ -887,7 +887,7 @@ impl OtpShard {
                 smsotp_core::render_message(&current.request, Some(pin), None),
             ),
             None => smsotp_core::FallibleSource::run(fill, |rng| {
-                smsotp_core::create::new_pin_message(&current.request, otp_id, &hasher, rng)
+                smsotp_core::create::new_pin_message(&current.request, otp_id, hasher, rng)
             })
             .map_err(|e| Error::RustError(format!("crypto.getRandomValues: {e}")))?,
         };
@@ -923,14 +923,14 @@ impl OtpShard {
     fn transition(&self, mut row: NumberRow, op: &ShardOp, now: u64) -> Result<ShardReply> {
         // A missing key is the deployment's fault: a worker error (logged, 500), not an
         // answer naming it.
-        let hasher =
-            crate::config::pin_hasher(&self.env).map_err(|e| Error::RustError(format!("{e:?}")))?;
+        let settings = crate::config::settings_or_error(&self.env)?;
+        let hasher = &settings.pin_hasher;
         let Some(record) = row.state.find_mut(op.otp_id(), now) else {
             return Ok(not_found());
         };
         let before = (record.status, record.attempts);
         let result: std::result::Result<(), ApiError> = match op {
-            ShardOp::Check { pin, .. } => record.check(pin, now, &hasher).map(|_| ()),
+            ShardOp::Check { pin, .. } => record.check(pin, now, hasher).map(|_| ()),
             ShardOp::Cancel { .. } => record.cancel(now),
             ShardOp::FailDelivery { .. } => {
                 record.fail_delivery(now);
@@ -1034,8 +1034,7 @@ impl OtpShard {
         if due.is_empty() {
             return Ok(());
         }
-        let settings = Settings::from_env(&self.env)
-            .map_err(|ps| Error::RustError(format!("misconfigured: {}", ps.join("; "))))?;
+        let settings = crate::config::settings_or_error(&self.env)?;
         let kv = crate::usage::Usage::default();
         for row in due {
             // Signed with the OTP's tenant's own secret: a tenant cannot sign for another.
