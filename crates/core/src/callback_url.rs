@@ -140,7 +140,19 @@ fn parse_host(host: &str) -> Result<Host, &'static str> {
             .map_err(|_| "invalid IPv4 address");
     }
     let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-    let valid = host.len() <= 253
+    if is_host_name(&host, true) {
+        Ok(Host::Domain(host))
+    } else {
+        Err("invalid host name")
+    }
+}
+
+/// Is `host` a DNS host name: at most 253 characters of non-empty labels of at most 63
+/// ASCII letters, digits and `-` (not at either end), and `_` too when `underscore` (found
+/// in real service host names; not in browser origins). Shared by callback URLs and the
+/// browser API's origins.
+pub(crate) fn is_host_name(host: &str, underscore: bool) -> bool {
+    host.len() <= 253
         && host.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
@@ -148,13 +160,8 @@ fn parse_host(host: &str) -> Result<Host, &'static str> {
                 && !label.ends_with('-')
                 && label
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        });
-    if valid {
-        Ok(Host::Domain(host))
-    } else {
-        Err("invalid host name")
-    }
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || (underscore && b == b'_'))
+        })
 }
 
 #[cfg(test)]

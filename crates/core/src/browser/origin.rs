@@ -132,17 +132,7 @@ fn check_host(host: &str) -> Result<(), String> {
     if host.contains('*') {
         return Err("wildcard hosts are not allowed: list each origin".into());
     }
-    let labels_ok = host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    if labels_ok {
+    if crate::callback_url::is_host_name(host, false) {
         Ok(())
     } else {
         Err("has an invalid host name".into())
