@@ -8,7 +8,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { startWorker, call, KEYS, TENANTS } from './harness.mjs';
+import { startWorker, call, KEYS, TENANTS, pinOfSms, assertRetryLater } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 
 let up;
@@ -54,9 +54,8 @@ async function withWorker(vars, tenants, fn) {
   }
 }
 
-/** The SMS the provider received for `number`, oldest first. */
-const smsTo = (number) => up.received.filter((e) => e.path === '/webhook' && JSON.parse(e.body).to === number).map((e) => JSON.parse(e.body));
-const pinOf = (sms) => sms.text.match(/(\d{6})$/)[1];
+const smsTo = (number) => up.smsTo(number);
+const pinOf = pinOfSms;
 const create = (w, phoneNumber, key = KEYS.acme, headers = {}) => call(w, 'POST', '/otp', { phoneNumber }, key, headers);
 
 /** Seconds from now to the next UTC midnight. */
@@ -69,15 +68,6 @@ function oracle(e164) {
   return { type: n.getType(), country: n.country };
 }
 
-/** A 429 with Retry-After equal to the envelope's retryAfter, within [min, max] seconds. */
-function assertRetryLater(r, code, [min, max]) {
-  assert.equal(r.status, 429, JSON.stringify(r.body));
-  assert.equal(r.body.error.code, code, JSON.stringify(r.body));
-  assert.equal(r.body.error.type, 'rate_limit');
-  const header = Number(r.headers.get('Retry-After'));
-  assert.ok(header >= min && header <= max, `Retry-After ${header} not in [${min}, ${max}]`);
-  assert.equal(r.body.error.retryAfter, header);
-}
 
 /** A refusal with `status` and `code`, and no Retry-After (not a 429). */
 function assertRefused(r, status, code) {

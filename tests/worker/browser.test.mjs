@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
-import { startWorker, call, KEYS, TENANTS } from './harness.mjs';
+import { startWorker, call, KEYS, TENANTS, pinOfSms } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { BrowserClient, OtpError } from '../../crates/web/js/otp-client.js';
@@ -123,8 +123,8 @@ const freshNumber = () => {
     if (parsePhoneNumberFromString(number)?.isValid()) return number;
   }
 };
-const smsTo = (number) => up.received.filter((e) => e.path === '/webhook' && JSON.parse(e.body).to === number).map((e) => JSON.parse(e.body));
-const pinOf = (sms) => sms.text.match(/(\d{6})$/)[1];
+const smsTo = (number) => up.smsTo(number);
+const pinOf = pinOfSms;
 
 /** The deployment's public keys, as a backend fetches them. */
 async function jwks(w) {

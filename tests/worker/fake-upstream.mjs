@@ -68,6 +68,8 @@ export async function startUpstream() {
     url,
     received,
     state,
+    /** The SMS the webhook provider received for `number` (`{to, from, text, otpId}`), oldest first. */
+    smsTo: (number) => received.filter((e) => e.path === '/webhook' && JSON.parse(e.body).to === number).map((e) => JSON.parse(e.body)),
     /** Waits until `predicate(received)` holds (or throws after `ms`). */
     async waitFor(predicate, ms = 15000) {
       const end = Date.now() + ms;

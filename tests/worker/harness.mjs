@@ -1,6 +1,7 @@
 // Runs the built worker (worker/build) on workerd through Miniflare's API, with local
 // Durable Objects kept on disk (so a test can read every stored byte), and captures what the
 // worker logs. Used by the worker tests.
+import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,19 @@ export async function call(w, method, path, body, key = KEYS.acme, headers = {})
     json = text;
   }
   return { status: res.status, headers: res.headers, body: json };
+}
+
+/** The 6-digit PIN at the end of an SMS's text. */
+export const pinOfSms = (sms) => sms.text.match(/(\d{6})$/)[1];
+
+/** A 429 with Retry-After equal to the envelope's retryAfter, within [min, max] seconds. */
+export function assertRetryLater(r, code, [min, max]) {
+  assert.equal(r.status, 429, JSON.stringify(r.body));
+  assert.equal(r.body.error.code, code, JSON.stringify(r.body));
+  assert.equal(r.body.error.type, 'rate_limit');
+  const header = Number(r.headers.get('Retry-After'));
+  assert.ok(header >= min && header <= max, `Retry-After ${header} not in [${min}, ${max}]`);
+  assert.equal(r.body.error.retryAfter, header);
 }
 
 /** The PIN of an OTP, read from the console provider's log line (development only). */

@@ -6,7 +6,7 @@
 // sends nothing. Short cooldowns (NUMBER_LIMITS) keep the tests fast where time matters.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker, call, KEYS } from './harness.mjs';
+import { startWorker, call, KEYS, pinOfSms, assertRetryLater } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 
 let up;
@@ -26,19 +26,9 @@ async function withWorker(limits, fn) {
   }
 }
 
-/** The SMS the provider received for `number`, oldest first. */
-const smsTo = (number) => up.received.filter((e) => e.path === '/webhook' && JSON.parse(e.body).to === number).map((e) => JSON.parse(e.body));
-const pinOf = (sms) => sms.text.match(/(\d{6})$/)[1];
+const smsTo = (number) => up.smsTo(number);
+const pinOf = pinOfSms;
 
-/** A 429 with Retry-After equal to the envelope's retryAfter, within [min, max] seconds. */
-function assertRetryLater(r, code, [min, max]) {
-  assert.equal(r.status, 429, JSON.stringify(r.body));
-  assert.equal(r.body.error.code, code, JSON.stringify(r.body));
-  assert.equal(r.body.error.type, 'rate_limit');
-  const header = Number(r.headers.get('Retry-After'));
-  assert.ok(header >= min && header <= max, `Retry-After ${header} not in [${min}, ${max}]`);
-  assert.equal(r.body.error.retryAfter, header);
-}
 
 describe('resend', () => {
   test('a resend sends a new PIN: the old one stops working, attempts carry over, cooldowns grow', async () => {
