@@ -1,26 +1,32 @@
 // Exercises every export of the package `smsotp` and returns plain data, so the same run
 // can happen in Node, in a browser page and in a Vite bundle, with the assertions in
 // `assertions.mjs`. `apiUrl` serves fake-api.mjs.
+/** An error as plain data (an `OtpError`'s fields), for `.catch()`. */
+const errInfoOf = (m) => (e) => ({
+  isOtpError: e instanceof m.OtpError,
+  name: e.name,
+  status: e.status,
+  code: e.code,
+  type: e.type,
+  field: e.field,
+  attemptsLeft: e.attemptsLeft,
+  retryAfter: e.retryAfter,
+  errors: e.errors,
+  message: e.message,
+});
+
+/** What `f()` throws, as plain data (`null` when it does not throw). */
+function thrown(f) {
+  try {
+    f();
+    return null;
+  } catch (e) {
+    return { name: e.name, message: e.message, errors: e.errors ?? null };
+  }
+}
+
 export async function exercise(m, apiUrl) {
-  const errInfo = (e) => ({
-    isOtpError: e instanceof m.OtpError,
-    name: e.name,
-    status: e.status,
-    code: e.code,
-    type: e.type,
-    field: e.field,
-    attemptsLeft: e.attemptsLeft,
-    errors: e.errors,
-    message: e.message,
-  });
-  const thrown = (f) => {
-    try {
-      f();
-      return null;
-    } catch (e) {
-      return { name: e.name, message: e.message, errors: e.errors ?? null };
-    }
-  };
+  const errInfo = errInfoOf(m);
   const seed = {
     phoneNumber: '+33612424199',
     from: 'Verify',
@@ -157,26 +163,7 @@ export async function exerciseBrowserClient(m, apiUrl, { originFetch } = {}) {
     turnstile: 'pk_test_turnstile_required',
     foreign: 'pk_test_other_origins_only',
   };
-  const errInfo = (e) => ({
-    isOtpError: e instanceof m.OtpError,
-    name: e.name,
-    status: e.status,
-    code: e.code,
-    type: e.type,
-    field: e.field,
-    attemptsLeft: e.attemptsLeft,
-    retryAfter: e.retryAfter,
-    errors: e.errors,
-    message: e.message,
-  });
-  const thrown = (f) => {
-    try {
-      f();
-      return null;
-    } catch (e) {
-      return { name: e.name, message: e.message };
-    }
-  };
+  const errInfo = errInfoOf(m);
   const make = (options) => new m.BrowserClient({ api: apiUrl, publishableKey: keys.browser, fetch: originFetch, ...options });
   // Every request as the client hands it to fetch.
   const requests = [];
