@@ -136,9 +136,10 @@ async fn turnstile(
     let token = required_token(token)?;
     // The same idempotency key for a retry of the same token would let siteverify answer
     // it again; a fresh one per check is what a single use needs.
-    let mut id = [0u8; 16];
-    getrandom::fill(&mut id).map_err(|e| AppError::Internal(format!("getrandom: {e}")))?;
-    let idempotency_key = uuid_of(id);
+    let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
+    let idempotency_key =
+        smsotp_core::FallibleSource::run(fill, smsotp_core::create::new_otp_id)
+            .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
     let form = siteverify_form(&keys.secret, token, ip, Some(&idempotency_key));
     usage.subrequest();
     let verdict = match http::post(
@@ -162,21 +163,6 @@ async fn turnstile(
         );
     }
     Ok(verdict.into_result()?)
-}
-
-/// A version-4 UUID from 16 random bytes (Turnstile's `idempotency_key`).
-fn uuid_of(mut b: [u8; 16]) -> String {
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
 }
 
 /// The browser's view of an OTP from a create's or resend's answer.
