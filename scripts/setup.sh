@@ -12,6 +12,8 @@
 #     web            wasm32 + wasm-bindgen-cli + wasm-pack + npm (builds the npm package)
 #     worker         wasm32 + wasm-bindgen-cli + worker-build + npm (builds the worker)
 #     browser        Chromium + chromedriver (Debian)
+#     firefox        Firefox ESR (Debian) + geckodriver (crates.io): the widget's Firefox run
+#                    and the bindings' tests in Firefox
 #   SETUP_SKIP_BROWSER=1 ...         everything but Chromium (kept for older callers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,13 +21,14 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pinned in Cargo.toml
 WASM_PACK_VERSION=0.15.1
 WORKER_BUILD_VERSION=0.8.7
+GECKODRIVER_VERSION=0.37.1
 
 log() { printf '\033[1;34msetup:\033[0m %s\n' "$*" >&2; }
 
 parts=" $* "
 if [ $# -eq 0 ]; then
   parts=" npm web worker "
-  [ -n "${SETUP_SKIP_BROWSER:-}" ] || parts+="browser "
+  [ -n "${SETUP_SKIP_BROWSER:-}" ] || parts+="browser firefox "
 fi
 want() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 want web && parts+="wasm32 wasm-bindgen npm "
@@ -84,5 +87,15 @@ if want browser; then
     apt-get update -qq
     apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
+fi
+if want firefox; then
+  if ! command -v firefox-esr >/dev/null 2>&1; then
+    log "apt-get install firefox-esr"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq firefox-esr >/dev/null
+  fi
+  # Not in Debian; npm's geckodriver wrappers download from GitHub (offline here).
+  cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION" --locked
 fi
 log "toolchain ready"
