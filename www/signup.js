@@ -209,10 +209,13 @@ function setInboxStatus(text) {
   if (status.textContent !== text) status.textContent = text;
 }
 
+/** Most SMS listed; the endpoint keeps 50, and the newest are the ones being waited for. */
+const INBOX_SHOWN = 10;
+
 function renderInbox(messages) {
   const list = $('inbox-list');
   list.replaceChildren();
-  for (const m of messages) {
+  for (const m of messages.slice(0, INBOX_SHOWN)) {
     const li = document.createElement('li');
     const meta = document.createElement('p');
     meta.className = 'meta';
@@ -231,6 +234,9 @@ function renderInbox(messages) {
     li.append(meta, text);
     list.append(li);
   }
+  const more = $('inbox-more');
+  more.hidden = messages.length <= INBOX_SHOWN;
+  more.textContent = `And ${messages.length - INBOX_SHOWN} older (the inbox keeps the last 50).`;
 }
 
 let polling = false;
