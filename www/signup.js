@@ -25,6 +25,8 @@ if (apiParam !== null) {
   }
 }
 verify.setAttribute('api', api);
+/** The inbox and the JWKS are read by this page itself: another origin must allow it (CORS). */
+const crossOrigin = new URL(api).origin !== location.origin;
 const keyParam = params.get('key');
 if (keyParam) {
   verify.setAttribute('publishable-key', keyParam);
@@ -120,7 +122,8 @@ async function checkSignature(token, header) {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     jwks = await response.json();
   } catch (e) {
-    return { ok: null, text: `Signature not checked: /.well-known/jwks.json could not be read (${e.message}).` };
+    const cors = crossOrigin ? '; the API is on another origin, which must allow this page with CORS' : '';
+    return { ok: null, text: `Signature not checked: ${api}/.well-known/jwks.json could not be read (${e.message}${cors}).` };
   }
   const keys = Array.isArray(jwks.keys) ? jwks.keys : [];
   const jwk = keys.find((k) => k.kid === header.kid);
@@ -275,7 +278,7 @@ async function pollInbox() {
       announcedNewest = newest ? newest.sentAt + newest.to : '';
     }
   } catch (e) {
-    setInboxStatus(`Could not reach the dev inbox at ${api} (${e.message}); trying again.`);
+    setInboxStatus(`Could not reach the dev inbox at ${api} (${e.message}${crossOrigin ? '; the API is on another origin, which must allow this page with CORS' : ''}); trying again.`);
   }
   polling = false;
   schedulePoll(next);
