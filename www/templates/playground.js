@@ -30,6 +30,9 @@ const state = {
   samplePin: null,
 };
 
+// The page's forms only act through this script: no navigation, even before the core loads.
+document.addEventListener('submit', (event) => event.preventDefault());
+
 let core;
 try {
   core = await import('../pkg/index.js');
@@ -75,6 +78,22 @@ function requestFor(phoneNumber, { only } = {}) {
     if (value !== '') request[id] = value;
   }
   return request;
+}
+
+/** Keys of a tenant's `browser` record that this page edits (per-request ones excluded). */
+const CONFIG_KEYS = ['templateLanguage', 'pinType', 'pinLength', 'ttl', 'from', 'webOtpDomain'];
+const NUMERIC_KEYS = new Set(['pinLength', 'ttl']);
+
+/** The templates and settings as the tenant record's `browser` object. */
+function configuration() {
+  const config = { template: $('template').value };
+  for (const [code, text] of state.variants) config[`template_${code}`] = text;
+  for (const key of CONFIG_KEYS) {
+    const value = $(key).value.trim();
+    if (value === '') continue;
+    config[key] = NUMERIC_KEYS.has(key) && /^\d+$/.test(value) ? Number(value) : value;
+  }
+  return config;
 }
 
 function newSamplePin() {
@@ -338,6 +357,8 @@ function update() {
     results.append(article);
   }
 
+  $('export').textContent = JSON.stringify(configuration(), null, 2);
+
   const list = $('errors');
   list.replaceChildren();
   for (const e of errors.values()) {
@@ -404,6 +425,15 @@ $('add-recipient').addEventListener('submit', (event) => {
   renderRecipients();
   update();
   $('new-country').focus();
+});
+
+$('copy').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText($('export').textContent);
+    $('copy-msg').textContent = 'Copied.';
+  } catch {
+    $('copy-msg').textContent = 'Could not copy: select the text and copy it.';
+  }
 });
 
 renderVariants();
