@@ -32,10 +32,24 @@ if (keyParam) {
   verify.setAttribute('publishable-key', keyParam);
   notices.push(`Using the publishable key ${keyParam} (from ?key=).`);
 }
+const langParam = params.get('lang');
+if (langParam && /^[a-z]{2}$/.test(langParam)) verify.setAttribute('lang', langParam);
+if (params.has('preview')) verify.setAttribute('preview', '');
 if (notices.length) {
   $('config-notice').textContent = notices.join(' ');
   $('config-notice').hidden = false;
 }
+
+// ---------- demo options: attributes the element reacts to ----------
+const optLang = $('opt-lang');
+optLang.value = verify.getAttribute('lang') ?? '';
+optLang.addEventListener('change', () => {
+  if (optLang.value) verify.setAttribute('lang', optLang.value);
+  else verify.removeAttribute('lang');
+});
+const optPreview = $('opt-preview');
+optPreview.checked = verify.hasAttribute('preview');
+optPreview.addEventListener('change', () => verify.toggleAttribute('preview', optPreview.checked));
 
 // ---------- the submit button follows the form's validity ----------
 // The button stays focusable (aria-disabled, not disabled) so keyboard and screen-reader
