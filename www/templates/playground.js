@@ -287,7 +287,8 @@ function templateCount(el, text) {
 
 const firstNumber = () => countryInfo.get(state.recipients[0] ?? 'US')?.exampleNumber ?? '+12015550123';
 
-function update() {
+/** Redraws every result from the current inputs. */
+function render() {
   const masked = document.querySelector('input[name="pinShow"]:checked').value === 'masked';
   if (state.samplePin === null) newSamplePin();
 
@@ -436,6 +437,58 @@ $('copy').addEventListener('click', async () => {
   }
 });
 
+// ---------- the page's state in its address, to share a draft ----------
+
+/** Everything edited, as a URL fragment (nothing leaves the browser until the link is shared). */
+function saveToHash() {
+  const draft = {
+    template: $('template').value,
+    templateLanguage: $('templateLanguage').value,
+    variants: Object.fromEntries(state.variants),
+    settings: Object.fromEntries(settingIds.map((id) => [id, $(id).value])),
+    recipients: state.recipients,
+    masked: document.querySelector('input[name="pinShow"]:checked').value === 'masked',
+  };
+  history.replaceState(null, '', `#${encodeURIComponent(JSON.stringify(draft))}`);
+}
+
+/** Restores a draft from the fragment; a damaged one is ignored (the defaults stay). */
+function loadFromHash() {
+  if (location.hash.length < 2) return;
+  let draft;
+  try {
+    draft = JSON.parse(decodeURIComponent(location.hash.slice(1)));
+  } catch {
+    return;
+  }
+  if (!draft || typeof draft !== 'object') return;
+  const text = (v) => (typeof v === 'string' ? v : null);
+  if (text(draft.template) !== null) $('template').value = draft.template;
+  if (text(draft.templateLanguage) !== null) $('templateLanguage').value = draft.templateLanguage;
+  if (draft.variants && typeof draft.variants === 'object') {
+    state.variants = new Map(Object.entries(draft.variants).filter(([, v]) => typeof v === 'string'));
+  }
+  if (draft.settings && typeof draft.settings === 'object') {
+    for (const id of settingIds) {
+      if (text(draft.settings[id]) === null) continue;
+      if (id === 'language') state.pendingLanguage = draft.settings[id]; // its options come with the variants
+      else $(id).value = draft.settings[id];
+    }
+  }
+  if (Array.isArray(draft.recipients)) state.recipients = draft.recipients.filter((iso) => countryInfo.has(iso));
+  if (draft.masked) document.querySelector('input[name="pinShow"][value="masked"]').checked = true;
+}
+
+let saveTimer;
+/** Redraws, then saves the draft to the address a moment later (not on every keystroke). */
+function update() {
+  render();
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(saveToHash, 300);
+}
+
+loadFromHash();
 renderVariants();
+if (state.pendingLanguage) $('language').value = state.pendingLanguage;
 renderRecipients();
 update();
