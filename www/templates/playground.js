@@ -305,59 +305,76 @@ function render() {
     results.append(p);
   }
   for (const iso of state.recipients) {
-    const info = countryInfo.get(iso);
-    const request = requestFor(info.exampleNumber);
-    const validation = core.validateOtpRequest(request);
-    const article = document.createElement('article');
-    article.className = 'card result';
-    article.setAttribute('aria-labelledby', `r-${iso}`);
-    const header = document.createElement('header');
-    const h3 = document.createElement('h3');
-    h3.id = `r-${iso}`;
-    h3.textContent = regionLabel(iso);
-    const number = document.createElement('span');
-    number.className = 'number mono';
-    number.dir = 'ltr';
-    number.textContent = core.formatPhoneNumber(info.exampleNumber, undefined, 'INTERNATIONAL');
-    header.append(h3, number);
-    article.append(header);
-    if (!validation.ok) {
-      for (const e of validation.errors) errors.set(`${e.field}|${e.code}|${e.message}`, e);
+    try {
+      renderRecipient(iso, masked, errors, results);
+    } catch (e) {
+      // A bug here must not blank the whole page: say which recipient failed.
       const p = document.createElement('p');
       p.className = 'notice error';
-      p.textContent = 'Nothing sent: the request is not valid (see Validation).';
-      article.append(p);
-      results.append(article);
-      continue;
+      p.textContent = `${regionLabel(iso)}: not rendered (${e.message}).`;
+      results.append(p);
     }
-    const message = core.renderMessage(request, { pin: state.samplePin ?? undefined });
-    const dl = document.createElement('dl');
-    dl.className = 'facts';
-    fact(dl, 'Language', languageLabel(message.language));
-    fact(dl, 'Encoding', encodingBadge(message.encoding));
-    fact(dl, 'Parts', String(message.parts));
-    fact(dl, 'Units', `${message.units} ${message.encoding === 'GSM-7' ? 'septets' : 'UTF-16 code units'}`);
-    article.append(dl, smsBubble(message, state.samplePin, masked));
-    if (message.nonGsmCharacters.length) {
-      const p = document.createElement('p');
-      p.className = 'hint';
-      p.textContent = `Characters that force UCS-2 (${message.nonGsmCharacters.length}):`;
-      const ul = document.createElement('ul');
-      ul.className = 'forcing';
-      for (const ch of message.nonGsmCharacters) {
-        const li = document.createElement('li');
-        const mark = document.createElement('mark');
-        mark.className = 'ucs2 glyph';
-        mark.textContent = ch;
-        const suggestion = GSM_SUGGESTIONS[ch];
-        li.append(mark, ` ${codePoints(ch)}${suggestion ? ` \u2014 GSM-7 alternative: ${suggestion}` : ''}`);
-        ul.append(li);
-      }
-      article.append(p, ul);
-    }
-    results.append(article);
   }
+  renderErrors(errors);
+}
 
+/** One recipient's card: language, encoding, parts, units, the text, or why nothing is sent. */
+function renderRecipient(iso, masked, errors, results) {
+  const info = countryInfo.get(iso);
+  const request = requestFor(info.exampleNumber);
+  const validation = core.validateOtpRequest(request);
+  const article = document.createElement('article');
+  article.className = 'card result';
+  article.setAttribute('aria-labelledby', `r-${iso}`);
+  const header = document.createElement('header');
+  const h3 = document.createElement('h3');
+  h3.id = `r-${iso}`;
+  h3.textContent = regionLabel(iso);
+  const number = document.createElement('span');
+  number.className = 'number mono';
+  number.dir = 'ltr';
+  number.textContent = core.formatPhoneNumber(info.exampleNumber, undefined, 'INTERNATIONAL');
+  header.append(h3, number);
+  article.append(header);
+  if (!validation.ok) {
+    for (const e of validation.errors) errors.set(`${e.field}|${e.code}|${e.message}`, e);
+    const p = document.createElement('p');
+    p.className = 'notice error';
+    p.textContent = 'Nothing sent: the request is not valid (see Validation).';
+    article.append(p);
+    results.append(article);
+    return;
+  }
+  const message = core.renderMessage(request, { pin: state.samplePin ?? undefined });
+  const dl = document.createElement('dl');
+  dl.className = 'facts';
+  fact(dl, 'Language', languageLabel(message.language));
+  fact(dl, 'Encoding', encodingBadge(message.encoding));
+  fact(dl, 'Parts', String(message.parts));
+  fact(dl, 'Units', `${message.units} ${message.encoding === 'GSM-7' ? 'septets' : 'UTF-16 code units'}`);
+  article.append(dl, smsBubble(message, state.samplePin, masked));
+  if (message.nonGsmCharacters.length) {
+    const p = document.createElement('p');
+    p.className = 'hint';
+    p.textContent = `Characters that force UCS-2 (${message.nonGsmCharacters.length}):`;
+    const ul = document.createElement('ul');
+    ul.className = 'forcing';
+    for (const ch of message.nonGsmCharacters) {
+      const li = document.createElement('li');
+      const mark = document.createElement('mark');
+      mark.className = 'ucs2 glyph';
+      mark.textContent = ch;
+      const suggestion = GSM_SUGGESTIONS[ch];
+      li.append(mark, ` ${codePoints(ch)}${suggestion ? ` \u2014 GSM-7 alternative: ${suggestion}` : ''}`);
+      ul.append(li);
+    }
+    article.append(p, ul);
+  }
+  results.append(article);
+}
+
+/** The export and the validation list (errors of every recipient, each once). */
+function renderErrors(errors) {
   $('export').textContent = JSON.stringify(configuration(), null, 2);
 
   const list = $('errors');
