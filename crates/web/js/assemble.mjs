@@ -41,6 +41,10 @@ const entries = {
 for (const [name, parts] of Object.entries(entries)) writeFileSync(new URL(name, pkg), parts.join('\n'));
 copyFileSync(new URL('phone.d.ts', here), new URL('phone.d.ts', pkg));
 copyFileSync(new URL('otp-client.js', here), new URL('otp-client.js', pkg));
+// The `<smsotp-verify>` element: one standalone module (CSS inside), which loads ./phone.js
+// (and ./index.js for its preview) itself, relative to its own URL, when first connected.
+copyFileSync(new URL('widget.js', here), new URL('widget.js', pkg));
+copyFileSync(new URL('widget.d.ts', here), new URL('widget.d.ts', pkg));
 copyFileSync(new URL('index.d.ts', here), new URL('index.d.ts', pkg));
 copyFileSync(process.argv[2], new URL('types.d.ts', pkg));
 copyFileSync(new URL('../README.md', here), new URL('README.md', pkg));
@@ -56,16 +60,19 @@ const manifest = {
   description: 'SMS one-time passwords: the rules of the smsotp edge API in WebAssembly — validate OTP requests, parse phone numbers, preview the SMS (language, encoding, parts), generate PINs — and typed clients of the API: for servers (secret key) and for web pages (publishable key).',
   license: 'MIT OR Apache-2.0',
   type: 'module',
-  files: ['index.js', 'index.node.js', 'phone.js', 'phone.node.js', 'otp-client.js', 'smsotp.js', 'smsotp_bg.wasm', 'smsotp_phone.js', 'smsotp_phone_bg.wasm', 'index.d.ts', 'phone.d.ts', 'types.d.ts', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'THIRD-PARTY-NOTICES.md'],
+  files: ['index.js', 'index.node.js', 'phone.js', 'phone.node.js', 'otp-client.js', 'widget.js', 'smsotp.js', 'smsotp_bg.wasm', 'smsotp_phone.js', 'smsotp_phone_bg.wasm', 'index.d.ts', 'phone.d.ts', 'widget.d.ts', 'types.d.ts', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'THIRD-PARTY-NOTICES.md'],
   types: './index.d.ts',
   module: './index.js',
   main: './index.node.js',
   exports: {
     '.': { types: './index.d.ts', node: './index.node.js', default: './index.js' },
     './phone': { types: './phone.d.ts', node: './phone.node.js', default: './phone.js' },
+    './widget': { types: './widget.d.ts', default: './widget.js' },
     './package.json': './package.json',
   },
-  sideEffects: false,
+  // Only the widget has one (it defines `<smsotp-verify>`): a bare `import 'smsotp/widget'`
+  // must survive a bundler's tree shaking.
+  sideEffects: ['./widget.js'],
   engines: { node: '>=20' },
   keywords: ['otp', 'sms', 'verification', '2fa', 'phone', 'e164', 'gsm-7', 'webassembly'],
 };
