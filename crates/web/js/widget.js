@@ -108,7 +108,7 @@ ${TAG} .smsotp-list{position:absolute;z-index:10;left:0;right:0;top:100%;margin:
 ${TAG} .smsotp-list[hidden]{display:none}
 ${TAG} .smsotp-list li{padding:.375rem .625rem;cursor:pointer}
 ${TAG} .smsotp-list li[aria-selected=true]{background:var(--_accent);color:var(--_on-accent)}
-${TAG} .smsotp-code{box-sizing:content-box;font:600 1.5rem/1 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:1ch;padding:0 0 0 .5ch;margin:0;height:3rem;border:0;background:transparent;color:var(--_text);outline:none;display:block}
+${TAG} .smsotp-code{box-sizing:content-box;font:600 1.5rem/1 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:1.4ch;padding:0 0 0 .7ch;margin:0;height:3rem;border:0;background:transparent;color:var(--_text);outline:none;display:block}
 ${TAG} .smsotp-code[readonly]{color:var(--_muted)}
 ${TAG} .smsotp-status{margin:0;min-height:1.25em}
 ${TAG} .smsotp-status[data-kind=error]{color:var(--_error)}
@@ -120,10 +120,11 @@ const SHADOW_CSS = `
 :host([hidden]){display:none}
 [part~=container]{background:var(--_bg);color:var(--_text);border:1px solid var(--_border);border-radius:var(--_radius);padding:1rem;max-width:24rem}
 .s{display:none}
-[data-s=phone] .p,[data-s=sending] .p,[data-s=code] .k,[data-s=checking] .k{display:block}
+[data-s=phone] .p,[data-s=sending] .p,[data-s=code] .k,[data-s=checking] .k,[data-s=verified] .v{display:block}
+[part~=summary]{margin:0;font-weight:600;text-align:start}
 .w{position:relative;display:inline-block;direction:ltr;margin:.25rem 0}
 [part~=boxes]{position:absolute;inset:0;display:flex;font:600 1.5rem/1 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;pointer-events:none}
-[part~=box]{box-sizing:border-box;width:1.7ch;margin:0 .15ch;border:1px solid var(--_border);border-radius:var(--_radius);background:var(--_bg)}
+[part~=box]{box-sizing:border-box;width:2.1ch;margin:0 .15ch;border:1px solid var(--_border);border-radius:var(--_radius);background:var(--_bg)}
 .f [part~=box].a{border:2px solid var(--_accent)}
 .w ::slotted(input){position:relative}
 [part~=preview]{margin:0 0 .75rem;padding:.5rem .625rem;border-left:3px solid var(--_accent);font-size:.875em}
@@ -303,11 +304,11 @@ export class SmsotpVerify extends Base {
     root.innerHTML = `<style>${SHADOW_CSS}</style><div part="container" data-s="phone">
 <div class="s p"><slot name="country"></slot><slot name="tel"></slot><div part="preview" hidden></div></div>
 <div class="s k"><slot name="code-label"></slot><div class="w"><div part="boxes" aria-hidden="true"></div><slot name="code"></slot></div><slot name="code-hint"></slot></div>
-<slot name="turnstile"></slot><div part="message"><slot name="status"></slot></div>
+<p class="s v" part="summary" dir="ltr"></p><slot name="turnstile"></slot><div part="message"><slot name="status"></slot></div>
 <div class="a2"><button type="button" part="button primary" data-a="send"></button><button type="button" part="button primary" data-a="new"></button><button type="button" part="button primary" data-a="retry"></button><button type="button" part="button" data-a="resend"></button><button type="button" part="button secondary" data-a="change"></button></div></div>`;
     const $ = (s) => root.querySelector(s);
     Object.assign(this.#e, {
-      box: $('[part~=container]'), boxes: $('[part~=boxes]'), pv: $('[part~=preview]'),
+      box: $('[part~=container]'), sum: $('[part~=summary]'), boxes: $('[part~=boxes]'), pv: $('[part~=preview]'),
       send: $('[data-a=send]'), new: $('[data-a=new]'), retry: $('[data-a=retry]'), resend: $('[data-a=resend]'), change: $('[data-a=change]'),
     });
     const light = document.createElement('div');
@@ -359,14 +360,26 @@ export class SmsotpVerify extends Base {
   #lang() {
     return (this.closest('[lang]')?.lang || globalThis.navigator?.language || 'en').trim() || 'en';
   }
+  /** The messages' language: the widget's when there are messages in it, else English. */
+  #ml() {
+    return M[this.#lang().slice(0, 2).toLowerCase()] ? this.#lang() : 'en';
+  }
   #t(key, vars = {}) {
-    const l = this.#lang().slice(0, 2).toLowerCase();
-    return (M[l]?.[key] ?? M.en[key]).replace(/\{(\w)\}/g, (_, k) => vars[k]);
+    const l = this.#ml().slice(0, 2).toLowerCase();
+    return (M[l][key] ?? M.en[key]).replace(/\{(\w)\}/g, (_, k) => vars[k]);
   }
 
   /** Every static text, in the current language. */
   #texts() {
     const e = this.#e;
+    // Messages in English for a language without its own: marked so (direction, speech).
+    const own = this.#ml() !== 'en' || this.#lang().startsWith('en');
+    for (const x of [e.box, e.cLabel, e.telLabel, e.telHint, e.codeLabel, e.codeHint.parentNode, e.status]) {
+      for (const [a, v] of [['lang', 'en'], ['dir', 'ltr']]) {
+        if (own) x.removeAttribute(a);
+        else x.setAttribute(a, v);
+      }
+    }
     e.cLabel.textContent = this.#t('c');
     e.list.setAttribute('aria-label', this.#t('cs'));
     e.telLabel.textContent = this.#t('p');
@@ -424,13 +437,20 @@ export class SmsotpVerify extends Base {
   /** The country list's option names, in the widget's language, sorted by name. */
   #names() {
     const lang = this.#lang();
-    let dn;
-    try {
-      dn = new Intl.DisplayNames([lang, 'en'], { type: 'region' });
-    } catch {
-      dn = { of: (c) => c };
+    const names = (l) => {
+      try {
+        return new Intl.DisplayNames([l, 'en'], { type: 'region' });
+      } catch {
+        return { of: (c) => c };
+      }
+    };
+    const dn = names(lang);
+    const en = names('en');
+    // The English name is searchable too (a Latin keyboard on a page in another script).
+    for (const r of this.#regions) {
+      r.name = dn.of(r.countryIso) ?? r.countryIso;
+      r.en = en.of(r.countryIso) ?? '';
     }
-    for (const r of this.#regions) r.name = dn.of(r.countryIso) ?? r.countryIso;
     this.#regions.sort((a, b) => a.name.localeCompare(b.name, lang));
     this.#e.list.innerHTML = '';
     for (const r of this.#regions) {
@@ -465,7 +485,7 @@ export class SmsotpVerify extends Base {
     for (const li of e.list.children) {
       if (!li.dataset.c) continue;
       const r = this.#regions.find((x) => x.countryIso === li.dataset.c);
-      li.hidden = !!q && !(fold(r.name).includes(q) || r.countryIso.toLowerCase() === q || (/^\d+$/.test(digits) && String(r.callingCode).startsWith(digits)));
+      li.hidden = !!q && !(fold(r.name).includes(q) || fold(r.en).includes(q) || r.countryIso.toLowerCase() === q || (/^\d+$/.test(digits) && String(r.callingCode).startsWith(digits)));
     }
     e.list.querySelector('[data-none]')?.remove();
     const shown = this.#visible();
@@ -768,6 +788,7 @@ export class SmsotpVerify extends Base {
     }
     this.#stopWebOtp();
     this.#setToken(r.token);
+    this.#e.sum.textContent = this.#shownNumber();
     this.#say(this.#t('ok'), 'ok');
     this.#go('verified');
     this.#emit('smsotp-verified', { token: r.token, phoneNumber: this.#e164 });
@@ -922,7 +943,7 @@ export class SmsotpVerify extends Base {
     num.textContent = this.#shownNumber();
     h.replaceChildren(a, num, b);
     if (this.#expires) {
-      const t = new Intl.DateTimeFormat(this.#lang(), { hour: 'numeric', minute: '2-digit' }).format(new Date(this.#expires));
+      const t = new Intl.DateTimeFormat(this.#ml(), { hour: 'numeric', minute: '2-digit' }).format(new Date(this.#expires));
       h.append(` ${this.#t('until', { t })}`);
     }
   }
@@ -933,7 +954,7 @@ export class SmsotpVerify extends Base {
     if (b.children.length !== n) b.innerHTML = '<span part="box"></span>'.repeat(n);
     const len = this.#e.code.value.length;
     [...b.children].forEach((x, i) => x.classList.toggle('a', i === Math.min(len, n - 1)));
-    this.#e.code.style.width = `calc(${n} * 2ch + .5ch)`;
+    this.#e.code.style.width = `${n * 2.4}ch`;
   }
 
   #emit(type, detail) {
@@ -975,7 +996,7 @@ export class SmsotpVerify extends Base {
         const unit = s < 120 ? 'second' : s < 7200 ? 'minute' : 'hour';
         const v = Math.ceil(s / { second: 1, minute: 60, hour: 3600 }[unit]);
         key = 'rl';
-        vars = { t: new Intl.NumberFormat(this.#lang(), { style: 'unit', unit, unitDisplay: 'long' }).format(v) };
+        vars = { t: new Intl.NumberFormat(this.#ml(), { style: 'unit', unit, unitDisplay: 'long' }).format(v) };
       } else key = 'rl0';
     } else if (code === 2122 || code === 2123) key = 'ts';
     else if (type === 'network_error') key = 'net';
