@@ -135,6 +135,7 @@ const SHADOW_CSS = `
 [part~=primary]{background:var(--_accent);color:var(--_on-accent)}
 [part~=button]:focus-visible{outline:2px solid var(--_accent);outline-offset:2px}
 [part~=button]:disabled{opacity:.6;cursor:default}
+[part~=button][aria-disabled=true]{cursor:progress}
 [part~=button][hidden]{display:none}
 [part~=message]{margin:.5rem 0 0}
 `;
@@ -208,6 +209,7 @@ export class SmsotpVerify extends Base {
   #ts = null;
   #tsToken = '';
   #disabled = false;
+  #resending = false;
 
   /** The verification token once verified, else `''` (also the form value). */
   get value() {
@@ -734,16 +736,19 @@ export class SmsotpVerify extends Base {
   }
 
   async #resend() {
-    if (this.#state !== 'code' || !this.#otp || this.#disabled || Date.now() < this.#resendAt) return;
+    if (this.#state !== 'code' || !this.#otp || this.#disabled || this.#resending || Date.now() < this.#resendAt) return;
     const body = this.#spendTurnstile({});
     if (!body) return this.#fieldError({ code: 2122, type: 'access_denied' }, 'ts', 'code');
-    this.#e.resend.disabled = true;
+    this.#resending = true;
+    this.#sync();
     let r;
     try {
       r = await this.#client.resend(this.#otp.otpId, body);
     } catch (err) {
-      this.#sync();
       return this.#fail(err, 'code');
+    } finally {
+      this.#resending = false;
+      this.#sync();
     }
     if (this.#state !== 'code') return;
     this.#otp = { ...this.#otp, ...r };
@@ -753,6 +758,7 @@ export class SmsotpVerify extends Base {
     this.#boxes();
     this.#sentHint('sent');
     this.#say(this.#t('resent', { n: this.#shownNumber() }));
+    this.#e.code.focus();
     this.#emit('smsotp-sent', { otpId: this.#otp.otpId, phoneNumber: this.#e164, resendAfter: r.resendAfter ?? null });
   }
 
@@ -861,6 +867,9 @@ export class SmsotpVerify extends Base {
   // ---- states, messages, errors ------------------------------------------------------------
 
   #go(state) {
+    // A focused control the new state hides: focus goes to the state's own control instead
+    // of falling to the page (and being lost for keyboard and screen-reader users).
+    const focused = this.#root.activeElement ?? (this.contains(document.activeElement) ? document.activeElement : null);
     this.#state = state;
     this.#e.box.dataset.s = state;
     const states = this.#i?.states;
@@ -883,6 +892,8 @@ export class SmsotpVerify extends Base {
     this.#e.code.toggleAttribute('aria-busy', state === 'checking');
     this.#sync();
     this.#validity();
+    const e = this.#e;
+    if (focused && focused.checkVisibility?.() === false) ({ error: e.retry, locked: e.change, expired: e.new, phone: e.tel, code: e.code })[state]?.focus();
   }
 
   /** Which buttons show and which controls are enabled, for the state. */
@@ -892,9 +903,13 @@ export class SmsotpVerify extends Base {
     const show = { send: ['phone', 'sending'], resend: ['code', 'checking'], change: ['code', 'checking', 'locked', 'expired'], new: ['expired'], retry: ['error'] };
     for (const [a, in_] of Object.entries(show)) e[a].hidden = !in_.includes(s) && !(a === 'change' && s === 'error' && this.#back === 'code');
     const off = this.#disabled;
-    e.send.disabled = off || !this.#ready || s === 'sending';
+    // While a request runs its button stays focusable (aria-disabled): disabling it would
+    // drop the focus to the page.
+    e.send.disabled = off || !this.#ready;
+    e.send.ariaDisabled = s === 'sending' ? 'true' : null;
     e.send.textContent = this.#t(s === 'sending' ? 'wait' : 's');
-    e.resend.disabled = off || s !== 'code' || Date.now() < this.#resendAt;
+    e.resend.disabled = off || !['code', 'checking'].includes(s) || Date.now() < this.#resendAt;
+    e.resend.ariaDisabled = this.#resending || s === 'checking' ? 'true' : null;
     for (const b of [e.new, e.retry, e.change]) b.disabled = off;
     for (const i of [e.combo, e.tel, e.code]) i.disabled = off;
     e.tel.readOnly = s === 'sending';
