@@ -146,6 +146,22 @@ let phoneModule;
 let fullModule;
 let turnstileLoad;
 
+// The wasm entries, imported once (a failed import is tried again next time).
+function loadPhone() {
+  phoneModule ??= import('./phone.js').catch((err) => {
+    phoneModule = undefined;
+    throw err;
+  });
+  return phoneModule;
+}
+function loadFull() {
+  fullModule ??= import('./index.js').catch((err) => {
+    fullModule = undefined;
+    throw err;
+  });
+  return fullModule;
+}
+
 /** The tenant's browser config, fetched once per (api, key); a failure is not cached. */
 function configOf(client) {
   const key = `${client.api}\n${client.publishableKey}`;
@@ -405,11 +421,9 @@ export class SmsotpVerify extends Base {
     this.#sync();
     try {
       this.#client = new BrowserClient({ api, publishableKey: key });
-      phoneModule ??= import('./phone.js').catch((err) => {
-        phoneModule = undefined;
-        throw err;
-      });
-      const [ph, cfg] = await Promise.all([phoneModule, configOf(this.#client)]);
+      // With `preview` the full entry is needed anyway, and it has the phone functions too:
+      // one wasm instead of two.
+      const [ph, cfg] = await Promise.all([this.hasAttribute('preview') ? loadFull() : loadPhone(), configOf(this.#client)]);
       this.#ph = ph;
       this.#cfg = cfg;
     } catch (err) {
@@ -630,10 +644,8 @@ export class SmsotpVerify extends Base {
     }
     let full;
     try {
-      fullModule ??= import('./index.js');
-      full = await fullModule;
+      full = await loadFull();
     } catch {
-      fullModule = undefined;
       return;
     }
     const c = this.#cfg;
@@ -656,6 +668,7 @@ export class SmsotpVerify extends Base {
     pv.innerHTML = '<strong></strong><p dir="auto"></p><small></small>';
     pv.children[0].textContent = this.#t('pv');
     pv.children[1].textContent = m.text.split(pin).join('•'.repeat(n));
+    pv.children[1].lang = m.language;
     pv.children[2].textContent = this.#t('pt', { e: m.encoding, n: m.parts });
     pv.hidden = false;
   }
