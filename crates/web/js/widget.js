@@ -107,6 +107,7 @@ ${TAG} .smsotp-input[aria-invalid=true]{border-color:var(--_error)}
 ${TAG} .smsotp-list{position:absolute;z-index:10;left:0;right:0;top:100%;margin:.25rem 0 0;padding:.25rem 0;list-style:none;max-height:16rem;overflow:auto;background:var(--_bg);color:var(--_text);border:1px solid var(--_border);border-radius:var(--_radius);box-shadow:0 4px 16px #0004}
 ${TAG} .smsotp-list[hidden]{display:none}
 ${TAG} .smsotp-list li{padding:.375rem .625rem;cursor:pointer}
+${TAG} .smsotp-list li[data-current]{font-weight:600;box-shadow:inset 3px 0 var(--_accent)}
 ${TAG} .smsotp-list li[aria-selected=true]{background:var(--_accent);color:var(--_on-accent)}
 ${TAG} .smsotp-code{box-sizing:content-box;font:600 1.5rem/1 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:1.4ch;padding:0 0 0 .7ch;margin:0;height:3rem;border:0;background:transparent;color:var(--_text);outline:none;display:block}
 ${TAG} .smsotp-code[readonly]{color:var(--_muted)}
@@ -226,6 +227,7 @@ export class SmsotpVerify extends Base {
   #tsToken = '';
   #disabled = false;
   #resending = false;
+  #gen = 0;
 
   /** The verification token once verified, else `''` (also the form value). */
   get value() {
@@ -413,7 +415,13 @@ export class SmsotpVerify extends Base {
 
   // ---- loading --------------------------------------------------------------------------
 
-  async #init() {
+  /** Starts loading once the attributes set in the same task are all there. */
+  #init() {
+    const gen = ++this.#gen;
+    queueMicrotask(() => gen === this.#gen && this.#load(gen));
+  }
+
+  async #load(gen) {
     const api = this.getAttribute('api') || globalThis.location?.origin;
     const key = this.getAttribute('publishable-key');
     if (!key || !api) return;
@@ -424,9 +432,13 @@ export class SmsotpVerify extends Base {
       // With `preview` the full entry is needed anyway, and it has the phone functions too:
       // one wasm instead of two.
       const [ph, cfg] = await Promise.all([this.hasAttribute('preview') ? loadFull() : loadPhone(), configOf(this.#client)]);
+      if (gen !== this.#gen) return;
       this.#ph = ph;
       this.#cfg = cfg;
     } catch (err) {
+      if (gen !== this.#gen) return;
+      // For the page's developer: a wrong key, an origin not listed for it (no CORS), …
+      console.warn(`<${TAG}>: ${err.message}`);
       this.#fail(err, 'init');
       return;
     }
@@ -445,8 +457,8 @@ export class SmsotpVerify extends Base {
 
   #defaultCountry() {
     const has = (c) => c && this.#regions.some((r) => r.countryIso === c);
-    const region = this.#lang().split('-')[1]?.toUpperCase();
-    for (const c of [this.getAttribute('country')?.toUpperCase(), this.#cfg?.defaultCountry, region, 'US']) if (has(c)) return c;
+    const region = (tag) => tag?.split('-')[1]?.toUpperCase();
+    for (const c of [this.getAttribute('country')?.toUpperCase(), this.#cfg?.defaultCountry, region(this.#lang()), region(globalThis.navigator?.language), 'US']) if (has(c)) return c;
     return this.#regions[0]?.countryIso ?? '';
   }
 
