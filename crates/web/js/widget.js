@@ -228,6 +228,8 @@ export class SmsotpVerify extends Base {
   #disabled = false;
   #resending = false;
   #gen = 0;
+  /** Bumped by "Change number" and reset(): an answer to an earlier request is then ignored. */
+  #flow = 0;
 
   /** The verification token once verified, else `''` (also the form value). */
   get value() {
@@ -302,6 +304,7 @@ export class SmsotpVerify extends Base {
   /** Back to an empty phone step; forgets the token and the pending code. */
   reset() {
     if (!this.#built) return;
+    this.#flow++;
     this.#stopWebOtp();
     this.#e.tel.value = '';
     this.#e.code.value = '';
@@ -739,12 +742,14 @@ export class SmsotpVerify extends Base {
     if (!body) return this.#fieldError({ code: 2122, type: 'access_denied' }, 'ts', again ? 'expired' : 'phone');
     this.#back = again ? 'expired' : 'phone';
     this.#go('sending');
+    const flow = this.#flow;
     let r;
     try {
       r = await this.#client.start(body);
     } catch (err) {
-      return this.#fail(err, again ? 'expired' : 'phone');
+      return flow === this.#flow && this.#fail(err, again ? 'expired' : 'phone');
     }
+    if (flow !== this.#flow) return;
     this.#otp = r;
     this.#e164 = r.phoneNumber;
     this.#tried.clear();
@@ -766,16 +771,17 @@ export class SmsotpVerify extends Base {
     if (!body) return this.#fieldError({ code: 2122, type: 'access_denied' }, 'ts', 'code');
     this.#resending = true;
     this.#sync();
+    const flow = this.#flow;
     let r;
     try {
       r = await this.#client.resend(this.#otp.otpId, body);
     } catch (err) {
-      return this.#fail(err, 'code');
+      return flow === this.#flow && this.#fail(err, 'code');
     } finally {
       this.#resending = false;
       this.#sync();
     }
-    if (this.#state !== 'code') return;
+    if (flow !== this.#flow || this.#state !== 'code') return;
     this.#otp = { ...this.#otp, ...r };
     this.#tried.clear();
     this.#timing(r);
@@ -811,12 +817,14 @@ export class SmsotpVerify extends Base {
     this.#checking = code;
     this.#back = 'code';
     this.#go('checking');
+    const flow = this.#flow;
     let r;
     try {
       r = await this.#client.check(this.#otp.otpId, code);
     } catch (err) {
-      return this.#fail(err, 'code');
+      return flow === this.#flow && this.#fail(err, 'code');
     }
+    if (flow !== this.#flow) return;
     this.#stopWebOtp();
     this.#setToken(r.token);
     this.#e.sum.textContent = this.#shownNumber();
@@ -923,6 +931,7 @@ export class SmsotpVerify extends Base {
 
   /** Which buttons show and which controls are enabled, for the state. */
   #sync() {
+    if (!this.#built) return;
     const e = this.#e;
     const s = this.#state;
     const show = { send: ['phone', 'sending'], resend: ['code', 'checking'], change: ['code', 'checking', 'locked', 'expired'], new: ['expired'], retry: ['error'] };
@@ -1070,6 +1079,7 @@ export class SmsotpVerify extends Base {
 
   /** "Change number": back to the phone step, the number kept for editing. */
   #change() {
+    this.#flow++;
     this.#stopWebOtp();
     this.#otp = null;
     this.#e164 = '';
