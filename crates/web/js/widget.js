@@ -123,6 +123,7 @@ const SHADOW_CSS = `
 .s{display:none}
 [data-s=phone] .p,[data-s=sending] .p,[data-s=code] .k,[data-s=checking] .k,[data-s=verified] .v{display:block}
 [part~=summary]{margin:0;font-weight:600;text-align:start}
+[data-s=verified] slot[name=turnstile],[data-s=locked] slot[name=turnstile]{display:none}
 .w{position:relative;display:inline-block;direction:ltr;margin:.25rem 0}
 [part~=boxes]{position:absolute;inset:0;display:flex;font:600 1.5rem/1 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;pointer-events:none}
 [part~=box]{box-sizing:border-box;width:2.1ch;margin:0 .15ch;border:1px solid var(--_border);border-radius:var(--_radius);background:var(--_bg)}
@@ -339,14 +340,14 @@ export class SmsotpVerify extends Base {
 <div slot="country" class="smsotp-field"><label class="smsotp-label" for="${id}-c"></label><input id="${id}-c" class="smsotp-input" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="${id}-l" autocomplete="off" spellcheck="false"><ul id="${id}-l" class="smsotp-list" role="listbox" hidden></ul></div>
 <div slot="tel" class="smsotp-field"><label class="smsotp-label" for="${id}-t"></label><input id="${id}-t" class="smsotp-input" type="tel" autocomplete="tel" dir="ltr" aria-describedby="${id}-th ${id}-s"><span id="${id}-th" class="smsotp-hint"></span></div>
 <label slot="code-label" class="smsotp-label" for="${id}-k"></label>
-<input slot="code" id="${id}-k" class="smsotp-code" autocomplete="one-time-code" inputmode="numeric" dir="ltr" spellcheck="false" aria-describedby="${id}-kh ${id}-s">
-<div slot="code-hint"><span id="${id}-kh" class="smsotp-hint"></span><span class="smsotp-hint" data-countdown></span></div>
+<input slot="code" id="${id}-k" class="smsotp-code" autocomplete="one-time-code" inputmode="numeric" dir="ltr" spellcheck="false" aria-describedby="${id}-kh ${id}-kx ${id}-s">
+<div slot="code-hint"><span id="${id}-kh" class="smsotp-hint"></span><span id="${id}-kx" class="smsotp-hint"></span><span class="smsotp-hint" data-countdown></span></div>
 <div slot="turnstile" class="smsotp-turnstile"></div>
 <p slot="status" id="${id}-s" class="smsotp-status" role="status"></p>`;
     const g = (s) => light.querySelector(s);
     Object.assign(this.#e, {
       cLabel: g(`[for=${id}-c]`), combo: g(`#${id}-c`), list: g(`#${id}-l`), telLabel: g(`[for=${id}-t]`), tel: g(`#${id}-t`), telHint: g(`#${id}-th`),
-      codeLabel: g(`[for=${id}-k]`), code: g(`#${id}-k`), codeHint: g(`#${id}-kh`), countdown: g('[data-countdown]'), ts: g('.smsotp-turnstile'), status: g(`#${id}-s`),
+      codeLabel: g(`[for=${id}-k]`), code: g(`#${id}-k`), codeHint: g(`#${id}-kh`), expiry: g(`#${id}-kx`), countdown: g('[data-countdown]'), ts: g('.smsotp-turnstile'), status: g(`#${id}-s`),
     });
     this.append(...light.childNodes);
     const e = this.#e;
@@ -991,10 +992,8 @@ export class SmsotpVerify extends Base {
     num.dir = 'ltr';
     num.textContent = this.#shownNumber();
     h.replaceChildren(a, num, b);
-    if (this.#expires) {
-      const t = new Intl.DateTimeFormat(this.#ml(), { hour: 'numeric', minute: '2-digit' }).format(new Date(this.#expires));
-      h.append(` ${this.#t('until', { t })}`);
-    }
+    const t = this.#expires && new Intl.DateTimeFormat(this.#ml(), { hour: 'numeric', minute: '2-digit' }).format(new Date(this.#expires));
+    this.#e.expiry.textContent = t ? this.#t('until', { t }) : '';
   }
 
   #boxes() {

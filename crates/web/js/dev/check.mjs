@@ -78,4 +78,19 @@ await flow('script value + input + change', (p, code, pin) =>
   }, pin));
 await flow('webotp', (p, code, pin) => p.evaluate((v) => window.__otp(v), pin), { webotp: true });
 await flow('turnstile', (p, code, pin) => code.fill(pin), { turnstile: true });
+await flow('resend, then the new code', async (p, code, pin) => {
+  const otpId = await p.locator('smsotp-verify').evaluate((e) => e.otpId);
+  await p.getByRole('button', { name: 'Resend code' }).click();
+  let fresh = pin;
+  for (let i = 0; i < 50 && fresh === pin; i++) {
+    await p.waitForTimeout(100);
+    fresh = await pinOf(otpId);
+  }
+  console.log('  status:', await p.getByRole('status').textContent(), '| focused code?', await code.evaluate((e) => document.activeElement === e));
+  await code.fill(fresh);
+});
+await flow('webotp aborted by Change number', async (p) => {
+  await p.getByRole('button', { name: 'Change number' }).click();
+  console.log('  aborted:', await p.evaluate(() => window.__aborted), '| state:', await p.locator('smsotp-verify').evaluate((e) => e.state));
+}, { webotp: true });
 await browser.close();
