@@ -337,7 +337,7 @@ export class SmsotpVerify extends Base {
     });
     const light = document.createElement('div');
     light.innerHTML = `<style>${LIGHT_CSS}</style>
-<div slot="country" class="smsotp-field"><label class="smsotp-label" for="${id}-c"></label><input id="${id}-c" class="smsotp-input" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="${id}-l" autocomplete="off" spellcheck="false"><ul id="${id}-l" class="smsotp-list" role="listbox" hidden></ul></div>
+<div slot="country" class="smsotp-field"><label class="smsotp-label" for="${id}-c"></label><input id="${id}-c" class="smsotp-input" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="${id}-l" autocomplete="off" spellcheck="false" dir="auto"><ul id="${id}-l" class="smsotp-list" role="listbox" hidden></ul></div>
 <div slot="tel" class="smsotp-field"><label class="smsotp-label" for="${id}-t"></label><input id="${id}-t" class="smsotp-input" type="tel" autocomplete="tel" dir="ltr" aria-describedby="${id}-th ${id}-s"><span id="${id}-th" class="smsotp-hint"></span></div>
 <label slot="code-label" class="smsotp-label" for="${id}-k"></label>
 <input slot="code" id="${id}-k" class="smsotp-code" autocomplete="one-time-code" inputmode="numeric" dir="ltr" spellcheck="false" aria-describedby="${id}-kh ${id}-kx ${id}-s">
@@ -450,12 +450,20 @@ export class SmsotpVerify extends Base {
     const allowed = this.#cfg.allowedCountries;
     this.#regions = Array.isArray(allowed) ? all.filter((r) => allowed.includes(r.countryIso)) : all;
     this.#ready = true;
+    // What was typed in the country field while the wasm loaded: filtered below.
+    const typed = this.#e.combo.matches(':focus') && this.#e.combo.value;
     this.#names();
     this.#pick(this.#defaultCountry(), false);
     if (this.#cfg.turnstileSiteKey) this.#turnstile();
     this.#e.code.inputMode = this.#cfg.pinType === 'numbers' || !this.#cfg.pinType ? 'numeric' : 'text';
     this.#boxes();
     this.#go('phone');
+    if (typed) {
+      this.#e.combo.value = typed;
+      this.#filter(true);
+    }
+    // A number typed while the wasm loaded: formatted now.
+    if (this.#e.tel.value) this.#onTel({});
     this.#preview();
   }
 
@@ -491,7 +499,12 @@ export class SmsotpVerify extends Base {
       li.id = `${this.#id}-o-${r.countryIso}`;
       li.dataset.c = r.countryIso;
       li.setAttribute('aria-selected', 'false');
-      li.textContent = `${r.name} +${r.callingCode}`;
+      // The calling code isolated left-to-right: after a right-to-left name, "+44" would
+      // otherwise show as "44+".
+      const code = document.createElement('bdi');
+      code.dir = 'ltr';
+      code.textContent = `+${r.callingCode}`;
+      li.append(`${r.name} `, code);
       this.#e.list.append(li);
     }
     this.#close();
@@ -501,7 +514,11 @@ export class SmsotpVerify extends Base {
 
   #label(c) {
     const r = this.#regions.find((x) => x.countryIso === c);
-    return r ? `${r.name} +${r.callingCode}` : '';
+    // In the input's plain text, the same isolation by Unicode's isolate marks (only after a
+    // right-to-left name: the accessible names stay plain text elsewhere).
+    if (!r) return '';
+    const code = /[\u0590-\u08ff]/.test(r.name) ? `\u2066+${r.callingCode}\u2069` : `+${r.callingCode}`;
+    return `${r.name} ${code}`;
   }
 
   #visible() {
