@@ -21,6 +21,9 @@
 //   30 minutes to a few seconds, so failed callbacks are retried within the run.
 // - Expiry lifecycles (TTL 60 s, the minimum) are created first and wait without holding a
 //   slot of the pool, so their minute overlaps the rest of the run.
+// - SMS_TIMEOUT_MS is 3 s and an injected timeout answers after 4.5 s: a healthy send on a
+//   loaded, shared machine must not time out, since a 502 without an injected fault is a
+//   failure of the run.
 // - Each lifecycle keeps a model (status, attempts, PINs sent, callback) and checks every
 //   answer against it as it goes; failures are collected, not thrown, so one run reports
 //   them all.
@@ -187,7 +190,7 @@ export async function soak({
   concurrency = 16,
   maxSeconds = 600,
   seed = Date.now() % 2 ** 31,
-  smsTimeoutMs = 2000,
+  smsTimeoutMs = 3000,
   log = () => {},
 } = {}) {
   const rng = rngFrom(seed);
@@ -745,10 +748,15 @@ export async function soak({
   // Figures.
   const byRoute = {};
   for (const r of requests) (byRoute[r.route] ??= []).push(r.ms);
+  // p99 again without the 5xx answers: the injected provider timeouts (SMS_TIMEOUT_MS
+  // each) make the p99 of the sending routes; without them it is the worker's own.
+  const byRouteOk = {};
+  for (const r of requests) if (r.status < 500) (byRouteOk[r.route] ??= []).push(r.ms);
   const routes = Object.entries(byRoute)
     .map(([route, ms]) => {
       ms.sort((a, b) => a - b);
-      return { route, n: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99) };
+      const ok = (byRouteOk[route] ?? []).sort((a, b) => a - b);
+      return { route, n: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99), p99ok: percentile(ok, 99) };
     })
     .sort((a, b) => b.n - a.n);
   const statuses = {};
@@ -807,8 +815,8 @@ function format(r, failures) {
     `  KV: ${r.faults.kvFaultWindows} fault windows, ${r.faults.kv.failedReads} reads and ${r.faults.kv.failedWrites} writes failed, ${r.faults.kv.reads} reads ok, ${r.faults.kv.writes} writes; ${r.faults.kv503} answers 503 (retried), ${r.faults.kvStaleServed} stale tenant entries served`,
     `  callbacks: ${r.callbacks.delivered}/${r.callbacks.expected} delivered, ${r.callbacks.tries} tries (${r.callbacks.failedTries} failed on purpose or by KV), ${r.callbacks.retried} callbacks retried, ${r.callbacks.abandoned} abandoned; receiver outages ${r.faults.receiverOutages}`,
     `  checks: ${r.checks.wrongPins} wrong PINs, ${r.checks.resends} resends, ${r.checks.tokensChecked} browser tokens verified; ${r.checks.pinsScanned} PINs looked for in ${r.checks.logLines} log lines and ${r.checks.storedFiles} stored files (${(r.checks.storedBytes / 1e6).toFixed(1)} MB)`,
-    '  route                               n      p50 ms  p99 ms',
-    ...r.routes.map((x) => `  ${x.route.padEnd(34)} ${String(x.n).padStart(6)}  ${f(x.p50).padStart(6)}  ${f(x.p99).padStart(6)}`),
+    '  route                               n      p50 ms  p99 ms  p99 ms without 5xx',
+    ...r.routes.map((x) => `  ${x.route.padEnd(34)} ${String(x.n).padStart(6)}  ${f(x.p50).padStart(6)}  ${f(x.p99).padStart(6)}  ${f(x.p99ok).padStart(6)}`),
     failures.length === 0 ? 'soak: OK — every OTP as its history implies, every callback delivered, no 5xx of ours, no PIN in logs or storage' : `soak: ${failures.length} FAILURES`,
     ...failureGroups(failures),
     ...failures.slice(0, 30).map((x) => `  ✗ ${x}`),
