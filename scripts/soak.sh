@@ -4,7 +4,9 @@
 # (5 % 5xx, 2 % timeouts, 1 % malformed answers), KV fails in windows and callback receivers
 # fail and recover; bounded in count and in time (SOAK_MAX_SECONDS, 1800 unless set: past it
 # no new lifecycle starts and the run fails). Local addresses only. Prints the counts, p50/p99
-# per route and requests/s; exits non-zero on any failure. SOAK_SEED repeats a run's draws.
+# per route and requests/s; exits non-zero on any failure. SOAK_SEED repeats a run's plan
+# (the lifecycles' kinds, in order); which request meets which draw depends on the
+# interleaving.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh worker
