@@ -42,6 +42,8 @@ const cases = [
   ['webhook without its URL', { SMS_PROVIDER: 'webhook' }, 'SMS_WEBHOOK_URL: not set (SMS_PROVIDER=webhook needs it)'],
   ['SMS_TIMEOUT_MS not a number', { SMS_TIMEOUT_MS: '10s' }, 'SMS_TIMEOUT_MS: "10s" is not a whole number of milliseconds above 0'],
   ['SMS_TIMEOUT_MS zero', { SMS_TIMEOUT_MS: '0' }, 'SMS_TIMEOUT_MS: "0" is not a whole number of milliseconds above 0'],
+  ['CALLBACK_BACKOFF_MS not numbers', { CALLBACK_BACKOFF_MS: '1s,2s' }, 'CALLBACK_BACKOFF_MS: "1s,2s" is not 1 to 10 comma-separated whole numbers of milliseconds above 0'],
+  ['CALLBACK_BACKOFF_MS in production', { ENVIRONMENT: 'production', ...twilio, NUMBER_LIMITS: undefined, CALLBACK_BACKOFF_MS: '1000' }, 'CALLBACK_BACKOFF_MS: development only (production retries after 1, 5, 15, 30 and 30 minutes); remove it'],
   ['RATE_LIMIT_PER_MINUTE not a number', { RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE: "-1" is not a whole number (0 for no limit)'],
   ['PRICE_PER_PART not a number', { PRICE_PER_PART: '0,07' }, 'PRICE_PER_PART: "0,07" is not a number of 0 or more'],
   ['PRICE_PER_PART NaN', { PRICE_PER_PART: 'NaN' }, 'PRICE_PER_PART: "NaN" is not a number of 0 or more'],

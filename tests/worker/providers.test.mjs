@@ -6,6 +6,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { startWorker, call, KEYS, WEBHOOK_SECRET, WEBHOOK_SECRETS } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 
@@ -312,6 +313,59 @@ describe('callbacks', () => {
         }
       }
     });
+  });
+
+  test('a failing receiver is retried after the waits of CALLBACK_BACKOFF_MS (development), with the same webhook-id, until a 2xx; past the last wait the callback is abandoned', { timeout: 30000 }, async () => {
+    // A receiver answering 500 to the first `failures` tries of each webhook-id, then 200.
+    const tries = [];
+    const failures = { '/recovers': 2, '/never': Infinity };
+    const receiver = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const n = tries.filter((t) => t.path === req.url).length + 1;
+        tries.push({ path: req.url, id: req.headers['webhook-id'], at: Date.now() });
+        res.writeHead(n <= failures[req.url] ? 500 : 200);
+        res.end();
+      });
+    });
+    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${receiver.address().port}`;
+    const of = (path) => tries.filter((t) => t.path === path);
+    const until = async (predicate, what) => {
+      for (const end = Date.now() + 15000; !predicate(); await new Promise((r) => setTimeout(r, 50))) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(tries)}`);
+      }
+    };
+    up.state.mode = 'ok';
+    try {
+      await withWorker({ ...providers.webhook(), CALLBACK_BACKOFF_MS: '400,800' }, async (w) => {
+        const ids = {};
+        for (const path of Object.keys(failures)) {
+          const created = await call(w, 'POST', '/otp', { phoneNumber: '+33612345671', otpCallbackUrl: `${base}${path}` });
+          assert.equal(created.status, 201, JSON.stringify(created.body));
+          assert.equal((await call(w, 'DELETE', `/otp/${created.body.otpId}`)).status, 200);
+          ids[path] = `msg_${created.body.otpId}_cancelled`;
+        }
+        // 500, 500, then 200: three tries, each after its wait (not the minute of production).
+        await until(() => of('/recovers').length >= 3 && of('/never').length >= 3, 'three tries each');
+        const recovers = of('/recovers');
+        assert.deepEqual(recovers.map((t) => t.id), [ids['/recovers'], ids['/recovers'], ids['/recovers']], 'the same webhook-id on every try');
+        const gaps = recovers.slice(1).map((t, i) => t.at - recovers[i].at);
+        // A wait runs from the start of the failed try (shard.rs), so the arrivals are apart
+        // by the wait give or take a try's own time.
+        assert.ok(gaps[0] >= 250 && gaps[1] >= 650, `waits of about 400 then 800 ms: ${gaps}`);
+        assert.ok(gaps.every((g) => g < 10000), `retried within seconds: ${gaps}`);
+        // The receiver that never recovers had its 3 tries (1 + the 2 waits listed), then
+        // the callback is given up and logged; the one that recovered is not tried again.
+        await until(() => w.logs.some((l) => l.includes('"callback.abandoned"')), 'the abandon');
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.deepEqual([of('/recovers').length, of('/never').length], [3, 3]);
+        const abandoned = w.logs.filter((l) => l.includes('"callback.abandoned"')).map((l) => JSON.parse(l));
+        assert.deepEqual(abandoned.map((e) => [e.webhookId, e.tries]), [[ids['/never'], 3]]);
+      });
+    } finally {
+      await new Promise((resolve) => { receiver.closeAllConnections?.(); receiver.close(resolve); });
+    }
   });
 
   test('production refuses http callback URLs and private hosts (2019)', async () => {

@@ -22,6 +22,14 @@ use crate::providers::{Provider, DEFAULT_TIMEOUT};
 /// How long a finished OTP stays readable in its shard before it is forgotten.
 pub const GRACE_SECONDS: u64 = 24 * 3600;
 
+/// Waits before the 2nd, 3rd, … delivery of a callback (the 1st is at once), in
+/// milliseconds: 6 tries over about an hour (1, 5, 15, 30 and 30 minutes), then the
+/// callback is given up (logged). `CALLBACK_BACKOFF_MS` replaces them in development only.
+pub const CALLBACK_BACKOFF_MS: [u64; 5] = [60_000, 300_000, 900_000, 1_800_000, 1_800_000];
+
+/// Most retries `CALLBACK_BACKOFF_MS` may list.
+const MAX_CALLBACK_RETRIES: usize = 10;
+
 /// Shortest accepted webhook signing key (a tenant's `webhookSecret`), in bytes after
 /// base64 decoding.
 pub const MIN_WEBHOOK_KEY_BYTES: usize = 16;
@@ -46,6 +54,10 @@ pub struct Settings {
     pub provider: Provider,
     /// How long the provider may take (`SMS_TIMEOUT_MS`, default 10 s).
     pub sms_timeout: Duration,
+    /// Waits before each retry of a callback, in ms ([`CALLBACK_BACKOFF_MS`]; in
+    /// development `CALLBACK_BACKOFF_MS` may shorten them, so that a soak or a test sees
+    /// a failed callback retried within seconds instead of a minute).
+    pub callback_backoff: Vec<u64>,
     /// The deployment's policy (`OTP_DEFAULTS`, `NUMBER_LIMITS`), under each tenant's
     /// record.
     pub policy: TenantPolicy,
@@ -144,6 +156,18 @@ fn policy_from(core: &Config, text: Option<&str>) -> Result<TenantPolicy, Vec<St
     }
 }
 
+/// The waits of `CALLBACK_BACKOFF_MS` (`"500,1000,2000"`), or `None` when it is not 1 to
+/// [`MAX_CALLBACK_RETRIES`] whole numbers above 0.
+fn callback_backoff_from(text: &str) -> Option<Vec<u64>> {
+    let waits = text
+        .split(',')
+        .map(|w| w.trim().parse::<u64>().ok().filter(|&ms| ms > 0))
+        .collect::<Option<Vec<u64>>>()?;
+    (1..=MAX_CALLBACK_RETRIES)
+        .contains(&waits.len())
+        .then_some(waits)
+}
+
 impl Settings {
     /// The settings from the worker's vars and secrets, or every problem with them.
     pub fn from_env(env: &Env) -> Result<Settings, Vec<String>> {
@@ -205,6 +229,27 @@ impl Settings {
                 DEFAULT_TIMEOUT
             }
         };
+        let callback_backoff = match text("CALLBACK_BACKOFF_MS") {
+            None => CALLBACK_BACKOFF_MS.to_vec(),
+            // Production keeps the documented schedule (docs/api.md: Status callbacks),
+            // which receivers may rely on.
+            Some(_) if !development => {
+                problems.push(
+                    "CALLBACK_BACKOFF_MS: development only (production retries after 1, 5, 15, 30 and 30 minutes); remove it"
+                        .into(),
+                );
+                CALLBACK_BACKOFF_MS.to_vec()
+            }
+            Some(v) => match callback_backoff_from(&v) {
+                Some(waits) => waits,
+                None => {
+                    problems.push(format!(
+                        "CALLBACK_BACKOFF_MS: {v:?} is not 1 to {MAX_CALLBACK_RETRIES} comma-separated whole numbers of milliseconds above 0"
+                    ));
+                    CALLBACK_BACKOFF_MS.to_vec()
+                }
+            },
+        };
         let rate_limit_per_minute = match text("RATE_LIMIT_PER_MINUTE") {
             None => 600,
             Some(v) => v.parse::<u32>().unwrap_or_else(|_| {
@@ -262,6 +307,7 @@ impl Settings {
                     development,
                     provider,
                     sms_timeout,
+                    callback_backoff,
                     policy,
                     pin_hasher,
                     price_per_part,
@@ -366,6 +412,34 @@ mod tests {
         assert_eq!(
             s.policy.config.callback_policy,
             CallbackPolicy::PublicHttpsOnly
+        );
+    }
+
+    #[test]
+    fn callback_backoff_is_the_documented_schedule_unless_development_shortens_it() {
+        let minutes = |w: &[u64]| w.iter().map(|ms| ms / 60_000).collect::<Vec<_>>();
+        let default = read(&[]).unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(minutes(&default.callback_backoff), [1, 5, 15, 30, 30]);
+        let fast = read(&[("CALLBACK_BACKOFF_MS", Some(" 200, 500,1000 "))])
+            .unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(fast.callback_backoff, [200, 500, 1000]);
+        for bad in ["fast", "0", "100,,200", "-5", "1,2,3,4,5,6,7,8,9,10,11"] {
+            assert_eq!(
+                problems(&[("CALLBACK_BACKOFF_MS", Some(bad))]),
+                [format!("CALLBACK_BACKOFF_MS: {bad:?} is not 1 to 10 comma-separated whole numbers of milliseconds above 0")],
+            );
+        }
+        // Production keeps the schedule receivers were promised: the setting is a problem.
+        let p = problems(&[
+            ("ENVIRONMENT", Some("production")),
+            ("SMS_PROVIDER", Some("smscx")),
+            ("SMSCX_API_KEY", Some("cx")),
+            ("CALLBACK_BACKOFF_MS", Some("1000")),
+        ]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("CALLBACK_BACKOFF_MS: development only"),
+            "{p:?}"
         );
     }
 

@@ -73,10 +73,6 @@ use crate::tenant;
 /// The binding of the `OtpShard` namespace (wrangler.toml).
 pub const BINDING: &str = "OTP_SHARD";
 
-/// Waits before the 2nd, 3rd, … delivery of a callback (the 1st is at once): 6 tries over
-/// about an hour, then the callback is given up (logged).
-const CALLBACK_BACKOFF_SECONDS: [u64; 5] = [60, 300, 900, 1800, 1800];
-
 /// An operation on a shard (internal JSON, from the worker).
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -1057,16 +1053,13 @@ impl OtpShard {
                 "callback",
                 serde_json::json!({ "webhookId": row.webhook_id, "try": tries, "outcome": outcome }),
             );
-            let retry = CALLBACK_BACKOFF_SECONDS.get(tries - 1);
+            // config::CALLBACK_BACKOFF_MS, or development's CALLBACK_BACKOFF_MS.
+            let retry = settings.callback_backoff.get(tries - 1);
             match (result, retry) {
                 (Err(_), Some(wait)) => {
                     self.sql().exec(
                         "UPDATE callbacks SET tries = ?, next_at = ? WHERE webhook_id = ?",
-                        vec![
-                            int(tries as u64),
-                            int(now + wait * 1000),
-                            text(&row.webhook_id),
-                        ],
+                        vec![int(tries as u64), int(now + wait), text(&row.webhook_id)],
                     )?;
                 }
                 (Err(_), None) => {
