@@ -108,8 +108,8 @@ export async function nthEvent(page, type, n = 1) {
   return (await events(page, type))[n - 1];
 }
 
-/** A wrong code of the same length as `pin`. */
-export const wrongPin = (pin) => String((Number(pin) + 1) % 10 ** pin.length).padStart(pin.length, '0');
+/** The `k`th (1, 2, …) wrong code of the same length as `pin`. */
+export const wrongPin = (pin, k = 1) => String((Number(pin) + k) % 10 ** pin.length).padStart(pin.length, '0');
 
 /** `pin` in Arabic-Indic digits (U+0660…) or Extended Arabic-Indic (Persian, U+06F0…). */
 export const arabicIndic = (pin, base = 0x0660) => [...pin].map((d) => String.fromCharCode(base + Number(d))).join('');

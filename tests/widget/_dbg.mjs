@@ -1,0 +1,10 @@
+import { startApi, startPages, launchChromium } from './support.mjs';
+const api = await startApi(); const pages = await startPages(api); const browser = await launchChromium();
+const ctx = await browser.newContext(); const page = await ctx.newPage();
+page.on('console', m => console.log('console', m.type(), m.text())); page.on('pageerror', e => console.log('pageerror', e.message));
+page.on('requestfailed', r => console.log('failed', r.url(), r.failure()?.errorText));
+page.on('response', r => console.log(r.status(), r.url()));
+await page.goto(pages.page('form', Object.fromEntries(new URLSearchParams(process.argv[2] ?? ''))));
+await page.waitForTimeout(3000);
+console.log(await page.evaluate(() => { const el = document.querySelector('smsotp-verify'); return { state: el.state, combo: el.querySelector('[role=combobox]')?.value, html: el.outerHTML.slice(0, 300) }; }));
+await browser.close(); await pages.close(); await api.dispose();
