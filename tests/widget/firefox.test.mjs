@@ -47,13 +47,16 @@ async function until(fn, what, timeout = 20_000) {
     } catch (e) {
       last = e.message;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+    if (Date.now() > end) {
+      const now = await driver.executeScript('return document.querySelector("smsotp-verify")?.state').catch(() => '?');
+      throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)}; widget state ${now})`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 const state = () => driver.executeScript('return document.querySelector("smsotp-verify")?.state');
-const waitState = (s) => until(async () => (await state()) === s, `state ${s} (now ${await state().catch(() => '?')})`);
+const waitState = (s) => until(async () => (await state()) === s, `state ${s}`);
 
 /**
  * The visible control with ARIA role `role` and accessible name `name`, as Firefox computes
@@ -84,16 +87,21 @@ test('Firefox: country by keyboard, number, send, the PIN from the dev inbox, ty
   await waitState('phone');
 
   const country = await byRole('combobox', 'Country');
+  // Ready: the tenant's countries are loaded once the picker shows one.
+  await until(async () => (await country.getAttribute('value')) !== '', 'the country list');
   await country.click();
+  // Select what the picker shows, then type over it (two calls: in one, Firefox lost the text).
+  await country.sendKeys(Key.chord(Key.CONTROL, 'a'));
   await country.sendKeys('United Kin');
-  let active = '';
+  const activeOption = () => driver.executeScript(
+    'const el = arguments[0]; const id = el.getAttribute("aria-activedescendant"); return (id && el.getRootNode().getElementById(id)?.textContent) || "";',
+    country,
+  );
+  let active = await activeOption();
   for (let i = 0; i < 6 && !/United Kingdom/.test(active); i++) {
     await country.sendKeys(Key.ARROW_DOWN);
-    active = await driver.executeScript(
-      'const el = arguments[0]; const id = el.getAttribute("aria-activedescendant"); return (id && el.getRootNode().getElementById(id)?.textContent) || "";',
-      country,
-    );
-  }
+    active = await activeOption();
+    }
   assert.match(active, /United Kingdom.*\+44/);
   await country.sendKeys(Key.ENTER);
 
