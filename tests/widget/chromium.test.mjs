@@ -569,6 +569,23 @@ describe('languages and direction', () => {
   });
 });
 
+describe('theming', () => {
+  test('--smsotp-* custom properties and ::part() restyle it', async () => {
+    const s = await open();
+    try {
+      const before = await s.w.send.evaluate((el) => getComputedStyle(el).backgroundColor);
+      await s.page.addStyleTag({ content: 'smsotp-verify { --smsotp-accent: rgb(128, 0, 64); } smsotp-verify::part(container) { border-width: 5px; }' });
+      const after = await s.w.send.evaluate((el) => getComputedStyle(el).backgroundColor);
+      assert.notEqual(before, after);
+      assert.equal(after, 'rgb(128, 0, 64)', 'the primary button takes --smsotp-accent');
+      const borders = await s.page.evaluate(() => [...document.querySelector('smsotp-verify').shadowRoot.querySelectorAll('[part]')].map((el) => getComputedStyle(el).borderTopWidth));
+      assert.ok(borders.includes('5px'), `a ::part(container) rule applies (${borders})`);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('form association', () => {
   test('checkValidity() false before; a disabled fieldset disables it; form.reset() returns to the phone step and clears the value', async () => {
     const s = await open();
@@ -623,6 +640,7 @@ describe('Turnstile, preview, loading', () => {
       await page.waitForFunction(() => window.__turnstileStandin?.renders.length >= 1, null, { timeout: 10_000 });
       const log = await page.evaluate(() => window.__turnstileStandin);
       assert.equal(log.renders[0].sitekey, TURNSTILE_SITE_KEY);
+      assert.ok(await page.getByRole('group', { name: 'Security check' }).evaluate((el) => !!el.closest('smsotp-verify')), 'rendered inside the element');
       assert.ok(pages.requests.includes('/turnstile-standin.js'));
       await shot(page, 'turnstile-phone');
       const before = api.siteverify.received.length;

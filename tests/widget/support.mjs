@@ -128,7 +128,7 @@ export async function startSiteverify() {
  * The worker (development, console SMS, token signing keys, the demo assets) with the test
  * tenants; `vars` over those. Returns the harness's worker plus `siteverify`.
  */
-export async function startApi(vars = {}, { assets = ASSETS } = {}) {
+export async function startApi(vars = {}, { assets = existsSync(ASSETS) ? ASSETS : undefined } = {}) {
   const siteverify = await startSiteverify();
   const worker = await startWorker(
     {
