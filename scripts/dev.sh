@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local edge API (`npm run dev`): builds the worker and serves it with wrangler dev on
-# http://127.0.0.1:8787 — local workerd with local KV and Durable Objects (state under
+# http://127.0.0.1:8787, and the widget's demo pages at /demo/ — local workerd with local KV and Durable Objects (state under
 # worker/.wrangler), nothing from Cloudflare needed. Settings come from worker/.dev.vars,
 # created from worker/.dev.vars.example when missing (SMS to the log); tenants from
 # worker/tenants.dev.json, created from worker/tenants.example.json when missing (two demo
@@ -8,8 +8,11 @@
 # on restart; a bad file stops here with every problem listed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh worker
+bash scripts/setup.sh web worker
 bash scripts/build-worker.sh
+# The demo pages (www/ and the npm package, built when missing or stale) into
+# worker/public/demo, served at /demo/ in development.
+bash scripts/build-demo.sh
 if [ ! -f worker/.dev.vars ]; then
   cp worker/.dev.vars.example worker/.dev.vars
   echo "dev: created worker/.dev.vars from worker/.dev.vars.example"
@@ -56,7 +59,9 @@ cat <<MSG
 dev: the smsotp API will listen on http://127.0.0.1:${PORT:-8787} (Ctrl-C stops it).
      Tenants (worker/tenants.dev.json; edits take effect on restart):
 ${tenants_banner}
-     SMS are printed here (SMS_PROVIDER=console): read the PIN from the "sms.console" line.
+     SMS are printed here (SMS_PROVIDER=console): read the PIN from the "sms.console" line,
+     or in the dev inbox: GET http://127.0.0.1:${PORT:-8787}/dev/inbox.
+     The widget's demo: http://127.0.0.1:${PORT:-8787}/demo/ (template playground: /demo/templates/).
 MSG
 # Once the server answers, ask GET /health: a configuration with problems (a malformed
 # setting, a short PIN_HASH_KEY, ...) is shown here in red, not found later as 500s.

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm run test:web`: builds the npm package (crates/web/pkg) when missing or stale, and runs
-# the bindings' wasm-bindgen tests in Node and in headless Chromium, for both builds (the
-# main entry's, and the phone entry's without the default feature `full`).
+# the bindings' wasm-bindgen tests in Node and in headless Chromium, then the browser tests
+# again in headless Firefox, for both builds (the main entry's, and the phone entry's
+# without the default feature `full`).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-bash scripts/setup.sh web browser
+bash scripts/setup.sh web browser firefox
 
 step "npm package: build (wasm-pack + assemble into crates/web/pkg)"
 ensure_pkg
@@ -12,4 +13,10 @@ step "npm package: the bindings' tests in Node and headless Chromium (wasm-bindg
 run_tests cargo test -p smsotp-web --target wasm32-unknown-unknown --tests
 step "npm package: the phone build's bindings' tests (--no-default-features), Node and Chromium"
 run_tests cargo test -p smsotp-web --no-default-features --target wasm32-unknown-unknown --tests
+# wasm-bindgen's runner drives Firefox when GECKODRIVER names the driver (Chromium's
+# chromedriver is found on PATH otherwise).
+step "npm package: the bindings' browser tests in headless Firefox, both builds"
+gecko="$(command -v geckodriver)"
+run_tests env GECKODRIVER="$gecko" cargo test -p smsotp-web --target wasm32-unknown-unknown --test browser
+run_tests env GECKODRIVER="$gecko" cargo test -p smsotp-web --no-default-features --target wasm32-unknown-unknown --test browser
 stage_done

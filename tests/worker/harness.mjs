@@ -42,8 +42,10 @@ function filesUnder(dir) {
  * `persist`: an existing directory to keep the Durable Objects in, left in place by `dispose`
  * (so a second worker on it sees the first one's objects, restarted); by default a fresh
  * temporary directory, removed by `dispose`.
+ * `assets`: a folder served through the `ASSETS` binding with the worker first, as
+ * wrangler.toml's `[assets]` does (`worker/public`, after scripts/build-demo.sh).
  */
-export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEntries = [] } = {}) {
+export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEntries = [], assets } = {}) {
   const logs = [];
   const storage = persist ?? mkdtempSync(join(tmpdir(), 'smsotp-do-'));
   const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
@@ -53,6 +55,7 @@ export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEnt
   // are written at each start (storedFiles() scans only the Durable Objects).
   const mf = startWithKvStandin(
     {
+      name: 'smsotp',
       modules: true,
       scriptPath: `${root}worker/build/index.js`,
       modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
@@ -60,7 +63,11 @@ export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEnt
       durableObjects: {
         OTP_SHARD: { className: 'OtpShard', useSQLite: true },
         TENANT_LIMITER: { className: 'TenantLimiter', useSQLite: true },
+        DEV_INBOX: { className: 'DevInbox', useSQLite: true },
       },
+      ...(assets
+        ? { assets: { directory: assets, binding: 'ASSETS', routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true } } }
+        : {}),
       // Tests that count SMS exactly, or create many OTPs for one number, run without the
       // per-number and per-tenant limits (NUMBER_LIMITS=off); limits.test.mjs and
       // abuse.test.mjs run with the defaults or their own (`NUMBER_LIMITS: undefined`

@@ -308,6 +308,18 @@ async fn deliver(
     };
     match provider.send(&message).await {
         Ok(message_id) => {
+            if matches!(provider, crate::providers::Provider::Console) && settings.development {
+                crate::dev::record(
+                    env,
+                    crate::dev::InboxSms {
+                        otp_id: otp_id.to_owned(),
+                        to: sms.to.clone(),
+                        text: sms.text.clone(),
+                        sent_at: String::from(worker::js_sys::Date::new_0().to_iso_string()),
+                    },
+                )
+                .await;
+            }
             log::event(
                 "info",
                 "sms.sent",

@@ -39,9 +39,8 @@ const URLS: &[&str] = &[
 
 /// The settings every request needs, read and checked.
 pub struct Settings {
-    /// `ENVIRONMENT=development`. Its effects are already in `core` (loopback callbacks)
-    /// and `provider` (the console); kept for the development-only routes to come.
-    #[allow(dead_code)]
+    /// `ENVIRONMENT=development`: loopback callbacks (in `core`), the console provider
+    /// (in `provider`), and the dev inbox (dev.rs).
     pub development: bool,
     /// The SMS provider (`SMS_PROVIDER` and its settings).
     pub provider: Provider,

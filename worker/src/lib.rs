@@ -1,13 +1,15 @@
 //! The smsotp HTTP API on Cloudflare Workers — wire-compatible with the SMS.cx OTP API.
 //! Glue only: routes, the request's steps (authenticate, limit, route, answer) and headers
 //! here; rules in `smsotp-core`; tenants in KV (`tenant.rs`); state in the `OtpShard`
-//! Durable Object (`shard.rs`); SMS in `providers/`.
+//! Durable Object (`shard.rs`); SMS in `providers/`; development-only routes (the demo
+//! pages, the dev inbox) in `dev.rs`.
 
 mod api;
 mod auth;
 mod browser;
 mod callback;
 mod config;
+mod dev;
 mod error;
 mod http;
 mod limiter;
@@ -27,6 +29,7 @@ use crate::api::Answer;
 use crate::config::Settings;
 use crate::error::AppError;
 
+pub use crate::dev::DevInbox;
 pub use crate::limiter::TenantLimiter;
 pub use crate::shard::OtpShard;
 
@@ -116,6 +119,12 @@ struct Seen {
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    // The demo pages and the dev inbox, in development only (dev.rs); not API requests.
+    if dev::is_dev_path(&req.path()) {
+        if let Some(res) = dev::serve(req.clone()?, &env).await {
+            return res;
+        }
+    }
     let started = Date::now().as_millis();
     let id = request_id();
     let usage = usage::Usage::default();

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `npm run test:widget`: the `<smsotp-verify>` widget and the demo pages as a person uses
+# them — in headless Chromium (Playwright, axe-core) and headless Firefox (WebDriver) —
+# against the built worker on workerd (Miniflare) with the demo assets (worker/public).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bash scripts/setup.sh web worker browser firefox
+
+step "widget: build the npm package (when missing or stale), the worker and the demo assets"
+ensure_pkg
+bash scripts/build-worker.sh >/dev/null
+bash scripts/build-demo.sh
+step "widget: Chromium (Playwright + axe-core) and Firefox (geckodriver) against the local worker"
+run_tests "$(system_node)" --test --test-concurrency=1 --test-reporter=tap tests/widget/
+stage_done
