@@ -6,7 +6,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startApi, launchChromium, backendCheck, freshUkNumber, shot, assertAccessible, ASSETS } from './support.mjs';
+import { startApi, launchChromium, backendCheck, freshUkNumber, shot, assertAccessible, ASSETS, PK } from './support.mjs';
 import { controls, waitState } from './page-helpers.mjs';
 
 let dev;
@@ -48,6 +48,19 @@ describe('development only', () => {
       await del.text();
     } finally {
       await prod.dispose();
+    }
+  });
+});
+
+describe('same origin', () => {
+  test('the browser API from a page on its own origin: a GET without Origin counts as that origin only when Sec-Fetch-Site says same-origin', async () => {
+    const config = (headers) => dev.fetch('/v1/browser/config', { headers: { Authorization: `Bearer ${PK.acme}`, ...headers } });
+    const same = await config({ 'Sec-Fetch-Site': 'same-origin' });
+    assert.equal(same.status, 200, await same.clone().text());
+    assert.equal((await same.json()).tenant, 'acme');
+    for (const site of [undefined, 'cross-site', 'same-site', 'none']) {
+      const r = await config(site ? { 'Sec-Fetch-Site': site } : {});
+      assert.deepEqual([r.status, (await r.json()).error?.code], [403, 2124], `Sec-Fetch-Site: ${site}`);
     }
   });
 });
