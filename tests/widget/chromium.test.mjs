@@ -349,7 +349,7 @@ describe('WebOTP', () => {
     }
   });
 
-  test('aborted on "Change number", and on success by a typed code', async () => {
+  test('aborted on "Change number", on success by a typed code, and when the element leaves the page', async () => {
     const s = await open({ init: WEBOTP_STUB });
     const { page, w } = s;
     try {
@@ -365,6 +365,14 @@ describe('WebOTP', () => {
       await w.code.pressSequentially(await pinOf(api, otpId));
       await waitState(page, 'verified');
       assert.equal((await webotpCalls(page))[1].aborted, true, 'success aborts the pending WebOTP request');
+
+      // Taken off the page while waiting for the SMS (a single-page app's route change).
+      await page.evaluate(() => document.getElementById('signup').reset());
+      await waitState(page, 'phone');
+      await sendTo(s, freshUkNumber(), { n: 3 });
+      await page.waitForFunction(() => window.__webotp.calls.length === 3);
+      await page.evaluate(() => document.querySelector('smsotp-verify').remove());
+      assert.equal((await webotpCalls(page))[2].aborted, true, 'disconnecting aborts the pending WebOTP request');
     } finally {
       await s.close();
     }
