@@ -439,7 +439,8 @@ describe('wrong codes, lock, expiry, resend, change number', () => {
     const s = await open({ clock: new Date() });
     const { page, w } = s;
     try {
-      await page.clock.pauseAt(new Date(Date.now() + 1000));
+      // Paused a second ahead of the page's own (fake) clock, whatever the load took.
+      await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
       await sendTo(s, freshUkNumber());
       await w.resend.waitFor();
       assert.equal(await w.resend.isDisabled(), true, 'resend disabled at first');
