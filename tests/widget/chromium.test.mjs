@@ -578,6 +578,34 @@ describe('languages and direction', () => {
   });
 });
 
+describe('every language the issue names', () => {
+  test('the phone field is labelled in en, fr, de, es, it, bg, sv (lang set on the element, live); another language falls back to English', async () => {
+    const s = await open();
+    const { page, w } = s;
+    try {
+      const labels = {
+        fr: 'Numéro de téléphone', de: 'Telefonnummer', es: 'Número de teléfono', it: 'Numero di telefono',
+        bg: 'Телефонен номер', sv: 'Telefonnummer', en: 'Phone number', pt: 'Phone number',
+      };
+      for (const [lang, label] of Object.entries(labels)) {
+        await w.host.evaluate((el, l) => el.setAttribute('lang', l), lang);
+        await page.getByRole('textbox', { name: label, exact: true }).waitFor();
+        // The country names follow, from Intl.DisplayNames.
+        const uk = new Intl.DisplayNames([lang], { type: 'region' }).of('GB');
+        assert.equal(await page.getByRole('option', { name: new RegExp(`^${uk} \\+44$`), includeHidden: true }).count(), 1, `${lang}: ${uk}`);
+      }
+      // Read-only: a page cannot set the state or the value.
+      await w.host.evaluate((el) => {
+        try { el.state = 'verified'; } catch {}
+        try { el.value = 'forged'; } catch {}
+      });
+      assert.deepEqual(await w.host.evaluate((el) => [el.state, el.value]), ['phone', '']);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('theming', () => {
   test('--smsotp-* custom properties and ::part() restyle it', async () => {
     const s = await open();
