@@ -52,7 +52,7 @@ const { execFileSync } = require('node:child_process');
 const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: 'crates/web/pkg', encoding: 'utf8' }));
 const files = new Set(pack.files.map((f) => f.path));
 const required = ['LICENSE-MIT', 'LICENSE-APACHE', 'THIRD-PARTY-NOTICES.md', 'README.md', 'package.json',
-  'index.js', 'index.node.js', 'index.d.ts', 'types.d.ts', 'smsotp_bg.wasm', 'phone.js', 'phone.node.js', 'phone.d.ts', 'smsotp_phone_bg.wasm'];
+  'index.js', 'index.node.js', 'index.d.ts', 'types.d.ts', 'smsotp_bg.wasm', 'phone.js', 'phone.node.js', 'phone.d.ts', 'smsotp_phone_bg.wasm', 'widget.js', 'widget.d.ts'];
 const missing = required.filter((f) => !files.has(f));
 if (missing.length) {
   console.error(`${pack.filename} lacks: ${missing.join(', ')} (crates/web/js/assemble.mjs, "files")`);

@@ -298,3 +298,37 @@ export async function phoneEntry(): Promise<string> {
   phoneOnly.countSegments('hello');
   return phoneOnly.formatPhoneNumber('+33612345678', undefined, 'INTERNATIONAL');
 }
+
+// --- the entry `smsotp/widget`: the <smsotp-verify> element ---------------------------------
+import type { SmsotpVerify, SmsotpVerifiedDetail, SmsotpVerifyState } from 'smsotp/widget';
+export async function widgetEntry(): Promise<void> {
+  const widget = await import('smsotp/widget');
+  widget.defineSmsotpVerify();
+  const el = document.createElement('smsotp-verify');
+  type _element = Expect<Equal<typeof el, SmsotpVerify>>;
+  const state: SmsotpVerifyState = el.state;
+  void state;
+  el.addEventListener('smsotp-verified', (e) => {
+    type _detail = Expect<Equal<typeof e.detail, SmsotpVerifiedDetail>>;
+    const token: string = e.detail.token;
+    void token;
+  });
+  el.addEventListener('smsotp-sent', (e) => {
+    const after: number | null = e.detail.resendAfter;
+    void after;
+  });
+  el.addEventListener('smsotp-error', (e) => {
+    const code: number = e.detail.code;
+    void code;
+  });
+  const valid: boolean = el.checkValidity();
+  void valid;
+  el.reset();
+  // @ts-expect-error: the token is read-only (the element sets it once verified)
+  el.value = 'eyJ…';
+  // @ts-expect-error: 'done' is not one of the element's states
+  const wrong: SmsotpVerifyState = 'done';
+  void wrong;
+  const code: string = widget.sanitizeCode('Your code is ٤٢٤٢٤٢', 6);
+  void code;
+}

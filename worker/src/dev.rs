@@ -131,7 +131,7 @@ pub async fn record(env: &Env, sms: InboxSms) {
     }
 }
 
-/// The dev inbox: one object (named `inbox`) holding the last [`INBOX_SIZE`] SMS of the
+/// The dev inbox: one object (named `inbox`) holding the last 50 SMS of the
 /// console provider in its storage, so they survive the object's eviction between polls.
 #[durable_object]
 pub struct DevInbox {
