@@ -670,7 +670,7 @@ describe('form association', () => {
 });
 
 describe('Turnstile, preview, loading', () => {
-  test('a tenant with a Turnstile site key: the widget renders it (the script from turnstile-script) and the start carries its token', async () => {
+  test('a tenant with a Turnstile site key: the widget renders it (the script from turnstile-script); the start and a resend each carry a token; the resent PIN verifies', async () => {
     const s = await open({ params: { pk: PK.turnstile } });
     const { page, w } = s;
     try {
@@ -685,6 +685,17 @@ describe('Turnstile, preview, loading', () => {
       assert.equal(s.starts()[0].body.turnstileToken, TURNSTILE_TOKEN);
       assert.equal(api.siteverify.received[before]?.response, TURNSTILE_TOKEN, 'the worker asked siteverify');
       await assertAccessible(page, 'turnstile, code step');
+
+      // A resend needs a token of its own: the widget reset the challenge and sends its new token.
+      assert.ok((await page.evaluate(() => window.__turnstileStandin.resets)) >= 1, 'the spent challenge was reset');
+      await w.resend.click(); // (waits until the 1 s cooldown has enabled it)
+      const again = (await nthEvent(page, 'smsotp-sent', 2)).detail;
+      const resends = s.requests.filter((r) => r.path.endsWith('/resend'));
+      assert.deepEqual(resends.map((r) => r.body.turnstileToken), [TURNSTILE_TOKEN]);
+      await page.getByText(/We sent a new code to/).first().waitFor();
+      assert.ok(api.siteverify.received.length >= before + 2, 'siteverify asked again');
+      await w.code.pressSequentially(await pinOf(api, again.otpId));
+      await waitState(page, 'verified');
     } finally {
       await s.close();
     }

@@ -33,7 +33,7 @@ export const TURNSTILE_TOKEN = 'XXXX.DUMMY.TOKEN.XXXX';
 export const PK = {
   /** acme: every country, 3 attempts, a 30 s resend cooldown, templates in en, fr, sv, bg. */
   acme: 'pk_acme_demo_0123456789',
-  /** turnstile: acme's settings behind Turnstile. */
+  /** turnstile: acme's settings behind Turnstile, a 1 s resend cooldown. */
   turnstile: 'pk_turnstile_test_0123456789',
   /** nordic: only SE, NO and GB; default country SE. */
   nordic: 'pk_nordic_test_0123456789',
@@ -75,7 +75,8 @@ export const TENANTS = [
     allowedCountries: '*',
     publishableKeys: [{ key: PK.turnstile, origins }],
     browser,
-    limits,
+    // Short enough to resend for real (each send needs its own Turnstile token).
+    limits: { resendCooldowns: [1] },
     turnstileSiteKey: TURNSTILE_SITE_KEY,
     turnstileSecret: TURNSTILE_PASS,
   },
