@@ -70,9 +70,23 @@ fn client_ip(req: &Request) -> AppResult<Option<String>> {
     }
 }
 
-/// The page's `Origin`, checked against the publishable key `key` of `tenant`.
+/// The page's origin: its `Origin` header; or, for a same-origin `GET` (which browsers send
+/// without one: Fetch adds `Origin` to CORS requests and to other methods only — the demo
+/// page's config request), this request's own origin when the browser says it is one with
+/// `Sec-Fetch-Site: same-origin` (a header pages cannot set).
+fn page_origin(req: &Request) -> Option<String> {
+    api::header(req, "Origin").or_else(|| {
+        let site = api::header(req, "Sec-Fetch-Site")?;
+        if !site.eq_ignore_ascii_case("same-origin") {
+            return None;
+        }
+        Some(req.url().ok()?.origin().ascii_serialization())
+    })
+}
+
+/// The page's origin ([`page_origin`]), checked against the publishable key `key` of `tenant`.
 pub fn check_origin(req: &Request, tenant: &Tenant, key: &str) -> Result<String, ApiError> {
-    let origin = api::header(req, "Origin");
+    let origin = page_origin(req);
     let Some(pk) = tenant.publishable_keys.find(key) else {
         return Err(ApiError::new(ErrorCode::InvalidApiKey));
     };
