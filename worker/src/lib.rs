@@ -35,6 +35,8 @@ pub use crate::shard::OtpShard;
 
 enum Route<'a> {
     Health,
+    /// `GET /openapi.json`: the API's OpenAPI document.
+    OpenApi,
     Create,
     Otp(&'a str),
     Resend(&'a str),
@@ -55,6 +57,7 @@ enum BrowserRoute<'a> {
 fn route(path: &str) -> Option<Route<'_>> {
     match path.trim_end_matches('/') {
         "/health" => Some(Route::Health),
+        "/openapi.json" => Some(Route::OpenApi),
         "/otp" => Some(Route::Create),
         "/.well-known/jwks.json" => Some(Route::Jwks),
         "/v1/browser/config" => Some(Route::Browser(BrowserRoute::Config)),
@@ -82,7 +85,7 @@ fn route(path: &str) -> Option<Route<'_>> {
 
 fn allowed(route: &Route<'_>, method: &Method) -> bool {
     match route {
-        Route::Health => *method == Method::Get,
+        Route::Health | Route::OpenApi => *method == Method::Get,
         Route::Create => *method == Method::Post,
         Route::Otp(_) => matches!(method, Method::Post | Method::Get | Method::Delete),
         Route::Resend(_) => *method == Method::Post,
@@ -115,7 +118,14 @@ struct Seen {
     tenant: Option<String>,
     window: Option<limiter::Window>,
     docs: Option<String>,
+    /// A body answered as these bytes rather than re-serialized JSON (the OpenAPI
+    /// document, served byte for byte as committed).
+    raw: Option<&'static str>,
 }
+
+/// The OpenAPI document of this API (`docs/openapi.json`), compiled in: what is served is
+/// what the tests check against the error table and the routes.
+const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -156,6 +166,16 @@ async fn handle(
         seen.cors = api::header(req, "Origin");
         return Outcome::Ok(Answer {
             status: 204,
+            body: serde_json::Value::Null,
+            otp_id: None,
+            resend_after: None,
+        });
+    }
+    if let Route::OpenApi = r {
+        // Public, like the health check: no key, served even when misconfigured.
+        seen.raw = Some(OPENAPI);
+        return Outcome::Ok(Answer {
+            status: 200,
             body: serde_json::Value::Null,
             otp_id: None,
             resend_after: None,
@@ -207,7 +227,9 @@ async fn handle(
         Route::Resend(otp_id) => {
             api::resend(req, env, settings, t, otp_id, usage, &mut seen.window).await
         }
-        Route::Health | Route::Jwks | Route::Browser(_) => unreachable!("answered above"),
+        Route::Health | Route::OpenApi | Route::Jwks | Route::Browser(_) => {
+            unreachable!("answered above")
+        }
     };
     match result {
         Ok(a) => Outcome::Ok(a),
@@ -368,6 +390,8 @@ fn answer(
     );
     let response = if status == 204 {
         Response::empty()?
+    } else if let (Some(raw), 200) = (seen.raw, status) {
+        Response::ok(raw)?
     } else {
         Response::from_json(&body)?
     };
@@ -378,6 +402,7 @@ fn answer(
 fn route_name(path: &str) -> &'static str {
     match route(path) {
         Some(Route::Health) => "/health",
+        Some(Route::OpenApi) => "/openapi.json",
         Some(Route::Create) => "/otp",
         Some(Route::Otp(_)) => "/otp/{otpId}",
         Some(Route::Resend(_)) => "/otp/{otpId}/resend",
