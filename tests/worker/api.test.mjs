@@ -106,6 +106,20 @@ describe('envelope and routes', () => {
     assert.deepEqual([notUuid.status, notUuid.body.error.code], [404, 2021]);
   });
 
+  // Found by schemathesis: the worker crate reads a method it has no variant for as GET,
+  // so `QUERY /otp/{id}` was answered as a read and `QUERY /health` 200. (A method workerd
+  // itself does not know, such as FOO or a lower-case patch, never reaches the worker:
+  // workerd answers it 501.)
+  test('a method the API does not know (QUERY, PROPFIND, MKCOL) is 405 on every route, never a GET', async () => {
+    const otp = await create();
+    for (const method of ['QUERY', 'PROPFIND', 'MKCOL', 'REPORT']) {
+      for (const path of [`/otp/${otp.otpId}`, '/health', '/openapi.json', '/.well-known/jwks.json', '/v1/browser/config']) {
+        const r = await call(w, method, path);
+        assert.deepEqual([r.status, r.body.error?.code], [405, 405], `${method} ${path}: ${JSON.stringify(r.body)}`);
+      }
+    }
+  });
+
   test('logs are JSON lines with the request fields, numbers masked even in the console SMS', async () => {
     const otp = await create();
     const lines = w.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));

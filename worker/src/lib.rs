@@ -96,6 +96,15 @@ fn allowed(route: &Route<'_>, method: &Method) -> bool {
     }
 }
 
+/// The request's method, `None` for one the `worker` crate has no variant for: it reads
+/// any other method (`QUERY`, `PROPFIND`, …) as GET, which would answer them as GETs.
+/// Methods are case-sensitive (RFC 9110 §9.1): `patch` is not `PATCH`.
+fn known_method(req: &Request) -> Option<Method> {
+    let raw = req.inner().method();
+    let method = Method::from(raw.clone());
+    (method.as_ref() == raw).then_some(method)
+}
+
 /// One request's outcome before it becomes a Response.
 enum Outcome {
     Ok(Answer),
@@ -152,13 +161,13 @@ async fn handle(
     seen: &mut Seen,
 ) -> Outcome {
     let path = req.path();
-    let method = req.method();
     let Some(r) = route(&path) else {
         return Outcome::Error(ApiError::new(ErrorCode::RouteNotFound), vec![]);
     };
-    if !allowed(&r, &method) {
-        return Outcome::Error(ApiError::new(ErrorCode::MethodNotAllowed), vec![]);
-    }
+    let method = match known_method(req) {
+        Some(m) if allowed(&r, &m) => m,
+        _ => return Outcome::Error(ApiError::new(ErrorCode::MethodNotAllowed), vec![]),
+    };
     if let (Route::Browser(_), Method::Options) = (&r, &method) {
         // A preflight carries no key: answered for any origin; the request that follows
         // is checked against its key's origins (browser.rs).
