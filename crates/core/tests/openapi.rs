@@ -133,7 +133,7 @@ fn error_responses_use_their_status_schema() {
 #[test]
 fn the_otp_object_schema_has_exactly_the_core_fields() {
     let doc = document();
-    let s = schema(&doc, "OtpObject");
+    let s = schema(&doc, "Otp");
     let full = OtpObject {
         otp_id: "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b".into(),
         track_id: None,
@@ -161,12 +161,12 @@ fn the_otp_object_schema_has_exactly_the_core_fields() {
     assert_eq!(
         keys(&s["properties"]),
         keys(&with_all),
-        "OtpObject properties"
+        "Otp properties"
     );
     assert_eq!(
         strings(&s["required"]),
         keys(&without_optional),
-        "OtpObject required"
+        "Otp required"
     );
     assert_eq!(s["additionalProperties"], json!(false));
     // Every status the core has, and no other.
@@ -188,7 +188,7 @@ fn the_otp_object_schema_has_exactly_the_core_fields() {
     .collect();
     assert_eq!(strings(&s["properties"]["status"]["enum"]), statuses);
     // The resend's answer is the same object plus `resendAfter`.
-    let resent = schema(&doc, "OtpObjectResent");
+    let resent = schema(&doc, "OtpResent");
     let mut expected = keys(&with_all);
     expected.insert("resendAfter".into());
     assert_eq!(keys(&resent["properties"]), expected);
