@@ -120,6 +120,29 @@ describe('envelope and routes', () => {
     }
   });
 
+  // Found by schemathesis (allow_header_conformance): RFC 9110 §15.5.6 requires a 405 to
+  // list the route's methods in `Allow`.
+  test('a 405 lists the route\'s methods in Allow', async () => {
+    const cases = [
+      ['PUT', '/otp', 'POST'],
+      ['PATCH', '/otp/00000000-0000-4000-8000-000000000000', 'GET, POST, DELETE'],
+      ['GET', '/otp/00000000-0000-4000-8000-000000000000/resend', 'POST'],
+      ['PUT', '/health', 'GET'],
+      ['POST', '/openapi.json', 'GET'],
+      ['DELETE', '/.well-known/jwks.json', 'GET'],
+      ['POST', '/v1/browser/config', 'GET, OPTIONS'],
+      ['GET', '/v1/browser/otp', 'POST, OPTIONS'],
+      ['QUERY', '/v1/browser/otp/00000000-0000-4000-8000-000000000000/resend', 'POST, OPTIONS'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const r = await call(w, method, path);
+      assert.equal(r.status, 405, `${method} ${path}`);
+      assert.equal(r.headers.get('allow'), allow, `${method} ${path}`);
+    }
+    // Only on 405s.
+    assert.equal((await call(w, 'GET', '/health')).headers.get('allow'), null);
+  });
+
   test('logs are JSON lines with the request fields, numbers masked even in the console SMS', async () => {
     const otp = await create();
     const lines = w.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));

@@ -96,6 +96,23 @@ fn allowed(route: &Route<'_>, method: &Method) -> bool {
     }
 }
 
+/// The methods a route answers, for the `Allow` header of its 405s (RFC 9110 §15.5.6).
+fn allow(route: &Route<'_>) -> String {
+    [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+        Method::Options,
+    ]
+    .into_iter()
+    .filter(|m| allowed(route, m))
+    .map(|m| m.to_string())
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
 /// The request's method, `None` for one the `worker` crate has no variant for: it reads
 /// any other method (`QUERY`, `PROPFIND`, …) as GET, which would answer them as GETs.
 /// Methods are case-sensitive (RFC 9110 §9.1): `patch` is not `PATCH`.
@@ -355,6 +372,12 @@ fn answer(
     headers.set("Content-Type", "application/json")?;
     headers.set("X-Request-Id", id)?;
     headers.set("X-Response-Time", &format!("{elapsed}ms"))?;
+    // A 405 says which methods the route has (RFC 9110 requires it).
+    if status == 405 {
+        if let Some(r) = route(&req.path()) {
+            headers.set("Allow", &allow(&r))?;
+        }
+    }
     // Every 429 (and 503) says when to come back.
     if let Some(seconds) = retry_after {
         headers.set("Retry-After", &seconds.to_string())?;
