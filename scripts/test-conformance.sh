@@ -24,6 +24,7 @@ step "contract: schemathesis, $MAX_EXAMPLES examples per operation, against the 
 new_temp report_dir -d
 new_temp launcher_out
 new_temp worker_log
+TEMP_PATHS+=("$worker_log.faults.json")
 CONFORMANCE_LOG=$worker_log "$(system_node)" tests/conformance/worker.mjs >"$launcher_out" 2>&1 &
 launcher=$!
 # Stopped through its control URL (it then writes its log); killed if that fails.
