@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 use smsotp_core::browser::request::OTP_FIELDS;
+use smsotp_core::languages::ISO_639_1;
 use smsotp_core::{
     validate_request_text, ApiError, Config, ErrorCode, FieldError, OtpObject, OtpStatus,
 };
@@ -158,11 +159,7 @@ fn the_otp_object_schema_has_exactly_the_core_fields() {
         ..full
     })
     .unwrap();
-    assert_eq!(
-        keys(&s["properties"]),
-        keys(&with_all),
-        "Otp properties"
-    );
+    assert_eq!(keys(&s["properties"]), keys(&with_all), "Otp properties");
     assert_eq!(
         strings(&s["required"]),
         keys(&without_optional),
@@ -251,6 +248,25 @@ fn every_documented_create_field_is_read_by_the_core() {
     let body = json!({"phoneNumber": "+33612345678", "template_fr": "no pin here"});
     let errors = validate_request_text(&body.to_string(), &config).unwrap_err();
     assert_eq!(errors[0].field.as_deref(), Some("template_fr"));
+}
+
+/// The language fields list exactly the core's ISO 639-1 codes.
+#[test]
+fn the_language_enums_are_the_core_list() {
+    let doc = document();
+    let expected: BTreeSet<String> = ISO_639_1.iter().map(|c| (*c).to_owned()).collect();
+    let create = schema(&doc, "OtpRequest");
+    let browser = schema(&doc, "BrowserOtpRequest");
+    for (what, s) in [
+        ("language", &create["properties"]["language"]),
+        (
+            "templateLanguage",
+            &create["properties"]["templateLanguage"],
+        ),
+        ("browser language", &browser["properties"]["language"]),
+    ] {
+        assert_eq!(strings(&s["enum"]), expected, "{what}");
+    }
 }
 
 #[test]
