@@ -30,7 +30,7 @@ log() { printf '\033[1;34msetup:\033[0m %s\n' "$*" >&2; }
 
 parts=" $* "
 if [ $# -eq 0 ]; then
-  parts=" npm web worker "
+  parts=" npm web worker conformance "
   [ -n "${SETUP_SKIP_BROWSER:-}" ] || parts+="browser firefox "
 fi
 want() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
