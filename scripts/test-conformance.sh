@@ -66,15 +66,15 @@ read -r tests failures < <("$(system_node)" -e '
 if [ "$st_status" -ne 0 ] && [ "$failures" -eq 0 ]; then failures=1; fi
 # No 5xx of our own: no internal error logged, no 500, no more 502s than SMS the stand-in
 # failed on purpose, no 503 beyond KV reads failed on purpose (none are injected).
-read -r internal s500 s502 s503 provider_faults kv_faults < <("$(system_node)" -e '
+read -r internal s500 s502 s503 provider_faults kv_faults blocked < <("$(system_node)" -e '
   const fs = require("fs");
   const lines = fs.readFileSync(process.argv[1], "utf8").split("\n").filter((l) => l.startsWith("{"));
   const events = lines.map((l) => { try { return JSON.parse(l); } catch { return {}; } });
   const status = (n) => events.filter((e) => e.event === "request" && e.status === n).length;
   const f = JSON.parse(fs.readFileSync(process.argv[1] + ".faults.json", "utf8"));
-  console.log(events.filter((e) => e.event === "internal").length, status(500), status(502), status(503), f.providerFaults, f.kvReadFaults);
+  console.log(events.filter((e) => e.event === "internal").length, status(500), status(502), status(503), f.providerFaults, f.kvReadFaults, f.blockedFetches);
 ' "$worker_log")
-echo "worker: $s502 answers 502 ($provider_faults SMS failed on purpose), $s503 answers 503 ($kv_faults KV reads failed on purpose), $s500 answers 500, $internal internal errors logged"
+echo "worker: $s502 answers 502 ($provider_faults SMS failed on purpose), $s503 answers 503 ($kv_faults KV reads failed on purpose), $s500 answers 500, $internal internal errors logged; $blocked fetches to non-local hosts refused"
 if [ "$internal" -gt 0 ] || [ "$s500" -gt 0 ] || [ "$s502" -gt "$provider_faults" ] || [ "$s503" -gt "$kv_faults" ]; then
   echo "5xx from our own code:" >&2
   grep -E '"event":"internal"|"status":50[0-3]' "$worker_log" | head -5 >&2

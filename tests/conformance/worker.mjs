@@ -5,13 +5,16 @@
 // with a publishable key for ORIGIN, and a token signing key (so the browser API's right
 // PIN gets a token). Faults, so that their answers are checked too: the stand-in provider
 // fails now and then (5xx, an unreadable answer, a refusal: 502 and a FAILED OTP);
-// CONFORMANCE_FAULTS=0 turns them off. (KV read faults are not injected: a key the tenant
+// CONFORMANCE_FAULTS=0 turns them off. Nothing leaves 127.0.0.1: schemathesis generates
+// callback URLs of real-looking public hosts, and the worker's fetch to any host but the
+// local stand-ins is answered here as an unreachable host (a failed callback, retried
+// later, which is what the worker must cope with anyway); their count is in the summary. (KV read faults are not injected: a key the tenant
 // cache does not know is then answered 503, rightly, which schemathesis' check that bad
 // credentials get a 401 would count against us; tests/worker/kv-faults.test.mjs has them.) Prints one line
 // `{"url": …, "apiKey": …, "publishableKey": …, "origin": …, "stop": …}` and stays up until
 // a POST to `stop` (a local control URL: Miniflare's exit hooks end the process on SIGTERM
 // before a handler of ours could run); then writes the worker's log lines to
-// $CONFORMANCE_LOG and what was injected (`{providerFaults, kvReadFaults}`) to
+// $CONFORMANCE_LOG and what was injected (`{providerFaults, kvReadFaults, blockedFetches}`) to
 // $CONFORMANCE_LOG.faults.json, when set, and exits.
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -34,6 +37,19 @@ const up = await startUpstream();
 const push = up.received.push.bind(up.received);
 up.received.push = (entry) => push({ ...entry, mode: up.state.mode });
 const [acme, globex] = TENANTS;
+let blocked = 0;
+async function outbound(request) {
+  const url = new URL(request.url);
+  if (url.hostname !== '127.0.0.1') {
+    blocked++;
+    throw new Error(`conformance run: ${url.host} is not a local address`);
+  }
+  const body = ['GET', 'HEAD'].includes(request.method) ? undefined : await request.arrayBuffer();
+  // Hop-by-hop and length headers are the new request's own.
+  const headers = [...request.headers].filter(([name]) => !['content-length', 'host', 'connection', 'transfer-encoding'].includes(name));
+  return fetch(request.url, { method: request.method, headers, body });
+}
+
 const w = await startWorker(
   {
     SMS_PROVIDER: 'webhook',
@@ -57,6 +73,7 @@ const w = await startWorker(
       },
       globex,
     ],
+    outbound,
   },
 );
 // Every 250 ms a new weather: mostly fair.
@@ -86,7 +103,7 @@ async function stop() {
     writeFileSync(process.env.CONFORMANCE_LOG, w.logs.join('\n') + '\n');
     const providerFaults = up.received.filter((e) => e.path === '/webhook' && e.mode !== 'ok').length;
     const { failedReads } = kvStats(w.mf);
-    writeFileSync(`${process.env.CONFORMANCE_LOG}.faults.json`, JSON.stringify({ providerFaults, kvReadFaults: failedReads }));
+    writeFileSync(`${process.env.CONFORMANCE_LOG}.faults.json`, JSON.stringify({ providerFaults, kvReadFaults: failedReads, blockedFetches: blocked }));
   }
   await w.dispose();
   await up.close();
