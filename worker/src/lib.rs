@@ -116,7 +116,7 @@ fn allow(route: &Route<'_>) -> String {
 /// The request's method, `None` for one the `worker` crate has no variant for: it reads
 /// any other method (`QUERY`, `PROPFIND`, …) as GET, which would answer them as GETs.
 /// Methods are case-sensitive (RFC 9110 §9.1): `patch` is not `PATCH`.
-fn known_method(req: &Request) -> Option<Method> {
+pub(crate) fn known_method(req: &Request) -> Option<Method> {
     let raw = req.inner().method();
     let method = Method::from(raw.clone());
     (method.as_ref() == raw).then_some(method)
