@@ -1,0 +1,104 @@
+//! Phone numbers: arbitrary text and an optional region → `parse`, `format` in every style,
+//! `check`, and as-you-type formatting fed one character at a time.
+//!
+//! Input: `REGION\nNUMBER` (`FR\n06 12 34 56 78`), or just `NUMBER` (no region).
+//!
+//! Invariants:
+//! - `check` says valid exactly when `parse` succeeds;
+//! - a valid number: E.164 of at most 15 digits, its calling code that of its region;
+//!   `format` succeeds in every style; the E.164 style is the parsed E.164, and the E.164,
+//!   the international format (without a region) and the national format (with the
+//!   number's region) each parse back to the same number;
+//! - as-you-type never panics; typed again after `reset` it says the same; for digits (and
+//!   a leading `+`) the output, typed at once or a character at a time, keeps every digit
+//!   typed, in order, and once a valid number has been typed `number()` is its E.164.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use smsotp_core::phone::{self, AsYouType, FormatStyle};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (region, input) = match text.split_once('\n') {
+        Some((r, n)) => (Some(r), n),
+        None => (None, text),
+    };
+    parse_and_format(input, region);
+    as_you_type(input, region);
+});
+
+fn parse_and_format(input: &str, region: Option<&str>) {
+    let parsed = phone::parse(input, region);
+    assert_eq!(phone::check(input, region).valid, parsed.is_ok());
+    let Ok(p) = parsed else {
+        // Formatting a number that is not valid may succeed (libphonenumber-js formats
+        // it) or fail, but never panics.
+        for style in FormatStyle::ALL {
+            let _ = phone::format(input, region, style);
+        }
+        return;
+    };
+    let digits = &p.e164[1..];
+    assert!(p.e164.starts_with('+') && digits.bytes().all(|b| b.is_ascii_digit()));
+    assert!(digits.len() <= 15, "{}", p.e164);
+    assert_eq!(
+        format!("+{}{}", p.calling_code, p.national_number),
+        p.e164
+    );
+    assert_eq!(phone::calling_code_of(p.country_iso), Some(p.calling_code));
+
+    let format = |style| {
+        phone::format(input, region, style)
+            .unwrap_or_else(|e| panic!("{input:?} {region:?} is valid but {style:?} fails: {e:?}"))
+    };
+    assert_eq!(format(FormatStyle::E164), p.e164);
+    let again = |text: &str, region: Option<&str>, style: &str| {
+        let q = phone::parse(text, region).unwrap_or_else(|e| {
+            panic!("{input:?} {region:?} → {style} {text:?} does not parse: {e:?}")
+        });
+        assert_eq!(q, p, "{input:?} → {style} {text:?}");
+    };
+    again(&p.e164, None, "E.164");
+    again(&format(FormatStyle::International), None, "INTERNATIONAL");
+    again(
+        &format(FormatStyle::National),
+        Some(p.country_iso),
+        "NATIONAL",
+    );
+}
+
+fn as_you_type(input: &str, region: Option<&str>) {
+    let type_each = |typing: &mut AsYouType| {
+        let mut last = String::new();
+        for c in input.chars() {
+            last = typing.input(c.encode_utf8(&mut [0; 4]));
+        }
+        last
+    };
+    let mut typing = AsYouType::new(region);
+    let last = type_each(&mut typing);
+    let _ = typing.country();
+    let number = typing.number();
+    typing.reset();
+    assert_eq!(type_each(&mut typing), last, "typed again after reset");
+    assert_eq!(typing.number(), number);
+    // Typed at once, the text may be grouped otherwise (libphonenumber-js too: `+632232336`
+    // is `+63 2 2323 36` at once, `+63 2232336` a digit at a time), but never panics.
+    let at_once = AsYouType::new(region).input(input);
+
+    // Text that is a number as typed: digits, a leading `+`.
+    let plain = input.strip_prefix('+').unwrap_or(input);
+    if !plain.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    for shown in [&last, &at_once] {
+        let digits: String = shown.chars().filter(char::is_ascii_digit).collect();
+        assert_eq!(digits, plain, "digits typed vs shown in {shown:?}");
+    }
+    if let Ok(p) = phone::parse(input, region) {
+        assert_eq!(number.as_deref(), Some(p.e164.as_str()), "{last:?}");
+    }
+}
