@@ -14,6 +14,7 @@
 #     browser        Chromium + chromedriver (Debian)
 #     firefox        Firefox ESR (Debian) + geckodriver (crates.io): the widget's Firefox run
 #                    and the bindings' tests in Firefox
+#     fuzz           cargo-fuzz (crates.io) for `cargo +nightly fuzz`; the nightly toolchain
 #   SETUP_SKIP_BROWSER=1 ...         everything but Chromium (kept for older callers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +23,13 @@ WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pinned in Cargo
 WASM_PACK_VERSION=0.15.1
 WORKER_BUILD_VERSION=0.8.7
 GECKODRIVER_VERSION=0.37.1
+CARGO_FUZZ_VERSION=0.13.2
 
 log() { printf '\033[1;34msetup:\033[0m %s\n' "$*" >&2; }
 
 parts=" $* "
 if [ $# -eq 0 ]; then
-  parts=" npm web worker "
+  parts=" npm web worker fuzz "
   [ -n "${SETUP_SKIP_BROWSER:-}" ] || parts+="browser firefox "
 fi
 want() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -97,5 +99,14 @@ if want firefox; then
   fi
   # Not in Debian; npm's geckodriver wrappers download from GitHub (offline here).
   cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION" --locked
+fi
+if want fuzz; then
+  # libFuzzer's instrumentation needs nightly; `cargo +nightly` leaves rust-toolchain.toml's
+  # stable in charge of everything else.
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    log "rustup toolchain install nightly --profile minimal (cargo fuzz needs it)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  cargo_tool cargo-fuzz cargo-fuzz "$CARGO_FUZZ_VERSION" --locked
 fi
 log "toolchain ready"
