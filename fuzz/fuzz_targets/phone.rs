@@ -6,9 +6,9 @@
 //! Invariants:
 //! - `check` says valid exactly when `parse` succeeds;
 //! - a valid number: E.164 of at most 15 digits, its calling code that of its region;
-//!   `format` succeeds in every style; the E.164 style is the parsed E.164, and the E.164,
-//!   the international format (without a region) and the national format (with the
-//!   number's region) each parse back to the same number;
+//!   `format` succeeds in every style; the E.164 style is the parsed E.164; the E.164 and
+//!   the international format (without a region) parse back to the same number, and the
+//!   national format (with the number's region) to a valid number of the same region;
 //! - as-you-type never panics; typed again after `reset` it says the same; for digits (and
 //!   a leading `+`) the output, typed at once or a character at a time, keeps every digit
 //!   typed, in order, and once a valid number has been typed `number()` is its E.164.
@@ -63,11 +63,14 @@ fn parse_and_format(input: &str, region: Option<&str>) {
     };
     again(&p.e164, None, "E.164");
     again(&format(FormatStyle::International), None, "INTERNATIONAL");
-    again(
-        &format(FormatStyle::National),
-        Some(p.country_iso),
-        "NATIONAL",
-    );
+    // The national format parses (with the number's region) to a valid number of that
+    // region, but not always the same one: libphonenumber's metadata writes Gabon's
+    // 7-digit `+241 3 85 65 67` nationally as `03 85 65 67`, which reads back as the
+    // 8-digit `+241 03 85 65 67` (libphonenumber-js/max 1.13.16 does the same).
+    let national = format(FormatStyle::National);
+    let q = phone::parse(&national, Some(p.country_iso))
+        .unwrap_or_else(|e| panic!("{input:?} {region:?} → NATIONAL {national:?}: {e:?}"));
+    assert_eq!(q.country_iso, p.country_iso, "{input:?} → NATIONAL {national:?}");
 }
 
 fn as_you_type(input: &str, region: Option<&str>) {
