@@ -7,8 +7,8 @@
 //! - `check` says valid exactly when `parse` succeeds;
 //! - a valid number: E.164 of at most 15 digits, its calling code that of its region;
 //!   `format` succeeds in every style; the E.164 style is the parsed E.164; the E.164 and
-//!   the international format (without a region) parse back to the same number, and the
-//!   national format (with the number's region) to a valid number of the same region;
+//!   the international format (without a region) parse back to the same number (the
+//!   national format need not: see below);
 //! - as-you-type never panics; typed again after `reset` it says the same; for digits (and
 //!   a leading `+`) the output, typed at once or a character at a time, keeps every digit
 //!   typed, in order, and once a valid number has been typed `number()` is its E.164.
@@ -44,10 +44,7 @@ fn parse_and_format(input: &str, region: Option<&str>) {
     let digits = &p.e164[1..];
     assert!(p.e164.starts_with('+') && digits.bytes().all(|b| b.is_ascii_digit()));
     assert!(digits.len() <= 15, "{}", p.e164);
-    assert_eq!(
-        format!("+{}{}", p.calling_code, p.national_number),
-        p.e164
-    );
+    assert_eq!(format!("+{}{}", p.calling_code, p.national_number), p.e164);
     assert_eq!(phone::calling_code_of(p.country_iso), Some(p.calling_code));
 
     let format = |style| {
@@ -63,14 +60,11 @@ fn parse_and_format(input: &str, region: Option<&str>) {
     };
     again(&p.e164, None, "E.164");
     again(&format(FormatStyle::International), None, "INTERNATIONAL");
-    // The national format parses (with the number's region) to a valid number of that
-    // region, but not always the same one: libphonenumber's metadata writes Gabon's
-    // 7-digit `+241 3 85 65 67` nationally as `03 85 65 67`, which reads back as the
-    // 8-digit `+241 03 85 65 67` (libphonenumber-js/max 1.13.16 does the same).
-    let national = format(FormatStyle::National);
-    let q = phone::parse(&national, Some(p.country_iso))
-        .unwrap_or_else(|e| panic!("{input:?} {region:?} → NATIONAL {national:?}: {e:?}"));
-    assert_eq!(q.country_iso, p.country_iso, "{input:?} → NATIONAL {national:?}");
+    // The national format need not read back, not even as a valid number: libphonenumber's
+    // metadata writes Gabon's 7-digit `+241 3 85 65 67` as `03 85 65 67` (read back: the
+    // 8-digit `+241 03 85 65 67`), and Argentina's `+54 11 1529 1123` as `011 1529-1123`
+    // (read back: not valid); libphonenumber-js/max 1.13.16 does the same. It must format.
+    format(FormatStyle::National);
 }
 
 fn as_you_type(input: &str, region: Option<&str>) {

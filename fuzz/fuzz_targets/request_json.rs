@@ -77,7 +77,11 @@ fn check_request(r: &OtpRequest, config: &Config) {
     let languages = std::iter::once(None).chain(r.templates.keys().map(|l| Some(l.as_str())));
     for language in languages {
         let m = render_message(r, Some(&pin), language);
-        assert!(m.text.contains(&pin), "{language:?}: no PIN in {:?}", m.text);
+        assert!(
+            m.text.contains(&pin),
+            "{language:?}: no PIN in {:?}",
+            m.text
+        );
         assert!(
             m.sms.parts <= config.max_parts,
             "{language:?}: {} parts > {}",

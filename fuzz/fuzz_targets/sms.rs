@@ -75,7 +75,11 @@ fn agree(text: &str) -> SmsSpans {
 
 fn check(text: &str, s: &SmsSpans) {
     assert!(s.parts >= 1);
-    assert_eq!(s.encoding == Encoding::Gsm7, s.non_gsm.is_empty(), "{text:?}");
+    assert_eq!(
+        s.encoding == Encoding::Gsm7,
+        s.non_gsm.is_empty(),
+        "{text:?}"
+    );
     match s.encoding {
         Encoding::Ucs2 => {
             assert_eq!(s.units as usize, text.encode_utf16().count());

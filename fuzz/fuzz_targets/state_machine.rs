@@ -38,6 +38,9 @@ enum Op {
     RightPinTyped(u8, u8),
     /// Any text as the PIN.
     Text(u8, String),
+    /// The right PIN with one character replaced by `c` (`edit` even), or `c` inserted
+    /// (odd), at `at`: near misses, which only equal the PIN under the README's rule.
+    NearMiss(u8, u8, u8, char),
     /// An OTP's PIN (current or replaced by a resend: `which`) submitted to an OTP.
     OtherPin(u8, u8, u8),
     Resend(u8),
@@ -126,6 +129,7 @@ fuzz_target!(|input: Input| {
             Op::RightPin(i)
             | Op::RightPinTyped(i, _)
             | Op::Text(i, _)
+            | Op::NearMiss(i, _, _, _)
             | Op::OtherPin(i, _, _)
             | Op::Resend(i)
             | Op::Cancel(i)
@@ -191,6 +195,16 @@ fuzz_target!(|input: Input| {
                 submitted = Some(typed(&otps[index.unwrap()].pin, style));
             }
             Op::Text(_, text) => submitted = Some(text),
+            Op::NearMiss(_, at, edit, c) => {
+                let mut chars: Vec<char> = otps[index.unwrap()].pin.chars().collect();
+                let at = usize::from(at) % chars.len();
+                if edit % 2 == 0 {
+                    chars[at] = c;
+                } else {
+                    chars.insert(at, c);
+                }
+                submitted = Some(chars.into_iter().collect());
+            }
             Op::OtherPin(_, j, which) => {
                 let o = &otps[usize::from(j) % otps.len()];
                 let all: Vec<&String> = std::iter::once(&o.pin).chain(&o.old_pins).collect();
@@ -231,7 +245,10 @@ fuzz_target!(|input: Input| {
             Op::DeliveryFailure(_) => {
                 let record = &mut otps[index.unwrap()].record;
                 let changed = record.fail_delivery(now);
-                assert_eq!(changed, before.as_ref().unwrap().status == OtpStatus::Pending);
+                assert_eq!(
+                    changed,
+                    before.as_ref().unwrap().status == OtpStatus::Pending
+                );
             }
         }
 
