@@ -1,6 +1,9 @@
 //! `POST /otp` bodies: arbitrary bytes → `validate_request_text`, as the worker calls it
 //! (a body that is not UTF-8 is refused before, so only UTF-8 reaches the core).
 //!
+//! The same text also goes to the browser API's `validate_browser_otp` (a tenant's
+//! settings fix everything but the visitor's fields).
+//!
 //! Invariants:
 //! - an invalid body gives at least one error, each a 400 or 422 with a message, and only
 //!   the create errors (2001–2020 and the extensions 2101–2107) or 400 `invalid_request`;
@@ -8,13 +11,17 @@
 //!   itself, that survives a serde round trip, and that, sent again as a body (every
 //!   field explicit), validates to exactly the same request (normalisation is idempotent);
 //! - every template of a valid request, rendered with a real PIN of the requested length
-//!   (not the sample PIN validation measured with), fits in the deployment's `maxParts`.
+//!   (not the sample PIN validation measured with), fits in the deployment's `maxParts`;
+//! - the browser API accepts a body only with the visitor's fields, refuses every other
+//!   field by name (2121), and its requests keep the tenant's settings and the invariants
+//!   above.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value};
 use smsotp_core::{phone, render_message, validate_request, validate_request_text, Config};
+use smsotp_core::browser::request::{validate_browser_otp, BrowserSettings, OTP_FIELDS};
 use smsotp_core::{ErrorCode, OtpRequest};
 
 fuzz_target!(|data: &[u8]| {
@@ -23,23 +30,71 @@ fuzz_target!(|data: &[u8]| {
     };
     let config = Config::default();
     match validate_request_text(text, &config) {
-        Err(errors) => check_errors(&errors),
+        Err(errors) => check_errors(&errors, &[]),
         Ok(request) => check_request(&request, &config),
     }
+    browser(text, &config);
 });
 
-fn check_errors(errors: &[smsotp_core::ApiError]) {
+/// The same body as a browser API `POST /v1/browser/otp`: only the visitor's fields are
+/// allowed (2121 names each other one); the rest comes from the tenant's settings.
+fn browser(text: &str, config: &Config) {
+    let settings = BrowserSettings::from_json(
+        &json!({"template": "Your code: {{pin}}", "template_fr": "Code : {{pin}}",
+                "ttl": 120, "defaultCountry": "FR"}),
+        config,
+    )
+    .unwrap();
+    let keys: Vec<String> = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(obj)) => obj.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let not_allowed: Vec<&String> = keys
+        .iter()
+        .filter(|k| !OTP_FIELDS.contains(&k.as_str()))
+        .collect();
+    match validate_browser_otp(text, &settings, config) {
+        Ok(otp) => {
+            assert!(not_allowed.is_empty(), "accepted with {not_allowed:?}");
+            check_request(&otp.request, config);
+            assert_eq!(otp.request.ttl, 120, "the tenant's ttl");
+            assert_eq!(otp.request.templates.keys().collect::<Vec<_>>(), ["fr"]);
+            if let Some(token) = otp.turnstile_token {
+                assert!(!token.trim().is_empty() && token.chars().count() <= 2048);
+            }
+        }
+        Err(errors) => {
+            check_errors(
+                &errors,
+                &[ErrorCode::BrowserFieldNotAllowed, ErrorCode::TurnstileRefused],
+            );
+            let refused: Vec<&str> = errors
+                .iter()
+                .filter(|e| e.code == ErrorCode::BrowserFieldNotAllowed)
+                .filter_map(|e| e.field.as_deref())
+                .collect();
+            assert_eq!(
+                refused,
+                not_allowed.iter().map(|k| k.as_str()).collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+/// Create errors (2001–2020, 2101–2107) and `also`, or one 400 `invalid_request` alone.
+fn check_errors(errors: &[smsotp_core::ApiError], also: &[ErrorCode]) {
     assert!(!errors.is_empty(), "an invalid request with no error");
     for e in errors {
         let code = e.code.code();
         assert!(
             e.code == ErrorCode::BadRequest
+                || also.contains(&e.code)
                 || (2001..=2020).contains(&code)
                 || (2101..=2107).contains(&code),
             "{code} is not a create error"
         );
         assert!(
-            matches!(e.http_status(), 400 | 422),
+            matches!(e.http_status(), 400 | 422) || e.code == ErrorCode::TurnstileRefused,
             "{code}: {}",
             e.http_status()
         );
