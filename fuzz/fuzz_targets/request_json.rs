@@ -20,8 +20,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value};
-use smsotp_core::{phone, render_message, validate_request, validate_request_text, Config};
 use smsotp_core::browser::request::{validate_browser_otp, BrowserSettings, OTP_FIELDS};
+use smsotp_core::{phone, render_message, validate_request, validate_request_text, Config};
 use smsotp_core::{ErrorCode, OtpRequest};
 
 fuzz_target!(|data: &[u8]| {
@@ -66,7 +66,10 @@ fn browser(text: &str, config: &Config) {
         Err(errors) => {
             check_errors(
                 &errors,
-                &[ErrorCode::BrowserFieldNotAllowed, ErrorCode::TurnstileRefused],
+                &[
+                    ErrorCode::BrowserFieldNotAllowed,
+                    ErrorCode::TurnstileRefused,
+                ],
             );
             let refused: Vec<&str> = errors
                 .iter()
