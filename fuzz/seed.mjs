@@ -144,6 +144,10 @@ function phoneSeeds() {
     if (/^\+?[\d ()./-]{3,}$/.test(s)) seeds.push(s);
   }
   seeds.push('FR\n06 12 34 56 78', 'US\n(212) 555-0123', 'GB\n+44 7400 123456', 'DE\n0', '+');
+  // Findings, kept so that every run replays them: a region with a space (as-you-type
+  // ignored it); numbers whose national format does not read back, and one that as-you-type
+  // reads otherwise than parse (libphonenumber-js does the same).
+  seeds.push('FI \n435210678', '+2413856567', 'AR\n.11 15-291123', 'KZ\n8208320000');
   return seeds;
 }
 
@@ -181,6 +185,10 @@ function smsSeeds() {
   seeds.push(utf16('Код 123456'), utf16('Code 👍🏽 1234'), utf16('e\u0301te\u0301'));
   // An unpaired high surrogate, then a low one alone: JavaScript strings may hold both.
   seeds.push(Buffer.from([0x3d, 0xd8, 0x41, 0x00, 0x00, 0xde, 0x42, 0x00]));
+  // Findings: graphemes longer than a part (they counted as one part): the fuzzer's own
+  // (read as UTF-16LE, 133 conjoining jamo), and a letter with 100 accents.
+  seeds.push(Buffer.from(`\u0001${'\u0011'.repeat(267)}פפ`, 'utf8'));
+  seeds.push(Buffer.from(`e${'\u0301'.repeat(100)}`, 'utf8'));
   return seeds;
 }
 
