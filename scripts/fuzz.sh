@@ -31,10 +31,12 @@ else
   cargo +nightly fuzz build --sanitizer none
 fi
 
+# libFuzzer's own output, one file per target (made here: fuzz_all runs in a subshell).
+new_temp logs -d
+
 # One target: libFuzzer for `seconds`, its output kept aside; one TAP line with the figures.
 fuzz_one() { # <n> <target>
-  local n=$1 target=$2 log status=0
-  new_temp log
+  local n=$1 target=$2 log="$logs/$2.log" status=0
   mkdir -p "$work/$target"
   # -timeout: an input taking 10 s is a finding (a request must not stall the worker).
   cargo +nightly fuzz run --sanitizer none "$target" "$work/$target" "fuzz/corpus/$target" -- \
@@ -48,10 +50,14 @@ fuzz_one() { # <n> <target>
       "$n" "$target" "${runs:-?}" "$seconds" "${execs:-?}" "${cov:-?}" \
       "$(find "$work/$target" -type f | wc -l)"
   else
-    printf 'not ok %d - fuzz %s: a finding (exit %d)\n' "$n" "$target" "$status"
-    grep -E -A12 "panicked at|ERROR: libFuzzer|SUMMARY" "$log" | head -40 | sed 's/^/#   /'
-    grep -E "Test unit written to" "$log" | sed 's/^/#   /'
-    printf '#   reproduce: cargo +nightly fuzz run --sanitizer none %s <that file>\n' "$target"
+    printf 'not ok %d - fuzz %s: exit %d\n' "$n" "$target" "$status"
+    if grep -q "Test unit written to" "$log"; then
+      grep -E -A12 "panicked at|ERROR: libFuzzer|SUMMARY" "$log" | head -40 | sed 's/^/#   /'
+      grep -E "Test unit written to" "$log" | sed 's/^/#   /'
+      printf '#   reproduce: cargo +nightly fuzz run --sanitizer none %s <that file>\n' "$target"
+    else
+      tail -20 "$log" | sed 's/^/#   /'
+    fi
     return 1
   fi
 }
