@@ -16,6 +16,7 @@
 #                    and the bindings' tests in Firefox
 #     conformance    schemathesis (PyPI) in a venv, target/venv-schemathesis: the contract
 #                    checks of scripts/test-conformance.sh
+#     fuzz           cargo-fuzz (crates.io) for `cargo +nightly fuzz`; the nightly toolchain
 #   SETUP_SKIP_BROWSER=1 ...         everything but Chromium (kept for older callers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,12 +26,13 @@ WASM_PACK_VERSION=0.15.1
 WORKER_BUILD_VERSION=0.8.7
 GECKODRIVER_VERSION=0.37.1
 SCHEMATHESIS_VERSION=4.32.5
+CARGO_FUZZ_VERSION=0.13.2
 
 log() { printf '\033[1;34msetup:\033[0m %s\n' "$*" >&2; }
 
 parts=" $* "
 if [ $# -eq 0 ]; then
-  parts=" npm web worker conformance "
+  parts=" npm web worker conformance fuzz "
   [ -n "${SETUP_SKIP_BROWSER:-}" ] || parts+="browser firefox "
 fi
 want() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -110,5 +112,14 @@ if want conformance; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
+fi
+if want fuzz; then
+  # libFuzzer's instrumentation needs nightly; `cargo +nightly` leaves rust-toolchain.toml's
+  # stable in charge of everything else.
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    log "rustup toolchain install nightly --profile minimal (cargo fuzz needs it)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  cargo_tool cargo-fuzz cargo-fuzz "$CARGO_FUZZ_VERSION" --locked
 fi
 log "toolchain ready"

@@ -195,12 +195,14 @@ pub fn generate_pin(pin_type: PinType, length: u8, rng: &mut impl RandomSource) 
 }
 
 /// The form a submitted PIN is compared in: white space and `-` removed (people type
-/// `123 456`), upper-case (letters compare case-insensitively).
+/// `123 456`), ASCII letters upper-cased (letters compare case-insensitively). Only ASCII:
+/// PIN alphabets are A–Z and digits, and Unicode upper-casing would also turn other text
+/// into a PIN's letters (`ſ` → `S`, `ı` → `I`, `ß` → `SS`, `ﬆ` → `ST`).
 pub fn normalise_pin(input: &str) -> String {
     input
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
-        .flat_map(char::to_uppercase)
+        .map(|c| c.to_ascii_uppercase())
         .collect()
 }
 

@@ -154,6 +154,20 @@ mod tests {
         assert!(h.verify("otp", "grnxq", &stored));
     }
 
+    /// Found while writing the state-machine fuzz target's own PIN rule: Unicode
+    /// upper-casing made text that is not the PIN verify (`ſ` is `S` upper-cased, `ı` is `I`,
+    /// `ß` is `SS`, the ligature `ﬆ` is `ST`). Only ASCII letters fold.
+    #[test]
+    fn only_ascii_letters_compare_case_insensitively() {
+        let h = PinHasher::new(KEY).unwrap();
+        let stored = h.hash("otp", "SSIST");
+        assert!(h.verify("otp", "ssist", &stored));
+        assert!(h.verify("otp", "Ss-Is t", &stored));
+        for near_miss in ["ſsist", "ssıst", "ßist", "ssiﬆ", "ßıﬆ", "ＳＳＩＳＴ"] {
+            assert!(!h.verify("otp", near_miss, &stored), "{near_miss}");
+        }
+    }
+
     #[test]
     fn known_answer() {
         // HMAC-SHA256(KEY, "smsotp/pin/v1\0" "otp" "\0" "1234"), computed independently

@@ -80,7 +80,82 @@ fn corpus() -> Vec<String> {
     for pad in 65..=67 {
         texts.push(format!("{}\r\n{}", "ж".repeat(pad), "ж".repeat(66)));
     }
+    // Graphemes longer than a part (found by fuzzing, fuzz/fuzz_targets/sms.rs): a letter
+    // with 100 combining accents ("Zalgo" text), 133 conjoining Hangul jamo, a ZWJ chain of
+    // 31 emoji; alone, after text, and across boundaries. The texts where Twilio's count
+    // cannot be right are in `graphemes_longer_than_a_part_are_split` below.
+    let (zalgo, jamo, zwj) = long_graphemes();
+    texts.push(zalgo.clone());
+    texts.push(format!("Code 1234 {zalgo}"));
+    texts.push(format!("{}{zalgo}{}", "ж".repeat(60), "ж".repeat(10)));
+    texts.push(jamo);
+    for text in [
+        zwj.clone(),
+        format!("Code 1234 {zwj}"),
+        format!("{}{zwj}{}", "ж".repeat(60), "ж".repeat(10)),
+        format!("{zwj}{zwj}"),
+    ] {
+        texts.push(text);
+    }
+    texts.push(format!("Z{}", "\u{300}".repeat(66)));
+    texts.push(format!("Z{}", "\u{300}".repeat(67)));
     texts
+}
+
+/// One grapheme each, longer than a part (67 UCS-2 units): a letter with 100 combining
+/// accents (101 units), 133 conjoining Hangul jamo (133), 31 emoji joined by ZWJ (92).
+fn long_graphemes() -> (String, String, String) {
+    (
+        format!("e{}", "\u{301}".repeat(100)),
+        format!("\u{1101}{}", "\u{1111}".repeat(132)),
+        format!("👨{}", "\u{200d}👨".repeat(30)),
+    )
+}
+
+/// No part carries more than 67 UCS-2 units, so a grapheme longer than that is split
+/// between characters, and a text of N units takes at least N / 67 parts. Until fuzzing
+/// found it, such a grapheme counted as one part however long (a 1,600-character template
+/// of one letter and its accents passed `maxParts` as one part: it is 24). Twilio's
+/// calculator counts these texts in fewer parts than could carry them (it opens a part for
+/// an oversized grapheme and overfills it); the test checks that it still does, so that
+/// the texts move to the agreement corpus above if it changes.
+#[test]
+fn graphemes_longer_than_a_part_are_split() {
+    let (zalgo, jamo, _) = long_graphemes();
+    let cases: Vec<(String, u32, u32)> = vec![
+        // Two 101-unit graphemes: 67 | 34 + 33 | 67 | 1.
+        (format!("{zalgo}{zalgo}"), 202, 4),
+        // 10 units, then 133: 10 + 57 | 67 | 9.
+        (format!("Code 1234 {jamo}"), 143, 3),
+        // 60 + 7 | 67 | 59 + 8 | 2.
+        (
+            format!("{}{jamo}{}", "ж".repeat(60), "ж".repeat(10)),
+            203,
+            4,
+        ),
+        // The jamo of both copies join: one grapheme of 266 units, 67 | 67 | 67 | 65.
+        (format!("{jamo}{jamo}"), 266, 4),
+        // 1,600 characters: the longest template the API accepts; 24 parts, not 1.
+        (format!("e{}", "\u{301}".repeat(1599)), 1600, 24),
+    ];
+    for (text, units, parts) in &cases {
+        let ours = analyze(text);
+        assert_eq!((ours.units, ours.parts), (*units, *parts), "{units} units");
+    }
+    let texts: Vec<&String> = cases.iter().map(|(t, _, _)| t).collect();
+    let input = serde_json::to_string(&texts).unwrap();
+    let Some(out) = common::run_oracle("segments.mjs", &[], &input) else {
+        return;
+    };
+    let oracle: Vec<Value> = serde_json::from_str(&out).unwrap();
+    for ((_, units, _), twilio) in cases.iter().zip(&oracle) {
+        assert_eq!(twilio["units"], *units);
+        let twilio_parts = twilio["parts"].as_u64().unwrap() as u32;
+        assert!(
+            twilio_parts * 67 < *units,
+            "Twilio now counts {units} units in {twilio_parts} parts"
+        );
+    }
 }
 
 #[test]

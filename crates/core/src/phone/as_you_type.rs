@@ -93,10 +93,11 @@ pub struct AsYouType {
 
 impl AsYouType {
     /// Starts formatting a number typed in `country_iso` (national numbers are read as
-    /// that region's; `None` or an unknown code: only international numbers, `+…`).
+    /// that region's; `None` or an unknown code: only international numbers, `+…`). The
+    /// code is read as [`parse`](super::parse) reads it: trimmed, in either case.
     pub fn new(country_iso: Option<&str>) -> AsYouType {
         let mut typing = AsYouType {
-            default_country: country_iso.and_then(region_index),
+            default_country: country_iso.map(str::trim).and_then(region_index),
             output: String::new(),
             international: false,
             missing_plus: false,
@@ -940,6 +941,21 @@ mod tests {
         let mut t = AsYouType::new(Some("FR"));
         assert_eq!(t.input("0033612345678"), "00 33 6 12 34 56 78");
         assert_eq!(t.country(), Some("FR"));
+    }
+
+    /// Found by fuzzing (fuzz/fuzz_targets/phone.rs): `parse` took `"FI "` as Finland but
+    /// as-you-type ignored it, so the number the user saw as valid had no `number()`.
+    #[test]
+    fn the_country_is_read_as_parse_reads_it() {
+        // libphonenumber-js/max 1.13.16 (`new AsYouType('FI')`): "435210678",
+        // `getNumberValue()` "+358435210678".
+        for country in ["FI ", " fi", "\tFi\n"] {
+            let mut t = AsYouType::new(Some(country));
+            assert_eq!(t.input("435210678"), "435210678", "{country:?}");
+            assert_eq!(t.number().as_deref(), Some("+358435210678"), "{country:?}");
+            let parsed = crate::phone::parse("435210678", Some(country)).unwrap();
+            assert_eq!(parsed.e164, "+358435210678");
+        }
     }
 
     #[test]
