@@ -9,14 +9,15 @@ bash scripts/setup.sh web browser firefox
 
 step "npm package: build (wasm-pack + assemble into crates/web/pkg)"
 ensure_pkg
-step "npm package: the bindings' tests in Node and headless Chromium (wasm-bindgen-test)"
-run_tests cargo test -p smsotp-web --target wasm32-unknown-unknown --tests
-step "npm package: the phone build's bindings' tests (--no-default-features), Node and Chromium"
-run_tests cargo test -p smsotp-web --no-default-features --target wasm32-unknown-unknown --tests
-# wasm-bindgen's runner drives Firefox when GECKODRIVER names the driver (Chromium's
-# chromedriver is found on PATH otherwise).
-step "npm package: the bindings' browser tests in headless Firefox, both builds"
+# wasm-bindgen's runner picks the browser by driver: CHROMEDRIVER names Chromium's (without
+# it, a geckodriver on PATH wins and these would run in Firefox too), GECKODRIVER Firefox's.
+chrome="$(command -v chromedriver)"
 gecko="$(command -v geckodriver)"
+step "npm package: the bindings' tests in Node and headless Chromium (wasm-bindgen-test)"
+run_tests env CHROMEDRIVER="$chrome" cargo test -p smsotp-web --target wasm32-unknown-unknown --tests
+step "npm package: the phone build's bindings' tests (--no-default-features), Node and Chromium"
+run_tests env CHROMEDRIVER="$chrome" cargo test -p smsotp-web --no-default-features --target wasm32-unknown-unknown --tests
+step "npm package: the bindings' browser tests in headless Firefox, both builds"
 run_tests env GECKODRIVER="$gecko" cargo test -p smsotp-web --target wasm32-unknown-unknown --test browser
 run_tests env GECKODRIVER="$gecko" cargo test -p smsotp-web --no-default-features --target wasm32-unknown-unknown --test browser
 stage_done
