@@ -815,7 +815,7 @@ describe('every state, light and dark: axe-core finds nothing; screenshots', () 
     } finally {
       await c.close();
     }
-    console.log(`# screenshots of every state: ${SHOTS}`);
+    console.log(`screenshots of every state: ${SHOTS}`);
     assert.deepEqual(failures, [], failures.join('\n\n'));
   });
 });
