@@ -14,6 +14,8 @@
 #     browser        Chromium + chromedriver (Debian)
 #     firefox        Firefox ESR (Debian) + geckodriver (crates.io): the widget's Firefox run
 #                    and the bindings' tests in Firefox
+#     conformance    schemathesis (PyPI) in a venv, target/venv-schemathesis: the contract
+#                    checks of scripts/test-conformance.sh
 #   SETUP_SKIP_BROWSER=1 ...         everything but Chromium (kept for older callers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +24,13 @@ WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate pinned in Cargo
 WASM_PACK_VERSION=0.15.1
 WORKER_BUILD_VERSION=0.8.7
 GECKODRIVER_VERSION=0.37.1
+SCHEMATHESIS_VERSION=4.32.5
 
 log() { printf '\033[1;34msetup:\033[0m %s\n' "$*" >&2; }
 
 parts=" $* "
 if [ $# -eq 0 ]; then
-  parts=" npm web worker "
+  parts=" npm web worker conformance "
   [ -n "${SETUP_SKIP_BROWSER:-}" ] || parts+="browser firefox "
 fi
 want() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -97,5 +100,15 @@ if want firefox; then
   fi
   # Not in Debian; npm's geckodriver wrappers download from GitHub (offline here).
   cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION" --locked
+fi
+if want conformance; then
+  # A venv of its own: schemathesis and its dependencies stay out of the system Python.
+  # CPython 3.11 is the one the machine kind has (docs/toolchain.md).
+  venv=target/venv-schemathesis
+  if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    log "pip install schemathesis $SCHEMATHESIS_VERSION into $venv (once)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
 fi
 log "toolchain ready"

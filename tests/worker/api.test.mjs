@@ -106,6 +106,45 @@ describe('envelope and routes', () => {
     assert.deepEqual([notUuid.status, notUuid.body.error.code], [404, 2021]);
   });
 
+  // Found by schemathesis: the worker crate reads a method it has no variant for as GET,
+  // so `QUERY /otp/{id}` was answered as a read and `QUERY /health` 200. (A method workerd
+  // itself does not know, such as FOO or a lower-case patch, never reaches the worker:
+  // workerd answers it 501.)
+  test('a method the API does not know (QUERY, PROPFIND, MKCOL) is 405 on every route, never a GET', async () => {
+    // No OTP is created here (the logging test below counts the rows a create writes); an
+    // unknown id read as GET would be 404 2021, not 405.
+    const id = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+    for (const method of ['QUERY', 'PROPFIND', 'MKCOL', 'REPORT']) {
+      for (const path of [`/otp/${id}`, '/health', '/openapi.json', '/.well-known/jwks.json', '/v1/browser/config']) {
+        const r = await call(w, method, path);
+        assert.deepEqual([r.status, r.body.error?.code], [405, 405], `${method} ${path}: ${JSON.stringify(r.body)}`);
+      }
+    }
+  });
+
+  // Found by schemathesis (allow_header_conformance): RFC 9110 §15.5.6 requires a 405 to
+  // list the route's methods in `Allow`.
+  test('a 405 lists the route\'s methods in Allow', async () => {
+    const cases = [
+      ['PUT', '/otp', 'POST'],
+      ['PATCH', '/otp/00000000-0000-4000-8000-000000000000', 'GET, POST, DELETE'],
+      ['GET', '/otp/00000000-0000-4000-8000-000000000000/resend', 'POST'],
+      ['PUT', '/health', 'GET'],
+      ['POST', '/openapi.json', 'GET'],
+      ['DELETE', '/.well-known/jwks.json', 'GET'],
+      ['POST', '/v1/browser/config', 'GET, OPTIONS'],
+      ['GET', '/v1/browser/otp', 'POST, OPTIONS'],
+      ['QUERY', '/v1/browser/otp/00000000-0000-4000-8000-000000000000/resend', 'POST, OPTIONS'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const r = await call(w, method, path);
+      assert.equal(r.status, 405, `${method} ${path}`);
+      assert.equal(r.headers.get('allow'), allow, `${method} ${path}`);
+    }
+    // Only on 405s.
+    assert.equal((await call(w, 'GET', '/health')).headers.get('allow'), null);
+  });
+
   test('logs are JSON lines with the request fields, numbers masked even in the console SMS', async () => {
     const otp = await create();
     const lines = w.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));

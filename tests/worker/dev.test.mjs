@@ -64,8 +64,12 @@ describe('in development', () => {
     assert.deepEqual(messages.map((m) => m.otpId), ids.slice(2).reverse());
   });
 
-  test('other methods on the inbox: 405', async () => {
-    assert.equal((await w.fetch('/dev/inbox', { method: 'POST', body: '{}' })).status, 405);
+  test('other methods on the inbox: 405 with Allow, also methods the worker crate reads as GET', async () => {
+    for (const method of ['POST', 'PUT', 'QUERY', 'PROPFIND']) {
+      const res = await w.fetch('/dev/inbox', { method, body: method === 'PROPFIND' ? undefined : '{}' });
+      assert.equal(res.status, 405, method);
+      assert.equal(res.headers.get('Allow'), 'GET, DELETE', method);
+    }
   });
 
   test('the demo pages are served from the assets; /demo redirects to /demo/', async () => {

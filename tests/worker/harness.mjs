@@ -44,8 +44,10 @@ function filesUnder(dir) {
  * temporary directory, removed by `dispose`.
  * `assets`: a folder served through the `ASSETS` binding with the worker first, as
  * wrangler.toml's `[assets]` does (`worker/public`, after scripts/build-demo.sh).
+ * `outbound`: a function answering every `fetch` the worker makes (Miniflare's
+ * `outboundService`), e.g. to keep a run on local addresses only.
  */
-export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEntries = [], assets } = {}) {
+export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEntries = [], assets, outbound } = {}) {
   const logs = [];
   const storage = persist ?? mkdtempSync(join(tmpdir(), 'smsotp-do-'));
   const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
@@ -68,6 +70,7 @@ export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEnt
       ...(assets
         ? { assets: { directory: assets, binding: 'ASSETS', routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true } } }
         : {}),
+      ...(outbound ? { outboundService: outbound } : {}),
       // Tests that count SMS exactly, or create many OTPs for one number, run without the
       // per-number and per-tenant limits (NUMBER_LIMITS=off); limits.test.mjs and
       // abuse.test.mjs run with the defaults or their own (`NUMBER_LIMITS: undefined`

@@ -87,10 +87,14 @@ async fn demo(req: Request, env: &Env, path: &str) -> Result<Response> {
 
 /// `GET` / `DELETE /dev/inbox`, answered by the inbox object.
 async fn inbox(req: Request, env: &Env) -> Result<Response> {
-    let method = req.method();
-    if !matches!(method, Method::Get | Method::Delete) {
-        return Response::error("GET or DELETE", 405);
-    }
+    let method = match crate::known_method(&req) {
+        Some(m @ (Method::Get | Method::Delete)) => m,
+        _ => {
+            let headers = Headers::new();
+            headers.set("Allow", "GET, DELETE")?;
+            return Ok(Response::error("GET or DELETE", 405)?.with_headers(headers));
+        }
+    };
     let stub = env
         .durable_object(INBOX)?
         .id_from_name("inbox")?

@@ -35,6 +35,8 @@ pub use crate::shard::OtpShard;
 
 enum Route<'a> {
     Health,
+    /// `GET /openapi.json`: the API's OpenAPI document.
+    OpenApi,
     Create,
     Otp(&'a str),
     Resend(&'a str),
@@ -55,6 +57,7 @@ enum BrowserRoute<'a> {
 fn route(path: &str) -> Option<Route<'_>> {
     match path.trim_end_matches('/') {
         "/health" => Some(Route::Health),
+        "/openapi.json" => Some(Route::OpenApi),
         "/otp" => Some(Route::Create),
         "/.well-known/jwks.json" => Some(Route::Jwks),
         "/v1/browser/config" => Some(Route::Browser(BrowserRoute::Config)),
@@ -82,7 +85,7 @@ fn route(path: &str) -> Option<Route<'_>> {
 
 fn allowed(route: &Route<'_>, method: &Method) -> bool {
     match route {
-        Route::Health => *method == Method::Get,
+        Route::Health | Route::OpenApi => *method == Method::Get,
         Route::Create => *method == Method::Post,
         Route::Otp(_) => matches!(method, Method::Post | Method::Get | Method::Delete),
         Route::Resend(_) => *method == Method::Post,
@@ -91,6 +94,32 @@ fn allowed(route: &Route<'_>, method: &Method) -> bool {
         Route::Browser(BrowserRoute::Config) => matches!(method, Method::Get | Method::Options),
         Route::Browser(_) => matches!(method, Method::Post | Method::Options),
     }
+}
+
+/// The methods a route answers, for the `Allow` header of its 405s (RFC 9110 §15.5.6).
+fn allow(route: &Route<'_>) -> String {
+    [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+        Method::Options,
+    ]
+    .into_iter()
+    .filter(|m| allowed(route, m))
+    .map(|m| m.to_string())
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// The request's method, `None` for one the `worker` crate has no variant for: it reads
+/// any other method (`QUERY`, `PROPFIND`, …) as GET, which would answer them as GETs.
+/// Methods are case-sensitive (RFC 9110 §9.1): `patch` is not `PATCH`.
+pub(crate) fn known_method(req: &Request) -> Option<Method> {
+    let raw = req.inner().method();
+    let method = Method::from(raw.clone());
+    (method.as_ref() == raw).then_some(method)
 }
 
 /// One request's outcome before it becomes a Response.
@@ -115,7 +144,14 @@ struct Seen {
     tenant: Option<String>,
     window: Option<limiter::Window>,
     docs: Option<String>,
+    /// A body answered as these bytes rather than re-serialized JSON (the OpenAPI
+    /// document, served byte for byte as committed).
+    raw: Option<&'static str>,
 }
+
+/// The OpenAPI document of this API (`docs/openapi.json`), compiled in: what is served is
+/// what the tests check against the error table and the routes.
+const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -142,13 +178,13 @@ async fn handle(
     seen: &mut Seen,
 ) -> Outcome {
     let path = req.path();
-    let method = req.method();
     let Some(r) = route(&path) else {
         return Outcome::Error(ApiError::new(ErrorCode::RouteNotFound), vec![]);
     };
-    if !allowed(&r, &method) {
-        return Outcome::Error(ApiError::new(ErrorCode::MethodNotAllowed), vec![]);
-    }
+    let method = match known_method(req) {
+        Some(m) if allowed(&r, &m) => m,
+        _ => return Outcome::Error(ApiError::new(ErrorCode::MethodNotAllowed), vec![]),
+    };
     if let (Route::Browser(_), Method::Options) = (&r, &method) {
         // A preflight carries no key: answered for any origin; the request that follows
         // is checked against its key's origins (browser.rs).
@@ -156,6 +192,16 @@ async fn handle(
         seen.cors = api::header(req, "Origin");
         return Outcome::Ok(Answer {
             status: 204,
+            body: serde_json::Value::Null,
+            otp_id: None,
+            resend_after: None,
+        });
+    }
+    if let Route::OpenApi = r {
+        // Public, like the health check: no key, served even when misconfigured.
+        seen.raw = Some(OPENAPI);
+        return Outcome::Ok(Answer {
+            status: 200,
             body: serde_json::Value::Null,
             otp_id: None,
             resend_after: None,
@@ -207,7 +253,9 @@ async fn handle(
         Route::Resend(otp_id) => {
             api::resend(req, env, settings, t, otp_id, usage, &mut seen.window).await
         }
-        Route::Health | Route::Jwks | Route::Browser(_) => unreachable!("answered above"),
+        Route::Health | Route::OpenApi | Route::Jwks | Route::Browser(_) => {
+            unreachable!("answered above")
+        }
     };
     match result {
         Ok(a) => Outcome::Ok(a),
@@ -324,6 +372,12 @@ fn answer(
     headers.set("Content-Type", "application/json")?;
     headers.set("X-Request-Id", id)?;
     headers.set("X-Response-Time", &format!("{elapsed}ms"))?;
+    // A 405 says which methods the route has (RFC 9110 requires it).
+    if status == 405 {
+        if let Some(r) = route(&req.path()) {
+            headers.set("Allow", &allow(&r))?;
+        }
+    }
     // Every 429 (and 503) says when to come back.
     if let Some(seconds) = retry_after {
         headers.set("Retry-After", &seconds.to_string())?;
@@ -368,6 +422,8 @@ fn answer(
     );
     let response = if status == 204 {
         Response::empty()?
+    } else if let (Some(raw), 200) = (seen.raw, status) {
+        Response::ok(raw)?
     } else {
         Response::from_json(&body)?
     };
@@ -378,6 +434,7 @@ fn answer(
 fn route_name(path: &str) -> &'static str {
     match route(path) {
         Some(Route::Health) => "/health",
+        Some(Route::OpenApi) => "/openapi.json",
         Some(Route::Create) => "/otp",
         Some(Route::Otp(_)) => "/otp/{otpId}",
         Some(Route::Resend(_)) => "/otp/{otpId}/resend",

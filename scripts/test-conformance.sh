@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `npm run test:conformance`: the API's contract (docs/openapi.json, as the worker serves it)
+# checked by schemathesis against the built worker on local workerd: generated requests for
+# every operation (examples, coverage, fuzzing) and stateful sequences over real OTPs
+# (create → status/verify/cancel/resend, through the document's links). Every answer must
+# match its schema and headers and have a status the document lists, and no 5xx may come
+# from our code: the launcher (tests/conformance/worker.mjs) makes the stand-in SMS
+# provider fail now and then, so schemathesis accepts the documented 502 — and this script
+# then checks that there were no more 502s than SMS failed on purpose, and that the worker
+# logged no internal error at all (also from alarms and callbacks, which answer no request).
+# A bounded number of examples per operation (CONFORMANCE_MAX_EXAMPLES, default 100: the
+# stage stays under ~3 min); `npm run conformance` runs more (scripts/conformance.sh).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bash scripts/setup.sh worker conformance
+
+MAX_EXAMPLES=${CONFORMANCE_MAX_EXAMPLES:-100}
+ST=target/venv-schemathesis/bin/st
+
+step "edge worker: build (worker-build)"
+bash scripts/build-worker.sh
+
+step "contract: schemathesis, $MAX_EXAMPLES examples per operation, against the worker on workerd"
+new_temp report_dir -d
+new_temp launcher_out
+new_temp worker_log
+TEMP_PATHS+=("$worker_log.faults.json")
+CONFORMANCE_LOG=$worker_log "$(system_node)" tests/conformance/worker.mjs >"$launcher_out" 2>&1 &
+launcher=$!
+# Stopped through its control URL (it then writes its log); killed if that fails.
+stop_worker() {
+  if kill -0 "$launcher" 2>/dev/null; then
+    [ -n "${stop_url:-}" ] && "$(system_node)" -e 'fetch(process.argv[1], { method: "POST" }).catch(() => {})' "$stop_url"
+    for _ in $(seq 1 40); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$launcher" 2>/dev/null || true
+  fi
+  wait "$launcher" 2>/dev/null || true
+}
+trap 'stop_worker; rm -rf "${TEMP_PATHS[@]}"' EXIT
+for _ in $(seq 1 120); do
+  [ -s "$launcher_out" ] && break
+  kill -0 "$launcher" 2>/dev/null || { cat "$launcher_out" >&2; echo "the worker did not start" >&2; exit 1; }
+  sleep 0.5
+done
+setting() { "$(system_node)" -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0]); console.log(s[process.argv[2]])' "$launcher_out" "$1"; }
+url=$(setting url)
+stop_url=$(setting stop)
+export SMSOTP_API_KEY=$(setting apiKey) SMSOTP_PUBLISHABLE_KEY=$(setting publishableKey) SMSOTP_ORIGIN=$(setting origin)
+
+set +e
+"$ST" --config-file tests/conformance/schemathesis.toml run "$url/openapi.json" \
+  --max-examples "$MAX_EXAMPLES" --request-timeout 15 \
+  --report junit --report-junit-path "$report_dir/junit.xml" "$@"
+st_status=$?
+set -e
+stop_worker
+
+# One TAP summary for the closing line: each operation is a test (its phases' checks all
+# passed, or not), read from schemathesis' JUnit report.
+read -r tests failures < <("$(system_node)" -e '
+  const xml = require("fs").readFileSync(process.argv[1], "utf8");
+  const cases = (xml.match(/<testcase\b/g) || []).length;
+  const failed = (xml.match(/<testcase\b[^>]*>\s*<(failure|error)\b/g) || []).length;
+  console.log(cases, failed);' "$report_dir/junit.xml" 2>/dev/null || echo "0 1")
+# A failure with no failing operation (schemathesis could not run) still fails the stage.
+if [ "$st_status" -ne 0 ] && [ "$failures" -eq 0 ]; then failures=1; fi
+# No 5xx of our own: no internal error logged, no 500, no more 502s than SMS the stand-in
+# failed on purpose, no 503 beyond KV reads failed on purpose (none are injected).
+read -r internal s500 s502 s503 provider_faults kv_faults blocked < <("$(system_node)" -e '
+  const fs = require("fs");
+  const lines = fs.readFileSync(process.argv[1], "utf8").split("\n").filter((l) => l.startsWith("{"));
+  const events = lines.map((l) => { try { return JSON.parse(l); } catch { return {}; } });
+  const status = (n) => events.filter((e) => e.event === "request" && e.status === n).length;
+  const f = JSON.parse(fs.readFileSync(process.argv[1] + ".faults.json", "utf8"));
+  console.log(events.filter((e) => e.event === "internal").length, status(500), status(502), status(503), f.providerFaults, f.kvReadFaults, f.blockedFetches);
+' "$worker_log")
+echo "worker: $s502 answers 502 ($provider_faults SMS failed on purpose), $s503 answers 503 ($kv_faults KV reads failed on purpose), $s500 answers 500, $internal internal errors logged; $blocked fetches to non-local hosts refused"
+if [ "$internal" -gt 0 ] || [ "$s500" -gt 0 ] || [ "$s502" -gt "$provider_faults" ] || [ "$s503" -gt "$kv_faults" ]; then
+  echo "5xx from our own code:" >&2
+  grep -E '"event":"internal"|"status":50[0-3]' "$worker_log" | head -5 >&2
+  failures=$((failures + 1))
+fi
+run_tests printf '# pass %d\n# fail %d\n' "$((tests - failures < 0 ? 0 : tests - failures))" "$failures"
+stage_done

@@ -1,0 +1,111 @@
+// The built worker on local workerd for schemathesis (scripts/test-conformance.sh): the
+// test harness's worker (tests/worker/harness.mjs) with its SMS going to the local
+// stand-in provider, rate limiting on (every answer carries the X-Rate-Limit-* headers, and
+// schemathesis' busiest minutes meet the limit's 429s), the default per-number limits, acme
+// with a publishable key for ORIGIN, and a token signing key (so the browser API's right
+// PIN gets a token). Faults, so that their answers are checked too: the stand-in provider
+// fails now and then (5xx, an unreadable answer, a refusal: 502 and a FAILED OTP);
+// CONFORMANCE_FAULTS=0 turns them off. Nothing leaves 127.0.0.1: schemathesis generates
+// callback URLs of real-looking public hosts, and the worker's fetch to any host but the
+// local stand-ins is answered here as an unreachable host (a failed callback, retried
+// later, which is what the worker must cope with anyway); their count is in the summary. (KV read faults are not injected: a key the tenant
+// cache does not know is then answered 503, rightly, which schemathesis' check that bad
+// credentials get a 401 would count against us; tests/worker/kv-faults.test.mjs has them.) Prints one line
+// `{"url": …, "apiKey": …, "publishableKey": …, "origin": …, "stop": …}` and stays up until
+// a POST to `stop` (a local control URL: Miniflare's exit hooks end the process on SIGTERM
+// before a handler of ours could run); then writes the worker's log lines to
+// $CONFORMANCE_LOG and what was injected (`{providerFaults, kvReadFaults, blockedFetches}`) to
+// $CONFORMANCE_LOG.faults.json, when set, and exits.
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { startWorker, KEYS, TENANTS } from '../worker/harness.mjs';
+import { kvStats } from '../worker/kv-standin.mjs';
+import { startUpstream } from '../worker/fake-upstream.mjs';
+
+export const ORIGIN = 'https://shop.example';
+export const PK = 'pk_acme_conformance_0123456789';
+
+const { privateKey } = generateKeyPairSync('ed25519');
+const { d, x } = privateKey.export({ format: 'jwk' });
+const signingKey = { kty: 'OKP', crv: 'Ed25519', d, x, kid: 'conformance', use: 'sig', alg: 'EdDSA' };
+
+const limits = process.env.CONFORMANCE_NUMBER_LIMITS; // unset: the defaults
+const up = await startUpstream();
+// Each SMS the stand-in receives, with the mode it answered in (read in the same tick as
+// its answer), so that the failures sent on purpose can be counted.
+const push = up.received.push.bind(up.received);
+up.received.push = (entry) => push({ ...entry, mode: up.state.mode });
+const [acme, globex] = TENANTS;
+let blocked = 0;
+async function outbound(request) {
+  const url = new URL(request.url);
+  if (url.hostname !== '127.0.0.1') {
+    blocked++;
+    throw new Error(`conformance run: ${url.host} is not a local address`);
+  }
+  const body = ['GET', 'HEAD'].includes(request.method) ? undefined : await request.arrayBuffer();
+  // Hop-by-hop and length headers are the new request's own.
+  const headers = [...request.headers].filter(([name]) => !['content-length', 'host', 'connection', 'transfer-encoding'].includes(name));
+  return fetch(request.url, { method: request.method, headers, body });
+}
+
+const w = await startWorker(
+  {
+    SMS_PROVIDER: 'webhook',
+    SMS_WEBHOOK_URL: `${up.url}/webhook`,
+    // High enough that schemathesis is not throttled, low enough to be on.
+    RATE_LIMIT_PER_MINUTE: process.env.CONFORMANCE_RATE_LIMIT ?? '2500',
+    NUMBER_LIMITS: limits === undefined ? undefined : limits,
+    TOKEN_SIGNING_KEYS: JSON.stringify({ keys: [signingKey] }),
+    PUBLIC_URL: 'https://otp.example',
+  },
+  {
+    tenants: [
+      {
+        ...acme,
+        publishableKeys: [{ key: PK, origins: [ORIGIN] }],
+        browser: { template: 'Your Acme code: {{pin}}' },
+        testNumbers: { '+15005550006': '123456' },
+        // The browser API counts every SMS against the connecting IP (127.0.0.1 here):
+        // the default 10 an hour would leave it answering 2114 after a few seconds.
+        limits: { ipSendsPerHour: 100000 },
+      },
+      globex,
+    ],
+    outbound,
+  },
+);
+// Every 250 ms a new weather: mostly fair.
+let faults;
+if (process.env.CONFORMANCE_FAULTS !== '0') {
+  faults = setInterval(() => {
+    const r = Math.random();
+    up.state.mode = r < 0.04 ? '500' : r < 0.07 ? 'garbage' : r < 0.1 ? 'reject' : 'ok';
+  }, 250);
+}
+
+const control = createServer((req, res) => {
+  res.end();
+  if (req.method === 'POST' && req.url === '/stop') stop();
+});
+await new Promise((resolve) => control.listen(0, '127.0.0.1', resolve));
+const stopUrl = `http://127.0.0.1:${control.address().port}/stop`;
+
+console.log(JSON.stringify({ url: w.url, apiKey: KEYS.acme, publishableKey: PK, origin: ORIGIN, stop: stopUrl }));
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(faults);
+  if (process.env.CONFORMANCE_LOG) {
+    writeFileSync(process.env.CONFORMANCE_LOG, w.logs.join('\n') + '\n');
+    const providerFaults = up.received.filter((e) => e.path === '/webhook' && e.mode !== 'ok').length;
+    const { failedReads } = kvStats(w.mf);
+    writeFileSync(`${process.env.CONFORMANCE_LOG}.faults.json`, JSON.stringify({ providerFaults, kvReadFaults: failedReads, blockedFetches: blocked }));
+  }
+  await w.dispose();
+  await up.close();
+  process.exit(0);
+}
