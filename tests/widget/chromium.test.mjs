@@ -150,6 +150,7 @@ describe('the full flow', () => {
       await page.keyboard.press('Enter');
       await settle(page);
       assert.equal(s.starts().length, 0, 'no request for an invalid number (button or Enter)');
+      assert.equal(await page.evaluate(() => window.__submitted), undefined, 'Enter in the phone field does not submit the page\'s form');
       assert.equal(await stateOf(page), 'phone');
 
       // The rest of a valid national number, typed: formatted as libphonenumber formats it.
@@ -815,7 +816,7 @@ describe('every state, light and dark: axe-core finds nothing; screenshots', () 
     } finally {
       await c.close();
     }
-    console.log(`# screenshots of every state: ${SHOTS}`);
+    console.log(`screenshots of every state: ${SHOTS}`);
     assert.deepEqual(failures, [], failures.join('\n\n'));
   });
 });

@@ -274,7 +274,7 @@ export async function shot(target, name, { readme } = {}) {
   mkdirSync(SHOTS, { recursive: true });
   if (!announced) {
     announced = true;
-    console.log(`# screenshots: ${SHOTS}`);
+    console.log(`screenshots: ${SHOTS}`);
   }
   const buffer = await target.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled' });
   if (readme && process.env.SMSOTP_UPDATE_SCREENSHOTS === '1') {
