@@ -746,7 +746,7 @@ describe('Turnstile, preview, loading', () => {
 
 describe('every state, light and dark: axe-core finds nothing; screenshots', () => {
   // The README's screenshots (docs/screenshots, with SMSOTP_UPDATE_SCREENSHOTS=1).
-  const README = new Set(['phone', 'code', 'verified', 'error']);
+  const README = new Set(['phone', 'code', 'wrong-code', 'verified', 'locked', 'expired', 'error']);
   const failures = [];
   /** Screenshot and axe of the current state in both colour schemes. */
   async function look(page, name) {
