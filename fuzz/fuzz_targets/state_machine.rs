@@ -20,7 +20,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use smsotp_core::create::new_pin_message;
 use smsotp_core::pin::{PinType, MAX_PIN_LENGTH, MIN_PIN_LENGTH};
-use smsotp_core::{create_otp, Config, OtpRecord, OtpRequest, OtpStatus, PinHasher, RandomSource};
+use smsotp_core::{create_otp, Config, OtpRecord, OtpRequest, OtpStatus, PinHasher};
 
 const KEY: &[u8] = b"fuzz key: at least sixteen bytes";
 const START: u64 = 1_800_000_000_000;
@@ -58,21 +58,10 @@ struct Input {
     ops: Vec<Op>,
 }
 
-/// SplitMix64, seeded by the input: reproducible PINs and ids.
-struct SplitMix(u64);
-
-impl RandomSource for SplitMix {
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
-    }
-}
+// SplitMix64, seeded by the input: reproducible PINs and ids (the core's tests' own).
+#[path = "../../crates/core/tests/common/mod.rs"]
+mod common;
+use common::SplitMix;
 
 struct Otp {
     request: OtpRequest,
