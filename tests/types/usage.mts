@@ -207,6 +207,12 @@ export async function flow(): Promise<OtpStatus> {
   }
   const cancelled: { info: { id: string } } = await client.cancel(otpId);
   void cancelled;
+  const resent = await client.resend(otpId);
+  const next: number = resent.resendAfter;
+  const resentStatus: OtpStatus = resent.status;
+  void [next, resentStatus];
+  // @ts-expect-error: a server resend takes no options (the browser's takes a Turnstile token)
+  await client.resend(otpId, { turnstileToken: 't' });
   // @ts-expect-error: verify takes the OTP id and the PIN
   await client.verify(otpId);
   // @ts-expect-error: the create body needs phoneNumber

@@ -8,6 +8,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWorker, call, KEYS, pinOfSms, assertRetryLater } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
+import { OtpClient, OtpError } from '../../crates/web/js/otp-client.js';
 
 let up;
 before(async () => { up = await startUpstream(); });
@@ -31,6 +32,23 @@ const pinOf = pinOfSms;
 
 
 describe('resend', () => {
+  test('OtpClient.resend: too soon an OtpError 429 2109 with retryAfter; then a new PIN that verifies', async () => {
+    await withWorker('{"resendCooldowns": [1]}', async (w) => {
+      const client = new OtpClient({ baseUrl: w.url, apiKey: KEYS.acme });
+      const number = freshNumber();
+      const { otpId } = await client.create({ phoneNumber: number });
+      const early = await client.resend(otpId).catch((e) => e);
+      assert.ok(early instanceof OtpError, String(early));
+      assert.deepEqual([early.status, early.code, early.type, early.retryAfter], [429, 2109, 'rate_limit', 1]);
+      assert.equal(smsTo(number).length, 1);
+      await new Promise((r) => setTimeout(r, 1100));
+      const resent = await client.resend(otpId);
+      assert.deepEqual([resent.otpId, resent.status, resent.resendAfter], [otpId, 'PENDING', 1]);
+      assert.equal(smsTo(number).length, 2);
+      assert.deepEqual(await client.verify(otpId, pinOf(smsTo(number)[1])), { status: 'VERIFIED' });
+    });
+  });
+
   test('a resend sends a new PIN: the old one stops working, attempts carry over, cooldowns grow', async () => {
     await withWorker('{"resendCooldowns": [1, 2]}', async (w) => {
       const number = freshNumber();

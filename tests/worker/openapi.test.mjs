@@ -133,7 +133,7 @@ describe('the package\'s clients (crates/web/js/index.d.ts)', () => {
   const d = declarations('crates/web/js/index.d.ts');
   /** Each client method → the operation it calls. */
   const CALLS = {
-    OtpClient: { create: 'createOtp', verify: 'verifyOtp', status: 'getOtp', cancel: 'cancelOtp' },
+    OtpClient: { create: 'createOtp', verify: 'verifyOtp', status: 'getOtp', cancel: 'cancelOtp', resend: 'resendOtp' },
     BrowserClient: { config: 'browserConfig', start: 'browserStart', resend: 'browserResend', check: 'browserCheck' },
   };
 
@@ -157,6 +157,7 @@ describe('the package\'s clients (crates/web/js/index.d.ts)', () => {
       ['OtpClient', 'verify', () => server.verify(ID, '123456')],
       ['OtpClient', 'status', () => server.status(ID)],
       ['OtpClient', 'cancel', () => server.cancel(ID)],
+      ['OtpClient', 'resend', () => server.resend(ID)],
       ['BrowserClient', 'config', () => page.config()],
       ['BrowserClient', 'start', () => page.start({ phoneNumber: '+33612345678' })],
       ['BrowserClient', 'resend', () => page.resend(ID)],
@@ -194,6 +195,11 @@ describe('the package\'s clients (crates/web/js/index.d.ts)', () => {
       return d.types.get(name) ?? generated().get(name);
     }
     if (ts.isTypeLiteralNode(type)) return d.members(type.members);
+    // `A & { … }` (OtpClient.resend's answer): every part's fields, unknown if one part is.
+    if (ts.isIntersectionTypeNode(type)) {
+      const parts = type.types.map(fields);
+      return parts.every(Boolean) ? { props: parts.flatMap((p) => p.props) } : undefined;
+    }
     throw new Error(`no fields for ${type.getText(d.source)}`);
   };
   // The OTP object's type is generated from the core into the built package (types.d.ts);

@@ -113,6 +113,14 @@ export class OtpClient {
   verify(otpId: string, pin: string): Promise<{ status: Extract<OtpStatus, 'VERIFIED'> }>;
   status(otpId: string): Promise<OtpObject>;
   cancel(otpId: string): Promise<{ info: { id: string } }>;
+  /**
+   * `POST /otp/{otpId}/resend` (an extension): a new PIN by SMS for a pending OTP, the old one
+   * dead, attempts carried over. Too soon: 429 2109 with `retryAfter`.
+   */
+  resend(otpId: string): Promise<OtpObject & {
+    /** Seconds before the next resend is allowed. */
+    resendAfter: number;
+  }>;
 }
 
 /** `BrowserClient.config()`: the tenant's settings for OTPs started from a page. */

@@ -135,6 +135,14 @@ export class OtpClient {
     return this.#request('DELETE', `/otp/${pathId(otpId)}`);
   }
 
+  /**
+   * Sends a new PIN for a pending OTP (an extension of the contract): the OTP object and
+   * `resendAfter`; too soon, an OtpError 429 2109 with `retryAfter`.
+   */
+  resend(otpId) {
+    return this.#request('POST', `/otp/${pathId(otpId)}/resend`);
+  }
+
   #request(method, path, body) {
     return request(this, method, this.baseUrl + path, { 'X-API-KEY': this.apiKey }, body);
   }
