@@ -308,7 +308,7 @@ async fn deliver(
     };
     match provider.send(&message).await {
         Ok(message_id) => {
-            if matches!(provider, crate::providers::Provider::Console) && settings.development {
+            if settings.keeps_dev_inbox() {
                 crate::dev::record(
                     env,
                     crate::dev::InboxSms {

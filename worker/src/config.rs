@@ -168,7 +168,31 @@ fn callback_backoff_from(text: &str) -> Option<Vec<u64>> {
         .then_some(waits)
 }
 
+/// `ENVIRONMENT`: `true` for `development`, `false` for `production` or unset; anything
+/// else is a problem (and counts as production).
+fn environment(get: &impl Fn(&str) -> Option<String>) -> Result<bool, String> {
+    match get("ENVIRONMENT").as_deref().map(str::trim) {
+        None | Some("production") => Ok(false),
+        Some("development") => Ok(true),
+        // Not secret, and the typo is what the reader needs to see.
+        Some(other) => Err(format!(
+            "ENVIRONMENT: {other:?} is neither production nor development"
+        )),
+    }
+}
+
+/// `ENVIRONMENT=development`, read on its own: for the development-only routes (dev.rs),
+/// which answer even when another setting has a problem.
+pub fn development(env: &Env) -> bool {
+    environment(&|name| var(env, name)).unwrap_or(false)
+}
+
 impl Settings {
+    /// The dev inbox is kept: development with the console provider (dev.rs).
+    pub fn keeps_dev_inbox(&self) -> bool {
+        self.development && matches!(self.provider, Provider::Console)
+    }
+
     /// The settings from the worker's vars and secrets, or every problem with them.
     pub fn from_env(env: &Env) -> Result<Settings, Vec<String>> {
         Settings::read(|name| var(env, name))
@@ -181,17 +205,10 @@ impl Settings {
     pub fn read(get: impl Fn(&str) -> Option<String>) -> Result<Settings, Vec<String>> {
         let mut problems = Vec::new();
 
-        let development = match get("ENVIRONMENT").as_deref().map(str::trim) {
-            None | Some("production") => false,
-            Some("development") => true,
-            // Not secret, and the typo is what the reader needs to see.
-            Some(other) => {
-                problems.push(format!(
-                    "ENVIRONMENT: {other:?} is neither production nor development"
-                ));
-                false
-            }
-        };
+        let development = environment(&get).unwrap_or_else(|p| {
+            problems.push(p);
+            false
+        });
 
         let pin_hasher = pin_hasher_from(get("PIN_HASH_KEY").as_deref())
             .map_err(|p| problems.push(p))

@@ -39,17 +39,6 @@ pub struct InboxSms {
     pub sent_at: String,
 }
 
-/// `ENVIRONMENT=development`, read directly: the demo answers even when another setting
-/// has a problem (then the page shows the API's 500 and `/health` says why).
-fn development(env: &Env) -> bool {
-    config::var(env, "ENVIRONMENT").is_some_and(|v| v.trim() == "development")
-}
-
-/// The console provider is the one configured (the default, `SMS_PROVIDER` unset).
-fn console_provider(env: &Env) -> bool {
-    config::var(env, "SMS_PROVIDER").is_none_or(|v| v.trim() == "console")
-}
-
 /// `path` is one of the development-only routes (checked before anything else, cheaply).
 pub fn is_dev_path(path: &str) -> bool {
     path == "/demo" || path.starts_with("/demo/") || path == "/dev/inbox"
@@ -59,10 +48,12 @@ pub fn is_dev_path(path: &str) -> bool {
 /// deployment is not in development (the API's router answers then).
 pub async fn serve(req: Request, env: &Env) -> Option<Result<Response>> {
     let path = req.path();
-    if path.starts_with("/demo") && development(env) {
+    // The demo answers in development even when another setting has a problem (the page
+    // then shows the API's 500, and `/health` says why); the inbox needs the settings.
+    if path.starts_with("/demo") && config::development(env) {
         return Some(demo(req, env, &path).await);
     }
-    if path == "/dev/inbox" && development(env) && console_provider(env) {
+    if path == "/dev/inbox" && config::settings(env).is_ok_and(|s| s.keeps_dev_inbox()) {
         return Some(inbox(req, env).await);
     }
     None

@@ -231,15 +231,7 @@ async fn handle(
     // A create or a resend asks the limiter once for everything it counts (api.rs); every
     // other request takes one unit of the tenant's minute here.
     if !matches!(r, Route::Create | Route::Resend(_)) {
-        if let Err(e) = limiter::take_request(
-            env,
-            &tenant.id,
-            settings.rate_limit_per_minute,
-            usage,
-            &mut seen.window,
-        )
-        .await
-        {
+        if let Err(e) = take_minute(env, settings, &tenant.id, usage, seen).await {
             return to_outcome(e, id);
         }
     }
@@ -261,6 +253,25 @@ async fn handle(
         Ok(a) => Outcome::Ok(a),
         Err(e) => to_outcome(e, id),
     }
+}
+
+/// One unit of the tenant's minute, for a request that asks the limiter nothing else (a
+/// create or a resend counts it in its own limiter call, api.rs).
+async fn take_minute(
+    env: &Env,
+    settings: &Settings,
+    tenant: &str,
+    usage: &usage::Usage,
+    seen: &mut Seen,
+) -> error::AppResult<()> {
+    limiter::take_request(
+        env,
+        tenant,
+        settings.rate_limit_per_minute,
+        usage,
+        &mut seen.window,
+    )
+    .await
 }
 
 /// A browser API request: its publishable key, its origin (refused without CORS headers
@@ -285,15 +296,7 @@ async fn handle_browser(
     }
     let t = &tenant;
     if matches!(r, BrowserRoute::Config | BrowserRoute::Check(_)) {
-        if let Err(e) = limiter::take_request(
-            env,
-            &tenant.id,
-            settings.rate_limit_per_minute,
-            usage,
-            &mut seen.window,
-        )
-        .await
-        {
+        if let Err(e) = take_minute(env, settings, &tenant.id, usage, seen).await {
             return to_outcome(e, id);
         }
     }
