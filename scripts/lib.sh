@@ -66,6 +66,25 @@ ensure_pkg() {
   bash scripts/build-web.sh
 }
 
+# The worker in worker/build, built when missing or when any of its inputs changed since it
+# was built (as ensure_pkg): several stages test the same build, and worker-build's
+# wasm-bindgen + wasm-opt steps take ~15 s even when cargo has nothing to do.
+worker_inputs_hash() {
+  find Cargo.toml Cargo.lock crates/core/Cargo.toml crates/core/src worker/Cargo.toml \
+    worker/src docs/openapi.json scripts/build-worker.sh \
+    -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64
+}
+ensure_worker() {
+  local want
+  want=$(worker_inputs_hash)
+  if [ -f worker/build/index.js ] && [ "$(cat worker/build/.inputs-hash 2>/dev/null)" = "$want" ]; then
+    echo "worker/build is up to date"
+    return 0
+  fi
+  bash scripts/build-worker.sh
+  echo "$want" > worker/build/.inputs-hash
+}
+
 # Packs crates/web/pkg as `npm publish` would and installs the tarball into <dir>'s
 # node_modules, as a user's `npm install smsotp` does.
 install_packed_pkg() { # <dir>

@@ -17,8 +17,8 @@ bash scripts/setup.sh worker conformance
 MAX_EXAMPLES=${CONFORMANCE_MAX_EXAMPLES:-100}
 ST=target/venv-schemathesis/bin/st
 
-step "edge worker: build (worker-build)"
-bash scripts/build-worker.sh
+step "edge worker: build (worker-build), when missing or stale"
+ensure_worker
 
 step "contract: schemathesis, $MAX_EXAMPLES examples per operation, against the worker on workerd"
 new_temp report_dir -d

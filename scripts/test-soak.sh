@@ -7,8 +7,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh worker
 
-step "soak: build the worker (worker-build)"
-bash scripts/build-worker.sh
+step "soak: build the worker (worker-build), when missing or stale"
+ensure_worker
 step "soak: ${SOAK_LIFECYCLES:-500} OTP lifecycles, provider 5xx/timeouts/malformed, KV faults, failing callback receivers"
 run_tests "$(system_node)" --test --test-reporter=tap tests/soak/soak.test.mjs
 stage_done

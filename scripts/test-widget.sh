@@ -8,7 +8,7 @@ bash scripts/setup.sh web worker browser firefox
 
 step "widget: build the npm package (when missing or stale), the worker and the demo assets"
 ensure_pkg
-bash scripts/build-worker.sh >/dev/null
+ensure_worker >/dev/null
 bash scripts/build-demo.sh
 step "widget: Chromium (Playwright + axe-core) and Firefox (geckodriver) against the local worker"
 run_tests "$(system_node)" --test --test-concurrency=1 --test-reporter=tap tests/widget/

@@ -8,8 +8,8 @@ bash scripts/setup.sh worker
 
 step "edge worker: native unit tests (provider request building and reply parsing, auth)"
 run_tests cargo test -p smsotp-worker --lib
-step "edge worker: build (worker-build)"
-bash scripts/build-worker.sh
+step "edge worker: build (worker-build), when missing or stale"
+ensure_worker
 step "edge worker: tests on workerd (Miniflare), providers and callbacks on 127.0.0.1"
 run_tests "$(system_node)" --test --test-concurrency=3 --test-reporter=tap tests/worker/
 step "edge worker: wrangler deploy --dry-run (bundles and checks the upload offline)"
