@@ -193,6 +193,8 @@ export function sanitizeCode(text, n, letters = false) {
   return letters ? code.toUpperCase() : code;
 }
 
+/** A name as the country search compares it: no accents, lower case. */
+const fold = (s) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 const clockText = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 const Base = globalThis.HTMLElement ?? class {};
 
@@ -212,6 +214,8 @@ export class SmsotpVerify extends Base {
   #cfg;
   #ph;
   #regions = [];
+  /** The regions by ISO code, with their folded names (`search`), for the list's filter. */
+  #byIso = new Map();
   #country = '';
   #active = -1;
   #otp = null;
@@ -490,7 +494,10 @@ export class SmsotpVerify extends Base {
     for (const r of this.#regions) {
       r.name = dn.of(r.countryIso) ?? r.countryIso;
       r.en = en.of(r.countryIso) ?? '';
+      // Folded once here, not for every region at every keystroke.
+      r.search = [fold(r.name), fold(r.en)];
     }
+    this.#byIso = new Map(this.#regions.map((r) => [r.countryIso, r]));
     this.#regions.sort((a, b) => a.name.localeCompare(b.name, lang));
     this.#e.list.innerHTML = '';
     for (const r of this.#regions) {
@@ -528,13 +535,12 @@ export class SmsotpVerify extends Base {
   /** Opens the list, filtered by what was typed when `typed` (name, ISO code or +code). */
   #filter(typed) {
     const e = this.#e;
-    const fold = (s) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
     const q = typed ? fold(e.combo.value.trim()) : '';
     const digits = q.replace(/^\+/, '');
     for (const li of e.list.children) {
       if (!li.dataset.c) continue;
-      const r = this.#regions.find((x) => x.countryIso === li.dataset.c);
-      li.hidden = !!q && !(fold(r.name).includes(q) || fold(r.en).includes(q) || r.countryIso.toLowerCase() === q || (/^\d+$/.test(digits) && String(r.callingCode).startsWith(digits)));
+      const r = this.#byIso.get(li.dataset.c);
+      li.hidden = !!q && !(r.search.some((name) => name.includes(q)) || r.countryIso.toLowerCase() === q || (/^\d+$/.test(digits) && String(r.callingCode).startsWith(digits)));
     }
     e.list.querySelector('[data-none]')?.remove();
     const shown = this.#visible();
