@@ -7,47 +7,57 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh web
 
+# Each gate below is one counted result in the closing line (`ok - check: …` / `not ok -
+# check: …`, scripts/lib.sh gate); a failing gate does not stop the others.
+
+toolchain() {
+  local rustc_version
+  rustc_version=$(rustc --version)
+  echo "$rustc_version"
+  case "$rustc_version" in
+    "rustc 1.95."*) ;;
+    *)
+      echo "This repository is formatted and linted with Rust 1.95 (rust-toolchain.toml names" >&2
+      echo "the machine's 'stable'; see docs/toolchain.md): clippy and rustfmt of other versions" >&2
+      echo "disagree about what is clean. Use a Rust 1.95 toolchain as 'stable'." >&2
+      exit 1
+      ;;
+  esac
+}
 step "Rust toolchain: 1.95 (rust-toolchain.toml)"
-rustc_version=$(rustc --version)
-echo "$rustc_version"
-case "$rustc_version" in
-  "rustc 1.95."*) ;;
-  *)
-    echo "This repository is formatted and linted with Rust 1.95 (rust-toolchain.toml names" >&2
-    echo "the machine's 'stable'; see docs/toolchain.md): clippy and rustfmt of other versions" >&2
-    echo "disagree about what is clean. Use a Rust 1.95 toolchain as 'stable'." >&2
-    exit 1
-    ;;
-esac
+gate "check: Rust toolchain 1.95" toolchain
 
 step "format (cargo fmt --check)"
-cargo fmt --all -- --check
+gate "check: cargo fmt --check" cargo fmt --all -- --check
 
 step "clippy, native: every crate and target"
-cargo clippy --workspace --all-targets -- -D warnings
+gate "check: clippy, native, -D warnings" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy, wasm32: the npm package's bindings and the worker"
-cargo clippy -p smsotp-web -p smsotp-worker --target wasm32-unknown-unknown --all-targets -- -D warnings
+gate "check: clippy, wasm32, -D warnings" cargo clippy -p smsotp-web -p smsotp-worker --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "rustdoc: the workspace's docs build without warnings"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+gate "check: rustdoc -D warnings" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
+platform_free() {
+  # The core takes randomness and time from its caller: none of these may be in its tree.
+  if cargo tree -p smsotp-core -e normal --target wasm32-unknown-unknown --prefix none \
+    | grep -E '^(worker|wasm-bindgen|web-sys|js-sys|getrandom) v'; then
+    echo "smsotp-core must not depend on the crates above" >&2
+    exit 1
+  fi
+  cargo build -p smsotp-core --target wasm32-unknown-unknown --release
+}
 step "smsotp-core stays platform-free and builds for wasm32"
-# The core takes randomness and time from its caller: none of these may be in its tree.
-if cargo tree -p smsotp-core -e normal --target wasm32-unknown-unknown --prefix none \
-  | grep -E '^(worker|wasm-bindgen|web-sys|js-sys|getrandom) v'; then
-  echo "smsotp-core must not depend on the crates above" >&2
-  exit 1
-fi
-cargo build -p smsotp-core --target wasm32-unknown-unknown --release
+gate "check: smsotp-core platform-free, builds for wasm32" platform_free
 
 step "generated data: regenerating reproduces the committed files"
-bash scripts/check-gen.sh
+gate "check: generated data reproduces the committed files" bash scripts/check-gen.sh
 
 step "npm package: built and up to date"
-ensure_pkg
+gate "check: npm package built and up to date" ensure_pkg
 
-step "npm package: the tarball ships the licences and notices"
-"$(system_node)" - <<'JS'
+tarball_contents() {
+  "$(system_node)" - <<'JS'
 const { execFileSync } = require('node:child_process');
 const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: 'crates/web/pkg', encoding: 'utf8' }));
 const files = new Set(pack.files.map((f) => f.path));
@@ -60,21 +70,31 @@ if (missing.length) {
 }
 console.log(`${pack.filename}: ${pack.files.length} files, ${pack.size} bytes packed; has ${required.join(', ')}`);
 JS
+}
+step "npm package: the tarball ships the licences and notices"
+gate "check: the tarball ships the licences and notices" tarball_contents
 
-step "npm package: its TypeScript declarations, used as a user does (tsc --noEmit)"
 # tests/types/usage.mts beside the package installed from its tarball, in a temporary folder
-# (so the tree gets no node_modules), checked for Node (nodenext) and bundlers.
+# (so the tree gets no node_modules), checked for Node (nodenext) and bundlers. The folders
+# are made here: what a gate's subshell registers for removal would not be removed.
 new_temp types_dir -d
-printf '{ "private": true, "type": "module" }\n' >"$types_dir/package.json"
-install_packed_pkg "$types_dir"
-cp tests/types/usage.mts "$types_dir/"
-tsc --version
-for resolution in nodenext bundler; do
-  module=$([ "$resolution" = nodenext ] && echo nodenext || echo esnext)
-  (cd "$types_dir" && tsc --noEmit --strict --target es2022 --lib es2022,dom \
-    --module "$module" --moduleResolution "$resolution" usage.mts)
-  echo "types: usage.mts compiles with --moduleResolution $resolution"
-done
+new_temp pack_dir -d
+types_check() {
+  printf '{ "private": true, "type": "module" }\n' >"$types_dir/package.json"
+  (cd crates/web/pkg && npm pack --silent --pack-destination "$pack_dir" >/dev/null)
+  npm install --prefix "$types_dir" --no-save --no-package-lock --no-audit --no-fund "$pack_dir"/smsotp-*.tgz >/dev/null
+  cp tests/types/usage.mts "$types_dir/"
+  tsc --version
+  for resolution in nodenext bundler; do
+    module=$([ "$resolution" = nodenext ] && echo nodenext || echo esnext)
+    (cd "$types_dir" && tsc --noEmit --strict --target es2022 --lib es2022,dom \
+      --module "$module" --moduleResolution "$resolution" usage.mts)
+    echo "types: usage.mts compiles with --moduleResolution $resolution"
+  done
+}
+step "npm package: its TypeScript declarations, used as a user does (tsc --noEmit)"
+gate "check: TypeScript declarations used as a user does (tsc, nodenext and bundler)" types_check
 
 echo
-echo "check: all passed"
+if [ -n "$STAGE_FAILED" ]; then echo "check: FAILED (above: not ok)"; else echo "check: all passed"; fi
+stage_done

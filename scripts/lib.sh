@@ -33,20 +33,128 @@ else
   OWN_RUNNER_LOG=1
 fi
 
-# Runs a test runner, showing its output and keeping it for the closing line.
-# (`set -o pipefail` makes a failing runner fail the stage.)
-run_tests() { "$@" 2>&1 | tee -a "$RUNNER_LOG"; }
+# Whether anything in this script failed: a runner (run_tests) or a gate. Steps go on after
+# a failure, so that one run shows every failure; stage_done then exits non-zero.
+STAGE_FAILED=
 
-# The closing line over the runners' own summaries: cargo's `test result: ok. N passed;
-# N failed; …` and node's TAP `# pass N` / `# fail N`. Exits non-zero when something failed
-# or nothing ran.
-summarize() {
-  awk '/^test result:/ { p += $4; f += $6 } /^# pass / { p += $3 } /^# fail / { f += $3 }
-    END { printf "\nsmsotp: %d passed, %d failed\n", p, f; exit (p == 0 || f > 0) }' "$RUNNER_LOG"
+# Runs a test runner, showing its output and keeping it for the closing line. A failing
+# runner marks the stage failed and the stage goes on (its output already counts the
+# failures); `cargo test` runners should be given --no-fail-fast for the same reason.
+run_tests() {
+  local status=0 from
+  from=$(wc -l <"$RUNNER_LOG")
+  "$@" 2>&1 | tee -a "$RUNNER_LOG" || status=$?
+  if [ "$status" -ne 0 ]; then
+    STAGE_FAILED=1
+    # A runner that failed without counting a failure (it did not build, or crashed before
+    # its summary) still counts as one.
+    count_failure_since "$from" "$* (exit $status, no failing test reported)"
+  fi
+  return 0
 }
 
-# A stage ends with the closing line only when it runs alone.
-stage_done() { if [ -n "$OWN_RUNNER_LOG" ]; then summarize; fi; }
+# Appends `not ok - <what>` + `# fail 1` to the runners' log unless a failure was counted
+# there after its line <from> (a failed runner's own counts, a failed gate).
+count_failure_since() { # <from line> <what>
+  if ! tail -n +"$(($1 + 1))" "$RUNNER_LOG" \
+    | grep -qE '^test result: FAILED|^# (fail|cancelled) [1-9]'; then
+    printf 'not ok - %s\n# fail 1\n' "$2" | tee -a "$RUNNER_LOG"
+  fi
+}
+
+# A check that is not a test runner (a check.sh gate, the worker's dry run), counted in the
+# closing line as one result: `ok - <name>` + `# pass 1`, or `not ok - <name>` + `# fail 1`,
+# TAP-like, in the runners' log. The command runs in a background subshell so that
+# `set -e` holds inside it (it would not in a function called from an `if` or `||`); it
+# sees the script's functions and variables, but what it sets stays in it.
+gate() { # <name> <command...>
+  local name=$1 status=0
+  shift
+  ( "$@" ) &
+  wait $! || status=$?
+  if [ "$status" -eq 0 ]; then
+    printf 'ok - %s\n# pass 1\n' "$name" | tee -a "$RUNNER_LOG"
+  else
+    STAGE_FAILED=1
+    printf 'not ok - %s (exit %d)\n# fail 1\n' "$name" "$status" | tee -a "$RUNNER_LOG"
+  fi
+  return 0
+}
+
+# A test that skips because a tool is missing says so with this prefix in its reason
+# (node: `{ skip: 'missing tool: python3 …' }`; the core's oracles print a line
+# `skipped (missing tool: node): …`). Under CI=true such a skip counts as a failure: CI must
+# have every tool, and a test that silently did nothing there would hide a broken setup.
+MISSING_TOOL_PREFIX='missing tool:'
+
+# The closing line over the runners' own summaries: cargo's and wasm-bindgen-test's
+# `test result: ok. N passed; N failed; N ignored; …`, node's TAP `# pass N` / `# fail N` /
+# `# cancelled N` (a cancelled test did not pass), and the gates' `# pass 1` / `# fail 1`.
+# Before it, every skipped test by name: node's `ok N - name # SKIP reason` and cargo's
+# `test name ... ignored`, and the oracle tests that returned early for a missing tool
+# (cargo counts those as passed: they are moved to skipped). Under CI=true a skip for a
+# missing tool is a failure. Ends with exactly `smsotp: N passed, N failed, N skipped` and
+# exits non-zero when something failed or nothing ran.
+summarize() {
+  awk -v ci="${CI:-}" -v prefix="$MISSING_TOOL_PREFIX" '
+    function skipped(name, reason) {
+      if (ci == "true" && index(reason, prefix) == 1) {
+        f++
+        lines = lines sprintf("  FAILED (CI=true, a tool is missing): %s (%s)\n", name, reason)
+      } else {
+        s++
+        lines = lines sprintf("  skipped: %s%s\n", name, reason == "" ? "" : " (" reason ")")
+      }
+    }
+    /^test result:/ { p += $4; f += $6; next }
+    /^# pass / { p += $3; next }
+    /^# fail / { f += $3; next }
+    /^# cancelled / { f += $3; next }
+    /^[ \t]*(not )?ok [0-9]+ - .* # SKIP/ {
+      line = $0
+      sub(/^[ \t]*(not )?ok [0-9]+ - /, "", line)
+      i = index(line, " # SKIP")
+      reason = substr(line, i + 7)
+      sub(/^ +/, "", reason)
+      skipped(substr(line, 1, i - 1), reason)
+      next
+    }
+    /^test .* \.\.\. ignored/ {
+      line = $0
+      sub(/^test /, "", line)
+      i = index(line, " ... ignored")
+      reason = substr(line, i + 12)
+      sub(/^[, ]+/, "", reason)
+      skipped(substr(line, 1, i - 1), reason)
+      next
+    }
+    /^skipped \(missing tool: / {
+      # A cargo test that returned early (counted by cargo as passed).
+      p--
+      reason = $0
+      sub(/^skipped \(/, "", reason)
+      sub(/\):.*/, "", reason)
+      name = $0
+      sub(/^skipped \([^)]*\): /, "", name)
+      skipped(name, reason)
+      next
+    }
+    END {
+      if (lines != "") printf "\nskipped tests:\n%s", lines
+      printf "\nsmsotp: %d passed, %d failed, %d skipped\n", p, f, s
+      exit (p <= 0 || f > 0)
+    }' "$RUNNER_LOG"
+}
+
+# A stage ends with the closing line only when it runs alone; either way it exits non-zero
+# when any of its steps failed.
+stage_done() {
+  if [ -n "$OWN_RUNNER_LOG" ]; then
+    summarize
+  elif [ -n "$STAGE_FAILED" ]; then
+    exit 1
+  fi
+}
 
 # The npm package in crates/web/pkg, built when missing or when any of its inputs changed
 # since it was built (a hash of their contents, not file times, which git checkouts reset).

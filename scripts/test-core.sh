@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh npm
 
 step "smsotp-core: unit, integration, property and oracle tests"
-run_tests env SMSOTP_REQUIRE_ORACLES="${SMSOTP_REQUIRE_ORACLES:-1}" cargo test -p smsotp-core --lib --tests
+run_tests env SMSOTP_REQUIRE_ORACLES="${SMSOTP_REQUIRE_ORACLES:-1}" cargo test --no-fail-fast -p smsotp-core --lib --tests
 step "smsotp-core: doc tests"
-run_tests cargo test -p smsotp-core --doc
+run_tests cargo test --no-fail-fast -p smsotp-core --doc
 stage_done

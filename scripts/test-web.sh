@@ -14,10 +14,10 @@ ensure_pkg
 chrome="$(command -v chromedriver)"
 gecko="$(command -v geckodriver)"
 step "npm package: the bindings' tests in Node and headless Chromium (wasm-bindgen-test)"
-run_tests env CHROMEDRIVER="$chrome" cargo test -p smsotp-web --target wasm32-unknown-unknown --tests
+run_tests env CHROMEDRIVER="$chrome" cargo test --no-fail-fast -p smsotp-web --target wasm32-unknown-unknown --tests
 step "npm package: the phone build's bindings' tests (--no-default-features), Node and Chromium"
-run_tests env CHROMEDRIVER="$chrome" cargo test -p smsotp-web --no-default-features --target wasm32-unknown-unknown --tests
+run_tests env CHROMEDRIVER="$chrome" cargo test --no-fail-fast -p smsotp-web --no-default-features --target wasm32-unknown-unknown --tests
 step "npm package: the bindings' browser tests in headless Firefox, both builds"
-run_tests env GECKODRIVER="$gecko" cargo test -p smsotp-web --target wasm32-unknown-unknown --test browser
-run_tests env GECKODRIVER="$gecko" cargo test -p smsotp-web --no-default-features --target wasm32-unknown-unknown --test browser
+run_tests env GECKODRIVER="$gecko" cargo test --no-fail-fast -p smsotp-web --target wasm32-unknown-unknown --test browser
+run_tests env GECKODRIVER="$gecko" cargo test --no-fail-fast -p smsotp-web --no-default-features --target wasm32-unknown-unknown --test browser
 stage_done

@@ -38,10 +38,11 @@ pub fn run_oracle(script: &str, args: &[&str], stdin: &str) -> Option<String> {
             "oracle {script} cannot run: {why}; npm test installs it (scripts/setup.sh)"
         );
         // Straight to stderr, past the test harness's capture of `eprintln!`, so that a plain
-        // `cargo test` shows the line.
+        // `cargo test` shows the line; its `skipped (missing tool: …)` prefix is what
+        // scripts/lib.sh's summary lists as a skip (a failure under CI=true).
         let _ = writeln!(
             std::io::stderr(),
-            "skipped: oracle {script} needs Node and `npm ci`: {why} (npm test runs it)"
+            "skipped (missing tool: node and `npm ci`): oracle {script}: {why} (npm test runs it)"
         );
         return None;
     }
