@@ -9,6 +9,9 @@ third of the generated PINs that test PIN, so that some checks succeed (VERIFIED
 2023). The other half of the bodies stay as generated, so the parsers still see anything.
 """
 
+import json
+import os
+
 import schemathesis
 from hypothesis import strategies as st
 
@@ -71,3 +74,31 @@ def create_headers(context, headers):
         st.just(headers),
         st.uuids().map(lambda u: {**headers, "Idempotency-Key": f"{headers['Idempotency-Key'][:200]}-{u}"}),
     )
+
+
+# Every 5xx answer schemathesis got, one JSON line each, to $CONFORMANCE_RESPONSES (set by
+# scripts/test-conformance.sh): the script then matches each 502 with the one SMS the
+# stand-in provider failed on purpose for that OTP (the 502's message names the OTP).
+_RESPONSES = os.environ.get("CONFORMANCE_RESPONSES")
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    if not _RESPONSES or response.status_code < 500:
+        return
+    try:
+        body = response.json()
+    except Exception:
+        body = None
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    request_id = headers.get("x-request-id")
+    if isinstance(request_id, list):
+        request_id = request_id[0] if request_id else None
+    with open(_RESPONSES, "a", encoding="utf-8") as f:
+        f.write(json.dumps({
+            "status": response.status_code,
+            "method": case.method,
+            "path": case.formatted_path if hasattr(case, "formatted_path") else case.path,
+            "requestId": request_id,
+            "body": body,
+        }) + "\n")

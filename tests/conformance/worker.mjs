@@ -4,7 +4,8 @@
 // schemathesis' busiest minutes meet the limit's 429s), the default per-number limits, acme
 // with a publishable key for ORIGIN, and a token signing key (so the browser API's right
 // PIN gets a token). Faults, so that their answers are checked too: the stand-in provider
-// fails now and then (5xx, an unreadable answer, a refusal: 502 and a FAILED OTP);
+// fails now and then (a 5xx or a refusal: 502 and a FAILED OTP; a 200 with an unreadable
+// body, which the webhook provider must take as sent);
 // CONFORMANCE_FAULTS=0 turns them off. Nothing leaves 127.0.0.1: schemathesis generates
 // callback URLs of real-looking public hosts, and the worker's fetch to any host but the
 // local stand-ins is answered here as an unreachable host (a failed callback, retried
@@ -14,8 +15,10 @@
 // `{"url": …, "apiKey": …, "publishableKey": …, "origin": …, "stop": …}` and stays up until
 // a POST to `stop` (a local control URL: Miniflare's exit hooks end the process on SIGTERM
 // before a handler of ours could run); then writes the worker's log lines to
-// $CONFORMANCE_LOG and what was injected (`{providerFaults, kvReadFaults, blockedFetches}`) to
-// $CONFORMANCE_LOG.faults.json, when set, and exits.
+// $CONFORMANCE_LOG and what was injected to $CONFORMANCE_LOG.faults.json, when set, and
+// exits: `{providerFaults: [{otpId, mode}], sends: {mode: count}, kvReadFaults,
+// blockedFetches}`, where providerFaults are the SMS whose reply must make the worker
+// answer 502 (mustFail, below), each to be matched with exactly one 502.
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -76,6 +79,17 @@ const w = await startWorker(
     outbound,
   },
 );
+// What the worker must answer to each reply of the stand-in, by the webhook provider's rule
+// (worker/src/providers/webhook.rs: any 2xx is success, the body is not read): the
+// stand-in's status for each mode (tests/worker/fake-upstream.mjs). 'garbage' is a 200 with
+// an HTML body: a success for the webhook provider (a 502 for it would be a bug), whereas
+// '500' and 'reject' (422) must give a 502 and a FAILED OTP.
+const WEBHOOK_REPLY_STATUS = { ok: 200, garbage: 200, 500: 500, reject: 422 };
+const mustFail = (mode) => {
+  const status = WEBHOOK_REPLY_STATUS[mode];
+  if (status === undefined) throw new Error(`no rule for the stand-in's mode ${mode}`);
+  return status < 200 || status > 299;
+};
 // Every 250 ms a new weather: mostly fair.
 let faults;
 if (process.env.CONFORMANCE_FAULTS !== '0') {
@@ -101,9 +115,13 @@ async function stop() {
   clearInterval(faults);
   if (process.env.CONFORMANCE_LOG) {
     writeFileSync(process.env.CONFORMANCE_LOG, w.logs.join('\n') + '\n');
-    const providerFaults = up.received.filter((e) => e.path === '/webhook' && e.mode !== 'ok').length;
+    const sends = up.received.filter((e) => e.path === '/webhook');
+    // Each SMS that must have made the worker answer 502, by the OTP it was for.
+    const providerFaults = sends.filter((e) => mustFail(e.mode)).map((e) => ({ otpId: JSON.parse(e.body).otpId, mode: e.mode }));
+    const modes = {};
+    for (const e of sends) modes[e.mode] = (modes[e.mode] ?? 0) + 1;
     const { failedReads } = kvStats(w.mf);
-    writeFileSync(`${process.env.CONFORMANCE_LOG}.faults.json`, JSON.stringify({ providerFaults, kvReadFaults: failedReads, blockedFetches: blocked }));
+    writeFileSync(`${process.env.CONFORMANCE_LOG}.faults.json`, JSON.stringify({ providerFaults, sends: modes, kvReadFaults: failedReads, blockedFetches: blocked }));
   }
   await w.dispose();
   await up.close();
