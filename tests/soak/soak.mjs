@@ -237,9 +237,14 @@ export async function soak({
   const requests = [];
   const fivexx = [];
   let kvFaultsOn = false;
+  // Each KV fault window, [start, end] in ms (end null while open): a 503 must come from a
+  // request that ran while one was open.
+  const kvWindows = [];
+  const inKvWindow = (t0, t1) => kvWindows.some((w) => t0 <= (w.end ?? Infinity) && t1 >= w.start);
   let kvFaultWindows = 0;
   async function request(method, path, body, headers) {
     const t0 = performance.now();
+    const startedAt = Date.now();
     const res = await w.fetch(path, {
       method,
       headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
@@ -253,7 +258,7 @@ export async function soak({
     } catch {
       json = text;
     }
-    const r = { status: res.status, headers: res.headers, body: json, route: routeOf(method, path), ms, kvFaultsOn };
+    const r = { status: res.status, headers: res.headers, body: json, route: routeOf(method, path), ms, kvFaultsOn, inKvWindow: inKvWindow(startedAt, Date.now()) };
     requests.push({ route: r.route, status: r.status, ms });
     if (r.status >= 500) fivexx.push(r);
     return r;
@@ -301,12 +306,15 @@ export async function soak({
     for (let i = 0; !stopSchedules; i++) {
       if (i > 0) await sleep(4000);
       if (stopSchedules) break;
+      const window = { start: Date.now(), end: null };
+      kvWindows.push(window);
       kvFaultsOn = true;
       kvFaultWindows++;
       setKvFaults(w.mf, settings[i % settings.length]);
       await sleep(i === 0 ? 1500 : 2000);
       setKvFaults(w.mf, {});
       kvFaultsOn = false;
+      window.end = Date.now();
     }
   })();
   let outages = 0;
@@ -334,7 +342,7 @@ export async function soak({
 
   /** Every lifecycle's model, checked again at the end. */
   const models = [];
-  const counts = { kinds: {}, sendFailures: 0, resends: 0, wrongPins: 0, tokensChecked: 0 };
+  const counts = { kinds: {}, sendFailures: 0, resends: 0, wrongPins: 0, tokensChecked: 0, idempotentRetries: 0, idempotentRetriesSent: 0 };
 
   /**
    * Checks `r` against `[status, code]` (code: the error's, or undefined for success);
@@ -592,15 +600,28 @@ export async function soak({
 
   /**
    * A create with an Idempotency-Key, then the same request again: the first answer again
-   * and no second SMS (when the first succeeded; after a 502 the retry runs again, which
-   * the model follows as a new OTP).
+   * and no second SMS. A create that failed (502) is not kept for replays: the same request
+   * with the same key runs again, as a client retrying it does — a new OTP (another id), and
+   * the model follows it; the failed one stays a model of its own (FAILED, its PIN refused).
+   * The retry's success is then what the key replays.
    */
   async function idempotentCreate(m) {
     const key = `soak-${seed}-${m.index}`;
-    const first = await serverCreate(m, {}, { 'Idempotency-Key': key });
-    if (!first) return false;
+    const sent = await serverCreate(m, {}, { 'Idempotency-Key': key });
+    if (!sent) {
+      if (m.status !== 'FAILED' || !m.otpId) return false; // not a provider fault: already failed the run
+      counts.idempotentRetries++;
+      if (m.pins.length > 0) await check(m, m.pins.at(-1), true);
+      const failed = { ...m, pins: [...m.pins], kind: `${m.kind} (failed try)` };
+      models.push(failed);
+      Object.assign(m, { otpId: null, pins: [], attempts: 0, status: null, sendFailed: false, expiresAt: undefined });
+      const retried = await serverCreate(m, {}, { 'Idempotency-Key': key });
+      if (m.otpId === failed.otpId) fail(`${m.kind} ${failed.otpId}: the retry of a failed idempotent create answered the failed OTP`);
+      if (!retried) return false;
+      counts.idempotentRetriesSent++;
+    }
     const r = await server(m.tenant)('POST', '/otp', { phoneNumber: m.phone, template: 'Your soak code is {{pin}}', pinType: m.pinType, pinLength: m.pinLength, maxAttempts: m.maxAttempts, ttl: m.ttl, ...(m.callbackPath ? { otpCallbackUrl: `${receivers.url}${m.callbackPath}` } : {}) }, { 'Idempotency-Key': key });
-    expect(m, 'idempotent replay', r, 201, undefined, (x) => x.body.otpId === m.otpId);
+    expect(m, 'idempotent replay', r, 201, undefined, (x) => x.body.otpId === m.otpId && x.body.status === 'PENDING');
     if (smsFor(m.otpId).length !== 1) fail(`${m.kind} ${m.otpId}: ${smsFor(m.otpId).length} SMS after an idempotent replay`);
     return true;
   }
@@ -652,10 +673,13 @@ export async function soak({
   smsFor('');
   const smsToNumber = new Map();
   for (const list of smsByOtp.values()) for (const s of list) smsToNumber.set(s.to, (smsToNumber.get(s.to) ?? 0) + 1);
+  // Each lifecycle has its own number: its SMS are its OTPs' (none without an OTP; two OTPs
+  // when an idempotent create failed and was retried).
+  const otpsByPhone = new Map();
+  for (const m of models) if (m.otpId) otpsByPhone.set(m.phone, [...(otpsByPhone.get(m.phone) ?? []), m.otpId]);
   await inParallel(models, concurrency, async (m) => {
-    // Each lifecycle has its own number: its SMS are its OTP's (none without an OTP).
-    const mine = m.otpId ? smsFor(m.otpId).length : 0;
-    if ((smsToNumber.get(m.phone) ?? 0) !== mine) fail(`${m.kind} ${m.otpId}: ${smsToNumber.get(m.phone)} SMS to ${m.phone}, ${mine} for its OTP`);
+    const mine = (otpsByPhone.get(m.phone) ?? []).reduce((n, id) => n + smsFor(id).length, 0);
+    if ((smsToNumber.get(m.phone) ?? 0) !== mine) fail(`${m.kind} ${m.otpId}: ${smsToNumber.get(m.phone)} SMS to ${m.phone}, ${mine} for its OTPs`);
     if (!m.otpId) return;
     // A pending OTP whose TTL has passed by now reads EXPIRED (and, with a callback URL,
     // that read queues its EXPIRED callback); within a second of the TTL either is right.
@@ -712,11 +736,14 @@ export async function soak({
   }
   const count503 = fivexx.filter((r) => r.status === 503).length;
   const count502 = fivexx.filter((r) => r.status === 502).length;
-  if (count503 > 0 && fivexx.some((r) => r.status === 503 && !r.kvFaultsOn)) {
-    // A 503 answered just after a window closed is KV's too (the request started inside it).
-    const outside = fivexx.filter((r) => r.status === 503 && !r.kvFaultsOn).length;
-    log(`soak: ${outside} of ${count503} 503s answered just after a KV fault window closed`);
-  }
+  // A 503 is KV's only when its request ran while KV was failing: one that started and
+  // ended outside every fault window fails the run. (One that started inside a window and
+  // was answered just after it closed is KV's: counted, for the figures.)
+  const outside503 = fivexx.filter((r) => r.status === 503 && !r.inKvWindow);
+  for (const r of outside503.slice(0, 20)) fail(`${r.route}: 503 outside every KV fault window: ${JSON.stringify(r.body).slice(0, 200)}`);
+  if (outside503.length > 20) fail(`… ${outside503.length - 20} more 503s outside every KV fault window`);
+  const after503 = fivexx.filter((r) => r.status === 503 && r.inKvWindow && !r.kvFaultsOn).length;
+  if (after503) log(`soak: ${after503} of ${count503} 503s answered just after the KV fault window they started in closed`);
 
   // No PIN in the worker's logs or storage: every alphanumeric token of 4–10 characters in
   // them, against every PIN the provider was given (failed sends included).
@@ -783,7 +810,7 @@ export async function soak({
       receiverOutages: outages,
     },
     callbacks: { expected: expected.length, delivered: wantIds.filter((id) => got.has(id)).length, tries: receivers.tries.length, failedTries: receivers.tries.filter((t) => t.answer !== 200).length, retried: retriedCallbacks, abandoned },
-    checks: { resends: counts.resends, wrongPins: counts.wrongPins, tokensChecked: counts.tokensChecked, pinsScanned: pins.size, logLines: w.logs.length, storedFiles: files.length, storedBytes: files.reduce((s, f) => s + f.bytes.length, 0) },
+    checks: { resends: counts.resends, wrongPins: counts.wrongPins, tokensChecked: counts.tokensChecked, idempotentRetries: counts.idempotentRetries, idempotentRetriesSent: counts.idempotentRetriesSent, pinsScanned: pins.size, logLines: w.logs.length, storedFiles: files.length, storedBytes: files.reduce((s, f) => s + f.bytes.length, 0) },
     failures: failures.length,
   };
 
@@ -812,9 +839,9 @@ function format(r, failures) {
     `  final states: ${Object.entries(r.lifecycles.finalStates).sort().map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `  answers by status: ${Object.entries(r.requests.statuses).map(([k, n]) => `${k}: ${n}`).join(', ')}`,
     `  provider: ${r.faults.providerSends} sends, faults injected: ${r.faults.provider['500']} 5xx, ${r.faults.provider.timeout} timeouts, ${r.faults.provider.garbage} malformed → ${r.faults.sendFailures502} answers 502 provider_error`,
-    `  KV: ${r.faults.kvFaultWindows} fault windows, ${r.faults.kv.failedReads} reads and ${r.faults.kv.failedWrites} writes failed, ${r.faults.kv.reads} reads ok, ${r.faults.kv.writes} writes; ${r.faults.kv503} answers 503 (retried), ${r.faults.kvStaleServed} stale tenant entries served`,
+    `  KV: ${r.faults.kvFaultWindows} fault windows, ${r.faults.kv.failedReads} reads and ${r.faults.kv.failedWrites} writes failed, ${r.faults.kv.reads} reads ok, ${r.faults.kv.writes} writes; ${r.faults.kv503} answers 503 (retried; none outside a fault window), ${r.faults.kvStaleServed} stale tenant entries served`,
     `  callbacks: ${r.callbacks.delivered}/${r.callbacks.expected} delivered, ${r.callbacks.tries} tries (${r.callbacks.failedTries} failed on purpose or by KV), ${r.callbacks.retried} callbacks retried, ${r.callbacks.abandoned} abandoned; receiver outages ${r.faults.receiverOutages}`,
-    `  checks: ${r.checks.wrongPins} wrong PINs, ${r.checks.resends} resends, ${r.checks.tokensChecked} browser tokens verified; ${r.checks.pinsScanned} PINs looked for in ${r.checks.logLines} log lines and ${r.checks.storedFiles} stored files (${(r.checks.storedBytes / 1e6).toFixed(1)} MB)`,
+    `  checks: ${r.checks.wrongPins} wrong PINs, ${r.checks.resends} resends, ${r.checks.tokensChecked} browser tokens verified, ${r.checks.idempotentRetries} failed idempotent creates retried with their key (${r.checks.idempotentRetriesSent} sent); ${r.checks.pinsScanned} PINs looked for in ${r.checks.logLines} log lines and ${r.checks.storedFiles} stored files (${(r.checks.storedBytes / 1e6).toFixed(1)} MB)`,
     '  route                               n      p50 ms  p99 ms  p99 ms without 5xx',
     ...r.routes.map((x) => `  ${x.route.padEnd(34)} ${String(x.n).padStart(6)}  ${f(x.p50).padStart(6)}  ${f(x.p99).padStart(6)}  ${f(x.p99ok).padStart(6)}`),
     failures.length === 0 ? 'soak: OK — every OTP as its history implies, every callback delivered, no 5xx of ours, no PIN in logs or storage' : `soak: ${failures.length} FAILURES`,
