@@ -8,9 +8,10 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { startWorker, call, KEYS, TENANTS, pinOfSms } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
@@ -343,30 +344,55 @@ describe('payment confirmation', () => {
   });
 });
 
+/**
+ * The README's `checkPhoneToken` ("From the browser", the Node block after "The backend's
+ * check in Node"), run as written: the block is read from README.md and imported as a
+ * module, with only the JWKS URL's host changed to the worker's (its `PUBLIC_URL` is set to
+ * the README's https://otp.example.com, so the issuer check is the README's own).
+ */
+async function readmeCheck(w) {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = readme.match(/The backend's check in Node[^\n]*\n(?:[^\n]*\n)*?```js\n([\s\S]*?)```/)?.[1];
+  assert.ok(block?.includes('export async function checkPhoneToken'), "README: the backend's check in Node");
+  const JWKS_URL = "'https://otp.example.com/.well-known/jwks.json'";
+  assert.ok(block.includes(JWKS_URL), 'the README block fetches the JWKS from https://otp.example.com');
+  const source = block
+    .replace(JWKS_URL, JSON.stringify(`${w.url}/.well-known/jwks.json`))
+    .replace("from 'jose'", `from ${JSON.stringify(import.meta.resolve('jose'))}`);
+  const dir = mkdtempSync(join(tmpdir(), 'smsotp-readme-'));
+  try {
+    const file = join(dir, 'check.mjs');
+    writeFileSync(file, source);
+    return await import(pathToFileURL(file).href);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("the README's backend check", () => {
-  test('checkPhoneToken (README, From the browser) over HTTP: accepts the token once, refuses its replay', async () => {
-    await withWorker({}, async (w) => {
-      // The README's function, with the worker's URL as the deployment's.
-      const JWKS = createRemoteJWKSet(new URL(`${w.url}/.well-known/jwks.json`));
-      const seen = new Map();
-      async function checkPhoneToken(token) {
-        const { payload } = await jwtVerify(token, JWKS, {
-          issuer: PUBLIC_URL,
-          audience: 'acme',
-          algorithms: ['EdDSA'],
-          requiredClaims: ['jti', 'sub'],
-        });
-        const now = Date.now() / 1000;
-        for (const [jti, exp] of seen) if (exp <= now) seen.delete(jti);
-        if (seen.has(payload.jti)) throw new Error('token already used');
-        seen.set(payload.jti, payload.exp);
-        return payload;
-      }
-      const number = freshNumber();
-      const started = await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: number });
-      const { token } = (await browserCall(w, 'POST', `/v1/browser/otp/${started.body.otpId}`, { pin: pinOf(smsTo(number)[0]) })).body;
-      assert.equal((await checkPhoneToken(token)).phone_number, number);
-      await assert.rejects(checkPhoneToken(token), /already used/);
+  test('checkPhoneToken (README, From the browser), run as written against the worker over HTTP: accepts a token once, refuses its replay and a tampered one', async () => {
+    await withWorker({ vars: { PUBLIC_URL: 'https://otp.example.com' } }, async (w) => {
+      const { checkPhoneToken } = await readmeCheck(w);
+      const verifiedToken = async () => {
+        const number = freshNumber();
+        const started = await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: number });
+        const right = await browserCall(w, 'POST', `/v1/browser/otp/${started.body.otpId}`, { pin: pinOf(smsTo(number)[0]) });
+        assert.equal(right.status, 200, JSON.stringify(right.body));
+        return { number, token: right.body.token };
+      };
+      const first = await verifiedToken();
+      const second = await verifiedToken();
+      assert.equal((await checkPhoneToken(first.token)).phone_number, first.number);
+      // The replay: the same token, sent again to the same check.
+      await assert.rejects(checkPhoneToken(first.token), /token already used/);
+      // Another OTP's token is not a replay; it too is accepted once only.
+      assert.equal((await checkPhoneToken(second.token)).phone_number, second.number);
+      await assert.rejects(checkPhoneToken(second.token), /token already used/);
+      // A changed payload fails the signature (before the replay check could see it).
+      const [h, p, sig] = (await verifiedToken()).token.split('.');
+      const claims = JSON.parse(Buffer.from(p, 'base64url'));
+      const forged = [h, Buffer.from(JSON.stringify({ ...claims, phone_number: '+33699999999', sub: '+33699999999' })).toString('base64url'), sig].join('.');
+      await assert.rejects(checkPhoneToken(forged), (e) => e.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
     });
   });
 });
@@ -428,13 +454,34 @@ describe('Turnstile', () => {
     });
   }
 
-  test('siteverify unreachable or silent: 403 2126 (fail closed), nothing sent', async () => {
+  test('siteverify unreachable: 403 2126 (fail closed), nothing sent', async () => {
     await withWorker({ ...turnstile(PASS), vars: { TURNSTILE_SITEVERIFY_URL: 'http://127.0.0.1:9/siteverify' } }, async (w) => {
       const number = freshNumber();
       const r = await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: number, turnstileToken: 'XXXX.DUMMY.TOKEN.XXXX' });
       assert.deepEqual([r.status, r.body.error.code], [403, 2126], JSON.stringify(r.body));
       assert.equal(smsTo(number).length, 0);
     });
+  });
+
+  test('siteverify silent (accepts the connection, never answers): refused after its 5 s timeout, 403 2126, nothing sent', { timeout: 30000 }, async () => {
+    siteverify.state.mode = 'hang';
+    try {
+      await withWorker(turnstile(PASS), async (w) => {
+        const number = freshNumber();
+        const before = siteverify.received.length;
+        const t0 = Date.now();
+        const r = await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: number, turnstileToken: 'XXXX.DUMMY.TOKEN.XXXX' });
+        const waited = Date.now() - t0;
+        assert.deepEqual([r.status, r.body.error.code], [403, 2126], JSON.stringify(r.body));
+        // siteverify got the request and kept it: the worker gave up at its 5 s timeout
+        // (worker/src/browser.rs, SITEVERIFY_TIMEOUT), not sooner, and not much later.
+        assert.equal(siteverify.received.length, before + 1);
+        assert.ok(waited >= 4900 && waited < 9000, `refused after ${waited} ms`);
+        assert.equal(smsTo(number).length, 0);
+      });
+    } finally {
+      siteverify.state.mode = 'ok';
+    }
   });
 });
 
