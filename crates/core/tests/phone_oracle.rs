@@ -21,9 +21,21 @@ const COUNTRIES: &[&str] = &[
     "ID", "MY", "SG", "TH", "VN", "PH", "PK", "CO", "CL", "PE", "GG", "JM",
 ];
 
+// The oracle's corpora are seeded (tests/oracle/phone.mjs) and libphonenumber-js is pinned
+// (1.13.16): their sizes are asserted exactly, and they are the README's figures ("Phone
+// numbers": oracle tests). A change of either is a change to report there.
+/// Numbers of the 60-country corpus.
+const CORPUS_60_COUNTRIES: usize = 1_320;
+/// Numbers of the every-region corpus.
+const CORPUS_ALL_REGIONS: usize = 5_390;
+/// Numbers of the number-type corpus.
+const CORPUS_NUMBER_TYPES: usize = 5_970;
+/// libphonenumber-js's regions (`getCountries()`).
+const REGIONS: usize = 245;
+
 #[test]
 fn validity_agrees_with_libphonenumber() {
-    agree_on(COUNTRIES);
+    agree_on(COUNTRIES, CORPUS_60_COUNTRIES);
 }
 
 /// libphonenumber-js/max's `getCountries()`.
@@ -51,7 +63,7 @@ fn regions_are_libphonenumbers() {
         missing.is_empty() && extra.is_empty(),
         "regions differ from libphonenumber-js: missing {missing:?}, extra {extra:?}"
     );
-    assert!(theirs.len() >= 240, "{} regions", theirs.len());
+    assert_eq!(theirs.len(), REGIONS, "regions");
 }
 
 /// Every region libphonenumber-js knows, the same way (about 5,000 numbers).
@@ -61,7 +73,7 @@ fn validity_agrees_with_libphonenumber_in_every_region() {
         return;
     };
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
-    agree_on(&all);
+    agree_on(&all, CORPUS_ALL_REGIONS);
 }
 
 /// Fixed-line, toll-free and every other number type of every region (libphonenumber-js
@@ -118,12 +130,13 @@ fn number_types_agree_with_libphonenumber_in_every_region() {
     );
     // Measured with libphonenumber-js 1.13.16: fixed-line numbers in 244 regions, toll-free
     // in 150 (a region may have none).
-    assert!(
-        counts.get("FIXED_LINE").copied().unwrap_or(0) >= 240,
-        "{counts:?}"
-    );
-    assert!(
-        counts.get("TOLL_FREE").copied().unwrap_or(0) >= 140,
+    assert_eq!(total, CORPUS_NUMBER_TYPES, "number-type corpus size");
+    assert_eq!(
+        (
+            counts.get("FIXED_LINE").copied(),
+            counts.get("TOLL_FREE").copied()
+        ),
+        (Some(244), Some(150)),
         "{counts:?}"
     );
     assert!(
@@ -164,7 +177,7 @@ fn disagreement(case: &Value) -> Option<String> {
     (!agrees).then(|| format!("{input} ({country:?}): oracle {case}, ours {ours:?}"))
 }
 
-fn agree_on(countries: &[&str]) {
+fn agree_on(countries: &[&str], expected_total: usize) {
     let Some(out) = common::run_oracle("phone.mjs", countries, "") else {
         return;
     };
@@ -187,8 +200,12 @@ fn agree_on(countries: &[&str]) {
         "phone corpus: {total} numbers, {valid} valid, {invalid} invalid, {} countries",
         countries.len()
     );
+    assert_eq!(
+        total, expected_total,
+        "corpus size ({valid} valid, {invalid} invalid)"
+    );
     assert!(
-        total >= 300 && valid >= 150 && invalid >= 150,
+        valid >= 150 && invalid >= 150,
         "corpus: {total} ({valid} valid)"
     );
     assert!(
