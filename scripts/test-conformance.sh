@@ -72,6 +72,13 @@ if [ "$st_status" -ne 0 ] && [ "$failures" -eq 0 ]; then failures=1; fi
 # 503 (no KV faults are injected), no internal error logged. One counted result.
 run_tests printf '# pass %d\n# fail %d\n' "$((tests - failures < 0 ? 0 : tests - failures))" "$failures"
 if [ "$failures" -gt 0 ]; then STAGE_FAILED=1; fi
+# CONFORMANCE_KEEP=<dir> keeps what the match reads (to look at, or to re-run the match).
+if [ -n "${CONFORMANCE_KEEP:-}" ]; then
+  mkdir -p "$CONFORMANCE_KEEP"
+  cp "$worker_log" "$CONFORMANCE_KEEP/worker.log"
+  cp "$worker_log.faults.json" "$CONFORMANCE_KEEP/worker.log.faults.json"
+  cp "$responses" "$CONFORMANCE_KEEP/responses.jsonl"
+fi
 gate "conformance: every 502 matches one injected provider fault that must give it; no other 5xx" \
   "$(system_node)" tests/conformance/match-faults.mjs "$worker_log" "$responses"
 stage_done
