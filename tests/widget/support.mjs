@@ -5,10 +5,12 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import pixelmatch from 'pixelmatch';
+import { PNG } from 'pngjs';
 import { startWorker, pinFromLogs, WEBHOOK_SECRETS } from '../worker/harness.mjs';
 import { serveFile } from '../package/serve.mjs';
 
@@ -264,13 +266,67 @@ export function freshUkNumber() {
 export const SHOTS = join(root, 'target/widget-screenshots');
 /** The README's screenshots, written only with SMSOTP_UPDATE_SCREENSHOTS=1. */
 export const README_SHOTS = join(root, 'docs/screenshots');
+/** Where a screenshot that differs from the README's is written with its diff image. */
+export const DIFF_SHOTS = join(SHOTS, 'diff');
+/**
+ * How a screenshot is compared with the committed one (docs/screenshots): the same size,
+ * and at most SCREENSHOT_MAX_DIFF_PIXELS pixels whose colours differ by more than
+ * pixelmatch's SCREENSHOT_THRESHOLD (its YIQ colour distance, 0–1; anti-aliased pixels
+ * count as different too: includeAA), outside the `mask` areas: what differs from run to
+ * run by design (the phone number, the expiry time, a PIN) is blanked in both images. Chromium
+ * renders the same page to the same pixels on the same machine: outside those areas, two
+ * runs on this project's machine differed from the committed screenshots by 0 pixels in each
+ * of the 18 (2026-12-04); the allowance covers a changed glyph or two, no layout change.
+ */
+export const SCREENSHOT_THRESHOLD = 0.1;
+export const SCREENSHOT_MAX_DIFF_PIXELS = 100;
 let announced = false;
 
 /**
- * Writes a screenshot of `target` (the page, or a locator) to SHOTS as `<name>.png`; with
- * SMSOTP_UPDATE_SCREENSHOTS=1 also to docs/screenshots when `readme` names it.
+ * Compares a screenshot (PNG bytes) with the README's `docs/screenshots/<name>.png`; on a
+ * difference past the tolerance writes `<name>.png` (this run's) and `<name>.diff.png`
+ * (pixelmatch's: differing pixels red) to DIFF_SHOTS and throws, naming both.
  */
-export async function shot(target, name, { readme } = {}) {
+export function compareWithReadme(buffer, name, rects = []) {
+  const committedPath = join(README_SHOTS, `${name}.png`);
+  assert.ok(existsSync(committedPath), `${committedPath} is missing: SMSOTP_UPDATE_SCREENSHOTS=1 writes it`);
+  const committed = PNG.sync.read(readFileSync(committedPath));
+  const actual = PNG.sync.read(buffer);
+  const fail = (why, diff) => {
+    mkdirSync(DIFF_SHOTS, { recursive: true });
+    writeFileSync(join(DIFF_SHOTS, `${name}.png`), buffer);
+    if (diff) writeFileSync(join(DIFF_SHOTS, `${name}.diff.png`), PNG.sync.write(diff));
+    assert.fail(`screenshot ${name} differs from docs/screenshots/${name}.png: ${why}; this run's and the diff in ${DIFF_SHOTS} (look at both; SMSOTP_UPDATE_SCREENSHOTS=1 refreshes the committed one)`);
+  };
+  if (committed.width !== actual.width || committed.height !== actual.height) {
+    fail(`${actual.width}×${actual.height} px, committed ${committed.width}×${committed.height}`);
+  }
+  // The masked areas: the same neutral colour in both images.
+  for (const image of [committed, actual]) {
+    for (const { x, y, width, height } of rects) {
+      for (let row = Math.max(0, Math.floor(y)); row < Math.min(image.height, Math.ceil(y + height)); row++) {
+        for (let col = Math.max(0, Math.floor(x)); col < Math.min(image.width, Math.ceil(x + width)); col++) {
+          image.data.set([128, 128, 128, 255], (row * image.width + col) * 4);
+        }
+      }
+    }
+  }
+  const diff = new PNG({ width: actual.width, height: actual.height });
+  const differing = pixelmatch(committed.data, actual.data, diff.data, actual.width, actual.height, { threshold: SCREENSHOT_THRESHOLD, includeAA: true });
+  if (differing > SCREENSHOT_MAX_DIFF_PIXELS) {
+    fail(`${differing} of ${actual.width * actual.height} pixels differ (at most ${SCREENSHOT_MAX_DIFF_PIXELS} may)`, diff);
+  }
+  return differing;
+}
+
+/**
+ * Writes a screenshot of `target` (the page, or a locator) to SHOTS as `<name>.png`. When
+ * `readme` names one of the README's screenshots, compares it with the committed one
+ * (compareWithReadme: throws past the tolerance), except the areas of the `mask` locators
+ * (content that changes from run to run) — or, with SMSOTP_UPDATE_SCREENSHOTS=1, writes it
+ * to docs/screenshots instead.
+ */
+export async function shot(target, name, { readme, mask = [] } = {}) {
   mkdirSync(SHOTS, { recursive: true });
   if (!announced) {
     announced = true;
@@ -279,7 +335,19 @@ export async function shot(target, name, { readme } = {}) {
   const buffer = await target.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled' });
   if (readme && process.env.SMSOTP_UPDATE_SCREENSHOTS === '1') {
     mkdirSync(README_SHOTS, { recursive: true });
-    await target.screenshot({ path: join(README_SHOTS, `${readme}.png`), animations: 'disabled' });
+    writeFileSync(join(README_SHOTS, `${readme}.png`), buffer);
+  } else if (readme) {
+    // The mask areas in the screenshot's pixels (a locator's box is the page's).
+    const origin = typeof target.boundingBox === 'function' ? await target.boundingBox() : { x: 0, y: 0 };
+    const rects = [];
+    for (const locator of mask) {
+      for (const one of await locator.all()) {
+        const box = await one.boundingBox();
+        if (box) rects.push({ x: box.x - origin.x - 2, y: box.y - origin.y - 2, width: box.width + 4, height: box.height + 4 });
+      }
+    }
+    const differing = compareWithReadme(buffer, readme, rects);
+    console.log(`screenshot ${readme}: ${differing} pixels differ from docs/screenshots`);
   }
   return buffer;
 }
