@@ -240,6 +240,24 @@ impl PublishableKey {
         }
     }
 
+    /// Is `host` (a Turnstile answer's `hostname`: no scheme, no port) the host of one of
+    /// the key's origins? Case-insensitive, exact: `shop.example.evil` is not `shop.example`.
+    ///
+    /// ```
+    /// use smsotp_core::browser::origin::PublishableKeys;
+    ///
+    /// let keys = PublishableKeys::from_json(&serde_json::json!([
+    ///     {"key": "pk_live_0123456789ab", "origins": ["https://shop.example", "http://localhost:*"]}
+    /// ])).unwrap();
+    /// let key = keys.find("pk_live_0123456789ab").unwrap();
+    /// assert!(key.allows_host("Shop.Example") && key.allows_host("localhost"));
+    /// assert!(!key.allows_host("shop.example.evil") && !key.allows_host("example"));
+    /// ```
+    pub fn allows_host(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        self.origins.iter().any(|p| p.host == host)
+    }
+
     /// [`PublishableKey::allows`] as the worker answers it: the 2124 refusal names the
     /// origin (it is the caller's own).
     pub fn check_origin(&self, origin: Option<&str>) -> Result<(), ApiError> {
