@@ -14,7 +14,7 @@ export const TENANT_ID_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** API keys shorter than this are refused (the worker refuses them too). */
 export const MIN_KEY_LENGTH = 16;
 /** Fields a record may hold; the policy ones are checked in detail by the worker only. */
-export const POLICY_FIELDS = ['defaults', 'allowedCountries', 'blockedNumberTypes', 'limits', 'testNumbers', 'publishableKeys', 'browser', 'turnstileSiteKey', 'turnstileSecret'];
+export const POLICY_FIELDS = ['defaults', 'allowedCountries', 'blockedNumberTypes', 'limits', 'testNumbers', 'publishableKeys', 'browser', 'turnstileSiteKey', 'turnstileSecret', 'turnstile', 'allowAllCountries'];
 /** Fields `set` may change (the API keys have their own commands). */
 export const SETTABLE_FIELDS = [...POLICY_FIELDS, 'webhookSecret'];
 const KNOWN_FIELDS = new Set(['id', 'apiKeys', 'webhookSecret', ...POLICY_FIELDS]);
@@ -107,6 +107,10 @@ export function policyFieldProblems(field, value) {
     case 'turnstileSiteKey':
     case 'turnstileSecret':
       return typeof value === 'string' && value !== '' ? [] : [`must be a non-empty string, not ${describe(value)}`];
+    case 'turnstile':
+      return value === 'off' ? [] : [`must be "off" (browser SMS without a bot check) or absent, not ${describe(value)}`];
+    case 'allowAllCountries':
+      return typeof value === 'boolean' ? [] : [`must be true or false, not ${describe(value)}`];
     case 'testNumbers':
       if (!isObject(value)) return [`must be an object { "+<number>": "<pin>" }, not ${describe(value)}`];
       return Object.entries(value).flatMap(([number, pin]) => [
@@ -129,6 +133,18 @@ function commonProblems(t) {
   for (const [field, value] of Object.entries(t)) {
     if (field === 'id' || field === 'apiKeys' || field === 'webhookSecret') continue;
     for (const p of policyFieldProblems(field, value)) problems.push([field, p]);
+  }
+  // Publishable keys open the browser API to anyone: a bot check and the countries must be
+  // decided explicitly (the worker refuses the browser API, 503 2132, otherwise).
+  if (Array.isArray(t.publishableKeys) && t.publishableKeys.length > 0) {
+    const turnstile = t.turnstileSiteKey !== undefined || t.turnstileSecret !== undefined;
+    if (!turnstile && t.turnstile !== 'off') {
+      problems.push(['publishableKeys', 'need a bot check: set turnstileSiteKey and turnstileSecret, or "turnstile": "off" to accept browser SMS without one']);
+    }
+    if (turnstile && t.turnstile === 'off') problems.push(['turnstile', 'is "off" but turnstileSiteKey/turnstileSecret are set: keep one']);
+    if ((t.allowedCountries === undefined || t.allowedCountries === '*') && t.allowAllCountries !== true) {
+      problems.push(['publishableKeys', 'need an explicit country list: set allowedCountries, or "allowAllCountries": true']);
+    }
   }
   return problems;
 }

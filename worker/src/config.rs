@@ -64,7 +64,14 @@ pub struct Settings {
     /// The keyed hash of PINs and of shard placement (`PIN_HASH_KEY`).
     pub pin_hasher: PinHasher,
     pub price_per_part: f64,
+    /// Requests per tenant per minute on the server API (`RATE_LIMIT_PER_MINUTE`, default
+    /// 600; 0: no limit): spent only by secret-key requests.
     pub rate_limit_per_minute: u32,
+    /// Requests per tenant per minute on the browser API (`BROWSER_RATE_LIMIT_PER_MINUTE`,
+    /// default 300; 0: no limit): a budget of its own, so public traffic cannot spend the
+    /// tenant's backend's (`GET /v1/browser/config` spends none of it: only the per-IP
+    /// budget, `BROWSER_IP_LIMITER` in wrangler.toml).
+    pub browser_rate_limit_per_minute: u32,
     pub docs_url: String,
     /// The keys that sign browser verification tokens (`TOKEN_SIGNING_KEYS`, a private
     /// JWK set: the first signs, all are published); `None`: the browser API cannot issue
@@ -276,6 +283,15 @@ impl Settings {
                 0
             }),
         };
+        let browser_rate_limit_per_minute = match text("BROWSER_RATE_LIMIT_PER_MINUTE") {
+            None => 300,
+            Some(v) => v.parse::<u32>().unwrap_or_else(|_| {
+                problems.push(format!(
+                    "BROWSER_RATE_LIMIT_PER_MINUTE: {v:?} is not a whole number (0 for no limit)"
+                ));
+                0
+            }),
+        };
         let price_per_part = match text("PRICE_PER_PART") {
             None => 0.0,
             Some(v) => match v.parse::<f64>() {
@@ -329,6 +345,7 @@ impl Settings {
                     pin_hasher,
                     price_per_part,
                     rate_limit_per_minute,
+                    browser_rate_limit_per_minute,
                     signing_keys,
                     public_url,
                     turnstile_url: get("TURNSTILE_SITEVERIFY_URL")

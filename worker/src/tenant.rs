@@ -32,7 +32,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use smsotp_core::browser::origin::PublishableKeys;
 use smsotp_core::browser::request::BrowserSettings;
-use smsotp_core::tenant::TenantPolicy;
+use smsotp_core::tenant::{AllowedCountries, TenantPolicy};
 use subtle::ConstantTimeEq;
 use worker::{Date, Env};
 
@@ -60,6 +60,8 @@ const WORKER_KEYS: &[&str] = &[
     "publishableKeys",
     "turnstileSecret",
     "turnstileSiteKey",
+    "turnstile",
+    "allowAllCountries",
     "browser",
 ];
 
@@ -77,6 +79,11 @@ pub struct Tenant {
     pub browser: BrowserSettings,
     /// Its Turnstile keys, when browser OTPs need a Turnstile token.
     pub turnstile: Option<Turnstile>,
+    /// Why its browser API is not safe to open to the public (publishable keys without a
+    /// bot check or without a country list, unless the record says so explicitly): the
+    /// browser API refuses every request (503 2132) while any is listed; the server API
+    /// is not affected. `/health` lists them in development; `npm run tenant` refuses them.
+    pub browser_problems: Vec<String>,
 }
 
 /// A tenant's Turnstile widget: the site key (public, for the page) and the secret (for
@@ -212,6 +219,32 @@ pub fn parse_record(
             None
         }
     };
+    // Explicit opt-outs of the browser API's safe defaults.
+    let turnstile_off = match record.get("turnstile") {
+        None => false,
+        Some(Value::String(s)) if s == "off" => true,
+        Some(_) => {
+            problems.push(format!(
+                "tenant {expected_id}: turnstile must be \"off\" (to accept browser SMS without a bot check) or absent"
+            ));
+            false
+        }
+    };
+    let allow_all_countries = match record.get("allowAllCountries") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            problems.push(format!(
+                "tenant {expected_id}: allowAllCountries must be true or false"
+            ));
+            false
+        }
+    };
+    if turnstile_off && turnstile.is_some() {
+        problems.push(format!(
+            "tenant {expected_id}: turnstile is \"off\" but turnstileSiteKey and turnstileSecret are set: keep one"
+        ));
+    }
     let browser_settings = record.get("browser").cloned();
     for name in WORKER_KEYS {
         record.remove(*name);
@@ -242,6 +275,13 @@ pub fn parse_record(
                     found | bool::from(k.hash.as_bytes().ct_eq(h.as_bytes()))
                 })
             });
+            let browser_problems = browser_problems(
+                expected_id,
+                &publishable_keys,
+                &policy,
+                turnstile.is_some() || turnstile_off,
+                allow_all_countries,
+            );
             Ok(listed.then(|| Tenant {
                 id: expected_id.to_owned(),
                 webhook_key,
@@ -249,10 +289,39 @@ pub fn parse_record(
                 publishable_keys,
                 browser,
                 turnstile,
+                browser_problems,
             }))
         }
         _ => Err(problems),
     }
+}
+
+/// What makes a tenant's browser API unsafe for public traffic: publishable keys without
+/// Turnstile (or an explicit `"turnstile": "off"`), or without an explicit country list
+/// (or `"allowAllCountries": true`). A scripted stranger with the public key would
+/// otherwise send SMS at will, to any country's premium ranges.
+fn browser_problems(
+    id: &str,
+    keys: &PublishableKeys,
+    policy: &TenantPolicy,
+    bot_check_decided: bool,
+    allow_all_countries: bool,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if keys.keys.is_empty() {
+        return problems;
+    }
+    if !bot_check_decided {
+        problems.push(format!(
+            "tenant {id}: publishableKeys without a bot check: set turnstileSiteKey and turnstileSecret, or \"turnstile\": \"off\" to accept browser SMS without one"
+        ));
+    }
+    if policy.allowed_countries == AllowedCountries::Any && !allow_all_countries {
+        problems.push(format!(
+            "tenant {id}: publishableKeys with every country allowed: list allowedCountries, or set \"allowAllCountries\": true"
+        ));
+    }
+    problems
 }
 
 fn store(env: &Env) -> AppResult<worker::kv::KvStore> {
@@ -405,11 +474,18 @@ pub async fn problems(env: &Env, settings: &Settings) -> Vec<String> {
         for key in &page.keys {
             let id = key.name.trim_start_matches("tenant:");
             match kv.get(&key.name).text().await {
-                Ok(Some(text)) => {
-                    if let Err(ps) = parse_record(&text, id, None, settings) {
-                        problems.extend(ps);
+                Ok(Some(text)) => match parse_record(&text, id, None, settings) {
+                    Err(ps) => problems.extend(ps),
+                    Ok(Some(t)) => {
+                        if settings.signing_keys.is_none() && !t.publishable_keys.keys.is_empty() {
+                            problems.push(format!(
+                                "tenant {id}: publishableKeys but no TOKEN_SIGNING_KEYS: the browser API cannot issue tokens (it answers 503)"
+                            ));
+                        }
+                        problems.extend(t.browser_problems);
                     }
-                }
+                    Ok(None) => {}
+                },
                 Ok(None) => {}
                 Err(e) => problems.push(format!("tenant {id}: cannot be read ({e})")),
             }

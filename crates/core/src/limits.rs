@@ -284,6 +284,34 @@ impl NumberLimits {
     pub fn lock_after(&self, failures: u32, now: UnixMillis) -> Option<UnixMillis> {
         (failures >= self.failures_before_lock).then(|| now + u64::from(self.lock_seconds) * 1000)
     }
+
+    /// May a PIN be checked, or an SMS sent, for a number (or for one browser client of
+    /// it) locked until `locked_until` (0: never locked)? 2110 with the time left while
+    /// the lock lasts: a lock refuses checks too, not only SMS, so a lock cannot be
+    /// waited out by guessing the PIN of an OTP sent before it.
+    pub fn check_lock(locked_until: UnixMillis, now: UnixMillis) -> Result<(), ApiError> {
+        if locked_until <= now {
+            return Ok(());
+        }
+        let seconds = locked_until.saturating_sub(now).div_ceil(1000);
+        Err(ApiError::new(ErrorCode::NumberLocked)
+            .retry_after(u32::try_from(seconds).unwrap_or(u32::MAX)))
+    }
+}
+
+/// Consecutive wrong PINs on a number, across its OTPs and whoever typed them, after which
+/// it is refused checks and SMS until the tenant unlocks it (NIST SP 800-63B-4 §3.2.2: at
+/// most 100 consecutive failed attempts on one account).
+pub const MAX_CONSECUTIVE_FAILURES: u32 = 100;
+
+/// May a number with `consecutive` wrong PINs in a row be checked or sent to? 2133 (no
+/// Retry-After: only the tenant's unlock ends it) from [`MAX_CONSECUTIVE_FAILURES`] on.
+pub fn check_hard_lock(consecutive: u32) -> Result<(), ApiError> {
+    if consecutive < MAX_CONSECUTIVE_FAILURES {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::NumberLockedUntilCleared))
+    }
 }
 
 #[cfg(test)]
@@ -292,6 +320,24 @@ mod tests {
 
     const NOW: u64 = 1_800_000_000_000;
     const S: u64 = 1000;
+
+    #[test]
+    fn locks_refuse_until_they_end_and_100_in_a_row_until_unlocked() {
+        assert!(NumberLimits::check_lock(0, NOW).is_ok());
+        assert!(NumberLimits::check_lock(NOW, NOW).is_ok());
+        assert_eq!(
+            refused(NumberLimits::check_lock(NOW + 1500, NOW)),
+            (2110, Some(2))
+        );
+        assert!(check_hard_lock(99).is_ok());
+        for n in [100, 101, u32::MAX] {
+            let e = check_hard_lock(n).unwrap_err();
+            assert_eq!(
+                (e.code.code(), e.http_status(), e.retry_after),
+                (2133, 403, None)
+            );
+        }
+    }
 
     fn refused(r: Result<(), ApiError>) -> (u16, Option<u32>) {
         let e = r.unwrap_err();

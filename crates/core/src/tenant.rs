@@ -455,7 +455,10 @@ fn parse_abuse_limits(
         ("prefixBlockSeconds", &mut limits.prefix_block_seconds),
         ("dailySendCap", &mut limits.daily_send_cap),
         ("browserDailySendCap", &mut limits.browser_daily_send_cap),
-        ("ipv6Net48SendsPerHour", &mut limits.ipv6_net48_sends_per_hour),
+        (
+            "ipv6Net48SendsPerHour",
+            &mut limits.ipv6_net48_sends_per_hour,
+        ),
     ] {
         if let Some(v) = obj.get(key) {
             match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
@@ -737,8 +740,7 @@ impl AbuseLimits {
             return Ok(());
         }
         let midnight = (now / DAY + 1) * DAY;
-        Err(ApiError::new(ErrorCode::BrowserDailySendCap)
-            .retry_after(seconds_until(midnight, now)))
+        Err(ApiError::new(ErrorCode::BrowserDailySendCap).retry_after(seconds_until(midnight, now)))
     }
 
     /// May one more SMS go for an end-user IPv6 /48 that had these SMS in the last hour
@@ -1170,10 +1172,17 @@ mod tests {
         let e = l.check_browser_daily_cap(3, NOW).unwrap_err();
         assert_eq!((e.code.code(), e.http_status()), (2131, 429));
         // Until midnight UTC, like the account's cap.
-        assert_eq!(e.retry_after, l.check_daily_cap(u32::MAX, NOW).unwrap_err().retry_after);
+        assert_eq!(
+            e.retry_after,
+            l.check_daily_cap(u32::MAX, NOW).unwrap_err().retry_after
+        );
         let d = AbuseLimits::default();
         assert_eq!(
-            (d.browser_daily_send_cap, d.daily_send_cap, d.ipv6_net48_sends_per_hour),
+            (
+                d.browser_daily_send_cap,
+                d.daily_send_cap,
+                d.ipv6_net48_sends_per_hour
+            ),
             (1_000, 10_000, 50)
         );
         let off = AbuseLimits {
@@ -1194,7 +1203,9 @@ mod tests {
             ..AbuseLimits::default()
         };
         assert!(l.check_ipv6_net48(&[NOW - 10 * S], NOW).is_ok());
-        let e = l.check_ipv6_net48(&[NOW - 3600 * S + S, NOW - S], NOW).unwrap_err();
+        let e = l
+            .check_ipv6_net48(&[NOW - 3600 * S + S, NOW - S], NOW)
+            .unwrap_err();
         assert_eq!((e.code.code(), e.retry_after), (2114, Some(1)));
         // Sends older than the hour do not count.
         assert!(l.check_ipv6_net48(&[NOW - 3600 * S, NOW - S], NOW).is_ok());

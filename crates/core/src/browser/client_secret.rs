@@ -47,7 +47,10 @@ const DOMAIN: &[u8] = b"smsotp/client-secret/v1\0";
 /// ```
 pub fn client_secret(hasher: &PinHasher, otp_id: &str) -> String {
     let digest = hasher.keyed_digest(DOMAIN, &[otp_id.as_bytes()]);
-    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(&digest[..SECRET_BYTES]))
+    format!(
+        "{PREFIX}{}",
+        URL_SAFE_NO_PAD.encode(&digest[..SECRET_BYTES])
+    )
 }
 
 /// Is `presented` (the request's `X-Client-Secret`, trimmed) the client secret of `otp_id`?
@@ -82,7 +85,11 @@ mod tests {
         let a = hasher(b"server-key-one-0123456789");
         let b = hasher(b"server-key-two-0123456789");
         let secret = client_secret(&a, "id-1");
-        assert_eq!(secret, client_secret(&a, "id-1"), "computed again, not stored");
+        assert_eq!(
+            secret,
+            client_secret(&a, "id-1"),
+            "computed again, not stored"
+        );
         assert_ne!(secret, client_secret(&a, "id-2"));
         assert_ne!(secret, client_secret(&b, "id-1"));
         // Never the PIN hash's MAC, nor placement's: a domain of its own.

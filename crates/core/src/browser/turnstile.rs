@@ -284,7 +284,10 @@ impl Siteverify {
                         "The Turnstile challenge was solved on a site this publishable key does not allow; solve it again on this page",
                     );
                 }
-                if action.as_deref().is_some_and(|a| !a.is_empty() && a != ACTION) {
+                if action
+                    .as_deref()
+                    .is_some_and(|a| !a.is_empty() && a != ACTION)
+                {
                     return refused(
                         "The Turnstile challenge was solved for another action; solve the one of this form",
                     );
