@@ -131,7 +131,7 @@ function commonProblems(t) {
   if (t.webhookSecret === undefined) problems.push(['webhookSecret', 'is required']);
   else for (const p of webhookSecretProblems(t.webhookSecret)) problems.push(['webhookSecret', p]);
   for (const [field, value] of Object.entries(t)) {
-    if (field === 'id' || field === 'apiKeys' || field === 'webhookSecret') continue;
+    if (field === 'id' || field === 'apiKeys' || field === 'webhookSecret' || value === undefined) continue;
     for (const p of policyFieldProblems(field, value)) problems.push([field, p]);
   }
   // Publishable keys open the browser API to anyone: a bot check and the countries must be

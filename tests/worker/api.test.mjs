@@ -208,7 +208,8 @@ describe('POST /otp', () => {
 
   test('the OTP object has every key of the contract', async () => {
     const otp = await create({ trackId: '9b2f1f4e-3b1a-4c7e-8f0a-1d2e3f4a5b6c' });
-    assert.deepEqual(Object.keys(otp).sort(), ['attempts', 'cost', 'countryIso', 'dateCreated', 'dateExpires', 'maxAttempts',
+    // Every key of the contract, plus one extension: the OTP's client secret (browser API).
+    assert.deepEqual(Object.keys(otp).sort(), ['attempts', 'clientSecret', 'cost', 'countryIso', 'dateCreated', 'dateExpires', 'maxAttempts',
       'otpCallbackUrl', 'otpId', 'parts', 'phoneNumber', 'status', 'trackId', 'ttl'].sort());
     assert.match(otp.otpId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.equal(otp.trackId, '9b2f1f4e-3b1a-4c7e-8f0a-1d2e3f4a5b6c');
