@@ -6,7 +6,8 @@
 //   href  the URL serialized
 import { createInterface } from 'node:readline';
 
-const DEFAULT_PORT = { 'http:': 80, 'https:': 443 };
+// The special schemes' default ports (URL Standard).
+const DEFAULT_PORT = { 'ftp:': 21, 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   if (!line.trim()) continue;
