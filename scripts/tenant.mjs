@@ -27,6 +27,7 @@ import {
   newWebhookSecret,
   nowIso,
   policyFieldProblems,
+  publishableKeyKey,
   recordEntries,
   recordProblems,
   tenantKey,
@@ -171,8 +172,21 @@ function checkId(id) {
 /** The stored record of `id`, or an error naming the namespace when there is none. */
 function readRecord(store, id, flags) {
   const [value] = store.getMany([tenantKey(id)]);
+  return recordOf(value, id, flags);
+}
+
+/** The record from its stored value (`null`: an error naming the namespace). */
+function recordOf(value, id, flags) {
   if (value === null) throw new Error(`no tenant "${id}" in the ${flags.local ? 'local' : 'deployed'} namespace (\`list\` shows the tenants)`);
   return JSON.parse(value);
+}
+
+/**
+ * Refuses a key whose lookup entry (`apikey:`/`pubkey:`) names another tenant than `id`:
+ * a key leads to one tenant, and writing the entry would take it from its holder.
+ */
+function refuseHeldKey(holder, what, id) {
+  if (holder !== null && holder.trim() !== id) throw new Error(`${what} is already tenant "${holder.trim()}"'s: a key belongs to one tenant (nothing written)`);
 }
 
 /** Refuses to write a record the worker would not accept (the CLI's part of the checks). */
@@ -200,7 +214,9 @@ const commands = {
     const key = newApiKey();
     record.apiKeys.push(apiKeyEntry(key));
     checkRecord(record);
-    if (store.getMany([tenantKey(id)])[0] !== null) throw new Error(`tenant "${id}" exists already (add-key adds a key, set changes a field)`);
+    const [existing, holder] = store.getMany([tenantKey(id), apiKeyKey(record.apiKeys[0].hash)]);
+    if (existing !== null) throw new Error(`tenant "${id}" exists already (add-key adds a key, set changes a field)`);
+    refuseHeldKey(holder, 'the new API key', id);
     store.putMany(recordEntries(record));
     console.log(`created tenant ${id}`);
     console.log(`key id: ${record.apiKeys[0].id}`);
@@ -210,9 +226,12 @@ const commands = {
 
   'add-key'({ positionals: [id], flags }, store) {
     checkId(id);
-    const record = readRecord(store, id, flags);
     const key = newApiKey();
     const entry = apiKeyEntry(key);
+    const [value, holder] = store.getMany([tenantKey(id), apiKeyKey(entry.hash)]);
+    const record = recordOf(value, id, flags);
+    refuseHeldKey(holder, 'the new API key', id);
+    if (record.apiKeys.some((k) => k.hash === entry.hash)) throw new Error(`tenant ${id} holds the new API key already; run add-key again`);
     record.apiKeys = [...record.apiKeys, entry];
     checkRecord(record);
     store.putMany([recordEntries(record)[0], { key: apiKeyKey(entry.hash), value: id }]);
@@ -256,7 +275,11 @@ const commands = {
       ? []
       : field === 'webhookSecret' ? webhookSecretProblems(value) : policyFieldProblems(field, value);
     if (problems.length) throw new Error(`${field}: ${problems.join('; ')}`);
-    const record = readRecord(store, id, flags);
+    // The record and, for publishable keys, who holds each new key: one read.
+    const wanted = field === 'publishableKeys' && Array.isArray(value) ? value.map((p) => publishableKeyKey(p.key)) : [];
+    const [stored, ...holders] = store.getMany([tenantKey(id), ...wanted]);
+    const record = recordOf(stored, id, flags);
+    wanted.forEach((k, i) => refuseHeldKey(holders[i], `the publishable key ${k.slice('pubkey:'.length)}`, id));
     const pubkeys = (r) => recordEntries(r).filter((e) => e.key.startsWith('pubkey:')).map((e) => e.key);
     const before = pubkeys(record);
     if (value === null) delete record[field];

@@ -86,7 +86,7 @@ describe('envelope and routes', () => {
     assert.equal(r.headers.get('content-type'), 'application/json');
   });
 
-  test('unknown route 404, wrong method 405, non-JSON or oversized bodies 400 — never 500', async () => {
+  test('unknown route 404, wrong method 405, non-JSON bodies 400, oversized 413 — never 500', async () => {
     const unknown = await call(w, 'GET', '/nope');
     assert.deepEqual([unknown.status, unknown.body.error.type], [404, 'not_found']);
     const put = await call(w, 'PUT', '/otp', {});
@@ -98,7 +98,7 @@ describe('envelope and routes', () => {
     const array = await call(w, 'POST', '/otp', '[1,2]');
     assert.equal(array.status, 400);
     const huge = await call(w, 'POST', '/otp', JSON.stringify({ phoneNumber: '+33612345678', template: 'x'.repeat(70000) }));
-    assert.deepEqual([huge.status, huge.body.error.type], [400, 'invalid_request']);
+    assert.deepEqual([huge.status, huge.body.error.code, huge.body.error.type], [413, 413, 'invalid_request']);
     assert.match(huge.body.error.message, /larger than 64 KiB/);
     const verifyGarbage = await call(w, 'POST', '/otp/00000000-0000-4000-8000-000000000000', 'pin=1');
     assert.equal(verifyGarbage.status, 400);

@@ -75,14 +75,15 @@ export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEnt
       // the limit for a test).
       ratelimits: { BROWSER_IP_LIMITER: { namespace_id: '1001', simple: { limit: ipLimit, period: 60 } } },
       // Tests that count SMS exactly, or create many OTPs for one number, run without the
-      // per-number and per-tenant limits (NUMBER_LIMITS=off); limits.test.mjs and
-      // abuse.test.mjs run with the defaults or their own (`NUMBER_LIMITS: undefined`
-      // removes a binding).
+      // per-number and per-tenant limits (NUMBER_LIMITS=off, development only: a worker
+      // started in production gets the defaults unless `vars` says otherwise);
+      // limits.test.mjs and abuse.test.mjs run with the defaults or their own
+      // (`NUMBER_LIMITS: undefined` removes a binding).
       bindings: Object.fromEntries(Object.entries({
         ENVIRONMENT: 'development',
         SMS_PROVIDER: 'console',
         PIN_HASH_KEY,
-        NUMBER_LIMITS: 'off',
+        NUMBER_LIMITS: (vars.ENVIRONMENT ?? 'development') === 'development' ? 'off' : undefined,
         ...vars,
       }).filter(([, v]) => v !== undefined)),
     },

@@ -2,6 +2,7 @@
 //! shard that owns the OTP (state), answer. Errors go back as `AppError` to the one mapping
 //! in lib.rs.
 
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use smsotp_core::browser::client_secret::client_secret;
 use smsotp_core::create::{create_otp_with_id, create_test_otp_with_id};
@@ -33,26 +34,46 @@ pub struct Answer {
     pub resend_after: Option<u32>,
 }
 
-/// An oversized body is a 400 `invalid_request`, like any other unusable body.
-fn too_large() -> AppError {
+/// An oversized body: 413, naming the route's limit.
+fn too_large(cap: usize) -> AppError {
     AppError::message(
-        ErrorCode::BadRequest,
-        format!("The request body is larger than {} KiB", MAX_BODY / 1024),
+        ErrorCode::PayloadTooLarge,
+        format!("The request body is larger than {} KiB", cap / 1024),
     )
 }
 
+/// The body of a server API request as UTF-8 text: at most [`MAX_BODY`] bytes
+/// ([`body_text_within`]).
 pub async fn body_text(req: &mut Request) -> AppResult<String> {
+    body_text_within(req, MAX_BODY).await
+}
+
+/// The body as UTF-8 text, at most `cap` bytes, else 413. A `Content-Length` over `cap` is
+/// refused before anything is read; a body without one (chunked) is read as a stream, chunk
+/// by chunk, and the stream is cancelled as soon as it has gone past `cap` — so an
+/// oversized upload never occupies more than `cap` plus one chunk of the isolate's memory,
+/// and is answered while the client may still be sending it.
+pub async fn body_text_within(req: &mut Request, cap: usize) -> AppResult<String> {
     if let Ok(Some(len)) = req.headers().get("Content-Length") {
-        if len.trim().parse::<usize>().is_ok_and(|n| n > MAX_BODY) {
-            return Err(too_large());
+        if len.trim().parse::<u64>().is_ok_and(|n| n > cap as u64) {
+            return Err(too_large(cap));
         }
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| AppError::api(ErrorCode::BadRequest))?;
-    if bytes.len() > MAX_BODY {
-        return Err(too_large());
+    // No body at all (a resend, a bodiless POST): empty text.
+    if req.inner().body().is_none() {
+        return Ok(String::new());
+    }
+    let unreadable = |_| AppError::api(ErrorCode::BadRequest);
+    let mut stream = req.stream().map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(unreadable)?;
+        if bytes.len() + chunk.len() > cap {
+            // Dropping the stream cancels it: nothing more is read.
+            drop(stream);
+            return Err(too_large(cap));
+        }
+        bytes.extend_from_slice(&chunk);
     }
     String::from_utf8(bytes)
         .map_err(|_| AppError::message(ErrorCode::BadRequest, "The request body is not UTF-8"))

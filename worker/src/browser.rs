@@ -51,19 +51,9 @@ use crate::usage::Usage;
 use crate::{http, log};
 
 /// A browser request's body: at most [`MAX_BODY_BYTES`] (its few fields need far less
-/// than the server API's 64 KiB).
+/// than the server API's 64 KiB), else 413 without reading further.
 async fn body(req: &mut Request) -> AppResult<String> {
-    let text = api::body_text(req).await?;
-    if text.len() > MAX_BODY_BYTES {
-        return Err(AppError::message(
-            ErrorCode::BadRequest,
-            format!(
-                "The request body is larger than {} KiB",
-                MAX_BODY_BYTES / 1024
-            ),
-        ));
-    }
-    Ok(text)
+    api::body_text_within(req, MAX_BODY_BYTES).await
 }
 
 /// How long siteverify may take before the request is refused (fail closed).

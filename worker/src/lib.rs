@@ -14,6 +14,7 @@ mod error;
 mod http;
 mod limiter;
 mod log;
+mod lru;
 mod providers;
 mod shard;
 mod tenant;

@@ -22,9 +22,13 @@
 //! key is remembered for [`UNKNOWN_MS`], so guessing keys costs one KV read per guess per
 //! isolate at most that often. When KV fails, an entry up to [`STALE_MS`] old is used
 //! rather than refusing requests of a tenant known a moment ago.
+//!
+//! Known and unknown keys are kept apart, each bounded on its own and least recently used
+//! first out ([`MAX_KNOWN`], [`MAX_UNKNOWN`]): keys a guesser makes up only ever push out
+//! other unknown keys, never a tenant (nor the stale copy that carries it through a KV
+//! outage).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde::Deserialize;
@@ -39,6 +43,7 @@ use worker::{Date, Env};
 use crate::callback;
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
+use crate::lru::Lru;
 use crate::usage::Usage;
 
 /// The KV binding (wrangler.toml).
@@ -49,9 +54,13 @@ pub const FRESH_MS: u64 = 60_000;
 pub const UNKNOWN_MS: u64 = 10_000;
 /// How old a cached tenant may be and still be used while KV fails.
 pub const STALE_MS: u64 = 3_600_000;
-/// Cached entries per isolate before the cache is emptied (bounds memory under key
-/// guessing; an isolate has 128 MB).
-const MAX_ENTRIES: usize = 10_000;
+/// Known keys (a tenant's API key hashes and publishable keys; tenant ids for callbacks)
+/// cached per isolate, least recently used out first. Tenants are few; this bounds memory
+/// (an isolate has 128 MB) even for a deployment with many.
+pub const MAX_KNOWN: usize = 1_000;
+/// Unknown keys remembered per isolate, least recently used out first: bounds memory under
+/// key guessing (an entry is ~200 bytes), and a flood of them only pushes out each other.
+pub const MAX_UNKNOWN: usize = 10_000;
 /// The record keys the worker reads itself; every other key is the core's policy.
 const WORKER_KEYS: &[&str] = &[
     "id",
@@ -108,27 +117,63 @@ struct Cached {
     at: u64,
 }
 
-thread_local! {
-    /// By key hash, for requests.
-    static BY_KEY: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
-    /// By id, for callbacks (the shard knows an OTP's tenant id, not a key).
-    static BY_ID: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
+/// One cache: known keys and unknown keys apart, each its own LRU.
+struct Caches {
+    /// Keys KV named a tenant for: the tenant and when.
+    known: Lru<(Rc<Tenant>, u64)>,
+    /// Keys KV knew nothing of: when it said so.
+    unknown: Lru<u64>,
 }
 
-type Cache = std::thread::LocalKey<RefCell<HashMap<String, Cached>>>;
+impl Caches {
+    fn new() -> Self {
+        Self {
+            known: Lru::new(MAX_KNOWN),
+            unknown: Lru::new(MAX_UNKNOWN),
+        }
+    }
+
+    fn get(&mut self, key: &str) -> Option<Cached> {
+        if let Some((tenant, at)) = self.known.get(key) {
+            return Some(Cached {
+                tenant: Some(tenant),
+                at,
+            });
+        }
+        self.unknown.get(key).map(|at| Cached { tenant: None, at })
+    }
+
+    /// KV's answer for `key`: a tenant goes to the known side, `None` to the unknown side
+    /// (and off the known one: the key was revoked or its tenant removed).
+    fn remember(&mut self, key: &str, tenant: Option<Rc<Tenant>>, now: u64) {
+        match tenant {
+            Some(t) => {
+                self.unknown.remove(key);
+                self.known.insert(key, (t, now));
+            }
+            None => {
+                self.known.remove(key);
+                self.unknown.insert(key, now);
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// By key hash (API keys) or `pubkey:<key>`, for requests.
+    static BY_KEY: RefCell<Caches> = RefCell::new(Caches::new());
+    /// By id, for callbacks (the shard knows an OTP's tenant id, not a key).
+    static BY_ID: RefCell<Caches> = RefCell::new(Caches::new());
+}
+
+type Cache = std::thread::LocalKey<RefCell<Caches>>;
 
 fn cached(cache: &'static Cache, key: &str) -> Option<Cached> {
-    cache.with(|c| c.borrow().get(key).cloned())
+    cache.with(|c| c.borrow_mut().get(key))
 }
 
 fn remember(cache: &'static Cache, key: &str, tenant: Option<Rc<Tenant>>, now: u64) {
-    cache.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= MAX_ENTRIES {
-            c.clear();
-        }
-        c.insert(key.to_owned(), Cached { tenant, at: now });
-    });
+    cache.with(|c| c.borrow_mut().remember(key, tenant, now));
 }
 
 /// The hex SHA-256 of an API key: how keys are stored and looked up.
@@ -505,4 +550,72 @@ pub async fn problems(env: &Env, settings: &Settings) -> Vec<String> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant(id: &str) -> Rc<Tenant> {
+        let settings = Settings::read(|name| {
+            match name {
+                "ENVIRONMENT" => Some("development"),
+                "SMS_PROVIDER" => Some("console"),
+                "PIN_HASH_KEY" => Some("pin-hash-key-0123456789"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        })
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        let record = serde_json::json!({
+            "id": id, "apiKeys": [],
+            "webhookSecret": "whsec_MDEyMzQ1Njc4OWFiY2RlZg==",
+        });
+        Rc::new(
+            parse_record(&record.to_string(), id, None, &settings)
+                .unwrap_or_else(|p| panic!("{p:?}"))
+                .expect("the tenant"),
+        )
+    }
+
+    #[test]
+    fn unknown_keys_never_push_out_a_known_tenant() {
+        let mut c = Caches::new();
+        c.remember("acme-hash", Some(tenant("acme")), 1);
+        // Far more unknown keys than either side holds.
+        for i in 0..(MAX_UNKNOWN + MAX_KNOWN) * 2 {
+            c.remember(&format!("guess-{i}"), None, 2);
+        }
+        let hit = c.get("acme-hash").expect("acme is still cached");
+        assert_eq!(
+            (hit.tenant.map(|t| t.id.clone()), hit.at),
+            (Some("acme".to_owned()), 1)
+        );
+        // The unknown side is bounded and keeps the most recent guesses.
+        assert_eq!(c.unknown.len(), MAX_UNKNOWN);
+        assert!(c.get("guess-0").is_none());
+        let last = format!("guess-{}", (MAX_UNKNOWN + MAX_KNOWN) * 2 - 1);
+        assert!(c.get(&last).is_some_and(|e| e.tenant.is_none()));
+    }
+
+    #[test]
+    fn known_tenants_are_bounded_on_their_own_and_a_revoked_key_moves_sides() {
+        let mut c = Caches::new();
+        let t = tenant("acme");
+        for i in 0..MAX_KNOWN + 5 {
+            c.remember(&format!("key-{i}"), Some(t.clone()), 1);
+        }
+        assert_eq!(c.known.len(), MAX_KNOWN);
+        assert!(c.get("key-0").is_none(), "the least recently used went");
+        assert!(c.get(&format!("key-{}", MAX_KNOWN + 4)).is_some());
+        // KV now says the key is no one's: unknown from then on, not a tenant.
+        c.remember("key-10", None, 2);
+        let e = c.get("key-10").expect("remembered");
+        assert!(e.tenant.is_none());
+        assert_eq!(c.known.len(), MAX_KNOWN - 1);
+        // And known again once KV says so.
+        c.remember("key-10", Some(t), 3);
+        assert!(c.get("key-10").is_some_and(|e| e.tenant.is_some()));
+        assert!(c.unknown.get("key-10").is_none());
+    }
 }

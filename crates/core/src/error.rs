@@ -230,8 +230,11 @@ pub enum ErrorCode {
     InvalidApiKey = (401, 401, "invalid_api_key", "Missing or unknown API key"),
     /// The tenant's rate limit was reached.
     RateLimited = (429, 429, "rate_limit", "Too many requests"),
-    /// The body is not a JSON object, or too large.
+    /// The body is not a JSON object (or not UTF-8).
     BadRequest = (400, 400, "invalid_request", "The request body is not valid JSON"),
+    /// The body is larger than the route takes (64 KiB on the server API, 8 KiB on the
+    /// browser API); it is not read past that.
+    PayloadTooLarge = (413, 413, "invalid_request", "The request body is too large"),
     /// No such route.
     RouteNotFound = (404, 404, "not_found", "No such route"),
     /// The method is not allowed on the route.
@@ -516,6 +519,7 @@ mod tests {
         }
         for (code, ty) in [
             (400, "invalid_request"),
+            (413, "invalid_request"),
             (404, "not_found"),
             (405, "method_not_allowed"),
             (500, "internal_error"),

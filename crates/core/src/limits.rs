@@ -16,6 +16,14 @@
 use crate::error::{ApiError, ErrorCode};
 use crate::time::UnixMillis;
 
+/// The most consecutive wrong PINs a setting may allow before a number is locked
+/// (`failuresBeforeLock`): past it, a lock would no longer stop a guesser.
+pub const MAX_FAILURES_BEFORE_LOCK: u32 = 100;
+
+/// The shortest lock a setting may ask for (`lockSeconds`): a shorter one would let a
+/// guesser go on almost unhindered.
+pub const MIN_LOCK_SECONDS: u32 = 60;
+
 /// The limits (per tenant; [`Default`] gives the documented defaults).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -187,6 +195,20 @@ impl NumberLimits {
             if n == 0 {
                 problems.push(format!("{path}{key} must be at least 1"));
             }
+        }
+        // Floors, on the values this overlay sets (a deployment's `off`, development only,
+        // stays unlimited under a tenant that does not name these keys).
+        if obj.contains_key("failuresBeforeLock")
+            && limits.failures_before_lock > MAX_FAILURES_BEFORE_LOCK
+        {
+            problems.push(format!(
+                "{path}failuresBeforeLock must be at most {MAX_FAILURES_BEFORE_LOCK}"
+            ));
+        }
+        if obj.contains_key("lockSeconds") && limits.lock_seconds < MIN_LOCK_SECONDS {
+            problems.push(format!(
+                "{path}lockSeconds must be at least {MIN_LOCK_SECONDS}"
+            ));
         }
         if problems.is_empty() {
             Ok(limits)
@@ -490,6 +512,40 @@ mod tests {
         };
         assert!(off.check_send(&h, Some(p), true, NOW).is_ok());
         assert_eq!(off.lock_after(1000, NOW), None);
+    }
+
+    #[test]
+    fn lock_settings_have_floors() {
+        // At the floors: accepted.
+        let l = NumberLimits::from_json(
+            &serde_json::json!({"failuresBeforeLock": 100, "lockSeconds": 60}),
+        )
+        .unwrap();
+        assert_eq!((l.failures_before_lock, l.lock_seconds), (100, 60));
+        // Past them: each named, under its path.
+        assert_eq!(
+            NumberLimits::default().overlay_json_at(
+                &serde_json::json!({"failuresBeforeLock": 101, "lockSeconds": 59}),
+                "limits."
+            ),
+            Err(vec![
+                "limits.failuresBeforeLock must be at most 100".to_owned(),
+                "limits.lockSeconds must be at least 60".to_owned(),
+            ])
+        );
+        assert_eq!(
+            NumberLimits::from_json(&serde_json::json!({"lockSeconds": 0})),
+            Err(vec!["lockSeconds must be at least 60".to_owned()])
+        );
+        // A base without a lock (development's `off`) stays so under an overlay that does
+        // not name the lock's keys.
+        let over = NumberLimits::unlimited()
+            .overlay_json(&serde_json::json!({"sendsPerDay": 3}))
+            .unwrap();
+        assert_eq!(
+            (over.failures_before_lock, over.lock_seconds),
+            (u32::MAX, 0)
+        );
     }
 
     #[test]

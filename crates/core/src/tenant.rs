@@ -924,6 +924,13 @@ mod tests {
                 json!({"testNumbers": ["+33612345678"]}),
                 &["testNumbers: must be an object of phone numbers to PINs"],
             ),
+            (
+                json!({"limits": {"failuresBeforeLock": 1000, "lockSeconds": 10}}),
+                &[
+                    "limits.failuresBeforeLock must be at most 100",
+                    "limits.lockSeconds must be at least 60",
+                ],
+            ),
         ];
         for (policy, expected) in cases {
             assert_eq!(parse(policy.clone()).unwrap_err(), *expected, "{policy}");

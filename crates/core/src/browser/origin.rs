@@ -42,6 +42,26 @@ pub fn is_publishable(key: &str) -> bool {
     key.starts_with(PUBLISHABLE_PREFIX)
 }
 
+/// Is this a publishable key of the shape a tenant record may hold: `pk_`, then 16 to 256
+/// characters in all of `A–Z a–z 0–9 _ -`? A key of another shape cannot be any tenant's,
+/// so the worker refuses it without a lookup.
+///
+/// ```
+/// use smsotp_core::browser::origin::is_well_formed_publishable;
+///
+/// assert!(is_well_formed_publishable("pk_acme_demo_0123456789"));
+/// assert!(!is_well_formed_publishable("pk_short"));
+/// assert!(!is_well_formed_publishable("pk_live 0123456789ab"));
+/// assert!(!is_well_formed_publishable("sk_live_0123456789ab"));
+/// ```
+pub fn is_well_formed_publishable(key: &str) -> bool {
+    is_publishable(key)
+        && (MIN_PUBLISHABLE_KEY_CHARS..=MAX_PUBLISHABLE_KEY_CHARS).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// Is this key a secret one (not empty, not `pk_…`)? Only those are accepted on the server
 /// API.
 pub fn is_secret(key: &str) -> bool {
@@ -320,13 +340,7 @@ impl PublishableKeys {
                     problems.push(format!("{path}.key: must start with {PUBLISHABLE_PREFIX}"));
                     None
                 }
-                Some(k)
-                    if !(MIN_PUBLISHABLE_KEY_CHARS..=MAX_PUBLISHABLE_KEY_CHARS)
-                        .contains(&k.len())
-                        || !k
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
-                {
+                Some(k) if !is_well_formed_publishable(k) => {
                     problems.push(format!(
                         "{path}.key: must be {MIN_PUBLISHABLE_KEY_CHARS} to {MAX_PUBLISHABLE_KEY_CHARS} characters of A-Z, a-z, 0-9, _ and -"
                     ));
