@@ -230,7 +230,7 @@ describe('bad input', () => {
       const notJson = await raw('/v1/browser/otp', '{"phoneNumber": ');
       assert.deepEqual([notJson.status, (await notJson.json()).error.type], [400, 'invalid_request']);
       const big = await raw('/v1/browser/otp', JSON.stringify({ phoneNumber: number, turnstileToken: 'x'.repeat(9000) }));
-      assert.deepEqual([big.status, (await big.json()).error.code], [400, 400]);
+      assert.deepEqual([big.status, (await big.json()).error.code], [413, 413]);
       const before = siteverify.received.length;
       const longToken = await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: number, turnstileToken: 'x'.repeat(2049) });
       assert.deepEqual([longToken.status, longToken.body.error.code], [403, 2123]);
