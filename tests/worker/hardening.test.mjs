@@ -8,6 +8,11 @@
 // test. SMS go to a local HTTP server standing in for the provider, so each test counts the
 // SMS that really left.
 import { test, before, after, describe } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
@@ -17,6 +22,7 @@ import { startWorker, call, KEYS, TENANTS, pinOfSms } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 import { devTenantToRecord, recordEntries } from '../../scripts/tenants-kv.mjs';
 
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const ORIGIN = 'https://shop.example';
 const PK = 'pk_acme_test_0123456789';
 const PUBLIC_URL = 'https://otp.example';
@@ -308,6 +314,47 @@ describe('superseding and locks', () => {
       assert.equal(after.status, 201, JSON.stringify(after.body));
       assert.equal(smsTo(number).length, sent + 1);
     });
+  });
+
+  test('npm run tenant -- unlock <id> <E.164> clears a lock through the API, with the tenant\'s own key only', async () => {
+    // The CLI checks the key against the namespace it manages (here a local one loaded from
+    // the example file), then calls the worker's DELETE /v1/numbers/{number}/lock.
+    const example = JSON.parse(readFileSync(join(root, 'worker', 'tenants.example.json'), 'utf8'));
+    const state = mkdtempSync(join(tmpdir(), 'smsotp-unlock-'));
+    const cli = (args, key) => spawnSync(process.execPath, [join(root, 'scripts', 'tenant.mjs'), ...args, '--persist-to', state], {
+      encoding: 'utf8',
+      env: { ...process.env, ...(key ? { SMSOTP_API_KEY: key } : {}) },
+    });
+    try {
+      const load = cli(['load-dev', join(root, 'worker', 'tenants.example.json')]);
+      assert.equal(load.status, 0, load.stderr);
+      const acme = { ...example[0], publishableKeys: undefined };
+      const w = await startWorker(
+        { SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: `${up.url}/webhook`, NUMBER_LIMITS: JSON.stringify({ failuresBeforeLock: 2, lockSeconds: 600 }) },
+        { tenants: [JSON.parse(JSON.stringify(acme)), example[1]] },
+      );
+      try {
+        const key = acme.apiKeys[0];
+        const number = freshNumber();
+        const created = await call(w, 'POST', '/otp', { phoneNumber: number, maxAttempts: 5 }, key);
+        const pin = pinOfSms(smsTo(number)[0]);
+        const wrong = pin === '000000' ? '111111' : '000000';
+        for (let i = 0; i < 2; i++) await call(w, 'POST', `/otp/${created.body.otpId}`, { pin: wrong }, key);
+        assert.deepEqual(codeOf(await call(w, 'POST', `/otp/${created.body.otpId}`, { pin }, key)), [429, 2110]);
+        const other = cli(['unlock', 'acme', number, '--url', w.url], example[1].apiKeys[0]);
+        assert.equal(other.status, 1, other.stdout);
+        assert.match(other.stderr, /not a key of tenant acme/);
+        assert.equal(cli(['unlock', 'acme', number, '--url', w.url]).status, 2, 'no key: a usage error');
+        const ok = cli(['unlock', 'acme', number, '--url', w.url], key);
+        assert.equal(ok.status, 0, ok.stderr);
+        assert.match(ok.stdout, new RegExp(`unlocked \\${number}`));
+        assert.equal((await call(w, 'POST', `/otp/${created.body.otpId}`, { pin }, key)).status, 200);
+      } finally {
+        await w.dispose();
+      }
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 
   test('the lock after failuresBeforeLock (server API) refuses checks too, not only SMS', async () => {

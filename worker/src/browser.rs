@@ -391,10 +391,10 @@ pub async fn check(
         return Err(ApiError::new(ErrorCode::BrowserMisconfigured).into());
     };
     let (otp_id, shard) = api::checked_id(otp_id)?;
-    let secret = api::header(req, CLIENT_SECRET);
-    check_client_secret(&settings.pin_hasher, otp_id, secret.as_deref())?;
     let text = body(req).await?;
     let pin = browser_verify_pin(&text).map_err(AppError::Invalid)?;
+    let secret = api::header(req, CLIENT_SECRET);
+    check_client_secret(&settings.pin_hasher, otp_id, secret.as_deref())?;
     let client = Some(client_of(&client_ip(req)?));
     let record = api::check_pin(env, tenant, otp_id, shard, pin, client, usage).await?;
     let mut jti = [0u8; 16];
