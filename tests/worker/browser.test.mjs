@@ -237,8 +237,10 @@ describe('bad input', () => {
       assert.equal(siteverify.received.length, before, 'a token that cannot be one is not sent to siteverify');
       const pinBody = await browserCall(w, 'POST', '/v1/browser/otp/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', { pin: '123456', otpId: 'x' });
       assert.deepEqual([pinBody.status, pinBody.body.error.code], [400, 2121]);
+      // An OTP this page holds no client secret for: refused before any lookup (ids cannot
+      // be probed with the public key).
       const unknownOtp = await browserCall(w, 'POST', '/v1/browser/otp/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', { pin: '123456' });
-      assert.deepEqual([unknownOtp.status, unknownOtp.body.error.code], [404, 2021]);
+      assert.deepEqual([unknownOtp.status, unknownOtp.body.error.code], [403, 2130]);
       // Every refusal above carried the CORS headers (the origin is allowed): the page can read why.
       assert.equal(pinBody.headers.get('access-control-allow-origin'), ORIGIN);
       assert.equal(smsTo(number).length, 0);
