@@ -27,7 +27,9 @@ import {
   newWebhookSecret,
   nowIso,
   policyFieldProblems,
+  publishableKeyKey,
   recordEntries,
+  sha256Hex,
   recordProblems,
   tenantKey,
   webhookSecretProblems,
@@ -51,6 +53,12 @@ const USAGE = `usage: npm run tenant -- <command> [--local | --remote] [--persis
   list                        every tenant with its key ids
   load-dev [file]             replaces the local namespace's tenants with those of the file
                               (default worker/tenants.dev.json: API keys in clear); always local
+  unlock <id> <E.164> [--url <deployment>]
+                              clears the number's locks (after 100 wrong PINs in a row only this
+                              ends it) through the API's DELETE /v1/numbers/{number}/lock, with
+                              the tenant's secret key from SMSOTP_API_KEY (keys are stored hashed:
+                              the CLI cannot read one); --url defaults to http://127.0.0.1:8787
+                              with --local
 
   --remote (default) the deployed namespace; --local the namespace of \`npm run dev\`
   (worker/.wrangler/state); --persist-to <dir> another local state directory.`;
@@ -59,9 +67,9 @@ class UsageError extends Error {}
 
 /** Splits argv into positionals and the known flags. */
 function parseArgs(argv) {
-  const flags = { local: false, remote: false, persistTo: undefined, from: undefined, countries: undefined };
+  const flags = { local: false, remote: false, persistTo: undefined, from: undefined, countries: undefined, url: undefined };
   const positionals = [];
-  const valueFlags = { '--persist-to': 'persistTo', '--from': 'from', '--countries': 'countries' };
+  const valueFlags = { '--persist-to': 'persistTo', '--from': 'from', '--countries': 'countries', '--url': 'url' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--local') flags.local = true;
@@ -171,8 +179,21 @@ function checkId(id) {
 /** The stored record of `id`, or an error naming the namespace when there is none. */
 function readRecord(store, id, flags) {
   const [value] = store.getMany([tenantKey(id)]);
+  return recordOf(value, id, flags);
+}
+
+/** The record from its stored value (`null`: an error naming the namespace). */
+function recordOf(value, id, flags) {
   if (value === null) throw new Error(`no tenant "${id}" in the ${flags.local ? 'local' : 'deployed'} namespace (\`list\` shows the tenants)`);
   return JSON.parse(value);
+}
+
+/**
+ * Refuses a key whose lookup entry (`apikey:`/`pubkey:`) names another tenant than `id`:
+ * a key leads to one tenant, and writing the entry would take it from its holder.
+ */
+function refuseHeldKey(holder, what, id) {
+  if (holder !== null && holder.trim() !== id) throw new Error(`${what} is already tenant "${holder.trim()}"'s: a key belongs to one tenant (nothing written)`);
 }
 
 /** Refuses to write a record the worker would not accept (the CLI's part of the checks). */
@@ -200,7 +221,9 @@ const commands = {
     const key = newApiKey();
     record.apiKeys.push(apiKeyEntry(key));
     checkRecord(record);
-    if (store.getMany([tenantKey(id)])[0] !== null) throw new Error(`tenant "${id}" exists already (add-key adds a key, set changes a field)`);
+    const [existing, holder] = store.getMany([tenantKey(id), apiKeyKey(record.apiKeys[0].hash)]);
+    if (existing !== null) throw new Error(`tenant "${id}" exists already (add-key adds a key, set changes a field)`);
+    refuseHeldKey(holder, 'the new API key', id);
     store.putMany(recordEntries(record));
     console.log(`created tenant ${id}`);
     console.log(`key id: ${record.apiKeys[0].id}`);
@@ -210,9 +233,12 @@ const commands = {
 
   'add-key'({ positionals: [id], flags }, store) {
     checkId(id);
-    const record = readRecord(store, id, flags);
     const key = newApiKey();
     const entry = apiKeyEntry(key);
+    const [value, holder] = store.getMany([tenantKey(id), apiKeyKey(entry.hash)]);
+    const record = recordOf(value, id, flags);
+    refuseHeldKey(holder, 'the new API key', id);
+    if (record.apiKeys.some((k) => k.hash === entry.hash)) throw new Error(`tenant ${id} holds the new API key already; run add-key again`);
     record.apiKeys = [...record.apiKeys, entry];
     checkRecord(record);
     store.putMany([recordEntries(record)[0], { key: apiKeyKey(entry.hash), value: id }]);
@@ -256,7 +282,11 @@ const commands = {
       ? []
       : field === 'webhookSecret' ? webhookSecretProblems(value) : policyFieldProblems(field, value);
     if (problems.length) throw new Error(`${field}: ${problems.join('; ')}`);
-    const record = readRecord(store, id, flags);
+    // The record and, for publishable keys, who holds each new key: one read.
+    const wanted = field === 'publishableKeys' && Array.isArray(value) ? value.map((p) => publishableKeyKey(p.key)) : [];
+    const [stored, ...holders] = store.getMany([tenantKey(id), ...wanted]);
+    const record = recordOf(stored, id, flags);
+    wanted.forEach((k, i) => refuseHeldKey(holders[i], `the publishable key ${k.slice('pubkey:'.length)}`, id));
     const pubkeys = (r) => recordEntries(r).filter((e) => e.key.startsWith('pubkey:')).map((e) => e.key);
     const before = pubkeys(record);
     if (value === null) delete record[field];
@@ -299,6 +329,31 @@ const commands = {
     });
   },
 
+  async unlock({ positionals: [id, number], flags }, store) {
+    checkId(id);
+    if (typeof number !== 'string' || !/^\+[1-9]\d{5,14}$/.test(number)) {
+      throw new UsageError(`unlock ${id} needs a phone number in E.164 ("+" and country code), e.g. +33612345678`);
+    }
+    const key = process.env.SMSOTP_API_KEY?.trim();
+    if (!key) throw new UsageError('unlock calls the API with one of the tenant\'s secret keys: set SMSOTP_API_KEY (keys are stored hashed, so the CLI cannot read one)');
+    const url = (flags.url ?? (flags.local ? 'http://127.0.0.1:8787' : undefined))?.replace(/\/+$/, '');
+    if (!url) throw new UsageError('unlock needs --url <the deployment\'s URL> (or --local for npm run dev\'s)');
+    // The key must be this tenant's: refused before any request, so a key of another tenant
+    // cannot unlock that tenant's number under this tenant's name.
+    const [holder] = store.getMany([apiKeyKey(sha256Hex(key))]);
+    if (holder?.trim() !== id) throw new Error(`SMSOTP_API_KEY is not a key of tenant ${id}`);
+    const res = await fetch(`${url}/v1/numbers/${encodeURIComponent(number)}/lock`, { method: 'DELETE', headers: { 'X-API-KEY': key } });
+    const text = await res.text();
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (!res.ok) throw new Error(`the API answered ${res.status}${body?.error ? ` ${body.error.code}: ${body.error.message}` : ''}`);
+    console.log(`unlocked ${body?.phoneNumber ?? number} for tenant ${id}: its checks and SMS go on`);
+  },
+
   'load-dev'({ positionals: [file], flags }) {
     if (flags.remote) throw new UsageError('load-dev acts on the local namespace only');
     const path = file === undefined ? join(workerDir, 'tenants.dev.json') : resolve(userCwd, file);
@@ -328,7 +383,7 @@ const commands = {
   },
 };
 
-function main(argv) {
+async function main(argv) {
   let parsed;
   try {
     parsed = parseArgs(argv);
@@ -347,8 +402,8 @@ function main(argv) {
     return 2;
   }
   try {
-    // load-dev is always local: it picks its namespace itself.
-    run({ positionals: rest, flags: parsed.flags }, command === 'load-dev' ? null : kv(whereOf(parsed.flags)));
+    // load-dev is always local: it picks its namespace itself. unlock calls the API (async).
+    await run({ positionals: rest, flags: parsed.flags }, command === 'load-dev' ? null : kv(whereOf(parsed.flags)));
     return 0;
   } catch (e) {
     console.error(`tenant ${command}: ${e.message}`);
@@ -356,4 +411,4 @@ function main(argv) {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

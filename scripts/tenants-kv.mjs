@@ -13,8 +13,13 @@ import { createHash, randomBytes } from 'node:crypto';
 export const TENANT_ID_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** API keys shorter than this are refused (the worker refuses them too). */
 export const MIN_KEY_LENGTH = 16;
+/** The floors of the lock settings in `limits` (and NUMBER_LIMITS): the worker refuses past them too. */
+export const MAX_FAILURES_BEFORE_LOCK = 100;
+export const MIN_LOCK_SECONDS = 60;
+/** Could this be an API key: 16 to 256 visible ASCII characters (the worker refuses others unread). */
+export const isPlausibleApiKey = (key) => typeof key === 'string' && key.length >= MIN_KEY_LENGTH && key.length <= 256 && /^[\x21-\x7e]+$/.test(key);
 /** Fields a record may hold; the policy ones are checked in detail by the worker only. */
-export const POLICY_FIELDS = ['defaults', 'allowedCountries', 'blockedNumberTypes', 'limits', 'testNumbers', 'publishableKeys', 'browser', 'turnstileSiteKey', 'turnstileSecret'];
+export const POLICY_FIELDS = ['defaults', 'allowedCountries', 'blockedNumberTypes', 'limits', 'testNumbers', 'publishableKeys', 'browser', 'turnstileSiteKey', 'turnstileSecret', 'turnstile', 'allowAllCountries'];
 /** Fields `set` may change (the API keys have their own commands). */
 export const SETTABLE_FIELDS = [...POLICY_FIELDS, 'webhookSecret'];
 const KNOWN_FIELDS = new Set(['id', 'apiKeys', 'webhookSecret', ...POLICY_FIELDS]);
@@ -84,8 +89,16 @@ export function webhookSecretProblems(secret) {
 export function policyFieldProblems(field, value) {
   switch (field) {
     case 'defaults':
-    case 'limits':
       return isObject(value) ? [] : [`must be an object, not ${describe(value)}`];
+    case 'limits': {
+      if (!isObject(value)) return [`must be an object, not ${describe(value)}`];
+      // The floors of the lock (the worker checks the rest in detail).
+      const problems = [];
+      const { failuresBeforeLock: failures, lockSeconds: lock } = value;
+      if (typeof failures === 'number' && failures > MAX_FAILURES_BEFORE_LOCK) problems.push(`failuresBeforeLock must be at most ${MAX_FAILURES_BEFORE_LOCK}, not ${failures}`);
+      if (typeof lock === 'number' && lock < MIN_LOCK_SECONDS) problems.push(`lockSeconds must be at least ${MIN_LOCK_SECONDS}, not ${lock}`);
+      return problems;
+    }
     case 'allowedCountries':
       if (value === '*') return [];
       if (!Array.isArray(value)) return [`must be "*" or an array of country codes, not ${describe(value)}`];
@@ -95,18 +108,27 @@ export function policyFieldProblems(field, value) {
     case 'blockedNumberTypes':
       if (!Array.isArray(value)) return [`must be an array of number types, not ${describe(value)}`];
       return value.flatMap((t, i) => (typeof t === 'string' ? [] : [`[${i}] must be a string, not ${describe(t)}`]));
-    case 'publishableKeys':
+    case 'publishableKeys': {
       if (!Array.isArray(value)) return [`must be an array, not ${describe(value)}`];
-      return value.flatMap((p, i) =>
-        isObject(p) && typeof p.key === 'string' && p.key.startsWith('pk_') && Array.isArray(p.origins)
-          ? []
-          : [`[${i}] must be { "key": "pk_…", "origins": ["https://…"] }`],
-      );
+      const seen = new Set();
+      return value.flatMap((p, i) => {
+        if (!(isObject(p) && typeof p.key === 'string' && p.key.startsWith('pk_') && Array.isArray(p.origins))) {
+          return [`[${i}] must be { "key": "pk_…", "origins": ["https://…"] }`];
+        }
+        if (seen.has(p.key)) return [`[${i}] ${p.key} is listed twice`];
+        seen.add(p.key);
+        return [];
+      });
+    }
     case 'browser':
       return isObject(value) ? [] : [`must be an object, not ${describe(value)}`];
     case 'turnstileSiteKey':
     case 'turnstileSecret':
       return typeof value === 'string' && value !== '' ? [] : [`must be a non-empty string, not ${describe(value)}`];
+    case 'turnstile':
+      return value === 'off' ? [] : [`must be "off" (browser SMS without a bot check) or absent, not ${describe(value)}`];
+    case 'allowAllCountries':
+      return typeof value === 'boolean' ? [] : [`must be true or false, not ${describe(value)}`];
     case 'testNumbers':
       if (!isObject(value)) return [`must be an object { "+<number>": "<pin>" }, not ${describe(value)}`];
       return Object.entries(value).flatMap(([number, pin]) => [
@@ -127,8 +149,20 @@ function commonProblems(t) {
   if (t.webhookSecret === undefined) problems.push(['webhookSecret', 'is required']);
   else for (const p of webhookSecretProblems(t.webhookSecret)) problems.push(['webhookSecret', p]);
   for (const [field, value] of Object.entries(t)) {
-    if (field === 'id' || field === 'apiKeys' || field === 'webhookSecret') continue;
+    if (field === 'id' || field === 'apiKeys' || field === 'webhookSecret' || value === undefined) continue;
     for (const p of policyFieldProblems(field, value)) problems.push([field, p]);
+  }
+  // Publishable keys open the browser API to anyone: a bot check and the countries must be
+  // decided explicitly (the worker refuses the browser API, 503 2132, otherwise).
+  if (Array.isArray(t.publishableKeys) && t.publishableKeys.length > 0) {
+    const turnstile = t.turnstileSiteKey !== undefined || t.turnstileSecret !== undefined;
+    if (!turnstile && t.turnstile !== 'off') {
+      problems.push(['publishableKeys', 'need a bot check: set turnstileSiteKey and turnstileSecret, or "turnstile": "off" to accept browser SMS without one']);
+    }
+    if (turnstile && t.turnstile === 'off') problems.push(['turnstile', 'is "off" but turnstileSiteKey/turnstileSecret are set: keep one']);
+    if ((t.allowedCountries === undefined || t.allowedCountries === '*') && t.allowAllCountries !== true) {
+      problems.push(['publishableKeys', 'need an explicit country list: set allowedCountries, or "allowAllCountries": true']);
+    }
   }
   return problems;
 }
@@ -142,6 +176,7 @@ export function devTenantsProblems(tenants) {
   const lines = [];
   const ids = new Map();
   const keys = new Map();
+  const publishable = new Map();
   tenants.forEach((t, i) => {
     const name = `tenant ${i}${isObject(t) && typeof t.id === 'string' ? ` (${t.id})` : ''}`;
     if (!isObject(t)) {
@@ -159,8 +194,18 @@ export function devTenantsProblems(tenants) {
       t.apiKeys.forEach((key, k) => {
         if (typeof key !== 'string') problems.push([`apiKeys[${k}]`, `must be a string, not ${describe(key)}`]);
         else if (key.length < MIN_KEY_LENGTH) problems.push([`apiKeys[${k}]`, `has ${key.length} characters, at least ${MIN_KEY_LENGTH} are needed`]);
+        else if (!isPlausibleApiKey(key)) problems.push([`apiKeys[${k}]`, 'must be at most 256 visible ASCII characters (no spaces)']);
         else if (keys.has(key)) problems.push([`apiKeys[${k}]`, `is also ${keys.get(key)} (keys must be unique)`]);
         else keys.set(key, `${name} apiKeys[${k}]`);
+      });
+    }
+    // A publishable key leads to one tenant (`pubkey:<key>`): another tenant cannot hold it.
+    if (Array.isArray(t.publishableKeys)) {
+      t.publishableKeys.forEach((p, k) => {
+        if (!isObject(p) || typeof p.key !== 'string') return;
+        const holder = publishable.get(p.key);
+        if (holder !== undefined && holder !== name) problems.push([`publishableKeys[${k}]`, `${p.key} is also ${holder}'s (keys must be unique)`]);
+        else publishable.set(p.key, name);
       });
     }
     for (const [field, p] of problems) lines.push(`${name}: ${field}: ${p}`);

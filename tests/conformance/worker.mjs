@@ -59,6 +59,7 @@ const w = await startWorker(
     SMS_WEBHOOK_URL: `${up.url}/webhook`,
     // High enough that schemathesis is not throttled, low enough to be on.
     RATE_LIMIT_PER_MINUTE: process.env.CONFORMANCE_RATE_LIMIT ?? '2500',
+    BROWSER_RATE_LIMIT_PER_MINUTE: process.env.CONFORMANCE_RATE_LIMIT ?? '2500',
     NUMBER_LIMITS: limits === undefined ? undefined : limits,
     TOKEN_SIGNING_KEYS: JSON.stringify({ keys: [signingKey] }),
     PUBLIC_URL: 'https://otp.example',
@@ -68,15 +69,19 @@ const w = await startWorker(
       {
         ...acme,
         publishableKeys: [{ key: PK, origins: [ORIGIN] }],
+        turnstile: 'off',
+        allowAllCountries: true,
         browser: { template: 'Your Acme code: {{pin}}' },
         testNumbers: { '+15005550006': '123456' },
         // The browser API counts every SMS against the connecting IP (127.0.0.1 here):
         // the default 10 an hour would leave it answering 2114 after a few seconds.
-        limits: { ipSendsPerHour: 100000 },
+        limits: { ipSendsPerHour: 100000, ipv6Net48SendsPerHour: 100000, browserDailySendCap: 0 },
       },
       globex,
     ],
     outbound,
+    // Every request comes from 127.0.0.1: the per-IP budget would throttle the run.
+    ipLimit: 1000000,
   },
 );
 // What the worker must answer to each reply of the stand-in, by the webhook provider's rule

@@ -210,12 +210,16 @@ export async function soak({
       ...TENANTS[0],
       apiKeys: SECRET_KEYS.acme,
       publishableKeys: [{ key: PK.acme, origins: [ORIGIN.acme] }],
+      turnstile: 'off',
+      allowAllCountries: true,
       browser: { template: 'Your Acme code: {{pin}}', pinType: 'alphanumeric', pinLength: 8, maxAttempts: 3, ttl: 300 },
     },
     {
       ...TENANTS[1],
       apiKeys: SECRET_KEYS.globex,
       publishableKeys: [{ key: PK.globex, origins: [ORIGIN.globex] }],
+      turnstile: 'off',
+      allowAllCountries: true,
       browser: { template: 'Globex code {{pin}}', ttl: 60 },
     },
   ];
@@ -227,10 +231,11 @@ export async function soak({
       SMS_TIMEOUT_MS: String(smsTimeoutMs),
       CALLBACK_BACKOFF_MS: CALLBACK_BACKOFF_MS.join(','),
       RATE_LIMIT_PER_MINUTE: '0',
+      BROWSER_RATE_LIMIT_PER_MINUTE: '0',
       TOKEN_SIGNING_KEYS: JSON.stringify(keys),
       PUBLIC_URL,
     },
-    { tenants },
+    { tenants, ipLimit: 1000000 },
   );
 
   // Every request: route, status, ms; the 5xx answers kept whole for the check.
@@ -272,8 +277,13 @@ export async function soak({
     }
   }
   const server = (tenant) => (method, path, body, extra = {}) => callRetrying(method, path, body, { 'X-API-KEY': pick(SECRET_KEYS[tenant]), ...extra });
-  const browser = (tenant) => (method, path, body, { origin = ORIGIN[tenant] } = {}) =>
-    callRetrying(method, path, body, { Authorization: `Bearer ${PK[tenant]}`, Origin: origin });
+  // Each OTP's client secret, as its create answered it: the browser API's resend and
+  // check send it (X-Client-Secret), as BrowserClient does.
+  const clientSecrets = new Map();
+  const browser = (tenant) => (method, path, body, { origin = ORIGIN[tenant] } = {}) => {
+    const secret = clientSecrets.get(path.match(/^\/v1\/browser\/otp\/([^/]+)/)?.[1]);
+    return callRetrying(method, path, body, { Authorization: `Bearer ${PK[tenant]}`, Origin: origin, ...(secret ? { 'X-Client-Secret': secret } : {}) });
+  };
 
   // The SMS the provider received, by OTP id (trackData), read incrementally.
   const smsByOtp = new Map();
@@ -404,6 +414,7 @@ export async function soak({
     const r = await api('POST', '/otp', body, extraHeaders);
     if (r.status === 201) {
       m.otpId = r.body.otpId;
+      clientSecrets.set(m.otpId, r.body.clientSecret);
       m.status = 'PENDING';
       m.expiresAt = Date.parse(r.body.dateExpires);
       expect(m, 'create', r, 201, undefined, (x) => x.body.status === 'PENDING' && x.body.phoneNumber === m.phone && x.body.attempts === 0);
@@ -430,6 +441,7 @@ export async function soak({
     const r = await api('POST', '/v1/browser/otp', { phoneNumber: m.phone });
     if (r.status === 201) {
       m.otpId = r.body.otpId;
+      clientSecrets.set(m.otpId, r.body.clientSecret);
       m.status = 'PENDING';
       m.expiresAt = Date.parse(r.body.expiresAt);
       expect(m, 'start', r, 201, undefined, (x) => x.body.status === 'PENDING' && x.body.phoneNumber === m.phone && x.body.attemptsLeft === m.maxAttempts && x.headers.get('access-control-allow-origin') === ORIGIN[m.tenant]);

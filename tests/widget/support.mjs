@@ -65,6 +65,8 @@ export const TENANTS = [
     apiKeys: ['acme-test-key-0123456789'],
     webhookSecret: WEBHOOK_SECRETS.acme,
     allowedCountries: '*',
+    allowAllCountries: true,
+    turnstile: 'off',
     testNumbers: { '+15005550006': '123456' },
     publishableKeys: [{ key: PK.acme, origins }],
     browser,
@@ -75,6 +77,7 @@ export const TENANTS = [
     apiKeys: ['turnstile-test-key-0123456789'],
     webhookSecret: WEBHOOK_SECRETS.globex,
     allowedCountries: '*',
+    allowAllCountries: true,
     publishableKeys: [{ key: PK.turnstile, origins }],
     browser,
     // Short enough to resend for real (each send needs its own Turnstile token).
@@ -87,6 +90,7 @@ export const TENANTS = [
     apiKeys: ['nordic-test-key-0123456789'],
     webhookSecret: WEBHOOK_SECRETS.acme,
     allowedCountries: ['SE', 'NO', 'GB'],
+    turnstile: 'off',
     publishableKeys: [{ key: PK.nordic, origins }],
     browser: { ...browser, defaultCountry: 'SE' },
     limits,
@@ -136,12 +140,14 @@ export async function startApi(vars = {}, { assets = existsSync(ASSETS) ? ASSETS
   const worker = await startWorker(
     {
       RATE_LIMIT_PER_MINUTE: '1000',
+      BROWSER_RATE_LIMIT_PER_MINUTE: '1000',
       TOKEN_SIGNING_KEYS: JSON.stringify({ keys: [signingKey('widget-test')] }),
       PUBLIC_URL,
       TURNSTILE_SITEVERIFY_URL: siteverify.url,
       ...vars,
     },
-    { tenants: TENANTS, assets },
+    // Every page request comes from 127.0.0.1: the per-IP budget would stop a run.
+    { tenants: TENANTS, assets, ipLimit: 100000 },
   );
   return {
     ...worker,

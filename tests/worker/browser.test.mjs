@@ -64,7 +64,10 @@ async function startSiteverify() {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(body));
       };
-      if (form.secret === PASS) return answer({ success: true, 'error-codes': [], hostname: 'example.com', challenge_ts: new Date().toISOString() });
+      // The host the token was solved on: the test page's, unless the token names another
+      // (`…@host`, a token solved on some other site with the tenant's public site key).
+      const hostname = form.response?.split('@')[1] ?? 'shop.example';
+      if (form.secret === PASS) return answer({ success: true, 'error-codes': [], hostname, challenge_ts: new Date().toISOString() });
       if (form.secret === FAIL) return answer({ success: false, 'error-codes': ['invalid-input-response'] });
       if (form.secret === SPENT) return answer({ success: false, 'error-codes': ['timeout-or-duplicate'] });
       answer({ success: false, 'error-codes': ['invalid-input-secret'] });
@@ -82,7 +85,8 @@ async function startSiteverify() {
 /** acme with a publishable key for ORIGIN (and `change`), globex as usual. */
 function tenants(change = {}) {
   const [acme, globex] = TENANTS;
-  return [{ ...acme, publishableKeys: [{ key: PK, origins: [ORIGIN, 'http://localhost:*'] }], browser: { template: 'Your Acme code: {{pin}}' }, ...change }, globex];
+  // Browser keys need an explicit bot-check and country decision (503 2132 otherwise).
+  return [{ ...acme, publishableKeys: [{ key: PK, origins: [ORIGIN, 'http://localhost:*'] }], turnstile: 'off', allowAllCountries: true, browser: { template: 'Your Acme code: {{pin}}' }, ...change }, globex];
 }
 
 async function withWorker({ vars = {}, tenantChange, keys = [KEY_A], persist, kvEntries = [] } = {}, fn) {
@@ -105,13 +109,26 @@ async function withWorker({ vars = {}, tenantChange, keys = [KEY_A], persist, kv
   }
 }
 
-/** A browser API request as a page on `origin` makes it (`key` in the Bearer header). */
+/** Each OTP's client secret, from the create that answered it (as BrowserClient keeps them). */
+const clientSecrets = new Map();
+/** Remembers a create's client secret; returns the answer. */
+function remember(r) {
+  if (r.body?.otpId && r.body?.clientSecret) clientSecrets.set(r.body.otpId, r.body.clientSecret);
+  return r;
+}
+
+/**
+ * A browser API request as a page on `origin` makes it (`key` in the Bearer header), with
+ * the OTP's client secret (X-Client-Secret) when the path names an OTP this page created.
+ */
 async function browserCall(w, method, path, body, { key = PK, origin = ORIGIN, headers = {} } = {}) {
-  return call(w, method, path, body, null, {
+  const secret = clientSecrets.get(path.match(/^\/v1\/browser\/otp\/([^/]+)/)?.[1]);
+  return remember(await call(w, method, path, body, null, {
     Authorization: `Bearer ${key}`,
     ...(origin ? { Origin: origin } : {}),
+    ...(secret ? { 'X-Client-Secret': secret } : {}),
     ...headers,
-  });
+  }));
 }
 
 let counter = 0;
@@ -208,21 +225,23 @@ describe('keys, origins and CORS', () => {
 
 describe('bad input', () => {
   test('non-JSON, an oversized body, a malformed Turnstile token, a bad PIN body: clear 4xx, nothing sent', async () => {
-    await withWorker({ tenantChange: { turnstileSiteKey: '1x00000000000000000000AA', turnstileSecret: PASS } }, async (w) => {
+    await withWorker({ tenantChange: { turnstileSiteKey: '1x00000000000000000000AA', turnstileSecret: PASS, turnstile: undefined } }, async (w) => {
       const number = freshNumber();
       const raw = (path, body) => w.fetch(path, { method: 'POST', headers: { Authorization: `Bearer ${PK}`, Origin: ORIGIN, 'Content-Type': 'application/json' }, body });
       const notJson = await raw('/v1/browser/otp', '{"phoneNumber": ');
       assert.deepEqual([notJson.status, (await notJson.json()).error.type], [400, 'invalid_request']);
       const big = await raw('/v1/browser/otp', JSON.stringify({ phoneNumber: number, turnstileToken: 'x'.repeat(9000) }));
-      assert.deepEqual([big.status, (await big.json()).error.code], [400, 400]);
+      assert.deepEqual([big.status, (await big.json()).error.code], [413, 413]);
       const before = siteverify.received.length;
       const longToken = await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: number, turnstileToken: 'x'.repeat(2049) });
       assert.deepEqual([longToken.status, longToken.body.error.code], [403, 2123]);
       assert.equal(siteverify.received.length, before, 'a token that cannot be one is not sent to siteverify');
       const pinBody = await browserCall(w, 'POST', '/v1/browser/otp/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', { pin: '123456', otpId: 'x' });
       assert.deepEqual([pinBody.status, pinBody.body.error.code], [400, 2121]);
+      // An OTP this page holds no client secret for: refused before any lookup (ids cannot
+      // be probed with the public key).
       const unknownOtp = await browserCall(w, 'POST', '/v1/browser/otp/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', { pin: '123456' });
-      assert.deepEqual([unknownOtp.status, unknownOtp.body.error.code], [404, 2021]);
+      assert.deepEqual([unknownOtp.status, unknownOtp.body.error.code], [403, 2130]);
       // Every refusal above carried the CORS headers (the origin is allowed): the page can read why.
       assert.equal(pinBody.headers.get('access-control-allow-origin'), ORIGIN);
       assert.equal(smsTo(number).length, 0);
@@ -254,7 +273,7 @@ describe('the flow', () => {
 
       const started = await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: number });
       assert.equal(started.status, 201, JSON.stringify(started.body));
-      assert.deepEqual(Object.keys(started.body).sort(), ['attemptsLeft', 'expiresAt', 'otpId', 'parts', 'phoneNumber', 'resendAfter', 'status']);
+      assert.deepEqual(Object.keys(started.body).sort(), ['attemptsLeft', 'clientSecret', 'expiresAt', 'otpId', 'parts', 'phoneNumber', 'resendAfter', 'status']);
       assert.deepEqual([started.body.phoneNumber, started.body.status, started.body.attemptsLeft, started.body.resendAfter], [number, 'PENDING', 5, 45]);
       assert.ok(Math.abs(Date.parse(started.body.expiresAt) - (Date.now() + 300_000)) < 10_000);
       const [sms] = smsTo(number);
@@ -325,7 +344,8 @@ describe('payment confirmation', () => {
   test('an OTP created with amount and payee: GET shows them, and the token of its right PIN carries them', async () => {
     await withWorker({}, async (w) => {
       const number = freshNumber();
-      const created = await call(w, 'POST', '/otp', { phoneNumber: number, amount: '€42.00', payee: 'Shop Example', template: 'Pay {{amount}} to {{payee}}? Code {{pin}}' });
+      // The backend hands the OTP's client secret (an extension of the create's answer) to its page.
+      const created = remember(await call(w, 'POST', '/otp', { phoneNumber: number, amount: '€42.00', payee: 'Shop Example', template: 'Pay {{amount}} to {{payee}}? Code {{pin}}' }));
       assert.equal(created.status, 201, JSON.stringify(created.body));
       assert.deepEqual([created.body.amount, created.body.payee], ['€42.00', 'Shop Example']);
       const status = await call(w, 'GET', `/otp/${created.body.otpId}`);
@@ -418,7 +438,7 @@ describe('the npm package against the worker', () => {
 });
 
 describe('Turnstile', () => {
-  const turnstile = (secret) => ({ tenantChange: { turnstileSiteKey: '1x00000000000000000000AA', turnstileSecret: secret } });
+  const turnstile = (secret) => ({ tenantChange: { turnstileSiteKey: '1x00000000000000000000AA', turnstileSecret: secret, turnstile: undefined } });
 
   test('required: config shows the site key; a missing token 403 2122; a passing one 201 after siteverify got secret, response, remoteip and an idempotency key', async () => {
     await withWorker(turnstile(PASS), async (w) => {

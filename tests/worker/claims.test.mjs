@@ -58,7 +58,7 @@ test('the body limit is 64 KiB of UTF-8 bytes: 65,536 pass the size check, 65,53
   // Judged by the rules instead: the template is over 1,600 characters.
   assert.deepEqual([at.status, at.body.error.code, at.body.error.field], [400, 2006, 'template']);
   const over = await call(w, 'POST', '/otp', bodyOf(65537));
-  assert.deepEqual([over.status, over.body.error.type, over.body.error.code], [400, 'invalid_request', 400]);
+  assert.deepEqual([over.status, over.body.error.type, over.body.error.code], [413, 'invalid_request', 413]);
   assert.match(over.body.error.message, /larger than 64 KiB/);
 });
 

@@ -5,6 +5,7 @@
 // problems.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startWorker, call, KEYS, PIN_HASH_KEY, WEBHOOK_SECRET, TENANTS } from './harness.mjs';
 import { devTenantToRecord, recordEntries } from '../../scripts/tenants-kv.mjs';
 
@@ -25,6 +26,10 @@ function assertNoSecrets(text, what) {
 }
 
 const twilio = { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC-sid-secret-xyz', TWILIO_AUTH_TOKEN: 'tw-token-secret-xyz' };
+/** A good production configuration (Twilio at its https default). */
+const production = { ENVIRONMENT: 'production', ...twilio };
+/** The PIN_HASH_KEY of worker/.dev.vars.example: public. */
+const EXAMPLE_PIN_HASH_KEY = readFileSync(new URL('../../worker/.dev.vars.example', import.meta.url), 'utf8').match(/^PIN_HASH_KEY=(.*)$/m)[1].trim();
 
 // [what, vars over the harness's good defaults, the one problem expected]
 const cases = [
@@ -52,6 +57,14 @@ const cases = [
   ['TWILIO_BASE_URL relative', { ...twilio, TWILIO_BASE_URL: 'api.twilio.com' }, 'TWILIO_BASE_URL: not a valid absolute URL (relative URL without a base)'],
   ['SMS_WEBHOOK_URL not http(s)', { SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'ftp://sms.example.com/send?token=tok3n-in-url' }, 'SMS_WEBHOOK_URL: not an http or https URL'],
   ['DOCS_URL not a URL', { DOCS_URL: 'docs/api.md' }, 'DOCS_URL: not a valid absolute URL (relative URL without a base)'],
+  // Settings that fail open: fine for development's local stand-ins, problems in production.
+  ['NUMBER_LIMITS off in production', { ...production, NUMBER_LIMITS: 'off' }, 'NUMBER_LIMITS: off is for development only (ENVIRONMENT=development); production keeps the per-number and per-tenant limits: remove it, or set limits as JSON'],
+  ['TURNSTILE_SITEVERIFY_URL a stand-in in production', { ...production, TURNSTILE_SITEVERIFY_URL: 'https://127.0.0.1:9/siteverify' }, "TURNSTILE_SITEVERIFY_URL: in production only Cloudflare's https://challenges.cloudflare.com/turnstile/v0/siteverify (another is for development's stand-ins); remove it"],
+  ['TWILIO_BASE_URL http in production', { ...production, TWILIO_BASE_URL: 'http://127.0.0.1:9' }, 'TWILIO_BASE_URL: http is for development only (ENVIRONMENT=development); production needs https'],
+  ['SMS_WEBHOOK_URL http in production', { ENVIRONMENT: 'production', SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'http://sms.example.com/send?token=tok3n-in-url' }, 'SMS_WEBHOOK_URL: http is for development only (ENVIRONMENT=development); production needs https'],
+  ['PIN_HASH_KEY the example in production', { ...production, PIN_HASH_KEY: EXAMPLE_PIN_HASH_KEY }, 'PIN_HASH_KEY: the public example of worker/.dev.vars.example; set a random secret of 16+ bytes (wrangler secret put PIN_HASH_KEY)'],
+  ['NUMBER_LIMITS lock shorter than its floor', { NUMBER_LIMITS: '{"lockSeconds": 5}' }, 'NUMBER_LIMITS: lockSeconds must be at least 60'],
+  ['NUMBER_LIMITS more failures than its floor', { ...production, NUMBER_LIMITS: '{"failuresBeforeLock": 1000}' }, 'NUMBER_LIMITS: failuresBeforeLock must be at most 100'],
 ];
 
 /**
@@ -71,6 +84,7 @@ const tenantCases = [
   ['a key hash that is not SHA-256 hex', TENANTS.slice(1), [{ key: 'tenant:acme', value: JSON.stringify({ id: 'acme', apiKeys: [{ id: 'k', hash: KEYS.acme }], webhookSecret: WEBHOOK_SECRET }) }], 'tenant acme: apiKeys[1].hash is not a SHA-256 hex digest (keys are stored hashed, never in clear)'],
   ['a country code that is not a region', ...acmeWith({ allowedCountries: ['FR', 'XX'] }), 'tenant acme: allowedCountries[1]: "XX" is not a known ISO 3166-1 region'],
   ['a limit that is not a number', ...acmeWith({ limits: { dailySendCap: 'lots' } }), 'tenant acme: limits.dailySendCap must be a whole number'],
+  ['a lock past its floor', ...acmeWith({ limits: { failuresBeforeLock: 1000 } }), 'tenant acme: limits.failuresBeforeLock must be at most 100'],
   ['a publishable key without the pk_ prefix', ...acmeWith({ publishableKeys: [{ key: 'acme-public-0123456789', origins: ['https://shop.example'] }] }), 'tenant acme: publishableKeys[0].key: must start with pk_'],
   ['Turnstile site key without its secret', ...acmeWith({ turnstileSiteKey: '1x00000000000000000000AA' }), 'tenant acme: turnstileSiteKey and turnstileSecret go together (both non-empty strings, or neither)'],
   ['no tenant at all', [], [], 'TENANTS: no tenant (npm run dev loads worker/tenants.dev.json; npm run tenant -- create <id>)'],
@@ -138,6 +152,17 @@ describe('GET /health checks the configuration', () => {
 });
 
 describe('API requests under a bad configuration', () => {
+  test('production with NUMBER_LIMITS=off: /health 503 naming it, a request 500 internal_error with no details', async () => {
+    await withWorker({ ...production, NUMBER_LIMITS: 'off' }, async (w) => {
+      const health = await call(w, 'GET', '/health', undefined, null);
+      assert.equal(health.status, 503, JSON.stringify(health.body));
+      assert.deepEqual(health.body.problems.map((p) => p.split(':')[0]), ['NUMBER_LIMITS'], JSON.stringify(health.body));
+      const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' });
+      assert.deepEqual([r.status, r.body.error.type, r.body.error.code], [500, 'internal_error', 500], JSON.stringify(r.body));
+      assert.ok(!JSON.stringify(r.body).includes('NUMBER_LIMITS'), 'no internals in the response');
+    });
+  });
+
   test('500 internal_error with no details; the log line lists the problems, no secret value', async () => {
     const vars = { SMS_TIMEOUT_MS: 'soon', RATE_LIMIT_PER_MINUTE: 'many' };
     await withWorker(vars, async (w) => {

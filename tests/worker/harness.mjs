@@ -47,7 +47,7 @@ function filesUnder(dir) {
  * `outbound`: a function answering every `fetch` the worker makes (Miniflare's
  * `outboundService`), e.g. to keep a run on local addresses only.
  */
-export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEntries = [], assets, outbound } = {}) {
+export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEntries = [], assets, outbound, ipLimit = 60 } = {}) {
   const logs = [];
   const storage = persist ?? mkdtempSync(join(tmpdir(), 'smsotp-do-'));
   const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
@@ -71,15 +71,19 @@ export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEnt
         ? { assets: { directory: assets, binding: 'ASSETS', routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true } } }
         : {}),
       ...(outbound ? { outboundService: outbound } : {}),
+      // The browser API's per-IP budget, as wrangler.toml declares it (`ipLimit` changes
+      // the limit for a test).
+      ratelimits: { BROWSER_IP_LIMITER: { namespace_id: '1001', simple: { limit: ipLimit, period: 60 } } },
       // Tests that count SMS exactly, or create many OTPs for one number, run without the
-      // per-number and per-tenant limits (NUMBER_LIMITS=off); limits.test.mjs and
-      // abuse.test.mjs run with the defaults or their own (`NUMBER_LIMITS: undefined`
-      // removes a binding).
+      // per-number and per-tenant limits (NUMBER_LIMITS=off, development only: a worker
+      // started in production gets the defaults unless `vars` says otherwise);
+      // limits.test.mjs and abuse.test.mjs run with the defaults or their own
+      // (`NUMBER_LIMITS: undefined` removes a binding).
       bindings: Object.fromEntries(Object.entries({
         ENVIRONMENT: 'development',
         SMS_PROVIDER: 'console',
         PIN_HASH_KEY,
-        NUMBER_LIMITS: 'off',
+        NUMBER_LIMITS: (vars.ENVIRONMENT ?? 'development') === 'development' ? 'off' : undefined,
         ...vars,
       }).filter(([, v]) => v !== undefined)),
     },

@@ -155,6 +155,73 @@ describe('KV limits and faults', { concurrency: true }, () => {
         await w.dispose();
       }
     });
+
+    test('keys of no possible shape are refused without a KV read: publishable keys (length, characters) and API keys (characters); a well-formed unknown key is one read', async () => {
+      const PK = 'pk_acme_shape_0123456789';
+      const w = await start({}, { tenants: [{ ...TENANTS[0], publishableKeys: [{ key: PK, origins: ['https://shop.example'] }], turnstile: 'off', allowAllCountries: true }, TENANTS[1]] });
+      try {
+        const browser = (key) => w.fetch('/v1/browser/config', { headers: { Authorization: `Bearer ${key}`, Origin: 'https://shop.example' } });
+        const lines = () => w.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.usage);
+        const before = kvStats(w.mf);
+        const malformed = ['pk_short', `pk_${'a'.repeat(300)}`, 'pk_with space_0123456789', 'pk_semi;colon_0123456789', 'pk_dot.dot.0123456789', 'pk_percent%20_0123456789'];
+        for (const key of malformed) {
+          const r = await browser(key);
+          assert.equal(r.status, 401, `${key}: ${await r.text()}`);
+        }
+        for (const key of ['acme test key 0123456789', 'acme-test\tkey-0123456789']) {
+          const r = await call(w, 'GET', '/otp/00000000-0000-4000-8000-000000000000', undefined, key);
+          assert.equal(r.status, 401, JSON.stringify(key));
+        }
+        await sleep(200);
+        const after = kvStats(w.mf);
+        assert.deepEqual([after.reads - before.reads, after.failedReads - before.failedReads], [0, 0], 'no KV read for a key of no possible shape');
+        const logged = lines();
+        assert.ok(logged.length >= malformed.length + 2, `request log lines: ${logged.length}`);
+        assert.ok(logged.every((l) => l.usage.kvReads === 0), JSON.stringify(logged.map((l) => l.usage)));
+        // The control: a well-formed key that is no one's costs one KV read (pubkey:<key>),
+        // and the tenant's own key works.
+        assert.equal((await browser('pk_acme_unknown_0123456789')).status, 401);
+        assert.equal(kvStats(w.mf).reads - after.reads, 1, 'one read for a well-formed unknown key');
+        assert.equal((await browser(PK)).status, 200);
+      } finally {
+        await w.dispose();
+      }
+    });
+  });
+
+  test('10,000+ random unknown keys do not flush a known tenant: KV failing afterwards (past the 60 s freshness), the tenant is served from its stale copy', { timeout: 200000 }, async (t) => {
+    const w = await start();
+    try {
+      const warm = await call(w, 'POST', '/otp', { phoneNumber: '+33612340020' });
+      assert.equal(warm.status, 201, JSON.stringify(warm.body));
+      const warmedAt = Date.now();
+      // More unknown keys than the old cache held in all (10,000), 32 at a time.
+      const N = 10_050;
+      const t0 = Date.now();
+      let next = 0;
+      const statuses = new Map();
+      await Promise.all(Array.from({ length: 32 }, async () => {
+        while (next < N) {
+          next++;
+          const key = `sk_${randomUUID().replaceAll('-', '')}`;
+          const r = await w.fetch('/otp/00000000-0000-4000-8000-000000000000', { headers: { 'X-API-KEY': key } });
+          await r.arrayBuffer();
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        }
+      }));
+      t.diagnostic(`${N} unknown keys in ${Date.now() - t0} ms`);
+      assert.deepEqual([...statuses], [[401, N]], 'every unknown key is a 401');
+      // Past the freshness of acme's entry, so that only its stale copy can serve it.
+      await sleep(Math.max(0, warmedAt + 61_000 - Date.now()));
+      setKvFaults(w.mf, { read: true });
+      const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612340021' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.ok(kvStats(w.mf).failedReads > 0, 'KV was asked and failed');
+      assert.ok(events(w, 'tenant.stale').some((e) => e.tenant === 'acme'), 'served from the stale copy');
+      setKvFaults(w.mf, {});
+    } finally {
+      await w.dispose();
+    }
   });
 
   test('KV failing at create and at expiry: 201 and SMS; the OTP expires (GET EXPIRED from the stale cache); the EXPIRED callback fails its first try (tenant unavailable) and arrives on the retry 60 s later', { timeout: 200000 }, async () => {

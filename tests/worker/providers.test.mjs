@@ -369,7 +369,8 @@ describe('callbacks', () => {
   });
 
   test('production refuses http callback URLs and private hosts (2019)', async () => {
-    await withWorker({ ...providers.webhook(), ENVIRONMENT: 'production' }, async (w) => {
+    // Production takes https provider URLs only; no SMS leaves in this test (each create is refused first).
+    await withWorker({ SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'https://sms.example.invalid/webhook', ENVIRONMENT: 'production' }, async (w) => {
       for (const url of [`${up.url}/callback/x`, 'http://example.com/cb', 'https://10.0.0.1/cb', 'https://localhost/cb']) {
         const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678', otpCallbackUrl: url });
         assert.deepEqual([r.status, r.body.error.code], [400, 2019], url);

@@ -155,6 +155,38 @@ test('revoke-key removes the key from the record and its apikey: entry; set chec
   assert.deepEqual(await namespaceContents(), stored);
 });
 
+test('a key another tenant holds is refused: set publishableKeys with acme\'s key, and load-dev of a file giving one key to two tenants; nothing written', async () => {
+  const stored = await namespaceContents();
+  assert.equal(stored['pubkey:pk_acme_demo_0123456789'], 'acme');
+  const taken = tenant('set', 'globex', 'publishableKeys', '[{"key": "pk_acme_demo_0123456789", "origins": ["https://globex.example"]}]');
+  assert.equal(taken.status, 1, taken.out);
+  assert.match(taken.stderr, /the publishable key pk_acme_demo_0123456789 is already tenant "acme"'s: a key belongs to one tenant \(nothing written\)/);
+  assert.deepEqual(await namespaceContents(), stored, 'nothing written');
+
+  // acme's own key stays settable on acme (new origins).
+  const own = tenant('set', 'acme', 'publishableKeys', '[{"key": "pk_acme_demo_0123456789", "origins": ["https://acme.example"]}]');
+  assert.equal(own.status, 0, own.out);
+
+  const file = join(state, 'shared-keys.json');
+  const [acme, globex] = JSON.parse(readFileSync(example, 'utf8'));
+  writeFileSync(file, JSON.stringify([acme, { ...globex, publishableKeys: [{ key: acme.publishableKeys[0].key, origins: ['https://globex.example'] }] }]));
+  const before = await namespaceContents();
+  const shared = tenant('load-dev', file);
+  assert.equal(shared.status, 1, shared.out);
+  assert.match(shared.stderr, /tenant 1 \(globex\): publishableKeys\[0\]: pk_acme_demo_0123456789 is also tenant 0 \(acme\)'s \(keys must be unique\)/);
+  assert.deepEqual(await namespaceContents(), before, 'nothing written');
+});
+
+test('the lock\'s floors: set limits with failuresBeforeLock over 100 or lockSeconds under 60 is refused, at the floors accepted', async () => {
+  const before = await namespaceContents();
+  const bad = tenant('set', 'globex', 'limits', '{"failuresBeforeLock": 1000, "lockSeconds": 5}');
+  assert.equal(bad.status, 1, bad.out);
+  assert.match(bad.stderr, /limits: failuresBeforeLock must be at most 100, not 1000; lockSeconds must be at least 60, not 5/);
+  assert.deepEqual(await namespaceContents(), before, 'nothing written');
+  const ok = tenant('set', 'globex', 'limits', '{"failuresBeforeLock": 100, "lockSeconds": 60}');
+  assert.equal(ok.status, 0, ok.out);
+});
+
 // Only while worker/wrangler.toml holds the placeholder id (a real one means the deployed
 // namespace exists, which tests must not touch).
 const placeholder = /^\s*id\s*=\s*"0{32}"/m.test(readFileSync(join(root, 'worker', 'wrangler.toml'), 'utf8'));

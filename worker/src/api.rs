@@ -2,7 +2,9 @@
 //! shard that owns the OTP (state), answer. Errors go back as `AppError` to the one mapping
 //! in lib.rs.
 
+use futures_util::StreamExt;
 use serde_json::{json, Value};
+use smsotp_core::browser::client_secret::client_secret;
 use smsotp_core::create::{create_otp_with_id, create_test_otp_with_id};
 use smsotp_core::idempotency::{self, StoredAnswer};
 use smsotp_core::limits::NumberLimits;
@@ -12,7 +14,7 @@ use worker::{Date, Env, Request};
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
-use crate::limiter::{self, Ask, IdempotencyAsk, SendAsk, Window};
+use crate::limiter::{self, Ask, Budget, IdempotencyAsk, SendAsk, Window};
 use crate::log;
 use crate::providers::Sms;
 use crate::shard::{self, OutgoingSms, ShardOp};
@@ -32,26 +34,46 @@ pub struct Answer {
     pub resend_after: Option<u32>,
 }
 
-/// An oversized body is a 400 `invalid_request`, like any other unusable body.
-fn too_large() -> AppError {
+/// An oversized body: 413, naming the route's limit.
+fn too_large(cap: usize) -> AppError {
     AppError::message(
-        ErrorCode::BadRequest,
-        format!("The request body is larger than {} KiB", MAX_BODY / 1024),
+        ErrorCode::PayloadTooLarge,
+        format!("The request body is larger than {} KiB", cap / 1024),
     )
 }
 
+/// The body of a server API request as UTF-8 text: at most [`MAX_BODY`] bytes
+/// ([`body_text_within`]).
 pub async fn body_text(req: &mut Request) -> AppResult<String> {
+    body_text_within(req, MAX_BODY).await
+}
+
+/// The body as UTF-8 text, at most `cap` bytes, else 413. A `Content-Length` over `cap` is
+/// refused before anything is read; a body without one (chunked) is read as a stream, chunk
+/// by chunk, and the stream is cancelled as soon as it has gone past `cap` — so an
+/// oversized upload never occupies more than `cap` plus one chunk of the isolate's memory,
+/// and is answered while the client may still be sending it.
+pub async fn body_text_within(req: &mut Request, cap: usize) -> AppResult<String> {
     if let Ok(Some(len)) = req.headers().get("Content-Length") {
-        if len.trim().parse::<usize>().is_ok_and(|n| n > MAX_BODY) {
-            return Err(too_large());
+        if len.trim().parse::<u64>().is_ok_and(|n| n > cap as u64) {
+            return Err(too_large(cap));
         }
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| AppError::api(ErrorCode::BadRequest))?;
-    if bytes.len() > MAX_BODY {
-        return Err(too_large());
+    // No body at all (a resend, a bodiless POST): empty text.
+    if req.inner().body().is_none() {
+        return Ok(String::new());
+    }
+    let unreadable = |_| AppError::api(ErrorCode::BadRequest);
+    let mut stream = req.stream().map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(unreadable)?;
+        if bytes.len() + chunk.len() > cap {
+            // Dropping the stream cancels it: nothing more is read.
+            drop(stream);
+            return Err(too_large(cap));
+        }
+        bytes.extend_from_slice(&chunk);
     }
     String::from_utf8(bytes)
         .map_err(|_| AppError::message(ErrorCode::BadRequest, "The request body is not UTF-8"))
@@ -74,6 +96,15 @@ pub struct Prepared {
     idempotency: Option<IdempotencyAsk>,
     /// The end-user IP's counting subject (`X-End-User-IP`).
     ip: Option<String>,
+    /// The minute it spends: the server API's, or the browser API's (which also counts
+    /// its SMS against the browser's daily cap, and never supersedes another's OTP).
+    pub budget: Budget,
+    /// A browser create's `X-Client-Secret`: the secret of the visitor's own pending OTP
+    /// for the number, which only then may be superseded.
+    pub client_secret: Option<String>,
+    /// The browser client (its IP subject) a browser create comes from: a client locked
+    /// for the number sends nothing. `None`: the server API.
+    pub client: Option<String>,
 }
 
 /// A header's value, `None` when absent.
@@ -121,6 +152,9 @@ pub fn prepared(
         test_pin,
         idempotency,
         ip,
+        budget: Budget::Server,
+        client_secret: None,
+        client: None,
     })
 }
 
@@ -138,7 +172,9 @@ pub async fn create(
 ) -> AppResult<Answer> {
     let prepared = match prepare(req, tenant).await {
         Ok(p) => p,
-        Err(e) => return Err(refused(env, settings, tenant, usage, window, e).await),
+        Err(e) => {
+            return Err(refused(env, settings, tenant, Budget::Server, usage, window, e).await)
+        }
     };
     create_prepared(env, settings, tenant, usage, window, prepared).await
 }
@@ -152,16 +188,19 @@ pub async fn create_prepared(
     window: &mut Option<Window>,
     prepared: Prepared,
 ) -> AppResult<Answer> {
-    let limit = settings.rate_limit_per_minute;
+    let limit = minute_limit(settings, prepared.budget);
     let limits = &tenant.policy.limits;
     let send = prepared.test_pin.is_none().then(|| SendAsk {
         limits: *limits,
         ip: prepared.ip.clone(),
+        browser: prepared.budget == Budget::Browser,
     });
     let counts_sends = send.as_ref().is_some_and(counts);
+    let send_counted = send.clone();
     if limit > 0 || prepared.idempotency.is_some() || counts_sends {
         let ask = Ask::Create {
             limit,
+            budget: prepared.budget,
             idempotency: prepared.idempotency.as_ref().map(|i| IdempotencyAsk {
                 key: i.key.clone(),
                 fingerprint: i.fingerprint.clone(),
@@ -170,9 +209,14 @@ pub async fn create_prepared(
         };
         let reply = limiter::admit(env, &tenant.id, &ask, usage, window).await?;
         if let Some(answer) = reply.replay {
+            let mut body: Value = serde_json::from_str(&answer.body)?;
+            // The stored answer has no client secret (nothing stores one): computed again.
+            if let Some(id) = body["otpId"].as_str().map(str::to_owned) {
+                body["clientSecret"] = json!(client_secret(&settings.pin_hasher, &id));
+            }
             return Ok(Answer {
                 status: answer.status,
-                body: serde_json::from_str(&answer.body)?,
+                body,
                 otp_id: None,
                 resend_after: None,
             });
@@ -182,15 +226,22 @@ pub async fn create_prepared(
     // Settle with the limiter: an SMS counted but not sent is given back; a key's answer
     // is kept for replays (successes only: a retry after an error runs again).
     if result.is_err() && counts_sends {
-        let (ip, cap) = (prepared.ip.clone(), limits.daily_send_cap);
-        limiter::refund(env, &tenant.id, ip, cap, usage).await?;
+        if let Some(sent) = &send_counted {
+            limiter::refund(env, &tenant.id, sent, usage).await?;
+        }
     }
     if let Some(i) = &prepared.idempotency {
         let answer = match &result {
-            Ok(a) => Some(StoredAnswer {
-                status: a.status,
-                body: a.body.to_string(),
-            }),
+            Ok(a) => {
+                let mut body = a.body.clone();
+                if let Some(o) = body.as_object_mut() {
+                    o.remove("clientSecret");
+                }
+                Some(StoredAnswer {
+                    status: a.status,
+                    body: body.to_string(),
+                })
+            }
             Err(_) => None,
         };
         let finish = Ask::Finish {
@@ -259,6 +310,9 @@ async fn create_and_send(
             limits: Box::new(limits),
             abuse,
             test: prepared.test_pin.is_some(),
+            from_browser: prepared.budget == Budget::Browser,
+            client_secret: prepared.client_secret.clone(),
+            client: prepared.client.clone(),
         },
         usage,
     )
@@ -277,12 +331,24 @@ async fn create_and_send(
         };
         deliver(env, settings, shard, &otp_id, &tenant.id, &sms, usage).await?;
     }
+    let mut body = json!(new.record.to_object(now));
+    // Extension: who made the OTP hands this to the page that will check it (the browser
+    // API's resend and check need it); SMS.cx clients ignore it.
+    body["clientSecret"] = json!(client_secret(&settings.pin_hasher, &otp_id));
     Ok(Answer {
         status: 201,
-        body: json!(new.record.to_object(now)),
+        body,
         otp_id: Some(otp_id),
         resend_after: reply.resend_after,
     })
+}
+
+/// The per-minute limit of a budget.
+pub fn minute_limit(settings: &Settings, budget: Budget) -> u32 {
+    match budget {
+        Budget::Server => settings.rate_limit_per_minute,
+        Budget::Browser => settings.browser_rate_limit_per_minute,
+    }
 }
 
 /// Hands an OTP's SMS to the provider. A failure leaves the OTP FAILED (the PIN never
@@ -365,29 +431,51 @@ pub async fn resend(
     window: &mut Option<Window>,
 ) -> AppResult<Answer> {
     let ip = match header(req, "X-End-User-IP").map(|ip| end_user_ip(&ip)) {
-        Some(Err(e)) => return Err(refused(env, settings, tenant, usage, window, e.into()).await),
+        Some(Err(e)) => {
+            let budget = Budget::Server;
+            return Err(refused(env, settings, tenant, budget, usage, window, e.into()).await);
+        }
         Some(Ok(ip)) => Some(ip),
         None => None,
     };
-    resend_for(env, settings, tenant, otp_id, ip, usage, window).await
+    let asked = Resend {
+        otp_id,
+        ip,
+        budget: Budget::Server,
+        client: None,
+    };
+    resend_for(env, settings, tenant, asked, usage, window).await
 }
 
-/// A resend for the end-user IP `ip` (the server API's `X-End-User-IP`, the browser's
-/// connecting IP).
-#[allow(clippy::too_many_arguments)]
+/// A resend as asked: the OTP, the end-user IP (the server API's `X-End-User-IP`, the
+/// browser's connecting IP), the budget it spends.
+pub struct Resend<'a> {
+    pub otp_id: &'a str,
+    pub ip: Option<String>,
+    pub budget: Budget,
+    /// The browser client asking (`None`: the server API).
+    pub client: Option<String>,
+}
+
+/// A resend ([`Resend`]).
 pub async fn resend_for(
     env: &Env,
     settings: &Settings,
     tenant: &Tenant,
-    otp_id: &str,
-    ip: Option<String>,
+    asked: Resend<'_>,
     usage: &Usage,
     window: &mut Option<Window>,
 ) -> AppResult<Answer> {
-    let limit = settings.rate_limit_per_minute;
+    let Resend {
+        otp_id,
+        ip,
+        budget,
+        client,
+    } = asked;
+    let limit = minute_limit(settings, budget);
     let (otp_id, shard) = match checked_id(otp_id) {
         Ok(c) => c,
-        Err(e) => return Err(refused(env, settings, tenant, usage, window, e).await),
+        Err(e) => return Err(refused(env, settings, tenant, budget, usage, window, e).await),
     };
     // A resend is an SMS like a create's: the tenant's limiter counts it against the day's
     // cap and the end-user IP's hour (with the request's minute, in one call) before the
@@ -397,21 +485,22 @@ pub async fn resend_for(
     let send = SendAsk {
         limits: tenant.policy.limits,
         ip: ip.clone(),
+        browser: budget == Budget::Browser,
     };
     let counts_sends = counts(&send) && !is_test_otp(settings, tenant, otp_id);
     if limit > 0 || counts_sends {
         let ask = Ask::Create {
             limit,
+            budget,
             idempotency: None,
-            send: Some(send),
+            send: Some(send.clone()),
         };
         limiter::admit(env, &tenant.id, &ask, usage, window).await?;
     }
-    let result = resend_in_shard(env, settings, tenant, otp_id, shard, usage).await;
+    let result = resend_in_shard(env, settings, tenant, (otp_id, shard), client, usage).await;
     let sent = matches!(&result, Ok((_, true)));
     if counts_sends && !sent {
-        let cap = tenant.policy.limits.daily_send_cap;
-        limiter::refund(env, &tenant.id, ip, cap, usage).await?;
+        limiter::refund(env, &tenant.id, &send, usage).await?;
     }
     result.map(|(answer, _)| answer)
 }
@@ -422,8 +511,8 @@ async fn resend_in_shard(
     env: &Env,
     settings: &Settings,
     tenant: &Tenant,
-    otp_id: &str,
-    shard: u8,
+    (otp_id, shard): (&str, u8),
+    client: Option<String>,
     usage: &Usage,
 ) -> AppResult<(Answer, bool)> {
     let op = ShardOp::Resend {
@@ -431,6 +520,7 @@ async fn resend_in_shard(
         tenant: tenant.id.clone(),
         limits: Box::new(tenant.policy.number_limits.clone()),
         test_pins: tenant.policy.test_numbers.clone(),
+        client,
     };
     let reply = shard::call(env, shard, &op, usage).await?;
     if let Some(e) = reply.error {
@@ -469,24 +559,29 @@ fn is_test_otp(settings: &Settings, tenant: &Tenant, otp_id: &str) -> bool {
         .any(|number| placement::number_keys(&settings.pin_hasher, &tenant.id, number) == (pk, nk))
 }
 
-/// Whether an SMS ask has anything for the limiter to count (a day's cap, or an IP with a
-/// limit).
+/// Whether an SMS ask has anything for the limiter to count (a day's cap, the browser's,
+/// or an IP with a limit).
 fn counts(send: &SendAsk) -> bool {
-    send.limits.daily_send_cap > 0 || (send.ip.is_some() && send.limits.ip_sends_per_hour > 0)
+    let l = &send.limits;
+    l.daily_send_cap > 0
+        || (send.browser && l.browser_daily_send_cap > 0)
+        || (send.ip.is_some() && (l.ip_sends_per_hour > 0 || l.ipv6_net48_sends_per_hour > 0))
 }
 
 /// A request refused before its limiter call, still counted as one request of the
-/// tenant's minute: the refusal, or the limiter's 429 (or failure) when that comes first.
+/// tenant's minute of `budget`: the refusal, or the limiter's 429 (or failure) when that
+/// comes first.
 pub async fn refused(
     env: &Env,
     settings: &Settings,
     tenant: &Tenant,
+    budget: Budget,
     usage: &Usage,
     window: &mut Option<Window>,
     e: AppError,
 ) -> AppError {
-    let limit = settings.rate_limit_per_minute;
-    match limiter::take_request(env, &tenant.id, limit, usage, window).await {
+    let limit = minute_limit(settings, budget);
+    match limiter::take_request(env, &tenant.id, limit, budget, usage, window).await {
         Ok(()) => e,
         Err(limited) => limited,
     }
@@ -520,7 +615,7 @@ pub async fn verify(
     let (otp_id, shard) = checked_id(otp_id)?;
     let text = body_text(req).await?;
     let pin = smsotp_core::request::verify_pin(&text)?;
-    check_pin(env, tenant, otp_id, shard, pin, usage).await?;
+    check_pin(env, tenant, otp_id, shard, pin, None, usage).await?;
     Ok(Answer {
         status: 200,
         body: json!({"status": "VERIFIED"}),
@@ -530,14 +625,15 @@ pub async fn verify(
 }
 
 /// Checks a PIN in the shard that owns the OTP (the server API's verify and the browser
-/// API's): the VERIFIED record, or the check's error (2021 for no such OTP, or another
-/// tenant's).
+/// API's, which names its `client`: wrong PINs lock that client before the number): the
+/// VERIFIED record, or the check's error (2021 for no such OTP, or another tenant's).
 pub async fn check_pin(
     env: &Env,
     tenant: &Tenant,
     otp_id: &str,
     shard: u8,
     pin: String,
+    client: Option<String>,
     usage: &Usage,
 ) -> AppResult<smsotp_core::OtpRecord> {
     let op = ShardOp::Check {
@@ -545,6 +641,7 @@ pub async fn check_pin(
         tenant: tenant.id.clone(),
         pin,
         limits: Box::new(tenant.policy.number_limits.clone()),
+        client,
     };
     let reply = shard::call(env, shard, &op, usage).await?;
     let Some(record) = reply.record else {
@@ -572,6 +669,52 @@ pub async fn status(env: &Env, tenant: &Tenant, otp_id: &str, usage: &Usage) -> 
         status: 200,
         body: json!(record.to_object(now)),
         otp_id: Some(otp_id.to_owned()),
+        resend_after: None,
+    })
+}
+
+/// `DELETE /v1/numbers/{phoneNumber}/lock` (extension, secret key): clears the number's
+/// locks — the lock after `failuresBeforeLock` wrong PINs, its browser clients' locks, and
+/// the hard lock after 100 wrong PINs in a row, which nothing else ends. The number is in
+/// E.164, `+` written as is or as `%2B`. 200 with the number; the same for a number that
+/// was not locked (the tenant's view of it is "unlocked" either way).
+pub async fn unlock(
+    env: &Env,
+    settings: &Settings,
+    tenant: &Tenant,
+    number: &str,
+    usage: &Usage,
+) -> AppResult<Answer> {
+    let decoded = number.replace("%2B", "+").replace("%2b", "+");
+    let e164 = match smsotp_core::phone::parse(&decoded, None) {
+        Ok(p) if decoded.starts_with('+') => p.e164,
+        _ => return Err(AppError::Api(
+            smsotp_core::ApiError::with_message(
+                ErrorCode::PhoneNumberInvalid,
+                "The phone number in the path is not a valid number in E.164 (+ and country code)",
+            )
+            .for_field("phoneNumber"),
+        )),
+    };
+    let hasher = &settings.pin_hasher;
+    let shard = placement::of_number(hasher, &tenant.id, &e164);
+    let (pk, nk) = placement::number_keys(hasher, &tenant.id, &e164);
+    let op = ShardOp::Unlock {
+        tenant: tenant.id.clone(),
+        phone: e164.clone(),
+        pk,
+        nk,
+    };
+    shard::call(env, shard, &op, usage).await?;
+    log::event(
+        "info",
+        "number.unlocked",
+        json!({ "tenant": tenant.id, "to": smsotp_core::phone::mask_phone(&e164) }),
+    );
+    Ok(Answer {
+        status: 200,
+        body: json!({ "phoneNumber": e164, "locked": false }),
+        otp_id: None,
         resend_after: None,
     })
 }

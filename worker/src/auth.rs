@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use smsotp_core::browser::origin::check_key_type;
+use smsotp_core::browser::origin::{check_key_type, is_well_formed_publishable};
 use smsotp_core::{ApiError, ErrorCode};
 use subtle::ConstantTimeEq;
 use worker::{Env, Request};
@@ -19,6 +19,13 @@ use crate::usage::Usage;
 /// Lengths a key can have (`npm run tenant` makes 35-character keys; the dev file's are
 /// 16+): anything else is refused without a KV read.
 const KEY_CHARS: std::ops::RangeInclusive<usize> = 16..=256;
+
+/// Could this be an API key some tenant holds? 16 to 256 visible ASCII characters
+/// (`npm run tenant` makes `sk_` + base64url; the dev file's keys are checked the same way
+/// when loaded). Anything else is refused without a KV read.
+pub fn plausible_api_key(key: &str) -> bool {
+    KEY_CHARS.contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
 
 /// The message of a 401 for two different keys in one request.
 pub const CONFLICT: &str = "conflicting API keys in X-API-KEY and Authorization";
@@ -75,7 +82,7 @@ pub async fn tenant(
     // A publishable key is for the browser API only (2125, not a plain 401: the caller
     // has a key, of the wrong kind).
     check_key_type(&key, false)?;
-    if !KEY_CHARS.contains(&key.chars().count()) {
+    if !plausible_api_key(&key) {
         return Err(unknown());
     }
     tenant::by_key(env, &key, settings, usage)
@@ -94,6 +101,10 @@ pub async fn browser_tenant(
     let unknown = || AppError::from(ApiError::new(ErrorCode::InvalidApiKey));
     let key = key_of(req)?;
     check_key_type(&key, true)?;
+    // A publishable key of another shape is no tenant's: no KV read for it.
+    if !is_well_formed_publishable(&key) {
+        return Err(unknown());
+    }
     let tenant = tenant::by_publishable_key(env, &key, settings, usage)
         .await?
         .ok_or_else(unknown)?;
@@ -137,6 +148,26 @@ mod tests {
             let got = presented(*x, *auth).map_err(|e| e.message);
             let expected = expected.clone().map(|k| k.map(str::to_owned));
             assert_eq!(got, expected, "{x:?} {auth:?}");
+        }
+    }
+
+    #[test]
+    fn api_keys_of_no_possible_shape_are_refused_before_any_lookup() {
+        for good in [
+            "acme-demo-key-0123456789",
+            "sk_AbCdEfGhIjKlMnOpQrStUvWxYz012345",
+            &"k".repeat(256),
+        ] {
+            assert!(plausible_api_key(good), "{good}");
+        }
+        for bad in [
+            "short-key-12345",
+            &"k".repeat(257),
+            "acme demo key 0123456789",
+            "acme-démo-key-0123456789",
+            "acme-demo-key-0123456789\u{7f}",
+        ] {
+            assert!(!plausible_api_key(bad), "{bad:?}");
         }
     }
 }

@@ -18,10 +18,21 @@
 //!   cannot judge (timeout, error) stops the request before anything is stored or sent.
 //! - The per-IP limit counts the connecting client (`CF-Connecting-IP`), not a header the
 //!   page could set.
+//! - Budgets of their own (README: "The browser API's budgets"): every request first spends
+//!   the connecting IP's minute (`BROWSER_IP_LIMITER`, Cloudflare's rate-limiting binding:
+//!   no KV read, no Durable Object call, so a flood is stopped for free); then starts,
+//!   resends and checks spend the tenant's *browser* minute and its SMS the *browser*
+//!   daily cap, never the server API's, so public traffic cannot starve the backend.
+//! - An OTP's resend and check need its client secret (`X-Client-Secret`,
+//!   `smsotp_core::browser::client_secret`): ids are not secret, the key is public.
+//! - Preconditions before any state change: a tenant whose browser settings are unsafe,
+//!   or a deployment that cannot sign tokens, is refused (503 2132) before anything is
+//!   counted, stored or sent — a right PIN is never spent on a token that cannot be made.
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use smsotp_core::browser::client_secret::{check_client_secret, HEADER as CLIENT_SECRET};
 use smsotp_core::browser::request::{
     browser_resend, browser_verify_pin, validate_browser_otp, MAX_BODY_BYTES,
 };
@@ -34,25 +45,15 @@ use worker::{Date, Env, Request};
 use crate::api::{self, Answer};
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
-use crate::limiter::Window;
+use crate::limiter::{Budget, Window};
 use crate::tenant::Tenant;
 use crate::usage::Usage;
 use crate::{http, log};
 
 /// A browser request's body: at most [`MAX_BODY_BYTES`] (its few fields need far less
-/// than the server API's 64 KiB).
+/// than the server API's 64 KiB), else 413 without reading further.
 async fn body(req: &mut Request) -> AppResult<String> {
-    let text = api::body_text(req).await?;
-    if text.len() > MAX_BODY_BYTES {
-        return Err(AppError::message(
-            ErrorCode::BadRequest,
-            format!(
-                "The request body is larger than {} KiB",
-                MAX_BODY_BYTES / 1024
-            ),
-        ));
-    }
-    Ok(text)
+    api::body_text_within(req, MAX_BODY_BYTES).await
 }
 
 /// How long siteverify may take before the request is refused (fail closed).
@@ -68,6 +69,72 @@ fn client_ip(req: &Request) -> AppResult<Option<String>> {
         Some(ip) => Ok(Some(end_user_ip(&ip)?)),
         None => Ok(None),
     }
+}
+
+/// The visitor's own address, as Turnstile's `remoteip` wants it (not the /64 a limit
+/// counts): `CF-Connecting-IP` when it is an address.
+fn visitor_ip(req: &Request) -> Option<String> {
+    let ip = api::header(req, "CF-Connecting-IP")?;
+    let ip: std::net::IpAddr = ip.trim().parse().ok()?;
+    Some(ip.to_string())
+}
+
+/// Who a browser request's per-client locks count: its IP subject, or one shared subject
+/// when the platform did not name the client.
+fn client_of(ip: &Option<String>) -> String {
+    ip.clone().unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The binding of the per-IP budget (wrangler.toml `[[ratelimits]]`).
+pub const IP_LIMITER: &str = "BROWSER_IP_LIMITER";
+
+/// The connecting IP's minute (an IPv6 counted by its /64), before anything else: 429
+/// 2134 when spent. Cloudflare's rate-limiting binding counts per location and forgets
+/// within the period, which is what a per-IP flood guard needs, at no per-request cost.
+pub async fn ip_budget(req: &Request, env: &Env) -> AppResult<()> {
+    let subject = client_of(&client_ip(req).unwrap_or(None));
+    let limiter = env
+        .rate_limiter(IP_LIMITER)
+        .map_err(|e| AppError::Internal(format!("binding {IP_LIMITER}: {e}")))?;
+    let outcome = limiter
+        .limit(format!("ip:{subject}"))
+        .await
+        .map_err(|e| AppError::Internal(format!("{IP_LIMITER}.limit: {e}")))?;
+    if outcome.success {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::ClientIpRateLimited)
+            .retry_after(60)
+            .into())
+    }
+}
+
+/// The browser API's preconditions on the tenant and the deployment: none of its
+/// requests go on (503 2132, logged with the reasons) while any is unmet.
+pub fn safe(settings: &Settings, tenant: &Tenant, request_id: &str) -> Result<(), ApiError> {
+    let mut problems = tenant.browser_problems.clone();
+    if settings.signing_keys.is_none() || settings.public_url.is_none() {
+        problems.push(
+            "TOKEN_SIGNING_KEYS (and PUBLIC_URL) not set: the browser API cannot issue tokens"
+                .into(),
+        );
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    log::event(
+        "error",
+        "browser.misconfigured",
+        json!({ "requestId": request_id, "tenant": tenant.id, "problems": problems }),
+    );
+    Err(ApiError::new(ErrorCode::BrowserMisconfigured))
+}
+
+/// The page a browser request comes from: the publishable key it used and its origin.
+#[derive(Clone, Copy)]
+pub struct Page<'a> {
+    pub key: &'a str,
+    pub origin: &'a str,
 }
 
 /// The page's origin: its `Origin` header; or, for a same-origin `GET` (which browsers send
@@ -140,12 +207,16 @@ pub fn config(tenant: &Tenant) -> Answer {
 async fn turnstile(
     settings: &Settings,
     tenant: &Tenant,
+    page: Page<'_>,
     token: Option<&str>,
     ip: Option<&str>,
     usage: &Usage,
 ) -> AppResult<()> {
     let Some(keys) = &tenant.turnstile else {
         return Ok(());
+    };
+    let Some(key) = tenant.publishable_keys.find(page.key) else {
+        return Err(ApiError::new(ErrorCode::InvalidApiKey).into());
     };
     let token = required_token(token)?;
     // The same idempotency key for a retry of the same token would let siteverify answer
@@ -176,7 +247,8 @@ async fn turnstile(
             json!({ "tenant": tenant.id, "verdict": format!("{verdict:?}") }),
         );
     }
-    Ok(verdict.into_result()?)
+    // Passed is not enough: solved on one of the key's sites, for the widget's action.
+    Ok(verdict.accept_for(key)?)
 }
 
 /// The browser's view of an OTP from a create's or resend's answer.
@@ -194,31 +266,46 @@ fn otp_view(answer: &Answer) -> Value {
         "resendAfter": answer.resend_after,
         "attemptsLeft": left,
         "parts": b["parts"],
+        "clientSecret": b["clientSecret"],
     })
 }
 
 /// A browser start or resend past its own checks (`checked`: what it prepared, its
 /// Turnstile token, the client's IP) and Turnstile. A refusal here is still one request of
 /// the tenant's minute.
+#[allow(clippy::too_many_arguments)]
 async fn passed<T>(
+    req: &Request,
     env: &Env,
     settings: &Settings,
     tenant: &Tenant,
+    page: Page<'_>,
     usage: &Usage,
     window: &mut Option<Window>,
     checked: AppResult<(T, Option<String>, Option<String>)>,
 ) -> AppResult<(T, Option<String>)> {
     let checked = match checked {
         Ok((prepared, token, ip)) => {
-            turnstile(settings, tenant, token.as_deref(), ip.as_deref(), usage)
-                .await
-                .map(|()| (prepared, ip))
+            let visitor = visitor_ip(req);
+            turnstile(
+                settings,
+                tenant,
+                page,
+                token.as_deref(),
+                visitor.as_deref(),
+                usage,
+            )
+            .await
+            .map(|()| (prepared, ip))
         }
         Err(e) => Err(e),
     };
     match checked {
         Ok(c) => Ok(c),
-        Err(e) => Err(api::refused(env, settings, tenant, usage, window, e).await),
+        Err(e) => {
+            let budget = Budget::Browser;
+            Err(api::refused(env, settings, tenant, budget, usage, window, e).await)
+        }
     }
 }
 
@@ -228,6 +315,7 @@ pub async fn start(
     env: &Env,
     settings: &Settings,
     tenant: &Tenant,
+    page: Page<'_>,
     usage: &Usage,
     window: &mut Option<Window>,
 ) -> AppResult<Answer> {
@@ -236,11 +324,14 @@ pub async fn start(
         let otp = validate_browser_otp(&text, &tenant.browser, &tenant.policy.config)
             .map_err(AppError::Invalid)?;
         let ip = client_ip(req)?;
-        let prepared = api::prepared(otp.request, tenant, None, ip.clone())?;
+        let mut prepared = api::prepared(otp.request, tenant, None, ip.clone())?;
+        prepared.budget = Budget::Browser;
+        prepared.client_secret = api::header(req, CLIENT_SECRET);
+        prepared.client = Some(client_of(&ip));
         Ok::<_, AppError>((prepared, otp.turnstile_token, ip))
     }
     .await;
-    let (prepared, _) = passed(env, settings, tenant, usage, window, checked).await?;
+    let (prepared, _) = passed(req, env, settings, tenant, page, usage, window, checked).await?;
     let answer = api::create_prepared(env, settings, tenant, usage, window, prepared).await?;
     Ok(Answer {
         body: otp_view(&answer),
@@ -254,18 +345,28 @@ pub async fn resend(
     env: &Env,
     settings: &Settings,
     tenant: &Tenant,
-    otp_id: &str,
+    (otp_id, page): (&str, Page<'_>),
     usage: &Usage,
     window: &mut Option<Window>,
 ) -> AppResult<Answer> {
     let checked = async {
         let text = body(req).await?;
         let token = browser_resend(&text).map_err(AppError::Invalid)?;
+        // Only who made the OTP may have its PIN replaced (before Turnstile: no
+        // siteverify call for a request that cannot go on).
+        let secret = api::header(req, CLIENT_SECRET);
+        check_client_secret(&settings.pin_hasher, otp_id, secret.as_deref())?;
         Ok::<_, AppError>(((), token, client_ip(req)?))
     }
     .await;
-    let ((), ip) = passed(env, settings, tenant, usage, window, checked).await?;
-    let answer = api::resend_for(env, settings, tenant, otp_id, ip, usage, window).await?;
+    let ((), ip) = passed(req, env, settings, tenant, page, usage, window, checked).await?;
+    let asked = api::Resend {
+        otp_id,
+        client: Some(client_of(&ip)),
+        ip,
+        budget: Budget::Browser,
+    };
+    let answer = api::resend_for(env, settings, tenant, asked, usage, window).await?;
     let mut body = otp_view(&answer);
     if let Some(o) = body.as_object_mut() {
         o.remove("phoneNumber");
@@ -281,18 +382,21 @@ pub async fn check(
     env: &Env,
     settings: &Settings,
     tenant: &Tenant,
-    otp_id: &str,
+    (otp_id, page): (&str, Page<'_>),
     usage: &Usage,
 ) -> AppResult<Answer> {
+    // Every precondition before the shard spends the PIN: the signing key (also refused
+    // for the whole browser API by `safe`), the OTP's client secret, the body.
+    let (Some(keys), Some(issuer)) = (&settings.signing_keys, &settings.public_url) else {
+        return Err(ApiError::new(ErrorCode::BrowserMisconfigured).into());
+    };
     let (otp_id, shard) = api::checked_id(otp_id)?;
     let text = body(req).await?;
     let pin = browser_verify_pin(&text).map_err(AppError::Invalid)?;
-    let record = api::check_pin(env, tenant, otp_id, shard, pin, usage).await?;
-    let (Some(keys), Some(issuer)) = (&settings.signing_keys, &settings.public_url) else {
-        return Err(AppError::Internal(
-            "TOKEN_SIGNING_KEYS is not set: the browser API cannot issue tokens".into(),
-        ));
-    };
+    let secret = api::header(req, CLIENT_SECRET);
+    check_client_secret(&settings.pin_hasher, otp_id, secret.as_deref())?;
+    let client = Some(client_of(&client_ip(req)?));
+    let record = api::check_pin(env, tenant, otp_id, shard, pin, client, usage).await?;
     let mut jti = [0u8; 16];
     getrandom::fill(&mut jti).map_err(|e| AppError::Internal(format!("getrandom: {e}")))?;
     let now = Date::now().as_millis();
@@ -307,7 +411,10 @@ pub async fn check(
     )
     .map_err(|e| AppError::Internal(e.to_string()))?
     // A payment confirmation: the token says which payment the code confirmed.
-    .with_payment(record.amount.as_deref(), record.payee.as_deref());
+    .with_payment(record.amount.as_deref(), record.payee.as_deref())
+    // The page the code was typed on, and whether the number was a test number.
+    .with_authorized_party(page.origin)
+    .for_test_number(tenant.policy.test_pin(&record.phone_number).is_some());
     let token =
         sign_token(&claims, keys.current()).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Answer {

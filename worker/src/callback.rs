@@ -13,7 +13,14 @@ use smsotp_core::OtpObject;
 
 use crate::http;
 
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// One try: 5 s for the answer's status and the part of its body read; its body is read up
+/// to 1 KiB (nothing of it is used but its status), and a redirect is not followed (a 3xx
+/// is a failed try: a receiver cannot send the worker elsewhere, past the URL's checks).
+pub const LIMITS: http::Limits = http::Limits {
+    timeout: Duration::from_secs(5),
+    max_body: 1024,
+    follow_redirects: false,
+};
 
 /// The signing key from `whsec_<base64>`.
 pub fn secret_key(secret: &str) -> Option<Vec<u8>> {
@@ -54,7 +61,7 @@ pub async fn send(
         ("webhook-timestamp", timestamp.as_str()),
         ("webhook-signature", signature.as_str()),
     ];
-    let reply = http::post(url, &headers, body.to_owned(), TIMEOUT)
+    let reply = http::post_with(url, &headers, body.to_owned(), LIMITS)
         .await
         .map_err(|e| e.to_string())?;
     if (200..300).contains(&reply.status) {

@@ -45,6 +45,10 @@ const URLS: &[&str] = &[
     "TURNSTILE_SITEVERIFY_URL",
 ];
 
+/// The `PIN_HASH_KEY` of `worker/.dev.vars.example`: public, so refused in production (a
+/// test checks that it is the file's).
+pub const EXAMPLE_PIN_HASH_KEY: &str = "dev-only-pin-hash-key-change-me-0123456789";
+
 /// The settings every request needs, read and checked.
 pub struct Settings {
     /// `ENVIRONMENT=development`: loopback callbacks (in `core`), the console provider
@@ -64,7 +68,14 @@ pub struct Settings {
     /// The keyed hash of PINs and of shard placement (`PIN_HASH_KEY`).
     pub pin_hasher: PinHasher,
     pub price_per_part: f64,
+    /// Requests per tenant per minute on the server API (`RATE_LIMIT_PER_MINUTE`, default
+    /// 600; 0: no limit): spent only by secret-key requests.
     pub rate_limit_per_minute: u32,
+    /// Requests per tenant per minute on the browser API (`BROWSER_RATE_LIMIT_PER_MINUTE`,
+    /// default 300; 0: no limit): a budget of its own, so public traffic cannot spend the
+    /// tenant's backend's (`GET /v1/browser/config` spends none of it: only the per-IP
+    /// budget, `BROWSER_IP_LIMITER` in wrangler.toml).
+    pub browser_rate_limit_per_minute: u32,
     pub docs_url: String,
     /// The keys that sign browser verification tokens (`TOKEN_SIGNING_KEYS`, a private
     /// JWK set: the first signs, all are published); `None`: the browser API cannot issue
@@ -108,9 +119,10 @@ pub fn webhook_secret_problem(secret: &str) -> Option<String> {
     }
 }
 
-/// The problem with a set URL setting, if any. The value is not repeated: a URL may carry
-/// a token (a webhook's query string).
-fn url_problem(name: &str, value: &str) -> Option<String> {
+/// The problem with a set URL setting, if any: an absolute http(s) URL with a host, and in
+/// production https only (`http` is for development's local stand-ins). The value is not
+/// repeated: a URL may carry a token (a webhook's query string).
+fn url_problem(name: &str, value: &str, development: bool) -> Option<String> {
     match Url::parse(value.trim()) {
         Err(e) => Some(format!("{name}: not a valid absolute URL ({e})")),
         Ok(url) if !matches!(url.scheme(), "http" | "https") => {
@@ -119,6 +131,9 @@ fn url_problem(name: &str, value: &str) -> Option<String> {
         Ok(url) if url.host_str().is_none_or(str::is_empty) => {
             Some(format!("{name}: the URL has no host"))
         }
+        Ok(url) if url.scheme() == "http" && !development => Some(format!(
+            "{name}: http is for development only (ENVIRONMENT=development); production needs https"
+        )),
         Ok(_) => None,
     }
 }
@@ -127,7 +142,11 @@ fn url_problem(name: &str, value: &str) -> Option<String> {
 /// `NUMBER_LIMITS` (JSON, the keys of a tenant's `limits`; absent keys keep their
 /// defaults), `off` for no limit at all, the defaults when unset; else every problem.
 /// Each tenant's record is read over it.
-fn policy_from(core: &Config, text: Option<&str>) -> Result<TenantPolicy, Vec<String>> {
+fn policy_from(
+    core: &Config,
+    text: Option<&str>,
+    development: bool,
+) -> Result<TenantPolicy, Vec<String>> {
     let base = TenantPolicy::with_defaults(core, &NumberLimits::default());
     let named = |problems: Vec<String>| {
         problems
@@ -137,6 +156,10 @@ fn policy_from(core: &Config, text: Option<&str>) -> Result<TenantPolicy, Vec<St
     };
     match text.map(str::trim) {
         None | Some("") => Ok(base),
+        // No limit at all is for tests and local runs, never for a deployment.
+        Some("off") if !development => Err(vec![
+            "NUMBER_LIMITS: off is for development only (ENVIRONMENT=development); production keeps the per-number and per-tenant limits: remove it, or set limits as JSON".into(),
+        ]),
         Some("off") => Ok(TenantPolicy {
             number_limits: NumberLimits::unlimited(),
             limits: AbuseLimits {
@@ -213,6 +236,14 @@ impl Settings {
         let pin_hasher = pin_hasher_from(get("PIN_HASH_KEY").as_deref())
             .map_err(|p| problems.push(p))
             .ok();
+        if !development
+            && get("PIN_HASH_KEY").as_deref().map(str::trim) == Some(EXAMPLE_PIN_HASH_KEY)
+        {
+            problems.push(
+                "PIN_HASH_KEY: the public example of worker/.dev.vars.example; set a random secret of 16+ bytes (wrangler secret put PIN_HASH_KEY)"
+                    .into(),
+            );
+        }
         // Settings of earlier versions, now per tenant in KV: set, they would be ignored.
         for (name, now) in [
             ("API_KEYS", "tenants' apiKeys in KV"),
@@ -229,9 +260,18 @@ impl Settings {
             .map_err(|ps| problems.extend(ps))
             .ok();
         for name in URLS {
-            if let Some(p) = get(name).and_then(|v| url_problem(name, &v)) {
+            if let Some(p) = get(name).and_then(|v| url_problem(name, &v, development)) {
                 problems.push(p);
             }
+        }
+        // Turnstile's answers decide whether an SMS leaves: in production only Cloudflare's
+        // may give them (a stand-in answers whatever it likes).
+        if !development
+            && get("TURNSTILE_SITEVERIFY_URL").is_some_and(|v| v.trim() != SITEVERIFY_URL)
+        {
+            problems.push(format!(
+                "TURNSTILE_SITEVERIFY_URL: in production only Cloudflare's {SITEVERIFY_URL} (another is for development's stand-ins); remove it"
+            ));
         }
 
         let text = |name: &str| get(name).map(|v| v.trim().to_owned());
@@ -276,6 +316,15 @@ impl Settings {
                 0
             }),
         };
+        let browser_rate_limit_per_minute = match text("BROWSER_RATE_LIMIT_PER_MINUTE") {
+            None => 300,
+            Some(v) => v.parse::<u32>().unwrap_or_else(|_| {
+                problems.push(format!(
+                    "BROWSER_RATE_LIMIT_PER_MINUTE: {v:?} is not a whole number (0 for no limit)"
+                ));
+                0
+            }),
+        };
         let price_per_part = match text("PRICE_PER_PART") {
             None => 0.0,
             Some(v) => match v.parse::<f64>() {
@@ -300,7 +349,7 @@ impl Settings {
         if development {
             core.callback_policy = CallbackPolicy::AllowLoopback;
         }
-        let policy = policy_from(&core, get("NUMBER_LIMITS").as_deref())
+        let policy = policy_from(&core, get("NUMBER_LIMITS").as_deref(), development)
             .map_err(|ps| problems.extend(ps))
             .ok();
 
@@ -329,6 +378,7 @@ impl Settings {
                     pin_hasher,
                     price_per_part,
                     rate_limit_per_minute,
+                    browser_rate_limit_per_minute,
                     signing_keys,
                     public_url,
                     turnstile_url: get("TURNSTILE_SITEVERIFY_URL")
@@ -550,5 +600,109 @@ mod tests {
         assert!(read(&[("DOCS_URL", Some("http://127.0.0.1:8080/docs"))]).is_ok());
         let p = problems(&[("SMS_WEBHOOK_URL", Some("mailto:secret-token@example.com"))]);
         assert_eq!(p, ["SMS_WEBHOOK_URL: not an http or https URL"]);
+    }
+
+    /// A good production configuration with `changes` applied.
+    fn production(changes: &[(&str, Option<&str>)]) -> Vec<String> {
+        let mut all = vec![
+            ("ENVIRONMENT", Some("production")),
+            ("SMS_PROVIDER", Some("smscx")),
+            ("SMSCX_API_KEY", Some("cx")),
+        ];
+        all.extend_from_slice(changes);
+        problems(&all)
+    }
+
+    #[test]
+    fn production_refuses_settings_that_fail_open() {
+        assert_eq!(production(&[]), Vec::<String>::new());
+        let cases: &[(&str, &str, &str)] = &[
+            ("NUMBER_LIMITS", "off", "NUMBER_LIMITS: off is for development only"),
+            (
+                "TURNSTILE_SITEVERIFY_URL",
+                "https://127.0.0.1:9/siteverify",
+                "TURNSTILE_SITEVERIFY_URL: in production only Cloudflare's https://challenges.cloudflare.com/turnstile/v0/siteverify",
+            ),
+            (
+                "SMSCX_BASE_URL",
+                "http://127.0.0.1:9",
+                "SMSCX_BASE_URL: http is for development only",
+            ),
+            (
+                "TWILIO_BASE_URL",
+                "http://api.twilio.com",
+                "TWILIO_BASE_URL: http is for development only",
+            ),
+            (
+                "PUBLIC_URL",
+                "http://otp.example",
+                "PUBLIC_URL: http is for development only",
+            ),
+            (
+                "PIN_HASH_KEY",
+                EXAMPLE_PIN_HASH_KEY,
+                "PIN_HASH_KEY: the public example of worker/.dev.vars.example",
+            ),
+        ];
+        for (name, value, problem) in cases {
+            let p = production(&[(name, Some(value))]);
+            assert!(
+                p.len() == 1 && p[0].starts_with(problem),
+                "{name}={value}: {p:?}"
+            );
+            // Development's local stand-ins and `off` stay allowed.
+            assert!(
+                read(&[(name, Some(value))]).is_ok(),
+                "{name} in development"
+            );
+        }
+        let webhook = production(&[
+            ("SMS_PROVIDER", Some("webhook")),
+            (
+                "SMS_WEBHOOK_URL",
+                Some("http://sms.example/send?token=t0k3n"),
+            ),
+        ]);
+        assert_eq!(
+            webhook,
+            ["SMS_WEBHOOK_URL: http is for development only (ENVIRONMENT=development); production needs https"]
+        );
+        // Cloudflare's own siteverify, named explicitly, and https URLs are fine.
+        assert_eq!(
+            production(&[
+                ("TURNSTILE_SITEVERIFY_URL", Some(SITEVERIFY_URL)),
+                ("SMSCX_BASE_URL", Some("https://api.sms.cx")),
+            ]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn the_example_pin_hash_key_is_the_one_of_dev_vars_example() {
+        let file = include_str!("../.dev.vars.example");
+        let keys: Vec<&str> = file
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("PIN_HASH_KEY="))
+            .collect();
+        assert_eq!(keys, [EXAMPLE_PIN_HASH_KEY]);
+    }
+
+    #[test]
+    fn number_limits_lock_floors() {
+        assert_eq!(
+            problems(&[(
+                "NUMBER_LIMITS",
+                Some(r#"{"failuresBeforeLock": 500, "lockSeconds": 30}"#)
+            )]),
+            [
+                "NUMBER_LIMITS: failuresBeforeLock must be at most 100",
+                "NUMBER_LIMITS: lockSeconds must be at least 60",
+            ]
+        );
+        // Also in production, where they are as much a problem.
+        assert_eq!(
+            production(&[("NUMBER_LIMITS", Some(r#"{"lockSeconds": 1}"#))]),
+            ["NUMBER_LIMITS: lockSeconds must be at least 60"]
+        );
     }
 }

@@ -14,6 +14,7 @@ mod error;
 mod http;
 mod limiter;
 mod log;
+mod lru;
 mod providers;
 mod shard;
 mod tenant;
@@ -44,6 +45,8 @@ enum Route<'a> {
     Jwks,
     /// The browser API (`/v1/browser/…`).
     Browser(BrowserRoute<'a>),
+    /// `DELETE /v1/numbers/{phoneNumber}/lock` (secret key): clears a number's locks.
+    NumberLock(&'a str),
 }
 
 /// The browser API's routes.
@@ -62,6 +65,10 @@ fn route(path: &str) -> Option<Route<'_>> {
         "/.well-known/jwks.json" => Some(Route::Jwks),
         "/v1/browser/config" => Some(Route::Browser(BrowserRoute::Config)),
         "/v1/browser/otp" => Some(Route::Browser(BrowserRoute::Start)),
+        p if p.starts_with("/v1/numbers/") => {
+            let number = p["/v1/numbers/".len()..].strip_suffix("/lock")?;
+            (!number.is_empty() && !number.contains('/')).then_some(Route::NumberLock(number))
+        }
         p if p.starts_with("/v1/browser/otp/") => {
             let rest = &p["/v1/browser/otp/".len()..];
             match rest.split_once('/') {
@@ -89,6 +96,7 @@ fn allowed(route: &Route<'_>, method: &Method) -> bool {
         Route::Create => *method == Method::Post,
         Route::Otp(_) => matches!(method, Method::Post | Method::Get | Method::Delete),
         Route::Resend(_) => *method == Method::Post,
+        Route::NumberLock(_) => *method == Method::Delete,
         Route::Jwks => *method == Method::Get,
         // OPTIONS: the CORS preflight.
         Route::Browser(BrowserRoute::Config) => matches!(method, Method::Get | Method::Options),
@@ -139,6 +147,9 @@ fn request_id() -> String {
 struct Seen {
     /// A browser request's allowed origin, echoed in the CORS headers (never `*`).
     cors: Option<String>,
+    /// A browser API request: its answer carries no `X-Rate-Limit-*` (they would show
+    /// any page the tenant's volume).
+    browser: bool,
     /// The request is a CORS preflight.
     preflight: bool,
     tenant: Option<String>,
@@ -231,7 +242,8 @@ async fn handle(
     // A create or a resend asks the limiter once for everything it counts (api.rs); every
     // other request takes one unit of the tenant's minute here.
     if !matches!(r, Route::Create | Route::Resend(_)) {
-        if let Err(e) = take_minute(env, settings, &tenant.id, usage, seen).await {
+        let budget = limiter::Budget::Server;
+        if let Err(e) = take_minute(env, settings, &tenant.id, budget, usage, seen).await {
             return to_outcome(e, id);
         }
     }
@@ -245,6 +257,7 @@ async fn handle(
         Route::Resend(otp_id) => {
             api::resend(req, env, settings, t, otp_id, usage, &mut seen.window).await
         }
+        Route::NumberLock(number) => api::unlock(env, settings, t, number, usage).await,
         Route::Health | Route::OpenApi | Route::Jwks | Route::Browser(_) => {
             unreachable!("answered above")
         }
@@ -255,27 +268,24 @@ async fn handle(
     }
 }
 
-/// One unit of the tenant's minute, for a request that asks the limiter nothing else (a
-/// create or a resend counts it in its own limiter call, api.rs).
+/// One unit of the tenant's minute of `budget`, for a request that asks the limiter
+/// nothing else (a create or a resend counts it in its own limiter call, api.rs).
 async fn take_minute(
     env: &Env,
     settings: &Settings,
     tenant: &str,
+    budget: limiter::Budget,
     usage: &usage::Usage,
     seen: &mut Seen,
 ) -> error::AppResult<()> {
-    limiter::take_request(
-        env,
-        tenant,
-        settings.rate_limit_per_minute,
-        usage,
-        &mut seen.window,
-    )
-    .await
+    let limit = api::minute_limit(settings, budget);
+    limiter::take_request(env, tenant, limit, budget, usage, &mut seen.window).await
 }
 
-/// A browser API request: its publishable key, its origin (refused without CORS headers
-/// when not the key's), then the route.
+/// A browser API request: the connecting IP's budget (before anything else: it costs no
+/// KV read and no Durable Object call), its publishable key, its origin (refused without
+/// CORS headers when not the key's), the tenant's browser settings (refused, 503, when
+/// unsafe), the tenant's browser minute (not the server API's), then the route.
 async fn handle_browser(
     req: &mut Request,
     env: &Env,
@@ -285,28 +295,45 @@ async fn handle_browser(
     usage: &usage::Usage,
     seen: &mut Seen,
 ) -> Outcome {
+    seen.browser = true;
+    if let Err(e) = browser::ip_budget(req, env).await {
+        return to_outcome(e, id);
+    }
     let (tenant, key) = match auth::browser_tenant(req, env, settings, usage).await {
         Ok(t) => t,
         Err(e) => return to_outcome(e, id),
     };
     seen.tenant = Some(tenant.id.clone());
-    match browser::check_origin(req, &tenant, &key) {
-        Ok(origin) => seen.cors = Some(origin),
+    let origin = match browser::check_origin(req, &tenant, &key) {
+        Ok(origin) => origin,
         Err(e) => return Outcome::Error(e, vec![]),
+    };
+    seen.cors = Some(origin.clone());
+    if let Err(e) = browser::safe(settings, &tenant, id) {
+        return Outcome::Error(e, vec![]);
     }
     let t = &tenant;
-    if matches!(r, BrowserRoute::Config | BrowserRoute::Check(_)) {
-        if let Err(e) = take_minute(env, settings, &tenant.id, usage, seen).await {
+    // `GET /v1/browser/config` is served from the isolate's cached tenant: only the per-IP
+    // budget above. A start or a resend counts the browser minute in its own limiter call.
+    if matches!(r, BrowserRoute::Check(_)) {
+        let budget = limiter::Budget::Browser;
+        if let Err(e) = take_minute(env, settings, &tenant.id, budget, usage, seen).await {
             return to_outcome(e, id);
         }
     }
     let w = &mut seen.window;
+    let page = browser::Page {
+        key: &key,
+        origin: &origin,
+    };
     let result = match r {
         BrowserRoute::Config => Ok(browser::config(t)),
-        BrowserRoute::Start => browser::start(req, env, settings, t, usage, w).await,
-        BrowserRoute::Check(otp_id) => browser::check(req, env, settings, t, otp_id, usage).await,
+        BrowserRoute::Start => browser::start(req, env, settings, t, page, usage, w).await,
+        BrowserRoute::Check(otp_id) => {
+            browser::check(req, env, settings, t, (otp_id, page), usage).await
+        }
         BrowserRoute::Resend(otp_id) => {
-            browser::resend(req, env, settings, t, otp_id, usage, w).await
+            browser::resend(req, env, settings, t, (otp_id, page), usage, w).await
         }
     };
     match result {
@@ -373,6 +400,10 @@ fn answer(
     let elapsed = Date::now().as_millis().saturating_sub(started);
     let headers = Headers::new();
     headers.set("Content-Type", "application/json")?;
+    // Answers hold OTP states, tokens and client secrets: no cache keeps them, and no
+    // browser sniffs them into something else.
+    headers.set("Cache-Control", "no-store")?;
+    headers.set("X-Content-Type-Options", "nosniff")?;
     headers.set("X-Request-Id", id)?;
     headers.set("X-Response-Time", &format!("{elapsed}ms"))?;
     // A 405 says which methods the route has (RFC 9110 requires it).
@@ -385,7 +416,7 @@ fn answer(
     if let Some(seconds) = retry_after {
         headers.set("Retry-After", &seconds.to_string())?;
     }
-    if let Some(w) = seen.window {
+    if let Some(w) = seen.window.filter(|_| !seen.browser) {
         headers.set("X-Rate-Limit-Limit", &w.limit.to_string())?;
         headers.set("X-Rate-Limit-Remaining", &w.remaining.to_string())?;
         // As the contract has it: the reset only on the limiter's 429.
@@ -400,17 +431,14 @@ fn answer(
             headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
             headers.set(
                 "Access-Control-Allow-Headers",
-                "Authorization, Content-Type",
+                "Authorization, Content-Type, X-Client-Secret",
             )?;
             headers.set(
                 "Access-Control-Max-Age",
                 &browser::PREFLIGHT_MAX_AGE.to_string(),
             )?;
         } else {
-            headers.set(
-                "Access-Control-Expose-Headers",
-                "Retry-After, X-Request-Id, X-Rate-Limit-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Reset",
-            )?;
+            headers.set("Access-Control-Expose-Headers", "Retry-After, X-Request-Id")?;
         }
     }
     let path = req.path();
@@ -442,6 +470,7 @@ fn route_name(path: &str) -> &'static str {
         Some(Route::Otp(_)) => "/otp/{otpId}",
         Some(Route::Resend(_)) => "/otp/{otpId}/resend",
         Some(Route::Jwks) => "/.well-known/jwks.json",
+        Some(Route::NumberLock(_)) => "/v1/numbers/{phoneNumber}/lock",
         Some(Route::Browser(BrowserRoute::Config)) => "/v1/browser/config",
         Some(Route::Browser(BrowserRoute::Start)) => "/v1/browser/otp",
         Some(Route::Browser(BrowserRoute::Check(_))) => "/v1/browser/otp/{otpId}",

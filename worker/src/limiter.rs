@@ -1,6 +1,8 @@
 //! `TenantLimiter`: the Durable Object that counts for one tenant (one object per tenant,
-//! named by its id): its requests per minute, its SMS per UTC day, its SMS per end-user IP
-//! per hour, and its `Idempotency-Key`s. Every one of these is a check-and-act that must be
+//! named by its id): its requests per minute (the server API's and, apart, the browser
+//! API's: [`Budget`]), its SMS per UTC day (all, and apart those started from browsers),
+//! its SMS per end-user IP (an IPv6 /64, and its /48) per hour, and its
+//! `Idempotency-Key`s. Every one of these is a check-and-act that must be
 //! exact across the edge, so one object owns it; the rules themselves are the core's
 //! (`smsotp_core::tenant::AbuseLimits`, `smsotp_core::idempotency`).
 //!
@@ -26,7 +28,7 @@ use std::cell::Cell;
 
 use serde::{Deserialize, Serialize};
 use smsotp_core::idempotency::{self, Decision, IdempotencyEntry, StoredAnswer};
-use smsotp_core::tenant::{utc_day, AbuseLimits};
+use smsotp_core::tenant::{ipv6_net48, utc_day, AbuseLimits};
 use worker::*;
 
 use crate::error::{AppError, AppResult};
@@ -107,17 +109,35 @@ fn minute_window(count: Count, limit: u32, allowed: bool) -> Window {
     }
 }
 
+/// Which per-minute budget of the tenant a request spends: the server API's
+/// (`RATE_LIMIT_PER_MINUTE`, secret-key requests only) or the browser API's
+/// (`BROWSER_RATE_LIMIT_PER_MINUTE`), so that public traffic with the publishable key can
+/// never starve the tenant's own backend.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Budget {
+    #[default]
+    Server,
+    Browser,
+}
+
 /// What the worker asks the limiter (internal JSON).
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "ask", rename_all = "snake_case")]
 pub enum Ask {
     /// Count one request of the tenant's minute.
-    Take { limit: u32 },
+    Take {
+        limit: u32,
+        #[serde(default)]
+        budget: Budget,
+    },
     /// A `POST /otp`: count the request; then, if it is allowed, its idempotency key (if
     /// any), then its SMS (if one will be sent: not for a test number) against the day's
     /// cap and its end-user IP's hour.
     Create {
         limit: u32,
+        #[serde(default)]
+        budget: Budget,
         idempotency: Option<IdempotencyAsk>,
         send: Option<SendAsk>,
     },
@@ -128,6 +148,10 @@ pub enum Ask {
         /// since it was taken).
         #[serde(default)]
         daily_cap: u32,
+        /// The browser's daily cap, when the SMS was started from the browser API (it is
+        /// given back from that count too).
+        #[serde(default)]
+        browser_cap: Option<u32>,
     },
     /// A create with an idempotency key is answered: keep its answer for replays, or (for
     /// answers a retry should not get again: 409, 429, 5xx) forget the key.
@@ -145,11 +169,15 @@ pub struct IdempotencyAsk {
 }
 
 /// An SMS about to be sent: the tenant's limits, and the end-user IP it is for, if known.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Clone)]
 pub struct SendAsk {
     pub limits: AbuseLimits,
-    /// The counting subject (`smsotp_core::tenant::end_user_ip`: an IPv4, or an IPv6 /64).
+    /// The counting subject (`smsotp_core::tenant::end_user_ip`: an IPv4, or an IPv6 /64,
+    /// also counted by its /48).
     pub ip: Option<String>,
+    /// Started from the browser API: also counted against `browserDailySendCap`.
+    #[serde(default)]
+    pub browser: bool,
 }
 
 /// The limiter's answer.
@@ -173,6 +201,16 @@ CREATE TABLE IF NOT EXISTS rate_window (
   used INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS day_sends (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  day INTEGER NOT NULL,
+  used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS browser_window (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  minute INTEGER NOT NULL,
+  used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS browser_day_sends (
   id INTEGER PRIMARY KEY CHECK (id = 0),
   day INTEGER NOT NULL,
   used INTEGER NOT NULL
@@ -236,6 +274,26 @@ const DAY: Counter = Counter {
     column: "day",
     divisor: 100,
 };
+const BROWSER_MINUTE: Counter = Counter {
+    table: "browser_window",
+    column: "minute",
+    divisor: 50,
+};
+const BROWSER_DAY: Counter = Counter {
+    table: "browser_day_sends",
+    column: "day",
+    divisor: 100,
+};
+
+impl Budget {
+    /// The per-minute counter of this budget.
+    fn minute(self) -> Counter {
+        match self {
+            Budget::Server => MINUTE,
+            Budget::Browser => BROWSER_MINUTE,
+        }
+    }
+}
 
 #[durable_object]
 pub struct TenantLimiter {
@@ -245,6 +303,8 @@ pub struct TenantLimiter {
     /// checkpoints allow.
     minute: Cell<Option<Count>>,
     day: Cell<Option<Count>>,
+    browser_minute: Cell<Option<Count>>,
+    browser_day: Cell<Option<Count>>,
     /// Rows read and written by the request being handled.
     usage: Cell<RowUsage>,
     /// Whether the clean-up alarm is known to be set.
@@ -268,10 +328,11 @@ impl TenantLimiter {
     }
 
     fn cell(&self, counter: Counter) -> &Cell<Option<Count>> {
-        if counter.table == MINUTE.table {
-            &self.minute
-        } else {
-            &self.day
+        match counter.table {
+            t if t == MINUTE.table => &self.minute,
+            t if t == BROWSER_MINUTE.table => &self.browser_minute,
+            t if t == BROWSER_DAY.table => &self.browser_day,
+            _ => &self.day,
         }
     }
 
@@ -406,11 +467,12 @@ impl TenantLimiter {
     fn create(
         &self,
         limit: u32,
+        budget: Budget,
         idempotency: Option<&IdempotencyAsk>,
         send: Option<&SendAsk>,
         now: u64,
     ) -> Result<Reply> {
-        let (count, allowed) = self.take(MINUTE, now / 60_000, limit)?;
+        let (count, allowed) = self.take(budget.minute(), now / 60_000, limit)?;
         let mut reply = Reply {
             window: (limit > 0).then(|| minute_window(count, limit, allowed)),
             ..Reply::default()
@@ -449,30 +511,67 @@ impl TenantLimiter {
             refuse(e, &mut reply)?;
             return Ok(reply);
         }
-        let mut ip_times = None;
+        // Browser SMS have a cap of their own inside the account's: the backend keeps the
+        // rest of the day's SMS whatever public traffic does.
+        let browser_cap = send.limits.browser_daily_send_cap;
+        if send.browser {
+            let sent = self.stored(BROWSER_DAY, browser_cap)?;
+            let sent = sent.filter(|c| c.window == day).map_or(0, |c| c.used);
+            if let Err(e) = send.limits.check_browser_daily_cap(sent, now) {
+                refuse(e, &mut reply)?;
+                return Ok(reply);
+            }
+        }
+        // The IP's hour: its /64 (or IPv4), then, for IPv6, its /48.
+        let mut ip_times = Vec::new();
         if let Some(ip) = &send.ip {
             let times = self.ip_times(ip, now)?;
             if let Err(e) = send.limits.check_ip(&times, now) {
                 refuse(e, &mut reply)?;
                 return Ok(reply);
             }
-            ip_times = Some((ip, times));
+            ip_times.push((ip.clone(), times));
+            if let Some(net) = ipv6_net48(ip) {
+                let times = self.ip_times(&net, now)?;
+                if let Err(e) = send.limits.check_ipv6_net48(&times, now) {
+                    refuse(e, &mut reply)?;
+                    return Ok(reply);
+                }
+                ip_times.push((net, times));
+            }
         }
         self.take(DAY, day, send.limits.daily_send_cap)?;
-        if let Some((ip, mut times)) = ip_times {
+        if send.browser {
+            self.take(BROWSER_DAY, day, browser_cap)?;
+        }
+        for (ip, mut times) in ip_times {
             times.push(now);
-            self.write_ip_times(ip, &times, now)?;
+            self.write_ip_times(&ip, &times, now)?;
         }
         Ok(reply)
     }
 
     /// `Refund`: the day's SMS and the IP's latest one given back.
-    fn refund(&self, ip: Option<&str>, daily_cap: u32, now: u64) -> Result<()> {
-        self.give_back(DAY, u64::from(utc_day(now)), daily_cap)?;
-        if let Some(ip) = ip {
-            let mut times = self.ip_times(ip, now)?;
+    fn refund(
+        &self,
+        ip: Option<&str>,
+        daily_cap: u32,
+        browser_cap: Option<u32>,
+        now: u64,
+    ) -> Result<()> {
+        let day = u64::from(utc_day(now));
+        self.give_back(DAY, day, daily_cap)?;
+        if let Some(cap) = browser_cap {
+            self.give_back(BROWSER_DAY, day, cap)?;
+        }
+        let subjects = ip
+            .into_iter()
+            .map(str::to_owned)
+            .chain(ip.and_then(ipv6_net48));
+        for subject in subjects {
+            let mut times = self.ip_times(&subject, now)?;
             times.pop();
-            self.write_ip_times(ip, &times, now)?;
+            self.write_ip_times(&subject, &times, now)?;
         }
         Ok(())
     }
@@ -500,6 +599,8 @@ impl DurableObject for TenantLimiter {
             state,
             minute: Cell::new(None),
             day: Cell::new(None),
+            browser_minute: Cell::new(None),
+            browser_day: Cell::new(None),
             usage: Cell::new(RowUsage::default()),
             alarm_set: Cell::new(false),
         }
@@ -510,8 +611,8 @@ impl DurableObject for TenantLimiter {
         self.usage.set(RowUsage::default());
         let now = Date::now().as_millis();
         let mut reply = match &ask {
-            Ask::Take { limit } => {
-                let (count, allowed) = self.take(MINUTE, now / 60_000, *limit)?;
+            Ask::Take { limit, budget } => {
+                let (count, allowed) = self.take(budget.minute(), now / 60_000, *limit)?;
                 Reply {
                     window: (*limit > 0).then(|| minute_window(count, *limit, allowed)),
                     ..Reply::default()
@@ -519,11 +620,16 @@ impl DurableObject for TenantLimiter {
             }
             Ask::Create {
                 limit,
+                budget,
                 idempotency,
                 send,
-            } => self.create(*limit, idempotency.as_ref(), send.as_ref(), now)?,
-            Ask::Refund { ip, daily_cap } => {
-                self.refund(ip.as_deref(), *daily_cap, now)?;
+            } => self.create(*limit, *budget, idempotency.as_ref(), send.as_ref(), now)?,
+            Ask::Refund {
+                ip,
+                daily_cap,
+                browser_cap,
+            } => {
+                self.refund(ip.as_deref(), *daily_cap, *browser_cap, now)?;
                 Reply::default()
             }
             Ask::Finish { key, answer } => {
@@ -605,30 +711,36 @@ pub async fn admit(
     Ok(reply)
 }
 
-/// One request of the tenant's minute (`limit`: `RATE_LIMIT_PER_MINUTE`; 0 turns the limit,
-/// and its Durable Object round trip, off).
+/// One request of the tenant's minute of `budget` (`limit`: `RATE_LIMIT_PER_MINUTE` or
+/// `BROWSER_RATE_LIMIT_PER_MINUTE`; 0 turns the limit, and its Durable Object round trip,
+/// off).
 pub async fn take_request(
     env: &Env,
     tenant: &str,
     limit: u32,
+    budget: Budget,
     usage: &crate::usage::Usage,
     window: &mut Option<Window>,
 ) -> AppResult<()> {
     if limit > 0 {
-        admit(env, tenant, &Ask::Take { limit }, usage, window).await?;
+        admit(env, tenant, &Ask::Take { limit, budget }, usage, window).await?;
     }
     Ok(())
 }
 
-/// Gives back an SMS counted for a request that sent none.
+/// Gives back an SMS counted for a request that sent none (`send`: what was counted).
 pub async fn refund(
     env: &Env,
     tenant: &str,
-    ip: Option<String>,
-    daily_cap: u32,
+    send: &SendAsk,
     usage: &crate::usage::Usage,
 ) -> AppResult<()> {
-    self::ask(env, tenant, &Ask::Refund { ip, daily_cap }, usage).await?;
+    let ask = Ask::Refund {
+        ip: send.ip.clone(),
+        daily_cap: send.limits.daily_send_cap,
+        browser_cap: send.browser.then_some(send.limits.browser_daily_send_cap),
+    };
+    self::ask(env, tenant, &ask, usage).await?;
     Ok(())
 }
 

@@ -58,6 +58,7 @@
 use std::cell::Cell;
 use std::time::Duration;
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::{Deserialize, Serialize};
 use smsotp_core::limits::{NumberHistory, NumberLimits, PendingOtp};
 use smsotp_core::shard as placement;
@@ -90,6 +91,16 @@ pub enum ShardOp {
         /// number's SMS).
         #[serde(default)]
         test: bool,
+        /// Made from the browser API: it never supersedes a pending OTP made by the
+        /// server API, nor one made for another visitor (another client secret).
+        #[serde(default)]
+        from_browser: bool,
+        /// The browser's `X-Client-Secret`, naming the visitor's own pending OTP.
+        #[serde(default)]
+        client_secret: Option<String>,
+        /// The browser client (its IP subject): a client locked for the number sends nothing.
+        #[serde(default)]
+        client: Option<String>,
     },
     /// A new PIN and SMS for a pending OTP, if the limits allow.
     Resend {
@@ -100,6 +111,9 @@ pub enum ShardOp {
         /// its PIN and sends nothing.
         #[serde(default)]
         test_pins: std::collections::BTreeMap<String, String>,
+        /// The browser client asking (its IP subject), if from the browser API.
+        #[serde(default)]
+        client: Option<String>,
     },
     /// Check a PIN.
     Check {
@@ -107,6 +121,19 @@ pub enum ShardOp {
         tenant: String,
         pin: String,
         limits: Box<NumberLimits>,
+        /// The browser client checking (its IP subject): its wrong PINs lock it for the
+        /// number before they can lock the number for everyone. `None`: the server API.
+        #[serde(default)]
+        client: Option<String>,
+    },
+    /// Clear a number's locks (`DELETE /v1/numbers/{e164}/lock`): the temporary lock,
+    /// its clients' locks and the count of wrong PINs in a row.
+    Unlock {
+        tenant: String,
+        phone: String,
+        /// The number's keys (`smsotp_core::shard::number_keys`).
+        pk: u32,
+        nk: u32,
     },
     /// Cancel.
     Cancel { otp_id: String, tenant: String },
@@ -125,6 +152,7 @@ impl ShardOp {
             | ShardOp::Cancel { otp_id, .. }
             | ShardOp::FailDelivery { otp_id }
             | ShardOp::Get { otp_id, .. } => otp_id,
+            ShardOp::Unlock { .. } => "",
         }
     }
 
@@ -134,7 +162,8 @@ impl ShardOp {
             ShardOp::Check { tenant, .. }
             | ShardOp::Resend { tenant, .. }
             | ShardOp::Cancel { tenant, .. }
-            | ShardOp::Get { tenant, .. } => Some(tenant),
+            | ShardOp::Get { tenant, .. }
+            | ShardOp::Unlock { tenant, .. } => Some(tenant),
             ShardOp::Create { .. } | ShardOp::FailDelivery { .. } => None,
         }
     }
@@ -252,6 +281,19 @@ const MAX_EARLIER: usize = 32;
 const MAX_SENDS: usize = 1000;
 /// Due deadlines handled per alarm (the next alarm comes at once for the rest).
 const MAX_DUE: u64 = 100;
+/// Callbacks tried at once by a shard (their fetches interleave: the object is
+/// single-threaded, but waits on no try to start the next).
+const CALLBACK_CONCURRENCY: usize = 6;
+/// Callbacks of one tenant tried per alarm run, so one tenant's backlog cannot take a
+/// whole run (the next alarm comes at once for the rest).
+const CALLBACKS_PER_TENANT_PER_RUN: usize = 20;
+/// Callbacks tried per alarm run in all: with every receiver hanging, a run lasts at most
+/// 60 / 6 × 5 s = 50 s, and expiries due meanwhile wait no longer than that.
+const CALLBACKS_PER_RUN: usize = 60;
+/// Callbacks of one tenant queued in one shard at most: past it, the tenant's oldest are
+/// dropped (`callback.dropped`), so a tenant whose receiver is down cannot grow a shard's
+/// queue (and every run's reads) without bound.
+const MAX_QUEUED_PER_TENANT: u64 = 1000;
 
 /// When a record may be forgotten: 24 h after it ended (or after its TTL, if still pending).
 fn forget_at(record: &OtpRecord) -> u64 {
@@ -274,9 +316,18 @@ pub struct NumberState {
     /// the prefix rule reads it for every number of a prefix, without the rest).
     #[serde(skip)]
     sends: Vec<u64>,
-    /// Consecutive wrong PINs, across its OTPs.
+    /// Consecutive wrong PINs typed through the server API, across its OTPs: they lock
+    /// the number for everyone (`failuresBeforeLock`).
     #[serde(default)]
     failures: u32,
+    /// Consecutive wrong PINs from anyone (server and browsers): from
+    /// `smsotp_core::limits::MAX_CONSECUTIVE_FAILURES` on, the number is refused checks and
+    /// SMS until the tenant unlocks it.
+    #[serde(default)]
+    consecutive: u32,
+    /// Browser clients' wrong PINs and locks for this number (bounded: the most recent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    clients: Vec<ClientFailures>,
     /// Until when the number is locked (0: never).
     #[serde(default)]
     locked_until: u64,
@@ -289,6 +340,93 @@ pub struct NumberState {
     earlier: Vec<OtpRecord>,
 }
 
+/// Browser clients remembered per number: enough for any real number (a person uses one
+/// or two devices); an attacker rotating more only pushes out the oldest, which locks
+/// nothing wider (the hard cap counts every wrong PIN anyway).
+const MAX_CLIENTS: usize = 16;
+
+/// One browser client's (an IP subject's) wrong PINs for a number, and its lock.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+struct ClientFailures {
+    client: String,
+    failures: u32,
+    locked_until: u64,
+}
+
+impl NumberState {
+    /// Until when the browser client `client` is locked for this number (0: not).
+    fn client_locked_until(&self, client: Option<&str>) -> u64 {
+        let Some(client) = client else { return 0 };
+        self.clients
+            .iter()
+            .find(|c| c.client == client)
+            .map_or(0, |c| c.locked_until)
+    }
+
+    /// May this number be checked or sent to by `client` (`None`: the server API) now?
+    /// The hard lock, then the number's lock (checks only: a send checks it with the
+    /// per-number limits), then the client's.
+    fn check_locks(&self, client: Option<&str>, check: bool, now: u64) -> Result<(), ApiError> {
+        smsotp_core::limits::check_hard_lock(self.consecutive)?;
+        if check {
+            NumberLimits::check_lock(self.locked_until, now)?;
+        }
+        NumberLimits::check_lock(self.client_locked_until(client), now)
+    }
+
+    /// A wrong PIN from `client` (`None`: the server API): counted in a row for the hard
+    /// cap; a browser client's locks that client, the server's locks the number.
+    fn wrong_pin(&mut self, client: Option<&str>, limits: &NumberLimits, now: u64) {
+        self.consecutive = self.consecutive.saturating_add(1);
+        match client {
+            None => {
+                self.failures = self.failures.saturating_add(1);
+                if let Some(until) = limits.lock_after(self.failures, now) {
+                    self.locked_until = self.locked_until.max(until);
+                }
+            }
+            Some(client) => {
+                let i = match self.clients.iter().position(|c| c.client == client) {
+                    Some(i) => i,
+                    None => {
+                        if self.clients.len() >= MAX_CLIENTS {
+                            self.clients.remove(0);
+                        }
+                        self.clients.push(ClientFailures {
+                            client: client.to_owned(),
+                            failures: 0,
+                            locked_until: 0,
+                        });
+                        self.clients.len() - 1
+                    }
+                };
+                let c = &mut self.clients[i];
+                c.failures = c.failures.saturating_add(1);
+                if let Some(until) = limits.lock_after(c.failures, now) {
+                    c.locked_until = c.locked_until.max(until);
+                }
+            }
+        }
+    }
+
+    /// A right PIN: every count of wrong ones starts again.
+    fn right_pin(&mut self, now: u64) {
+        self.failures = 0;
+        self.consecutive = 0;
+        self.clients.clear();
+        self.verified_at = now;
+    }
+
+    /// The tenant's unlock: every lock and count cleared.
+    fn unlock(&mut self) {
+        self.failures = 0;
+        self.consecutive = 0;
+        self.locked_until = 0;
+        self.clients.clear();
+    }
+}
+
 /// A number's latest OTP.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
@@ -299,6 +437,9 @@ struct CurrentOtp {
     /// SMS it has had.
     sends: u32,
     last_send_at: u64,
+    /// Made from the browser API (it may then be superseded by the same visitor only).
+    #[serde(default)]
+    by_browser: bool,
 }
 
 impl NumberState {
@@ -348,8 +489,14 @@ impl NumberState {
             .map(|c| forget_at(&c.record))
             .chain(self.earlier.iter().map(forget_at));
         let sends = self.sends.iter().map(|&at| at.saturating_add(DAY_MS));
+        // A hard lock stays until the tenant clears it.
+        if smsotp_core::limits::check_hard_lock(self.consecutive).is_err() {
+            return u64::MAX;
+        }
+        let client_locks = self.clients.iter().map(|c| c.locked_until);
         otps.chain(sends)
             .chain([self.locked_until])
+            .chain(client_locks)
             .max()
             .unwrap_or(0)
     }
@@ -442,6 +589,32 @@ struct OutboxRow {
     url: String,
     body: String,
     tries: i64,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+#[derive(Deserialize)]
+struct DroppedRow {
+    webhook_id: String,
+    tries: i64,
+}
+
+/// What an alarm run has tried so far.
+#[derive(Default)]
+struct CallbackRun {
+    /// Webhook ids tried (each at most once a run).
+    tried: Vec<String>,
+    /// Tries per tenant.
+    per_tenant: std::collections::HashMap<String, usize>,
+}
+
+impl CallbackRun {
+    fn tries_of(&self, tenant: &str) -> usize {
+        self.per_tenant.get(tenant).copied().unwrap_or(0)
+    }
 }
 
 #[derive(Deserialize)]
@@ -663,6 +836,7 @@ impl OtpShard {
                 int(now),
             ],
         )?;
+        self.cap_callbacks(&record.tenant)?;
         self.wake(now);
         Ok(())
     }
@@ -719,15 +893,21 @@ impl OtpShard {
 
     /// `Create`: the number's limits, superseding its pending OTP, storing the new one —
     /// one write, of the number's row.
-    fn create(
-        &self,
-        record: &OtpRecord,
-        request: &OtpRequest,
-        limits: &NumberLimits,
-        abuse: &AbuseLimits,
-        test: bool,
-        now: u64,
-    ) -> Result<ShardReply> {
+    fn create(&self, op: &ShardOp, now: u64) -> Result<ShardReply> {
+        let ShardOp::Create {
+            record,
+            request,
+            limits,
+            abuse,
+            test,
+            from_browser,
+            client_secret,
+            client,
+        } = op
+        else {
+            return Err(Error::RustError("create: not a create".into()));
+        };
+        let test = *test;
         let Some((_, pk, nk)) = placement::keys_of_otp_id(&record.otp_id) else {
             return Err(Error::RustError(format!(
                 "an OTP id without its number's keys: {}",
@@ -763,6 +943,9 @@ impl OtpShard {
             });
         let state = &mut row.state;
         state.tidy(now);
+        if let Err(e) = state.check_locks(client.as_deref(), false, now) {
+            return Ok(refusal(&e));
+        }
         let history = NumberHistory {
             sends: &state.sends,
             locked_until: state.locked_until,
@@ -770,11 +953,36 @@ impl OtpShard {
         let pending = state
             .current
             .as_ref()
-            .filter(|c| c.record.status_at(now) == OtpStatus::Pending)
-            .map(|c| PendingOtp {
-                sends: c.sends,
-                last_send_at: c.last_send_at,
-            });
+            .filter(|c| c.record.status_at(now) == OtpStatus::Pending);
+        // A browser create supersedes only the same visitor's own browser OTP (it shows
+        // that OTP's client secret): never a server-made one (a payment confirmation, a
+        // login step) nor another visitor's, which a stranger with the public key could
+        // otherwise kill at will. Refused like a resend too soon, until that OTP ends.
+        if *from_browser {
+            if let Some(p) = pending {
+                let settings = crate::config::settings_or_error(&self.env)?;
+                let own = p.by_browser
+                    && smsotp_core::browser::client_secret::check_client_secret(
+                        &settings.pin_hasher,
+                        &p.record.otp_id,
+                        client_secret.as_deref(),
+                    )
+                    .is_ok();
+                if !own {
+                    let left = p.record.expires_at.saturating_sub(now).div_ceil(1000);
+                    let e = ApiError::with_message(
+                        ErrorCode::ResendTooSoon,
+                        "A code was already sent to this phone number and is still valid; use it, or retry when it expires",
+                    )
+                    .retry_after(u32::try_from(left).unwrap_or(u32::MAX));
+                    return Ok(refusal(&e));
+                }
+            }
+        }
+        let pending = pending.map(|c| PendingOtp {
+            sends: c.sends,
+            last_send_at: c.last_send_at,
+        });
         if let Err(e) = limits.check_send(&history, pending, false, now) {
             return Ok(refusal(&e));
         }
@@ -790,10 +998,11 @@ impl OtpShard {
             state.earlier.push(old);
         }
         state.current = Some(CurrentOtp {
-            record: record.clone(),
-            request: request.clone(),
+            record: (**record).clone(),
+            request: (**request).clone(),
             sends: 1,
             last_send_at: now,
+            by_browser: *from_browser,
         });
         // Only SMS are the number's sends (a test number gets none).
         if !test {
@@ -812,7 +1021,7 @@ impl OtpShard {
             self.wake(record.expires_at);
         }
         Ok(ShardReply {
-            record: Some(record.clone()),
+            record: Some((**record).clone()),
             error: None,
             sms: None,
             resend_after: Some(limits.cooldown_after(1)),
@@ -820,13 +1029,30 @@ impl OtpShard {
         })
     }
 
+    /// `Unlock`: the number's locks and counts cleared (one write, if it has a row).
+    fn unlock(&self, tenant: &str, phone: &str, pk: u32, nk: u32, now: u64) -> Result<ShardReply> {
+        if let Some(mut row) = self.number_row(pk, nk, tenant, phone)? {
+            row.state.unlock();
+            self.save(&mut row, now)?;
+        }
+        Ok(ShardReply {
+            record: None,
+            error: None,
+            sms: None,
+            resend_after: None,
+            usage: RowUsage::default(),
+        })
+    }
+
     /// `Resend`: the limits, then a new PIN (the old one stops working) and its SMS.
+    #[allow(clippy::too_many_arguments)]
     fn resend(
         &self,
         mut row: NumberRow,
         otp_id: &str,
         limits: &NumberLimits,
         test_pins: &std::collections::BTreeMap<String, String>,
+        client: Option<&str>,
         now: u64,
     ) -> Result<ShardReply> {
         let Some(record) = row.state.find_mut(otp_id, now) else {
@@ -844,6 +1070,9 @@ impl OtpShard {
                 record: Some(record),
                 ..refusal(&e)
             });
+        }
+        if let Err(e) = row.state.check_locks(client, false, now) {
+            return Ok(refusal(&e));
         }
         let state = &mut row.state;
         // Only the current OTP can be pending (a new one supersedes it).
@@ -921,6 +1150,27 @@ impl OtpShard {
         // answer naming it.
         let settings = crate::config::settings_or_error(&self.env)?;
         let hasher = &settings.pin_hasher;
+        let Some(status) = row
+            .state
+            .find_mut(op.otp_id(), now)
+            .map(|r| r.status_at(now))
+        else {
+            return Ok(not_found());
+        };
+        // A locked number (or client) is refused before the PIN is looked at: no attempt
+        // spent, nothing learnt. Only a pending OTP's check is refused; a finished one
+        // answers what it is.
+        if let ShardOp::Check { client, .. } = op {
+            if status == OtpStatus::Pending {
+                if let Err(e) = row.state.check_locks(client.as_deref(), true, now) {
+                    let record = row.state.find_mut(op.otp_id(), now).cloned();
+                    return Ok(ShardReply {
+                        record,
+                        ..refusal(&e)
+                    });
+                }
+            }
+        }
         let Some(record) = row.state.find_mut(op.otp_id(), now) else {
             return Ok(not_found());
         };
@@ -936,22 +1186,18 @@ impl OtpShard {
                 record.expire(now);
                 Ok(())
             }
-            ShardOp::Create { .. } | ShardOp::Resend { .. } => Ok(()),
+            ShardOp::Create { .. } | ShardOp::Resend { .. } | ShardOp::Unlock { .. } => Ok(()),
         };
         let record = record.clone();
         let status_changed = record.status != before.0;
         let mut changed = status_changed || record.attempts != before.1;
         // Wrong PINs count against the number across its OTPs; a right one clears them.
-        if let ShardOp::Check { limits, .. } = op {
+        if let ShardOp::Check { limits, client, .. } = op {
             let state = &mut row.state;
             if record.attempts != before.1 {
-                state.failures = state.failures.saturating_add(1);
-                if let Some(until) = limits.lock_after(state.failures, now) {
-                    state.locked_until = state.locked_until.max(until);
-                }
+                state.wrong_pin(client.as_deref(), limits, now);
             } else if record.status == OtpStatus::Verified && before.0 == OtpStatus::Pending {
-                state.failures = 0;
-                state.verified_at = now;
+                state.right_pin(now);
                 changed = true;
             }
         }
@@ -1018,60 +1264,163 @@ impl OtpShard {
         Ok(due.into_iter().chain(clean_up).min())
     }
 
-    /// Delivers the callbacks that are due, one try each; a failure waits for the next try.
-    async fn deliver_callbacks(&self, now: u64) -> Result<()> {
+    /// The next callback to try in this run: among those due now (re-read at each free
+    /// slot, so one queued during the run is seen), not yet tried in this run, of a tenant
+    /// with fewer than [`CALLBACKS_PER_TENANT_PER_RUN`] tries in it, the oldest (by
+    /// `next_at`) of the tenant with the fewest tries in this run: each tenant's oldest
+    /// first, tenants in turn, so one tenant's backlog does not hold up the others.
+    fn next_callback(&self, run: &CallbackRun, now: u64) -> Result<Option<OutboxRow>> {
         let due: Vec<OutboxRow> = self
             .sql()
             .exec(
-                "SELECT webhook_id, tenant, url, body, tries FROM callbacks WHERE next_at <= ? LIMIT 50",
-                vec![int(now)],
+                "SELECT webhook_id, tenant, url, body, tries FROM (
+                   SELECT webhook_id, tenant, url, body, tries, next_at, rowid AS seq,
+                     ROW_NUMBER() OVER (PARTITION BY tenant ORDER BY next_at, rowid) AS n
+                   FROM callbacks WHERE next_at <= ?)
+                 WHERE n <= ? ORDER BY next_at, seq",
+                vec![int(now), int((CALLBACKS_PER_TENANT_PER_RUN * 2) as u64)],
             )?
             .to_array()?;
-        if due.is_empty() {
+        Ok(due
+            .into_iter()
+            .filter(|row| !run.tried.contains(&row.webhook_id))
+            .filter(|row| run.tries_of(&row.tenant) < CALLBACKS_PER_TENANT_PER_RUN)
+            // `min_by_key` keeps the first of equals: the oldest of the least served tenant.
+            .min_by_key(|row| run.tries_of(&row.tenant)))
+    }
+
+    /// Delivers the callbacks that are due, one try each: at most
+    /// [`CALLBACK_CONCURRENCY`] at once, each tenant's oldest first and tenants in turn, at
+    /// most [`CALLBACKS_PER_TENANT_PER_RUN`] per tenant and [`CALLBACKS_PER_RUN`] in all
+    /// (the next alarm comes at once for the rest). A try takes at most
+    /// [`callback::LIMITS`]' 5 s; a failure waits for the next try.
+    async fn deliver_callbacks(&self) -> Result<()> {
+        let mut run = CallbackRun::default();
+        let mut next = self.next_callback(&run, Date::now().as_millis())?;
+        if next.is_none() {
             return Ok(());
         }
         let settings = crate::config::settings_or_error(&self.env)?;
-        let kv = crate::usage::Usage::default();
-        for row in due {
-            // Signed with the OTP's tenant's own secret: a tenant cannot sign for another.
-            // Its record is read through the isolate's cache; KV failing (and nothing
-            // cached) is a failed try, retried like a receiver's failure.
-            let result = match tenant::by_id(&self.env, &row.tenant, &settings, &kv).await {
-                Ok(Some(t)) => {
-                    callback::send(&row.url, &row.webhook_id, &row.body, &t.webhook_key, now).await
+        let mut in_flight = FuturesUnordered::new();
+        loop {
+            // Fill the free slots (each try's time is when it starts).
+            while let Some(row) = next.take() {
+                run.tried.push(row.webhook_id.clone());
+                *run.per_tenant.entry(row.tenant.clone()).or_default() += 1;
+                in_flight.push(self.try_callback(row, &settings, Date::now().as_millis()));
+                if in_flight.len() < CALLBACK_CONCURRENCY && run.tried.len() < CALLBACKS_PER_RUN {
+                    next = self.next_callback(&run, Date::now().as_millis())?;
                 }
-                Ok(None) => Err(format!("tenant {} no longer exists", row.tenant)),
-                Err(e) => Err(format!("tenant {} unavailable: {e:?}", row.tenant)),
-            };
-            let tries = row.tries as usize + 1;
-            let (level, outcome) = match &result {
-                Ok(status) => ("info", serde_json::json!(status)),
-                Err(why) => ("warn", serde_json::json!(why)),
-            };
-            log::event(
-                level,
-                "callback",
-                serde_json::json!({ "webhookId": row.webhook_id, "try": tries, "outcome": outcome }),
-            );
-            // config::CALLBACK_BACKOFF_MS, or development's CALLBACK_BACKOFF_MS.
-            let retry = settings.callback_backoff.get(tries - 1);
-            match (result, retry) {
-                (Err(_), Some(wait)) => {
-                    self.sql().exec(
-                        "UPDATE callbacks SET tries = ?, next_at = ? WHERE webhook_id = ?",
-                        vec![int(tries as u64), int(now + wait), text(&row.webhook_id)],
-                    )?;
-                }
-                (Err(_), None) => {
-                    log::event(
-                        "error",
-                        "callback.abandoned",
-                        serde_json::json!({ "webhookId": row.webhook_id, "tries": tries }),
-                    );
-                    self.forget_callback(&row.webhook_id)?;
-                }
-                (Ok(_), _) => self.forget_callback(&row.webhook_id)?,
             }
+            let Some((row, result, started)) = in_flight.next().await else {
+                return Ok(());
+            };
+            self.callback_tried(&row, result, started, &settings)?;
+            if run.tried.len() < CALLBACKS_PER_RUN {
+                next = self.next_callback(&run, Date::now().as_millis())?;
+            }
+        }
+    }
+
+    /// One try of a callback: `(row, outcome, when it started)`.
+    async fn try_callback(
+        &self,
+        row: OutboxRow,
+        settings: &crate::config::Settings,
+        now: u64,
+    ) -> (OutboxRow, std::result::Result<u16, String>, u64) {
+        let kv = crate::usage::Usage::default();
+        // Signed with the OTP's tenant's own secret: a tenant cannot sign for another.
+        // Its record is read through the isolate's cache; KV failing (and nothing
+        // cached) is a failed try, retried like a receiver's failure.
+        let result = match tenant::by_id(&self.env, &row.tenant, settings, &kv).await {
+            Ok(Some(t)) => {
+                callback::send(&row.url, &row.webhook_id, &row.body, &t.webhook_key, now).await
+            }
+            Ok(None) => Err(format!("tenant {} no longer exists", row.tenant)),
+            Err(e) => Err(format!("tenant {} unavailable: {e:?}", row.tenant)),
+        };
+        (row, result, now)
+    }
+
+    /// Writes a try's outcome: delivered (forgotten), retried later, or abandoned.
+    fn callback_tried(
+        &self,
+        row: &OutboxRow,
+        result: std::result::Result<u16, String>,
+        started: u64,
+        settings: &crate::config::Settings,
+    ) -> Result<()> {
+        let tries = row.tries as usize + 1;
+        let (level, outcome) = match &result {
+            Ok(status) => ("info", serde_json::json!(status)),
+            Err(why) => ("warn", serde_json::json!(why)),
+        };
+        log::event(
+            level,
+            "callback",
+            serde_json::json!({ "webhookId": row.webhook_id, "try": tries, "outcome": outcome }),
+        );
+        // config::CALLBACK_BACKOFF_MS, or development's CALLBACK_BACKOFF_MS.
+        let retry = settings.callback_backoff.get(tries - 1);
+        match (result, retry) {
+            (Err(_), Some(wait)) => {
+                // A callback dropped (over its tenant's cap) while tried is not written back.
+                self.sql().exec(
+                    "UPDATE callbacks SET tries = ?, next_at = ? WHERE webhook_id = ?",
+                    vec![
+                        int(tries as u64),
+                        int(started + wait),
+                        text(&row.webhook_id),
+                    ],
+                )?;
+            }
+            (Err(_), None) => {
+                log::event(
+                    "error",
+                    "callback.abandoned",
+                    serde_json::json!({ "webhookId": row.webhook_id, "tries": tries }),
+                );
+                self.forget_callback(&row.webhook_id)?;
+            }
+            (Ok(_), _) => self.forget_callback(&row.webhook_id)?,
+        }
+        Ok(())
+    }
+
+    /// Keeps at most [`MAX_QUEUED_PER_TENANT`] callbacks of `tenant` queued in this shard:
+    /// the oldest queued beyond are dropped, each logged (`callback.dropped`).
+    fn cap_callbacks(&self, tenant: &str) -> Result<()> {
+        let counted: Vec<CountRow> = self
+            .sql()
+            .exec(
+                "SELECT COUNT(*) AS n FROM callbacks WHERE tenant = ?",
+                vec![text(tenant)],
+            )?
+            .to_array()?;
+        let n = counted.first().map_or(0, |c| c.n.max(0) as u64);
+        if n <= MAX_QUEUED_PER_TENANT {
+            return Ok(());
+        }
+        let oldest: Vec<DroppedRow> = self
+            .sql()
+            .exec(
+                "SELECT webhook_id, tries FROM callbacks WHERE tenant = ? ORDER BY rowid LIMIT ?",
+                vec![text(tenant), int(n - MAX_QUEUED_PER_TENANT)],
+            )?
+            .to_array()?;
+        for row in oldest {
+            log::event(
+                "warn",
+                "callback.dropped",
+                serde_json::json!({
+                    "webhookId": row.webhook_id,
+                    "tenant": tenant,
+                    "tries": row.tries,
+                    "reason": format!("more than {MAX_QUEUED_PER_TENANT} callbacks of the tenant queued in the shard"),
+                }),
+            );
+            self.forget_callback(&row.webhook_id)?;
         }
         Ok(())
     }
@@ -1161,13 +1510,13 @@ impl DurableObject for OtpShard {
         // Read, apply the core's transition, write: synchronously, so no other request of
         // this object can come in between.
         let reply = match &op {
-            ShardOp::Create {
-                record,
-                request,
-                limits,
-                abuse,
-                test,
-            } => self.create(record, request, limits, abuse, *test, now)?,
+            ShardOp::Create { .. } => self.create(&op, now)?,
+            ShardOp::Unlock {
+                tenant,
+                phone,
+                pk,
+                nk,
+            } => self.unlock(tenant, phone, *pk, *nk, now)?,
             _ => match self.row_of_otp(op.otp_id(), op.tenant())? {
                 // No such OTP, or another tenant's: it does not exist for this one.
                 None => not_found(),
@@ -1176,8 +1525,9 @@ impl DurableObject for OtpShard {
                         otp_id,
                         limits,
                         test_pins,
+                        client,
                         ..
-                    } => self.resend(row, otp_id, limits, test_pins, now)?,
+                    } => self.resend(row, otp_id, limits, test_pins, client.as_deref(), now)?,
                     _ => self.transition(row, &op, now)?,
                 },
             },
@@ -1197,7 +1547,7 @@ impl DurableObject for OtpShard {
         // Expiries are written (with their callbacks queued) before any delivery, so an
         // alarm that stops half-way loses nothing: the platform retries it.
         self.expire_due(now)?;
-        self.deliver_callbacks(now).await?;
+        self.deliver_callbacks().await?;
         if now >= self.clean_up_at.get() {
             self.clean_up(now)?;
         }
@@ -1280,6 +1630,7 @@ mod tests {
             record,
             request,
             sends: 1,
+            by_browser: false,
         })
     }
 

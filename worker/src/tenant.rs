@@ -22,9 +22,13 @@
 //! key is remembered for [`UNKNOWN_MS`], so guessing keys costs one KV read per guess per
 //! isolate at most that often. When KV fails, an entry up to [`STALE_MS`] old is used
 //! rather than refusing requests of a tenant known a moment ago.
+//!
+//! Known and unknown keys are kept apart, each bounded on its own and least recently used
+//! first out ([`MAX_KNOWN`], [`MAX_UNKNOWN`]): keys a guesser makes up only ever push out
+//! other unknown keys, never a tenant (nor the stale copy that carries it through a KV
+//! outage).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde::Deserialize;
@@ -32,13 +36,14 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use smsotp_core::browser::origin::PublishableKeys;
 use smsotp_core::browser::request::BrowserSettings;
-use smsotp_core::tenant::TenantPolicy;
+use smsotp_core::tenant::{AllowedCountries, TenantPolicy};
 use subtle::ConstantTimeEq;
 use worker::{Date, Env};
 
 use crate::callback;
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
+use crate::lru::Lru;
 use crate::usage::Usage;
 
 /// The KV binding (wrangler.toml).
@@ -49,9 +54,13 @@ pub const FRESH_MS: u64 = 60_000;
 pub const UNKNOWN_MS: u64 = 10_000;
 /// How old a cached tenant may be and still be used while KV fails.
 pub const STALE_MS: u64 = 3_600_000;
-/// Cached entries per isolate before the cache is emptied (bounds memory under key
-/// guessing; an isolate has 128 MB).
-const MAX_ENTRIES: usize = 10_000;
+/// Known keys (a tenant's API key hashes and publishable keys; tenant ids for callbacks)
+/// cached per isolate, least recently used out first. Tenants are few; this bounds memory
+/// (an isolate has 128 MB) even for a deployment with many.
+pub const MAX_KNOWN: usize = 1_000;
+/// Unknown keys remembered per isolate, least recently used out first: bounds memory under
+/// key guessing (an entry is ~200 bytes), and a flood of them only pushes out each other.
+pub const MAX_UNKNOWN: usize = 10_000;
 /// The record keys the worker reads itself; every other key is the core's policy.
 const WORKER_KEYS: &[&str] = &[
     "id",
@@ -60,6 +69,8 @@ const WORKER_KEYS: &[&str] = &[
     "publishableKeys",
     "turnstileSecret",
     "turnstileSiteKey",
+    "turnstile",
+    "allowAllCountries",
     "browser",
 ];
 
@@ -77,6 +88,11 @@ pub struct Tenant {
     pub browser: BrowserSettings,
     /// Its Turnstile keys, when browser OTPs need a Turnstile token.
     pub turnstile: Option<Turnstile>,
+    /// Why its browser API is not safe to open to the public (publishable keys without a
+    /// bot check or without a country list, unless the record says so explicitly): the
+    /// browser API refuses every request (503 2132) while any is listed; the server API
+    /// is not affected. `/health` lists them in development; `npm run tenant` refuses them.
+    pub browser_problems: Vec<String>,
 }
 
 /// A tenant's Turnstile widget: the site key (public, for the page) and the secret (for
@@ -101,27 +117,63 @@ struct Cached {
     at: u64,
 }
 
-thread_local! {
-    /// By key hash, for requests.
-    static BY_KEY: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
-    /// By id, for callbacks (the shard knows an OTP's tenant id, not a key).
-    static BY_ID: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
+/// One cache: known keys and unknown keys apart, each its own LRU.
+struct Caches {
+    /// Keys KV named a tenant for: the tenant and when.
+    known: Lru<(Rc<Tenant>, u64)>,
+    /// Keys KV knew nothing of: when it said so.
+    unknown: Lru<u64>,
 }
 
-type Cache = std::thread::LocalKey<RefCell<HashMap<String, Cached>>>;
+impl Caches {
+    fn new() -> Self {
+        Self {
+            known: Lru::new(MAX_KNOWN),
+            unknown: Lru::new(MAX_UNKNOWN),
+        }
+    }
+
+    fn get(&mut self, key: &str) -> Option<Cached> {
+        if let Some((tenant, at)) = self.known.get(key) {
+            return Some(Cached {
+                tenant: Some(tenant),
+                at,
+            });
+        }
+        self.unknown.get(key).map(|at| Cached { tenant: None, at })
+    }
+
+    /// KV's answer for `key`: a tenant goes to the known side, `None` to the unknown side
+    /// (and off the known one: the key was revoked or its tenant removed).
+    fn remember(&mut self, key: &str, tenant: Option<Rc<Tenant>>, now: u64) {
+        match tenant {
+            Some(t) => {
+                self.unknown.remove(key);
+                self.known.insert(key, (t, now));
+            }
+            None => {
+                self.known.remove(key);
+                self.unknown.insert(key, now);
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// By key hash (API keys) or `pubkey:<key>`, for requests.
+    static BY_KEY: RefCell<Caches> = RefCell::new(Caches::new());
+    /// By id, for callbacks (the shard knows an OTP's tenant id, not a key).
+    static BY_ID: RefCell<Caches> = RefCell::new(Caches::new());
+}
+
+type Cache = std::thread::LocalKey<RefCell<Caches>>;
 
 fn cached(cache: &'static Cache, key: &str) -> Option<Cached> {
-    cache.with(|c| c.borrow().get(key).cloned())
+    cache.with(|c| c.borrow_mut().get(key))
 }
 
 fn remember(cache: &'static Cache, key: &str, tenant: Option<Rc<Tenant>>, now: u64) {
-    cache.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= MAX_ENTRIES {
-            c.clear();
-        }
-        c.insert(key.to_owned(), Cached { tenant, at: now });
-    });
+    cache.with(|c| c.borrow_mut().remember(key, tenant, now));
 }
 
 /// The hex SHA-256 of an API key: how keys are stored and looked up.
@@ -212,6 +264,32 @@ pub fn parse_record(
             None
         }
     };
+    // Explicit opt-outs of the browser API's safe defaults.
+    let turnstile_off = match record.get("turnstile") {
+        None => false,
+        Some(Value::String(s)) if s == "off" => true,
+        Some(_) => {
+            problems.push(format!(
+                "tenant {expected_id}: turnstile must be \"off\" (to accept browser SMS without a bot check) or absent"
+            ));
+            false
+        }
+    };
+    let allow_all_countries = match record.get("allowAllCountries") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            problems.push(format!(
+                "tenant {expected_id}: allowAllCountries must be true or false"
+            ));
+            false
+        }
+    };
+    if turnstile_off && turnstile.is_some() {
+        problems.push(format!(
+            "tenant {expected_id}: turnstile is \"off\" but turnstileSiteKey and turnstileSecret are set: keep one"
+        ));
+    }
     let browser_settings = record.get("browser").cloned();
     for name in WORKER_KEYS {
         record.remove(*name);
@@ -242,6 +320,13 @@ pub fn parse_record(
                     found | bool::from(k.hash.as_bytes().ct_eq(h.as_bytes()))
                 })
             });
+            let browser_problems = browser_problems(
+                expected_id,
+                &publishable_keys,
+                &policy,
+                turnstile.is_some() || turnstile_off,
+                allow_all_countries,
+            );
             Ok(listed.then(|| Tenant {
                 id: expected_id.to_owned(),
                 webhook_key,
@@ -249,10 +334,39 @@ pub fn parse_record(
                 publishable_keys,
                 browser,
                 turnstile,
+                browser_problems,
             }))
         }
         _ => Err(problems),
     }
+}
+
+/// What makes a tenant's browser API unsafe for public traffic: publishable keys without
+/// Turnstile (or an explicit `"turnstile": "off"`), or without an explicit country list
+/// (or `"allowAllCountries": true`). A scripted stranger with the public key would
+/// otherwise send SMS at will, to any country's premium ranges.
+fn browser_problems(
+    id: &str,
+    keys: &PublishableKeys,
+    policy: &TenantPolicy,
+    bot_check_decided: bool,
+    allow_all_countries: bool,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if keys.keys.is_empty() {
+        return problems;
+    }
+    if !bot_check_decided {
+        problems.push(format!(
+            "tenant {id}: publishableKeys without a bot check: set turnstileSiteKey and turnstileSecret, or \"turnstile\": \"off\" to accept browser SMS without one"
+        ));
+    }
+    if policy.allowed_countries == AllowedCountries::Any && !allow_all_countries {
+        problems.push(format!(
+            "tenant {id}: publishableKeys with every country allowed: list allowedCountries, or set \"allowAllCountries\": true"
+        ));
+    }
+    problems
 }
 
 fn store(env: &Env) -> AppResult<worker::kv::KvStore> {
@@ -405,11 +519,18 @@ pub async fn problems(env: &Env, settings: &Settings) -> Vec<String> {
         for key in &page.keys {
             let id = key.name.trim_start_matches("tenant:");
             match kv.get(&key.name).text().await {
-                Ok(Some(text)) => {
-                    if let Err(ps) = parse_record(&text, id, None, settings) {
-                        problems.extend(ps);
+                Ok(Some(text)) => match parse_record(&text, id, None, settings) {
+                    Err(ps) => problems.extend(ps),
+                    Ok(Some(t)) => {
+                        if settings.signing_keys.is_none() && !t.publishable_keys.keys.is_empty() {
+                            problems.push(format!(
+                                "tenant {id}: publishableKeys but no TOKEN_SIGNING_KEYS: the browser API cannot issue tokens (it answers 503)"
+                            ));
+                        }
+                        problems.extend(t.browser_problems);
                     }
-                }
+                    Ok(None) => {}
+                },
                 Ok(None) => {}
                 Err(e) => problems.push(format!("tenant {id}: cannot be read ({e})")),
             }
@@ -429,4 +550,72 @@ pub async fn problems(env: &Env, settings: &Settings) -> Vec<String> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant(id: &str) -> Rc<Tenant> {
+        let settings = Settings::read(|name| {
+            match name {
+                "ENVIRONMENT" => Some("development"),
+                "SMS_PROVIDER" => Some("console"),
+                "PIN_HASH_KEY" => Some("pin-hash-key-0123456789"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        })
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        let record = serde_json::json!({
+            "id": id, "apiKeys": [],
+            "webhookSecret": "whsec_MDEyMzQ1Njc4OWFiY2RlZg==",
+        });
+        Rc::new(
+            parse_record(&record.to_string(), id, None, &settings)
+                .unwrap_or_else(|p| panic!("{p:?}"))
+                .expect("the tenant"),
+        )
+    }
+
+    #[test]
+    fn unknown_keys_never_push_out_a_known_tenant() {
+        let mut c = Caches::new();
+        c.remember("acme-hash", Some(tenant("acme")), 1);
+        // Far more unknown keys than either side holds.
+        for i in 0..(MAX_UNKNOWN + MAX_KNOWN) * 2 {
+            c.remember(&format!("guess-{i}"), None, 2);
+        }
+        let hit = c.get("acme-hash").expect("acme is still cached");
+        assert_eq!(
+            (hit.tenant.map(|t| t.id.clone()), hit.at),
+            (Some("acme".to_owned()), 1)
+        );
+        // The unknown side is bounded and keeps the most recent guesses.
+        assert_eq!(c.unknown.len(), MAX_UNKNOWN);
+        assert!(c.get("guess-0").is_none());
+        let last = format!("guess-{}", (MAX_UNKNOWN + MAX_KNOWN) * 2 - 1);
+        assert!(c.get(&last).is_some_and(|e| e.tenant.is_none()));
+    }
+
+    #[test]
+    fn known_tenants_are_bounded_on_their_own_and_a_revoked_key_moves_sides() {
+        let mut c = Caches::new();
+        let t = tenant("acme");
+        for i in 0..MAX_KNOWN + 5 {
+            c.remember(&format!("key-{i}"), Some(t.clone()), 1);
+        }
+        assert_eq!(c.known.len(), MAX_KNOWN);
+        assert!(c.get("key-0").is_none(), "the least recently used went");
+        assert!(c.get(&format!("key-{}", MAX_KNOWN + 4)).is_some());
+        // KV now says the key is no one's: unknown from then on, not a tenant.
+        c.remember("key-10", None, 2);
+        let e = c.get("key-10").expect("remembered");
+        assert!(e.tenant.is_none());
+        assert_eq!(c.known.len(), MAX_KNOWN - 1);
+        // And known again once KV says so.
+        c.remember("key-10", Some(t), 3);
+        assert!(c.get("key-10").is_some_and(|e| e.tenant.is_some()));
+        assert!(c.unknown.get("key-10").is_none());
+    }
 }

@@ -15,7 +15,7 @@ use criterion::{criterion_group, Criterion};
 use smsotp_core::{count_segments, create_otp, phone, validate_request_text, Config, PinHasher};
 
 /// The seed's curl body (six templates, callback URL).
-const SEED_BODY: &str = r#"{"phoneNumber":"+33612424199","from":"Verify","template":"Your verification code is {{pin}}","template_fr":"Votre code de vérification est {{pin}}","template_de":"Ihr Bestätigungscode lautet {{pin}}","template_es":"Tu código de verificación es {{pin}}","template_it":"Il tuo codice di verifica è {{pin}}","template_bg":"Вашият код за потвърждение е {{pin}}","ttl":600,"maxAttempts":6,"pinType":"numbers","pinLength":5,"otpCallbackUrl":"https://my-callback/receive-otp-status"}"#;
+const SEED_BODY: &str = r#"{"phoneNumber":"+33612424199","from":"Verify","template":"Your verification code is {{pin}}","template_fr":"Votre code de vérification est {{pin}}","template_de":"Ihr Bestätigungscode lautet {{pin}}","template_es":"Tu código de verificación es {{pin}}","template_it":"Il tuo codice di verifica è {{pin}}","template_bg":"Вашият код за потвърждение е {{pin}}","ttl":600,"maxAttempts":6,"pinType":"numbers","pinLength":5,"otpCallbackUrl":"https://my-callback.example.com/receive-otp-status"}"#;
 const MINIMAL_BODY: &str = r#"{"phoneNumber":"+4915123456789"}"#;
 const KEY: &[u8] = b"benchmark key of thirty-two byte";
 

@@ -67,10 +67,11 @@ error_codes! {
 ///
 /// Codes 2001–2031 are the contract's. Errors the contract lists without a code (401, 429)
 /// and our own HTTP-level errors use their HTTP status as `code`, so `code` is always an
-/// integer. Codes 2101–2126 are smsotp extensions: validation of extension fields
+/// integer. Codes 2101–2134 are smsotp extensions: validation of extension fields
 /// (2101–2107), per-number limits (2108–2111), the tenant's abuse policy (2112–2116),
-/// request headers (`Idempotency-Key`, `X-End-User-IP`: 2117–2120) and the browser API
-/// (fields, Turnstile, origins, key types: 2121–2126).
+/// request headers (`Idempotency-Key`, `X-End-User-IP`: 2117–2120), the browser API
+/// (fields, Turnstile, origins, key types: 2121–2126) and its hardening (client secrets,
+/// browser caps, unsafe settings, the hard lock, per-IP budget: 2130–2134).
 ///
 /// ```
 /// use smsotp_core::ErrorCode;
@@ -207,13 +208,33 @@ pub enum ErrorCode {
     /// Browser API: Turnstile could not be asked (siteverify timed out, failed or answered
     /// something unreadable); refused, as the check could not be made (fail closed).
     TurnstileUnavailable = (2126, 403, "access_denied", "The Turnstile challenge could not be checked; retry shortly"),
+    // Hardening of the browser API (2130–2134).
+    /// Browser API: a resend or a check without the OTP's client secret
+    /// (`X-Client-Secret`, answered by the create), or with another OTP's.
+    ClientSecretInvalid = (2130, 403, "access_denied", "'X-Client-Secret' is missing or is not this OTP's client secret"),
+    /// Browser API: the tenant's daily cap of SMS started from browsers
+    /// (`limits.browserDailySendCap`) is reached; the server API keeps its headroom.
+    BrowserDailySendCap = (2131, 429, "rate_limit", "The account's daily cap of SMS started from browsers is reached; retry after midnight UTC"),
+    /// Browser API: the tenant's record or the deployment is not safe for public traffic
+    /// (publishable keys without a bot check or a country list, no token signing key);
+    /// nothing is sent until the operator fixes it.
+    BrowserMisconfigured = (2132, 503, "misconfigured", "The browser API of this account is not configured safely; its operator must fix it"),
+    /// 100 consecutive wrong PINs on a number (NIST SP 800-63B-4): checks and SMS are
+    /// refused until the tenant unlocks the number.
+    NumberLockedUntilCleared = (2133, 403, "access_denied", "Too many consecutive wrong PINs for this phone number; the account must unlock it"),
+    /// Browser API: the connecting IP address (an IPv6 /64) made too many requests this
+    /// minute.
+    ClientIpRateLimited = (2134, 429, "rate_limit", "Too many requests from this IP address; retry in a minute"),
     // HTTP-level errors without a contract code: `code` is the HTTP status.
     /// Missing or unknown API key.
     InvalidApiKey = (401, 401, "invalid_api_key", "Missing or unknown API key"),
     /// The tenant's rate limit was reached.
     RateLimited = (429, 429, "rate_limit", "Too many requests"),
-    /// The body is not a JSON object, or too large.
+    /// The body is not a JSON object (or not UTF-8).
     BadRequest = (400, 400, "invalid_request", "The request body is not valid JSON"),
+    /// The body is larger than the route takes (64 KiB on the server API, 8 KiB on the
+    /// browser API); it is not read past that.
+    PayloadTooLarge = (413, 413, "invalid_request", "The request body is too large"),
     /// No such route.
     RouteNotFound = (404, 404, "not_found", "No such route"),
     /// The method is not allowed on the route.
@@ -477,12 +498,20 @@ mod tests {
             (2124, 403, "access_denied"),
             (2125, 401, "invalid_api_key"),
             (2126, 403, "access_denied"),
+            // Its hardening: a missing client secret is a refusal like a wrong origin; the
+            // browser cap and the per-IP budget are 429s with Retry-After; unsafe settings
+            // are the operator's (503, nothing sent); the hard lock has no end to wait for.
+            (2130, 403, "access_denied"),
+            (2131, 429, "rate_limit"),
+            (2132, 503, "misconfigured"),
+            (2133, 403, "access_denied"),
+            (2134, 429, "rate_limit"),
         ] {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (status, ty), "{code}");
         }
         // The extension range has no gap.
-        for code in 2101..=2126 {
+        for code in (2101..=2126).chain(2130..=2134) {
             assert!(
                 ErrorCode::from_code(code).is_some(),
                 "no variant for {code}"
@@ -490,6 +519,7 @@ mod tests {
         }
         for (code, ty) in [
             (400, "invalid_request"),
+            (413, "invalid_request"),
             (404, "not_found"),
             (405, "method_not_allowed"),
             (500, "internal_error"),
@@ -498,7 +528,7 @@ mod tests {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (code, ty));
         }
-        for unknown in [0, 1999, 2000, 2032, 2100, 2127, u16::MAX] {
+        for unknown in [0, 1999, 2000, 2032, 2100, 2129, 2135, u16::MAX] {
             assert_eq!(ErrorCode::from_code(unknown), None, "{unknown}");
         }
         // Every message is written for the client: non-empty, no trailing period.

@@ -46,7 +46,9 @@ pub mod template;
 pub mod tenant;
 pub mod time;
 
-pub use callback_url::{CallbackPolicy, CallbackUrl};
+pub use callback_url::CallbackPolicy;
+#[cfg(feature = "whatwg-url")]
+pub use callback_url::CallbackUrl;
 pub use config::{Config, Defaults};
 pub use create::{
     create_otp, create_otp_with_id, create_test_otp_with_id, render_message, NewOtp,

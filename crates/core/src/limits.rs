@@ -16,6 +16,14 @@
 use crate::error::{ApiError, ErrorCode};
 use crate::time::UnixMillis;
 
+/// The most consecutive wrong PINs a setting may allow before a number is locked
+/// (`failuresBeforeLock`): past it, a lock would no longer stop a guesser.
+pub const MAX_FAILURES_BEFORE_LOCK: u32 = 100;
+
+/// The shortest lock a setting may ask for (`lockSeconds`): a shorter one would let a
+/// guesser go on almost unhindered.
+pub const MIN_LOCK_SECONDS: u32 = 60;
+
 /// The limits (per tenant; [`Default`] gives the documented defaults).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -188,6 +196,20 @@ impl NumberLimits {
                 problems.push(format!("{path}{key} must be at least 1"));
             }
         }
+        // Floors, on the values this overlay sets (a deployment's `off`, development only,
+        // stays unlimited under a tenant that does not name these keys).
+        if obj.contains_key("failuresBeforeLock")
+            && limits.failures_before_lock > MAX_FAILURES_BEFORE_LOCK
+        {
+            problems.push(format!(
+                "{path}failuresBeforeLock must be at most {MAX_FAILURES_BEFORE_LOCK}"
+            ));
+        }
+        if obj.contains_key("lockSeconds") && limits.lock_seconds < MIN_LOCK_SECONDS {
+            problems.push(format!(
+                "{path}lockSeconds must be at least {MIN_LOCK_SECONDS}"
+            ));
+        }
         if problems.is_empty() {
             Ok(limits)
         } else {
@@ -284,6 +306,34 @@ impl NumberLimits {
     pub fn lock_after(&self, failures: u32, now: UnixMillis) -> Option<UnixMillis> {
         (failures >= self.failures_before_lock).then(|| now + u64::from(self.lock_seconds) * 1000)
     }
+
+    /// May a PIN be checked, or an SMS sent, for a number (or for one browser client of
+    /// it) locked until `locked_until` (0: never locked)? 2110 with the time left while
+    /// the lock lasts: a lock refuses checks too, not only SMS, so a lock cannot be
+    /// waited out by guessing the PIN of an OTP sent before it.
+    pub fn check_lock(locked_until: UnixMillis, now: UnixMillis) -> Result<(), ApiError> {
+        if locked_until <= now {
+            return Ok(());
+        }
+        let seconds = locked_until.saturating_sub(now).div_ceil(1000);
+        Err(ApiError::new(ErrorCode::NumberLocked)
+            .retry_after(u32::try_from(seconds).unwrap_or(u32::MAX)))
+    }
+}
+
+/// Consecutive wrong PINs on a number, across its OTPs and whoever typed them, after which
+/// it is refused checks and SMS until the tenant unlocks it (NIST SP 800-63B-4 §3.2.2: at
+/// most 100 consecutive failed attempts on one account).
+pub const MAX_CONSECUTIVE_FAILURES: u32 = 100;
+
+/// May a number with `consecutive` wrong PINs in a row be checked or sent to? 2133 (no
+/// Retry-After: only the tenant's unlock ends it) from [`MAX_CONSECUTIVE_FAILURES`] on.
+pub fn check_hard_lock(consecutive: u32) -> Result<(), ApiError> {
+    if consecutive < MAX_CONSECUTIVE_FAILURES {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::NumberLockedUntilCleared))
+    }
 }
 
 #[cfg(test)]
@@ -292,6 +342,24 @@ mod tests {
 
     const NOW: u64 = 1_800_000_000_000;
     const S: u64 = 1000;
+
+    #[test]
+    fn locks_refuse_until_they_end_and_100_in_a_row_until_unlocked() {
+        assert!(NumberLimits::check_lock(0, NOW).is_ok());
+        assert!(NumberLimits::check_lock(NOW, NOW).is_ok());
+        assert_eq!(
+            refused(NumberLimits::check_lock(NOW + 1500, NOW)),
+            (2110, Some(2))
+        );
+        assert!(check_hard_lock(99).is_ok());
+        for n in [100, 101, u32::MAX] {
+            let e = check_hard_lock(n).unwrap_err();
+            assert_eq!(
+                (e.code.code(), e.http_status(), e.retry_after),
+                (2133, 403, None)
+            );
+        }
+    }
 
     fn refused(r: Result<(), ApiError>) -> (u16, Option<u32>) {
         let e = r.unwrap_err();
@@ -444,6 +512,40 @@ mod tests {
         };
         assert!(off.check_send(&h, Some(p), true, NOW).is_ok());
         assert_eq!(off.lock_after(1000, NOW), None);
+    }
+
+    #[test]
+    fn lock_settings_have_floors() {
+        // At the floors: accepted.
+        let l = NumberLimits::from_json(
+            &serde_json::json!({"failuresBeforeLock": 100, "lockSeconds": 60}),
+        )
+        .unwrap();
+        assert_eq!((l.failures_before_lock, l.lock_seconds), (100, 60));
+        // Past them: each named, under its path.
+        assert_eq!(
+            NumberLimits::default().overlay_json_at(
+                &serde_json::json!({"failuresBeforeLock": 101, "lockSeconds": 59}),
+                "limits."
+            ),
+            Err(vec![
+                "limits.failuresBeforeLock must be at most 100".to_owned(),
+                "limits.lockSeconds must be at least 60".to_owned(),
+            ])
+        );
+        assert_eq!(
+            NumberLimits::from_json(&serde_json::json!({"lockSeconds": 0})),
+            Err(vec!["lockSeconds must be at least 60".to_owned()])
+        );
+        // A base without a lock (development's `off`) stays so under an overlay that does
+        // not name the lock's keys.
+        let over = NumberLimits::unlimited()
+            .overlay_json(&serde_json::json!({"sendsPerDay": 3}))
+            .unwrap();
+        assert_eq!(
+            (over.failures_before_lock, over.lock_seconds),
+            (u32::MAX, 0)
+        );
     }
 
     #[test]

@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::callback_url::CallbackUrl;
 use crate::config::{Config, Defaults};
 use crate::error::{ApiError, ErrorCode};
 use crate::languages::is_language;
@@ -583,7 +582,8 @@ fn pin_format(
 }
 
 /// `otpCallbackUrl`: none when absent or empty; 2019 unless a URL the deployment's
-/// [`CallbackPolicy`](crate::CallbackPolicy) allows (the message says why not).
+/// [`CallbackPolicy`](crate::CallbackPolicy) allows (the message says why not); kept as
+/// parsed and serialized again ([`crate::callback_url::check`]), which is what is fetched.
 fn callback_url(
     obj: &Map<String, Value>,
     config: &Config,
@@ -593,8 +593,8 @@ fn callback_url(
         Field::Absent | Field::Empty => None,
         Field::Present(Value::String(s)) => {
             let url = s.trim();
-            match CallbackUrl::parse(url).and_then(|u| u.allowed_by(config.callback_policy)) {
-                Ok(()) => Some(url.to_owned()),
+            match crate::callback_url::check(url, config.callback_policy) {
+                Ok(href) => Some(href),
                 Err(why) => {
                     let msg = format!("'otpCallbackUrl' is not a valid URL: {why}");
                     push(

@@ -13,6 +13,8 @@
 //! | unverified SMS per number range (E.164 minus its last 4 digits) per hour | `limits.prefixUnverifiedPerHour` | 10 (0: no limit) | 2115, 429 |
 //! | how long a range over its limit stays blocked | `limits.prefixBlockSeconds` | 3600 | 2115, 429 |
 //! | SMS per account per UTC day | `limits.dailySendCap` | 10,000 (0: no limit) | 2116, 429 |
+//! | of those, SMS started from browsers per UTC day | `limits.browserDailySendCap` | 1,000 (0: no limit) | 2131, 429 |
+//! | SMS per end-user IPv6 /48 per hour | `limits.ipv6Net48SendsPerHour` | 50 (0: no limit) | 2114, 429 |
 //! | per-number limits ([`NumberLimits`]) | `limits.sendsPer10Minutes`, … | the deployment's | 2108–2111 |
 //! | request defaults ([`Config`]) | `defaults.ttl`, … | the deployment's | — |
 //! | test numbers: a fixed PIN, no SMS | `testNumbers` | none | — |
@@ -53,11 +55,13 @@ pub const POLICY_KEYS: [&str; 5] = [
 ];
 
 /// The keys of `limits` that are [`AbuseLimits`] (the others are [`NumberLimits`]').
-const ABUSE_LIMIT_KEYS: [&str; 4] = [
+const ABUSE_LIMIT_KEYS: [&str; 6] = [
     "ipSendsPerHour",
     "prefixUnverifiedPerHour",
     "prefixBlockSeconds",
     "dailySendCap",
+    "browserDailySendCap",
+    "ipv6Net48SendsPerHour",
 ];
 
 const SECOND: u64 = 1000;
@@ -97,6 +101,23 @@ pub struct AbuseLimits {
     pub prefix_block_seconds: u32,
     /// SMS per account per UTC day; 0: no limit.
     pub daily_send_cap: u32,
+    /// Of those, SMS started from the browser API per UTC day; 0: no limit. Browser
+    /// traffic is public, so it gets a cap of its own below the account's: a scripted
+    /// stranger who spends it leaves the tenant's backend `dailySendCap − this` SMS.
+    #[serde(default = "default_browser_daily_send_cap")]
+    pub browser_daily_send_cap: u32,
+    /// SMS per end-user IPv6 /48 in any hour (besides the /64's `ip_sends_per_hour`: one
+    /// site usually holds a /48, so 65,536 /64s must not mean 65,536 budgets); 0: no limit.
+    #[serde(default = "default_ipv6_net48_sends_per_hour")]
+    pub ipv6_net48_sends_per_hour: u32,
+}
+
+fn default_browser_daily_send_cap() -> u32 {
+    AbuseLimits::default().browser_daily_send_cap
+}
+
+fn default_ipv6_net48_sends_per_hour() -> u32 {
+    AbuseLimits::default().ipv6_net48_sends_per_hour
 }
 
 impl Default for AbuseLimits {
@@ -106,6 +127,8 @@ impl Default for AbuseLimits {
             prefix_unverified_per_hour: 10,
             prefix_block_seconds: 3600,
             daily_send_cap: 10_000,
+            browser_daily_send_cap: 1_000,
+            ipv6_net48_sends_per_hour: 50,
         }
     }
 }
@@ -431,6 +454,11 @@ fn parse_abuse_limits(
         ),
         ("prefixBlockSeconds", &mut limits.prefix_block_seconds),
         ("dailySendCap", &mut limits.daily_send_cap),
+        ("browserDailySendCap", &mut limits.browser_daily_send_cap),
+        (
+            "ipv6Net48SendsPerHour",
+            &mut limits.ipv6_net48_sends_per_hour,
+        ),
     ] {
         if let Some(v) = obj.get(key) {
             match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
@@ -527,6 +555,23 @@ pub fn end_user_ip(text: &str) -> Result<String, ApiError> {
             }
         },
     }
+}
+
+/// The IPv6 /48 of an [`end_user_ip`] subject (`2001:db8:1::/48` for `2001:db8:1:2::/64`),
+/// or `None` for an IPv4 subject: the second, wider IPv6 count.
+///
+/// ```
+/// use smsotp_core::tenant::{end_user_ip, ipv6_net48};
+/// let subject = end_user_ip("2001:db8:1:2:3:4:5:6").unwrap();
+/// assert_eq!(ipv6_net48(&subject).as_deref(), Some("2001:db8:1::/48"));
+/// assert_eq!(ipv6_net48("203.0.113.7"), None);
+/// ```
+pub fn ipv6_net48(subject: &str) -> Option<String> {
+    let address = subject.strip_suffix("/64")?;
+    let v6: std::net::Ipv6Addr = address.parse().ok()?;
+    let mut segments = v6.segments();
+    segments[3..].fill(0);
+    Some(format!("{}/48", std::net::Ipv6Addr::from(segments)))
 }
 
 /// The range of a number whose unverified SMS are counted together: its E.164 without
@@ -682,6 +727,41 @@ impl AbuseLimits {
         let midnight = (now / DAY + 1) * DAY;
         Err(ApiError::new(ErrorCode::DailySendCap).retry_after(seconds_until(midnight, now)))
     }
+
+    /// May one more SMS started from the browser API go today, `browser_sent_today`
+    /// having gone (besides [`AbuseLimits::check_daily_cap`], which counts them too)?
+    /// Refused with 2131 until midnight UTC.
+    pub fn check_browser_daily_cap(
+        &self,
+        browser_sent_today: u32,
+        now: UnixMillis,
+    ) -> Result<(), ApiError> {
+        if self.browser_daily_send_cap == 0 || browser_sent_today < self.browser_daily_send_cap {
+            return Ok(());
+        }
+        let midnight = (now / DAY + 1) * DAY;
+        Err(ApiError::new(ErrorCode::BrowserDailySendCap).retry_after(seconds_until(midnight, now)))
+    }
+
+    /// May one more SMS go for an end-user IPv6 /48 that had these SMS in the last hour
+    /// (the /48 of an [`end_user_ip`] subject: [`ipv6_net48`])? Refused with 2114.
+    pub fn check_ipv6_net48(
+        &self,
+        sends_last_hour: &[UnixMillis],
+        now: UnixMillis,
+    ) -> Result<(), ApiError> {
+        if self.ipv6_net48_sends_per_hour == 0 {
+            return Ok(());
+        }
+        match window_full(sends_last_hour, self.ipv6_net48_sends_per_hour, HOUR, now) {
+            None => Ok(()),
+            Some(frees_at) => Err(ApiError::with_message(
+                ErrorCode::EndUserIpLimit,
+                "Too many SMS for this end-user IPv6 network (/48); retry later",
+            )
+            .retry_after(seconds_until(frees_at, now))),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -722,7 +802,9 @@ mod tests {
                 ip_sends_per_hour: 10,
                 prefix_unverified_per_hour: 10,
                 prefix_block_seconds: 3600,
-                daily_send_cap: 10_000
+                daily_send_cap: 10_000,
+                browser_daily_send_cap: 1_000,
+                ipv6_net48_sends_per_hour: 50
             }
         );
         assert!(p.test_numbers.is_empty());
@@ -763,7 +845,9 @@ mod tests {
                 ip_sends_per_hour: 0,
                 prefix_unverified_per_hour: 3,
                 prefix_block_seconds: 60,
-                daily_send_cap: 0
+                daily_send_cap: 0,
+                browser_daily_send_cap: 1_000,
+                ipv6_net48_sends_per_hour: 50
             }
         );
         assert_eq!(p.test_pin("+12015550123"), Some("123456"));
@@ -839,6 +923,13 @@ mod tests {
             (
                 json!({"testNumbers": ["+33612345678"]}),
                 &["testNumbers: must be an object of phone numbers to PINs"],
+            ),
+            (
+                json!({"limits": {"failuresBeforeLock": 1000, "lockSeconds": 10}}),
+                &[
+                    "limits.failuresBeforeLock must be at most 100",
+                    "limits.lockSeconds must be at least 60",
+                ],
             ),
         ];
         for (policy, expected) in cases {
@@ -1077,5 +1168,63 @@ mod tests {
             ..l
         };
         assert!(off.check_daily_cap(u32::MAX, NOW).is_ok());
+    }
+
+    #[test]
+    fn the_browser_cap_is_its_own_and_the_default_keeps_the_backend_headroom() {
+        let l = parse(json!({"limits": {"browserDailySendCap": 3}}))
+            .unwrap()
+            .limits;
+        assert!(l.check_browser_daily_cap(2, NOW).is_ok());
+        let e = l.check_browser_daily_cap(3, NOW).unwrap_err();
+        assert_eq!((e.code.code(), e.http_status()), (2131, 429));
+        // Until midnight UTC, like the account's cap.
+        assert_eq!(
+            e.retry_after,
+            l.check_daily_cap(u32::MAX, NOW).unwrap_err().retry_after
+        );
+        let d = AbuseLimits::default();
+        assert_eq!(
+            (
+                d.browser_daily_send_cap,
+                d.daily_send_cap,
+                d.ipv6_net48_sends_per_hour
+            ),
+            (1_000, 10_000, 50)
+        );
+        let off = AbuseLimits {
+            browser_daily_send_cap: 0,
+            ..d
+        };
+        assert!(off.check_browser_daily_cap(u32::MAX, NOW).is_ok());
+        assert_eq!(
+            parse(json!({"limits": {"browserDailySendCap": -1}})).unwrap_err(),
+            ["limits.browserDailySendCap must be a whole number"]
+        );
+    }
+
+    #[test]
+    fn an_ipv6_48_has_its_own_hourly_count() {
+        let l = AbuseLimits {
+            ipv6_net48_sends_per_hour: 2,
+            ..AbuseLimits::default()
+        };
+        assert!(l.check_ipv6_net48(&[NOW - 10 * S], NOW).is_ok());
+        let e = l
+            .check_ipv6_net48(&[NOW - 3600 * S + S, NOW - S], NOW)
+            .unwrap_err();
+        assert_eq!((e.code.code(), e.retry_after), (2114, Some(1)));
+        // Sends older than the hour do not count.
+        assert!(l.check_ipv6_net48(&[NOW - 3600 * S, NOW - S], NOW).is_ok());
+        for (ip, net) in [
+            ("2001:db8:1:2:3:4:5:6", Some("2001:db8:1::/48")),
+            ("2001:db8:1:ffff::1", Some("2001:db8:1::/48")),
+            ("2001:db8:2::1", Some("2001:db8:2::/48")),
+            ("::ffff:192.0.2.7", None),
+            ("192.0.2.7", None),
+        ] {
+            let subject = end_user_ip(ip).unwrap();
+            assert_eq!(ipv6_net48(&subject).as_deref(), net, "{ip}");
+        }
     }
 }

@@ -5,7 +5,9 @@ use serde_json::{json, Value};
 use smsotp_core::{render_message, validate_request, CallbackPolicy, Config, Defaults, PinType};
 
 /// The body of the curl sample in the SMS.cx API documentation (the compatible API's own
-/// example request), with the documentation's masked digits `xx` filled in.
+/// example request), with the documentation's masked digits `xx` filled in, and its callback
+/// host `my-callback` given a public domain (a single-label name is not a public DNS name:
+/// refused since security review item 11; `callback_policy` below).
 fn seed_body() -> Value {
     json!({
         "phoneNumber": "+33612424199",
@@ -20,7 +22,7 @@ fn seed_body() -> Value {
         "maxAttempts": 6,
         "pinType": "numbers",
         "pinLength": 5,
-        "otpCallbackUrl": "https://my-callback/receive-otp-status"
+        "otpCallbackUrl": "https://my-callback.example.com/receive-otp-status"
     })
 }
 
@@ -59,7 +61,7 @@ fn seed_bodies_are_accepted_as_sent() {
     );
     assert_eq!(
         r.otp_callback_url.as_deref(),
-        Some("https://my-callback/receive-otp-status")
+        Some("https://my-callback.example.com/receive-otp-status")
     );
     // The Python/Node samples' variant: ttl 300, maxAttempts 5, and the Node sample's stray
     // quote after {{pin}} in template_fr.
@@ -249,6 +251,36 @@ fn callback_policy() {
         vec![2019]
     );
     assert_eq!(codes(&with("otpCallbackUrl", json!(""))), Vec::<u16>::new());
+    // The documentation's single-label host, and a loopback address spelled in hex.
+    for (url, why) in [
+        (
+            "https://my-callback/receive-otp-status",
+            "must point to a public host",
+        ),
+        ("https://0x7f.1/cb", "must point to a public host"),
+        ("https://hooks.example.com:8443/cb", "must use port 443"),
+    ] {
+        let errors =
+            validate_request(&with("otpCallbackUrl", json!(url)), &Config::default()).unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            format!("'otpCallbackUrl' is not a valid URL: {why}"),
+            "{url}"
+        );
+    }
+    // What is kept (stored, then fetched) is the parsed URL, serialized.
+    let r = validate_request(
+        &with(
+            "otpCallbackUrl",
+            json!("HTTPS://Hooks.Example.com:443/a/../cb"),
+        ),
+        &Config::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        r.otp_callback_url.as_deref(),
+        Some("https://hooks.example.com/cb")
+    );
 }
 
 #[test]

@@ -212,6 +212,8 @@ fn tokens_jose_signs_verify_with_verify_token() {
             amr: vec!["sms".into()],
             amount: Some("GBP 5.00".into()),
             payee: Some("Cafe".into()),
+            azp: None,
+            test: false,
         }
     );
     assert_eq!(

@@ -109,7 +109,8 @@ export class OtpClient {
     /** The tenant's secret API key (sent as `X-API-KEY`). */
     apiKey: string;
   });
-  create(request: OtpRequestInput): Promise<OtpObject>;
+  /** `POST /otp`: the OTP and (an extension) its `clientSecret`, for a page that will check it on the browser API. */
+  create(request: OtpRequestInput): Promise<OtpObject & { clientSecret: string }>;
   verify(otpId: string, pin: string): Promise<{ status: Extract<OtpStatus, 'VERIFIED'> }>;
   status(otpId: string): Promise<OtpObject>;
   cancel(otpId: string): Promise<{ info: { id: string } }>;
@@ -171,6 +172,8 @@ export interface BrowserOtp {
   attemptsLeft: number;
   /** SMS parts sent. */
   parts: number;
+  /** This OTP's client secret: `resend()` and `check()` send it (`X-Client-Secret`); the client keeps it. */
+  clientSecret: string;
 }
 
 /** `BrowserClient.resend()`'s answer: a new PIN sent for the same OTP. */
@@ -213,7 +216,7 @@ export class BrowserClient {
   /** `POST /v1/browser/otp`: creates an OTP and sends the SMS. */
   start(request: BrowserOtpRequest): Promise<BrowserOtp>;
   /** `POST /v1/browser/otp/{otpId}/resend`: a new PIN, once `resendAfter` has passed (else 429 2109 with `retryAfter`). */
-  resend(otpId: string, options?: { turnstileToken?: string }): Promise<BrowserResend>;
+  resend(otpId: string, options?: { turnstileToken?: string; clientSecret?: string }): Promise<BrowserResend>;
   /** `POST /v1/browser/otp/{otpId}`: the right PIN gives the token; a wrong one throws OtpError 2029 (`attemptsLeft`), or 2027 on the last attempt. */
-  check(otpId: string, pin: string): Promise<BrowserVerified>;
+  check(otpId: string, pin: string, options?: { clientSecret?: string }): Promise<BrowserVerified>;
 }

@@ -171,28 +171,55 @@ export class BrowserClient {
     this.timeoutMs = timeoutMs;
   }
 
+  // Each OTP's client secret (`X-Client-Secret`), as start() received it: resend() and
+  // check() need it, and a new start() for the same visitor shows the last one so that it
+  // may replace that visitor's own pending OTP (never anyone else's).
+  #secrets = new Map();
+  #lastSecret = undefined;
+
   /** The tenant's browser settings: countries, PIN type and length, templates, Turnstile site key, resend cooldowns, ttl. */
   config() {
     return this.#request('GET', '/v1/browser/config');
   }
 
-  /** Creates an OTP and sends the SMS: `{ otpId, phoneNumber, status, expiresAt, resendAfter, attemptsLeft, parts }`. */
-  start(request) {
-    return this.#request('POST', '/v1/browser/otp', body(request, 'start(request)'));
+  /** Creates an OTP and sends the SMS: `{ otpId, phoneNumber, status, expiresAt, resendAfter, attemptsLeft, parts, clientSecret }`. */
+  async start(request) {
+    const otp = await this.#request('POST', '/v1/browser/otp', body(request, 'start(request)'), this.#lastSecret);
+    if (typeof otp?.clientSecret === 'string') {
+      this.#secrets.set(otp.otpId, otp.clientSecret);
+      this.#lastSecret = otp.clientSecret;
+    }
+    return otp;
   }
 
-  /** Sends a new PIN for a pending OTP: `{ otpId, status, expiresAt, resendAfter, attemptsLeft }`. */
+  /**
+   * Sends a new PIN for a pending OTP: `{ otpId, status, expiresAt, resendAfter, attemptsLeft }`.
+   * `options.clientSecret`: the OTP's client secret when this client did not start it (a
+   * server-created OTP's, handed to the page by its backend).
+   */
   resend(otpId, options = {}) {
-    return this.#request('POST', `/v1/browser/otp/${pathId(otpId)}/resend`, body(options, 'resend(otpId, options)'));
+    const { clientSecret, ...rest } = body(options, 'resend(otpId, options)');
+    return this.#request('POST', `/v1/browser/otp/${pathId(otpId)}/resend`, rest, this.#secretOf(otpId, clientSecret));
   }
 
-  /** Checks a PIN: `{ status: 'VERIFIED', token, expiresIn }`, or throws an OtpError (2029 wrong PIN, …). */
-  check(otpId, pin) {
-    return this.#request('POST', `/v1/browser/otp/${pathId(otpId)}`, { pin });
+  /**
+   * Checks a PIN: `{ status: 'VERIFIED', token, expiresIn }`, or throws an OtpError (2029
+   * wrong PIN, …). `options.clientSecret` as for resend().
+   */
+  check(otpId, pin, options = {}) {
+    const { clientSecret } = body(options, 'check(otpId, pin, options)');
+    return this.#request('POST', `/v1/browser/otp/${pathId(otpId)}`, { pin }, this.#secretOf(otpId, clientSecret));
   }
 
-  #request(method, path, payload) {
-    return request(this, method, this.api + path, { Authorization: `Bearer ${this.publishableKey}` }, payload);
+  #secretOf(otpId, given) {
+    if (given !== undefined && typeof given !== 'string') throw new TypeError('smsotp: clientSecret must be a string');
+    return given ?? this.#secrets.get(otpId);
+  }
+
+  #request(method, path, payload, clientSecret) {
+    const headers = { Authorization: `Bearer ${this.publishableKey}` };
+    if (clientSecret) headers['X-Client-Secret'] = clientSecret;
+    return request(this, method, this.api + path, headers, payload);
   }
 }
 

@@ -729,6 +729,8 @@ export class SmsotpVerify extends Base {
       await turnstileLoad;
       this.#ts = globalThis.turnstile.render(this.#e.ts, {
         sitekey: this.#cfg.turnstileSiteKey,
+        // The edge refuses a token solved for another action (a login form's on the same site).
+        action: 'smsotp',
         language: this.#lang(),
         callback: (token) => (this.#tsToken = token),
         'expired-callback': () => (this.#tsToken = ''),

@@ -9,7 +9,9 @@
 //! | publishable keys (`pk_…`), their origins, and which key type a route takes | [`origin`] |
 //! | browser request bodies: only the fields a browser may set | [`request`] |
 //! | Turnstile siteverify: the form to send, the answer's meaning | [`turnstile`] |
+//! | an OTP's client secret (`X-Client-Secret`): who may resend or check it | [`client_secret`] |
 
+pub mod client_secret;
 pub mod keys;
 pub mod origin;
 pub mod request;

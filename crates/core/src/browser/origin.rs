@@ -42,6 +42,26 @@ pub fn is_publishable(key: &str) -> bool {
     key.starts_with(PUBLISHABLE_PREFIX)
 }
 
+/// Is this a publishable key of the shape a tenant record may hold: `pk_`, then 16 to 256
+/// characters in all of `A–Z a–z 0–9 _ -`? A key of another shape cannot be any tenant's,
+/// so the worker refuses it without a lookup.
+///
+/// ```
+/// use smsotp_core::browser::origin::is_well_formed_publishable;
+///
+/// assert!(is_well_formed_publishable("pk_acme_demo_0123456789"));
+/// assert!(!is_well_formed_publishable("pk_short"));
+/// assert!(!is_well_formed_publishable("pk_live 0123456789ab"));
+/// assert!(!is_well_formed_publishable("sk_live_0123456789ab"));
+/// ```
+pub fn is_well_formed_publishable(key: &str) -> bool {
+    is_publishable(key)
+        && (MIN_PUBLISHABLE_KEY_CHARS..=MAX_PUBLISHABLE_KEY_CHARS).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// Is this key a secret one (not empty, not `pk_…`)? Only those are accepted on the server
 /// API.
 pub fn is_secret(key: &str) -> bool {
@@ -240,6 +260,24 @@ impl PublishableKey {
         }
     }
 
+    /// Is `host` (a Turnstile answer's `hostname`: no scheme, no port) the host of one of
+    /// the key's origins? Case-insensitive, exact: `shop.example.evil` is not `shop.example`.
+    ///
+    /// ```
+    /// use smsotp_core::browser::origin::PublishableKeys;
+    ///
+    /// let keys = PublishableKeys::from_json(&serde_json::json!([
+    ///     {"key": "pk_live_0123456789ab", "origins": ["https://shop.example", "http://localhost:*"]}
+    /// ])).unwrap();
+    /// let key = keys.find("pk_live_0123456789ab").unwrap();
+    /// assert!(key.allows_host("Shop.Example") && key.allows_host("localhost"));
+    /// assert!(!key.allows_host("shop.example.evil") && !key.allows_host("example"));
+    /// ```
+    pub fn allows_host(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        self.origins.iter().any(|p| p.host == host)
+    }
+
     /// [`PublishableKey::allows`] as the worker answers it: the 2124 refusal names the
     /// origin (it is the caller's own).
     pub fn check_origin(&self, origin: Option<&str>) -> Result<(), ApiError> {
@@ -302,13 +340,7 @@ impl PublishableKeys {
                     problems.push(format!("{path}.key: must start with {PUBLISHABLE_PREFIX}"));
                     None
                 }
-                Some(k)
-                    if !(MIN_PUBLISHABLE_KEY_CHARS..=MAX_PUBLISHABLE_KEY_CHARS)
-                        .contains(&k.len())
-                        || !k
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
-                {
+                Some(k) if !is_well_formed_publishable(k) => {
                     problems.push(format!(
                         "{path}.key: must be {MIN_PUBLISHABLE_KEY_CHARS} to {MAX_PUBLISHABLE_KEY_CHARS} characters of A-Z, a-z, 0-9, _ and -"
                     ));

@@ -24,8 +24,8 @@ use crate::phone;
 use crate::request::{validate_request, verify_pin, OtpRequest};
 
 /// The largest browser request body the worker should read, in bytes: a Turnstile token
-/// (≤ 2048 characters) and a phone number fit many times over; more is refused as 400
-/// before parsing.
+/// (≤ 2048 characters) and a phone number fit many times over; more is refused as 413
+/// (`PayloadTooLarge`) without being read further.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
 
 /// The fields of `POST /v1/browser/otp`.

@@ -69,6 +69,12 @@ pub struct TokenClaims {
     pub amount: Option<String>,
     /// The payee the OTP confirmed, when it had one.
     pub payee: Option<String>,
+    /// Authorized party (OpenID Connect's `azp`): the origin of the page the code was
+    /// typed on, so a backend can refuse a token minted on another of the tenant's sites.
+    pub azp: Option<String>,
+    /// `true` for one of the tenant's test numbers (a fixed PIN, no SMS): a backend in
+    /// production should refuse such a token. Encoded only when true.
+    pub test: bool,
 }
 
 impl TokenClaims {
@@ -108,7 +114,21 @@ impl TokenClaims {
             amr: vec![AMR_SMS.to_owned()],
             amount: None,
             payee: None,
+            azp: None,
+            test: false,
         })
+    }
+
+    /// The same claims, with the page's origin as `azp`.
+    pub fn with_authorized_party(mut self, origin: &str) -> Self {
+        self.azp = Some(origin.to_owned());
+        self
+    }
+
+    /// The same claims, marked `"test": true` when the number is a test number.
+    pub fn for_test_number(mut self, test: bool) -> Self {
+        self.test = test;
+        self
     }
 
     /// The same claims with the OTP's payment (`amount`, `payee`; either may be absent).
@@ -174,6 +194,10 @@ struct Payload {
     amount: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     payee: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    azp: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    test: bool,
 }
 
 fn check_lifetime(seconds: i128) -> Result<(), TokenError> {
@@ -220,6 +244,8 @@ pub fn sign_token(claims: &TokenClaims, key: &SigningKey) -> Result<String, Toke
         amr: claims.amr.clone(),
         amount: claims.amount.clone(),
         payee: claims.payee.clone(),
+        azp: claims.azp.clone(),
+        test: claims.test,
     };
     let mut encoded = Claims::new(payload);
     encoded.issued_at = Some(timestamp(claims.iat)?);
@@ -299,6 +325,8 @@ pub fn verify_token(
         amr: p.amr.clone(),
         amount: p.amount.clone(),
         payee: p.payee.clone(),
+        azp: p.azp.clone(),
+        test: p.test,
     })
 }
 
@@ -356,6 +384,21 @@ mod tests {
         let plain = sign_token(&claims(), keys().current()).unwrap();
         let payload = part(&plain, 1);
         assert!(payload.get("amount").is_none() && payload.get("payee").is_none());
+        // Nor azp, nor test, unless set; set, they round-trip.
+        assert!(payload.get("azp").is_none() && payload.get("test").is_none());
+        let marked = claims()
+            .with_authorized_party("https://shop.example")
+            .for_test_number(true);
+        let token = sign_token(&marked, keys().current()).unwrap();
+        let payload = part(&token, 1);
+        assert_eq!(
+            (&payload["azp"], &payload["test"]),
+            (&json!("https://shop.example"), &json!(true))
+        );
+        assert_eq!(
+            verify_token(&token, &keys().jwk_set(), "acme", None, 1_800_000_000_000).unwrap(),
+            marked
+        );
         // Ed25519 is deterministic: the same claims and key give the same token.
         assert_eq!(plain, sign_token(&claims(), keys().current()).unwrap());
     }

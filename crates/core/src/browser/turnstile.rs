@@ -37,6 +37,7 @@
 
 use serde_json::Value;
 
+use super::origin::PublishableKey;
 use crate::error::{ApiError, ErrorCode};
 
 /// Cloudflare's siteverify endpoint (the worker's default for `TURNSTILE_SITEVERIFY_URL`).
@@ -242,6 +243,58 @@ impl Siteverify {
             Siteverify::Misconfigured { .. } | Siteverify::Unavailable { .. } => {
                 Err(ApiError::new(ErrorCode::TurnstileUnavailable))
             }
+        }
+    }
+}
+
+/// The `action` `<smsotp-verify>` renders Turnstile with (`data-action`): a token solved
+/// for another action on the same site (a login form's, say) is not one for an SMS.
+pub const ACTION: &str = "smsotp";
+
+impl Siteverify {
+    /// The answer to the browser for a token presented with the publishable key `key`:
+    /// [`Siteverify::into_result`], and a passed token must also have been solved on one
+    /// of the key's origins' hosts (`hostname`: a token solved on the attacker's own page
+    /// with the tenant's public site key is refused) and, when it carries an `action`,
+    /// for [`ACTION`]. Both refusals are 2123, like any token Turnstile refuses.
+    ///
+    /// ```
+    /// use smsotp_core::browser::origin::PublishableKeys;
+    /// use smsotp_core::browser::turnstile::Siteverify;
+    ///
+    /// let keys = PublishableKeys::from_json(&serde_json::json!([
+    ///     {"key": "pk_live_0123456789ab", "origins": ["https://shop.example"]}])).unwrap();
+    /// let key = keys.find("pk_live_0123456789ab").unwrap();
+    /// let passed = |host: &str, action: Option<&str>| Siteverify::Passed {
+    ///     hostname: Some(host.into()), action: action.map(Into::into) };
+    /// assert!(passed("shop.example", Some("smsotp")).accept_for(key).is_ok());
+    /// assert!(passed("shop.example", None).accept_for(key).is_ok());
+    /// assert_eq!(passed("evil.example", None).accept_for(key).unwrap_err().code.code(), 2123);
+    /// assert_eq!(passed("shop.example", Some("login")).accept_for(key).unwrap_err().code.code(), 2123);
+    /// ```
+    pub fn accept_for(self, key: &PublishableKey) -> Result<(), ApiError> {
+        let refused = |message: &str| {
+            Err(ApiError::with_message(ErrorCode::TurnstileRefused, message)
+                .for_field("turnstileToken"))
+        };
+        match &self {
+            Siteverify::Passed { hostname, action } => {
+                if !hostname.as_deref().is_some_and(|h| key.allows_host(h)) {
+                    return refused(
+                        "The Turnstile challenge was solved on a site this publishable key does not allow; solve it again on this page",
+                    );
+                }
+                if action
+                    .as_deref()
+                    .is_some_and(|a| !a.is_empty() && a != ACTION)
+                {
+                    return refused(
+                        "The Turnstile challenge was solved for another action; solve the one of this form",
+                    );
+                }
+                Ok(())
+            }
+            _ => self.into_result(),
         }
     }
 }
