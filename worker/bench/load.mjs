@@ -94,7 +94,13 @@ const provider = http.createServer((req, res) => {
   });
 });
 await new Promise((r) => provider.listen(0, '127.0.0.1', r));
-const providerUrl = `http://127.0.0.1:${provider.address().port}/sms`;
+const localProvider = `http://127.0.0.1:${provider.address().port}/sms`;
+// Production refuses an http: provider URL (a fail-open setting): both workers are given an
+// https one, and every outbound fetch of theirs is answered by the local server, so both
+// pay the same hop.
+const providerUrl = 'https://sms.bench.example/sms';
+const outboundService = async (request) =>
+  fetch(localProvider, { method: request.method, headers: request.headers, body: await request.arrayBuffer() });
 
 /**
  * Starts a worker in its own workerd process, with the tenants in its KV namespace
@@ -107,6 +113,7 @@ async function start(options) {
   const storage = process.env.BENCH_PERSIST === '1' ? mkdtempSync(join(tmpdir(), 'smsotp-bench-')) : undefined;
   const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
   const mf = new Miniflare({
+    outboundService,
     ...options,
     modules: true,
     compatibilityDate: '2026-08-01',
