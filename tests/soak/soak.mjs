@@ -459,6 +459,9 @@ export async function soak({
     // Letters are compared case-insensitively: send some right PINs in lower case.
     const sent = right && /[A-Z]/.test(pin) && chance(0.3) ? pin.toLowerCase() : pin;
     const r = await api('POST', path, { pin: sent });
+    // A browser OTP whose create failed (502: the id only in the error) never gave its page
+    // a client secret: the browser API refuses it before any lookup.
+    if (m.api === 'browser' && !clientSecrets.has(m.otpId)) return expect(m, `check (${m.status}, no client secret)`, r, 403, 2130);
     const finalCode = { VERIFIED: 2023, CANCELLED: 2024, EXPIRED: 2025, FAILED: 2026 }[m.status];
     if (finalCode) return expect(m, `check (${m.status})`, r, 400, finalCode);
     if (right) {

@@ -181,7 +181,8 @@ new OtpClient({ baseUrl: 'https://otp.example.com' });
 
 export async function flow(): Promise<OtpStatus> {
   const otp: OtpObject = await client.create({ phoneNumber: '+33612345678', ttl: 600 });
-  type _Create = Expect<Equal<Awaited<ReturnType<typeof client.create>>, OtpObject>>;
+  // The OTP object and, as an extension, its client secret for the page that checks it.
+  type _Create = Expect<Equal<Awaited<ReturnType<typeof client.create>>, OtpObject & { clientSecret: string }>>;
   const otpId: string = otp.otpId;
   const status: OtpStatus = otp.status;
   const cost: number = otp.cost;

@@ -7,8 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { generateKeyPairSync } from 'node:crypto';
-import { startWorker, KEYS, TENANTS } from './harness.mjs';
+import { startWorker, KEYS, TENANTS, tokenVars } from './harness.mjs';
 
 const SERVER_CAP = 64 * 1024;
 const BROWSER_CAP = 8 * 1024;
@@ -20,9 +19,7 @@ before(async () => {
   // A browser API the worker will serve (bot check and countries decided, a signing key):
   // else it answers 503 2132 before reading any body.
   const tenants = [{ ...TENANTS[0], publishableKeys: [{ key: PK, origins: [ORIGIN] }], turnstile: 'off', allowAllCountries: true }, TENANTS[1]];
-  const { d, x } = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-  const keys = { keys: [{ kty: 'OKP', crv: 'Ed25519', d, x, kid: 'body', use: 'sig', alg: 'EdDSA' }] };
-  w = await startWorker({ TOKEN_SIGNING_KEYS: JSON.stringify(keys), PUBLIC_URL: 'https://otp.example' }, { tenants });
+  w = await startWorker(tokenVars('body'), { tenants });
 });
 after(async () => { await w?.dispose(); });
 

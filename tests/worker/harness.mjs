@@ -2,6 +2,7 @@
 // Durable Objects kept on disk (so a test can read every stored byte), and captures what the
 // worker logs. Used by the worker tests.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,16 @@ export const TENANTS = [
 ];
 
 export const PIN_HASH_KEY = 'test-pin-hash-key-0123456789abcdef';
+
+/**
+ * The vars of a worker whose browser API can issue tokens (it answers 503 2132 without):
+ * `TOKEN_SIGNING_KEYS` with a new Ed25519 key named `kid`, and `PUBLIC_URL`.
+ */
+export function tokenVars(kid = 'test') {
+  const { d, x } = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  const keys = { keys: [{ kty: 'OKP', crv: 'Ed25519', d, x, kid, use: 'sig', alg: 'EdDSA' }] };
+  return { TOKEN_SIGNING_KEYS: JSON.stringify(keys), PUBLIC_URL: 'https://otp.example' };
+}
 
 /** Every file under `dir`, recursively, as bytes (the Durable Objects' SQLite files). */
 function filesUnder(dir) {

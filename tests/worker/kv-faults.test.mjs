@@ -13,7 +13,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { startWorker, call, KEYS, TENANTS, WEBHOOK_SECRETS } from './harness.mjs';
+import { startWorker, call, KEYS, TENANTS, WEBHOOK_SECRETS, tokenVars } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 import { innerNamespace, kvStats, setKvFaults } from './kv-standin.mjs';
 
@@ -158,7 +158,8 @@ describe('KV limits and faults', { concurrency: true }, () => {
 
     test('keys of no possible shape are refused without a KV read: publishable keys (length, characters) and API keys (characters); a well-formed unknown key is one read', async () => {
       const PK = 'pk_acme_shape_0123456789';
-      const w = await start({}, { tenants: [{ ...TENANTS[0], publishableKeys: [{ key: PK, origins: ['https://shop.example'] }], turnstile: 'off', allowAllCountries: true }, TENANTS[1]] });
+      // A browser API the worker serves: decisions made, a signing key (else 503 2132).
+      const w = await start(tokenVars(), { tenants: [{ ...TENANTS[0], publishableKeys: [{ key: PK, origins: ['https://shop.example'] }], turnstile: 'off', allowAllCountries: true }, TENANTS[1]] });
       try {
         const browser = (key) => w.fetch('/v1/browser/config', { headers: { Authorization: `Bearer ${key}`, Origin: 'https://shop.example' } });
         const lines = () => w.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.usage);

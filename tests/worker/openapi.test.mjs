@@ -249,15 +249,23 @@ describe('the package\'s clients (crates/web/js/index.d.ts)', () => {
     assert.equal(create.indexTemplate, '`template_${string}`');
     assert.deepEqual(Object.keys(createSchema.patternProperties), ['^template_']);
     sameShape(d.types.get('BrowserOtpRequest'), body('browserStart'), 'BrowserClient.start(BrowserOtpRequest)');
-    // `resend(otpId, options?: { turnstileToken? })`: the options are the body.
+    // `resend(otpId, options?: { turnstileToken?, clientSecret? })`: the options are the body,
+    // but for `clientSecret`, which goes in the documented X-Client-Secret header.
+    const headerOf = (id) => (byId.get(id).op.parameters ?? []).map((p) => (p.$ref ? resolve(p) : p)).filter((p) => p.in === 'header').map((p) => p.name);
     const resend = d.classes.get('BrowserClient').get('resend');
-    sameShape(fields(resend.parameters[1].type), body('browserResend'), 'BrowserClient.resend options');
+    const resendOptions = fields(resend.parameters[1].type);
+    assert.ok(resendOptions.props.includes('clientSecret') && headerOf('browserResend').includes('X-Client-Secret'), 'resend: clientSecret is the X-Client-Secret header');
+    sameShape({ ...resendOptions, props: resendOptions.props.filter((p) => p !== 'clientSecret') }, body('browserResend'), 'BrowserClient.resend options');
     assert.equal(byId.get('browserResend').op.requestBody.required, false);
-    // `verify(otpId, pin)` and `check(otpId, pin)`: the PIN is the body's one field.
-    for (const [cls, method, id] of [['OtpClient', 'verify', 'verifyOtp'], ['BrowserClient', 'check', 'browserCheck']]) {
+    // `verify(otpId, pin)` and `check(otpId, pin, options?: { clientSecret? })`: the PIN is
+    // the body's one field; check's client secret is the X-Client-Secret header.
+    for (const [cls, method, id, rest] of [['OtpClient', 'verify', 'verifyOtp', []], ['BrowserClient', 'check', 'browserCheck', ['options']]]) {
       const params = d.classes.get(cls).get(method).parameters.map((p) => p.name.getText(d.source));
-      assert.deepEqual(params, ['otpId', 'pin'], `${cls}.${method}`);
+      assert.deepEqual(params, ['otpId', 'pin', ...rest], `${cls}.${method}`);
       assert.deepEqual(shape(body(id)).props, ['pin']);
     }
+    const checkOptions = fields(d.classes.get('BrowserClient').get('check').parameters[2].type);
+    assert.deepEqual(checkOptions.props, ['clientSecret']);
+    assert.ok(headerOf('browserCheck').includes('X-Client-Secret'));
   });
 });

@@ -183,13 +183,15 @@ export class BrowserClient {
   }
 
   /** Creates an OTP and sends the SMS: `{ otpId, phoneNumber, status, expiresAt, resendAfter, attemptsLeft, parts, clientSecret }`. */
-  async start(request) {
-    const otp = await this.#request('POST', '/v1/browser/otp', body(request, 'start(request)'), this.#lastSecret);
-    if (typeof otp?.clientSecret === 'string') {
-      this.#secrets.set(otp.otpId, otp.clientSecret);
-      this.#lastSecret = otp.clientSecret;
-    }
-    return otp;
+  start(request) {
+    // The body is checked at once (a TypeError thrown here, as before), the answer kept.
+    return this.#request('POST', '/v1/browser/otp', body(request, 'start(request)'), this.#lastSecret).then((otp) => {
+      if (typeof otp?.clientSecret === 'string') {
+        this.#secrets.set(otp.otpId, otp.clientSecret);
+        this.#lastSecret = otp.clientSecret;
+      }
+      return otp;
+    });
   }
 
   /**
