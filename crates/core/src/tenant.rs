@@ -596,6 +596,16 @@ pub fn utc_day(now: UnixMillis) -> u32 {
 }
 
 /// Seconds from `now` until `at`, rounded up, at least 1.
+/// A cap per UTC day (0: none): `code`, retryable at the next midnight UTC, once `sent`
+/// reached it.
+fn day_cap(cap: u32, sent: u32, code: ErrorCode, now: UnixMillis) -> Result<(), ApiError> {
+    if cap == 0 || sent < cap {
+        return Ok(());
+    }
+    let midnight = (now / DAY + 1) * DAY;
+    Err(ApiError::new(code).retry_after(seconds_until(midnight, now)))
+}
+
 fn seconds_until(at: UnixMillis, now: UnixMillis) -> u32 {
     (at.saturating_sub(now).div_ceil(SECOND)).clamp(1, u64::from(u32::MAX)) as u32
 }
@@ -721,11 +731,12 @@ impl AbuseLimits {
     /// May the account send one more SMS today? `sent_today`: its SMS in the UTC day
     /// [`utc_day`]`(now)`. Refused with 2116, retryable at the next midnight UTC.
     pub fn check_daily_cap(&self, sent_today: u32, now: UnixMillis) -> Result<(), ApiError> {
-        if self.daily_send_cap == 0 || sent_today < self.daily_send_cap {
-            return Ok(());
-        }
-        let midnight = (now / DAY + 1) * DAY;
-        Err(ApiError::new(ErrorCode::DailySendCap).retry_after(seconds_until(midnight, now)))
+        day_cap(
+            self.daily_send_cap,
+            sent_today,
+            ErrorCode::DailySendCap,
+            now,
+        )
     }
 
     /// May one more SMS started from the browser API go today, `browser_sent_today`
@@ -736,11 +747,8 @@ impl AbuseLimits {
         browser_sent_today: u32,
         now: UnixMillis,
     ) -> Result<(), ApiError> {
-        if self.browser_daily_send_cap == 0 || browser_sent_today < self.browser_daily_send_cap {
-            return Ok(());
-        }
-        let midnight = (now / DAY + 1) * DAY;
-        Err(ApiError::new(ErrorCode::BrowserDailySendCap).retry_after(seconds_until(midnight, now)))
+        let code = ErrorCode::BrowserDailySendCap;
+        day_cap(self.browser_daily_send_cap, browser_sent_today, code, now)
     }
 
     /// May one more SMS go for an end-user IPv6 /48 that had these SMS in the last hour
