@@ -15,25 +15,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { startWorker, call, KEYS, TENANTS, pinOfSms } from './harness.mjs';
+import { startWorker, call, KEYS, TENANTS, pinOfSms, tokenVars } from './harness.mjs';
 import { startUpstream } from './fake-upstream.mjs';
 import { devTenantToRecord, recordEntries } from '../../scripts/tenants-kv.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ORIGIN = 'https://shop.example';
 const PK = 'pk_acme_test_0123456789';
-const PUBLIC_URL = 'https://otp.example';
+const PUBLIC_URL = 'https://otp.example'; // tokenVars' PUBLIC_URL
 const PASS = '1x0000000000000000000000000000000AA';
 
-function signingKey(kid) {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const { d, x } = privateKey.export({ format: 'jwk' });
-  return { kty: 'OKP', crv: 'Ed25519', d, x, kid, use: 'sig', alg: 'EdDSA' };
-}
-const KEY = signingKey('hardening');
+/** The worker's TOKEN_SIGNING_KEYS and PUBLIC_URL (harness: a new Ed25519 key). */
+const TOKEN_VARS = tokenVars('hardening');
 
 let up;
 let siteverify;
@@ -88,8 +83,7 @@ async function withWorker({ vars = {}, tenantChange, ipLimit, raw = false } = {}
       SMS_PROVIDER: 'webhook',
       SMS_WEBHOOK_URL: `${up.url}/webhook`,
       RATE_LIMIT_PER_MINUTE: '100',
-      TOKEN_SIGNING_KEYS: JSON.stringify({ keys: [KEY] }),
-      PUBLIC_URL,
+      ...TOKEN_VARS,
       TURNSTILE_SITEVERIFY_URL: siteverify.url,
       ...vars,
     },
@@ -115,12 +109,19 @@ function browserCall(w, method, path, body, { ip = '198.51.100.1', secret, origi
 }
 
 let counter = 0;
-/** A French mobile number no other test uses, in a range of its own. */
+/**
+ * A French mobile number no other test uses, in a range of its own (E.164 minus its last 4
+ * digits): `+33 6|7 XXXX 7788`, XXXX from a start that depends on the process, wrapping
+ * within 4 digits (20,000 ranges; a run uses ~1,100).
+ */
 const freshNumber = () => {
-  for (;;) {
-    const number = `+336${String(4000 + (process.pid % 30) * 200 + counter++).padStart(4, '0')}7788`;
+  for (let tries = 0; tries < 1000; tries++) {
+    const n = counter++;
+    const middle = String((4000 + (process.pid % 30) * 200 + Math.floor(n / 2)) % 10000).padStart(4, '0');
+    const number = `+33${n % 2 ? 7 : 6}${middle}7788`;
     if (parsePhoneNumberFromString(number)?.isValid()) return number;
   }
+  throw new Error('no valid fresh number in 1,000 tries');
 };
 const smsTo = (number) => up.smsTo(number);
 const codeOf = (r) => [r.status, r.body?.error?.code];
