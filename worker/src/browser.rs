@@ -18,7 +18,7 @@
 //!   cannot judge (timeout, error) stops the request before anything is stored or sent.
 //! - The per-IP limit counts the connecting client (`CF-Connecting-IP`), not a header the
 //!   page could set.
-//! - Budgets of their own (README: "The browser API's budgets"): every request first spends
+//! - Budgets of their own (docs/api.md: "Hardening for the open internet"): every request first spends
 //!   the connecting IP's minute (`BROWSER_IP_LIMITER`, Cloudflare's rate-limiting binding:
 //!   no KV read, no Durable Object call, so a flood is stopped for free); then starts,
 //!   resends and checks spend the tenant's *browser* minute and its SMS the *browser*
@@ -112,15 +112,17 @@ pub async fn ip_budget(req: &Request, env: &Env) -> AppResult<()> {
 /// The browser API's preconditions on the tenant and the deployment: none of its
 /// requests go on (503 2132, logged with the reasons) while any is unmet.
 pub fn safe(settings: &Settings, tenant: &Tenant, request_id: &str) -> Result<(), ApiError> {
+    let can_sign = settings.signing_keys.is_some() && settings.public_url.is_some();
+    // The usual case costs no allocation: this runs on every browser request.
+    if can_sign && tenant.browser_problems.is_empty() {
+        return Ok(());
+    }
     let mut problems = tenant.browser_problems.clone();
-    if settings.signing_keys.is_none() || settings.public_url.is_none() {
+    if !can_sign {
         problems.push(
             "TOKEN_SIGNING_KEYS (and PUBLIC_URL) not set: the browser API cannot issue tokens"
                 .into(),
         );
-    }
-    if problems.is_empty() {
-        return Ok(());
     }
     log::event(
         "error",
