@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::limiter::{self, Ask, Budget, IdempotencyAsk, SendAsk, Window};
 use crate::log;
 use crate::providers::Sms;
-use crate::shard::{self, OutgoingSms, ShardOp};
+use crate::shard::{self, OutgoingSms, ShardOp, ShardReply};
 use crate::tenant::Tenant;
 use crate::usage::Usage;
 
@@ -318,9 +318,10 @@ async fn create_and_send(
     )
     .await?;
     // The number's limits refused an SMS now: nothing is stored, nothing is sent.
-    if let Some(e) = reply.error {
-        return Err(AppError::Api(e.into_api()));
-    }
+    let resend_after = match reply {
+        ShardReply::Created { resend_after } => resend_after,
+        other => return Err(other.into_error()),
+    };
     if prepared.test_pin.is_none() {
         let sms = OutgoingSms {
             to: request.phone_number.clone(),
@@ -339,7 +340,7 @@ async fn create_and_send(
         status: 201,
         body,
         otp_id: Some(otp_id),
-        resend_after: reply.resend_after,
+        resend_after: Some(resend_after),
     })
 }
 
@@ -522,27 +523,28 @@ async fn resend_in_shard(
         test_pins: tenant.policy.test_numbers.clone(),
         client,
     };
-    let reply = shard::call(env, shard, &op, usage).await?;
-    if let Some(e) = reply.error {
-        return Err(AppError::Api(e.into_api()));
-    }
-    let Some(record) = reply.record else {
-        return Err(AppError::api(ErrorCode::OtpNotFound));
+    let (record, sms, resend_after) = match shard::call(env, shard, &op, usage).await? {
+        ShardReply::Resent {
+            record,
+            sms,
+            resend_after,
+        } => (record, sms, resend_after),
+        other => return Err(other.into_error()),
     };
     // No SMS: a test number (its fixed PIN stays).
-    if let Some(sms) = &reply.sms {
+    if let Some(sms) = &sms {
         deliver(env, settings, shard, otp_id, &tenant.id, sms, usage).await?;
     }
     let now = Date::now().as_millis();
     let mut body = json!(record.to_object(now));
-    body["resendAfter"] = json!(reply.resend_after);
+    body["resendAfter"] = json!(resend_after);
     let answer = Answer {
         status: 200,
         body,
         otp_id: Some(otp_id.to_owned()),
-        resend_after: reply.resend_after,
+        resend_after: Some(resend_after),
     };
-    Ok((answer, reply.sms.is_some()))
+    Ok((answer, sms.is_some()))
 }
 
 /// Whether an OTP id is one of the tenant's test numbers': its id carries the keyed
@@ -589,18 +591,15 @@ pub async fn refused(
 
 /// A shard's reply as the client's answer: no record is 2021 (missing, or another
 /// tenant's), an error is that error, else 200 with `ok_body`.
-fn answer(reply: shard::ShardReply, otp_id: &str, ok_body: Value) -> AppResult<Answer> {
-    if reply.record.is_none() {
-        return Err(AppError::api(ErrorCode::OtpNotFound));
-    }
-    match reply.error {
-        Some(e) => Err(AppError::Api(e.into_api())),
-        None => Ok(Answer {
+fn answer(reply: ShardReply, otp_id: &str, ok_body: Value) -> AppResult<Answer> {
+    match reply {
+        ShardReply::Record(_) => Ok(Answer {
             status: 200,
             body: ok_body,
             otp_id: Some(otp_id.to_owned()),
             resend_after: None,
         }),
+        other => Err(other.into_error()),
     }
 }
 
@@ -643,13 +642,9 @@ pub async fn check_pin(
         limits: Box::new(tenant.policy.number_limits.clone()),
         client,
     };
-    let reply = shard::call(env, shard, &op, usage).await?;
-    let Some(record) = reply.record else {
-        return Err(AppError::api(ErrorCode::OtpNotFound));
-    };
-    match reply.error {
-        Some(e) => Err(AppError::Api(e.into_api())),
-        None => Ok(record),
+    match shard::call(env, shard, &op, usage).await? {
+        ShardReply::Record(record) => Ok(record),
+        other => Err(other.into_error()),
     }
 }
 
@@ -661,10 +656,10 @@ pub async fn status(env: &Env, tenant: &Tenant, otp_id: &str, usage: &Usage) -> 
         otp_id: otp_id.to_owned(),
         tenant: tenant.id.clone(),
     };
-    let record = shard::call(env, shard, &op, usage)
-        .await?
-        .record
-        .ok_or(AppError::api(ErrorCode::OtpNotFound))?;
+    let record = match shard::call(env, shard, &op, usage).await? {
+        ShardReply::Record(record) => record,
+        other => return Err(other.into_error()),
+    };
     Ok(Answer {
         status: 200,
         body: json!(record.to_object(now)),

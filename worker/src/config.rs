@@ -19,9 +19,6 @@ use worker::{Env, Url};
 
 use crate::providers::{Provider, DEFAULT_TIMEOUT};
 
-/// How long a finished OTP stays readable in its shard before it is forgotten.
-pub const GRACE_SECONDS: u64 = 24 * 3600;
-
 /// Waits before the 2nd, 3rd, … delivery of a callback (the 1st is at once), in
 /// milliseconds: 6 tries over about an hour (1, 5, 15, 30 and 30 minutes), then the
 /// callback is given up (logged). `CALLBACK_BACKOFF_MS` replaces them in development only.

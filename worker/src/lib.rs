@@ -10,6 +10,7 @@ mod browser;
 mod callback;
 mod config;
 mod dev;
+mod durable;
 mod error;
 mod http;
 mod limiter;

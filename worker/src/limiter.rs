@@ -31,8 +31,8 @@ use smsotp_core::idempotency::{self, Decision, IdempotencyEntry, StoredAnswer};
 use smsotp_core::tenant::{ipv6_net48, utc_day, AbuseLimits};
 use worker::*;
 
+use crate::durable::{RowUsage, WireError as ShardError};
 use crate::error::{AppError, AppResult};
-use crate::shard::{RowUsage, ShardError};
 
 /// The binding of the `TenantLimiter` namespace (wrangler.toml).
 pub const BINDING: &str = "TENANT_LIMITER";

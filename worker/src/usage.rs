@@ -6,7 +6,7 @@ use std::cell::Cell;
 
 use serde_json::{json, Value};
 
-use crate::shard::RowUsage;
+use crate::durable::RowUsage;
 
 /// A request's usage so far (single-threaded: one per request, passed down).
 #[derive(Default)]

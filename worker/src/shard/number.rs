@@ -1,0 +1,382 @@
+//! Everything the shard keeps about one (tenant, phone number), and its rules: wrong PINs
+//! counted across the number's OTPs and the locks they set, a new OTP superseding the
+//! pending one, the last verification, and forgetting what is more than 24 h past. Pure:
+//! no worker types (the shard reads and writes the row and calls these).
+
+use serde::{Deserialize, Serialize};
+use smsotp_core::limits::{check_hard_lock, NumberHistory, NumberLimits};
+use smsotp_core::{ApiError, OtpRecord, OtpRequest, OtpStatus};
+
+/// How long a finished OTP stays readable in its shard before it is forgotten.
+pub const GRACE_SECONDS: u64 = 24 * 3600;
+/// A day, in milliseconds: the window of the per-number SMS count.
+pub const DAY_MS: u64 = 24 * 3600 * 1000;
+/// Earlier OTPs kept per number (beyond their 24 h, they are dropped anyway): a number
+/// gets at most 10 SMS a day by default, so this only bounds a tenant without limits.
+const MAX_EARLIER: usize = 32;
+/// SMS times kept per number: enough for any daily limit up to this; a tenant allowing
+/// more per day is counted as if it allowed this many (the row stays bounded).
+const MAX_SENDS: usize = 1000;
+/// Browser clients remembered per number: enough for any real number (a person uses one
+/// or two devices); an attacker rotating more only pushes out the oldest, which locks
+/// nothing wider (the hard cap counts every wrong PIN anyway).
+const MAX_CLIENTS: usize = 16;
+
+/// When a record may be forgotten: 24 h after it ended (or after its TTL, if still pending).
+pub fn forget_at(record: &OtpRecord) -> u64 {
+    let end = if record.status.is_final() {
+        record.updated_at
+    } else {
+        record.expires_at
+    };
+    end.saturating_add(GRACE_SECONDS * 1000)
+}
+
+/// Everything the shard keeps about one (tenant, phone number): one row, `numbers.state`.
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct NumberState {
+    /// The number's latest OTP (pending or not), with what a resend needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<CurrentOtp>,
+    /// When SMS were sent to the number in the last 24 h, oldest first (column `sends`:
+    /// the prefix rule reads it for every number of a prefix, without the rest).
+    #[serde(skip)]
+    pub sends: Vec<u64>,
+    /// Consecutive wrong PINs typed through the server API, across its OTPs: they lock
+    /// the number for everyone (`failuresBeforeLock`).
+    #[serde(default)]
+    pub failures: u32,
+    /// Consecutive wrong PINs from anyone (server and browsers): from
+    /// `smsotp_core::limits::MAX_CONSECUTIVE_FAILURES` on, the number is refused checks and
+    /// SMS until the tenant unlocks it.
+    #[serde(default)]
+    pub consecutive: u32,
+    /// Browser clients' wrong PINs and locks for this number (bounded: the most recent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientFailures>,
+    /// Until when the number is locked (0: never).
+    #[serde(default)]
+    pub locked_until: u64,
+    /// When a PIN of the number was last verified (0: never): its SMS before are verified
+    /// (column `verified_at`, as `sends`).
+    #[serde(skip)]
+    pub verified_at: u64,
+    /// Its earlier OTPs (all final), oldest first, until 24 h after they ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier: Vec<OtpRecord>,
+}
+
+/// One browser client's (an IP subject's) wrong PINs for a number, and its lock.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientFailures {
+    pub client: String,
+    pub failures: u32,
+    pub locked_until: u64,
+}
+
+/// A number's latest OTP.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct CurrentOtp {
+    pub record: OtpRecord,
+    /// The request it was made from (a resend renders its SMS again).
+    pub request: OtpRequest,
+    /// SMS it has had.
+    pub sends: u32,
+    pub last_send_at: u64,
+    /// Made from the browser API (it may then be superseded by the same visitor only).
+    #[serde(default)]
+    pub by_browser: bool,
+}
+
+impl NumberState {
+    /// Until when the browser client `client` is locked for this number (0: not).
+    fn client_locked_until(&self, client: Option<&str>) -> u64 {
+        let Some(client) = client else { return 0 };
+        self.clients
+            .iter()
+            .find(|c| c.client == client)
+            .map_or(0, |c| c.locked_until)
+    }
+
+    /// May this number be checked or sent to by `client` (`None`: the server API) now?
+    /// The hard lock, then the number's lock (checks only: a send checks it with the
+    /// per-number limits), then the client's.
+    pub fn check_locks(&self, client: Option<&str>, check: bool, now: u64) -> Result<(), ApiError> {
+        check_hard_lock(self.consecutive)?;
+        if check {
+            NumberLimits::check_lock(self.locked_until, now)?;
+        }
+        NumberLimits::check_lock(self.client_locked_until(client), now)
+    }
+
+    /// A wrong PIN from `client` (`None`: the server API): counted in a row for the hard
+    /// cap; a browser client's locks that client, the server's locks the number.
+    pub fn wrong_pin(&mut self, client: Option<&str>, limits: &NumberLimits, now: u64) {
+        self.consecutive = self.consecutive.saturating_add(1);
+        match client {
+            None => {
+                self.failures = self.failures.saturating_add(1);
+                if let Some(until) = limits.lock_after(self.failures, now) {
+                    self.locked_until = self.locked_until.max(until);
+                }
+            }
+            Some(client) => {
+                let i = match self.clients.iter().position(|c| c.client == client) {
+                    Some(i) => i,
+                    None => {
+                        if self.clients.len() >= MAX_CLIENTS {
+                            self.clients.remove(0);
+                        }
+                        self.clients.push(ClientFailures {
+                            client: client.to_owned(),
+                            failures: 0,
+                            locked_until: 0,
+                        });
+                        self.clients.len() - 1
+                    }
+                };
+                let c = &mut self.clients[i];
+                c.failures = c.failures.saturating_add(1);
+                if let Some(until) = limits.lock_after(c.failures, now) {
+                    c.locked_until = c.locked_until.max(until);
+                }
+            }
+        }
+    }
+
+    /// A right PIN: every count of wrong ones starts again.
+    pub fn right_pin(&mut self, now: u64) {
+        self.failures = 0;
+        self.consecutive = 0;
+        self.clients.clear();
+        self.verified_at = now;
+    }
+
+    /// A PIN check of one of the number's OTPs, from its status and attempts `before` and
+    /// its record after: an attempt spent is a wrong PIN (counted against the number,
+    /// across its OTPs); a pending OTP verified is a right one (it clears them). Whether
+    /// the number's state changed.
+    pub fn checked(
+        &mut self,
+        before: (OtpStatus, u8),
+        after: &OtpRecord,
+        client: Option<&str>,
+        limits: &NumberLimits,
+        now: u64,
+    ) -> bool {
+        if after.attempts != before.1 {
+            self.wrong_pin(client, limits, now);
+            true
+        } else if after.status == OtpStatus::Verified && before.0 == OtpStatus::Pending {
+            self.right_pin(now);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The tenant's unlock: every lock and count cleared.
+    pub fn unlock(&mut self) {
+        self.failures = 0;
+        self.consecutive = 0;
+        self.locked_until = 0;
+        self.clients.clear();
+    }
+
+    /// What the per-number limits look at before an SMS.
+    pub fn history(&self) -> NumberHistory<'_> {
+        NumberHistory {
+            sends: &self.sends,
+            locked_until: self.locked_until,
+        }
+    }
+
+    /// The number's OTP still pending at `now`, if any (only the current one can be: a new
+    /// one supersedes it).
+    pub fn pending(&self, now: u64) -> Option<&CurrentOtp> {
+        self.current
+            .as_ref()
+            .filter(|c| c.record.status_at(now) == OtpStatus::Pending)
+    }
+
+    /// A new OTP becomes the number's current one; the one before goes to the earlier
+    /// ones, superseded (CANCELLED; EXPIRED if its TTL passed) if it was pending. `sms`:
+    /// the new OTP's SMS is one of the number's sends (a test number's is not). The record
+    /// superseded, when its status changed (its callback is due).
+    pub fn supersede(&mut self, new: CurrentOtp, sms: bool, now: u64) -> Option<OtpRecord> {
+        let mut ended = None;
+        if let Some(old) = self.current.take() {
+            let mut old = old.record;
+            let before = old.status;
+            let _ = old.cancel(now);
+            if old.status != before {
+                ended = Some(old.clone());
+            }
+            self.earlier.push(old);
+        }
+        self.current = Some(new);
+        if sms {
+            self.sends.push(now);
+        }
+        ended
+    }
+
+    /// The OTP `otp_id` of this number, if it is still remembered at `now`.
+    pub fn find_mut(&mut self, otp_id: &str, now: u64) -> Option<&mut OtpRecord> {
+        let current = self.current.as_mut().map(|c| &mut c.record);
+        current
+            .into_iter()
+            .chain(self.earlier.iter_mut())
+            .find(|r| r.otp_id == otp_id && forget_at(r) > now)
+    }
+
+    /// Whether the OTP `otp_id` is one of this number's (remembered or not yet tidied).
+    pub fn holds(&self, otp_id: &str) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|c| c.record.otp_id == otp_id)
+            || self.earlier.iter().any(|r| r.otp_id == otp_id)
+    }
+
+    /// Drops what is past: SMS older than 24 h, OTPs 24 h after they ended; keeps the
+    /// lists bounded.
+    pub fn tidy(&mut self, now: u64) {
+        self.sends.retain(|&at| at.saturating_add(DAY_MS) > now);
+        if self.sends.len() > MAX_SENDS {
+            self.sends.drain(..self.sends.len() - MAX_SENDS);
+        }
+        self.earlier.retain(|r| forget_at(r) > now);
+        if self.earlier.len() > MAX_EARLIER {
+            self.earlier.drain(..self.earlier.len() - MAX_EARLIER);
+        }
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|c| forget_at(&c.record) <= now)
+        {
+            self.current = None;
+        }
+    }
+
+    /// When the row holds nothing of use any more (the clean-up deletes it then): every
+    /// OTP forgotten, every SMS out of the 24-hour window, the lock over. (A count of wrong
+    /// PINs without a lock goes with it: a day without any SMS resets it.)
+    pub fn forget_at(&self) -> u64 {
+        let otps = self
+            .current
+            .iter()
+            .map(|c| forget_at(&c.record))
+            .chain(self.earlier.iter().map(forget_at));
+        let sends = self.sends.iter().map(|&at| at.saturating_add(DAY_MS));
+        // A hard lock stays until the tenant clears it.
+        if check_hard_lock(self.consecutive).is_err() {
+            return u64::MAX;
+        }
+        let client_locks = self.clients.iter().map(|c| c.locked_until);
+        otps.chain(sends)
+            .chain([self.locked_until])
+            .chain(client_locks)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Its SMS after `since` that no verified PIN followed.
+    pub fn unverified_sends_after(&self, since: u64) -> impl Iterator<Item = u64> + '_ {
+        self.sends
+            .iter()
+            .copied()
+            .filter(move |&at| at > since && at > self.verified_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smsotp_core::{Config, PinType};
+
+    const NOW: u64 = 1_800_000_000_000;
+    const MIN: u64 = 60_000;
+
+    fn record(otp_id: &str, status: OtpStatus, updated_at: u64) -> OtpRecord {
+        OtpRecord {
+            otp_id: otp_id.into(),
+            tenant: "acme".into(),
+            track_id: None,
+            phone_number: "+33612345678".into(),
+            country_iso: "FR".into(),
+            status,
+            failure_reason: None,
+            cost: 0.0,
+            parts: 1,
+            max_attempts: 3,
+            attempts: 0,
+            ttl: 300,
+            otp_callback_url: None,
+            pin_type: PinType::Numbers,
+            pin_hash: String::new(),
+            created_at: updated_at,
+            expires_at: updated_at + 5 * MIN,
+            updated_at,
+            amount: None,
+            payee: None,
+        }
+    }
+
+    fn current_otp(record: OtpRecord) -> CurrentOtp {
+        let request = smsotp_core::validate_request_text(
+            r#"{"phoneNumber": "+33612345678"}"#,
+            &Config::default(),
+        )
+        .unwrap();
+        CurrentOtp {
+            last_send_at: record.created_at,
+            record,
+            request,
+            sends: 1,
+            by_browser: false,
+        }
+    }
+
+    /// An earlier OTP answers until 24 h after it ended, then is gone; SMS leave the
+    /// count after 24 h; the row may be deleted once nothing in it is of use.
+    #[test]
+    fn a_number_forgets_its_past_after_a_day() {
+        let day = 24 * 60 * MIN;
+        let mut state = NumberState {
+            current: Some(current_otp(record("id-2", OtpStatus::Verified, NOW))),
+            earlier: vec![record("id-1", OtpStatus::Cancelled, NOW - 10 * MIN)],
+            sends: vec![NOW - 10 * MIN, NOW],
+            ..NumberState::default()
+        };
+        assert!(state.find_mut("id-1", NOW + day - 11 * MIN).is_some());
+        assert!(state.find_mut("id-1", NOW + day - 10 * MIN).is_none());
+        assert_eq!(state.forget_at(), NOW + day);
+        state.tidy(NOW + day - 5 * MIN);
+        assert!(state.earlier.is_empty());
+        assert_eq!(state.sends, [NOW]);
+        assert!(state.current.is_some());
+        // A lock keeps the row beyond that.
+        state.locked_until = NOW + 2 * day;
+        assert_eq!(state.forget_at(), NOW + 2 * day);
+    }
+
+    #[test]
+    fn the_earlier_otps_and_the_sms_times_stay_bounded() {
+        let mut state = NumberState {
+            earlier: (0..100)
+                .map(|i| record(&format!("id-{i}"), OtpStatus::Cancelled, NOW))
+                .collect(),
+            sends: (0..2000).map(|i| NOW - 2000 + i).collect(),
+            ..NumberState::default()
+        };
+        state.tidy(NOW);
+        assert_eq!(state.earlier.len(), 32);
+        // The most recent are kept.
+        assert_eq!(state.earlier.last().unwrap().otp_id, "id-99");
+        assert_eq!(state.sends.len(), 1000);
+        assert_eq!(state.sends.last(), Some(&(NOW - 1)));
+    }
+}
