@@ -207,8 +207,7 @@ pub async fn create_prepared(
             }),
             send,
         };
-        let reply = limiter::admit(env, &tenant.id, &ask, usage, window).await?;
-        if let Some(answer) = reply.replay {
+        if let Some(answer) = limiter::admit(env, &tenant.id, &ask, usage, window).await? {
             let mut body: Value = serde_json::from_str(&answer.body)?;
             // The stored answer has no client secret (nothing stores one): computed again.
             if let Some(id) = body["otpId"].as_str().map(str::to_owned) {
