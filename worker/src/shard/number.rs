@@ -295,10 +295,12 @@ impl NumberState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smsotp_core::{Config, PinType};
+    use smsotp_core::limits::MAX_CONSECUTIVE_FAILURES;
+    use smsotp_core::{Config, ErrorCode, PinType};
 
     const NOW: u64 = 1_800_000_000_000;
     const MIN: u64 = 60_000;
+    const DAY: u64 = 24 * 60 * MIN;
 
     fn record(otp_id: &str, status: OtpStatus, updated_at: u64) -> OtpRecord {
         OtpRecord {
@@ -340,6 +342,222 @@ mod tests {
         }
     }
 
+    fn code(result: Result<(), ApiError>) -> Option<u16> {
+        result.err().map(|e| e.code.code())
+    }
+
+    /// The server API's wrong PINs count against the number across its OTPs (a new OTP
+    /// does not reset them) and lock it for everyone at `failuresBeforeLock`: checks are
+    /// refused with the time left; an SMS sees the lock through the per-number limits.
+    #[test]
+    fn wrong_pins_lock_the_number_across_its_otps() {
+        let limits = NumberLimits::default();
+        let mut state = NumberState {
+            current: Some(current_otp(record("id-1", OtpStatus::Pending, NOW))),
+            ..NumberState::default()
+        };
+        for _ in 0..5 {
+            state.wrong_pin(None, &limits, NOW);
+        }
+        let next = current_otp(record("id-2", OtpStatus::Pending, NOW + MIN));
+        state.supersede(next, true, NOW + MIN);
+        for _ in 0..4 {
+            state.wrong_pin(None, &limits, NOW + MIN);
+        }
+        assert_eq!((state.failures, state.locked_until), (9, 0));
+        assert!(state.check_locks(None, true, NOW + MIN).is_ok());
+        state.wrong_pin(None, &limits, NOW + MIN);
+        let until = NOW + MIN + 3600 * 1000;
+        assert_eq!(state.locked_until, until);
+        let refused = state.check_locks(None, true, NOW + MIN).unwrap_err();
+        assert_eq!(
+            (refused.code, refused.retry_after),
+            (ErrorCode::NumberLocked, Some(3600))
+        );
+        // Browsers are refused checks too; a send is left to the per-number limits.
+        assert_eq!(
+            code(state.check_locks(Some("ip:a"), true, NOW + MIN)),
+            Some(2110)
+        );
+        assert!(state.check_locks(None, false, NOW + MIN).is_ok());
+        assert_eq!(state.history().locked_until, until);
+        // The lock ends on its own.
+        assert!(state.check_locks(None, true, until).is_ok());
+    }
+
+    /// A browser client's wrong PINs lock that client for the number, not the number nor
+    /// other clients; for SMS as for checks.
+    #[test]
+    fn a_browser_clients_wrong_pins_lock_that_client_only() {
+        let limits = NumberLimits::default();
+        let mut state = NumberState::default();
+        for _ in 0..10 {
+            state.wrong_pin(Some("ip:a"), &limits, NOW);
+        }
+        assert_eq!(
+            (state.failures, state.consecutive, state.locked_until),
+            (0, 10, 0)
+        );
+        assert_eq!(code(state.check_locks(Some("ip:a"), true, NOW)), Some(2110));
+        assert_eq!(
+            code(state.check_locks(Some("ip:a"), false, NOW)),
+            Some(2110)
+        );
+        assert!(state.check_locks(Some("ip:b"), true, NOW).is_ok());
+        assert!(state.check_locks(None, true, NOW).is_ok());
+        assert!(state
+            .check_locks(Some("ip:a"), true, NOW + 3600 * 1000)
+            .is_ok());
+    }
+
+    #[test]
+    fn the_clients_remembered_stay_bounded() {
+        let limits = NumberLimits::default();
+        let mut state = NumberState::default();
+        for i in 0..=MAX_CLIENTS {
+            state.wrong_pin(Some(&format!("ip:{i}")), &limits, NOW);
+        }
+        assert_eq!(state.clients.len(), MAX_CLIENTS);
+        // The oldest is pushed out.
+        assert_eq!(state.clients[0].client, "ip:1");
+        assert_eq!(state.consecutive, MAX_CLIENTS as u32 + 1);
+    }
+
+    /// `MAX_CONSECUTIVE_FAILURES` wrong PINs in a row from anyone lock the number for
+    /// checks and SMS, whoever asks, until the tenant unlocks it; the row is kept.
+    #[test]
+    fn wrong_pins_in_a_row_lock_the_number_until_unlocked() {
+        let limits = NumberLimits::default();
+        let mut state = NumberState::default();
+        for i in 0..MAX_CONSECUTIVE_FAILURES {
+            // A new client every time: no client's own lock stops them.
+            state.wrong_pin(Some(&format!("ip:{i}")), &limits, NOW);
+        }
+        for (client, check) in [(None, true), (None, false), (Some("ip:new"), false)] {
+            assert_eq!(
+                code(state.check_locks(client, check, NOW + 7 * DAY)),
+                Some(2133)
+            );
+        }
+        assert_eq!(state.forget_at(), u64::MAX);
+        state.unlock();
+        assert!(state.check_locks(None, true, NOW).is_ok());
+        assert!(state.clients.is_empty());
+        assert_eq!(state.forget_at(), 0);
+    }
+
+    /// The tenant's unlock clears the number's lock and every count.
+    #[test]
+    fn an_unlock_clears_every_lock_and_count() {
+        let limits = NumberLimits::default();
+        let mut state = NumberState::default();
+        for _ in 0..10 {
+            state.wrong_pin(None, &limits, NOW);
+            state.wrong_pin(Some("ip:a"), &limits, NOW);
+        }
+        state.unlock();
+        assert_eq!(
+            (state.failures, state.consecutive, state.locked_until),
+            (0, 0, 0)
+        );
+        assert!(state.check_locks(Some("ip:a"), true, NOW).is_ok());
+    }
+
+    /// A right PIN starts every count of wrong ones again and is the number's last
+    /// verification: its SMS before no longer count as unverified (the prefix rule).
+    #[test]
+    fn a_right_pin_clears_the_counts_and_is_the_last_verification() {
+        let limits = NumberLimits::default();
+        let mut state = NumberState {
+            sends: vec![NOW - 20 * MIN, NOW - 10 * MIN],
+            ..NumberState::default()
+        };
+        for _ in 0..3 {
+            state.wrong_pin(None, &limits, NOW);
+            state.wrong_pin(Some("ip:a"), &limits, NOW);
+        }
+        let since = NOW - 60 * MIN;
+        assert_eq!(state.unverified_sends_after(since).count(), 2);
+        state.right_pin(NOW - 15 * MIN);
+        assert_eq!((state.failures, state.consecutive), (0, 0));
+        assert!(state.clients.is_empty());
+        assert_eq!(state.verified_at, NOW - 15 * MIN);
+        assert_eq!(
+            state.unverified_sends_after(since).collect::<Vec<_>>(),
+            [NOW - 10 * MIN]
+        );
+    }
+
+    /// A check marks the number by what it did to the OTP: an attempt spent is a wrong
+    /// PIN, a pending OTP verified a right one, anything else nothing.
+    #[test]
+    fn a_check_counts_by_what_it_did() {
+        let limits = NumberLimits::default();
+        let pending = record("id-1", OtpStatus::Pending, NOW);
+        let mut state = NumberState::default();
+        let mut wrong = pending.clone();
+        wrong.attempts = 1;
+        assert!(state.checked((OtpStatus::Pending, 0), &wrong, None, &limits, NOW));
+        assert_eq!((state.failures, state.consecutive), (1, 1));
+        // A check that spent nothing (a finished OTP): nothing changes.
+        let mut finished = record("id-1", OtpStatus::Expired, NOW);
+        finished.attempts = 1;
+        assert!(!state.checked((OtpStatus::Expired, 1), &finished, None, &limits, NOW));
+        assert_eq!((state.failures, state.verified_at), (1, 0));
+        let mut right = wrong.clone();
+        right.status = OtpStatus::Verified;
+        assert!(state.checked((OtpStatus::Pending, 1), &right, None, &limits, NOW + MIN));
+        assert_eq!(
+            (state.failures, state.consecutive, state.verified_at),
+            (0, 0, NOW + MIN)
+        );
+    }
+
+    /// A new OTP supersedes the pending one (CANCELLED, or EXPIRED past its TTL: its
+    /// callback is due); a finished one just goes to the earlier ones. A test number's
+    /// OTP is no SMS of the number.
+    #[test]
+    fn a_new_otp_supersedes_the_pending_one() {
+        let mut state = NumberState {
+            current: Some(current_otp(record("id-1", OtpStatus::Pending, NOW))),
+            ..NumberState::default()
+        };
+        assert!(state.pending(NOW).is_some());
+        let ended = state.supersede(
+            current_otp(record("id-2", OtpStatus::Pending, NOW + MIN)),
+            true,
+            NOW + MIN,
+        );
+        let ended = ended.unwrap();
+        assert_eq!(
+            (ended.otp_id.as_str(), ended.status),
+            ("id-1", OtpStatus::Cancelled)
+        );
+        assert_eq!(state.earlier[0].status, OtpStatus::Cancelled);
+        assert_eq!(state.current.as_ref().unwrap().record.otp_id, "id-2");
+        assert_eq!(state.sends, [NOW + MIN]);
+        // Past its TTL (5 minutes), the pending OTP ends EXPIRED.
+        assert!(state.pending(NOW + 7 * MIN).is_none());
+        let ended = state.supersede(
+            current_otp(record("id-3", OtpStatus::Pending, NOW + 7 * MIN)),
+            false,
+            NOW + 7 * MIN,
+        );
+        assert_eq!(ended.unwrap().status, OtpStatus::Expired);
+        assert_eq!(state.sends, [NOW + MIN]);
+        // A finished OTP: no callback due.
+        state.current.as_mut().unwrap().record.status = OtpStatus::Verified;
+        let ended = state.supersede(
+            current_otp(record("id-4", OtpStatus::Pending, NOW + 8 * MIN)),
+            true,
+            NOW + 8 * MIN,
+        );
+        assert!(ended.is_none());
+        let earlier: Vec<_> = state.earlier.iter().map(|r| r.otp_id.as_str()).collect();
+        assert_eq!(earlier, ["id-1", "id-2", "id-3"]);
+        assert!(state.holds("id-1") && state.holds("id-4") && !state.holds("id-5"));
+    }
+
     /// An earlier OTP answers until 24 h after it ended, then is gone; SMS leave the
     /// count after 24 h; the row may be deleted once nothing in it is of use.
     #[test]
@@ -361,6 +579,21 @@ mod tests {
         // A lock keeps the row beyond that.
         state.locked_until = NOW + 2 * day;
         assert_eq!(state.forget_at(), NOW + 2 * day);
+    }
+
+    /// A pending OTP is remembered until 24 h after its TTL.
+    #[test]
+    fn a_pending_otp_is_forgotten_a_day_after_its_ttl() {
+        let pending = record("id-1", OtpStatus::Pending, NOW);
+        assert_eq!(forget_at(&pending), NOW + 5 * MIN + DAY);
+        let mut state = NumberState {
+            current: Some(current_otp(pending)),
+            ..NumberState::default()
+        };
+        state.tidy(NOW + 5 * MIN + DAY - 1);
+        assert!(state.current.is_some());
+        state.tidy(NOW + 5 * MIN + DAY);
+        assert!(state.current.is_none());
     }
 
     #[test]
