@@ -1,4 +1,4 @@
-//! The worker's settings, read from vars and secrets once per isolate (`lib.rs`: they cannot
+//! The worker's settings, read from vars and secrets once per isolate (`config::settings`: they cannot
 //! change while an isolate lives) (README: Configuration).
 //!
 //! [`Settings::read`] checks every setting and returns every problem found, each naming the
