@@ -1,5 +1,5 @@
-//! The worker's settings, read from vars and secrets once per isolate (`config::settings`: they cannot
-//! change while an isolate lives) (README: Configuration).
+//! The worker's settings, read from vars and secrets once per isolate ([`settings`]: they
+//! cannot change while an isolate lives) (docs/operations.md: settings).
 //!
 //! [`Settings::read`] checks every setting and returns every problem found, each naming the
 //! setting and what is wrong, never a secret's value: `GET /health` answers 503 with that
