@@ -4,12 +4,13 @@
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use smsotp_core::browser::client_secret::client_secret;
 use smsotp_core::create::{create_otp_with_id, create_test_otp_with_id};
-use smsotp_core::idempotency::{self, StoredAnswer};
-use smsotp_core::limits::NumberLimits;
-use smsotp_core::tenant::{end_user_ip, AbuseLimits};
-use smsotp_core::{shard as placement, validate_request_text, ErrorCode, FallibleSource};
+use smsotp_core::{validate_request_text, ErrorCode, FallibleSource};
+use smsotp_edge::browser::client_secret::client_secret;
+use smsotp_edge::idempotency::{self, StoredAnswer};
+use smsotp_edge::limits::NumberLimits;
+use smsotp_edge::limits::{end_user_ip, AbuseLimits};
+use smsotp_edge::placement;
 use worker::{Date, Env, Request};
 
 use crate::config::Settings;
