@@ -7,8 +7,8 @@
 
 use std::rc::Rc;
 
-use smsotp_core::browser::origin::{check_key_type, is_well_formed_publishable};
 use smsotp_core::{ApiError, ErrorCode};
+use smsotp_edge::browser::origin::{check_key_type, is_well_formed_publishable};
 use subtle::ConstantTimeEq;
 use worker::{Env, Request};
 

@@ -10,11 +10,11 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use base64::Engine;
-use smsotp_core::browser::keys::SigningKeys;
-use smsotp_core::browser::turnstile::SITEVERIFY_URL;
-use smsotp_core::limits::NumberLimits;
-use smsotp_core::tenant::{AbuseLimits, TenantPolicy};
 use smsotp_core::{CallbackPolicy, Config, PinHasher};
+use smsotp_edge::browser::keys::SigningKeys;
+use smsotp_edge::browser::turnstile::SITEVERIFY_URL;
+use smsotp_edge::limits::{AbuseLimits, NumberLimits};
+use smsotp_edge::tenant::TenantPolicy;
 use worker::{Env, Url};
 
 use crate::providers::{Provider, DEFAULT_TIMEOUT};
@@ -565,7 +565,7 @@ mod tests {
 
     #[test]
     fn token_signing_keys_are_checked_and_need_a_public_url() {
-        let keys = smsotp_core::browser::keys::generate_dev_key([7; 32], "dev-1").to_string();
+        let keys = smsotp_edge::browser::keys::generate_dev_key([7; 32], "dev-1").to_string();
         let s = read(&[
             ("TOKEN_SIGNING_KEYS", Some(&keys)),
             ("PUBLIC_URL", Some("https://otp.example/")),

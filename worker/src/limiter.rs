@@ -4,7 +4,7 @@
 //! its SMS per end-user IP (an IPv6 /64, and its /48) per hour, and its
 //! `Idempotency-Key`s. Every one of these is a check-and-act that must be
 //! exact across the edge, so one object owns it; the rules themselves are the core's
-//! (`smsotp_core::tenant::AbuseLimits`, `smsotp_core::idempotency`).
+//! (`smsotp_edge::limits::AbuseLimits`, `smsotp_edge::idempotency`).
 //!
 //! Why this shape:
 //! - State is in the object's SQLite storage, so it survives a restart (on Cloudflare an
@@ -27,8 +27,8 @@
 use std::cell::Cell;
 
 use serde::{Deserialize, Serialize};
-use smsotp_core::idempotency::{self, Decision, IdempotencyEntry, StoredAnswer};
-use smsotp_core::tenant::{ipv6_net48, utc_day, AbuseLimits};
+use smsotp_edge::idempotency::{self, Decision, IdempotencyEntry, StoredAnswer};
+use smsotp_edge::limits::{ipv6_net48, utc_day, AbuseLimits};
 use worker::*;
 
 use crate::error::{AppError, AppResult};
@@ -172,7 +172,7 @@ pub struct IdempotencyAsk {
 #[derive(Serialize, Deserialize, Clone)]
 pub struct SendAsk {
     pub limits: AbuseLimits,
-    /// The counting subject (`smsotp_core::tenant::end_user_ip`: an IPv4, or an IPv6 /64,
+    /// The counting subject (`smsotp_edge::limits::end_user_ip`: an IPv4, or an IPv6 /64,
     /// also counted by its /48).
     pub ip: Option<String>,
     /// Started from the browser API: also counted against `browserDailySendCap`.

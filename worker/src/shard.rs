@@ -1,5 +1,5 @@
 //! `OtpShard`: the Durable Object that owns the OTPs of one shard of (tenant, phone number)
-//! pairs (`smsotp_core::shard`: 64 shards by a keyed hash; an OTP id names its shard).
+//! pairs (`smsotp_edge::placement`: 64 shards by a keyed hash; an OTP id names its shard).
 //!
 //! Why this shape (the figures are in the README, "Storage"):
 //! - A check-and-act on an OTP (a PIN check, a cancel, an expiry) must be atomic and
@@ -32,7 +32,7 @@
 //!   once if anything changed (a wrong PIN's count goes in the same write).
 //! - **No secondary index.** The primary key is `(pk, nk, tenant, phone)`: `pk` and `nk`
 //!   are 32-bit keyed digests of the number's prefix and of the number
-//!   (`smsotp_core::shard::number_keys`), and a new OTP id carries both
+//!   (`smsotp_edge::placement::number_keys`), and a new OTP id carries both
 //!   (`new_otp_id_for`), so an id finds its row with `WHERE pk = ? AND nk = ?` (one row; a
 //!   few on a 32-bit collision, told apart by the OTP ids they hold and the tenant), and all
 //!   numbers of a prefix are `WHERE pk = ?`, a range of the key. The table is `WITHOUT
@@ -60,10 +60,10 @@ use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::{Deserialize, Serialize};
-use smsotp_core::limits::{NumberHistory, NumberLimits, PendingOtp};
-use smsotp_core::shard as placement;
-use smsotp_core::tenant::AbuseLimits;
 use smsotp_core::{ApiError, ErrorCode, OtpRecord, OtpRequest, OtpStatus};
+use smsotp_edge::limits::AbuseLimits;
+use smsotp_edge::limits::{NumberHistory, NumberLimits, PendingOtp};
+use smsotp_edge::placement;
 use worker::*;
 
 use crate::callback;
@@ -131,7 +131,7 @@ pub enum ShardOp {
     Unlock {
         tenant: String,
         phone: String,
-        /// The number's keys (`smsotp_core::shard::number_keys`).
+        /// The number's keys (`smsotp_edge::placement::number_keys`).
         pk: u32,
         nk: u32,
     },
@@ -321,7 +321,7 @@ pub struct NumberState {
     #[serde(default)]
     failures: u32,
     /// Consecutive wrong PINs from anyone (server and browsers): from
-    /// `smsotp_core::limits::MAX_CONSECUTIVE_FAILURES` on, the number is refused checks and
+    /// `smsotp_edge::limits::MAX_CONSECUTIVE_FAILURES` on, the number is refused checks and
     /// SMS until the tenant unlocks it.
     #[serde(default)]
     consecutive: u32,
@@ -368,7 +368,7 @@ impl NumberState {
     /// The hard lock, then the number's lock (checks only: a send checks it with the
     /// per-number limits), then the client's.
     fn check_locks(&self, client: Option<&str>, check: bool, now: u64) -> Result<(), ApiError> {
-        smsotp_core::limits::check_hard_lock(self.consecutive)?;
+        smsotp_edge::limits::check_hard_lock(self.consecutive)?;
         if check {
             NumberLimits::check_lock(self.locked_until, now)?;
         }
@@ -490,7 +490,7 @@ impl NumberState {
             .chain(self.earlier.iter().map(forget_at));
         let sends = self.sends.iter().map(|&at| at.saturating_add(DAY_MS));
         // A hard lock stays until the tenant clears it.
-        if smsotp_core::limits::check_hard_lock(self.consecutive).is_err() {
+        if smsotp_edge::limits::check_hard_lock(self.consecutive).is_err() {
             return u64::MAX;
         }
         let client_locks = self.clients.iter().map(|c| c.locked_until);
@@ -564,7 +564,7 @@ fn unverified_sends(rows: &[NumberRow], tenant: &str, prefix: &str, now: u64) ->
     let since = now.saturating_sub(HOUR_MS);
     let mut sends: Vec<u64> = rows
         .iter()
-        .filter(|r| r.tenant == tenant && smsotp_core::tenant::number_prefix(&r.phone) == prefix)
+        .filter(|r| r.tenant == tenant && smsotp_edge::limits::number_prefix(&r.phone) == prefix)
         .flat_map(|r| r.state.unverified_sends_after(since))
         .collect();
     sends.sort_unstable();
@@ -917,7 +917,7 @@ impl OtpShard {
         // The prefix rule (SMS pumping through consecutive numbers): its numbers are all in
         // this shard, so the count and the block are atomic with this create.
         if abuse.prefix_unverified_per_hour > 0 {
-            let prefix = smsotp_core::tenant::number_prefix(&record.phone_number);
+            let prefix = smsotp_edge::limits::number_prefix(&record.phone_number);
             let (unverified, blocked_until) =
                 self.prefix_history(&record.tenant, pk, prefix, now)?;
             if let Err(refused) = abuse.check_prefix(&unverified, blocked_until, now) {
@@ -962,7 +962,7 @@ impl OtpShard {
             if let Some(p) = pending {
                 let settings = crate::config::settings_or_error(&self.env)?;
                 let own = p.by_browser
-                    && smsotp_core::browser::client_secret::check_client_secret(
+                    && smsotp_edge::browser::client_secret::check_client_secret(
                         &settings.pin_hasher,
                         &p.record.otp_id,
                         client_secret.as_deref(),

@@ -5,7 +5,7 @@
 //!
 //! Glue, as the rest of the worker: the rules (which fields a browser may send, origins,
 //! Turnstile's answers, the token's claims and signature) are the core's
-//! (`smsotp_core::browser`); the OTP itself goes through the same budgets, shard and
+//! (`smsotp_edge::browser`); the OTP itself goes through the same budgets, shard and
 //! provider as a server API create (`service/otp.rs`). The pipeline has checked the key,
 //! its origin and [`safe`] before any handler here runs (`pipeline/mod.rs`).
 //!
@@ -25,7 +25,7 @@
 //!   resends and checks spend the tenant's *browser* minute and its SMS the *browser*
 //!   daily cap, never the server API's, so public traffic cannot starve the backend.
 //! - An OTP's resend and check need its client secret (`X-Client-Secret`,
-//!   `smsotp_core::browser::client_secret`): ids are not secret, the key is public.
+//!   `smsotp_edge::browser::client_secret`): ids are not secret, the key is public.
 //! - Preconditions before any state change: a tenant whose browser settings are unsafe,
 //!   or a deployment that cannot sign tokens, is refused (503 2132) before anything is
 //!   counted, stored or sent — a right PIN is never spent on a token that cannot be made.
@@ -33,13 +33,13 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use smsotp_core::browser::client_secret::{check_client_secret, HEADER as CLIENT_SECRET};
-use smsotp_core::browser::request::{
+use smsotp_core::{ApiError, ErrorCode};
+use smsotp_edge::browser::client_secret::{check_client_secret, HEADER as CLIENT_SECRET};
+use smsotp_edge::browser::request::{
     browser_resend, browser_verify_pin, validate_browser_otp, MAX_BODY_BYTES,
 };
-use smsotp_core::browser::token::{sign_token, TokenClaims, MAX_TOKEN_TTL_SECONDS};
-use smsotp_core::browser::turnstile::{required_token, siteverify_form, Siteverify};
-use smsotp_core::{ApiError, ErrorCode};
+use smsotp_edge::browser::token::{sign_token, TokenClaims, MAX_TOKEN_TTL_SECONDS};
+use smsotp_edge::browser::turnstile::{required_token, siteverify_form, Siteverify};
 use worker::Date;
 
 use crate::config::Settings;
@@ -113,8 +113,8 @@ pub async fn config(_cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
         }
     }
     let allowed = match &tenant.policy.allowed_countries {
-        smsotp_core::tenant::AllowedCountries::Any => json!("*"),
-        smsotp_core::tenant::AllowedCountries::Only(set) => json!(set),
+        smsotp_edge::tenant::AllowedCountries::Any => json!("*"),
+        smsotp_edge::tenant::AllowedCountries::Only(set) => json!(set),
     };
     Ok(Answer::json(
         200,

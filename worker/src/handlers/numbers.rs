@@ -2,8 +2,8 @@
 //! numbers rather than one OTP — today, clear its locks.
 
 use serde_json::json;
-use smsotp_core::shard as placement;
 use smsotp_core::ErrorCode;
+use smsotp_edge::placement;
 
 use crate::error::{AppError, AppResult};
 use crate::log;

@@ -3,9 +3,9 @@
 //! shared operations (`service/otp.rs`) or the shard that owns the OTP, and answers.
 
 use serde_json::json;
-use smsotp_core::idempotency;
-use smsotp_core::tenant::end_user_ip;
 use smsotp_core::{validate_request_text, ErrorCode};
+use smsotp_edge::idempotency;
+use smsotp_edge::limits::end_user_ip;
 use worker::Date;
 
 use crate::error::{AppError, AppResult};

@@ -9,9 +9,9 @@
 //! sent must be given back; spread over the handlers, each new route had to get that right
 //! again.
 
-use smsotp_core::idempotency::StoredAnswer;
-use smsotp_core::tenant::end_user_ip;
 use smsotp_core::{ApiError, ErrorCode};
+use smsotp_edge::idempotency::StoredAnswer;
+use smsotp_edge::limits::end_user_ip;
 use worker::{Env, Request};
 
 use crate::config::Settings;

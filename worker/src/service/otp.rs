@@ -4,12 +4,13 @@
 //! state, atomically), then the provider (`service/delivery.rs`).
 
 use serde_json::{json, Value};
-use smsotp_core::browser::client_secret::client_secret;
 use smsotp_core::create::{create_otp_with_id, create_test_otp_with_id};
-use smsotp_core::idempotency::StoredAnswer;
-use smsotp_core::limits::NumberLimits;
-use smsotp_core::tenant::AbuseLimits;
-use smsotp_core::{shard as placement, ErrorCode, FallibleSource};
+use smsotp_core::{ErrorCode, FallibleSource};
+use smsotp_edge::browser::client_secret::client_secret;
+use smsotp_edge::idempotency::StoredAnswer;
+use smsotp_edge::limits::AbuseLimits;
+use smsotp_edge::limits::NumberLimits;
+use smsotp_edge::placement;
 use worker::Date;
 
 use crate::error::{AppError, AppResult};
