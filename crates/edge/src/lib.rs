@@ -8,6 +8,7 @@
 //! | rule | module |
 //! |---|---|
 //! | a tenant's policy: countries, number types, its limits, test numbers | [`tenant`] |
+//! | the test-number rule: what is sent and counted for a destination | [`destination`] |
 //! | every abuse limit: per number, per end-user IP, per number range, per day | [`limits`] |
 //! | `Idempotency-Key`: key rules, body fingerprints, replay decisions | [`idempotency`] |
 //! | which shard owns a number and an OTP | [`placement`] |
@@ -19,10 +20,12 @@
 #![deny(missing_docs)]
 
 pub mod browser;
+pub mod destination;
 pub mod idempotency;
 pub mod limits;
 pub mod placement;
 pub mod tenant;
 
+pub use destination::Destination;
 pub use limits::{AbuseLimits, NumberLimits, PrefixRefusal};
 pub use tenant::{AllowedCountries, TenantPolicy};

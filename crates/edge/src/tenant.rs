@@ -292,7 +292,7 @@ impl TenantPolicy {
 
     /// The fixed PIN of a test number (E.164), if it is one.
     pub fn test_pin(&self, e164: &str) -> Option<&str> {
-        self.test_numbers.get(e164).map(String::as_str)
+        crate::Destination::among(&self.test_numbers, e164).fixed_pin()
     }
 }
 

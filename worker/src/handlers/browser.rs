@@ -40,6 +40,7 @@ use smsotp_edge::browser::request::{
 };
 use smsotp_edge::browser::token::{sign_token, TokenClaims, MAX_TOKEN_TTL_SECONDS};
 use smsotp_edge::browser::turnstile::{required_token, siteverify_form, Siteverify};
+use smsotp_edge::Destination;
 use worker::Date;
 
 use crate::config::Settings;
@@ -302,7 +303,9 @@ pub async fn check(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
     .with_payment(record.amount.as_deref(), record.payee.as_deref())
     // The page the code was typed on, and whether the number was a test number.
     .with_authorized_party(&visitor.origin)
-    .for_test_number(tenant.policy.test_pin(&record.phone_number).is_some());
+    .for_test_number(
+        Destination::among(&tenant.policy.test_numbers, &record.phone_number).is_test(),
+    );
     let token =
         sign_token(&claims, keys.current()).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Answer::json(

@@ -29,7 +29,7 @@ pub async fn create(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
 
 /// Reads and checks a create: its body, its `Idempotency-Key` and `X-End-User-IP`, and
 /// whether the tenant may send to the number (country, number type).
-async fn prepare(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Prepared> {
+async fn prepare<'t>(cx: &mut Ctx, tenant: &'t Tenant) -> AppResult<Prepared<'t>> {
     let text = cx.body().await?;
     let request = validate_request_text(&text, &tenant.policy.config).map_err(AppError::Invalid)?;
     let idempotency = match cx.header("Idempotency-Key") {

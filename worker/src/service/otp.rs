@@ -8,9 +8,7 @@ use smsotp_core::create::{create_otp_with_id, create_test_otp_with_id};
 use smsotp_core::{ErrorCode, FallibleSource};
 use smsotp_edge::browser::client_secret::client_secret;
 use smsotp_edge::idempotency::StoredAnswer;
-use smsotp_edge::limits::AbuseLimits;
-use smsotp_edge::limits::NumberLimits;
-use smsotp_edge::placement;
+use smsotp_edge::{placement, Destination};
 use worker::Date;
 
 use crate::error::{AppError, AppResult};
@@ -33,10 +31,11 @@ pub fn checked_id(otp_id: &str) -> AppResult<(&str, u8)> {
 }
 
 /// A create checked and ready for the limiter: everything that needs no state.
-pub struct Prepared {
+pub struct Prepared<'t> {
     request: smsotp_core::OtpRequest,
-    /// The tenant's fixed PIN when the number is one of its test numbers (no SMS, no cap).
-    test_pin: Option<String>,
+    /// A real number, or one of the tenant's test numbers (its fixed PIN, no SMS, no
+    /// limit).
+    destination: Destination<'t>,
     idempotency: Option<IdempotencyAsk>,
     /// The end-user IP's counting subject (`X-End-User-IP`, or the browser's own).
     ip: Option<String>,
@@ -51,24 +50,18 @@ pub struct Prepared {
     pub client: Option<String>,
 }
 
-/// A validated request, its test PIN if the number is one of the tenant's test numbers,
-/// and whether the tenant may send to the number (country, number type).
-pub fn prepared(
+/// A validated request and its destination: a test number, or a number the tenant may
+/// send to (country, number type).
+pub fn prepared<'t>(
     request: smsotp_core::OtpRequest,
-    tenant: &Tenant,
+    tenant: &'t Tenant,
     idempotency: Option<IdempotencyAsk>,
     ip: Option<String>,
-) -> AppResult<Prepared> {
-    let test_pin = tenant
-        .policy
-        .test_pin(&request.phone_number)
-        .map(str::to_owned);
-    if test_pin.is_none() {
-        tenant.policy.check_destination(&request.phone_number)?;
-    }
+) -> AppResult<Prepared<'t>> {
+    let destination = Destination::for_create(&tenant.policy, &request.phone_number)?;
     Ok(Prepared {
         request,
-        test_pin,
+        destination,
         idempotency,
         ip,
         budget: Budget::Server,
@@ -81,12 +74,15 @@ pub fn prepared(
 /// idempotency key, the day's SMS cap, the end-user IP's hour), then the number's shard
 /// (its limits, atomically with storing the OTP), then the SMS. A step that refuses sends
 /// nothing; an SMS counted by the limiter and then not sent is given back.
-pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared) -> AppResult<Answer> {
-    let send = prepared.test_pin.is_none().then(|| SendAsk {
-        limits: tenant.policy.limits,
-        ip: prepared.ip.clone(),
-        browser: prepared.budget == Budget::Browser,
-    });
+pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared<'_>) -> AppResult<Answer> {
+    let destination = prepared.destination;
+    let send = destination
+        .counted_limits(&tenant.policy)
+        .map(|limits| SendAsk {
+            limits,
+            ip: prepared.ip.clone(),
+            browser: prepared.budget == Budget::Browser,
+        });
     let ask = SmsAsk {
         budget: prepared.budget,
         idempotency: prepared.idempotency.as_ref().map(|i| IdempotencyAsk {
@@ -123,7 +119,7 @@ pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared) -> AppRes
 
 /// The OTP stored in its number's shard (if the number's limits allow) and its SMS sent
 /// (none for a test number).
-async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared) -> AppResult<Answer> {
+async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> AppResult<Answer> {
     let settings = &cx.settings;
     let request = &prepared.request;
     let now = Date::now().as_millis();
@@ -136,7 +132,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared) -> AppR
         placement::number_keys(&settings.pin_hasher, &tenant.id, &request.phone_number);
     let new = FallibleSource::run(fill, |rng| {
         let otp_id = placement::new_otp_id_for(rng, shard, prefix_key, number_key);
-        match &prepared.test_pin {
+        match prepared.destination.fixed_pin() {
             Some(pin) => {
                 create_test_otp_with_id(request, &tenant.id, &settings.pin_hasher, otp_id, now, pin)
             }
@@ -154,16 +150,9 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared) -> AppR
     .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
     let otp_id = new.record.otp_id.clone();
     // A test number is not counted by any limit.
-    let (limits, abuse) = match prepared.test_pin {
-        Some(_) => (
-            NumberLimits::unlimited(),
-            AbuseLimits {
-                prefix_unverified_per_hour: 0,
-                ..tenant.policy.limits
-            },
-        ),
-        None => (tenant.policy.number_limits.clone(), tenant.policy.limits),
-    };
+    let destination = prepared.destination;
+    let limits = destination.number_limits(&tenant.policy);
+    let abuse = destination.shard_limits(&tenant.policy);
     let reply = shard::call(
         &cx.env,
         shard,
@@ -172,7 +161,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared) -> AppR
             request: Box::new(request.clone()),
             limits: Box::new(limits),
             abuse,
-            test: prepared.test_pin.is_some(),
+            test: destination.is_test(),
             from_browser: prepared.budget == Budget::Browser,
             client_secret: prepared.client_secret.clone(),
             client: prepared.client.clone(),
@@ -184,7 +173,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared) -> AppR
     if let Some(e) = reply.error {
         return Err(AppError::Api(e.into_api()));
     }
-    if prepared.test_pin.is_none() {
+    if destination.sends_sms() {
         let sms = OutgoingSms {
             to: request.phone_number.clone(),
             from: request.from.clone(),
@@ -230,11 +219,15 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
         Ok(c) => c,
         Err(e) => return Err(budget::refused(cx, tenant, budget, e).await),
     };
-    let send = (!is_test_otp(cx, tenant, otp_id)).then(|| SendAsk {
-        limits: tenant.policy.limits,
-        ip: ip.clone(),
-        browser: budget == Budget::Browser,
-    });
+    let hasher = &cx.settings.pin_hasher;
+    let destination = Destination::of_otp_id(&tenant.policy, hasher, &tenant.id, otp_id);
+    let send = destination
+        .counted_limits(&tenant.policy)
+        .map(|limits| SendAsk {
+            limits,
+            ip: ip.clone(),
+            browser: budget == Budget::Browser,
+        });
     let ask = SmsAsk {
         budget,
         idempotency: None,
@@ -281,21 +274,6 @@ async fn resend_in_shard(
         ..Answer::json(200, body).about(otp_id)
     };
     Ok((answer, reply.sms.is_some()))
-}
-
-/// Whether an OTP id is one of the tenant's test numbers': its id carries the keyed
-/// digests of its number, compared with those of each test number (a false match takes
-/// both 32-bit keys colliding).
-fn is_test_otp(cx: &Ctx, tenant: &Tenant, otp_id: &str) -> bool {
-    let Some((_, pk, nk)) = placement::keys_of_otp_id(otp_id) else {
-        return false;
-    };
-    let hasher = &cx.settings.pin_hasher;
-    tenant
-        .policy
-        .test_numbers
-        .keys()
-        .any(|number| placement::number_keys(hasher, &tenant.id, number) == (pk, nk))
 }
 
 /// Checks a PIN in the shard that owns the OTP (the server API's verify and the browser
