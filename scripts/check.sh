@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm run check`: every check that is not a test run — the toolchain version, formatting,
 # clippy (native and wasm32), rustdoc, the rules' platform freedom, the npm package's crate
-# tree (no edge-only crate), the generated data, the npm package's contents and its
-# TypeScript declarations. Installs what it lacks first, and
+# tree (no edge-only crate), the third-party notices, the generated data, the npm package's
+# contents and its TypeScript declarations. Installs what it lacks first, and
 # builds the npm package when it is missing or stale (the last two checks need it).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -76,6 +76,9 @@ web_deps() {
 }
 step "npm package's crate: smsotp-core only, no JWT, Ed25519 or date crate (both builds)"
 gate "check: smsotp-web has no JWT, Ed25519 or date crate" web_deps
+
+step "THIRD-PARTY-NOTICES.md: the crates each build links (scripts/notices.mjs --check)"
+gate "check: THIRD-PARTY-NOTICES.md lists what the builds link" "$(system_node)" scripts/notices.mjs --check
 
 step "generated data: regenerating reproduces the committed files"
 gate "check: generated data reproduces the committed files" bash scripts/check-gen.sh
