@@ -91,7 +91,7 @@ function jsonMacros(src) {
 const requestTests = read('crates/core/tests/request.rs');
 const coreSources = [
   'crates/core/src/request.rs',
-  'crates/core/src/browser/request.rs',
+  'crates/edge/src/browser/request.rs',
   'crates/core/src/template.rs',
   'crates/core/src/create.rs',
   'crates/core/src/otp.rs',

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run check`: every check that is not a test run — the toolchain version, formatting,
-# clippy (native and wasm32), rustdoc, the core's platform freedom, the generated data, the
-# npm package's contents and its TypeScript declarations. Installs what it lacks first, and
+# clippy (native and wasm32), rustdoc, the rules' platform freedom, the npm package's crate
+# tree (no edge-only crate), the third-party notices, the generated data, the npm package's
+# contents and its TypeScript declarations. Installs what it lacks first, and
 # builds the npm package when it is missing or stale (the last two checks need it).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -39,16 +40,45 @@ step "rustdoc: the workspace's docs build without warnings"
 gate "check: rustdoc -D warnings" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
 platform_free() {
-  # The core takes randomness and time from its caller: none of these may be in its tree.
-  if cargo tree -p smsotp-core -e normal --target wasm32-unknown-unknown --prefix none \
-    | grep -E '^(worker|wasm-bindgen|web-sys|js-sys|getrandom) v'; then
-    echo "smsotp-core must not depend on the crates above" >&2
-    exit 1
-  fi
-  cargo build -p smsotp-core --target wasm32-unknown-unknown --release
+  # The rules' crates take randomness and time from their caller: none of these may be in
+  # their trees.
+  local crate
+  for crate in smsotp-core smsotp-edge; do
+    if cargo tree -p "$crate" -e normal --target wasm32-unknown-unknown --prefix none \
+      | grep -E '^(worker|wasm-bindgen|web-sys|js-sys|getrandom) v'; then
+      echo "$crate must not depend on the crates above" >&2
+      exit 1
+    fi
+  done
+  cargo build -p smsotp-core -p smsotp-edge --target wasm32-unknown-unknown --release
 }
-step "smsotp-core stays platform-free and builds for wasm32"
-gate "check: smsotp-core platform-free, builds for wasm32" platform_free
+step "smsotp-core and smsotp-edge stay platform-free and build for wasm32"
+gate "check: smsotp-core, smsotp-edge platform-free, build for wasm32" platform_free
+
+web_deps() {
+  # The browser package is built from smsotp-core alone: the edge's crate and what only it
+  # needs (the JWT, Ed25519 and date crates of the browser API's tokens) must not reach
+  # either of its wasm builds.
+  local build tree status=0 flags
+  # The two builds of scripts/build-web.sh: default features (`smsotp`), none (`smsotp/phone`).
+  for build in default no-default; do
+    flags=()
+    [ "$build" = default ] || flags=(--no-default-features)
+    tree=$(cargo tree -p smsotp-web -e normal --target wasm32-unknown-unknown --prefix none "${flags[@]}")
+    if grep -E '^(smsotp-edge|jwt-compact|ed25519-dalek|curve25519-dalek|chrono|time) v' <<<"$tree"; then
+      echo "smsotp-web ($build features) must not depend on the crates above: it takes smsotp-core only" >&2
+      status=1
+    else
+      echo "smsotp-web ($build features): $(sort -u <<<"$tree" | wc -l) crates, no JWT, Ed25519 or date crate"
+    fi
+  done
+  return "$status"
+}
+step "npm package's crate: smsotp-core only, no JWT, Ed25519 or date crate (both builds)"
+gate "check: smsotp-web has no JWT, Ed25519 or date crate" web_deps
+
+step "THIRD-PARTY-NOTICES.md: the crates each build links (scripts/notices.mjs --check)"
+gate "check: THIRD-PARTY-NOTICES.md lists what the builds link" "$(system_node)" scripts/notices.mjs --check
 
 step "generated data: regenerating reproduces the committed files"
 gate "check: generated data reproduces the committed files" bash scripts/check-gen.sh

@@ -178,8 +178,8 @@ ensure_pkg() {
 # was built (as ensure_pkg): several stages test the same build, and worker-build's
 # wasm-bindgen + wasm-opt steps take ~15 s even when cargo has nothing to do.
 worker_inputs_hash() {
-  find Cargo.toml Cargo.lock crates/core/Cargo.toml crates/core/src worker/Cargo.toml \
-    worker/src docs/openapi.json scripts/build-worker.sh \
+  find Cargo.toml Cargo.lock crates/core/Cargo.toml crates/core/src crates/edge/Cargo.toml \
+    crates/edge/src worker/Cargo.toml worker/src docs/openapi.json scripts/build-worker.sh \
     -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64
 }
 ensure_worker() {

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# `npm run test:core`: smsotp-core's unit, integration, property and doc tests, and the
-# oracle tests that compare it with libphonenumber-js and Twilio's sms-segments-calculator
-# (required here: SMSOTP_REQUIRE_ORACLES=1 turns their "skipped" into a failure).
+# `npm run test:core`: the rules' crates — smsotp-core (shared by the browser package and the
+# edge) and smsotp-edge (the edge's own) — their unit, integration, property and doc tests,
+# and the oracle tests that compare them with libphonenumber-js, Twilio's
+# sms-segments-calculator, Node's `node:net` and `jose` (required here:
+# SMSOTP_REQUIRE_ORACLES=1 turns their "skipped" into a failure).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh npm
 
-step "smsotp-core: unit, integration, property and oracle tests"
-run_tests env SMSOTP_REQUIRE_ORACLES="${SMSOTP_REQUIRE_ORACLES:-1}" cargo test --no-fail-fast -p smsotp-core --lib --tests
-step "smsotp-core: doc tests"
-run_tests cargo test --no-fail-fast -p smsotp-core --doc
+step "smsotp-core, smsotp-edge: unit, integration, property and oracle tests"
+run_tests env SMSOTP_REQUIRE_ORACLES="${SMSOTP_REQUIRE_ORACLES:-1}" cargo test --no-fail-fast -p smsotp-core -p smsotp-edge --lib --tests
+step "smsotp-core, smsotp-edge: doc tests"
+run_tests cargo test --no-fail-fast -p smsotp-core -p smsotp-edge --doc
 stage_done

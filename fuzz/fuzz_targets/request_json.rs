@@ -20,9 +20,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value};
-use smsotp_core::browser::request::{validate_browser_otp, BrowserSettings, OTP_FIELDS};
 use smsotp_core::{phone, render_message, validate_request, validate_request_text, Config};
 use smsotp_core::{ErrorCode, OtpRequest};
+use smsotp_edge::browser::request::{validate_browser_otp, BrowserSettings, OTP_FIELDS};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -15,9 +15,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use smsotp_core::browser::request::{browser_resend, browser_verify_pin};
 use smsotp_core::request::verify_pin;
 use smsotp_core::{ErrorCode, PinHasher};
+use smsotp_edge::browser::request::{browser_resend, browser_verify_pin};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(data) else {

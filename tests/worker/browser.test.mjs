@@ -494,7 +494,7 @@ describe('Turnstile', () => {
         const waited = Date.now() - t0;
         assert.deepEqual([r.status, r.body.error.code], [403, 2126], JSON.stringify(r.body));
         // siteverify got the request and kept it: the worker gave up at its 5 s timeout
-        // (worker/src/browser.rs, SITEVERIFY_TIMEOUT), not sooner, and not much later.
+        // (worker/src/handlers/browser.rs, SITEVERIFY_TIMEOUT), not sooner, and not much later.
         assert.equal(siteverify.received.length, before + 1);
         assert.ok(waited >= 4900 && waited < 9000, `refused after ${waited} ms`);
         assert.equal(smsTo(number).length, 0);

@@ -40,12 +40,18 @@ const success = (id) => {
 };
 
 describe('routes', () => {
-  test('the worker\'s route table (lib.rs route_name) and the document have the same paths', () => {
-    const lib = read('worker/src/lib.rs');
-    const table = lib.slice(lib.indexOf('fn route_name'));
-    const routes = [...table.matchAll(/Some\(Route::[^)]*\)+ => "([^"]+)"/g)].map((m) => m[1]).sort();
-    assert.ok(routes.length >= 10, `only ${routes.length} routes read from lib.rs`);
+  test('the worker\'s route table (pipeline/table.rs) and the document have the same paths, and the same methods on each', () => {
+    const table = read('worker/src/pipeline/table.rs');
+    const rows = table.slice(table.indexOf('pub static ROUTES'), table.indexOf('\n];'));
+    const entries = [...rows.matchAll(/method: Method::(\w+),\s*path: "([^"]+)"/g)].map((m) => `${m[1].toLowerCase()} ${m[2]}`);
+    const routes = [...new Set(entries.map((e) => e.split(' ')[1]))].sort();
+    assert.ok(routes.length >= 10, `only ${routes.length} routes read from pipeline/table.rs`);
     assert.deepEqual(routes, Object.keys(doc.paths).sort());
+    // The preflight (OPTIONS) is the pipeline's, for the table's CORS routes; every other
+    // operation is one row.
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => METHODS.filter((m) => m !== 'options' && ops[m]).map((m) => `${m} ${path}`));
+    assert.deepEqual(entries.sort(), documented.sort());
   });
 
   let w;

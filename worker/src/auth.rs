@@ -2,17 +2,19 @@
 //! case-insensitive, RFC 9110 §11.1 / RFC 6750; another scheme is not a key), looked up by
 //! their SHA-256 in the tenants' KV namespace (`tenant.rs`: a lookup by hash reveals
 //! nothing of the key through timing). Both headers with different keys is refused, not
-//! resolved by a precedence rule a client could not guess.
+//! resolved by a precedence rule a client could not guess. A publishable key (the browser
+//! API) is also checked against the page's origin ([`check_origin`]).
 
 use std::rc::Rc;
 
-use smsotp_core::browser::origin::{check_key_type, is_well_formed_publishable};
 use smsotp_core::{ApiError, ErrorCode};
+use smsotp_edge::browser::origin::{check_key_type, is_well_formed_publishable};
 use subtle::ConstantTimeEq;
 use worker::{Env, Request};
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
+use crate::pipeline::context::header;
 use crate::tenant::{self, Tenant};
 use crate::usage::Usage;
 
@@ -109,6 +111,30 @@ pub async fn browser_tenant(
         .await?
         .ok_or_else(unknown)?;
     Ok((tenant, key))
+}
+
+/// The page's origin: its `Origin` header; or, for a same-origin `GET` (which browsers send
+/// without one: Fetch adds `Origin` to CORS requests and to other methods only — the demo
+/// page's config request), this request's own origin when the browser says it is one with
+/// `Sec-Fetch-Site: same-origin` (a header pages cannot set).
+fn page_origin(req: &Request) -> Option<String> {
+    header(req, "Origin").or_else(|| {
+        let site = header(req, "Sec-Fetch-Site")?;
+        if !site.eq_ignore_ascii_case("same-origin") {
+            return None;
+        }
+        Some(req.url().ok()?.origin().ascii_serialization())
+    })
+}
+
+/// The page's origin ([`page_origin`]), checked against the publishable key `key` of `tenant`.
+pub fn check_origin(req: &Request, tenant: &Tenant, key: &str) -> Result<String, ApiError> {
+    let origin = page_origin(req);
+    let Some(pk) = tenant.publishable_keys.find(key) else {
+        return Err(ApiError::new(ErrorCode::InvalidApiKey));
+    };
+    pk.check_origin(origin.as_deref())?;
+    Ok(origin.unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! The worker's settings, read from vars and secrets once per isolate (`lib.rs`: they cannot
-//! change while an isolate lives) (README: Configuration).
+//! The worker's settings, read from vars and secrets once per isolate ([`settings`]: they
+//! cannot change while an isolate lives) (docs/operations.md: settings).
 //!
 //! [`Settings::read`] checks every setting and returns every problem found, each naming the
 //! setting and what is wrong, never a secret's value: `GET /health` answers 503 with that
@@ -10,11 +10,11 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use base64::Engine;
-use smsotp_core::browser::keys::SigningKeys;
-use smsotp_core::browser::turnstile::SITEVERIFY_URL;
-use smsotp_core::limits::NumberLimits;
-use smsotp_core::tenant::{AbuseLimits, TenantPolicy};
 use smsotp_core::{CallbackPolicy, Config, PinHasher};
+use smsotp_edge::browser::keys::SigningKeys;
+use smsotp_edge::browser::turnstile::SITEVERIFY_URL;
+use smsotp_edge::limits::{AbuseLimits, NumberLimits};
+use smsotp_edge::tenant::TenantPolicy;
 use worker::{Env, Url};
 
 use crate::providers::{Provider, DEFAULT_TIMEOUT};
@@ -562,7 +562,7 @@ mod tests {
 
     #[test]
     fn token_signing_keys_are_checked_and_need_a_public_url() {
-        let keys = smsotp_core::browser::keys::generate_dev_key([7; 32], "dev-1").to_string();
+        let keys = smsotp_edge::browser::keys::generate_dev_key([7; 32], "dev-1").to_string();
         let s = read(&[
             ("TOKEN_SIGNING_KEYS", Some(&keys)),
             ("PUBLIC_URL", Some("https://otp.example/")),

@@ -78,7 +78,7 @@ async fn demo(req: Request, env: &Env, path: &str) -> Result<Response> {
 
 /// `GET` / `DELETE /dev/inbox`, answered by the inbox object.
 async fn inbox(req: Request, env: &Env) -> Result<Response> {
-    let method = match crate::known_method(&req) {
+    let method = match crate::pipeline::known_method(&req) {
         Some(m @ (Method::Get | Method::Delete)) => m,
         _ => {
             let headers = Headers::new();

@@ -6,7 +6,7 @@
 //! - `apikey:<SHA-256 of the key, hex>` → the tenant id;
 //! - `tenant:<id>` → the tenant record: `id`, `apiKeys` (`[{id, hash, createdAt}]`, hashes
 //!   only), `webhookSecret`, `publishableKeys`, and the policy keys that the core reads
-//!   (`smsotp_core::tenant::TenantPolicy`: `defaults`, `allowedCountries`,
+//!   (`smsotp_edge::tenant::TenantPolicy`: `defaults`, `allowedCountries`,
 //!   `blockedNumberTypes`, `limits`, `testNumbers`).
 //!
 //! Why KV and this shape: tenants are read on every request and written rarely, by people —
@@ -34,9 +34,9 @@ use std::rc::Rc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use smsotp_core::browser::origin::PublishableKeys;
-use smsotp_core::browser::request::BrowserSettings;
-use smsotp_core::tenant::{AllowedCountries, TenantPolicy};
+use smsotp_edge::browser::origin::PublishableKeys;
+use smsotp_edge::browser::request::BrowserSettings;
+use smsotp_edge::tenant::{AllowedCountries, TenantPolicy};
 use subtle::ConstantTimeEq;
 use worker::{Date, Env};
 

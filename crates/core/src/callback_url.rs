@@ -308,8 +308,8 @@ fn is_public_v6(ip: &Ipv6Addr) -> bool {
 /// Is `host` a DNS host name: at most 253 characters of non-empty labels of at most 63
 /// ASCII letters, digits and `-` (not at either end), and `_` too when `underscore` (found
 /// in real service host names; not in browser origins). Shared by callback URLs and the
-/// browser API's origins.
-pub(crate) fn is_host_name(host: &str, underscore: bool) -> bool {
+/// browser API's origins (smsotp-edge's `browser::origin`).
+pub fn is_host_name(host: &str, underscore: bool) -> bool {
     host.len() <= 253
         && host.split('.').all(|label| {
             !label.is_empty()

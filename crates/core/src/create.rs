@@ -145,8 +145,8 @@ pub fn create_otp(
     create_otp_with_id(request, tenant, hasher, otp_id, rng, now, price_per_part)
 }
 
-/// [`create_otp`] with a given id (the edge's [`crate::shard::new_otp_id_for`], which names
-/// the shard and the number's row in it).
+/// [`create_otp`] with a given id (the edge's `smsotp_edge::placement::new_otp_id_for`, which
+/// names the shard and the number's row in it).
 pub fn create_otp_with_id(
     request: &OtpRequest,
     tenant: &str,
@@ -160,10 +160,9 @@ pub fn create_otp_with_id(
     create_with_id(request, tenant, hasher, otp_id, &pin, now, price_per_part)
 }
 
-/// [`create_otp_with_id`] for a tenant's test number
-/// ([`TenantPolicy::test_pin`](crate::tenant::TenantPolicy::test_pin)): the PIN is `pin`,
-/// not drawn, so automated tests and app-store reviewers can sign in with a known PIN. No
-/// SMS is sent to a test number, so the record's `cost` is 0 (its `parts` still say what
+/// [`create_otp_with_id`] for a tenant's test number (smsotp-edge's
+/// `TenantPolicy::test_pin`): the PIN is `pin`, not drawn, so automated tests and app-store
+/// reviewers can sign in with a known PIN. No SMS is sent to a test number, so the record's `cost` is 0 (its `parts` still say what
 /// the message would take). The record is otherwise an ordinary OTP: verified, expired
 /// and locked by the same rules.
 ///
@@ -281,7 +280,8 @@ mod tests {
         assert!(hasher.verify(&new.record.otp_id, "ab12", &new.record.pin_hash));
         assert!(!hasher.verify(&new.record.otp_id, "555555", &new.record.pin_hash));
         assert_eq!((new.record.cost, new.record.parts), (0.0, 1));
-        assert_eq!(crate::shard::of_otp_id(&new.record.otp_id), Some(3));
+        // That the record keeps the given id, so its shard (smsotp-edge's
+        // `placement::of_otp_id`), is checked there: a_test_otp_keeps_the_shard_of_its_id.
         assert_eq!(new.record.expires_at, 1000 + 300_000);
     }
 

@@ -1,7 +1,9 @@
 //! # smsotp-core
 //!
-//! Every rule of smsotp, the SMS one-time-password service, in one pure Rust crate shared
-//! by the edge worker and the browser package:
+//! The rules of smsotp, the SMS one-time-password service, that the edge worker and the
+//! browser package share, in one pure Rust crate (the rules only the edge applies — tenant
+//! policy, abuse limits, idempotency, placement, the browser API — are in `smsotp-edge`,
+//! crates/edge):
 //!
 //! | rule | module |
 //! |---|---|
@@ -13,12 +15,7 @@
 //! | GSM-7 / UCS-2 encoding, parts | [`sms`] |
 //! | the verification state machine (where a PIN is checked) | [`otp`] |
 //! | the create path (id, PIN, message, record) | [`create`] |
-//! | which shard owns a number and an OTP at the edge | [`shard`] |
-//! | per-number abuse controls (SMS caps, resend cooldowns, locks) | [`limits`] |
-//! | a tenant's policy: countries, number types, IP / range / daily limits, test numbers | [`tenant`] |
-//! | `Idempotency-Key`: key rules, body fingerprints, replay decisions | [`idempotency`] |
 //! | callback URL rules | [`callback_url`] |
-//! | the browser API: publishable keys, origins, Turnstile, the signed verification token | [`browser`] |
 //! | the error envelope | [`error`] |
 //!
 //! No platform dependency: randomness comes in through [`RandomSource`] and time as unix
@@ -26,24 +23,19 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod browser;
 pub mod callback_url;
 pub mod config;
 pub mod create;
 pub mod error;
 pub mod grapheme;
-pub mod idempotency;
 pub mod languages;
-pub mod limits;
 pub mod otp;
 pub mod phone;
 pub mod pin;
 pub mod pin_hash;
 pub mod request;
-pub mod shard;
 pub mod sms;
 pub mod template;
-pub mod tenant;
 pub mod time;
 
 pub use callback_url::CallbackPolicy;
@@ -64,5 +56,4 @@ pub use pin::{generate_pin, FallibleSource, PinType, RandomError, RandomSource};
 pub use pin_hash::PinHasher;
 pub use request::{validate_request, validate_request_text, OtpRequest};
 pub use sms::{analyze as count_segments, Encoding, SmsInfo};
-pub use tenant::{AbuseLimits, AllowedCountries, PrefixRefusal, TenantPolicy};
 pub use time::UnixMillis;

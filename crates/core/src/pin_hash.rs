@@ -53,7 +53,7 @@ impl PinHasher {
     }
 
     /// HMAC-SHA256 under the server key of `domain` then each part, NUL-separated: for keyed
-    /// placement ([`crate::shard`]) with its own domain, so never equal to a PIN hash.
+    /// placement (smsotp-edge's `placement`) with its own domain, so never equal to a PIN hash.
     pub fn keyed_digest(&self, domain: &[u8], parts: &[&[u8]]) -> [u8; 32] {
         let mut mac = self.mac.clone();
         mac.update(domain);
@@ -85,7 +85,9 @@ impl PinHasher {
     }
 }
 
-pub(crate) fn to_hex(bytes: &[u8]) -> String {
+/// `bytes` as lower-case hex digits, the form of a stored PIN hash (also the edge's
+/// `Idempotency-Key` body fingerprints).
+pub fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     bytes
         .iter()

@@ -4,7 +4,7 @@
 //! its SMS per end-user IP (an IPv6 /64, and its /48) per hour, and its
 //! `Idempotency-Key`s. Every one of these is a check-and-act that must be
 //! exact across the edge, so one object owns it; the rules themselves are the core's
-//! (`smsotp_core::tenant::AbuseLimits`, `smsotp_core::idempotency`).
+//! (`smsotp_edge::limits::AbuseLimits`, `smsotp_edge::idempotency`).
 //!
 //! Why this shape:
 //! - State is in the object's SQLite storage, so it survives a restart (on Cloudflare an
@@ -115,7 +115,7 @@ impl DurableObject for TenantLimiter {
         self.alarm_set.set(false);
         let left = self.store().clean_up(
             now.saturating_sub(IP_WINDOW_MS),
-            now.saturating_sub(smsotp_core::idempotency::IDEMPOTENCY_TTL_MS),
+            now.saturating_sub(smsotp_edge::idempotency::IDEMPOTENCY_TTL_MS),
         )?;
         // Again in an hour while anything is left.
         if left {

@@ -3,8 +3,8 @@
 
 use std::cell::Cell;
 
-use smsotp_core::idempotency::{self, Decision, StoredAnswer};
-use smsotp_core::tenant::{ipv6_net48, utc_day};
+use smsotp_edge::idempotency::{self, Decision, StoredAnswer};
+use smsotp_edge::limits::{ipv6_net48, utc_day};
 use worker::Result;
 
 use super::counters::{minute_window, restored, take_one, Count, Counter};

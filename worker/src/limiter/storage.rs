@@ -2,7 +2,7 @@
 //! ([`Sql`]).
 
 use serde::Deserialize;
-use smsotp_core::idempotency::{IdempotencyEntry, StoredAnswer};
+use smsotp_edge::idempotency::{IdempotencyEntry, StoredAnswer};
 use worker::{Result, SqlStorage};
 
 use super::counters::{Count, Counter};

@@ -2,8 +2,8 @@
 //! worker's side: the call, and its answer as the request's fate.
 
 use serde::{Deserialize, Serialize};
-use smsotp_core::idempotency::StoredAnswer;
-use smsotp_core::tenant::AbuseLimits;
+use smsotp_edge::idempotency::StoredAnswer;
+use smsotp_edge::limits::AbuseLimits;
 use worker::{Date, Env, Result};
 
 use crate::durable::{self, Message, RowUsage, WireError};
@@ -90,7 +90,7 @@ pub struct IdempotencyAsk {
 #[derive(Serialize, Deserialize, Clone)]
 pub struct SendAsk {
     pub limits: AbuseLimits,
-    /// The counting subject (`smsotp_core::tenant::end_user_ip`: an IPv4, or an IPv6 /64,
+    /// The counting subject (`smsotp_edge::limits::end_user_ip`: an IPv4, or an IPv6 /64,
     /// also counted by its /48).
     pub ip: Option<String>,
     /// Started from the browser API: also counted against `browserDailySendCap`.

@@ -1,5 +1,5 @@
 //! `OtpShard`: the Durable Object that owns the OTPs of one shard of (tenant, phone number)
-//! pairs (`smsotp_core::shard`: 64 shards by a keyed hash; an OTP id names its shard).
+//! pairs (`smsotp_edge::placement`: 64 shards by a keyed hash; an OTP id names its shard).
 //!
 //! Why this shape (the figures are in the docs, "Storage: which store is authoritative for
 //! what"):
@@ -33,7 +33,7 @@
 //!   once if anything changed (a wrong PIN's count goes in the same write).
 //! - **No secondary index.** The primary key is `(pk, nk, tenant, phone)`: `pk` and `nk`
 //!   are 32-bit keyed digests of the number's prefix and of the number
-//!   (`smsotp_core::shard::number_keys`), and a new OTP id carries both
+//!   (`smsotp_edge::placement::number_keys`), and a new OTP id carries both
 //!   (`new_otp_id_for`), so an id finds its row with `WHERE pk = ? AND nk = ?` (one row; a
 //!   few on a 32-bit collision, told apart by the OTP ids they hold and the tenant), and all
 //!   numbers of a prefix are `WHERE pk = ?`, a range of the key. The table is `WITHOUT

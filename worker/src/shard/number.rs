@@ -4,8 +4,8 @@
 //! no worker types (the shard reads and writes the row and calls these).
 
 use serde::{Deserialize, Serialize};
-use smsotp_core::limits::{check_hard_lock, NumberHistory, NumberLimits};
 use smsotp_core::{ApiError, OtpRecord, OtpRequest, OtpStatus};
+use smsotp_edge::limits::{check_hard_lock, NumberHistory, NumberLimits};
 
 /// How long a finished OTP stays readable in its shard before it is forgotten.
 pub const GRACE_SECONDS: u64 = 24 * 3600;
@@ -48,7 +48,7 @@ pub struct NumberState {
     #[serde(default)]
     pub failures: u32,
     /// Consecutive wrong PINs from anyone (server and browsers): from
-    /// `smsotp_core::limits::MAX_CONSECUTIVE_FAILURES` on, the number is refused checks and
+    /// `smsotp_edge::limits::MAX_CONSECUTIVE_FAILURES` on, the number is refused checks and
     /// SMS until the tenant unlocks it.
     #[serde(default)]
     pub consecutive: u32,
@@ -295,8 +295,8 @@ impl NumberState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smsotp_core::limits::MAX_CONSECUTIVE_FAILURES;
     use smsotp_core::{Config, ErrorCode, PinType};
+    use smsotp_edge::limits::MAX_CONSECUTIVE_FAILURES;
 
     const NOW: u64 = 1_800_000_000_000;
     const MIN: u64 = 60_000;

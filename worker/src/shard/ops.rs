@@ -2,9 +2,9 @@
 //! the number's rules ([`number`](super::number)), and writes the row once — with no
 //! `await` in between.
 
-use smsotp_core::limits::{NumberLimits, PendingOtp};
-use smsotp_core::shard as placement;
 use smsotp_core::{ApiError, ErrorCode, OtpStatus};
+use smsotp_edge::limits::{NumberLimits, PendingOtp};
+use smsotp_edge::placement;
 use worker::{Error, Result};
 
 use super::number::{CurrentOtp, NumberState};
@@ -63,7 +63,7 @@ impl OtpShard {
         // The prefix rule (SMS pumping through consecutive numbers): its numbers are all in
         // this shard, so the count and the block are atomic with this create.
         if abuse.prefix_unverified_per_hour > 0 {
-            let prefix = smsotp_core::tenant::number_prefix(&record.phone_number);
+            let prefix = smsotp_edge::limits::number_prefix(&record.phone_number);
             let (unverified, blocked_until) =
                 self.store()
                     .prefix_history(&record.tenant, pk, prefix, now)?;
@@ -103,7 +103,7 @@ impl OtpShard {
             if let Some(p) = pending {
                 let settings = crate::config::settings_or_error(&self.env)?;
                 let own = p.by_browser
-                    && smsotp_core::browser::client_secret::check_client_secret(
+                    && smsotp_edge::browser::client_secret::check_client_secret(
                         &settings.pin_hasher,
                         &p.record.otp_id,
                         client_secret.as_deref(),
@@ -212,7 +212,7 @@ impl OtpShard {
         } else {
             limits
         };
-        let history = smsotp_core::limits::NumberHistory {
+        let history = smsotp_edge::limits::NumberHistory {
             sends: &state.sends,
             locked_until: state.locked_until,
         };

@@ -3,7 +3,7 @@
 //! operation writes are in the module doc of `shard`.
 
 use serde::Deserialize;
-use smsotp_core::shard as placement;
+use smsotp_edge::placement;
 use worker::{Result, SqlStorage, SqlStorageValue};
 
 use super::number::NumberState;
@@ -120,7 +120,7 @@ fn unverified_sends(rows: &[NumberRow], tenant: &str, prefix: &str, now: u64) ->
     let since = now.saturating_sub(HOUR_MS);
     let mut sends: Vec<u64> = rows
         .iter()
-        .filter(|r| r.tenant == tenant && smsotp_core::tenant::number_prefix(&r.phone) == prefix)
+        .filter(|r| r.tenant == tenant && smsotp_edge::limits::number_prefix(&r.phone) == prefix)
         .flat_map(|r| r.state.unverified_sends_after(since))
         .collect();
     sends.sort_unstable();

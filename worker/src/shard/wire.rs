@@ -2,9 +2,9 @@
 //! call to a shard.
 
 use serde::{Deserialize, Serialize};
-use smsotp_core::limits::NumberLimits;
-use smsotp_core::tenant::AbuseLimits;
 use smsotp_core::{ErrorCode, OtpRecord, OtpRequest};
+use smsotp_edge::limits::AbuseLimits;
+use smsotp_edge::limits::NumberLimits;
 use worker::{Env, Result};
 
 use crate::durable::{self, Message, RowUsage, WireError};
@@ -71,7 +71,7 @@ pub enum ShardOp {
     Unlock {
         tenant: String,
         phone: String,
-        /// The number's keys (`smsotp_core::shard::number_keys`).
+        /// The number's keys (`smsotp_edge::placement::number_keys`).
         pk: u32,
         nk: u32,
     },

@@ -1,6 +1,6 @@
-//! Shared by the integration tests (and the benches, by path): a seeded random source, and
-//! running a Node oracle script from `tests/oracle/` with the repository's npm dependencies
-//! (installed by `scripts/setup.sh`).
+//! Shared by the integration tests (and, by path, the benches, smsotp-edge's tests and the
+//! fuzz targets): a seeded random source, and running a Node oracle script from
+//! `tests/oracle/` with the repository's npm dependencies (installed by `scripts/setup.sh`).
 #![allow(dead_code)]
 
 use std::io::Write;
@@ -15,7 +15,8 @@ pub fn repo_root() -> PathBuf {
 /// missing npm dependencies fail them instead of skipping them.
 pub const REQUIRE_ORACLES: &str = "SMSOTP_REQUIRE_ORACLES";
 
-/// Runs `node tests/oracle/<script> <args>` with `stdin`, returning its stdout; `None` (the
+/// Runs `node tests/oracle/<script> <args>` with `stdin` — the calling crate's
+/// `tests/oracle/`, else smsotp-core's (`phone.mjs`, shared) — returning its stdout; `None` (the
 /// test then returns early, after one line saying why) when Node or the npm dependencies
 /// are missing — plain `cargo test` on a machine with only Rust. Under `npm test`
 /// ([`REQUIRE_ORACLES`] set) that is a failure instead.
@@ -46,12 +47,14 @@ pub fn run_oracle(script: &str, args: &[&str], stdin: &str) -> Option<String> {
         );
         return None;
     }
+    let own = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
+    let dir = if own.join(script).exists() {
+        own
+    } else {
+        root.join("crates/core/tests/oracle")
+    };
     let mut child = Command::new(node)
-        .arg(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/oracle")
-                .join(script),
-        )
+        .arg(dir.join(script))
         .args(args)
         .current_dir(&root)
         .stdin(Stdio::piped())

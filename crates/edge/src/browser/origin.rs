@@ -26,7 +26,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::error::{ApiError, ErrorCode};
+use smsotp_core::error::{ApiError, ErrorCode};
 
 /// The prefix of a publishable key.
 pub const PUBLISHABLE_PREFIX: &str = "pk_";
@@ -47,7 +47,7 @@ pub fn is_publishable(key: &str) -> bool {
 /// so the worker refuses it without a lookup.
 ///
 /// ```
-/// use smsotp_core::browser::origin::is_well_formed_publishable;
+/// use smsotp_edge::browser::origin::is_well_formed_publishable;
 ///
 /// assert!(is_well_formed_publishable("pk_acme_demo_0123456789"));
 /// assert!(!is_well_formed_publishable("pk_short"));
@@ -72,7 +72,7 @@ pub fn is_secret(key: &str) -> bool {
 /// one of `/v1/browser/*`.
 ///
 /// ```
-/// use smsotp_core::browser::origin::check_key_type;
+/// use smsotp_edge::browser::origin::check_key_type;
 ///
 /// assert!(check_key_type("pk_live_0123456789ab", true).is_ok());
 /// let e = check_key_type("pk_live_0123456789ab", false).unwrap_err();
@@ -152,7 +152,7 @@ fn check_host(host: &str) -> Result<(), String> {
     if host.contains('*') {
         return Err("wildcard hosts are not allowed: list each origin".into());
     }
-    if crate::callback_url::is_host_name(host, false) {
+    if smsotp_core::callback_url::is_host_name(host, false) {
         Ok(())
     } else {
         Err("has an invalid host name".into())
@@ -204,7 +204,7 @@ fn parse_origin(text: &str, allow_any_port: bool) -> Result<OriginPattern, Strin
 /// An allowed origin of a tenant's configuration: see the module doc for the rules.
 ///
 /// ```
-/// use smsotp_core::browser::origin::parse_allowed_origin;
+/// use smsotp_edge::browser::origin::parse_allowed_origin;
 ///
 /// assert_eq!(parse_allowed_origin("HTTPS://Shop.Example:443").unwrap().to_string(), "https://shop.example");
 /// assert_eq!(parse_allowed_origin("http://localhost:*").unwrap().to_string(), "http://localhost:*");
@@ -242,7 +242,7 @@ impl PublishableKey {
     /// normalising; `:*` patterns match any port of their host.
     ///
     /// ```
-    /// use smsotp_core::browser::origin::PublishableKeys;
+    /// use smsotp_edge::browser::origin::PublishableKeys;
     ///
     /// let keys = PublishableKeys::from_json(&serde_json::json!([
     ///     {"key": "pk_live_0123456789ab", "origins": ["https://shop.example", "http://localhost:*"]}
@@ -264,7 +264,7 @@ impl PublishableKey {
     /// the key's origins? Case-insensitive, exact: `shop.example.evil` is not `shop.example`.
     ///
     /// ```
-    /// use smsotp_core::browser::origin::PublishableKeys;
+    /// use smsotp_edge::browser::origin::PublishableKeys;
     ///
     /// let keys = PublishableKeys::from_json(&serde_json::json!([
     ///     {"key": "pk_live_0123456789ab", "origins": ["https://shop.example", "http://localhost:*"]}

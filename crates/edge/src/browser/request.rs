@@ -18,10 +18,10 @@
 use serde_json::{Map, Value};
 
 use super::turnstile::MAX_TOKEN_CHARS;
-use crate::config::Config;
-use crate::error::{ApiError, ErrorCode};
-use crate::phone;
-use crate::request::{validate_request, verify_pin, OtpRequest};
+use smsotp_core::config::Config;
+use smsotp_core::error::{ApiError, ErrorCode};
+use smsotp_core::phone;
+use smsotp_core::request::{validate_request, verify_pin, OtpRequest};
 
 /// The largest browser request body the worker should read, in bytes: a Turnstile token
 /// (≤ 2048 characters) and a phone number fit many times over; more is refused as 413
@@ -92,7 +92,7 @@ impl BrowserSettings {
     /// fail is reported here. Every problem is listed, as `browser.<key>: <why>`.
     ///
     /// ```
-    /// use smsotp_core::browser::request::BrowserSettings;
+    /// use smsotp_edge::browser::request::BrowserSettings;
     /// use smsotp_core::Config;
     /// use serde_json::json;
     ///
@@ -240,7 +240,7 @@ fn turnstile_field(obj: &Map<String, Value>, errors: &mut Vec<ApiError>) -> Opti
 /// settings' `defaultCountry`. Every error found is returned.
 ///
 /// ```
-/// use smsotp_core::browser::request::{validate_browser_otp, BrowserSettings};
+/// use smsotp_edge::browser::request::{validate_browser_otp, BrowserSettings};
 /// use smsotp_core::Config;
 /// use serde_json::json;
 ///
@@ -320,8 +320,8 @@ pub fn browser_resend(body: &str) -> Result<Option<String>, Vec<ApiError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pin::PinType;
     use serde_json::json;
+    use smsotp_core::pin::PinType;
 
     fn settings(v: Value) -> BrowserSettings {
         BrowserSettings::from_json(&v, &Config::default()).unwrap()

@@ -4,6 +4,7 @@
 //! same /64 too, one of the next /64 not; IPv4-mapped addresses match their IPv4; the
 //! subject's text is Node's canonical form; what is an address is `net.isIP`'s call).
 
+#[path = "../../core/tests/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeSet;
@@ -11,9 +12,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use common::SplitMix;
 use serde_json::{json, Value};
-use smsotp_core::limits::NumberLimits;
-use smsotp_core::tenant::{end_user_ip, AllowedCountries, TenantPolicy};
 use smsotp_core::{Config, RandomSource};
+use smsotp_edge::limits::{end_user_ip, NumberLimits};
+use smsotp_edge::tenant::{AllowedCountries, TenantPolicy};
 
 fn policy(v: Value) -> Result<TenantPolicy, Vec<String>> {
     TenantPolicy::from_json(&v, &Config::default(), &NumberLimits::default())

@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use smsotp_core::idempotency::fingerprint;
+use smsotp_edge::idempotency::fingerprint;
 
 /// A JSON value whose objects keep their entries in a chosen order (serde_json's own maps
 /// are sorted, so they cannot produce the reordered texts).

@@ -38,7 +38,7 @@
 use serde_json::Value;
 
 use super::origin::PublishableKey;
-use crate::error::{ApiError, ErrorCode};
+use smsotp_core::error::{ApiError, ErrorCode};
 
 /// Cloudflare's siteverify endpoint (the worker's default for `TURNSTILE_SITEVERIFY_URL`).
 pub const SITEVERIFY_URL: &str = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
@@ -60,7 +60,7 @@ const CONFIGURATION_CODES: [&str; 5] = [
 /// asked).
 ///
 /// ```
-/// use smsotp_core::browser::turnstile::required_token;
+/// use smsotp_edge::browser::turnstile::required_token;
 ///
 /// assert_eq!(required_token(Some("0.abc")), Ok("0.abc"));
 /// assert_eq!(required_token(None).unwrap_err().code.code(), 2122);
@@ -99,7 +99,7 @@ fn form_encode(out: &mut String, value: &str) {
 /// randomness, when the worker may retry the call).
 ///
 /// ```
-/// use smsotp_core::browser::turnstile::siteverify_form;
+/// use smsotp_edge::browser::turnstile::siteverify_form;
 ///
 /// assert_eq!(
 ///     siteverify_form("1x0000000000000000000000000000000AA", "XXXX.DUMMY.TOKEN.XXXX", Some("203.0.113.7"), None),
@@ -165,7 +165,7 @@ impl Siteverify {
     /// error as [`Siteverify::Unavailable`] itself.
     ///
     /// ```
-    /// use smsotp_core::browser::turnstile::Siteverify;
+    /// use smsotp_edge::browser::turnstile::Siteverify;
     ///
     /// let spent = Siteverify::from_response(200, r#"{"success": false, "error-codes": ["timeout-or-duplicate"]}"#);
     /// let e = spent.into_result().unwrap_err();
@@ -259,8 +259,8 @@ impl Siteverify {
     /// for [`ACTION`]. Both refusals are 2123, like any token Turnstile refuses.
     ///
     /// ```
-    /// use smsotp_core::browser::origin::PublishableKeys;
-    /// use smsotp_core::browser::turnstile::Siteverify;
+    /// use smsotp_edge::browser::origin::PublishableKeys;
+    /// use smsotp_edge::browser::turnstile::Siteverify;
     ///
     /// let keys = PublishableKeys::from_json(&serde_json::json!([
     ///     {"key": "pk_live_0123456789ab", "origins": ["https://shop.example"]}])).unwrap();

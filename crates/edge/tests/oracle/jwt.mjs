@@ -1,4 +1,4 @@
-// Oracle for crates/core/tests/token_oracle.rs: Node's `jose` (the library the README's
+// Oracle for crates/edge/tests/token_oracle.rs: Node's `jose` (the library the README's
 // backend example uses) checks tokens smsotp signs, and signs tokens for smsotp to check.
 //
 //   node jwt.mjs verify   stdin {jwks, cases: [{token, audience, issuer?, nowMs}]}

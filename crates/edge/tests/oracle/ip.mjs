@@ -1,4 +1,4 @@
-// Oracle for crates/core/tests/tenant_oracle.rs: what Node's `node:net` says of end-user IP
+// Oracle for crates/edge/tests/tenant_oracle.rs: what Node's `node:net` says of end-user IP
 // addresses and the subjects smsotp counts them under. One JSON array per stdin line,
 // [input, subject, sibling, neighbour] (subject, sibling, neighbour null when smsotp
 // refused the input); one JSON object per stdout line:

@@ -33,7 +33,7 @@ use jwt_compact::{AlgorithmExt as _, Claims, Header, UntrustedToken, ValidationE
 use serde::{Deserialize, Serialize};
 
 use super::keys::{JwkSet, SigningKey};
-use crate::time::UnixMillis;
+use smsotp_core::time::UnixMillis;
 
 /// The longest lifetime of a token, in seconds (`exp − iat`): long enough to reach the
 /// site's backend, short enough that a leaked token is soon useless.
@@ -83,7 +83,7 @@ impl TokenClaims {
     /// with [`TokenClaims::with_payment`].
     ///
     /// ```
-    /// use smsotp_core::browser::token::TokenClaims;
+    /// use smsotp_edge::browser::token::TokenClaims;
     ///
     /// let c = TokenClaims::for_verified_otp("https://otp.example", "acme", "+33612345678",
     ///     "0b0f6a5e-4a51-4d39-9e0c-7c9e0c7b2f11", [0; 16], 1_800_000_000_500, 300).unwrap();
@@ -219,9 +219,9 @@ fn timestamp(secs: u64) -> Result<chrono::DateTime<chrono::Utc>, TokenError> {
 /// `exp − iat` is not 1 to 300 seconds.
 ///
 /// ```
-/// use smsotp_core::browser::keys::SigningKeys;
-/// use smsotp_core::browser::keys::generate_dev_key;
-/// use smsotp_core::browser::token::{sign_token, verify_token, TokenClaims};
+/// use smsotp_edge::browser::keys::SigningKeys;
+/// use smsotp_edge::browser::keys::generate_dev_key;
+/// use smsotp_edge::browser::token::{sign_token, verify_token, TokenClaims};
 ///
 /// let keys = SigningKeys::from_json(&generate_dev_key([7; 32], "dev")).unwrap();
 /// let claims = TokenClaims::for_verified_otp("https://otp.example", "acme", "+33612345678",

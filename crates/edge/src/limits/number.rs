@@ -13,8 +13,8 @@
 //! Every refusal is a 429 with the seconds to wait ([`ApiError::retry_after`]; for 2111,
 //! until a new OTP may replace the exhausted one).
 
-use crate::error::{ApiError, ErrorCode};
-use crate::time::UnixMillis;
+use smsotp_core::error::{ApiError, ErrorCode};
+use smsotp_core::time::UnixMillis;
 
 /// The most consecutive wrong PINs a setting may allow before a number is locked
 /// (`failuresBeforeLock`): past it, a lock would no longer stop a guesser.
@@ -100,7 +100,7 @@ impl NumberLimits {
     /// limits over the deployment's. Every problem is listed, each naming its key.
     ///
     /// ```
-    /// use smsotp_core::limits::NumberLimits;
+    /// use smsotp_edge::limits::NumberLimits;
     /// use serde_json::json;
     ///
     /// let base = NumberLimits::from_json(&json!({"sendsPerDay": 20})).unwrap();
@@ -230,7 +230,7 @@ impl NumberLimits {
     /// `same_otp` says whether the SMS is for that OTP (a resend) or for a new one.
     ///
     /// ```
-    /// use smsotp_core::limits::{NumberHistory, NumberLimits, PendingOtp};
+    /// use smsotp_edge::limits::{NumberHistory, NumberLimits, PendingOtp};
     ///
     /// let limits = NumberLimits::default();
     /// let now = 1_800_000_000_000;

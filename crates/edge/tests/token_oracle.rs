@@ -1,16 +1,17 @@
 //! The verification token against Node's `jose` (what a site's backend uses): tokens the
-//! core signs verify with `jwtVerify` and `createLocalJWKSet(public_jwks)` for the right
+//! edge signs verify with `jwtVerify` and `createLocalJWKSet(public_jwks)` for the right
 //! audience, and jose refuses a tampered payload, another audience, an expired token and a
 //! `kid` not in the set; the other way, tokens jose signs with a key it generated verify
 //! with `verify_token`, which refuses them for another audience, after `exp`, or altered.
 
+#[path = "../../core/tests/common/mod.rs"]
 mod common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
-use smsotp_core::browser::keys::{generate_dev_key, JwkSet, SigningKey, SigningKeys};
-use smsotp_core::browser::token::{sign_token, verify_token, TokenClaims, TokenError};
+use smsotp_edge::browser::keys::{generate_dev_key, JwkSet, SigningKey, SigningKeys};
+use smsotp_edge::browser::token::{sign_token, verify_token, TokenClaims, TokenError};
 
 /// 2027-01-15T08:00:00Z.
 const NOW: u64 = 1_800_000_000_000;

@@ -15,8 +15,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::error::{ApiError, ErrorCode};
-use crate::time::UnixMillis;
+use smsotp_core::error::{ApiError, ErrorCode};
+use smsotp_core::time::UnixMillis;
 
 /// How long a key is remembered: 24 hours, after which it may be used again.
 pub const IDEMPOTENCY_TTL_MS: UnixMillis = 24 * 3600 * 1000;
@@ -34,7 +34,7 @@ pub const MAX_KEY_LEN: usize = 255;
 /// `~`; a UUID is the usual choice). Refused with 2119.
 ///
 /// ```
-/// use smsotp_core::idempotency::check_key;
+/// use smsotp_edge::idempotency::check_key;
 ///
 /// assert_eq!(check_key("9f1c6a1e-7c1e-4d2a-9a57-3c2b1f0e8d7a"), Ok("9f1c6a1e-7c1e-4d2a-9a57-3c2b1f0e8d7a"));
 /// assert_eq!(check_key("").unwrap_err().code.code(), 2119);
@@ -56,7 +56,7 @@ pub fn check_key(header: &str) -> Result<&str, ApiError> {
 /// compared as floating point.
 ///
 /// ```
-/// use smsotp_core::idempotency::fingerprint;
+/// use smsotp_edge::idempotency::fingerprint;
 ///
 /// assert_eq!(
 ///     fingerprint(r#"{"phoneNumber": "+33612345678", "ttl": 600}"#),
@@ -71,7 +71,7 @@ pub fn fingerprint(body_text: &str) -> String {
         Ok(value) => Sha256::digest(value.to_string().as_bytes()),
         Err(_) => Sha256::digest(body_text.as_bytes()),
     };
-    crate::pin_hash::to_hex(&digest)
+    smsotp_core::pin_hash::to_hex(&digest)
 }
 
 /// An answer kept for replay: the HTTP status and the response body.
@@ -124,7 +124,7 @@ impl Decision {
 /// for its key (see the module's table).
 ///
 /// ```
-/// use smsotp_core::idempotency::{decide, fingerprint, Decision, IdempotencyEntry, StoredAnswer};
+/// use smsotp_edge::idempotency::{decide, fingerprint, Decision, IdempotencyEntry, StoredAnswer};
 ///
 /// let now = 1_800_000_000_000;
 /// let body = fingerprint(r#"{"phoneNumber": "+33612345678"}"#);

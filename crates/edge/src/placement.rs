@@ -1,6 +1,6 @@
 //! Where an OTP lives at the edge: in one of [`SHARDS`] shards, chosen by a keyed hash of
 //! (tenant, number range) — the range being the E.164 number without its last 4 digits
-//! ([`crate::tenant::number_prefix`]) — so that every OTP of a number, the number's own
+//! ([`crate::limits::number_prefix`]) — so that every OTP of a number, the number's own
 //! state (per-number limits) and its range's state (unverified SMS per range) are owned by
 //! one place that applies every check-and-act atomically, while the set of owners stays
 //! small (objects that stay warm instead of a new one per OTP).
@@ -16,8 +16,8 @@
 //! first byte (still a random version-4 UUID: 116 random bits), so a verify goes straight to
 //! its shard without any lookup.
 
-use crate::pin::RandomSource;
-use crate::pin_hash::PinHasher;
+use smsotp_core::pin::RandomSource;
+use smsotp_core::pin_hash::PinHasher;
 
 /// How many shards there are. Changing it moves numbers between shards: OTPs already
 /// created stay readable (their id names their shard), but per-number history restarts.
@@ -27,16 +27,17 @@ pub const SHARDS: u8 = 64;
 /// its last 4 digits), so every number of a range is in one shard.
 ///
 /// ```
-/// use smsotp_core::{shard, PinHasher};
+/// use smsotp_core::PinHasher;
+/// use smsotp_edge::placement;
 ///
 /// let hasher = PinHasher::new(b"a server key of 16+ bytes").unwrap();
-/// let s = shard::of_number(&hasher, "acme", "+33612345678");
-/// assert!(s < shard::SHARDS);
+/// let s = placement::of_number(&hasher, "acme", "+33612345678");
+/// assert!(s < placement::SHARDS);
 /// // A number of the same range is in the same shard.
-/// assert_eq!(s, shard::of_number(&hasher, "acme", "+33612349999"));
+/// assert_eq!(s, placement::of_number(&hasher, "acme", "+33612349999"));
 /// ```
 pub fn of_number(hasher: &PinHasher, tenant: &str, e164: &str) -> u8 {
-    let prefix = crate::tenant::number_prefix(e164);
+    let prefix = crate::limits::number_prefix(e164);
     // A new domain (v2): placement by range differs from v1's placement by number.
     let digest = hasher.keyed_digest(
         b"smsotp/shard/v2\0",
@@ -64,17 +65,18 @@ pub fn new_otp_id(rng: &mut impl RandomSource, shard: u8) -> String {
 }
 
 /// The keys of a tenant's number inside its shard: `(prefix key, number key)`, each the
-/// first 4 bytes of a keyed digest (of (tenant, [`number_prefix`](crate::tenant::number_prefix)) and of (tenant, number),
+/// first 4 bytes of a keyed digest (of (tenant, [`number_prefix`](crate::limits::number_prefix)) and of (tenant, number),
 /// under their own domains). The shard stores one row per number under both keys, and a new
 /// OTP id carries them ([`new_otp_id_for`]), so an id finds its number's row, and a prefix
 /// all its numbers' rows, by the primary key alone (no secondary index to write).
 ///
 /// ```
-/// use smsotp_core::{shard, PinHasher};
+/// use smsotp_core::PinHasher;
+/// use smsotp_edge::placement;
 ///
 /// let hasher = PinHasher::new(b"a server key of 16+ bytes").unwrap();
-/// let (p1, n1) = shard::number_keys(&hasher, "acme", "+33612345678");
-/// let (p2, n2) = shard::number_keys(&hasher, "acme", "+33612349999");
+/// let (p1, n1) = placement::number_keys(&hasher, "acme", "+33612345678");
+/// let (p2, n2) = placement::number_keys(&hasher, "acme", "+33612349999");
 /// assert_eq!(p1, p2); // the same prefix, +3361234
 /// assert_ne!(n1, n2);
 /// ```
@@ -84,7 +86,7 @@ pub fn number_keys(hasher: &PinHasher, tenant: &str, e164: &str) -> (u32, u32) {
         b"smsotp/prefix-key/v1\0",
         &[
             tenant.as_bytes(),
-            crate::tenant::number_prefix(e164).as_bytes(),
+            crate::limits::number_prefix(e164).as_bytes(),
         ],
     );
     let number = hasher.keyed_digest(
@@ -153,7 +155,7 @@ mod tests {
         let mut rng = Counter(0);
         for shard in [0, 1, 17, SHARDS - 1] {
             let id = new_otp_id(&mut rng, shard);
-            assert!(crate::request::is_otp_id(&id), "{id}");
+            assert!(smsotp_core::request::is_otp_id(&id), "{id}");
             assert_eq!(of_otp_id(&id), Some(shard));
         }
         assert_eq!(of_otp_id("ff000000-0000-4000-8000-000000000000"), None);
@@ -211,7 +213,7 @@ mod tests {
             (5, 0x8000_0001, 0xffff_0000),
         ] {
             let id = new_otp_id_for(&mut rng, shard, pk, nk);
-            assert!(crate::request::is_otp_id(&id), "{id}");
+            assert!(smsotp_core::request::is_otp_id(&id), "{id}");
             // Version 4 and the RFC 4122 variant, whatever the keys.
             let u = uuid::Uuid::parse_str(&id).unwrap();
             assert_eq!(u.get_version_num(), 4, "{id}");
@@ -251,5 +253,23 @@ mod tests {
         assert!(p5 != p1 && n5 != n1);
         // The prefix and number domains are separate: a number is not keyed as a prefix.
         assert_ne!(number_keys(&a, "acme", "+336123456780000").0, n1);
+    }
+    /// A test number's OTP (smsotp-core's `create_test_otp_with_id`) keeps the id it is
+    /// given, so the shard that id names. (Moved from smsotp-core's create tests, which can
+    /// no longer name this module.)
+    #[test]
+    fn a_test_otp_keeps_the_shard_of_its_id() {
+        use smsotp_core::create::create_test_otp_with_id;
+        use smsotp_core::{validate_request_text, Config};
+
+        let request = validate_request_text(
+            r#"{"phoneNumber": "+15005550006", "pinType": "letters"}"#,
+            &Config::default(),
+        )
+        .unwrap();
+        let hasher = PinHasher::new(&[9; 32]).unwrap();
+        let id = "03000000-0000-4000-8000-000000000000".to_owned();
+        let new = create_test_otp_with_id(&request, "t", &hasher, id, 1000, "AB12");
+        assert_eq!(of_otp_id(&new.record.otp_id), Some(3));
     }
 }

@@ -19,8 +19,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
-use crate::error::{ApiError, ErrorCode};
-use crate::pin_hash::PinHasher;
+use smsotp_core::error::{ApiError, ErrorCode};
+use smsotp_core::pin_hash::PinHasher;
 
 /// The prefix of every client secret (so a leaked one is recognisable in a scan).
 pub const PREFIX: &str = "cs_";
@@ -33,7 +33,7 @@ const DOMAIN: &[u8] = b"smsotp/client-secret/v1\0";
 /// The client secret of the OTP `otp_id` (`cs_` + 32 base64url characters).
 ///
 /// ```
-/// use smsotp_core::browser::client_secret::{client_secret, check_client_secret};
+/// use smsotp_edge::browser::client_secret::{client_secret, check_client_secret};
 /// use smsotp_core::PinHasher;
 ///
 /// let hasher = PinHasher::new(b"a server key of 16+ bytes").unwrap();

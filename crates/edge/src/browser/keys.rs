@@ -44,7 +44,7 @@ impl fmt::Debug for SigningKey {
 
 impl SigningKey {
     /// The key whose 32-byte private seed (the JWK's `d`) is `seed`. The caller's
-    /// randomness makes the seed: the core has no random source of its own.
+    /// randomness makes the seed: smsotp-edge has no random source of its own.
     pub fn from_seed(seed: [u8; 32], kid: impl Into<String>) -> Self {
         Self {
             kid: kid.into(),
@@ -107,7 +107,7 @@ impl SigningKeys {
     /// when present. Other members are ignored. Every problem is listed.
     ///
     /// ```
-    /// use smsotp_core::browser::keys::{generate_dev_key, SigningKeys};
+    /// use smsotp_edge::browser::keys::{generate_dev_key, SigningKeys};
     ///
     /// let keys = SigningKeys::from_json(&generate_dev_key([7; 32], "dev")).unwrap();
     /// assert_eq!(keys.current().kid(), "dev");
@@ -193,7 +193,7 @@ impl SigningKeys {
 /// is configured (the dev script draws the seed from its own randomness).
 ///
 /// ```
-/// use smsotp_core::browser::keys::generate_dev_key;
+/// use smsotp_edge::browser::keys::generate_dev_key;
 ///
 /// let set = generate_dev_key([1; 32], "dev-1");
 /// assert_eq!(set["keys"][0]["kid"], "dev-1");

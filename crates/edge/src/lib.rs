@@ -1,0 +1,31 @@
+//! # smsotp-edge
+//!
+//! The rules of smsotp, the SMS one-time-password service, that only the edge (the worker
+//! serving the HTTP API) applies; the browser package never needs them. The rules both
+//! share — requests, phone numbers, PINs, templates, SMS, the state machine — are in
+//! [`smsotp_core`].
+//!
+//! | rule | module |
+//! |---|---|
+//! | a tenant's policy: countries, number types, its limits, test numbers | [`tenant`] |
+//! | the test-number rule: what is sent and counted for a destination | [`destination`] |
+//! | every abuse limit: per number, per end-user IP, per number range, per day | [`limits`] |
+//! | `Idempotency-Key`: key rules, body fingerprints, replay decisions | [`idempotency`] |
+//! | which shard owns a number and an OTP | [`placement`] |
+//! | the browser API: publishable keys, origins, Turnstile, the signed verification token, client secrets | [`browser`] |
+//!
+//! No platform dependency, as in the core: randomness comes in through
+//! [`smsotp_core::RandomSource`] and time as unix milliseconds.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod browser;
+pub mod destination;
+pub mod idempotency;
+pub mod limits;
+pub mod placement;
+pub mod tenant;
+
+pub use destination::Destination;
+pub use limits::{AbuseLimits, NumberLimits, PrefixRefusal};
+pub use tenant::{AllowedCountries, TenantPolicy};

@@ -1,0 +1,8 @@
+//! One file per route family, each handler taking the request context
+//! (`pipeline/context.rs`) and what its kind of caller proved (a tenant, or a visitor);
+//! the route table (`pipeline/table.rs`) says which handler serves which route.
+
+pub mod browser;
+pub mod meta;
+pub mod numbers;
+pub mod otp;

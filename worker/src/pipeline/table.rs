@@ -1,0 +1,332 @@
+//! THE route table: every route of the API, one row each, declaring what the pipeline
+//! (`pipeline/mod.rs`) does before its handler runs — the method, who may call it (the
+//! handler's kind: no key, a secret key, a publishable key), which budgets it spends and
+//! when, and whether browsers may call it from other origins (CORS).
+//!
+//! Adding a route family is a row here per route and one handler file in `handlers/`.
+//! Nothing else dispatches: the path is matched here once, and the log line names the
+//! route by its pattern.
+//!
+//! Modelled on supabase/auth's `internal/api/api.go`, where the limits and the captcha of a
+//! route are declared next to it rather than inside the handler.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use worker::{Env, Method};
+
+use crate::error::AppResult;
+use crate::handlers::{browser, meta, numbers, otp};
+use crate::limiter::Budget;
+use crate::tenant::Tenant;
+
+use super::answer::Answer;
+use super::context::{Configuration, Ctx, Visitor};
+
+/// What a handler returns: its answer, later.
+pub type Reply<'a> = Pin<Box<dyn Future<Output = AppResult<Answer>> + 'a>>;
+
+/// A route's handler, by who may call it. The pipeline authenticates before calling it, so
+/// a handler is given what its kind of caller proves: nothing, a tenant, or a visitor (a
+/// tenant's publishable key, from one of its origins).
+pub enum Handler {
+    /// No key, whatever the deployment's settings (the health check reports them; the
+    /// OpenAPI document needs none): runs before the settings are checked.
+    Open(for<'a> fn(&'a Env, &'a Configuration) -> Reply<'a>),
+    /// No key, settings valid.
+    Public(for<'a> fn(&'a mut Ctx) -> Reply<'a>),
+    /// A tenant's secret key (`X-API-KEY` or `Authorization: Bearer`).
+    SecretKey(for<'a> fn(&'a mut Ctx, &'a Tenant) -> Reply<'a>),
+    /// A tenant's publishable key (`pk_…`), from an origin of that key, with the tenant's
+    /// browser settings safe (`handlers/browser.rs`).
+    PublishableKey(for<'a> fn(&'a mut Ctx, &'a Visitor) -> Reply<'a>),
+}
+
+/// What the tenant's limiter counts for a route, and when (`pipeline/budget.rs`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TenantSpend {
+    /// Nothing of the tenant's.
+    Nothing,
+    /// One request of the tenant's minute of this budget, before the handler runs.
+    Minute(Budget),
+    /// The request's minute of this budget together with its SMS (the day's cap, the
+    /// end-user IP's hour, the idempotency key), in the one limiter call the handler
+    /// makes once the request is checked; a request refused before that call still spends
+    /// its minute (`budget::refused`).
+    MinuteWithSms(Budget),
+}
+
+/// One route: a method on a path pattern (`{name}` matches one non-empty segment).
+pub struct Route {
+    pub method: Method,
+    /// The path pattern; also the route's name in logs.
+    pub path: &'static str,
+    /// The connecting IP's minute (`BROWSER_IP_LIMITER`), spent first: before any KV read
+    /// or Durable Object call, so a flood costs nothing.
+    pub ip_minute: bool,
+    pub tenant_spends: TenantSpend,
+    /// Callable from other origins: the preflight (`OPTIONS`) is answered for the path, and
+    /// the answer echoes the visitor's allowed origin.
+    pub cors: bool,
+    pub handler: Handler,
+}
+
+use Budget::{Browser, Server};
+use TenantSpend::{MinuteWithSms, Nothing};
+
+/// Every route. The SMS.cx OTP API (`docs/api.md`), then smsotp's extensions.
+pub static ROUTES: &[Route] = &[
+    // The service itself: no key.
+    Route {
+        method: Method::Get,
+        path: "/health",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::Open(|env, configuration| Box::pin(meta::health(env, configuration))),
+    },
+    Route {
+        method: Method::Get,
+        path: "/openapi.json",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::Open(|_, _| Box::pin(meta::openapi())),
+    },
+    Route {
+        method: Method::Get,
+        path: "/.well-known/jwks.json",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::Public(|cx| Box::pin(meta::jwks(cx))),
+    },
+    // The SMS.cx OTP API (secret key).
+    Route {
+        method: Method::Post,
+        path: "/otp",
+        ip_minute: false,
+        tenant_spends: MinuteWithSms(Server),
+        cors: false,
+        handler: Handler::SecretKey(|cx, t| Box::pin(otp::create(cx, t))),
+    },
+    Route {
+        method: Method::Post,
+        path: "/otp/{otpId}",
+        ip_minute: false,
+        tenant_spends: TenantSpend::Minute(Server),
+        cors: false,
+        handler: Handler::SecretKey(|cx, t| Box::pin(otp::verify(cx, t))),
+    },
+    Route {
+        method: Method::Get,
+        path: "/otp/{otpId}",
+        ip_minute: false,
+        tenant_spends: TenantSpend::Minute(Server),
+        cors: false,
+        handler: Handler::SecretKey(|cx, t| Box::pin(otp::status(cx, t))),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/otp/{otpId}",
+        ip_minute: false,
+        tenant_spends: TenantSpend::Minute(Server),
+        cors: false,
+        handler: Handler::SecretKey(|cx, t| Box::pin(otp::cancel(cx, t))),
+    },
+    Route {
+        method: Method::Post,
+        path: "/otp/{otpId}/resend",
+        ip_minute: false,
+        tenant_spends: MinuteWithSms(Server),
+        cors: false,
+        handler: Handler::SecretKey(|cx, t| Box::pin(otp::resend(cx, t))),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/v1/numbers/{phoneNumber}/lock",
+        ip_minute: false,
+        tenant_spends: TenantSpend::Minute(Server),
+        cors: false,
+        handler: Handler::SecretKey(|cx, t| Box::pin(numbers::unlock(cx, t))),
+    },
+    // The browser API (publishable key, from the key's origins).
+    Route {
+        method: Method::Get,
+        path: "/v1/browser/config",
+        // Served from the isolate's cached tenant: only the IP's minute.
+        ip_minute: true,
+        tenant_spends: Nothing,
+        cors: true,
+        handler: Handler::PublishableKey(|cx, v| Box::pin(browser::config(cx, v))),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/browser/otp",
+        ip_minute: true,
+        tenant_spends: MinuteWithSms(Browser),
+        cors: true,
+        handler: Handler::PublishableKey(|cx, v| Box::pin(browser::start(cx, v))),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/browser/otp/{otpId}",
+        ip_minute: true,
+        tenant_spends: TenantSpend::Minute(Browser),
+        cors: true,
+        handler: Handler::PublishableKey(|cx, v| Box::pin(browser::check(cx, v))),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/browser/otp/{otpId}/resend",
+        ip_minute: true,
+        tenant_spends: MinuteWithSms(Browser),
+        cors: true,
+        handler: Handler::PublishableKey(|cx, v| Box::pin(browser::resend(cx, v))),
+    },
+];
+
+/// The routes whose pattern a path matches (one per method), and the path's parameter
+/// (`{otpId}`, `{phoneNumber}`: at most one per pattern), as the client wrote it.
+pub fn find(path: &str) -> (Vec<&'static Route>, Option<String>) {
+    // A trailing slash is the same route (`/otp/` is `/otp`).
+    let path = path.trim_end_matches('/');
+    let mut found = Vec::new();
+    let mut param = None;
+    for route in ROUTES {
+        if let Some(p) = matches(route.path, path) {
+            found.push(route);
+            param = p;
+        }
+    }
+    (found, param)
+}
+
+/// Whether `path` matches `pattern`: `Some(the parameter)` if so (`Some(None)` for a
+/// pattern without one). A parameter is one whole segment, never empty.
+fn matches(pattern: &str, path: &str) -> Option<Option<String>> {
+    let mut param = None;
+    let mut segments = path.split('/');
+    for expected in pattern.split('/') {
+        let got = segments.next()?;
+        if expected.starts_with('{') {
+            if got.is_empty() {
+                return None;
+            }
+            param = Some(got.to_owned());
+        } else if expected != got {
+            return None;
+        }
+    }
+    segments.next().is_none().then_some(param)
+}
+
+/// The methods a path answers, for the `Allow` header of its 405s (RFC 9110 §15.5.6), in
+/// the order GET, POST, PUT, PATCH, DELETE, OPTIONS; `OPTIONS` when browsers may call it.
+pub fn allow(routes: &[&'static Route]) -> String {
+    let answers = |m: &Method| {
+        routes.iter().any(|r| r.method == *m) || (*m == Method::Options && cors(routes))
+    };
+    [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+        Method::Options,
+    ]
+    .into_iter()
+    .filter(answers)
+    .map(|m| m.to_string())
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// Whether browsers may call the path from other origins.
+pub fn cors(routes: &[&'static Route]) -> bool {
+    routes.iter().any(|r| r.cors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every path the old hand-written matcher took, and what it answered.
+    #[test]
+    fn paths_to_routes() {
+        let cases: &[(&str, Option<(&str, Option<&str>)>)] = &[
+            ("/health", Some(("/health", None))),
+            ("/health/", Some(("/health", None))),
+            ("/otp", Some(("/otp", None))),
+            ("/otp/", Some(("/otp", None))),
+            ("/otp/abc", Some(("/otp/{otpId}", Some("abc")))),
+            ("/otp/abc/", Some(("/otp/{otpId}", Some("abc")))),
+            (
+                "/otp/abc/resend",
+                Some(("/otp/{otpId}/resend", Some("abc"))),
+            ),
+            ("/otp//resend", None),
+            ("/otp/abc/other", None),
+            ("/otp/a/b/c", None),
+            ("//otp", None),
+            ("/", None),
+            ("", None),
+            (
+                "/v1/numbers/%2B33612345678/lock",
+                Some(("/v1/numbers/{phoneNumber}/lock", Some("%2B33612345678"))),
+            ),
+            ("/v1/numbers//lock", None),
+            ("/v1/numbers/+336/x/lock", None),
+            ("/v1/browser/config", Some(("/v1/browser/config", None))),
+            ("/v1/browser/otp", Some(("/v1/browser/otp", None))),
+            (
+                "/v1/browser/otp/id1",
+                Some(("/v1/browser/otp/{otpId}", Some("id1"))),
+            ),
+            (
+                "/v1/browser/otp/id1/resend",
+                Some(("/v1/browser/otp/{otpId}/resend", Some("id1"))),
+            ),
+            ("/v1/browser/otp/id1/x", None),
+            (
+                "/.well-known/jwks.json",
+                Some(("/.well-known/jwks.json", None)),
+            ),
+            ("/openapi.json", Some(("/openapi.json", None))),
+            ("/OTP", None),
+        ];
+        for (path, expected) in cases {
+            let (routes, param) = find(path);
+            let got = routes.first().map(|r| (r.path, param.as_deref()));
+            assert_eq!(got, *expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn allow_lists_a_paths_methods() {
+        let allow_of = |p: &str| allow(&find(p).0);
+        assert_eq!(allow_of("/otp/x"), "GET, POST, DELETE");
+        assert_eq!(allow_of("/otp"), "POST");
+        assert_eq!(allow_of("/v1/browser/config"), "GET, OPTIONS");
+        assert_eq!(allow_of("/v1/browser/otp/x"), "POST, OPTIONS");
+        assert_eq!(allow_of("/v1/numbers/x/lock"), "DELETE");
+    }
+
+    #[test]
+    fn one_row_per_method_and_pattern() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(
+                    !(a.method == b.method && a.path == b.path),
+                    "{} {}",
+                    a.method,
+                    a.path
+                );
+            }
+            // A browser route spends the IP's minute first and is callable cross-origin;
+            // no other route is.
+            let browser = matches!(a.handler, Handler::PublishableKey(_));
+            assert_eq!((a.ip_minute, a.cors), (browser, browser), "{}", a.path);
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! The OTP operations both APIs share (the SMS.cx API in `handlers/otp.rs`, the browser
+//! API in `handlers/browser.rs`): create and send, resend, check a PIN. Each asks the
+//! budgets (`pipeline/budget.rs`), then the shard that owns the number (its limits and
+//! state, atomically), then the provider (`service/delivery.rs`).
+
+use serde_json::{json, Value};
+use smsotp_core::create::{create_otp_with_id, create_test_otp_with_id};
+use smsotp_core::{ErrorCode, FallibleSource};
+use smsotp_edge::browser::client_secret::client_secret;
+use smsotp_edge::idempotency::StoredAnswer;
+use smsotp_edge::{placement, Destination};
+use worker::Date;
+
+use crate::error::{AppError, AppResult};
+use crate::limiter::{Budget, IdempotencyAsk, SendAsk};
+use crate::pipeline::answer::Answer;
+use crate::pipeline::budget::{self, SmsAsk};
+use crate::pipeline::context::Ctx;
+use crate::shard::{self, OutgoingSms, ShardOp, ShardReply};
+use crate::tenant::Tenant;
+
+use super::delivery::deliver;
+
+/// Anything but an id this service issues cannot exist (and reaches no Durable Object);
+/// an id names the shard that owns it.
+pub fn checked_id(otp_id: &str) -> AppResult<(&str, u8)> {
+    match placement::of_otp_id(otp_id) {
+        Some(shard) if smsotp_core::request::is_otp_id(otp_id) => Ok((otp_id, shard)),
+        _ => Err(AppError::api(ErrorCode::OtpNotFound)),
+    }
+}
+
+/// A create checked and ready for the limiter: everything that needs no state.
+pub struct Prepared<'t> {
+    request: smsotp_core::OtpRequest,
+    /// A real number, or one of the tenant's test numbers (its fixed PIN, no SMS, no
+    /// limit).
+    destination: Destination<'t>,
+    idempotency: Option<IdempotencyAsk>,
+    /// The end-user IP's counting subject (`X-End-User-IP`, or the browser's own).
+    ip: Option<String>,
+    /// The minute it spends: the server API's, or the browser API's (which also counts
+    /// its SMS against the browser's daily cap, and never supersedes another's OTP).
+    pub budget: Budget,
+    /// A browser create's `X-Client-Secret`: the secret of the visitor's own pending OTP
+    /// for the number, which only then may be superseded.
+    pub client_secret: Option<String>,
+    /// The browser client (its IP subject) a browser create comes from: a client locked
+    /// for the number sends nothing. `None`: the server API.
+    pub client: Option<String>,
+}
+
+/// A validated request and its destination: a test number, or a number the tenant may
+/// send to (country, number type).
+pub fn prepared<'t>(
+    request: smsotp_core::OtpRequest,
+    tenant: &'t Tenant,
+    idempotency: Option<IdempotencyAsk>,
+    ip: Option<String>,
+) -> AppResult<Prepared<'t>> {
+    let destination = Destination::for_create(&tenant.policy, &request.phone_number)?;
+    Ok(Prepared {
+        request,
+        destination,
+        idempotency,
+        ip,
+        budget: Budget::Server,
+        client_secret: None,
+        client: None,
+    })
+}
+
+/// A create from its checked request on: one call to the tenant's limiter (the minute, the
+/// idempotency key, the day's SMS cap, the end-user IP's hour), then the number's shard
+/// (its limits, atomically with storing the OTP), then the SMS. A step that refuses sends
+/// nothing; an SMS counted by the limiter and then not sent is given back.
+pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared<'_>) -> AppResult<Answer> {
+    let destination = prepared.destination;
+    let send = destination
+        .counted_limits(&tenant.policy)
+        .map(|limits| SendAsk {
+            limits,
+            ip: prepared.ip.clone(),
+            browser: prepared.budget == Budget::Browser,
+        });
+    let ask = SmsAsk {
+        budget: prepared.budget,
+        idempotency: prepared.idempotency.as_ref().map(|i| IdempotencyAsk {
+            key: i.key.clone(),
+            fingerprint: i.fingerprint.clone(),
+        }),
+        send,
+    };
+    let admitted = budget::admit(cx, tenant, ask).await?;
+    if let Some(answer) = &admitted.replay {
+        let mut body: Value = serde_json::from_str(&answer.body)?;
+        // The stored answer has no client secret (nothing stores one): computed again.
+        if let Some(id) = body["otpId"].as_str().map(str::to_owned) {
+            body["clientSecret"] = json!(client_secret(&cx.settings.pin_hasher, &id));
+        }
+        return Ok(Answer::json(answer.status, body));
+    }
+    let result = create_and_send(cx, tenant, &prepared).await;
+    // A key's answer is kept for replays (successes only: a retry after an error runs
+    // again), without the client secret.
+    let stored = result.as_ref().ok().map(|a| {
+        let mut body = a.body.clone();
+        if let Some(o) = body.as_object_mut() {
+            o.remove("clientSecret");
+        }
+        StoredAnswer {
+            status: a.status,
+            body: body.to_string(),
+        }
+    });
+    budget::settle(cx, tenant, admitted, result.is_ok(), stored).await?;
+    result
+}
+
+/// The OTP stored in its number's shard (if the number's limits allow) and its SMS sent
+/// (none for a test number).
+async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> AppResult<Answer> {
+    let settings = &cx.settings;
+    let request = &prepared.request;
+    let now = Date::now().as_millis();
+    // crypto.getRandomValues; a failure refuses the create (no PIN from failed bytes).
+    let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
+    // Every OTP of a number lives in the number's shard.
+    let shard = placement::of_number(&settings.pin_hasher, &tenant.id, &request.phone_number);
+    // The id also names the number's row in the shard (no index to look it up by).
+    let (prefix_key, number_key) =
+        placement::number_keys(&settings.pin_hasher, &tenant.id, &request.phone_number);
+    let new = FallibleSource::run(fill, |rng| {
+        let otp_id = placement::new_otp_id_for(rng, shard, prefix_key, number_key);
+        match prepared.destination.fixed_pin() {
+            Some(pin) => {
+                create_test_otp_with_id(request, &tenant.id, &settings.pin_hasher, otp_id, now, pin)
+            }
+            None => create_otp_with_id(
+                request,
+                &tenant.id,
+                &settings.pin_hasher,
+                otp_id,
+                rng,
+                now,
+                settings.price_per_part,
+            ),
+        }
+    })
+    .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
+    let otp_id = new.record.otp_id.clone();
+    // A test number is not counted by any limit.
+    let destination = prepared.destination;
+    let limits = destination.number_limits(&tenant.policy);
+    let abuse = destination.shard_limits(&tenant.policy);
+    let reply = shard::call(
+        &cx.env,
+        shard,
+        &ShardOp::Create {
+            record: Box::new(new.record.clone()),
+            request: Box::new(request.clone()),
+            limits: Box::new(limits),
+            abuse,
+            test: destination.is_test(),
+            from_browser: prepared.budget == Budget::Browser,
+            client_secret: prepared.client_secret.clone(),
+            client: prepared.client.clone(),
+        },
+        &cx.usage,
+    )
+    .await?;
+    // The number's limits refused an SMS now: nothing is stored, nothing is sent.
+    let resend_after = match reply {
+        ShardReply::Created { resend_after } => resend_after,
+        other => return Err(other.into_error()),
+    };
+    if destination.sends_sms() {
+        let sms = OutgoingSms {
+            to: request.phone_number.clone(),
+            from: request.from.clone(),
+            text: new.message.text,
+            parts: new.message.sms.parts,
+            unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
+        };
+        deliver(cx, shard, &otp_id, &tenant.id, &sms).await?;
+    }
+    let mut body = json!(new.record.to_object(now));
+    // Extension: who made the OTP hands this to the page that will check it (the browser
+    // API's resend and check need it); SMS.cx clients ignore it.
+    body["clientSecret"] = json!(client_secret(&settings.pin_hasher, &otp_id));
+    Ok(Answer {
+        resend_after: Some(resend_after),
+        ..Answer::json(201, body).about(&otp_id)
+    })
+}
+
+/// A resend as asked: the OTP, the end-user IP (the server API's `X-End-User-IP`, the
+/// browser's connecting IP), the budget it spends.
+pub struct Resend<'a> {
+    pub otp_id: &'a str,
+    pub ip: Option<String>,
+    pub budget: Budget,
+    /// The browser client asking (`None`: the server API).
+    pub client: Option<String>,
+}
+
+/// A resend: a new PIN by SMS for a pending OTP. Like a create's, its SMS is counted by
+/// the tenant's limiter (the day's cap and the end-user IP's hour, with the request's
+/// minute, in one call) before the shard makes the new PIN, and given back if no SMS
+/// leaves. A test number's OTP (its id carries the number's keys, so no lookup is needed)
+/// sends nothing and counts for nothing.
+pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResult<Answer> {
+    let Resend {
+        otp_id,
+        ip,
+        budget,
+        client,
+    } = asked;
+    let (otp_id, shard) = match checked_id(otp_id) {
+        Ok(c) => c,
+        Err(e) => return Err(budget::refused(cx, tenant, budget, e).await),
+    };
+    let hasher = &cx.settings.pin_hasher;
+    let destination = Destination::of_otp_id(&tenant.policy, hasher, &tenant.id, otp_id);
+    let send = destination
+        .counted_limits(&tenant.policy)
+        .map(|limits| SendAsk {
+            limits,
+            ip: ip.clone(),
+            browser: budget == Budget::Browser,
+        });
+    let ask = SmsAsk {
+        budget,
+        idempotency: None,
+        send,
+    };
+    let admitted = budget::admit(cx, tenant, ask).await?;
+    let result = resend_in_shard(cx, tenant, (otp_id, shard), client).await;
+    let sent = matches!(&result, Ok((_, true)));
+    budget::settle(cx, tenant, admitted, sent, None).await?;
+    result.map(|(answer, _)| answer)
+}
+
+/// The resend in the OTP's shard and its SMS: the answer, and whether an SMS left (not
+/// for a test number).
+async fn resend_in_shard(
+    cx: &Ctx,
+    tenant: &Tenant,
+    (otp_id, shard): (&str, u8),
+    client: Option<String>,
+) -> AppResult<(Answer, bool)> {
+    let op = ShardOp::Resend {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.id.clone(),
+        limits: Box::new(tenant.policy.number_limits.clone()),
+        test_pins: tenant.policy.test_numbers.clone(),
+        client,
+    };
+    let (record, sms, resend_after) = match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+        ShardReply::Resent {
+            record,
+            sms,
+            resend_after,
+        } => (record, sms, resend_after),
+        other => return Err(other.into_error()),
+    };
+    // No SMS: a test number (its fixed PIN stays).
+    if let Some(sms) = &sms {
+        deliver(cx, shard, otp_id, &tenant.id, sms).await?;
+    }
+    let now = Date::now().as_millis();
+    let mut body = json!(record.to_object(now));
+    body["resendAfter"] = json!(resend_after);
+    let answer = Answer {
+        resend_after: Some(resend_after),
+        ..Answer::json(200, body).about(otp_id)
+    };
+    Ok((answer, sms.is_some()))
+}
+
+/// Checks a PIN in the shard that owns the OTP (the server API's verify and the browser
+/// API's, which names its `client`: wrong PINs lock that client before the number): the
+/// VERIFIED record, or the check's error (2021 for no such OTP, or another tenant's).
+pub async fn check_pin(
+    cx: &Ctx,
+    tenant: &Tenant,
+    (otp_id, shard): (&str, u8),
+    pin: String,
+    client: Option<String>,
+) -> AppResult<smsotp_core::OtpRecord> {
+    let op = ShardOp::Check {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.id.clone(),
+        pin,
+        limits: Box::new(tenant.policy.number_limits.clone()),
+        client,
+    };
+    match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+        ShardReply::Record(record) => Ok(record),
+        other => Err(other.into_error()),
+    }
+}
