@@ -23,7 +23,7 @@
 //! row, a create 0–2), 2 more for an OTP with a callback URL (its deadline in and out), 2
 //! per callback (queued, delivered) and 1 per idle number deleted:
 //! - **One row per (tenant, number)** in `numbers`, holding all there is about the number
-//!   (a [`NumberState`](number::NumberState)): its current OTP (record, request for
+//!   (a `smsotp_edge::number::NumberState`): its current OTP (record, request for
 //!   resends, SMS count, last SMS), its SMS of the last 24 h, its wrong-PIN count and lock, when it was last verified
 //!   (these two also in columns of their own, for the prefix rule), and its recent earlier
 //!   OTPs (superseded or finished less than 24 h ago, so
@@ -57,9 +57,10 @@
 //!   ([`Store::prefix_history`](storage::Store::prefix_history)).
 //!
 //! Its parts: [`wire`] (the operations and replies, and the worker's call), [`storage`]
-//! (schema, rows, queries), [`number`] (a number's state and its rules, pure), `ops` (each
-//! operation: read the row, apply the rules, write), `outbox` (callbacks queued and
-//! delivered) and `alarms` (the one alarm: expiries, deliveries, the hourly clean-up).
+//! (schema, rows, queries), `ops` (each operation: read the row, apply the rules, write),
+//! `outbox` (callbacks queued and delivered) and `alarms` (the one alarm: expiries,
+//! deliveries, the hourly clean-up). A number's state and its rules are pure, in
+//! `smsotp_edge::number`.
 
 use std::cell::Cell;
 
@@ -68,7 +69,6 @@ use worker::*;
 use crate::durable::{self, RowUsage, Sql};
 
 mod alarms;
-pub mod number;
 mod ops;
 mod outbox;
 mod storage;

@@ -1,18 +1,18 @@
 //! The shard's operations: each reads the number's row, applies the core's transition and
-//! the number's rules ([`number`](super::number)), and writes the row once — with no
-//! `await` in between.
+//! the number's rules (`smsotp_edge::number`), and writes the row once — with no `await`
+//! in between.
 
 use smsotp_core::{ApiError, ErrorCode, OtpStatus};
 use smsotp_edge::limits::{NumberLimits, PendingOtp};
 use smsotp_edge::placement;
 use worker::{Error, Result};
 
-use super::number::{CurrentOtp, NumberState};
 use super::storage::NumberRow;
 use super::wire::{OutgoingSms, ShardOp, ShardReply};
 use super::{OtpShard, HOUR_MS};
 use crate::durable::WireError;
 use crate::log;
+use smsotp_edge::number::{CurrentOtp, NumberState};
 
 /// A refusal, as a reply.
 fn refusal(e: &ApiError) -> ShardReply {

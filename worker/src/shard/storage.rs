@@ -6,9 +6,9 @@ use serde::Deserialize;
 use smsotp_edge::placement;
 use worker::{Result, SqlStorage, SqlStorageValue};
 
-use super::number::NumberState;
 use super::HOUR_MS;
 use crate::durable::{int, text, Sql};
+use smsotp_edge::number::NumberState;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS numbers (
@@ -449,8 +449,8 @@ impl Store<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shard::number::CurrentOtp;
     use smsotp_core::{Config, OtpRecord, OtpStatus, PinType};
+    use smsotp_edge::number::CurrentOtp;
 
     const NOW: u64 = 1_800_000_000_000;
     const MIN: u64 = 60_000;

@@ -1,11 +1,14 @@
-//! Everything the shard keeps about one (tenant, phone number), and its rules: wrong PINs
-//! counted across the number's OTPs and the locks they set, a new OTP superseding the
-//! pending one, the last verification, and forgetting what is more than 24 h past. Pure:
-//! no worker types (the shard reads and writes the row and calls these).
+//! Everything the shard that owns a number keeps about one (tenant, phone number), and its
+//! rules: wrong PINs counted across the number's OTPs and the locks they set, a new OTP
+//! superseding the pending one, the last verification, and forgetting what is more than
+//! 24 h past. The worker's `OtpShard` keeps a [`NumberState`] as one SQLite row per number
+//! (its `sends` and `verified_at` in columns of their own), reads it, calls these and
+//! writes it back.
 
 use serde::{Deserialize, Serialize};
 use smsotp_core::{ApiError, OtpRecord, OtpRequest, OtpStatus};
-use smsotp_edge::limits::{check_hard_lock, NumberHistory, NumberLimits};
+
+use crate::limits::{check_hard_lock, NumberHistory, NumberLimits};
 
 /// How long a finished OTP stays readable in its shard before it is forgotten.
 pub const GRACE_SECONDS: u64 = 24 * 3600;
@@ -48,8 +51,8 @@ pub struct NumberState {
     #[serde(default)]
     pub failures: u32,
     /// Consecutive wrong PINs from anyone (server and browsers): from
-    /// `smsotp_edge::limits::MAX_CONSECUTIVE_FAILURES` on, the number is refused checks and
-    /// SMS until the tenant unlocks it.
+    /// [`MAX_CONSECUTIVE_FAILURES`](crate::limits::MAX_CONSECUTIVE_FAILURES) on, the number
+    /// is refused checks and SMS until the tenant unlocks it.
     #[serde(default)]
     pub consecutive: u32,
     /// Browser clients' wrong PINs and locks for this number (bounded: the most recent).
@@ -71,8 +74,11 @@ pub struct NumberState {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientFailures {
+    /// The client: its IP subject.
     pub client: String,
+    /// Its consecutive wrong PINs for the number.
     pub failures: u32,
+    /// Until when it is locked for the number (0: never).
     pub locked_until: u64,
 }
 
@@ -80,11 +86,13 @@ pub struct ClientFailures {
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrentOtp {
+    /// The OTP.
     pub record: OtpRecord,
     /// The request it was made from (a resend renders its SMS again).
     pub request: OtpRequest,
     /// SMS it has had.
     pub sends: u32,
+    /// When its last SMS was sent.
     pub last_send_at: u64,
     /// Made from the browser API (it may then be superseded by the same visitor only).
     #[serde(default)]
@@ -295,8 +303,8 @@ impl NumberState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::MAX_CONSECUTIVE_FAILURES;
     use smsotp_core::{Config, ErrorCode, PinType};
-    use smsotp_edge::limits::MAX_CONSECUTIVE_FAILURES;
 
     const NOW: u64 = 1_800_000_000_000;
     const MIN: u64 = 60_000;
