@@ -90,7 +90,7 @@ describe('KV limits and faults', { concurrency: true }, () => {
         const body = JSON.parse(cbs[0].body);
         // `attempts` counts wrong PINs (README: the state machine).
         assert.deepEqual([body.data[0].otpId, body.data[0].status, body.data[0].attempts], [otpId, 'VERIFIED', 1]);
-        // The id is the change's (shard.rs: msg_<otpId>_<status>), the same on every retry.
+        // The id is the change's (shard/outbox.rs: msg_<otpId>_<status>), the same on every retry.
         assert.equal(cbs[0].headers['webhook-id'], `msg_${otpId}_verified`);
         assert.equal(receiverAccepts(WEBHOOK_SECRETS.acme, cbs[0]), true, "signed with acme's secret");
         assertNoKvWrites(w);
