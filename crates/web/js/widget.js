@@ -24,7 +24,7 @@ const M = {
     wr: 'Wrong code. {n} attempts left.', wr1: 'Wrong code. 1 attempt left.', lk: 'Too many wrong codes.',
     ex: 'This code has expired.', ok: 'Phone number verified.', rl: 'Too many attempts. Try again in {t}.',
     rl0: 'Too many attempts. Try again later.', net: 'The verification service cannot be reached. Check your connection.',
-    err: 'Something went wrong.', ts: 'Complete the security check first.', wait: 'Sending…', chk: 'Checking…',
+    err: 'Something went wrong.', ts: 'Complete the security check first.', wait: 'Sending…',
     pv: 'Your SMS', pt: '{e}, {n} SMS', req: 'Verify your phone number',
   },
   fr: {
@@ -35,7 +35,7 @@ const M = {
     wr: 'Code erroné. Encore {n} essais.', wr1: 'Code erroné. Encore 1 essai.', lk: 'Trop de codes erronés.',
     ex: 'Ce code a expiré.', ok: 'Numéro de téléphone vérifié.', rl: 'Trop de tentatives. Réessayez dans {t}.',
     rl0: 'Trop de tentatives. Réessayez plus tard.', net: 'Le service de vérification est injoignable. Vérifiez votre connexion.',
-    err: 'Une erreur est survenue.', ts: 'Effectuez d’abord la vérification de sécurité.', wait: 'Envoi…', chk: 'Vérification…',
+    err: 'Une erreur est survenue.', ts: 'Effectuez d’abord la vérification de sécurité.', wait: 'Envoi…',
     pv: 'Votre SMS', pt: '{e}, {n} SMS', req: 'Vérifiez votre numéro de téléphone',
   },
   de: {
@@ -46,7 +46,7 @@ const M = {
     wr: 'Falscher Code. Noch {n} Versuche.', wr1: 'Falscher Code. Noch 1 Versuch.', lk: 'Zu viele falsche Codes.',
     ex: 'Dieser Code ist abgelaufen.', ok: 'Telefonnummer bestätigt.', rl: 'Zu viele Versuche. Versuchen Sie es in {t} erneut.',
     rl0: 'Zu viele Versuche. Versuchen Sie es später erneut.', net: 'Der Bestätigungsdienst ist nicht erreichbar. Prüfen Sie Ihre Verbindung.',
-    err: 'Etwas ist schiefgelaufen.', ts: 'Schließen Sie zuerst die Sicherheitsprüfung ab.', wait: 'Wird gesendet…', chk: 'Wird geprüft…',
+    err: 'Etwas ist schiefgelaufen.', ts: 'Schließen Sie zuerst die Sicherheitsprüfung ab.', wait: 'Wird gesendet…',
     pv: 'Ihre SMS', pt: '{e}, {n} SMS', req: 'Bestätigen Sie Ihre Telefonnummer',
   },
   es: {
@@ -57,7 +57,7 @@ const M = {
     wr: 'Código incorrecto. Quedan {n} intentos.', wr1: 'Código incorrecto. Queda 1 intento.', lk: 'Demasiados códigos incorrectos.',
     ex: 'Este código ha caducado.', ok: 'Número de teléfono verificado.', rl: 'Demasiados intentos. Reinténtalo en {t}.',
     rl0: 'Demasiados intentos. Reinténtalo más tarde.', net: 'No se puede contactar con el servicio de verificación. Revisa tu conexión.',
-    err: 'Algo ha fallado.', ts: 'Completa primero la comprobación de seguridad.', wait: 'Enviando…', chk: 'Comprobando…',
+    err: 'Algo ha fallado.', ts: 'Completa primero la comprobación de seguridad.', wait: 'Enviando…',
     pv: 'Tu SMS', pt: '{e}, {n} SMS', req: 'Verifica tu número de teléfono',
   },
   it: {
@@ -68,7 +68,7 @@ const M = {
     wr: 'Codice errato. Restano {n} tentativi.', wr1: 'Codice errato. Resta 1 tentativo.', lk: 'Troppi codici errati.',
     ex: 'Questo codice è scaduto.', ok: 'Numero di telefono verificato.', rl: 'Troppi tentativi. Riprova tra {t}.',
     rl0: 'Troppi tentativi. Riprova più tardi.', net: 'Il servizio di verifica non è raggiungibile. Controlla la connessione.',
-    err: 'Si è verificato un errore.', ts: 'Completa prima il controllo di sicurezza.', wait: 'Invio…', chk: 'Verifica…',
+    err: 'Si è verificato un errore.', ts: 'Completa prima il controllo di sicurezza.', wait: 'Invio…',
     pv: 'Il tuo SMS', pt: '{e}, {n} SMS', req: 'Verifica il tuo numero di telefono',
   },
   bg: {
@@ -79,7 +79,7 @@ const M = {
     wr: 'Грешен код. Остават {n} опита.', wr1: 'Грешен код. Остава 1 опит.', lk: 'Твърде много грешни кодове.',
     ex: 'Този код е изтекъл.', ok: 'Телефонният номер е потвърден.', rl: 'Твърде много опити. Опитайте отново след {t}.',
     rl0: 'Твърде много опити. Опитайте отново по-късно.', net: 'Услугата за потвърждение е недостъпна. Проверете връзката си.',
-    err: 'Нещо се обърка.', ts: 'Първо преминете проверката за сигурност.', wait: 'Изпращане…', chk: 'Проверка…',
+    err: 'Нещо се обърка.', ts: 'Първо преминете проверката за сигурност.', wait: 'Изпращане…',
     pv: 'Вашият SMS', pt: '{e}, {n} SMS', req: 'Потвърдете телефонния си номер',
   },
   sv: {
@@ -90,7 +90,7 @@ const M = {
     wr: 'Fel kod. {n} försök kvar.', wr1: 'Fel kod. 1 försök kvar.', lk: 'För många felaktiga koder.',
     ex: 'Koden har gått ut.', ok: 'Telefonnumret är verifierat.', rl: 'För många försök. Försök igen om {t}.',
     rl0: 'För många försök. Försök igen senare.', net: 'Verifieringstjänsten kan inte nås. Kontrollera din anslutning.',
-    err: 'Något gick fel.', ts: 'Slutför säkerhetskontrollen först.', wait: 'Skickar…', chk: 'Kontrollerar…',
+    err: 'Något gick fel.', ts: 'Slutför säkerhetskontrollen först.', wait: 'Skickar…',
     pv: 'Ditt sms', pt: '{e}, {n} sms', req: 'Verifiera ditt telefonnummer',
   },
 };
