@@ -56,6 +56,10 @@ buildSync({
   // Also renames `#private` fields and methods (esbuild does when minifying identifiers), so
   // the sources keep readable names at no cost.
   minify: true,
+  // The messages as UTF-8, not `\uXXXX` escapes (esbuild's default): a module script is
+  // always decoded as UTF-8 (HTML's fetch-a-module-script, Node, bundlers), and the Cyrillic,
+  // accents and ellipses of the seven languages are 2.7 KB less raw (8 bytes less gzipped).
+  charset: 'utf8',
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -5,12 +5,14 @@
 // its ~13 KB gzipped, measured with esbuild 0.28) rather than fetched when needed: the widget
 // stays one request, and shows in the page's language at once, with no flash of English.
 //
+// Imported in the order that bundles smallest (gzip's matches reach back 32 KB; measured: 20
+// bytes less than alphabetical).
 import bg from './bg.js';
-import de from './de.js';
-import en from './en.js';
 import es from './es.js';
 import fr from './fr.js';
 import it from './it.js';
+import en from './en.js';
+import de from './de.js';
 import sv from './sv.js';
 
 /** The messages by primary language subtag. */
