@@ -3,6 +3,8 @@
 #   crates/core/src/phone/data.rs     from libphonenumber-js's metadata (the version in
 #                                     package-lock.json), by crates/core/data/gen-phone-data.mjs
 #   crates/core/src/grapheme/data.rs  from Python's unicodedata, by gen-grapheme-data.py
+#   docs/api.md's error table         from the core's ErrorCode::ALL, by
+#                                     scripts/gen-error-table.mjs
 # `npm run check` verifies that this reproduces the committed files byte for byte.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -20,5 +22,7 @@ step "grapheme tables ($PYTHON: Unicode $("$PYTHON" -c 'import unicodedata; prin
 "$PYTHON" crates/core/data/gen-grapheme-data.py
 # The committed files are formatted as `cargo fmt --check` expects.
 cargo fmt -p smsotp-core
+step "docs/api.md: the error table (ErrorCode::ALL)"
+"$(system_node)" scripts/gen-error-table.mjs
 echo
-git status --short -- crates/core
+git status --short -- crates/core docs/api.md
