@@ -11,9 +11,22 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
 
-# The system Node (20 on this machine kind): builds and tests run on the oldest Node the
-# package supports, not on the Node 22 in node_modules/.bin that wrangler needs.
-system_node() { PATH=/usr/local/bin:/usr/bin:/bin command -v node; }
+# The machine's Node — the first `node` on PATH outside a node_modules/.bin, wherever it is
+# installed (a system package, nvm, …): builds and tests run on it (the oldest Node the
+# package supports, 20, on this machine kind), not on the Node 22 in node_modules/.bin that
+# only wrangler needs.
+system_node() {
+  local dir IFS=:
+  for dir in $PATH; do
+    case "$dir" in "" | */node_modules/.bin) continue ;; esac
+    if [ -x "$dir/node" ] && [ ! -d "$dir/node" ]; then
+      printf '%s\n' "$dir/node"
+      return 0
+    fi
+  done
+  echo "smsotp: no node on PATH (outside node_modules/.bin): install Node >= 20.19" >&2
+  return 1
+}
 
 # Temporary files and folders, removed when the script exits: `new_temp VAR [-d]`.
 TEMP_PATHS=()
