@@ -52,14 +52,7 @@ apt_install() { # <package...>
   apt-get install -y -qq "$@" >/dev/null
 }
 
-# What setup cannot install: say so plainly rather than fail later in a build.
 export PATH="$HOME/.cargo/bin:$PATH"
-command -v rustup >/dev/null 2>&1 && command -v cargo >/dev/null 2>&1 \
-  || die "Rust is missing: install rustup with a stable toolchain of Rust 1.95 (README.md, Prerequisites)"
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
-  || die "Node.js is missing: install Node >= 20.19 with npm, as 'node' on PATH (README.md, Prerequisites)"
-node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
-  || die "Node $(node --version) is too old: install Node >= 20.19 (README.md, Prerequisites)"
 
 # A C/C++ compiler, for the parts that build Rust (rustc links with `cc`) and libFuzzer (C++).
 need_compiler() {
@@ -97,7 +90,18 @@ cargo_tool() { # <binary> <crate> <version> [extra cargo install args...]
   cargo install "$crate" --version "$version" "$@"
 }
 
-if want wasm32 || want wasm-bindgen || want fuzz || want firefox; then need_compiler; fi
+# What setup cannot install: say so plainly rather than fail later in a build.
+if want wasm32 || want wasm-bindgen || want fuzz || want firefox; then
+  command -v rustup >/dev/null 2>&1 && command -v cargo >/dev/null 2>&1 \
+    || die "Rust is missing: install rustup with a stable toolchain of Rust 1.95 (README.md, Prerequisites)"
+  need_compiler
+fi
+if want npm; then
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+    || die "Node.js is missing: install Node >= 20.19 with npm, as 'node' on PATH (README.md, Prerequisites)"
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+    || die "Node $(node --version) is too old: install Node >= 20.19 (README.md, Prerequisites)"
+fi
 
 if want wasm32; then
   # `rustup target add` downloads only the target's standard library for the installed
