@@ -2,8 +2,8 @@
 # `npm run check`: every check that is not a test run — the toolchain version, formatting,
 # clippy (native and wasm32), rustdoc, the core's platform freedom, the generated data and
 # the generated error table of docs/api.md, the docs' links, the npm package's contents and
-# its TypeScript declarations. Installs what it lacks first, and builds the npm package when it is missing
-# or stale (the last two checks need it).
+# its TypeScript declarations. Installs what it lacks first, and builds the npm package when
+# it is missing or stale (the last two checks need it).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh web
