@@ -88,7 +88,7 @@ describe('KV limits and faults', { concurrency: true }, () => {
         const cbs = callbacksAt(path);
         assert.equal(cbs.length, 1, 'exactly one callback');
         const body = JSON.parse(cbs[0].body);
-        // `attempts` counts wrong PINs (README: the state machine).
+        // `attempts` counts wrong PINs (docs/api.md: the OTP object).
         assert.deepEqual([body.data[0].otpId, body.data[0].status, body.data[0].attempts], [otpId, 'VERIFIED', 1]);
         // The id is the change's (shard/outbox.rs: msg_<otpId>_<status>), the same on every retry.
         assert.equal(cbs[0].headers['webhook-id'], `msg_${otpId}_verified`);

@@ -248,7 +248,7 @@ impl Settings {
         ] {
             if get(name).is_some() {
                 problems.push(format!(
-                    "{name}: no longer read (now {now}; README: Tenants); remove it"
+                    "{name}: no longer read (now {now}; docs/operations.md: Tenants); remove it"
                 ));
             }
         }
@@ -515,8 +515,8 @@ mod tests {
                 ("WEBHOOK_SECRET", Some("whsec_MDEyMzQ1Njc4OWFiY2RlZg=="))
             ]),
             [
-                "API_KEYS: no longer read (now tenants' apiKeys in KV; README: Tenants); remove it",
-                "WEBHOOK_SECRET: no longer read (now tenants' webhookSecret in KV; README: Tenants); remove it",
+                "API_KEYS: no longer read (now tenants' apiKeys in KV; docs/operations.md: Tenants); remove it",
+                "WEBHOOK_SECRET: no longer read (now tenants' webhookSecret in KV; docs/operations.md: Tenants); remove it",
             ]
         );
     }

@@ -44,7 +44,8 @@ copyFileSync(new URL('phone.d.ts', here), new URL('phone.d.ts', pkg));
 copyFileSync(new URL('otp-client.js', here), new URL('otp-client.js', pkg));
 // The `<smsotp-verify>` element: one standalone module (CSS inside, BrowserClient bundled in,
 // minified: its size is a feature), which loads ./phone.js (and ./index.js for its preview)
-// itself, relative to its own URL, when first connected.
+// itself, relative to its own URL, when first connected. Its sources are the small modules
+// of ./widget/ (element.js lists them), bundled here into that one file.
 buildSync({
   entryPoints: [new URL('widget.js', here).pathname],
   outfile: new URL('widget.js', pkg).pathname,
@@ -52,7 +53,13 @@ buildSync({
   external: ['./phone.js', './index.js'],
   format: 'esm',
   target: 'es2022',
+  // Also renames `#private` fields and methods (esbuild does when minifying identifiers), so
+  // the sources keep readable names at no cost.
   minify: true,
+  // The messages as UTF-8, not `\uXXXX` escapes (esbuild's default): a module script is
+  // always decoded as UTF-8 (HTML's fetch-a-module-script, Node, bundlers), and the Cyrillic,
+  // accents and ellipses of the seven languages are 2.7 KB less raw (8 bytes less gzipped).
+  charset: 'utf8',
   legalComments: 'none',
   logLevel: 'warning',
 });
