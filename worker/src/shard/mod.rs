@@ -1,8 +1,8 @@
 //! `OtpShard`: the Durable Object that owns the OTPs of one shard of (tenant, phone number)
 //! pairs (`smsotp_edge::placement`: 64 shards by a keyed hash; an OTP id names its shard).
 //!
-//! Why this shape (the figures are in the docs, "Storage: which store is authoritative for
-//! what"):
+//! Why this shape (the figures are in docs/operations.md, "Storage: which store is
+//! authoritative for what"):
 //! - A check-and-act on an OTP (a PIN check, a cancel, an expiry) must be atomic and
 //!   single: the object applies the core's transition to the row and writes it back with no
 //!   `await` in between, so no other request of the object can interleave.
