@@ -4,7 +4,7 @@
 
 use smsotp_core::{ApiError, ErrorCode, OtpStatus};
 use smsotp_edge::limits::{NumberLimits, PendingOtp};
-use smsotp_edge::placement;
+use smsotp_edge::{placement, Destination};
 use worker::{Error, Result};
 
 use super::storage::NumberRow;
@@ -203,10 +203,10 @@ impl OtpShard {
             sends: current.sends,
             last_send_at: current.last_send_at,
         };
-        let test_pin = test_pins.get(&current.record.phone_number);
+        let destination = Destination::among(test_pins, &current.record.phone_number);
         // A test number sends no SMS, so no per-number limit applies (as on create).
         let unlimited;
-        let limits = if test_pin.is_some() {
+        let limits = if destination.is_test() {
             unlimited = NumberLimits::unlimited();
             &unlimited
         } else {
@@ -222,7 +222,7 @@ impl OtpShard {
         let settings = crate::config::settings_or_error(&self.env)?;
         let hasher = &settings.pin_hasher;
         let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
-        let (pin_hash, message) = match test_pin {
+        let (pin_hash, message) = match destination.fixed_pin() {
             // A test number's PIN stays the fixed one.
             Some(pin) => (
                 hasher.hash(otp_id, pin),
@@ -239,7 +239,7 @@ impl OtpShard {
             .map_err(|e| Error::RustError(e.to_string()))?;
         current.sends += 1;
         current.last_send_at = now;
-        let sms = test_pin.is_none().then(|| OutgoingSms {
+        let sms = destination.sends_sms().then(|| OutgoingSms {
             to: current.record.phone_number.clone(),
             from: current.request.from.clone(),
             text: message.text,
@@ -247,7 +247,7 @@ impl OtpShard {
             unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
         });
         let record = current.record.clone();
-        if test_pin.is_none() {
+        if destination.sends_sms() {
             state.sends.push(now);
         }
         self.save(&mut row, now)?;
