@@ -347,7 +347,7 @@ if (verifies.length > 0) {
     kvReads: per('kvReads'),
     // No KV writes: the worker never writes KV (tenants are written out of band, by
     // `npm run tenant`; tests/worker/kv-faults.test.mjs asserts none on the request path),
-    // so the log line's `usage.kvWrites` is always 0 and there is nothing to price.
+    // so the log line's `usage` has no KV writes to count and nothing to price.
     subrequests: per('subrequests'),
   };
   const cpuPerOtp = oursCreate.cpuPerRequest + oursVerify.cpuPerRequest;

@@ -18,9 +18,9 @@
 //! indexes, a row per SMS with an index, a row of wrong PINs, updates of the indexed
 //! `status` — wrote 11 rows per created and verified OTP (13 with the limiter's 2; $14.21
 //! per million verified OTPs). This one writes **1 row per operation** (measured with
-//! `npm run bench:worker`: 2 per created and verified OTP, 4 with the limiter's, $5.20 per
-//! million of which $1.20 are the Workers and Durable Object requests; a verify reads 1
-//! row, a create 0–2), 2 more for an OTP with a callback URL (its deadline in and out), 2
+//! `npm run bench:worker`, 2026-12-04: 2 per created and verified OTP, the limiter's
+//! checkpointed counters adding none at a high limit; $3.21 per million verified OTPs, of
+//! which $1.20 are the Workers and Durable Object requests: docs/benchmarks.md), 2 more for an OTP with a callback URL (its deadline in and out), 2
 //! per callback (queued, delivered) and 1 per idle number deleted:
 //! - **One row per (tenant, number)** in `numbers`, holding all there is about the number
 //!   (a `smsotp_edge::number::NumberState`): its current OTP (record, request for
@@ -38,9 +38,9 @@
 //!   few on a 32-bit collision, told apart by the OTP ids they hold and the tenant), and all
 //!   numbers of a prefix are `WHERE pk = ?`, a range of the key. The table is `WITHOUT
 //!   ROWID` (the primary key is the table: no rowid B-tree beside it); workerd accepts it
-//!   (not yet tried on Cloudflare itself). The price: an OTP id has
-//!   about 50 random bits instead of 116, which is fine, as an id is not a secret (it takes
-//!   the tenant's API key, and the PIN).
+//!   (not yet tried on Cloudflare itself). The price: an OTP id has 50 random bits instead
+//!   of a version-4 UUID's 122, which is fine, as an id is not a secret (it takes the
+//!   tenant's API key, and the PIN).
 //! - **Alarms only where needed.** An OTP without a callback URL needs no alarm: a get or a
 //!   check expires it when it comes. A pending OTP with a callback URL puts its expiry in
 //!   `deadlines` (primary key `(at, otp_id)`, so the earliest is the first row; a row in,
