@@ -40,8 +40,10 @@ pub enum Budget {
 }
 
 /// What the worker asks the limiter (internal JSON).
+///
+/// Externally tagged: see [`ShardOp`](crate::shard::ShardOp).
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "ask", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Ask {
     /// Count one request of the tenant's minute.
     Take {
@@ -99,8 +101,10 @@ pub struct SendAsk {
 }
 
 /// The limiter's answer.
+///
+/// Externally tagged: see [`ShardOp`](crate::shard::ShardOp).
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "reply", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum LimiterReply {
     /// `Take`, and a `Create` that may go on (or that its minute refused: then nothing
     /// else was asked): the minute's window (`None`: no per-minute limit), which says

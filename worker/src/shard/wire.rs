@@ -15,8 +15,15 @@ use crate::usage::Usage;
 pub const BINDING: &str = "OTP_SHARD";
 
 /// An operation on a shard (internal JSON, from the worker).
+///
+/// Externally tagged (serde's default, `{"check": {…}}`), like the other enums of the
+/// worker's Durable Object wire: an internally tagged enum (`tag = "…"`) is deserialized
+/// through serde's buffered `Content`, which compiles a second deserializer for every
+/// variant's fields. Measured 2026-12-05 (worker-build, release): the four wire enums
+/// internally tagged made the worker's wasm 1,487,630 bytes (514,620 gzipped), externally
+/// tagged 1,337,091 (477,217).
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ShardOp {
     /// Store a new OTP (PENDING; its SMS is being sent), if the number's limits allow an
     /// SMS now; a pending OTP of the same tenant and number is superseded (CANCELLED).
@@ -112,8 +119,10 @@ impl ShardOp {
 }
 
 /// The shard's answer to an operation.
+///
+/// Externally tagged: see [`ShardOp`](crate::shard::ShardOp).
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "reply", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ShardReply {
     /// No such OTP for this tenant (or another tenant's: it does not exist for this one).
     NotFound,
