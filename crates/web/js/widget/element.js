@@ -320,10 +320,15 @@ export class SmsotpVerify extends Base {
     const all = this.#wasm.countries().map((r) => ({ ...r }));
     const allowed = this.#config.allowedCountries;
     this.#regions = Array.isArray(allowed) ? all.filter((r) => allowed.includes(r.countryIso)) : all;
+    this.#names();
+    // The default country's phone metadata (a small asset; each region is loaded once per
+    // page), before the first formatting; a failure here only leaves numbers unformatted
+    // until a later call loads it (#phone).
+    await this.#wasm.loadCountries([this.#defaultCountry()]).catch(() => {});
+    if (generation !== this.#loadGeneration) return;
     this.#ready = true;
     // What was typed in the country field while the wasm loaded: filtered below.
     const typed = this.#countryInput.matches(':focus') && this.#countryInput.value;
-    this.#names();
     this.#pick(this.#defaultCountry(), false);
     if (this.#config.turnstileSiteKey) this.#renderTurnstile();
     this.#codeInput.inputMode = this.#config.pinType === 'numbers' || !this.#config.pinType ? 'numeric' : 'text';
@@ -458,17 +463,32 @@ export class SmsotpVerify extends Base {
     this.#close();
     if (user) {
       const v = this.#phoneInput.value;
-      if (v && !v.trim().startsWith('+')) this.#phoneInput.value = new this.#wasm.AsYouType(c).input(asciiDigits(v).replace(/\D/g, ''));
+      if (v && !v.trim().startsWith('+')) this.#phoneInput.value = this.#phone(() => new this.#wasm.AsYouType(c).input(asciiDigits(v).replace(/\D/g, '')), v, () => this.#onTel({}));
       this.#phoneInput.removeAttribute('aria-invalid');
     }
     this.#phoneInput.placeholder = this.#example();
     this.#showPreview();
   }
 
+  /**
+   * `call()`'s answer; when it needs a region whose phone metadata is not loaded yet
+   * (METADATA_MISSING), `fallback` now, and `again()` once the region is loaded: the widget
+   * loads a region as soon as the country list or the digits typed name it.
+   */
+  #phone(call, fallback, again) {
+    try {
+      return call();
+    } catch (err) {
+      if (err?.code !== 'METADATA_MISSING') throw err;
+      this.#wasm.loadCountries([err.country]).then(() => this.#ready && again(), () => {});
+      return fallback;
+    }
+  }
+
   #example() {
     const r = this.#byIso.get(this.#country);
     try {
-      return r ? this.#wasm.formatPhoneNumber(r.exampleNumber, r.countryIso, 'NATIONAL') : '';
+      return r ? this.#phone(() => this.#wasm.formatPhoneNumber(r.exampleNumber, r.countryIso, 'NATIONAL'), '', () => (this.#phoneInput.placeholder = this.#example())) : '';
     } catch {
       return '';
     }
@@ -487,6 +507,18 @@ export class SmsotpVerify extends Base {
     if (ev.inputType?.startsWith('delete')) return this.#showPreview();
     const typed = asciiDigits(tel.value);
     const caret = tel.selectionStart ?? typed.length;
+    // Unformatted until the region the digits name is loaded, then formatted (#phone).
+    const text = this.#phone(() => this.#formatTyped(typed), tel.value, () => this.#onTel({}));
+    if (text !== tel.value) {
+      tel.value = text;
+      const at = caretAfterFormatting(typed, caret, text);
+      if (at !== null) tel.setSelectionRange(at, at);
+    }
+    this.#showPreview();
+  }
+
+  /** The typed number formatted; an international number selects its country. */
+  #formatTyped(typed) {
     let intl = typed.trim().replace(/^00/, '+');
     let text;
     if (intl.startsWith('+')) {
@@ -505,18 +537,23 @@ export class SmsotpVerify extends Base {
     } else {
       text = new this.#wasm.AsYouType(this.#country).input(typed.replace(/\D/g, ''));
     }
-    if (text !== tel.value) {
-      tel.value = text;
-      const at = caretAfterFormatting(typed, caret, text);
-      if (at !== null) tel.setSelectionRange(at, at);
-    }
-    this.#showPreview();
+    return text;
   }
 
-  /** The typed number, parsed with the selected country: `PhoneCheck`. */
-  #number() {
+  /**
+   * The typed number, parsed with the selected country: `PhoneCheck`, once the regions it
+   * needs are loaded (with `wasm`: another entry's instance, the preview's).
+   */
+  async #number(wasm = this.#wasm) {
     const v = asciiDigits(this.#phoneInput.value).trim();
-    return this.#wasm.parsePhoneNumber(v.replace(/^00/, '+'), this.#country);
+    for (;;) {
+      try {
+        return wasm.parsePhoneNumber(v.replace(/^00/, '+'), this.#country);
+      } catch (err) {
+        if (err?.code !== 'METADATA_MISSING') throw err;
+        await wasm.loadCountries([err.country]);
+      }
+    }
   }
 
   // ---- preview -----------------------------------------------------------------------------
@@ -537,8 +574,10 @@ export class SmsotpVerify extends Base {
     const c = this.#config;
     const n = Number(c.pinLength) || 6;
     const pin = (c.pinType === 'letters' ? 'K' : '7').repeat(n);
-    const p = this.#number();
+    const p = await this.#number(full).catch(() => ({ valid: false }));
     const r = this.#byIso.get(this.#country);
+    // The preview's entry is its own wasm instance: the regions it renders, loaded there.
+    await full.loadCountries([p.valid ? p.countryIso : this.#country]).catch(() => {});
     const request = { phoneNumber: p.valid ? p.e164 : r?.exampleNumber ?? '', pinType: c.pinType, pinLength: n, ttl: c.ttl };
     const langs = Object.keys(c.templates ?? {});
     const main = langs.includes('en') ? 'en' : langs[0];
@@ -596,7 +635,12 @@ export class SmsotpVerify extends Base {
     if (!this.#ready || this.#disabled || !nextState(this.#state, 'send')) return;
     let e164 = this.#e164;
     if (!again) {
-      const p = this.#number();
+      let p;
+      try {
+        p = await this.#number();
+      } catch {
+        p = { valid: false };
+      }
       if (!p.valid) return this.#fieldError({ code: ErrorCode.PhoneNumberInvalid, type: 'invalid_param' }, 'invalidNumber');
       if (!this.#byIso.has(p.countryIso)) return this.#fieldError({ code: ErrorCode.CountryNotAllowed, type: 'access_denied' }, 'notAllowed');
       e164 = p.e164;
