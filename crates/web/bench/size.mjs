@@ -166,8 +166,9 @@ function attribute(mapText, bytes) {
   return { rows, whole };
 }
 
-for (const [label, features] of [['smsotp (full build)', []], ['smsotp/phone (phone build)', ['--no-default-features']]]) {
-  const map = `${target}/${features.length ? 'phone' : 'full'}.map`;
+// As build-web.sh builds them: with `lazy-phone` (the phone metadata loaded per region).
+for (const [label, features] of [['smsotp (full build)', ['--features', 'lazy-phone']], ['smsotp/phone (phone build)', ['--no-default-features', '--features', 'lazy-phone']]]) {
+  const map = `${target}/${features.includes('--no-default-features') ? 'phone' : 'full'}.map`;
   let bytes;
   try {
     bytes = analysisLink(features, map);

@@ -6,8 +6,8 @@
 // Each region's metadata is a separate asset (phone-data/<ISO>.txt, ~0.3–3 KB gzipped),
 // loaded by `loadCountries`: the wasm holds only an index. A call that needs a region not
 // loaded throws METADATA_MISSING (never another answer, never a silent load). The entry
-// defines `regionUrls` (a `new URL` per region, so that bundlers copy each asset) and
-// `readAsset(url)` (fetch in browsers, the file system in Node).
+// defines `readRegion(iso)`, a region's asset as text: fetched by ./phone-data.js in
+// browsers (a `new URL` per region, so that bundlers copy each asset), read from disk in Node.
 
 /** Longest phone input copied into wasm; the core refuses anything over 40 characters. */
 const MAX_PHONE_INPUT = 64;
@@ -62,18 +62,10 @@ function outputReason() {
 
 /** Regions loaded or being loaded: ISO → the promise of its load. */
 const loads = new Map();
-let regionIndexes;
-
-/** The URL of region `iso`'s asset (`regionUrls` is in ISO order, as `countries()`). */
-function regionUrl(iso) {
-  regionIndexes ??= new Map(countries().map((c, i) => [c.countryIso, i]));
-  return regionUrls[regionIndexes.get(iso)]();
-}
-
 function loadRegion(iso) {
   let load = loads.get(iso);
   if (!load) {
-    load = readAsset(regionUrl(iso)).then((text) => {
+    load = readRegion(iso).then((text) => {
       writeInput(text);
       if (regionOf(wasm.loadRegion(text.length)) !== iso) {
         loads.delete(iso);
