@@ -6,9 +6,9 @@
 # crates/web/js/widget/error-codes.js, with what smsotp-core's ErrorCode gives now.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-bash scripts/setup.sh npm
+bash scripts/setup.sh npm unicode
 
-pick_python
+grapheme_inputs
 new_temp copy -d
 mkdir -p "$copy/crates"
 cp -R crates/core "$copy/crates/core"
@@ -17,7 +17,7 @@ ln -s "$PWD/node_modules" "$copy/node_modules"
 
 touch "$copy/.before"
 "$(system_node)" "$copy/crates/core/data/gen-phone-data.mjs" >/dev/null
-"$PYTHON" "$copy/crates/core/data/gen-grapheme-data.py" >/dev/null
+"$PYTHON" "$copy/crates/core/data/gen-grapheme-data.py" --ucd "$UCD_SDIST" >/dev/null
 # As `npm run gen` does: the Rust files written are formatted as `cargo fmt` would.
 mapfile -t written < <(cd "$copy" && find crates/core -type f -newer .before | sort)
 for f in "${written[@]}"; do

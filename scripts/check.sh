@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `npm run check`: every check that is not a test run — the toolchain version, formatting,
 # clippy (native and wasm32), rustdoc, the rules' platform freedom, the npm package's crate
-# tree (no edge-only crate), the third-party notices, the generated data, the npm package's
-# contents and its TypeScript declarations. Installs what it lacks first, and
-# builds the npm package when it is missing or stale (the last two checks need it).
+# tree (no edge-only crate), the third-party notices, the generated data and the generated
+# error table of docs/api.md, the docs' links, the npm package's contents and its TypeScript
+# declarations. Installs what it lacks first, and builds the npm package when it is missing
+# or stale (the last two checks need it).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh web
@@ -86,6 +87,12 @@ gate "check: THIRD-PARTY-NOTICES.md lists what the builds link" "$(system_node)"
 
 step "generated data: regenerating reproduces the committed files"
 gate "check: generated data reproduces the committed files" bash scripts/check-gen.sh
+
+step "docs/api.md: the error table is the one generated from the core's ErrorCode::ALL"
+gate "check: docs/api.md error table generated from ErrorCode::ALL" "$(system_node)" scripts/gen-error-table.mjs --check
+
+step "README.md and docs/*.md: every link resolves, every screenshot is shown, the README stays under 300 lines"
+gate "check: docs links, screenshots, README length" "$(system_node)" scripts/check-docs.mjs
 
 step "npm package: built and up to date"
 gate "check: npm package built and up to date" ensure_pkg

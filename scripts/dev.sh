@@ -41,7 +41,7 @@ fi
 # starts wrangler with Node 22 itself. An absolute path: under `npm run`, relative paths
 # given to tenant.mjs are taken from where npm was started (INIT_CWD).
 if ! node scripts/tenant.mjs load-dev "$PWD/worker/tenants.dev.json"; then
-  echo "dev: fix worker/tenants.dev.json (see worker/tenants.example.json and the README, Tenants), then run npm run dev again" >&2
+  echo "dev: fix worker/tenants.dev.json (see worker/tenants.example.json and docs/operations.md, Tenants), then run npm run dev again" >&2
   exit 1
 fi
 # The banner's keys and test numbers come from the file just loaded (checked above).
@@ -78,7 +78,7 @@ for (let i = 0; i < 300 && alive(); i++) {
     } else {
       const lines = (body.problems ?? [`GET /health answered ${res.status}`]).map((p) => `  - ${p}`);
       console.error(["", "\x1b[1;31m" + "!".repeat(78), "dev: THE CONFIGURATION HAS PROBLEMS (GET /health answers " + res.status + "); API requests will answer 500:",
-        ...lines, "Fix worker/.dev.vars (see worker/.dev.vars.example and the README, Configuration) or worker/tenants.dev.json (README, Tenants).", "!".repeat(78) + "\x1b[0m", ""].join("\n"));
+        ...lines, "Fix worker/.dev.vars (see worker/.dev.vars.example and docs/operations.md, Settings) or worker/tenants.dev.json (docs/operations.md, Tenants).", "!".repeat(78) + "\x1b[0m", ""].join("\n"));
     }
     process.exit(0);
   } catch {

@@ -11,9 +11,22 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
 
-# The system Node (20 on this machine kind): builds and tests run on the oldest Node the
-# package supports, not on the Node 22 in node_modules/.bin that wrangler needs.
-system_node() { PATH=/usr/local/bin:/usr/bin:/bin command -v node; }
+# The machine's Node — the first `node` on PATH outside a node_modules/.bin, wherever it is
+# installed (a system package, nvm, …): builds and tests run on it (the oldest Node the
+# package supports, 20, on this machine kind), not on the Node 22 in node_modules/.bin that
+# only wrangler needs.
+system_node() {
+  local dir IFS=:
+  for dir in $PATH; do
+    case "$dir" in "" | */node_modules/.bin) continue ;; esac
+    if [ -x "$dir/node" ] && [ ! -d "$dir/node" ]; then
+      printf '%s\n' "$dir/node"
+      return 0
+    fi
+  done
+  echo "smsotp: no node on PATH (outside node_modules/.bin): install Node >= 20.19" >&2
+  return 1
+}
 
 # Temporary files and folders, removed when the script exits: `new_temp VAR [-d]`.
 TEMP_PATHS=()
@@ -203,28 +216,24 @@ install_packed_pkg() { # <dir>
   npm install --prefix "$dir" --no-save --no-package-lock --no-audit --no-fund "$pack_dir"/smsotp-*.tgz >/dev/null
 }
 
-# A Python whose `unicodedata` has the Unicode version of the committed grapheme tables
-# (each Python release ships one Unicode version: 3.11 has 14.0.0, 3.12 15.0.0, 3.13
-# 15.1.0). Tries SMSOTP_PYTHON, python3.11, python3; sets PYTHON, or explains and fails.
+# The grapheme tables (crates/core/src/grapheme/data.rs) are generated from the Unicode
+# character database of their UNICODE_VERSION, read from the source distribution of the PyPI
+# package unicodedata2 of that version (scripts/setup.sh, part unicode, downloads it and
+# checks its hash), so that any Python 3 reproduces them byte for byte, whatever Unicode
+# version its own unicodedata has. Sets PYTHON (SMSOTP_PYTHON, else python3) and UCD_SDIST.
 GRAPHEME_DATA=crates/core/src/grapheme/data.rs
-pick_python() {
-  local want py have tried=""
+grapheme_inputs() {
+  local want
   want=$(sed -n 's/^pub const UNICODE_VERSION: &str = "\(.*\)";$/\1/p' "$GRAPHEME_DATA")
-  for py in ${SMSOTP_PYTHON:-} python3.11 python3; do
-    have=$("$py" -c 'import unicodedata; print(unicodedata.unidata_version)' 2>/dev/null) || continue
-    if [ "$have" = "$want" ]; then
-      PYTHON=$py
-      return 0
-    fi
-    tried+="  $py: Unicode $have"$'\n'
-  done
-  {
-    echo "No Python with Unicode $want, the version of $GRAPHEME_DATA, was found:"
-    printf '%s' "${tried:-  (no python3 at all)}"
-    echo "The grapheme tables come from Python's unicodedata, so another Unicode version would"
-    echo "change them. Install a Python whose unicodedata is $want (Python 3.11 for 14.0.0)"
-    echo "and point SMSOTP_PYTHON at it, or, to move the tables to a new Unicode version on"
-    echo "purpose, run 'SMSOTP_PYTHON=python3.X npm run gen' with SMSOTP_UNICODE_CHANGE=1."
-  } >&2
-  return 1
+  PYTHON=${SMSOTP_PYTHON:-python3}
+  if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    echo "smsotp: no $PYTHON: install Python 3 (scripts/setup.sh installs it with apt-get)" >&2
+    return 1
+  fi
+  UCD_SDIST=target/unicodedata2/unicodedata2-$want.tar.gz
+  if [ ! -f "$UCD_SDIST" ]; then
+    echo "smsotp: $UCD_SDIST is missing, the Unicode $want data of $GRAPHEME_DATA:" >&2
+    echo "  'bash scripts/setup.sh unicode' downloads it (pinned in scripts/setup.sh)." >&2
+    return 1
+  fi
 }

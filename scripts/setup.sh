@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs, on a fresh Debian + Rust + Node 20 machine (as root), whatever the build and
-# the tests need and is not already there. Idempotent: a second run only checks versions.
-# Versions and the reason for each pin: docs/toolchain.md.
+# Installs, on a Debian or Ubuntu machine with rustup and Node >= 20.19 (as root, for
+# apt-get), whatever the build and the tests need and is not already there. Idempotent: a
+# second run only checks versions. What it needs first, and how long a first run takes:
+# README.md, "Prerequisites". Versions and the reason for each pin: docs/toolchain.md.
 #
 #   scripts/setup.sh                 everything
 #   scripts/setup.sh PART...         only these parts, so that one stage does not wait for
-#                                    tools it never runs (a fresh machine spends ~15 min
-#                                    on all of them, mostly in `cargo install`):
+#                                    tools it never runs (most of a first run's time is
+#                                    `cargo install`):
 #     npm            the root package's npm dependencies (oracles, wasm-opt, wrangler, tsc)
 #     wasm32         the Rust target wasm32-unknown-unknown, rustfmt, clippy
 #     web            wasm32 + wasm-bindgen-cli + wasm-pack + npm (builds the npm package)
@@ -17,6 +18,10 @@
 #     conformance    schemathesis (PyPI) in a venv, target/venv-schemathesis: the contract
 #                    checks of scripts/test-conformance.sh
 #     fuzz           cargo-fuzz (crates.io) for `cargo +nightly fuzz`; the nightly toolchain
+#     unicode        the Unicode data the grapheme tables are generated from (PyPI's
+#                    unicodedata2 sources, hash-checked): `npm run gen`, `npm run check`
+# Any part that compiles also gets a C/C++ compiler (g++, Debian) when there is none: Rust
+# links with `cc`, and libFuzzer is C++.
 #   SETUP_SKIP_BROWSER=1 ...         everything but Chromium (kept for older callers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,12 +32,47 @@ WORKER_BUILD_VERSION=0.8.7
 GECKODRIVER_VERSION=0.37.1
 SCHEMATHESIS_VERSION=4.32.5
 CARGO_FUZZ_VERSION=0.13.2
+# The Unicode version of crates/core/src/grapheme/data.rs, and the hash of its sdist on PyPI.
+UNICODEDATA2_VERSION=14.0.0
+UNICODEDATA2_SHA256=41f7df0043f4450e84203d907a56cdd2a0a0541a9eebbaba48576b01e0b61684
 
 log() { printf '\033[1;34msetup:\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31msetup:\033[0m %s\n' "$@" >&2; exit 1; }
+
+# Debian packages, installed only when missing (`apt-get update` once per run).
+APT_UPDATED=
+apt_install() { # <package...>
+  [ "$(id -u)" -eq 0 ] || die "apt-get install $* needs root (see README.md, Prerequisites): run this as root, or install them first"
+  export DEBIAN_FRONTEND=noninteractive
+  if [ -z "$APT_UPDATED" ]; then
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# A C/C++ compiler, for the parts that build Rust (rustc links with `cc`) and libFuzzer (C++).
+need_compiler() {
+  if ! command -v cc >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then apt_install g++; fi
+}
+# A virtual environment of the machine's Python 3 (Debian's needs python3-venv for it).
+make_venv() { # <dir>
+  local dir=$1
+  if ! command -v python3 >/dev/null 2>&1; then apt_install python3 python3-venv; fi
+  if [ -x "$dir/bin/pip" ]; then return 0; fi
+  if ! python3 -m venv "$dir" >/dev/null 2>&1; then
+    rm -rf "$dir"
+    apt_install python3-venv
+    python3 -m venv "$dir"
+  fi
+}
 
 parts=" $* "
 if [ $# -eq 0 ]; then
-  parts=" npm web worker conformance fuzz "
+  parts=" npm web worker conformance fuzz unicode "
   [ -n "${SETUP_SKIP_BROWSER:-}" ] || parts+="browser firefox "
 fi
 want() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -50,7 +90,18 @@ cargo_tool() { # <binary> <crate> <version> [extra cargo install args...]
   cargo install "$crate" --version "$version" "$@"
 }
 
-export PATH="$HOME/.cargo/bin:$PATH"
+# What setup cannot install: say so plainly rather than fail later in a build.
+if want wasm32 || want wasm-bindgen || want fuzz || want firefox; then
+  command -v rustup >/dev/null 2>&1 && command -v cargo >/dev/null 2>&1 \
+    || die "Rust is missing: install rustup with a stable toolchain of Rust 1.95 (README.md, Prerequisites)"
+  need_compiler
+fi
+if want npm; then
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+    || die "Node.js is missing: install Node >= 20.19 with npm, as 'node' on PATH (README.md, Prerequisites)"
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+    || die "Node $(node --version) is too old: install Node >= 20.19 (README.md, Prerequisites)"
+fi
 
 if want wasm32; then
   # `rustup target add` downloads only the target's standard library for the installed
@@ -87,30 +138,36 @@ fi
 
 if want browser; then
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-    log "apt-get install chromium chromium-driver"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq chromium chromium-driver >/dev/null
+    apt_install chromium chromium-driver
   fi
 fi
 if want firefox; then
-  if ! command -v firefox-esr >/dev/null 2>&1; then
-    log "apt-get install firefox-esr"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq firefox-esr >/dev/null
-  fi
+  if ! command -v firefox-esr >/dev/null 2>&1; then apt_install firefox-esr; fi
   # Not in Debian; npm's geckodriver wrappers download from GitHub (offline here).
   cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION" --locked
 fi
 if want conformance; then
   # A venv of its own: schemathesis and its dependencies stay out of the system Python.
-  # CPython 3.11 is the one the machine kind has (docs/toolchain.md).
   venv=target/venv-schemathesis
   if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
     log "pip install schemathesis $SCHEMATHESIS_VERSION into $venv (once)"
-    python3 -m venv "$venv"
+    make_venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+fi
+if want unicode; then
+  # Only the source distribution is read (as text, by crates/core/data/gen-grapheme-data.py):
+  # nothing is built or installed from it. pip fetches it (a venv of its own, for a pip).
+  sdist=target/unicodedata2/unicodedata2-$UNICODEDATA2_VERSION.tar.gz
+  if ! echo "$UNICODEDATA2_SHA256  $sdist" | sha256sum --check --status 2>/dev/null; then
+    log "pip download unicodedata2 $UNICODEDATA2_VERSION (its sources: the Unicode data of the grapheme tables)"
+    make_venv target/venv-pip
+    requirement=$(mktemp)
+    echo "unicodedata2==$UNICODEDATA2_VERSION --hash=sha256:$UNICODEDATA2_SHA256" >"$requirement"
+    target/venv-pip/bin/pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+      --require-hashes -r "$requirement" -d target/unicodedata2
+    rm -f "$requirement"
+    echo "$UNICODEDATA2_SHA256  $sdist" | sha256sum --check --status || die "$sdist: not the pinned file"
   fi
 fi
 if want fuzz; then

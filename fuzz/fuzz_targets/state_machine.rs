@@ -8,7 +8,7 @@
 //! - a final state stays final, and the record no longer changes;
 //! - at most one successful check per OTP, and VERIFIED exactly when it had one;
 //! - a wrong PIN never verifies: only text that is the current PIN once white space and
-//!   `-` are removed and ASCII letters upper-cased (the README's rule, written here
+//!   `-` are removed and ASCII letters upper-cased (the rule of docs/api.md, written here
 //!   independently) can; a PIN replaced by a resend is wrong from then on;
 //! - the right PIN verifies while the OTP is PENDING and its TTL has not passed, and never
 //!   after it is final or expired;
@@ -39,7 +39,7 @@ enum Op {
     /// Any text as the PIN.
     Text(u8, String),
     /// The right PIN with one character replaced by `c` (`edit` even), or `c` inserted
-    /// (odd), at `at`: near misses, which only equal the PIN under the README's rule.
+    /// (odd), at `at`: near misses, which only equal the PIN under the rule of docs/api.md.
     NearMiss(u8, u8, u8, char),
     /// An OTP's PIN (current or replaced by a resend: `which`) submitted to an OTP.
     OtherPin(u8, u8, u8),
@@ -73,7 +73,7 @@ struct Otp {
     successes: u32,
 }
 
-/// The README's rule for a submitted PIN, written independently of `pin::normalise_pin`:
+/// The rule of docs/api.md for a submitted PIN, written independently of `pin::normalise_pin`:
 /// white space and `-` removed, ASCII letters upper-cased; at most 64 bytes are read.
 fn is_right(submitted: &str, pin: &str) -> bool {
     submitted.len() <= 64

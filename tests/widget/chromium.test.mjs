@@ -779,7 +779,7 @@ describe('Turnstile, preview, loading', () => {
 });
 
 describe('every state, light and dark: axe-core finds nothing; screenshots', () => {
-  // The README's screenshots: compared with docs/screenshots (support.mjs, compareWithReadme;
+  // The documented screenshots (docs/browser.md): compared with docs/screenshots (support.mjs, compareWithReadme;
   // written there instead with SMSOTP_UPDATE_SCREENSHOTS=1).
   const README = new Set(['phone', 'code', 'wrong-code', 'verified', 'locked', 'expired', 'error']);
   // What differs from run to run by design, left out of the comparison: the number the code
@@ -794,7 +794,7 @@ describe('every state, light and dark: axe-core finds nothing; screenshots', () 
       await page.emulateMedia({ colorScheme: scheme });
       await settle(page);
       try {
-        // Compared with the README's (docs/screenshots): a difference is collected, not
+        // Compared with the documented ones (docs/screenshots): a difference is collected, not
         // thrown, so that every state is looked at.
         await shot(area, `widget-${name}-${scheme}`, { readme: README.has(name) ? `widget-${name}-${scheme}` : undefined, mask: VARYING(page) });
       } catch (e) {

@@ -270,9 +270,9 @@ export function freshUkNumber() {
 
 /** The folder every screenshot goes to (printed once). */
 export const SHOTS = join(root, 'target/widget-screenshots');
-/** The README's screenshots, written only with SMSOTP_UPDATE_SCREENSHOTS=1. */
+/** The documented screenshots (docs/browser.md), written only with SMSOTP_UPDATE_SCREENSHOTS=1. */
 export const README_SHOTS = join(root, 'docs/screenshots');
-/** Where a screenshot that differs from the README's is written with its diff image. */
+/** Where a screenshot that differs from the documented one is written with its diff image. */
 export const DIFF_SHOTS = join(SHOTS, 'diff');
 /**
  * How a screenshot is compared with the committed one (docs/screenshots): the same size,
@@ -290,7 +290,7 @@ export const SCREENSHOT_MAX_DIFF_PIXELS = 100;
 let announced = false;
 
 /**
- * Compares a screenshot (PNG bytes) with the README's `docs/screenshots/<name>.png`; on a
+ * Compares a screenshot (PNG bytes) with the documented `docs/screenshots/<name>.png`; on a
  * difference past the tolerance writes `<name>.png` (this run's) and `<name>.diff.png`
  * (pixelmatch's: differing pixels red) to DIFF_SHOTS and throws, naming both.
  */
@@ -328,7 +328,7 @@ export function compareWithReadme(buffer, name, rects = []) {
 
 /**
  * Writes a screenshot of `target` (the page, or a locator) to SHOTS as `<name>.png`. When
- * `readme` names one of the README's screenshots, compares it with the committed one
+ * `readme` names one of the documented screenshots (docs/browser.md), compares it with the committed one
  * (compareWithReadme: throws past the tolerance), except the areas of the `mask` locators
  * (content that changes from run to run) — or, with SMSOTP_UPDATE_SCREENSHOTS=1, writes it
  * to docs/screenshots instead.

@@ -156,7 +156,9 @@ describe('envelope and routes', () => {
     assert.equal(request.usage.doCalls, 2);
     assert.equal(request.usage.subrequests, 1);
     assert.ok(request.usage.rowsWritten >= 2, JSON.stringify(request.usage));
-    assert.deepEqual([request.usage.kvReads, request.usage.kvWrites], [0, 0]);
+    // The tenant came from the isolate's cache; the worker has no KV write at all (KV's
+    // stand-in counts none on the request path: kv-faults.test.mjs).
+    assert.equal(request.usage.kvReads, 0);
     for (const l of lines) assert.ok(!JSON.stringify(l).includes('+33612345678'), JSON.stringify(l));
     assert.equal(lines.find((l) => l.event === 'sms.console' && l.otpId === otp.otpId).to, '+3********78');
   });

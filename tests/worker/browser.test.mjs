@@ -365,7 +365,7 @@ describe('payment confirmation', () => {
 });
 
 /**
- * The README's `checkPhoneToken` ("From the browser", the Node block after "The backend's
+ * The README's `checkPhoneToken` ("A 5-minute tour", the Node block after "The backend's
  * check in Node"), run as written: the block is read from README.md and imported as a
  * module, with only the JWKS URL's host changed to the worker's (its `PUBLIC_URL` is set to
  * the README's https://otp.example.com, so the issuer check is the README's own).
@@ -390,7 +390,7 @@ async function readmeCheck(w) {
 }
 
 describe("the README's backend check", () => {
-  test('checkPhoneToken (README, From the browser), run as written against the worker over HTTP: accepts a token once, refuses its replay and a tampered one', async () => {
+  test('checkPhoneToken (README, A 5-minute tour), run as written against the worker over HTTP: accepts a token once, refuses its replay and a tampered one', async () => {
     await withWorker({ vars: { PUBLIC_URL: 'https://otp.example.com' } }, async (w) => {
       const { checkPhoneToken } = await readmeCheck(w);
       const verifiedToken = async () => {

@@ -1,4 +1,4 @@
-// README claims checked on workerd: every validation error listed under `error.errors`
+// Claims of docs/api.md checked on workerd: every validation error listed under `error.errors`
 // (and OtpClient's OtpError.errors against the real worker), the 64 KiB body limit in
 // UTF-8 bytes, `cost` = parts × PRICE_PER_PART rounded (3 × 0.07 = 0.21), refusal of
 // non-geographic numbers (+800, +870) and the `amount` extension's code 2104.

@@ -33,8 +33,8 @@ const EXAMPLE_PIN_HASH_KEY = readFileSync(new URL('../../worker/.dev.vars.exampl
 
 // [what, vars over the harness's good defaults, the one problem expected]
 const cases = [
-  ['API_KEYS still set', { API_KEYS: `acme:${KEYS.acme}` }, "API_KEYS: no longer read (now tenants' apiKeys in KV; README: Tenants); remove it"],
-  ['WEBHOOK_SECRET still set', { WEBHOOK_SECRET }, "WEBHOOK_SECRET: no longer read (now tenants' webhookSecret in KV; README: Tenants); remove it"],
+  ['API_KEYS still set', { API_KEYS: `acme:${KEYS.acme}` }, "API_KEYS: no longer read (now tenants' apiKeys in KV; docs/operations.md: Tenants); remove it"],
+  ['WEBHOOK_SECRET still set', { WEBHOOK_SECRET }, "WEBHOOK_SECRET: no longer read (now tenants' webhookSecret in KV; docs/operations.md: Tenants); remove it"],
   ['PIN_HASH_KEY unset', { PIN_HASH_KEY: undefined }, 'PIN_HASH_KEY: not set (16+ random bytes)'],
   ['PIN_HASH_KEY short', { PIN_HASH_KEY: 'pin-key-short' }, 'PIN_HASH_KEY: the PIN hash key must be at least 16 bytes'],
   ['ENVIRONMENT unknown', { ENVIRONMENT: 'staging', SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'https://sms.example.com/send' }, 'ENVIRONMENT: "staging" is neither production nor development'],
@@ -144,7 +144,7 @@ describe('GET /health checks the configuration', () => {
       assert.deepEqual(r.body.problems, [
         'ENVIRONMENT: "prod" is neither production nor development',
         'PIN_HASH_KEY: not set (16+ random bytes)',
-        "API_KEYS: no longer read (now tenants' apiKeys in KV; README: Tenants); remove it",
+        "API_KEYS: no longer read (now tenants' apiKeys in KV; docs/operations.md: Tenants); remove it",
         'SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: it logs each SMS, PIN included',
       ]);
     });

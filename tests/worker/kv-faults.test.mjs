@@ -71,28 +71,40 @@ describe('KV limits and faults', { concurrency: true }, () => {
       const w = await start();
       try {
         const path = '/callback/kv-faults-verified';
-        const created = await call(w, 'POST', '/otp', { phoneNumber: '+33612340002', otpCallbackUrl: `${up.url}${path}` });
-        assert.equal(created.status, 201, JSON.stringify(created.body));
-        const otpId = created.body.otpId;
-        const pin = pinFor(otpId);
-        const t0 = Date.now();
-        const wrong = await call(w, 'POST', `/otp/${otpId}`, { pin: wrongPin(pin) });
-        const right = await call(w, 'POST', `/otp/${otpId}`, { pin });
-        const elapsed = Date.now() - t0;
-        t.diagnostic(`wrong then right PIN in ${elapsed} ms`);
-        assert.ok(elapsed < 1000, `both verifications took ${elapsed} ms: not within one second, the test shows nothing`);
-        assert.deepEqual([wrong.status, wrong.body.error?.code], [400, 2029]);
-        assert.deepEqual([right.status, right.body.status], [200, 'VERIFIED']);
-        await up.waitFor(() => callbacksAt(path).length > 0);
+        // The pair must land within one second (KV's one write per second per key would bite
+        // a worker that wrote KV on a verify). On a loaded machine one pair can take longer:
+        // up to 5 tries, each with its own OTP and number, every one checked in full; at
+        // least one must be within the second.
+        const tries = [];
+        for (let i = 0; i < 5 && !tries.some((x) => x.elapsed < 1000); i++) {
+          const created = await call(w, 'POST', '/otp', { phoneNumber: `+3361234006${i}`, otpCallbackUrl: `${up.url}${path}` });
+          assert.equal(created.status, 201, JSON.stringify(created.body));
+          const otpId = created.body.otpId;
+          const pin = pinFor(otpId);
+          const t0 = Date.now();
+          const wrong = await call(w, 'POST', `/otp/${otpId}`, { pin: wrongPin(pin) });
+          const right = await call(w, 'POST', `/otp/${otpId}`, { pin });
+          const elapsed = Date.now() - t0;
+          t.diagnostic(`wrong then right PIN in ${elapsed} ms`);
+          assert.deepEqual([wrong.status, wrong.body.error?.code], [400, 2029]);
+          assert.deepEqual([right.status, right.body.status], [200, 'VERIFIED']);
+          tries.push({ otpId, elapsed });
+        }
+        const fast = tries.find((x) => x.elapsed < 1000);
+        assert.ok(fast, `every pair took a second or more (${tries.map((x) => x.elapsed).join(', ')} ms): not within one second, the test shows nothing`);
+        const ofOtp = (otpId) => callbacksAt(path).filter((cb) => JSON.parse(cb.body).data[0].otpId === otpId);
+        await up.waitFor(() => tries.every((x) => ofOtp(x.otpId).length > 0));
         await sleep(1000);
-        const cbs = callbacksAt(path);
-        assert.equal(cbs.length, 1, 'exactly one callback');
-        const body = JSON.parse(cbs[0].body);
-        // `attempts` counts wrong PINs (README: the state machine).
-        assert.deepEqual([body.data[0].otpId, body.data[0].status, body.data[0].attempts], [otpId, 'VERIFIED', 1]);
-        // The id is the change's (shard.rs: msg_<otpId>_<status>), the same on every retry.
-        assert.equal(cbs[0].headers['webhook-id'], `msg_${otpId}_verified`);
-        assert.equal(receiverAccepts(WEBHOOK_SECRETS.acme, cbs[0]), true, "signed with acme's secret");
+        for (const { otpId } of tries) {
+          const cbs = ofOtp(otpId);
+          assert.equal(cbs.length, 1, 'exactly one callback');
+          const body = JSON.parse(cbs[0].body);
+          // `attempts` counts wrong PINs (docs/api.md: the OTP object).
+          assert.deepEqual([body.data[0].otpId, body.data[0].status, body.data[0].attempts], [otpId, 'VERIFIED', 1]);
+          // The id is the change's (shard/outbox.rs: msg_<otpId>_<status>), the same on every retry.
+          assert.equal(cbs[0].headers['webhook-id'], `msg_${otpId}_verified`);
+          assert.equal(receiverAccepts(WEBHOOK_SECRETS.acme, cbs[0]), true, "signed with acme's secret");
+        }
         assertNoKvWrites(w);
       } finally {
         await w.dispose();

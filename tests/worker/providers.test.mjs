@@ -351,7 +351,7 @@ describe('callbacks', () => {
         const recovers = of('/recovers');
         assert.deepEqual(recovers.map((t) => t.id), [ids['/recovers'], ids['/recovers'], ids['/recovers']], 'the same webhook-id on every try');
         const gaps = recovers.slice(1).map((t, i) => t.at - recovers[i].at);
-        // A wait runs from the start of the failed try (shard.rs), so the arrivals are apart
+        // A wait runs from the start of the failed try (shard/outbox.rs), so the arrivals are apart
         // by the wait give or take a try's own time.
         assert.ok(gaps[0] >= 250 && gaps[1] >= 650, `waits of about 400 then 800 ms: ${gaps}`);
         assert.ok(gaps.every((g) => g < 10000), `retried within seconds: ${gaps}`);

@@ -2,7 +2,7 @@
 //! `otpCallbackUrl`, signed per Standard Webhooks: `webhook-id`, `webhook-timestamp` and
 //! `webhook-signature: v1,<base64 HMAC-SHA256(secret, "id.timestamp.body")>`, the secret
 //! being the OTP's tenant's own `webhookSecret` (`whsec_<base64>`, in its KV record). The shard that owns the OTP queues each
-//! update and delivers it, retrying until a 2xx (`shard.rs`).
+//! update and delivers it, retrying until a 2xx (`shard/outbox.rs`).
 
 use std::time::Duration;
 

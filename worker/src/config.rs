@@ -19,9 +19,6 @@ use worker::{Env, Url};
 
 use crate::providers::{Provider, DEFAULT_TIMEOUT};
 
-/// How long a finished OTP stays readable in its shard before it is forgotten.
-pub const GRACE_SECONDS: u64 = 24 * 3600;
-
 /// Waits before the 2nd, 3rd, … delivery of a callback (the 1st is at once), in
 /// milliseconds: 6 tries over about an hour (1, 5, 15, 30 and 30 minutes), then the
 /// callback is given up (logged). `CALLBACK_BACKOFF_MS` replaces them in development only.
@@ -251,7 +248,7 @@ impl Settings {
         ] {
             if get(name).is_some() {
                 problems.push(format!(
-                    "{name}: no longer read (now {now}; README: Tenants); remove it"
+                    "{name}: no longer read (now {now}; docs/operations.md: Tenants); remove it"
                 ));
             }
         }
@@ -518,8 +515,8 @@ mod tests {
                 ("WEBHOOK_SECRET", Some("whsec_MDEyMzQ1Njc4OWFiY2RlZg=="))
             ]),
             [
-                "API_KEYS: no longer read (now tenants' apiKeys in KV; README: Tenants); remove it",
-                "WEBHOOK_SECRET: no longer read (now tenants' webhookSecret in KV; README: Tenants); remove it",
+                "API_KEYS: no longer read (now tenants' apiKeys in KV; docs/operations.md: Tenants); remove it",
+                "WEBHOOK_SECRET: no longer read (now tenants' webhookSecret in KV; docs/operations.md: Tenants); remove it",
             ]
         );
     }

@@ -6,8 +6,9 @@
 //! - `handlers/`: one file per route family; `service/`: the OTP operations both APIs
 //!   share and the SMS's delivery;
 //! - `auth.rs` (keys, origins), `tenant.rs` (tenants in KV), `config.rs` (settings);
-//! - `shard.rs` (the `OtpShard` Durable Object: OTP state), `limiter.rs` (the
-//!   `TenantLimiter` Durable Object: a tenant's counters), `callback.rs`;
+//! - `shard/` (the `OtpShard` Durable Object: OTP state), `limiter/` (the
+//!   `TenantLimiter` Durable Object: a tenant's counters), `durable.rs` (what both share:
+//!   the call, the counted SQL), `callback.rs`;
 //! - `providers/` (SMS providers); `dev.rs` (development-only routes: the demo pages, the
 //!   dev inbox).
 
@@ -15,6 +16,7 @@ mod auth;
 mod callback;
 mod config;
 mod dev;
+mod durable;
 mod error;
 mod handlers;
 mod http;

@@ -1,4 +1,4 @@
-//! Tenants, from the KV namespace `TENANTS` (README: "Tenants"), read through a
+//! Tenants, from the KV namespace `TENANTS` (docs/operations.md, "Tenants"), read through a
 //! per-isolate cache.
 //!
 //! Layout (written by `npm run tenant` and, in development, `npm run dev` from

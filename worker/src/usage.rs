@@ -1,12 +1,13 @@
 //! What one request used of what Cloudflare bills, for its log line (`usage`): Durable
-//! Object requests, the SQLite rows they read and wrote, KV operations and subrequests.
+//! Object requests, the SQLite rows they read and wrote, KV reads (the worker writes no
+//! KV) and subrequests.
 //! `npm run bench:worker` sums these per operation and prices them (`worker/bench/prices.json`).
 
 use std::cell::Cell;
 
 use serde_json::{json, Value};
 
-use crate::shard::RowUsage;
+use crate::durable::RowUsage;
 
 /// A request's usage so far (single-threaded: one per request, passed down).
 #[derive(Default)]
@@ -15,7 +16,6 @@ pub struct Usage {
     rows_read: Cell<u64>,
     rows_written: Cell<u64>,
     kv_reads: Cell<u32>,
-    kv_writes: Cell<u32>,
     subrequests: Cell<u32>,
     /// Of the above, the tenant limiter's calls and rows written (the rest are the
     /// shards'), so the bench can price each object's part.
@@ -57,7 +57,6 @@ impl Usage {
             "rowsRead": self.rows_read.get(),
             "rowsWritten": self.rows_written.get(),
             "kvReads": self.kv_reads.get(),
-            "kvWrites": self.kv_writes.get(),
             "subrequests": self.subrequests.get(),
             "limiterCalls": self.limiter_calls.get(),
             "limiterRowsWritten": self.limiter_rows_written.get(),

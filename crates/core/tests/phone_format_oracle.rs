@@ -4,7 +4,7 @@
 //! character at a time: the text shown, the region and the number value, each compared with
 //! `AsYouType`'s own `getNumberValue()`) on every prefix; and `countries_info` lists its
 //! regions, calling codes and example numbers. The corpus is seeded: its sizes are asserted
-//! exactly (they are the README's figures).
+//! exactly (they are the figures of docs/testing.md, "Oracles").
 
 mod common;
 
@@ -12,7 +12,7 @@ use serde_json::Value;
 use smsotp_core::phone::{self, FormatStyle};
 
 // The seeded corpus of tests/oracle/format.mjs with libphonenumber-js 1.13.16 (pinned): its
-// sizes are asserted exactly, and they are the README's figures ("Phone numbers").
+// sizes are asserted exactly, and they are the figures of docs/testing.md ("Oracles").
 /// Inputs formatted in the three styles.
 const FORMAT_INPUTS: usize = 14_693;
 /// Numbers typed one character at a time.
@@ -71,7 +71,7 @@ fn format_agrees_with_libphonenumber_in_every_style() {
     assert_eq!(
         (cases.len(), compared, regions.len()),
         (FORMAT_INPUTS, 3 * FORMAT_INPUTS, REGIONS),
-        "format corpus size (inputs, comparisons, regions): update the README with it"
+        "format corpus size (inputs, comparisons, regions): update docs/testing.md with it"
     );
     assert!(
         disagreements.is_empty(),
@@ -172,11 +172,11 @@ fn as_you_type_agrees_with_libphonenumber_on_every_prefix() {
         eprintln!("  {d}");
     }
     // The seeded corpus of tests/oracle/format.mjs with libphonenumber-js 1.13.16: exactly
-    // the README's figures ("How we test" is not a floor).
+    // the figures of docs/testing.md (not a floor).
     assert_eq!(
         (cases.len(), prefixes),
         (AS_YOU_TYPE_NUMBERS, AS_YOU_TYPE_PREFIXES),
-        "as-you-type corpus size (numbers, prefixes): update the README with it"
+        "as-you-type corpus size (numbers, prefixes): update docs/testing.md with it"
     );
     assert!(
         disagreements.is_empty() && number_disagreements.is_empty(),

@@ -22,8 +22,8 @@ const COUNTRIES: &[&str] = &[
 ];
 
 // The oracle's corpora are seeded (tests/oracle/phone.mjs) and libphonenumber-js is pinned
-// (1.13.16): their sizes are asserted exactly, and they are the README's figures ("Phone
-// numbers": oracle tests). A change of either is a change to report there.
+// (1.13.16): their sizes are asserted exactly, and they are the figures of docs/testing.md
+// ("Oracles"). A change of either is a change to report there.
 /// Numbers of the 60-country corpus.
 const CORPUS_60_COUNTRIES: usize = 1_320;
 /// Numbers of the every-region corpus.

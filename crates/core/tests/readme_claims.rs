@@ -1,4 +1,4 @@
-//! Claims the README makes that no other test checked: the `amount` and `payee` extension
+//! Claims docs/api.md makes that no other test checked: the `amount` and `payee` extension
 //! codes (2104, 2105), refusal of non-geographic numbers (+800, +870, …), CR LF counted as
 //! two characters that a part boundary may fall between (as Twilio's calculator counts it;
 //! the oracle test has the same texts), and cost rounding (3 parts × 0.07 = 0.21).
@@ -106,7 +106,7 @@ fn cr_lf_counts_as_two_characters_a_part_may_split() {
 
 #[test]
 fn cost_is_parts_times_price_rounded() {
-    // 3 × 0.07 is 0.21000000000000002 in binary floating point; the README's `cost` reads 0.21.
+    // 3 × 0.07 is 0.21000000000000002 in binary floating point; docs/api.md's `cost` reads 0.21.
     let template = format!("{} {{{{pin}}}}", "x".repeat(320));
     let request = validate_request(
         &json!({"phoneNumber": "+33612345678", "template": template}),

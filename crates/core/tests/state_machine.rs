@@ -1,9 +1,10 @@
 //! Property tests of the verification state machine over random sequences of checks
 //! (right PINs as typed, wrong and empty PINs), cancels, delivery failures, expiry sweeps
 //! and clock moves, for every PIN type and length: the record is compared after every step
-//! with a small model of the README's state machine, and the stored PIN hash with an
-//! HMAC-SHA256 computed here from the README's definition (itself pinned by literal vectors
-//! computed with Python's `hmac` and `openssl dgst -hmac`).
+//! with a small model of the state machine of docs/api.md ("The OTP object"), and the
+//! stored PIN hash with an HMAC-SHA256 computed here from the definition in
+//! docs/operations.md ("Storage"), itself pinned by literal vectors computed with Python's
+//! `hmac` and `openssl dgst -hmac`.
 
 mod common;
 
@@ -20,8 +21,8 @@ use smsotp_core::{
 
 const KEY: &[u8] = b"property-test key, 32 bytes long";
 
-/// `HMAC-SHA256(KEY, "smsotp/pin/v1\0" ‖ otpId ‖ "\0" ‖ PIN)` as the README defines it, with
-/// the `hmac` crate directly (not through `PinHasher`).
+/// `HMAC-SHA256(KEY, "smsotp/pin/v1\0" ‖ otpId ‖ "\0" ‖ PIN)` as docs/operations.md defines
+/// it, with the `hmac` crate directly (not through `PinHasher`).
 fn expected_hash(otp_id: &str, pin: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(KEY).unwrap();
     mac.update(b"smsotp/pin/v1\0");
@@ -126,7 +127,7 @@ fn pin_type() -> impl Strategy<Value = PinType> {
     prop::sample::select(PinType::ALL.to_vec())
 }
 
-/// What the README says an OTP is after each step: status, attempts, and the answer
+/// What docs/api.md says an OTP is after each step: status, attempts, and the answer
 /// (`Ok`, or the error code with `attemptsLeft`).
 struct Model {
     status: OtpStatus,

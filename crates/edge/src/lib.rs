@@ -12,6 +12,7 @@
 //! | every abuse limit: per number, per end-user IP, per number range, per day | [`limits`] |
 //! | `Idempotency-Key`: key rules, body fingerprints, replay decisions | [`idempotency`] |
 //! | which shard owns a number and an OTP | [`placement`] |
+//! | a number's state in its shard: wrong PINs across its OTPs, locks, superseding, the last verification, forgetting after 24 h | [`number`] |
 //! | the browser API: publishable keys, origins, Turnstile, the signed verification token, client secrets | [`browser`] |
 //!
 //! No platform dependency, as in the core: randomness comes in through
@@ -31,6 +32,7 @@ pub mod browser;
 pub mod destination;
 pub mod idempotency;
 pub mod limits;
+pub mod number;
 pub mod placement;
 pub mod tenant;
 

@@ -13,8 +13,9 @@
 //!
 //! The hash is keyed with the deployment's secret (the PIN hash key, under its own domain),
 //! so nobody outside can aim many ranges at one shard. The OTP id carries its shard in its
-//! first byte (still a random version-4 UUID: 116 random bits), so a verify goes straight to
-//! its shard without any lookup.
+//! first byte and the keys of its number in 8 more ([`new_otp_id_for`]: still a version-4
+//! UUID, with 50 random bits), so a verify goes straight to its shard and its row without
+//! any lookup.
 
 use smsotp_core::pin::RandomSource;
 use smsotp_core::pin_hash::PinHasher;
@@ -101,9 +102,10 @@ pub fn number_keys(hasher: &PinHasher, tenant: &str, e164: &str) -> (u32, u32) {
 const NUMBER_KEY_BYTES: [usize; 4] = [5, 7, 9, 10];
 
 /// A new OTP id for a number: a version-4 UUID whose byte 0 is the shard, bytes 1–4 the
-/// prefix key and bytes 5, 7, 9, 10 the number key ([`number_keys`]); the other bits
-/// (about 50) are random. An OTP id is not a secret — using it takes the tenant's API key,
-/// and its PIN — so 50 random bits are plenty to keep ids unique per number.
+/// prefix key and bytes 5, 7, 9, 10 the number key ([`number_keys`]); the other 50 bits
+/// (122 of a version-4 UUID, less these 72) are random. An OTP id is not a secret — using
+/// it takes the tenant's API key, and its PIN — so 50 random bits are plenty to keep ids
+/// unique per number.
 pub fn new_otp_id_for(
     rng: &mut impl RandomSource,
     shard: u8,

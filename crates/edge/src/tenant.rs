@@ -2,22 +2,10 @@
 //! pumping (SMS sent to numbers an attacker is paid for) and other abuse across numbers.
 //!
 //! The policy is read from the policy part of a tenant's record ([`TenantPolicy::from_json`]);
-//! the limits' checks ([`crate::limits`]) are pure functions over histories the edge keeps (the times of recent sends
-//! in unix milliseconds), so the shell only stores and asks:
-//!
-//! | control | key (in the record) | default | refusal |
-//! |---|---|---|---|
-//! | countries an SMS may go to | `allowedCountries` | any (`"*"`) | 2112, 403 |
-//! | number types refused | `blockedNumberTypes` | premium-rate, shared-cost, toll-free, UAN, pager, VoIP, voicemail | 2113, 403 |
-//! | SMS per end-user IP (`X-End-User-IP`, IPv6 by /64) per hour | `limits.ipSendsPerHour` | 10 (0: no limit) | 2114, 429 |
-//! | unverified SMS per number range (E.164 minus its last 4 digits) per hour | `limits.prefixUnverifiedPerHour` | 10 (0: no limit) | 2115, 429 |
-//! | how long a range over its limit stays blocked | `limits.prefixBlockSeconds` | 3600 | 2115, 429 |
-//! | SMS per account per UTC day | `limits.dailySendCap` | 10,000 (0: no limit) | 2116, 429 |
-//! | of those, SMS started from browsers per UTC day | `limits.browserDailySendCap` | 1,000 (0: no limit) | 2131, 429 |
-//! | SMS per end-user IPv6 /48 per hour | `limits.ipv6Net48SendsPerHour` | 50 (0: no limit) | 2114, 429 |
-//! | per-number limits ([`NumberLimits`]) | `limits.sendsPer10Minutes`, … | the deployment's | 2108–2111 |
-//! | request defaults ([`Config`]) | `defaults.ttl`, … | the deployment's | — |
-//! | test numbers: a fixed PIN, no SMS | `testNumbers` | none | — |
+//! the limits' checks ([`crate::limits`]) are pure functions over histories the edge keeps
+//! (the times of recent sends in unix milliseconds), so the shell only stores and asks.
+//! Every control, its record key, default and refusal code is listed once, for operators,
+//! in docs/operations.md ("Abuse controls"); the keys a record may hold are [`POLICY_KEYS`].
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};

@@ -19,7 +19,7 @@ pub use phone::*;
 pub use transport::*;
 
 /// The allocator of the wasm builds: talc instead of dlmalloc (smaller and faster; the
-/// figures are in the README, "Size").
+/// figures are in docs/benchmarks.md, "Size").
 #[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
 #[global_allocator]
 static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -1,4 +1,4 @@
-//! The browser API (`/v1/browser/*`, README: "From the browser"): what a web page may do
+//! The browser API (`/v1/browser/*`, docs/browser.md): what a web page may do
 //! with a tenant's publishable key (`pk_…`, public by design) — read the tenant's browser
 //! settings, start an OTP for a number, ask for a resend, check a PIN and get a signed
 //! token — and `/.well-known/jwks.json`, the keys a backend checks those tokens with.

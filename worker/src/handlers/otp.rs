@@ -3,7 +3,7 @@
 //! shared operations (`service/otp.rs`) or the shard that owns the OTP, and answers.
 
 use serde_json::json;
-use smsotp_core::{validate_request_text, ErrorCode};
+use smsotp_core::validate_request_text;
 use smsotp_edge::idempotency;
 use smsotp_edge::limits::end_user_ip;
 use worker::Date;
@@ -14,7 +14,7 @@ use crate::pipeline::answer::Answer;
 use crate::pipeline::budget;
 use crate::pipeline::context::Ctx;
 use crate::service::otp::{self as service, checked_id, Prepared, Resend};
-use crate::shard::{self, ShardOp};
+use crate::shard::{self, ShardOp, ShardReply};
 use crate::tenant::Tenant;
 
 /// `POST /otp`: the body checked (the tenant's defaults fill what it leaves out), then the
@@ -83,10 +83,10 @@ pub async fn status(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
         otp_id: otp_id.to_owned(),
         tenant: tenant.id.clone(),
     };
-    let record = shard::call(&cx.env, shard, &op, &cx.usage)
-        .await?
-        .record
-        .ok_or(AppError::api(ErrorCode::OtpNotFound))?;
+    let record = match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+        ShardReply::Record(record) => record,
+        other => return Err(other.into_error()),
+    };
     Ok(Answer::json(200, json!(record.to_object(now))).about(otp_id))
 }
 
@@ -98,12 +98,10 @@ pub async fn cancel(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
         otp_id: otp_id.to_owned(),
         tenant: tenant.id.clone(),
     };
-    let reply = shard::call(&cx.env, shard, &op, &cx.usage).await?;
-    if reply.record.is_none() {
-        return Err(AppError::api(ErrorCode::OtpNotFound));
-    }
-    match reply.error {
-        Some(e) => Err(AppError::Api(e.into_api())),
-        None => Ok(Answer::json(200, json!({"info": {"id": otp_id}})).about(otp_id)),
+    match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+        ShardReply::Record(_) => {
+            Ok(Answer::json(200, json!({"info": {"id": otp_id}})).about(otp_id))
+        }
+        other => Err(other.into_error()),
     }
 }

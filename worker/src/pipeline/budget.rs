@@ -135,8 +135,7 @@ pub async fn admit(cx: &mut Ctx, tenant: &Tenant, ask: SmsAsk) -> AppResult<Admi
         idempotency: ask.idempotency,
         send: ask.send,
     };
-    let reply = limiter::admit(&cx.env, &tenant.id, &ask, &cx.usage, &mut cx.window).await?;
-    admitted.replay = reply.replay;
+    admitted.replay = limiter::admit(&cx.env, &tenant.id, &ask, &cx.usage, &mut cx.window).await?;
     Ok(admitted)
 }
 

@@ -251,10 +251,13 @@ pub fn cors(routes: &[&'static Route]) -> bool {
 mod tests {
     use super::*;
 
+    /// A path, and the route pattern it matches with its parameter (`None`: no route).
+    type Case<'a> = (&'a str, Option<(&'a str, Option<&'a str>)>);
+
     /// Every path the old hand-written matcher took, and what it answered.
     #[test]
     fn paths_to_routes() {
-        let cases: &[(&str, Option<(&str, Option<&str>)>)] = &[
+        let cases: &[Case] = &[
             ("/health", Some(("/health", None))),
             ("/health/", Some(("/health", None))),
             ("/otp", Some(("/otp", None))),

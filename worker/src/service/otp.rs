@@ -16,7 +16,7 @@ use crate::limiter::{Budget, IdempotencyAsk, SendAsk};
 use crate::pipeline::answer::Answer;
 use crate::pipeline::budget::{self, SmsAsk};
 use crate::pipeline::context::Ctx;
-use crate::shard::{self, OutgoingSms, ShardOp};
+use crate::shard::{self, OutgoingSms, ShardOp, ShardReply};
 use crate::tenant::Tenant;
 
 use super::delivery::deliver;
@@ -170,9 +170,10 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
     )
     .await?;
     // The number's limits refused an SMS now: nothing is stored, nothing is sent.
-    if let Some(e) = reply.error {
-        return Err(AppError::Api(e.into_api()));
-    }
+    let resend_after = match reply {
+        ShardReply::Created { resend_after } => resend_after,
+        other => return Err(other.into_error()),
+    };
     if destination.sends_sms() {
         let sms = OutgoingSms {
             to: request.phone_number.clone(),
@@ -188,7 +189,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
     // API's resend and check need it); SMS.cx clients ignore it.
     body["clientSecret"] = json!(client_secret(&settings.pin_hasher, &otp_id));
     Ok(Answer {
-        resend_after: reply.resend_after,
+        resend_after: Some(resend_after),
         ..Answer::json(201, body).about(&otp_id)
     })
 }
@@ -255,25 +256,26 @@ async fn resend_in_shard(
         test_pins: tenant.policy.test_numbers.clone(),
         client,
     };
-    let reply = shard::call(&cx.env, shard, &op, &cx.usage).await?;
-    if let Some(e) = reply.error {
-        return Err(AppError::Api(e.into_api()));
-    }
-    let Some(record) = reply.record else {
-        return Err(AppError::api(ErrorCode::OtpNotFound));
+    let (record, sms, resend_after) = match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+        ShardReply::Resent {
+            record,
+            sms,
+            resend_after,
+        } => (record, sms, resend_after),
+        other => return Err(other.into_error()),
     };
     // No SMS: a test number (its fixed PIN stays).
-    if let Some(sms) = &reply.sms {
+    if let Some(sms) = &sms {
         deliver(cx, shard, otp_id, &tenant.id, sms).await?;
     }
     let now = Date::now().as_millis();
     let mut body = json!(record.to_object(now));
-    body["resendAfter"] = json!(reply.resend_after);
+    body["resendAfter"] = json!(resend_after);
     let answer = Answer {
-        resend_after: reply.resend_after,
+        resend_after: Some(resend_after),
         ..Answer::json(200, body).about(otp_id)
     };
-    Ok((answer, reply.sms.is_some()))
+    Ok((answer, sms.is_some()))
 }
 
 /// Checks a PIN in the shard that owns the OTP (the server API's verify and the browser
@@ -293,12 +295,8 @@ pub async fn check_pin(
         limits: Box::new(tenant.policy.number_limits.clone()),
         client,
     };
-    let reply = shard::call(&cx.env, shard, &op, &cx.usage).await?;
-    let Some(record) = reply.record else {
-        return Err(AppError::api(ErrorCode::OtpNotFound));
-    };
-    match reply.error {
-        Some(e) => Err(AppError::Api(e.into_api())),
-        None => Ok(record),
+    match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+        ShardReply::Record(record) => Ok(record),
+        other => Err(other.into_error()),
     }
 }

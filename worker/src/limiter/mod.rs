@@ -1,0 +1,126 @@
+//! `TenantLimiter`: the Durable Object that counts for one tenant (one object per tenant,
+//! named by its id): its requests per minute (the server API's and, apart, the browser
+//! API's: [`Budget`]), its SMS per UTC day (all, and apart those started from browsers),
+//! its SMS per end-user IP (an IPv6 /64, and its /48) per hour, and its
+//! `Idempotency-Key`s. Every one of these is a check-and-act that must be
+//! exact across the edge, so one object owns it; the rules themselves are the core's
+//! (`smsotp_edge::limits::AbuseLimits`, `smsotp_edge::idempotency`).
+//!
+//! Why this shape:
+//! - State is in the object's SQLite storage, so it survives a restart (on Cloudflare an
+//!   idle object is evicted after a few seconds; a deploy restarts every object).
+//! - Read, decide and write happen with no `await` in between: an object runs one request's
+//!   synchronous code at a time, so two requests never both take the last unit of a window.
+//! - A create asks everything in ONE call ([`Ask::Create`]): the request's minute, the
+//!   idempotency key, the day's SMS cap and the IP's hour. A later step that sends nothing
+//!   (the number's limits refuse, the provider fails) gives the SMS back ([`Ask::Refund`]);
+//!   a create with an idempotency key stores its answer ([`Ask::Finish`]).
+//! - Counters are written at checkpoints, not on every request: SQLite rows written are
+//!   billed ($1 per million), and a counter written on every request was the largest part
+//!   of an OTP's cost (2 of 13 rows). A per-minute count is written when its window opens,
+//!   every [`step`](counters::step)-th request (2 % of the limit) and at the limit; after a restart the
+//!   object assumes the requests it may not have written were taken (`step − 1` more), so
+//!   it never allows more than the limit: a restart costs a tenant at most 2 % of one
+//!   window. The day's SMS count works the same way with 1 % of the cap. With a limit
+//!   below 50 every request is written, and counts are exact.
+//!
+//! Its parts: [`wire`] (the asks and replies, and the worker's side), [`storage`] (schema,
+//! rows, queries), [`counters`] (the windows' arithmetic, pure) and `ops` (each ask:
+//! read, decide, write).
+
+use std::cell::Cell;
+
+use worker::*;
+
+use crate::durable::{self, RowUsage, Sql};
+
+mod counters;
+mod ops;
+mod storage;
+pub mod wire;
+
+use counters::Count;
+
+pub use wire::{admit, ask, refund, take_request, Ask, Budget, IdempotencyAsk, SendAsk, Window};
+
+/// How long an end-user IP's sends are kept: the window of its limit.
+const IP_WINDOW_MS: u64 = 3_600_000;
+
+#[durable_object]
+pub struct TenantLimiter {
+    state: State,
+    /// The counters as this instance last read or wrote them (`None`: not read yet). Only
+    /// this instance writes the object's storage, so the copies stay as exact as the
+    /// checkpoints allow.
+    minute: Cell<Option<Count>>,
+    day: Cell<Option<Count>>,
+    browser_minute: Cell<Option<Count>>,
+    browser_day: Cell<Option<Count>>,
+    /// Rows read and written by the request being handled.
+    usage: Cell<RowUsage>,
+    /// Whether the clean-up alarm is known to be set.
+    alarm_set: Cell<bool>,
+}
+
+impl TenantLimiter {
+    /// The object's queries, counting the rows each statement reads and writes into this
+    /// request's usage.
+    fn store(&self) -> storage::Store<'_> {
+        storage::Store(Sql::new(self.state.storage().sql(), &self.usage))
+    }
+}
+
+impl DurableObject for TenantLimiter {
+    fn new(state: State, _env: Env) -> Self {
+        storage::open(&state.storage().sql());
+        Self {
+            state,
+            minute: Cell::new(None),
+            day: Cell::new(None),
+            browser_minute: Cell::new(None),
+            browser_day: Cell::new(None),
+            usage: Cell::new(RowUsage::default()),
+            alarm_set: Cell::new(false),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let ask: Ask = durable::received(req).await?;
+        self.usage.set(RowUsage::default());
+        let now = Date::now().as_millis();
+        let reply = match &ask {
+            Ask::Take { limit, budget } => self.take_minute(*limit, *budget, now)?,
+            Ask::Create {
+                limit,
+                budget,
+                idempotency,
+                send,
+            } => self.create(*limit, *budget, idempotency.as_ref(), send.as_ref(), now)?,
+            Ask::Refund {
+                ip,
+                daily_cap,
+                browser_cap,
+            } => self.refund(ip.as_deref(), *daily_cap, *browser_cap, now)?,
+            Ask::Finish { key, answer } => self.finish(key, answer.as_ref())?,
+        };
+        // IPs and keys are kept only as long as their windows: an hourly clean-up.
+        if matches!(ask, Ask::Create { .. }) {
+            self.schedule_cleanup().await?;
+        }
+        durable::reply::<Ask>(reply, self.usage.get())
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let now = Date::now().as_millis();
+        self.alarm_set.set(false);
+        let left = self.store().clean_up(
+            now.saturating_sub(IP_WINDOW_MS),
+            now.saturating_sub(smsotp_edge::idempotency::IDEMPOTENCY_TTL_MS),
+        )?;
+        // Again in an hour while anything is left.
+        if left {
+            self.schedule_cleanup().await?;
+        }
+        Response::ok("")
+    }
+}

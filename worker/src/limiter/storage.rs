@@ -1,0 +1,213 @@
+//! The limiter's SQLite: its schema, its rows and every query it makes, each counted
+//! ([`Sql`]).
+
+use serde::Deserialize;
+use smsotp_edge::idempotency::{IdempotencyEntry, StoredAnswer};
+use worker::{Result, SqlStorage};
+
+use super::counters::{Count, Counter};
+use crate::durable::{int, text, Sql};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS rate_window (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  minute INTEGER NOT NULL,
+  used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS day_sends (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  day INTEGER NOT NULL,
+  used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS browser_window (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  minute INTEGER NOT NULL,
+  used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS browser_day_sends (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  day INTEGER NOT NULL,
+  used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ip_sends (
+  ip TEXT PRIMARY KEY,
+  times TEXT NOT NULL,
+  last_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+  key TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  answer TEXT,
+  at INTEGER NOT NULL
+);
+";
+
+/// Makes the object's tables, when the object starts.
+pub fn open(sql: &SqlStorage) {
+    sql.exec(SCHEMA, None).ok();
+}
+
+/// SQLite integers come back through JavaScript as numbers (exact up to 2^53).
+#[derive(Deserialize)]
+struct CountRow {
+    window: f64,
+    used: f64,
+}
+
+#[derive(Deserialize)]
+struct TimesRow {
+    times: String,
+}
+
+#[derive(Deserialize)]
+struct KeyRow {
+    fingerprint: String,
+    answer: Option<String>,
+    at: f64,
+}
+
+/// The limiter's queries, over the counted SQLite of one request (or alarm).
+pub struct Store<'a>(pub Sql<'a>);
+
+impl Store<'_> {
+    /// A counter's row, as written at its last checkpoint.
+    pub fn count(&self, counter: Counter) -> Result<Option<Count>> {
+        let rows: Vec<CountRow> = self
+            .0
+            .exec(
+                &format!(
+                    "SELECT {} AS window, used FROM {} WHERE id = 0",
+                    counter.column, counter.table
+                ),
+                vec![],
+            )?
+            .to_array()?;
+        Ok(rows.first().map(|r| Count {
+            window: r.window as u64,
+            used: r.used as u32,
+        }))
+    }
+
+    /// A counter's checkpoint.
+    pub fn write_count(&self, counter: Counter, count: Count) -> Result<()> {
+        self.0.exec(
+            &format!(
+                "INSERT INTO {t} (id, {c}, used) VALUES (0, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET {c} = excluded.{c}, used = excluded.used",
+                t = counter.table,
+                c = counter.column
+            ),
+            vec![int(count.window), int(u64::from(count.used))],
+        )?;
+        Ok(())
+    }
+
+    /// A counter's count in its current window, changed (a unit given back).
+    pub fn write_used(&self, counter: Counter, used: u32) -> Result<()> {
+        self.0.exec(
+            &format!("UPDATE {} SET used = ? WHERE id = 0", counter.table),
+            vec![int(u64::from(used))],
+        )?;
+        Ok(())
+    }
+
+    /// The end-user IP's SMS times, as stored (some may be past the window).
+    pub fn ip_times(&self, ip: &str) -> Result<Vec<u64>> {
+        let rows: Vec<TimesRow> = self
+            .0
+            .exec("SELECT times FROM ip_sends WHERE ip = ?", vec![text(ip)])?
+            .to_array()?;
+        Ok(match rows.first() {
+            Some(r) => serde_json::from_str(&r.times)?,
+            None => vec![],
+        })
+    }
+
+    /// The end-user IP's SMS times (none: its row is deleted).
+    pub fn write_ip_times(&self, ip: &str, times: &[u64], now: u64) -> Result<()> {
+        if times.is_empty() {
+            self.0
+                .exec("DELETE FROM ip_sends WHERE ip = ?", vec![text(ip)])?;
+        } else {
+            self.0.exec(
+                "INSERT INTO ip_sends (ip, times, last_at) VALUES (?, ?, ?)
+                 ON CONFLICT (ip) DO UPDATE SET times = excluded.times, last_at = excluded.last_at",
+                vec![text(ip), text(&serde_json::to_string(times)?), int(now)],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// An idempotency key's record, if it has one.
+    pub fn idempotency_entry(&self, key: &str) -> Result<Option<IdempotencyEntry>> {
+        let rows: Vec<KeyRow> = self
+            .0
+            .exec(
+                "SELECT fingerprint, answer, at FROM idempotency WHERE key = ?",
+                vec![text(key)],
+            )?
+            .to_array()?;
+        Ok(match rows.into_iter().next() {
+            Some(row) => Some(IdempotencyEntry {
+                answer: match row.answer {
+                    Some(a) => Some(serde_json::from_str(&a)?),
+                    None => None,
+                },
+                fingerprint: row.fingerprint,
+                created_at: row.at as u64,
+            }),
+            None => None,
+        })
+    }
+
+    /// A new key, recorded as in flight (no answer yet).
+    pub fn key_in_flight(&self, key: &str, fingerprint: &str, now: u64) -> Result<()> {
+        self.0.exec(
+            "INSERT INTO idempotency (key, fingerprint, answer, at) VALUES (?, ?, NULL, ?)
+             ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint,
+               answer = NULL, at = excluded.at",
+            vec![text(key), text(fingerprint), int(now)],
+        )?;
+        Ok(())
+    }
+
+    /// A key's answer, kept for replays.
+    pub fn key_answered(&self, key: &str, answer: &StoredAnswer) -> Result<()> {
+        self.0.exec(
+            "UPDATE idempotency SET answer = ? WHERE key = ?",
+            vec![text(&serde_json::to_string(answer)?), text(key)],
+        )?;
+        Ok(())
+    }
+
+    pub fn forget_key(&self, key: &str) -> Result<()> {
+        self.0
+            .exec("DELETE FROM idempotency WHERE key = ?", vec![text(key)])?;
+        Ok(())
+    }
+
+    /// Deletes the IPs whose last SMS is older than `ips_before` and the keys made before
+    /// `keys_before`; whether anything is left.
+    pub fn clean_up(&self, ips_before: u64, keys_before: u64) -> Result<bool> {
+        self.0.exec(
+            "DELETE FROM ip_sends WHERE last_at <= ?",
+            vec![int(ips_before)],
+        )?;
+        self.0.exec(
+            "DELETE FROM idempotency WHERE at <= ?",
+            vec![int(keys_before)],
+        )?;
+        #[derive(Deserialize)]
+        struct Left {
+            n: f64,
+        }
+        let left: Vec<Left> = self
+            .0
+            .exec(
+                "SELECT (SELECT COUNT(*) FROM ip_sends) + (SELECT COUNT(*) FROM idempotency) AS n",
+                vec![],
+            )?
+            .to_array()?;
+        Ok(left.first().is_some_and(|l| l.n > 0.0))
+    }
+}

@@ -1,0 +1,200 @@
+//! What the worker asks a tenant's limiter and what it answers (internal JSON), and the
+//! worker's side: the call, and its answer as the request's fate.
+
+use serde::{Deserialize, Serialize};
+use smsotp_edge::idempotency::StoredAnswer;
+use smsotp_edge::limits::AbuseLimits;
+use worker::{Date, Env, Result};
+
+use crate::durable::{self, Message, RowUsage, WireError};
+use crate::error::{AppError, AppResult};
+use crate::usage::Usage;
+
+/// The binding of the `TenantLimiter` namespace (wrangler.toml).
+pub const BINDING: &str = "TENANT_LIMITER";
+
+/// The answer of the limiter to one request: the worker turns it into the
+/// `X-Rate-Limit-*` headers and, when not allowed, a 429 with `Retry-After`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Requests allowed per minute.
+    pub limit: u32,
+    /// Requests still allowed in this minute, after this one.
+    pub remaining: u32,
+    /// Unix seconds when the window resets.
+    pub reset: u64,
+    /// Whether this request is within the limit (and was counted).
+    pub allowed: bool,
+}
+
+/// Which per-minute budget of the tenant a request spends: the server API's
+/// (`RATE_LIMIT_PER_MINUTE`, secret-key requests only) or the browser API's
+/// (`BROWSER_RATE_LIMIT_PER_MINUTE`), so that public traffic with the publishable key can
+/// never starve the tenant's own backend.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Budget {
+    #[default]
+    Server,
+    Browser,
+}
+
+/// What the worker asks the limiter (internal JSON).
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "ask", rename_all = "snake_case")]
+pub enum Ask {
+    /// Count one request of the tenant's minute.
+    Take {
+        limit: u32,
+        #[serde(default)]
+        budget: Budget,
+    },
+    /// A `POST /otp`: count the request; then, if it is allowed, its idempotency key (if
+    /// any), then its SMS (if one will be sent: not for a test number) against the day's
+    /// cap and its end-user IP's hour.
+    Create {
+        limit: u32,
+        #[serde(default)]
+        budget: Budget,
+        idempotency: Option<IdempotencyAsk>,
+        send: Option<SendAsk>,
+    },
+    /// A create that sent nothing: give back its SMS (the day's and the IP's).
+    Refund {
+        ip: Option<String>,
+        /// The tenant's daily cap (to read the day's count back if the object restarted
+        /// since it was taken).
+        #[serde(default)]
+        daily_cap: u32,
+        /// The browser's daily cap, when the SMS was started from the browser API (it is
+        /// given back from that count too).
+        #[serde(default)]
+        browser_cap: Option<u32>,
+    },
+    /// A create with an idempotency key is answered: keep its answer for replays, or (for
+    /// answers a retry should not get again: 409, 429, 5xx) forget the key.
+    Finish {
+        key: String,
+        answer: Option<StoredAnswer>,
+    },
+}
+
+/// An idempotency key and the fingerprint of its request's body.
+#[derive(Serialize, Deserialize)]
+pub struct IdempotencyAsk {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// An SMS about to be sent: the tenant's limits, and the end-user IP it is for, if known.
+#[derive(Serialize, Deserialize, Clone)]
+pub struct SendAsk {
+    pub limits: AbuseLimits,
+    /// The counting subject (`smsotp_edge::limits::end_user_ip`: an IPv4, or an IPv6 /64,
+    /// also counted by its /48).
+    pub ip: Option<String>,
+    /// Started from the browser API: also counted against `browserDailySendCap`.
+    #[serde(default)]
+    pub browser: bool,
+}
+
+/// The limiter's answer.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum LimiterReply {
+    /// `Take`, and a `Create` that may go on (or that its minute refused: then nothing
+    /// else was asked): the minute's window (`None`: no per-minute limit), which says
+    /// whether the request is within it.
+    Counted { window: Option<Window> },
+    /// `Create`: the stored answer of an earlier request with the same key and body.
+    Replay {
+        window: Option<Window>,
+        answer: StoredAnswer,
+    },
+    /// `Create`: why it may not go on (idempotency 409/422, day's cap, IP's hour).
+    Refused {
+        window: Option<Window>,
+        error: WireError,
+    },
+    /// `Refund`, `Finish`: done.
+    Done,
+}
+
+impl Message for Ask {
+    type Reply = LimiterReply;
+    const URL: &'static str = "https://limiter/ask";
+
+    fn count(usage: &Usage, rows: RowUsage) {
+        usage.limiter_call(rows);
+    }
+}
+
+/// A window as the request's fate: the 429 (with `Retry-After`) when it is over.
+fn within(w: &Window) -> std::result::Result<(), smsotp_core::ApiError> {
+    if w.allowed {
+        return Ok(());
+    }
+    let now_s = Date::now().as_millis() / 1000;
+    let wait = w.reset.saturating_sub(now_s).max(1) as u32;
+    Err(smsotp_core::ApiError::new(smsotp_core::ErrorCode::RateLimited).retry_after(wait))
+}
+
+/// Asks `tenant`'s limiter for the counts of a request (`Take` or `Create`): sets the
+/// request's window (for the `X-Rate-Limit-*` headers), and answers the minute's 429 or
+/// the limiter's refusal as an error. The stored answer to replay, if any.
+pub async fn admit(
+    env: &Env,
+    tenant: &str,
+    ask: &Ask,
+    usage: &Usage,
+    window: &mut Option<Window>,
+) -> AppResult<Option<StoredAnswer>> {
+    let (counted, outcome) = match self::ask(env, tenant, ask, usage).await? {
+        LimiterReply::Counted { window } => (window, Ok(None)),
+        LimiterReply::Replay { window, answer } => (window, Ok(Some(answer))),
+        LimiterReply::Refused { window, error } => (window, Err(error)),
+        LimiterReply::Done => (None, Ok(None)),
+    };
+    *window = counted;
+    if let Some(w) = &counted {
+        within(w)?;
+    }
+    outcome.map_err(|e| AppError::Api(e.into_api()))
+}
+
+/// One request of the tenant's minute of `budget` (`limit`: `RATE_LIMIT_PER_MINUTE` or
+/// `BROWSER_RATE_LIMIT_PER_MINUTE`; 0 turns the limit, and its Durable Object round trip,
+/// off).
+pub async fn take_request(
+    env: &Env,
+    tenant: &str,
+    limit: u32,
+    budget: Budget,
+    usage: &Usage,
+    window: &mut Option<Window>,
+) -> AppResult<()> {
+    if limit > 0 {
+        admit(env, tenant, &Ask::Take { limit, budget }, usage, window).await?;
+    }
+    Ok(())
+}
+
+/// Gives back an SMS counted for a request that sent none (`send`: what was counted).
+pub async fn refund(env: &Env, tenant: &str, send: &SendAsk, usage: &Usage) -> AppResult<()> {
+    let ask = Ask::Refund {
+        ip: send.ip.clone(),
+        daily_cap: send.limits.daily_send_cap,
+        browser_cap: send.browser.then_some(send.limits.browser_daily_send_cap),
+    };
+    self::ask(env, tenant, &ask, usage).await?;
+    Ok(())
+}
+
+/// Asks `tenant`'s limiter, counting the call (and its rows) in `usage`.
+pub async fn ask(env: &Env, tenant: &str, ask: &Ask, usage: &Usage) -> Result<LimiterReply> {
+    let stub = env
+        .durable_object(BINDING)?
+        .id_from_name(tenant)?
+        .get_stub()?;
+    durable::call(&stub, ask, usage).await
+}

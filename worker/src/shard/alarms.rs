@@ -1,0 +1,102 @@
+//! The shard's one alarm, at the earliest of: a pending OTP's expiry to call back
+//! (`deadlines`), a callback to try (`callbacks`), and, at most once an hour while the shard
+//! has numbers, the clean-up of the rows whose content is all past.
+
+use std::time::Duration;
+
+use worker::{Date, Response, Result};
+
+use super::{OtpShard, HOUR_MS};
+use crate::durable::RowUsage;
+use crate::log;
+
+/// Due deadlines handled per alarm (the next alarm comes at once for the rest).
+const MAX_DUE: u64 = 100;
+
+impl OtpShard {
+    /// The alarm: expiries, then deliveries, then (when due) the clean-up; and the next
+    /// alarm.
+    pub(super) async fn run_alarm(&self) -> Result<Response> {
+        let now = Date::now().as_millis();
+        self.usage.set(RowUsage::default());
+        // The alarm that fired is spent; what comes next is set below.
+        self.alarm_at.set(u64::MAX);
+        // Expiries are written (with their callbacks queued) before any delivery, so an
+        // alarm that stops half-way loses nothing: the platform retries it.
+        self.expire_due(now)?;
+        self.deliver_callbacks().await?;
+        if now >= self.clean_up_at.get() {
+            self.clean_up(now)?;
+        }
+        if let Some(next) = self.next_deadline()? {
+            self.schedule(next, Date::now().as_millis()).await?;
+        }
+        // An alarm is billed as a Durable Object request, with its rows.
+        let u = self.usage.get();
+        log::event(
+            "info",
+            "alarm",
+            serde_json::json!({ "usage": { "doCalls": 1, "rowsRead": u.rows_read, "rowsWritten": u.rows_written } }),
+        );
+        Response::ok("")
+    }
+
+    /// Moves the alarm earlier when `next` comes before it (never later: a later alarm
+    /// finds nothing due and sets the next one itself).
+    pub(super) async fn schedule(&self, next: u64, now: u64) -> Result<()> {
+        if self.alarm_at.get() == 0 {
+            let set = self.state.storage().get_alarm().await?;
+            self.alarm_at
+                .set(set.map_or(u64::MAX, |at| at.max(0) as u64));
+        }
+        if next < self.alarm_at.get() {
+            let offset = Duration::from_millis(next.saturating_sub(now));
+            self.state.storage().set_alarm(offset).await?;
+            self.alarm_at.set(next);
+        }
+        Ok(())
+    }
+
+    /// The alarm's next time: the earliest expiry to call back, callback to deliver, and
+    /// the next clean-up while there are numbers.
+    fn next_deadline(&self) -> Result<Option<u64>> {
+        let store = self.store();
+        let due = store.next_due()?;
+        let clean_up = store.has_numbers()?.then(|| self.clean_up_at.get());
+        Ok(due.into_iter().chain(clean_up).min())
+    }
+
+    /// Expires the pending OTPs with a callback URL whose TTL has passed (their callbacks
+    /// queued); a deadline whose OTP has left PENDING otherwise is just removed.
+    fn expire_due(&self, now: u64) -> Result<()> {
+        let due = self.store().due_deadlines(now, MAX_DUE)?;
+        for deadline in due {
+            if let Some(mut row) = self.store().row_of_otp(&deadline.otp_id, None)? {
+                if let Some(record) = row.state.find_mut(&deadline.otp_id, now) {
+                    if record.expire(now) {
+                        let record = record.clone();
+                        self.save(&mut row, now)?;
+                        self.status_changed(&record, now)?;
+                        log::event(
+                            "info",
+                            "otp.expired",
+                            serde_json::json!({ "otpId": record.otp_id }),
+                        );
+                        continue;
+                    }
+                }
+            }
+            self.store()
+                .remove_deadline(deadline.at as u64, &deadline.otp_id)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the numbers whose rows hold nothing of use any more, and the prefix blocks
+    /// that are over: a full scan, at most once an hour.
+    fn clean_up(&self, now: u64) -> Result<()> {
+        self.store().clean_up(now)?;
+        self.clean_up_at.set(now + HOUR_MS);
+        Ok(())
+    }
+}

@@ -1,0 +1,327 @@
+//! The shard's operations: each reads the number's row, applies the core's transition and
+//! the number's rules (`smsotp_edge::number`), and writes the row once — with no `await`
+//! in between.
+
+use smsotp_core::{ApiError, ErrorCode, OtpStatus};
+use smsotp_edge::limits::{NumberLimits, PendingOtp};
+use smsotp_edge::{placement, Destination};
+use worker::{Error, Result};
+
+use super::storage::NumberRow;
+use super::wire::{OutgoingSms, ShardOp, ShardReply};
+use super::{OtpShard, HOUR_MS};
+use crate::durable::WireError;
+use crate::log;
+use smsotp_edge::number::{CurrentOtp, NumberState};
+
+/// A refusal, as a reply.
+fn refusal(e: &ApiError) -> ShardReply {
+    ShardReply::Refused(WireError::from_api(e))
+}
+
+impl OtpShard {
+    /// Writes the number's row: its one write of the operation.
+    pub(super) fn save(&self, row: &mut NumberRow, now: u64) -> Result<()> {
+        row.state.tidy(now);
+        self.store().write_number(row)?;
+        // The clean-up will have something to do.
+        self.wake(now + HOUR_MS);
+        Ok(())
+    }
+
+    /// Blocks a tenant's prefix until `until` (the prefix rule's refusal).
+    fn block_prefix(&self, tenant: &str, prefix_key: u32, prefix: &str, until: u64) -> Result<()> {
+        self.store()
+            .block_prefix(tenant, prefix_key, prefix, until)?;
+        self.wake(until.saturating_add(HOUR_MS));
+        Ok(())
+    }
+
+    /// `Create`: the number's limits, superseding its pending OTP, storing the new one —
+    /// one write, of the number's row.
+    pub(super) fn create(&self, op: &ShardOp, now: u64) -> Result<ShardReply> {
+        let ShardOp::Create {
+            record,
+            request,
+            limits,
+            abuse,
+            test,
+            from_browser,
+            client_secret,
+            client,
+        } = op
+        else {
+            return Err(Error::RustError("create: not a create".into()));
+        };
+        let test = *test;
+        let Some((_, pk, nk)) = placement::keys_of_otp_id(&record.otp_id) else {
+            return Err(Error::RustError(format!(
+                "an OTP id without its number's keys: {}",
+                record.otp_id
+            )));
+        };
+        // The prefix rule (SMS pumping through consecutive numbers): its numbers are all in
+        // this shard, so the count and the block are atomic with this create.
+        if abuse.prefix_unverified_per_hour > 0 {
+            let prefix = smsotp_edge::limits::number_prefix(&record.phone_number);
+            let (unverified, blocked_until) =
+                self.store()
+                    .prefix_history(&record.tenant, pk, prefix, now)?;
+            if let Err(refused) = abuse.check_prefix(&unverified, blocked_until, now) {
+                if let Some(until) = refused.block_until {
+                    self.block_prefix(&record.tenant, pk, prefix, until)?;
+                    log::event(
+                        "warn",
+                        "prefix.blocked",
+                        serde_json::json!({ "tenant": record.tenant, "prefix": smsotp_core::phone::mask_phone(prefix), "untilMs": until }),
+                    );
+                }
+                return Ok(refusal(&refused.error));
+            }
+        }
+        let mut row = self
+            .store()
+            .number_row(pk, nk, &record.tenant, &record.phone_number)?
+            .unwrap_or_else(|| NumberRow {
+                pk,
+                nk,
+                tenant: record.tenant.clone(),
+                phone: record.phone_number.clone(),
+                state: NumberState::default(),
+            });
+        let state = &mut row.state;
+        state.tidy(now);
+        if let Err(e) = state.check_locks(client.as_deref(), false, now) {
+            return Ok(refusal(&e));
+        }
+        let pending = state.pending(now);
+        // A browser create supersedes only the same visitor's own browser OTP (it shows
+        // that OTP's client secret): never a server-made one (a payment confirmation, a
+        // login step) nor another visitor's, which a stranger with the public key could
+        // otherwise kill at will. Refused like a resend too soon, until that OTP ends.
+        if *from_browser {
+            if let Some(p) = pending {
+                let settings = crate::config::settings_or_error(&self.env)?;
+                let own = p.by_browser
+                    && smsotp_edge::browser::client_secret::check_client_secret(
+                        &settings.pin_hasher,
+                        &p.record.otp_id,
+                        client_secret.as_deref(),
+                    )
+                    .is_ok();
+                if !own {
+                    let left = p.record.expires_at.saturating_sub(now).div_ceil(1000);
+                    let e = ApiError::with_message(
+                        ErrorCode::ResendTooSoon,
+                        "A code was already sent to this phone number and is still valid; use it, or retry when it expires",
+                    )
+                    .retry_after(u32::try_from(left).unwrap_or(u32::MAX));
+                    return Ok(refusal(&e));
+                }
+            }
+        }
+        let pending = pending.map(|c| PendingOtp {
+            sends: c.sends,
+            last_send_at: c.last_send_at,
+        });
+        if let Err(e) = limits.check_send(&state.history(), pending, false, now) {
+            return Ok(refusal(&e));
+        }
+        // The number's pending OTP is superseded (CANCELLED; EXPIRED if its TTL passed).
+        // Only SMS are the number's sends (a test number gets none).
+        let new = CurrentOtp {
+            record: (**record).clone(),
+            request: (**request).clone(),
+            sends: 1,
+            last_send_at: now,
+            by_browser: *from_browser,
+        };
+        let ended = state.supersede(new, !test, now);
+        self.save(&mut row, now)?;
+        if let Some(old) = ended {
+            self.status_changed(&old, now)?;
+        }
+        if record.otp_callback_url.is_some() {
+            // Its EXPIRED callback must go out at its expiry, asked or not.
+            self.store()
+                .add_deadline(record.expires_at, &record.otp_id)?;
+            self.wake(record.expires_at);
+        }
+        Ok(ShardReply::Created {
+            resend_after: limits.cooldown_after(1),
+        })
+    }
+
+    /// `Unlock`: the number's locks and counts cleared (one write, if it has a row).
+    pub(super) fn unlock(
+        &self,
+        tenant: &str,
+        phone: &str,
+        pk: u32,
+        nk: u32,
+        now: u64,
+    ) -> Result<ShardReply> {
+        if let Some(mut row) = self.store().number_row(pk, nk, tenant, phone)? {
+            row.state.unlock();
+            self.save(&mut row, now)?;
+        }
+        Ok(ShardReply::Unlocked)
+    }
+
+    /// `Resend`: the limits, then a new PIN (the old one stops working) and its SMS.
+    pub(super) fn resend(
+        &self,
+        mut row: NumberRow,
+        otp_id: &str,
+        limits: &NumberLimits,
+        test_pins: &std::collections::BTreeMap<String, String>,
+        client: Option<&str>,
+        now: u64,
+    ) -> Result<ShardReply> {
+        let Some(record) = row.state.find_mut(otp_id, now) else {
+            return Ok(ShardReply::NotFound);
+        };
+        // Not pending (or its TTL passed): the answer a check would give.
+        let before = record.status;
+        if let Err(e) = record.still_pending(now) {
+            let record = record.clone();
+            if record.status != before {
+                self.save(&mut row, now)?;
+                self.status_changed(&record, now)?;
+            }
+            return Ok(refusal(&e));
+        }
+        if let Err(e) = row.state.check_locks(client, false, now) {
+            return Ok(refusal(&e));
+        }
+        let state = &mut row.state;
+        // Only the current OTP can be pending (a new one supersedes it).
+        let Some(current) = state.current.as_mut().filter(|c| c.record.otp_id == otp_id) else {
+            return Ok(ShardReply::NotFound);
+        };
+        let pending = PendingOtp {
+            sends: current.sends,
+            last_send_at: current.last_send_at,
+        };
+        let destination = Destination::among(test_pins, &current.record.phone_number);
+        // A test number sends no SMS, so no per-number limit applies (as on create).
+        let unlimited;
+        let limits = if destination.is_test() {
+            unlimited = NumberLimits::unlimited();
+            &unlimited
+        } else {
+            limits
+        };
+        let history = smsotp_edge::limits::NumberHistory {
+            sends: &state.sends,
+            locked_until: state.locked_until,
+        };
+        if let Err(e) = limits.check_send(&history, Some(pending), true, now) {
+            return Ok(refusal(&e));
+        }
+        let settings = crate::config::settings_or_error(&self.env)?;
+        let hasher = &settings.pin_hasher;
+        let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
+        let (pin_hash, message) = match destination.fixed_pin() {
+            // A test number's PIN stays the fixed one.
+            Some(pin) => (
+                hasher.hash(otp_id, pin),
+                smsotp_core::render_message(&current.request, Some(pin), None),
+            ),
+            None => smsotp_core::FallibleSource::run(fill, |rng| {
+                smsotp_core::create::new_pin_message(&current.request, otp_id, hasher, rng)
+            })
+            .map_err(|e| Error::RustError(format!("crypto.getRandomValues: {e}")))?,
+        };
+        current
+            .record
+            .replace_pin(pin_hash, now)
+            .map_err(|e| Error::RustError(e.to_string()))?;
+        current.sends += 1;
+        current.last_send_at = now;
+        let sms = destination.sends_sms().then(|| OutgoingSms {
+            to: current.record.phone_number.clone(),
+            from: current.request.from.clone(),
+            text: message.text,
+            parts: message.sms.parts,
+            unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
+        });
+        let record = current.record.clone();
+        if destination.sends_sms() {
+            state.sends.push(now);
+        }
+        self.save(&mut row, now)?;
+        Ok(ShardReply::Resent {
+            record,
+            sms,
+            resend_after: limits.cooldown_after(pending.sends + 1),
+        })
+    }
+
+    /// `Check`, `Cancel`, `FailDelivery`, `Get`: the core's transition on the record, the
+    /// number's wrong-PIN count with it, one write if anything changed.
+    pub(super) fn transition(
+        &self,
+        mut row: NumberRow,
+        op: &ShardOp,
+        now: u64,
+    ) -> Result<ShardReply> {
+        // A missing key is the deployment's fault: a worker error (logged, 500), not an
+        // answer naming it.
+        let settings = crate::config::settings_or_error(&self.env)?;
+        let hasher = &settings.pin_hasher;
+        let Some(status) = row
+            .state
+            .find_mut(op.otp_id(), now)
+            .map(|r| r.status_at(now))
+        else {
+            return Ok(ShardReply::NotFound);
+        };
+        // A locked number (or client) is refused before the PIN is looked at: no attempt
+        // spent, nothing learnt. Only a pending OTP's check is refused; a finished one
+        // answers what it is.
+        if let ShardOp::Check { client, .. } = op {
+            if status == OtpStatus::Pending {
+                if let Err(e) = row.state.check_locks(client.as_deref(), true, now) {
+                    return Ok(refusal(&e));
+                }
+            }
+        }
+        let Some(record) = row.state.find_mut(op.otp_id(), now) else {
+            return Ok(ShardReply::NotFound);
+        };
+        let before = (record.status, record.attempts);
+        let result: std::result::Result<(), ApiError> = match op {
+            ShardOp::Check { pin, .. } => record.check(pin, now, hasher).map(|_| ()),
+            ShardOp::Cancel { .. } => record.cancel(now),
+            ShardOp::FailDelivery { .. } => {
+                record.fail_delivery(now);
+                Ok(())
+            }
+            ShardOp::Get { .. } => {
+                record.expire(now);
+                Ok(())
+            }
+            ShardOp::Create { .. } | ShardOp::Resend { .. } | ShardOp::Unlock { .. } => Ok(()),
+        };
+        let record = record.clone();
+        let status_changed = record.status != before.0;
+        let mut changed = status_changed || record.attempts != before.1;
+        // Wrong PINs count against the number across its OTPs; a right one clears them.
+        if let ShardOp::Check { limits, client, .. } = op {
+            changed |= row
+                .state
+                .checked(before, &record, client.as_deref(), limits, now);
+        }
+        if changed {
+            self.save(&mut row, now)?;
+        }
+        if status_changed {
+            self.status_changed(&record, now)?;
+        }
+        Ok(match result {
+            Err(e) => refusal(&e),
+            Ok(()) => ShardReply::Record(record),
+        })
+    }
+}

@@ -1,0 +1,195 @@
+//! What the worker sends a shard and what it answers (internal JSON), and the worker's
+//! call to a shard.
+
+use serde::{Deserialize, Serialize};
+use smsotp_core::{ErrorCode, OtpRecord, OtpRequest};
+use smsotp_edge::limits::AbuseLimits;
+use smsotp_edge::limits::NumberLimits;
+use worker::{Env, Result};
+
+use crate::durable::{self, Message, RowUsage, WireError};
+use crate::error::AppError;
+use crate::usage::Usage;
+
+/// The binding of the `OtpShard` namespace (wrangler.toml).
+pub const BINDING: &str = "OTP_SHARD";
+
+/// An operation on a shard (internal JSON, from the worker).
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ShardOp {
+    /// Store a new OTP (PENDING; its SMS is being sent), if the number's limits allow an
+    /// SMS now; a pending OTP of the same tenant and number is superseded (CANCELLED).
+    Create {
+        record: Box<OtpRecord>,
+        request: Box<OtpRequest>,
+        /// The tenant's per-number limits.
+        limits: Box<NumberLimits>,
+        /// The tenant's limits across numbers (the prefix rule is applied here).
+        abuse: AbuseLimits,
+        /// A test number's OTP: no SMS, so none is recorded (the prefix rule counts the
+        /// number's SMS).
+        #[serde(default)]
+        test: bool,
+        /// Made from the browser API: it never supersedes a pending OTP made by the
+        /// server API, nor one made for another visitor (another client secret).
+        #[serde(default)]
+        from_browser: bool,
+        /// The browser's `X-Client-Secret`, naming the visitor's own pending OTP.
+        #[serde(default)]
+        client_secret: Option<String>,
+        /// The browser client (its IP subject): a client locked for the number sends nothing.
+        #[serde(default)]
+        client: Option<String>,
+    },
+    /// A new PIN and SMS for a pending OTP, if the limits allow.
+    Resend {
+        otp_id: String,
+        tenant: String,
+        limits: Box<NumberLimits>,
+        /// The tenant's test numbers and their fixed PINs: a test number's resend keeps
+        /// its PIN and sends nothing.
+        #[serde(default)]
+        test_pins: std::collections::BTreeMap<String, String>,
+        /// The browser client asking (its IP subject), if from the browser API.
+        #[serde(default)]
+        client: Option<String>,
+    },
+    /// Check a PIN.
+    Check {
+        otp_id: String,
+        tenant: String,
+        pin: String,
+        limits: Box<NumberLimits>,
+        /// The browser client checking (its IP subject): its wrong PINs lock it for the
+        /// number before they can lock the number for everyone. `None`: the server API.
+        #[serde(default)]
+        client: Option<String>,
+    },
+    /// Clear a number's locks (`DELETE /v1/numbers/{e164}/lock`): the temporary lock,
+    /// its clients' locks and the count of wrong PINs in a row.
+    Unlock {
+        tenant: String,
+        phone: String,
+        /// The number's keys (`smsotp_edge::placement::number_keys`).
+        pk: u32,
+        nk: u32,
+    },
+    /// Cancel.
+    Cancel { otp_id: String, tenant: String },
+    /// The SMS could not be sent.
+    FailDelivery { otp_id: String },
+    /// Read (expiring it first if its TTL passed).
+    Get { otp_id: String, tenant: String },
+}
+
+impl ShardOp {
+    /// The OTP the operation is about (none for `Create`'s lookup, which goes by the
+    /// number, and `Unlock`).
+    pub fn otp_id(&self) -> &str {
+        match self {
+            ShardOp::Create { record, .. } => &record.otp_id,
+            ShardOp::Resend { otp_id, .. }
+            | ShardOp::Check { otp_id, .. }
+            | ShardOp::Cancel { otp_id, .. }
+            | ShardOp::FailDelivery { otp_id }
+            | ShardOp::Get { otp_id, .. } => otp_id,
+            ShardOp::Unlock { .. } => "",
+        }
+    }
+
+    /// The tenant the operation is made for: another tenant's OTP does not exist for it.
+    pub fn tenant(&self) -> Option<&str> {
+        match self {
+            ShardOp::Check { tenant, .. }
+            | ShardOp::Resend { tenant, .. }
+            | ShardOp::Cancel { tenant, .. }
+            | ShardOp::Get { tenant, .. }
+            | ShardOp::Unlock { tenant, .. } => Some(tenant),
+            ShardOp::Create { .. } | ShardOp::FailDelivery { .. } => None,
+        }
+    }
+}
+
+/// The shard's answer to an operation.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum ShardReply {
+    /// No such OTP for this tenant (or another tenant's: it does not exist for this one).
+    NotFound,
+    /// The operation was refused (a limit, a lock, the prefix rule), or the core's
+    /// transition answered an error (a wrong PIN, an OTP no longer pending): the error for
+    /// the client. What the refused operation changed (an attempt spent, an expiry) is
+    /// stored all the same.
+    Refused(WireError),
+    /// `Check` (verified), `Get`, `Cancel`, `FailDelivery`: the record after the operation.
+    Record(OtpRecord),
+    /// `Create`: stored.
+    Created {
+        /// Seconds until another SMS for this OTP may be asked for.
+        resend_after: u32,
+    },
+    /// `Resend`: the new PIN is the OTP's.
+    Resent {
+        record: OtpRecord,
+        /// The SMS with the new PIN in clear, for the provider only (none for a test
+        /// number, whose fixed PIN stays).
+        sms: Option<OutgoingSms>,
+        /// Seconds until another SMS for this OTP may be asked for.
+        resend_after: u32,
+    },
+    /// `Unlock`: the number's locks and counts are cleared (or it had none).
+    Unlocked,
+}
+
+impl ShardReply {
+    /// A reply the caller does not go on with, as the client's error: no such OTP
+    /// (2021), the refusal, or a worker error for a reply the operation never gives.
+    pub fn into_error(self) -> AppError {
+        match self {
+            ShardReply::NotFound => AppError::api(ErrorCode::OtpNotFound),
+            ShardReply::Refused(e) => AppError::Api(e.into_api()),
+            other => AppError::Internal(format!("a shard's unexpected reply: {}", other.name())),
+        }
+    }
+
+    /// The reply's name (for a log line: nothing of its content).
+    fn name(&self) -> &'static str {
+        match self {
+            ShardReply::NotFound => "not_found",
+            ShardReply::Refused(_) => "refused",
+            ShardReply::Record(_) => "record",
+            ShardReply::Created { .. } => "created",
+            ShardReply::Resent { .. } => "resent",
+            ShardReply::Unlocked => "unlocked",
+        }
+    }
+}
+
+/// An SMS for the worker to hand to the provider.
+#[derive(Serialize, Deserialize)]
+pub struct OutgoingSms {
+    pub to: String,
+    pub from: String,
+    pub text: String,
+    pub parts: u32,
+    pub unicode: bool,
+}
+
+impl Message for ShardOp {
+    type Reply = ShardReply;
+    const URL: &'static str = "https://shard/op";
+
+    fn count(usage: &Usage, rows: RowUsage) {
+        usage.durable_object_call(rows);
+    }
+}
+
+/// Sends an operation to shard `shard`, counting the call in `usage`.
+pub async fn call(env: &Env, shard: u8, op: &ShardOp, usage: &Usage) -> Result<ShardReply> {
+    let stub = env
+        .durable_object(BINDING)?
+        .id_from_name(&format!("shard-{shard}"))?
+        .get_stub()?;
+    durable::call(&stub, op, usage).await
+}
