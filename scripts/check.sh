@@ -36,6 +36,10 @@ step "clippy, native: every crate and target"
 gate "check: clippy, native, -D warnings" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy, wasm32: the npm package's bindings and the worker"
 gate "check: clippy, wasm32, -D warnings" cargo clippy -p smsotp-web -p smsotp-worker --target wasm32-unknown-unknown --all-targets -- -D warnings
+# The package's builds as build-web.sh makes them (lazy-phone: the phone metadata per region),
+# apart from the worker (which must have every region compiled in).
+gate "check: clippy, wasm32, the package's builds, -D warnings" cargo clippy -p smsotp-web --target wasm32-unknown-unknown --all-targets --features lazy-phone -- -D warnings
+gate "check: clippy, native, smsotp-core with lazy-metadata, -D warnings" cargo clippy -p smsotp-core --all-targets --features lazy-metadata -- -D warnings
 
 step "rustdoc: the workspace's docs build without warnings"
 gate "check: rustdoc -D warnings" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps

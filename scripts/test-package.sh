@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm run test:package`: the npm package as a user gets it — packed, installed from the
 # tarball into tests/package, and tested in Node ≥ 20, in Chromium from a plain
-# <script type="module">, and bundled by Vite.
+# <script type="module">, bundled by Vite; its phone metadata loaded per region also in
+# Firefox (WebDriver) and bundled by webpack 5 (tests/package/lazy.test.mjs).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-bash scripts/setup.sh web browser
+bash scripts/setup.sh web browser firefox
 
 step "npm package: build (when missing or stale)"
 ensure_pkg

@@ -26,6 +26,8 @@ function thrown(f) {
 }
 
 export async function exercise(m, apiUrl) {
+  // The package's phone metadata is loaded per region; a server (and this run) loads all.
+  await m.loadAllCountries();
   const errInfo = errInfoOf(m);
   const seed = {
     phoneNumber: '+33612424199',

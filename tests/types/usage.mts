@@ -13,6 +13,8 @@ import {
   countSegments,
   formatPhoneNumber,
   generatePin,
+  loadAllCountries,
+  loadCountries,
   OtpClient,
   OtpError,
   parsePhoneNumber,
@@ -29,6 +31,7 @@ import type {
   Encoding,
   ErrorBody,
   FieldError,
+  MetadataMissingError,
   NumberType,
   OtpObject,
   OtpRequest,
@@ -104,6 +107,21 @@ validateOtpRequest({ phoneNumber: '+33612345678', pinType: 'digits' });
 validateOtpRequest({ phoneNumber: '+33612345678', template_fr: 42 });
 // @ts-expect-error: callbackPolicy is one of two names
 validateOtpRequest({ phoneNumber: '+33612345678' }, { callbackPolicy: 'any' });
+
+// --- loadCountries, loadAllCountries, METADATA_MISSING -----------------------------------
+await loadCountries(['FR', 'DE']);
+await loadAllCountries();
+type _Load = Expect<Equal<ReturnType<typeof loadCountries>, Promise<void>>>;
+// @ts-expect-error: a list of codes, not one code
+loadCountries('FR');
+try {
+  parsePhoneNumber('+33612345678');
+} catch (e) {
+  const missing = e as MetadataMissingError;
+  const code: 'METADATA_MISSING' = missing.code;
+  const country: string = missing.country;
+  void [code, country];
+}
 
 // --- parsePhoneNumber ---------------------------------------------------------------------
 const phone: PhoneCheck = parsePhoneNumber('06 12 34 56 78', 'FR');

@@ -7,7 +7,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { AsYouType, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import {
-  startApi, startPages, launchChromium, pinOf, backendCheck, freshUkNumber, shot, assertAccessible,
+  startApi, startPages, launchChromium, pinOf, backendCheck, freshUkNumber, shot, assertAccessible, eventually,
   PK, MAX_ATTEMPTS, RESEND_AFTER, TTL, TURNSTILE_SITE_KEY, TURNSTILE_TOKEN, SHOTS,
 } from './support.mjs';
 import {
@@ -36,9 +36,10 @@ const CHECK_PATH = /^\/v1\/browser\/otp\/[^/]+$/;
  * resolves once the element is in its phone step with a usable phone field.
  * `requests`: every request the page made to the API (method, path, JSON body).
  */
-async function open({ page: name = 'form', params = {}, colorScheme = 'light', init, clock, permissions, waitFor = 'phone' } = {}) {
+async function open({ page: name = 'form', params = {}, colorScheme = 'light', init, clock, permissions, route, waitFor = 'phone' } = {}) {
   const context = await browser.newContext({ colorScheme, locale: 'en-US', viewport: { width: 640, height: 900 } });
   if (permissions) await context.grantPermissions(permissions, { origin: pages.url });
+  if (route) await route(context);
   if (init) await context.addInitScript(init);
   const page = await context.newPage();
   // Waits are for states; nothing here takes seconds, so a stuck step fails fast.
@@ -720,6 +721,39 @@ describe('Turnstile, preview, loading', () => {
       } finally {
         await s.close();
       }
+    }
+  });
+
+  test('before the wasm arrives, the country list and the number field take input; the default region\'s metadata is fetched meanwhile; the number is formatted once the wasm is in', async () => {
+    const fetchedBefore = pages.requests.length;
+    let release;
+    const released = new Promise((resolve) => (release = resolve));
+    // The phone wasm is held until the test lets it through: what the person can do before
+    // it arrives is checked without any timing.
+    const hold = (context) => context.route('**/smsotp_phone_bg.wasm', async (r) => {
+      await released;
+      await r.continue();
+    });
+    const s = await open({ route: hold });
+    const { page, w } = s;
+    try {
+      const early = pages.requests.slice(fetchedBefore);
+      assert.ok(!early.includes('/pkg/smsotp_phone_bg.wasm'), 'the wasm has not arrived');
+      assert.ok(early.includes('/pkg/phone-data.js'), early.join(', '));
+      // en-US: the default region is the US, its metadata fetched while the wasm is held.
+      await eventually(() => pages.requests.slice(fetchedBefore).includes('/pkg/phone-data/US.txt'), 'US metadata fetched');
+      await w.country.fill('Fran');
+      await w.country.press('Enter');
+      assert.match(await w.country.inputValue(), /^France/);
+      await w.phone.fill('0612345678');
+      assert.equal(await w.phone.inputValue(), '0612345678', 'kept as typed until the wasm is in');
+      await eventually(() => pages.requests.slice(fetchedBefore).includes('/pkg/phone-data/FR.txt'), 'FR metadata fetched when picked');
+      release();
+      await page.waitForFunction(() => document.querySelector('smsotp-verify input[type="tel"]').value === '06 12 34 56 78', null, { timeout: 8_000 });
+      assert.deepEqual(s.problems, []);
+    } finally {
+      release();
+      await s.close();
     }
   });
 

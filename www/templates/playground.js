@@ -36,6 +36,9 @@ document.addEventListener('submit', (event) => event.preventDefault());
 let core;
 try {
   core = await import('../pkg/index.js');
+  // Recipients may be added from any country: every region's phone metadata (245 small
+  // assets, fetched once), as a tool page can afford.
+  await core.loadAllCountries();
 } catch (e) {
   const loading = $('loading');
   loading.className = 'notice error';

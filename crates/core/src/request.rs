@@ -409,6 +409,12 @@ fn phone_and_country(obj: &Map<String, Value>, errors: &mut Vec<ApiError>) -> Op
             let msg = format!("'phoneNumber' is not a valid phone number: {why}");
             (ErrorCode::PhoneNumberInvalid, "phoneNumber", Some(msg))
         }
+        // Only in a `lazy-metadata` build (never the worker's), whose bindings run the
+        // validation under `phone::needing_metadata` and throw this answer away.
+        Err(PhoneError::MetadataMissing(iso)) => {
+            let msg = format!("the phone metadata of {iso} is not loaded");
+            (ErrorCode::PhoneNumberInvalid, "phoneNumber", Some(msg))
+        }
     };
     push(errors, code, name, message);
     None

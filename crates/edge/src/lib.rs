@@ -20,6 +20,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// The edge answers for every region, from its first request: a build of the core that
+// loads phone metadata per region (the npm package's `lazy-metadata`) must never reach it,
+// not even through cargo's feature unification in a workspace build.
+const _: () = assert!(
+    smsotp_core::phone::METADATA_EMBEDDED,
+    "smsotp-edge needs smsotp-core with every region's phone metadata compiled in"
+);
+
 pub mod browser;
 pub mod destination;
 pub mod idempotency;

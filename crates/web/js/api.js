@@ -44,7 +44,13 @@ function configJson(config) {
  * @returns `{ ok: true, request }` (normalised, defaults applied) or `{ ok: false, errors }`.
  */
 export function validateOtpRequest(request, config) {
-  return JSON.parse(call(wasm.validateJson, requestJson(request), configJson(config)));
+  return loaded(JSON.parse(call(wasm.validateJson, requestJson(request), configJson(config))));
+}
+
+/** A rules answer, unless it needed a region's phone metadata not loaded (then it throws). */
+function loaded(result) {
+  if (result.missing) throw metadataMissing(result.missing);
+  return result;
 }
 
 /**
@@ -56,9 +62,9 @@ export function renderMessage(request, options = {}) {
   if (options === null || typeof options !== 'object') fail('renderMessage: options must be an object');
   const pin = optionalString(options.pin, 'pin', 64);
   const language = optionalString(options.language, 'language', 8);
-  const result = JSON.parse(
+  const result = loaded(JSON.parse(
     call(wasm.renderJson, requestJson(request), pin, language, configJson(options.config)),
-  );
+  ));
   if (!result.ok) {
     const error = new TypeError(`smsotp: invalid request: ${result.errors.map((e) => e.message).join('; ')}`);
     error.errors = result.errors;

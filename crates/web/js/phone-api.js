@@ -2,6 +2,12 @@
 // lighter `smsotp/phone`): parsing and validity, formatting, formatting as the user types,
 // and the list of regions. Assembled after common.js (assemble.mjs). The answers are
 // smsotp-core's (libphonenumber's metadata and rules); this file only moves values.
+//
+// Each region's metadata is a separate asset (phone-data/<ISO>.txt, ~0.3–3 KB gzipped),
+// loaded by `loadCountries`: the wasm holds only an index. A call that needs a region not
+// loaded throws METADATA_MISSING (never another answer, never a silent load). The entry
+// defines `readRegion(iso)`, a region's asset as text: fetched by ./phone-data.js in
+// browsers (a `new URL` per region, so that bundlers copy each asset), read from disk in Node.
 
 /** Longest phone input copied into wasm; the core refuses anything over 40 characters. */
 const MAX_PHONE_INPUT = 64;
@@ -32,11 +38,72 @@ function outputText(length) {
   return text;
 }
 
-/** The reason the last call left in the output buffer (a static string's address, length). */
+/** A region as the wasm returns it (`letter 1 | letter 2 << 5 | 1 << 10`). */
+const regionOf = (word) => String.fromCharCode(65 + (word & 31), 65 + ((word >>> 5) & 31));
+
+/** The error of a call that needs region `country`, whose metadata is not loaded. */
+function metadataMissing(country) {
+  const error = new Error(`smsotp: the phone metadata of ${country} is not loaded: await loadCountries(['${country}']) first`);
+  error.code = 'METADATA_MISSING';
+  error.country = country;
+  return error;
+}
+
+/**
+ * The reason the last call left in the output buffer (a static string's address, length,
+ * then the region whose metadata is missing, if that is the reason: then it throws).
+ */
 function outputReason() {
   views();
   const at = wasm.outputBuffer() >>> 2;
+  if (words32[at + 2]) throw metadataMissing(regionOf(words32[at + 2]));
   return staticString(words32[at], words32[at + 1]);
+}
+
+/** Regions loaded or being loaded: ISO → the promise of its load. */
+const loads = new Map();
+function loadRegion(iso) {
+  let load = loads.get(iso);
+  if (!load) {
+    load = readRegion(iso).then((text) => {
+      writeInput(text);
+      if (regionOf(wasm.loadRegion(text.length)) !== iso) {
+        loads.delete(iso);
+        throw new Error(`smsotp: the phone metadata asset of ${iso} was refused: ${outputReason()}`);
+      }
+    }, (e) => {
+      loads.delete(iso);
+      throw e;
+    });
+    loads.set(iso, load);
+  }
+  return load;
+}
+
+/**
+ * Loads the phone metadata of these regions (ISO 3166-1 alpha-2 codes), with the regions
+ * their numbers also need (the main region of a shared calling code: US for CA); each
+ * region is fetched once. After it, the phone functions answer synchronously for them.
+ */
+export async function loadCountries(countryIsos) {
+  if (!Array.isArray(countryIsos)) fail('loadCountries: countryIsos must be an array of ISO 3166-1 alpha-2 codes');
+  const wanted = new Set();
+  for (const iso of countryIsos) {
+    if (typeof iso !== 'string' || iso.length !== 2) fail(`loadCountries: ${JSON.stringify(iso)} is not an ISO 3166-1 alpha-2 code`);
+    const upper = iso.toUpperCase();
+    writeInput(upper);
+    const count = wasm.regionsToLoad(2);
+    if (!count) fail(`loadCountries: unknown country code ${iso}`);
+    views();
+    const at = wasm.outputBuffer() >>> 2;
+    for (let i = 0; i < count; i++) wanted.add(regionOf(words32[at + i]));
+  }
+  await Promise.all([...wanted].map(loadRegion));
+}
+
+/** Loads every region's phone metadata (servers, tests): 245 small assets. */
+export function loadAllCountries() {
+  return loadCountries(countries().map((c) => c.countryIso));
 }
 
 /**
@@ -88,6 +155,8 @@ export function formatPhoneNumber(input, countryIso, style = 'INTERNATIONAL') {
 let lastFormatterId = 0;
 /** `asYouTypeInput`'s answer when the live formatter belongs to another object. */
 const REPLAY = 0xffffffff;
+/** The as-you-type calls' answer when a region they need is not loaded. */
+const MISSING = 0xfffffffe;
 
 /**
  * Formats a phone number as it is typed, like libphonenumber-js's `AsYouType`:
@@ -121,6 +190,11 @@ export class AsYouType {
       const all = this.#pieces.join('');
       writeInput(all, this.#country);
       packed = wasm.asYouTypeReplay(this.#id, all.length, this.#country.length, Uint32Array.from(this.#pieces, (p) => p.length));
+    }
+    if (packed === MISSING) {
+      // What was typed stays: after loadCountries, the next input formats all of it.
+      views();
+      throw metadataMissing(regionOf(words32[wasm.outputBuffer() >>> 2]));
     }
     this.#detected = (packed >>> 26) & 1 ? String.fromCharCode(65 + ((packed >>> 16) & 31), 65 + ((packed >>> 21) & 31)) : undefined;
     return outputText(packed & 0xffff);

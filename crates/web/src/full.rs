@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use smsotp_core::{
-    generate_pin, render_message, sms, validate_request_text, ApiError, Config, Encoding,
+    generate_pin, phone, render_message, sms, validate_request_text, ApiError, Config, Encoding,
     FallibleSource, FieldError, PinType,
 };
 use wasm_bindgen::prelude::*;
@@ -35,11 +35,22 @@ fn outcome<T: Serialize>(key: &str, result: Result<T, Vec<ApiError>>) -> String 
     }
 }
 
-/// `{ok: true, request}` or `{ok: false, errors}` for a `POST /otp` body given as JSON.
+/// `{"missing":"FR"}`: the answer needed a region's phone metadata, not loaded (the JS
+/// layer throws `METADATA_MISSING`); no other answer is given.
+fn missing_json(missing: phone::MetadataMissing) -> String {
+    format!("{{\"missing\":\"{}\"}}", missing.0)
+}
+
+/// `{ok: true, request}` or `{ok: false, errors}` (or [`missing_json`]) for a `POST /otp` body given as JSON.
 #[wasm_bindgen(js_name = validateJson)]
 pub fn validate_json(body: &str, config_json: Option<String>) -> Result<String, String> {
     let config = config(config_json)?;
-    Ok(outcome("request", validate_request_text(body, &config)))
+    Ok(
+        match phone::needing_metadata(|| validate_request_text(body, &config)) {
+            Ok(result) => outcome("request", result),
+            Err(missing) => missing_json(missing),
+        },
+    )
 }
 
 /// `{ok: true, message}` (the rendered SMS) or `{ok: false, errors}`.
@@ -51,9 +62,14 @@ pub fn render_json(
     config_json: Option<String>,
 ) -> Result<String, String> {
     let config = config(config_json)?;
-    let rendered = validate_request_text(body, &config)
-        .map(|request| render_message(&request, pin.as_deref(), language.as_deref()));
-    Ok(outcome("message", rendered))
+    let rendered = phone::needing_metadata(|| {
+        validate_request_text(body, &config)
+            .map(|request| render_message(&request, pin.as_deref(), language.as_deref()))
+    });
+    Ok(match rendered {
+        Ok(result) => outcome("message", result),
+        Err(missing) => missing_json(missing),
+    })
 }
 
 /// The SMS analysis of the `units` code units in `INPUT`, packed:

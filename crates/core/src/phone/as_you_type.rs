@@ -15,8 +15,8 @@ use super::format::{
 };
 use super::leading::matches_leading;
 use super::{
-    check_length, region, region_entry, region_index, regions_for_calling_code, split_calling_code,
-    without_plus, LengthCheck,
+    check_length, leading_digits, region, region_calling_code, region_index, region_iso,
+    regions_for_calling_code, split_calling_code, without_plus, LengthCheck,
 };
 
 /// The placeholder for a digit not typed yet in a template.
@@ -49,6 +49,8 @@ pub struct AsYouType {
     default_country: Option<usize>,
     /// What was typed, formatted, as last returned.
     output: String,
+    /// Everything typed, as given (what `input` answers when it cannot format).
+    typed: String,
 
     // What has been understood of the input (libphonenumber-js's `AsYouTypeState`).
     /// The number is international: typed with `+`, an international prefix or its
@@ -99,6 +101,7 @@ impl AsYouType {
         let mut typing = AsYouType {
             default_country: country_iso.map(str::trim).and_then(region_index),
             output: String::new(),
+            typed: String::new(),
             international: false,
             missing_plus: false,
             idd_prefix: None,
@@ -140,12 +143,32 @@ impl AsYouType {
         self.country = self.default_country;
         self.set_calling_code(None);
         self.output.clear();
+        self.typed.clear();
     }
 
     /// Appends `text` to what was typed and returns everything typed so far, formatted
     /// (libphonenumber-js's cumulative `input`). Characters that cannot be part of a phone
     /// number end what is read of `text`; digits of other scripts (`٠١٢`, `０１２`) count.
+    ///
+    /// With the `lazy-metadata` feature, use [`AsYouType::try_input`]: this returns the
+    /// text as typed, unformatted, when a region it needs is not loaded.
     pub fn input(&mut self, text: &str) -> String {
+        match self.try_input(text) {
+            Ok(formatted) => formatted,
+            Err(_) => self.typed.clone(),
+        }
+    }
+
+    /// [`AsYouType::input`], or the region whose metadata the formatting needs and which is
+    /// not loaded (only with the `lazy-metadata` feature). After an error the formatter's
+    /// state is unknown: load the region, then type everything again into a new one
+    /// (libphonenumber-js's answers depend on the pieces the text arrived in).
+    pub fn try_input(&mut self, text: &str) -> Result<String, super::MetadataMissing> {
+        self.typed.push_str(text);
+        super::store::checked(|| self.input_unchecked(text))
+    }
+
+    fn input_unchecked(&mut self, text: &str) -> String {
         let (digits, just_plus) = self.parse_input(text);
         if just_plus {
             self.output = "+".to_owned();
@@ -180,7 +203,7 @@ impl AsYouType {
         if self.digits.is_empty() {
             return None;
         }
-        self.country.map(|i| region_entry(i).0)
+        self.country.map(region_iso)
     }
 
     /// The digits typed so far as an E.164 number, `+` calling code national number
@@ -197,7 +220,7 @@ impl AsYouType {
             });
         }
         let code = match (self.country, self.calling_code) {
-            (Some(_), _) => region(self.plan?).calling_code,
+            (Some(_), _) => region_calling_code(self.plan?),
             (None, Some(code)) => code,
             (None, None) => return None,
         };
@@ -278,14 +301,9 @@ impl AsYouType {
                 return Some(first);
             }
             let national = &self.national_number;
-            candidates.find(|&i| {
-                let r = region(i);
-                match &r.leading_digits {
-                    Some(leading) => {
-                        !national.is_empty() && leading.match_prefix(national).is_some()
-                    }
-                    None => r.number_type(national).is_some(),
-                }
+            candidates.find(|&i| match leading_digits(i) {
+                Some(leading) => !national.is_empty() && leading.match_prefix(national).is_some(),
+                None => region(i).number_type(national).is_some(),
             })
         });
         if country != self.country {
@@ -468,7 +486,7 @@ impl AsYouType {
         }
         self.missing_plus = true;
         let country = self.country;
-        self.start_international_number(country, Some(region(home).calling_code));
+        self.start_international_number(country, Some(region_calling_code(home)));
         true
     }
 
@@ -494,7 +512,7 @@ impl AsYouType {
         self.reset_format();
         match self.plan {
             Some(plan) => {
-                self.is_nanp = region(plan).calling_code == 1;
+                self.is_nanp = region_calling_code(plan) == 1;
                 self.formats = formats_for(plan);
                 self.matching = (0..self.formats.len()).collect();
                 if !self.national_number.is_empty() {

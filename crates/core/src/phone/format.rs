@@ -12,11 +12,10 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use super::data::{
-    CALLING_CODES, EXAMPLES, FORMATS, FORMAT_PATTERNS, FORMAT_TEMPLATES, NP_RULES, PREFERRED_IDD,
-};
+use super::data::{CALLING_CODES, EXAMPLES, IDD_PATTERNS, PREFERRED_IDD};
 use super::pattern::{Captures, Pattern};
-use super::{main_region, parse_parts, region, region_entries, PhoneError, F_IDD, REGION_COUNT};
+use super::store::{self, FormatFields};
+use super::{main_region, parse_parts, region_calling_code, region_iso, PhoneError, REGION_COUNT};
 
 /// How to write a number: libphonenumber's `E.164`, `INTERNATIONAL` and `NATIONAL`.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -81,6 +80,14 @@ pub fn format(
     country_iso: Option<&str>,
     style: FormatStyle,
 ) -> Result<String, PhoneError> {
+    store::checked(|| format_unchecked(input, country_iso, style))?
+}
+
+fn format_unchecked(
+    input: &str,
+    country_iso: Option<&str>,
+    style: FormatStyle,
+) -> Result<String, PhoneError> {
     let parts = parse_parts(input, country_iso)?;
     let code = parts.calling_code;
     let national = parts.national.as_str();
@@ -134,23 +141,16 @@ pub(super) struct NumberFormat {
 }
 
 impl NumberFormat {
-    fn decode(src: &'static str) -> Option<NumberFormat> {
-        let mut f = src.splitn(6, '/');
-        let mut index = || f.next().unwrap_or("");
-        let line = |table: &'static str, i: usize| table.split('\n').nth(i);
-        let pattern_src = line(FORMAT_PATTERNS, index().parse().ok()?)?;
-        let format = line(FORMAT_TEMPLATES, index().parse().ok()?)?;
-        let intl_format = match index().parse() {
-            Ok(i) => line(FORMAT_TEMPLATES, i)?,
-            Err(_) => format,
+    fn decode(fields: FormatFields) -> NumberFormat {
+        let [pattern_src, format, intl_format, np_rule, np_optional, leading] = fields;
+        let intl_format = if intl_format.is_empty() {
+            format
+        } else {
+            intl_format
         };
-        let np_rule = match index().parse() {
-            Ok(i) => line(NP_RULES, i)?,
-            Err(_) => "",
-        };
-        let np_optional = index() == "1";
-        let leading_src: Vec<&'static str> = index().split(' ').filter(|l| !l.is_empty()).collect();
-        Some(NumberFormat {
+        let np_optional = np_optional == "1";
+        let leading_src: Vec<&'static str> = leading.split(' ').filter(|l| !l.is_empty()).collect();
+        NumberFormat {
             pattern_src,
             pattern: Pattern::new(pattern_src).ok(),
             format,
@@ -160,7 +160,7 @@ impl NumberFormat {
             leading: leading_src.iter().map(|l| Pattern::new(l).ok()).collect(),
             leading_src,
             dummy: OnceLock::new(),
-        })
+        }
     }
 
     /// The format for national or international writing.
@@ -364,18 +364,17 @@ pub(super) fn international_separators(text: &str) -> String {
 static COMPILED: [OnceLock<Vec<NumberFormat>>; REGION_COUNT] =
     [const { OnceLock::new() }; REGION_COUNT];
 
-/// A region's own formats, compiled on first use.
+/// A region's own formats, compiled on first use (none, noted, when not loaded).
 fn own_formats(index: usize) -> &'static [NumberFormat] {
-    COMPILED[index].get_or_init(|| {
-        FORMATS
-            .split('\n')
-            .nth(index)
-            .unwrap_or("")
-            .split('!')
-            .filter(|f| !f.is_empty())
-            .filter_map(NumberFormat::decode)
-            .collect()
-    })
+    if let Some(compiled) = COMPILED[index].get() {
+        return compiled;
+    }
+    match store::formats(index) {
+        Some(fields) => {
+            COMPILED[index].get_or_init(|| fields.into_iter().map(NumberFormat::decode).collect())
+        }
+        None => &[],
+    }
 }
 
 /// The formats a region's numbers are written with: its own, else those of the main
@@ -385,7 +384,7 @@ pub(super) fn formats_for(index: usize) -> &'static [NumberFormat] {
     if !own.is_empty() {
         return own;
     }
-    match main_region(region(index).calling_code) {
+    match main_region(region_calling_code(index)) {
         Some(main) if main != index => own_formats(main),
         _ => own,
     }
@@ -413,9 +412,11 @@ pub struct CountryInfo {
 /// Every region with phone numbers (245), sorted by ISO code: its calling code, an example
 /// number and whether it is the main region of its calling code.
 pub fn countries_info() -> Vec<CountryInfo> {
-    region_entries()
+    (0..REGION_COUNT)
         .zip(EXAMPLES.split(' '))
-        .map(|((iso, calling_code, record), example)| {
+        .zip(IDD_PATTERNS.split(' '))
+        .map(|((index, example), idd)| {
+            let (iso, calling_code) = (region_iso(index), region_calling_code(index));
             let preferred = PREFERRED_IDD
                 .iter()
                 .find(|(i, _)| *i == iso)
@@ -429,7 +430,6 @@ pub fn countries_info() -> Vec<CountryInfo> {
                     && parts.next().is_none_or(digits)
                     && parts.next().is_none()
             };
-            let idd = record.split(';').nth(F_IDD).unwrap_or("");
             let international_prefix = [preferred, idd]
                 .into_iter()
                 .enumerate()
@@ -458,7 +458,8 @@ mod tests {
     #[test]
     fn every_format_in_the_metadata_decodes_and_compiles() {
         let mut count = 0;
-        for (i, (iso, _, _)) in region_entries().enumerate() {
+        use crate::phone::data::FORMATS;
+        for (i, iso) in crate::phone::countries().enumerate() {
             let src = FORMATS.split('\n').nth(i).unwrap();
             let formats = own_formats(i);
             assert_eq!(

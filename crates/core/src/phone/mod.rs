@@ -7,7 +7,10 @@
 //! the calling code, strip the national prefix (with the region's transform rule), pick the
 //! region among those sharing the calling code, then match the number-type patterns. The
 //! metadata is compiled into `data.rs` by `crates/core/data/gen-phone-data.mjs`, and each
-//! region's patterns are compiled on first use, so a cold call costs microseconds.
+//! region's patterns are compiled on first use, so a cold call costs microseconds. With the
+//! `lazy-metadata` feature (the npm package) only an index is compiled in and each region's
+//! metadata is loaded at run time ([`load_region`]); a call that needs a region not loaded
+//! answers [`PhoneError::MetadataMissing`] (see `store.rs`).
 //!
 //! Numbers are also written the way people write them ([`format()`], in E.164, international
 //! or national style) and formatted as they are typed ([`AsYouType`]), with libphonenumber's
@@ -19,17 +22,22 @@ mod data;
 mod format;
 mod leading;
 mod pattern;
+mod store;
 
 use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use self::data::{CALLING_CODES, ISO_CODES, RECORDS, REGION_CALLING_CODES, REGION_COUNT};
+use self::data::{CALLING_CODES, ISO_CODES, LEADING_DIGITS, REGION_CALLING_CODES, REGION_COUNT};
 use self::pattern::Pattern;
 
 pub use self::as_you_type::AsYouType;
 pub use self::data::SOURCE as METADATA_SOURCE;
 pub use self::format::{countries_info, format, CountryInfo, FormatStyle};
+pub use self::store::{
+    is_region_loaded, load_region, needing_metadata, region_asset, regions_to_load, LoadError,
+    MetadataMissing, METADATA_EMBEDDED,
+};
 
 /// A parsed, valid phone number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -191,6 +199,15 @@ pub enum PhoneError {
     UnknownCountry,
     /// Not a valid number; the text says why.
     Invalid(&'static str),
+    /// The answer needs this region's metadata, which is not loaded (only with the
+    /// `lazy-metadata` feature; load it with [`load_region`] and ask again).
+    MetadataMissing(&'static str),
+}
+
+impl From<MetadataMissing> for PhoneError {
+    fn from(m: MetadataMissing) -> PhoneError {
+        PhoneError::MetadataMissing(m.0)
+    }
 }
 
 impl PhoneError {
@@ -203,6 +220,7 @@ impl PhoneError {
             }
             PhoneError::UnknownCountry => "unknown country code",
             PhoneError::Invalid(why) => why,
+            PhoneError::MetadataMissing(_) => "metadata missing: load the region first",
         }
     }
 }
@@ -217,7 +235,6 @@ const F_IDD: usize = 0;
 const F_NATIONAL_PREFIX: usize = 1;
 const F_PREFIX_FOR_PARSING: usize = 2;
 const F_TRANSFORM: usize = 3;
-const F_LEADING: usize = 4;
 const F_LENGTHS: usize = 5;
 const F_TYPES: usize = 6;
 const F_GENERAL: usize = 16;
@@ -250,7 +267,6 @@ struct Region {
     prefix_for_parsing_src: &'static str,
     prefix_for_parsing: Option<Pattern>,
     transform: &'static str,
-    leading_digits: Option<Pattern>,
     lengths: Vec<u8>,
     /// The general national-number pattern (a loose union of the types).
     general: Option<Pattern>,
@@ -271,34 +287,44 @@ fn parse_lengths(src: &str) -> Vec<u8> {
     src.split(',').filter_map(|l| l.parse().ok()).collect()
 }
 
-/// Region `index`'s ISO code, calling code and metadata record (layout: see the generator).
-pub(super) fn region_entry(index: usize) -> (&'static str, u16, &'static str) {
-    /// Where each line of `RECORDS` starts, found once.
-    static STARTS: OnceLock<Vec<u32>> = OnceLock::new();
-    let starts = STARTS.get_or_init(|| {
-        std::iter::once(0)
-            .chain(RECORDS.match_indices('\n').map(|(at, _)| at as u32 + 1))
-            .collect()
-    });
-    let start = starts.get(index).map_or(RECORDS.len(), |&s| s as usize);
-    let end = starts
-        .get(index + 1)
-        .map_or(RECORDS.len(), |&s| s as usize - 1);
-    (
-        ISO_CODES.get(2 * index..2 * index + 2).unwrap_or(""),
-        REGION_CALLING_CODES.get(index).copied().unwrap_or(0),
-        RECORDS.get(start..end).unwrap_or(""),
-    )
+/// Region `index`'s ISO code (from the index).
+pub(super) fn region_iso(index: usize) -> &'static str {
+    ISO_CODES.get(2 * index..2 * index + 2).unwrap_or("")
 }
 
-/// Every region's [`region_entry`], in ISO order.
-pub(super) fn region_entries() -> impl Iterator<Item = (&'static str, u16, &'static str)> {
-    (0..REGION_COUNT).map(region_entry)
+/// Region `index`'s calling code (from the index).
+pub(super) fn region_calling_code(index: usize) -> u16 {
+    REGION_CALLING_CODES.get(index).copied().unwrap_or(0)
 }
 
+/// Region `index`'s leading-digits pattern (some regions of shared calling codes), from the
+/// index: a region is found by it without its metadata.
+pub(super) fn leading_digits(index: usize) -> Option<&'static Pattern> {
+    static COMPILED: [OnceLock<Option<Pattern>>; REGION_COUNT] =
+        [const { OnceLock::new() }; REGION_COUNT];
+    COMPILED
+        .get(index)?
+        .get_or_init(|| compile(LEADING_DIGITS.split('\n').nth(index).unwrap_or("")))
+        .as_ref()
+}
+
+/// Region `index`'s metadata, compiled on first use. In the `lazy-metadata` build, a region
+/// not loaded gives an empty stand-in (no number is valid in it) and is noted, so that the
+/// call's answer is replaced by `MetadataMissing` (`store::checked`).
 fn region(index: usize) -> &'static Region {
-    COMPILED[index].get_or_init(|| {
-        let (iso, calling_code, record) = region_entry(index);
+    if let Some(compiled) = COMPILED[index].get() {
+        return compiled;
+    }
+    let Some(record) = store::record(index) else {
+        static STAND_IN: OnceLock<Region> = OnceLock::new();
+        return STAND_IN.get_or_init(|| compile_region(0, ""));
+    };
+    COMPILED[index].get_or_init(|| compile_region(index, record))
+}
+
+fn compile_region(index: usize, record: &'static str) -> Region {
+    {
+        let (iso, calling_code) = (region_iso(index), region_calling_code(index));
         let mut f = [""; FIELDS];
         for (slot, field) in f.iter_mut().zip(record.split(';')) {
             *slot = field;
@@ -325,13 +351,12 @@ fn region(index: usize) -> &'static Region {
             prefix_for_parsing_src: f[F_PREFIX_FOR_PARSING],
             prefix_for_parsing: compile(prefix_for_parsing),
             transform: f[F_TRANSFORM],
-            leading_digits: compile(f[F_LEADING]),
             lengths: parse_lengths(f[F_LENGTHS]),
             general: compile(f[F_GENERAL]),
             types,
             mobile_is_fixed: f[F_TYPES + 1] == "=",
         }
-    })
+    }
 }
 
 /// The index of a region by its ISO code (case-insensitive).
@@ -364,7 +389,7 @@ pub fn calling_code_of(iso: &str) -> Option<u16> {
 
 /// All regions' ISO codes, sorted.
 pub fn countries() -> impl Iterator<Item = &'static str> {
-    region_entries().map(|(iso, _, _)| iso)
+    (0..REGION_COUNT).map(region_iso)
 }
 
 fn regions_for_calling_code(code: u16) -> Option<impl Iterator<Item = usize> + Clone> {
@@ -539,14 +564,13 @@ fn region_by_national_number(
     if candidates.clone().nth(1).is_none() {
         return candidates.clone().next().map(|i| (i, None));
     }
-    candidates.into_iter().find_map(|i| {
-        let r = region(i);
-        match &r.leading_digits {
+    candidates
+        .into_iter()
+        .find_map(|i| match leading_digits(i) {
             Some(leading) => (!national.is_empty() && leading.match_prefix(national).is_some())
                 .then_some((i, None)),
-            None => r.number_type(national).map(|t| (i, Some(Some(t)))),
-        }
-    })
+            None => region(i).number_type(national).map(|t| (i, Some(Some(t)))),
+        })
 }
 
 /// Digits of the input with the usual separators removed; `None` if anything else is there.
@@ -587,7 +611,14 @@ fn split_calling_code(digits: &str) -> Option<(u16, &str)> {
 /// Parses a phone number given in E.164 (`+33 6 12 34 56 78`) or in national format with
 /// the country it belongs to (`06 12 34 56 78`, `FR`). Separators (space, `-`, `.`, `(`,
 /// `)`, `/`) are ignored. `country_iso` is ignored for numbers starting with `+`.
+///
+/// With the `lazy-metadata` feature, a number whose answer needs a region not loaded is
+/// refused with [`PhoneError::MetadataMissing`] (and no other answer).
 pub fn parse(input: &str, country_iso: Option<&str>) -> Result<PhoneNumber, PhoneError> {
+    store::checked(|| parse_unchecked(input, country_iso))?
+}
+
+fn parse_unchecked(input: &str, country_iso: Option<&str>) -> Result<PhoneNumber, PhoneError> {
     let Parts {
         calling_code,
         national,
@@ -717,7 +748,8 @@ mod tests {
 
     #[test]
     fn every_pattern_in_the_metadata_compiles() {
-        for (i, (iso, _, record)) in region_entries().enumerate() {
+        for (i, iso) in countries().enumerate() {
+            let record = store::record(i).unwrap();
             let fields: Vec<&str> = record.split(';').collect();
             assert_eq!(fields.len(), FIELDS, "{iso}");
             for (n, field) in fields.iter().enumerate() {

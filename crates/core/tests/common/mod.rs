@@ -89,3 +89,74 @@ impl smsotp_core::RandomSource for SplitMix {
         }
     }
 }
+
+/// Loads region `iso`'s metadata as the npm package does, from its asset (the text the
+/// package ships, made by `phone::region_asset`); a no-op where every region is compiled in.
+pub fn load_region(iso: &str) {
+    let asset = smsotp_core::phone::region_asset(iso).expect("a known region");
+    assert_eq!(smsotp_core::phone::load_region(&asset), Ok(iso));
+}
+
+/// `call`'s answer through the lazy path, as a page gets it: with the `lazy-metadata`
+/// feature, each region the call reports missing is loaded and the call made again (at
+/// most once per region: a region reported twice would be a loader bug). Without it, the
+/// call's answer.
+pub fn lazily<T>(
+    mut call: impl FnMut() -> Result<T, smsotp_core::PhoneError>,
+) -> Result<T, smsotp_core::PhoneError> {
+    let mut loaded = Vec::new();
+    loop {
+        match call() {
+            Err(smsotp_core::PhoneError::MetadataMissing(iso)) => {
+                assert!(
+                    !loaded.contains(&iso),
+                    "{iso} reported missing after its load"
+                );
+                load_region(iso);
+                loaded.push(iso);
+            }
+            answer => return answer,
+        }
+    }
+}
+
+/// An `AsYouType` fed through the lazy path: a region reported missing is loaded, and every
+/// piece typed so far is typed again into a new formatter (as the npm package does).
+pub struct LazyTyping {
+    country: Option<String>,
+    pieces: Vec<String>,
+    pub typing: smsotp_core::AsYouType,
+}
+
+impl LazyTyping {
+    pub fn new(country: Option<&str>) -> LazyTyping {
+        LazyTyping {
+            country: country.map(str::to_owned),
+            pieces: Vec::new(),
+            typing: smsotp_core::AsYouType::new(country),
+        }
+    }
+
+    pub fn input(&mut self, text: &str) -> String {
+        self.pieces.push(text.to_owned());
+        let mut answer = self.typing.try_input(text);
+        let mut loaded = Vec::new();
+        while let Err(smsotp_core::phone::MetadataMissing(iso)) = answer {
+            assert!(
+                !loaded.contains(&iso),
+                "{iso} reported missing after its load"
+            );
+            load_region(iso);
+            loaded.push(iso);
+            self.typing = smsotp_core::AsYouType::new(self.country.as_deref());
+            answer = Ok(String::new());
+            for piece in &self.pieces {
+                answer = self.typing.try_input(piece);
+                if answer.is_err() {
+                    break;
+                }
+            }
+        }
+        answer.unwrap()
+    }
+}

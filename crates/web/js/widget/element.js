@@ -24,7 +24,7 @@ import { nextState } from './states.js';
 import { asciiDigits, sanitizeCode } from './code.js';
 import { caretAfterFormatting } from './caret.js';
 import { countryLabel, matchesCountry, searchKeys, searchQuery } from './country-search.js';
-import { TURNSTILE_SCRIPT, configOf, loadFull, loadPhone, withTurnstile } from './load.js';
+import { TURNSTILE_SCRIPT, configOf, loadFull, loadPhone, loadPhoneData, withTurnstile } from './load.js';
 import { lightStyles, shadowStyles } from './styles.js';
 import * as ErrorCode from './error-codes.js';
 import { outcomeOf, outcomeVars } from './outcomes.js';
@@ -80,6 +80,8 @@ export class SmsotpVerify extends Base {
   #config;
   /** The loaded wasm entry (`smsotp/phone`, or `smsotp` with a preview). */
   #wasm;
+  /** The wasm entry's load (the phone functions), while `#wasm` is not there yet. */
+  #wasmLoad;
   #regions = [];
   /** The regions by ISO code, with their folded names (`search`), for the list's filter. */
   #byIso = new Map();
@@ -302,14 +304,24 @@ export class SmsotpVerify extends Base {
     if (!key || !api) return;
     this.#dispatch('reset');
     this.#sync();
+    let wasm;
     try {
       this.#client = new BrowserClient({ api, publishableKey: key });
-      // With `preview` the full entry is needed anyway, and it has the phone functions too:
-      // one wasm instead of two.
-      const [wasm, config] = await Promise.all([this.hasAttribute('preview') ? loadFull() : loadPhone(), configOf(this.#client)]);
+      // Three loads in parallel: the phone wasm (with `preview` the full entry, which has the
+      // phone functions too: one wasm instead of two), the tenant's config, and the small
+      // phone-data.js. The country list and the number field work once the last two are in;
+      // the default region's metadata is fetched then, while the wasm still downloads, and
+      // numbers are formatted once the wasm and that region are in.
+      wasm = this.#wasmLoad = this.hasAttribute('preview') ? loadFull() : loadPhone();
+      wasm.catch(() => {});
+      const [data, config] = await Promise.all([loadPhoneData(), configOf(this.#client)]);
       if (generation !== this.#loadGeneration) return;
-      this.#wasm = wasm;
       this.#config = config;
+      const allowed = config.allowedCountries;
+      const all = data.regionList();
+      this.#regions = Array.isArray(allowed) ? all.filter((r) => allowed.includes(r.countryIso)) : all;
+      this.#names();
+      data.fetchRegion(this.#defaultCountry()).catch(() => {});
     } catch (err) {
       if (generation !== this.#loadGeneration) return;
       // For the page's developer: a wrong key, an origin not listed for it (no CORS), …
@@ -317,13 +329,10 @@ export class SmsotpVerify extends Base {
       this.#fail(err, 'init');
       return;
     }
-    const all = this.#wasm.countries().map((r) => ({ ...r }));
-    const allowed = this.#config.allowedCountries;
-    this.#regions = Array.isArray(allowed) ? all.filter((r) => allowed.includes(r.countryIso)) : all;
+    this.#wasm = undefined;
     this.#ready = true;
-    // What was typed in the country field while the wasm loaded: filtered below.
+    // What was typed in the country field meanwhile: filtered below.
     const typed = this.#countryInput.matches(':focus') && this.#countryInput.value;
-    this.#names();
     this.#pick(this.#defaultCountry(), false);
     if (this.#config.turnstileSiteKey) this.#renderTurnstile();
     this.#codeInput.inputMode = this.#config.pinType === 'numbers' || !this.#config.pinType ? 'numeric' : 'text';
@@ -333,9 +342,25 @@ export class SmsotpVerify extends Base {
       this.#countryInput.value = typed;
       this.#filter(true);
     }
+    this.#showPreview();
+    try {
+      wasm = await wasm;
+      // The default region: already fetched by phone-data.js, now loaded into the wasm. A
+      // failure only leaves numbers unformatted until a later call loads it (#phone).
+      await wasm.loadCountries([this.#defaultCountry()]).catch(() => {});
+    } catch (err) {
+      if (generation !== this.#loadGeneration) return;
+      console.warn(`<${TAG}>: ${err.message}`);
+      this.#fail(err, 'init');
+      return;
+    }
+    if (generation !== this.#loadGeneration) return;
+    this.#wasm = wasm;
+    const examples = new Map(wasm.countries().map((r) => [r.countryIso, r.exampleNumber]));
+    for (const r of this.#regions) r.exampleNumber = examples.get(r.countryIso);
+    this.#phoneInput.placeholder = this.#example();
     // A number typed while the wasm loaded: formatted now.
     if (this.#phoneInput.value) this.#onTel({});
-    this.#showPreview();
   }
 
   #defaultCountry() {
@@ -454,21 +479,40 @@ export class SmsotpVerify extends Base {
   #pick(c, user) {
     if (!this.#byIso.has(c)) return;
     this.#country = c;
+    // The region's metadata, as soon as the list names it: into the wasm once it is there,
+    // fetched (phone-data.js keeps it for the wasm's load) before.
+    if (this.#wasm) this.#wasm.loadCountries([c]).catch(() => {});
+    else loadPhoneData().then((d) => d.fetchRegion(c)).catch(() => {});
     for (const li of this.#countryList.children) li.toggleAttribute('data-current', li.dataset.c === c);
     this.#close();
     if (user) {
       const v = this.#phoneInput.value;
-      if (v && !v.trim().startsWith('+')) this.#phoneInput.value = new this.#wasm.AsYouType(c).input(asciiDigits(v).replace(/\D/g, ''));
+      if (v && !v.trim().startsWith('+') && this.#wasm) this.#phoneInput.value = this.#phone(() => new this.#wasm.AsYouType(c).input(asciiDigits(v).replace(/\D/g, '')), v, () => this.#onTel({}));
       this.#phoneInput.removeAttribute('aria-invalid');
     }
     this.#phoneInput.placeholder = this.#example();
     this.#showPreview();
   }
 
+  /**
+   * `call()`'s answer; when it needs a region whose phone metadata is not loaded yet
+   * (METADATA_MISSING), `fallback` now, and `again()` once the region is loaded: the widget
+   * loads a region as soon as the country list or the digits typed name it.
+   */
+  #phone(call, fallback, again) {
+    try {
+      return call();
+    } catch (err) {
+      if (err?.code !== 'METADATA_MISSING') throw err;
+      this.#wasm.loadCountries([err.country]).then(() => this.#ready && again(), () => {});
+      return fallback;
+    }
+  }
+
   #example() {
     const r = this.#byIso.get(this.#country);
     try {
-      return r ? this.#wasm.formatPhoneNumber(r.exampleNumber, r.countryIso, 'NATIONAL') : '';
+      return r && this.#wasm ? this.#phone(() => this.#wasm.formatPhoneNumber(r.exampleNumber, r.countryIso, 'NATIONAL'), '', () => (this.#phoneInput.placeholder = this.#example())) : '';
     } catch {
       return '';
     }
@@ -478,7 +522,8 @@ export class SmsotpVerify extends Base {
 
   /** Formats the number as typed; an international number selects its country. */
   #onTel(ev) {
-    if (!this.#ready) return;
+    // Before the wasm, what is typed stays as typed (formatted when the wasm is in).
+    if (!this.#ready || !this.#wasm) return;
     const tel = this.#phoneInput;
     if (tel.getAttribute('aria-invalid')) {
       tel.removeAttribute('aria-invalid');
@@ -487,6 +532,18 @@ export class SmsotpVerify extends Base {
     if (ev.inputType?.startsWith('delete')) return this.#showPreview();
     const typed = asciiDigits(tel.value);
     const caret = tel.selectionStart ?? typed.length;
+    // Unformatted until the region the digits name is loaded, then formatted (#phone).
+    const text = this.#phone(() => this.#formatTyped(typed), tel.value, () => this.#onTel({}));
+    if (text !== tel.value) {
+      tel.value = text;
+      const at = caretAfterFormatting(typed, caret, text);
+      if (at !== null) tel.setSelectionRange(at, at);
+    }
+    this.#showPreview();
+  }
+
+  /** The typed number formatted; an international number selects its country. */
+  #formatTyped(typed) {
     let intl = typed.trim().replace(/^00/, '+');
     let text;
     if (intl.startsWith('+')) {
@@ -505,18 +562,24 @@ export class SmsotpVerify extends Base {
     } else {
       text = new this.#wasm.AsYouType(this.#country).input(typed.replace(/\D/g, ''));
     }
-    if (text !== tel.value) {
-      tel.value = text;
-      const at = caretAfterFormatting(typed, caret, text);
-      if (at !== null) tel.setSelectionRange(at, at);
-    }
-    this.#showPreview();
+    return text;
   }
 
-  /** The typed number, parsed with the selected country: `PhoneCheck`. */
-  #number() {
+  /**
+   * The typed number, parsed with the selected country: `PhoneCheck`, once the regions it
+   * needs are loaded (with `wasm`: another entry's instance, the preview's).
+   */
+  async #number(wasm) {
+    wasm ??= this.#wasm ?? (await this.#wasmLoad);
     const v = asciiDigits(this.#phoneInput.value).trim();
-    return this.#wasm.parsePhoneNumber(v.replace(/^00/, '+'), this.#country);
+    for (;;) {
+      try {
+        return wasm.parsePhoneNumber(v.replace(/^00/, '+'), this.#country);
+      } catch (err) {
+        if (err?.code !== 'METADATA_MISSING') throw err;
+        await wasm.loadCountries([err.country]);
+      }
+    }
   }
 
   // ---- preview -----------------------------------------------------------------------------
@@ -537,8 +600,10 @@ export class SmsotpVerify extends Base {
     const c = this.#config;
     const n = Number(c.pinLength) || 6;
     const pin = (c.pinType === 'letters' ? 'K' : '7').repeat(n);
-    const p = this.#number();
+    const p = await this.#number(full).catch(() => ({ valid: false }));
     const r = this.#byIso.get(this.#country);
+    // The preview's entry is its own wasm instance: the regions it renders, loaded there.
+    await full.loadCountries([p.valid ? p.countryIso : this.#country]).catch(() => {});
     const request = { phoneNumber: p.valid ? p.e164 : r?.exampleNumber ?? '', pinType: c.pinType, pinLength: n, ttl: c.ttl };
     const langs = Object.keys(c.templates ?? {});
     const main = langs.includes('en') ? 'en' : langs[0];
@@ -596,7 +661,12 @@ export class SmsotpVerify extends Base {
     if (!this.#ready || this.#disabled || !nextState(this.#state, 'send')) return;
     let e164 = this.#e164;
     if (!again) {
-      const p = this.#number();
+      let p;
+      try {
+        p = await this.#number();
+      } catch {
+        p = { valid: false };
+      }
       if (!p.valid) return this.#fieldError({ code: ErrorCode.PhoneNumberInvalid, type: 'invalid_param' }, 'invalidNumber');
       if (!this.#byIso.has(p.countryIso)) return this.#fieldError({ code: ErrorCode.CountryNotAllowed, type: 'access_denied' }, 'notAllowed');
       e164 = p.e164;
@@ -849,7 +919,7 @@ export class SmsotpVerify extends Base {
 
   #shownNumber() {
     try {
-      return this.#wasm.formatPhoneNumber(this.#e164, undefined, 'INTERNATIONAL');
+      return this.#wasm?.formatPhoneNumber(this.#e164, undefined, 'INTERNATIONAL') ?? this.#e164;
     } catch {
       return this.#e164;
     }
