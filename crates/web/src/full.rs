@@ -41,7 +41,8 @@ fn missing_json(missing: phone::MetadataMissing) -> String {
     format!("{{\"missing\":\"{}\"}}", missing.0)
 }
 
-/// `{ok: true, request}` or `{ok: false, errors}` (or [`missing_json`]) for a `POST /otp` body given as JSON.
+/// `{ok: true, request}` or `{ok: false, errors}` (or `missing_json`) for a `POST /otp`
+/// body given as JSON.
 #[wasm_bindgen(js_name = validateJson)]
 pub fn validate_json(body: &str, config_json: Option<String>) -> Result<String, String> {
     let config = config(config_json)?;

@@ -24,7 +24,7 @@ fn region_word(iso: &str) -> u32 {
 }
 
 /// A refusal into `OUTPUT`: the reason's address and length, then the region whose metadata
-/// is missing ([`region_word`]), 0 for other refusals.
+/// is missing (`region_word`), 0 for other refusals.
 fn set_refusal(e: &phone::PhoneError) {
     let why = e.reason();
     let missing = match e {
@@ -35,7 +35,7 @@ fn set_refusal(e: &phone::PhoneError) {
 }
 
 /// Loads the region metadata asset in the `units` code units of `INPUT`: returns the
-/// region ([`region_word`]), or 0 with `OUTPUT` = why (as a refusal).
+/// region (`region_word`), or 0 with `OUTPUT` = why (as a refusal).
 #[wasm_bindgen(js_name = loadRegion)]
 pub fn load_region(units: usize) -> u32 {
     let asset = with_input(units, String::from_utf16_lossy);
@@ -50,7 +50,7 @@ pub fn load_region(units: usize) -> u32 {
 }
 
 /// The regions to load with the region in the `units` code units of `INPUT`
-/// (`phone::regions_to_load`): their count, each one's [`region_word`] in `OUTPUT`.
+/// (`phone::regions_to_load`): their count, each one's `region_word` in `OUTPUT`.
 #[wasm_bindgen(js_name = regionsToLoad)]
 pub fn regions_to_load(units: usize) -> u32 {
     let iso = with_input(units, String::from_utf16_lossy);
@@ -64,7 +64,7 @@ pub fn regions_to_load(units: usize) -> u32 {
 /// (at most 15 digits: exact in a double) and `OUTPUT[0]` = `calling code | region letter
 /// 1 << 10 | letter 2 << 15 | number type << 20 | national number length << 24` (letters
 /// as `A` = 0, types as in `numberTypes`). Invalid: returns 0 and `OUTPUT` = the refusal
-/// ([`set_refusal`]: a static string, which JS decodes once and caches).
+/// (`set_refusal`: a static string, which JS decodes once and caches).
 #[wasm_bindgen(js_name = phoneUtf16)]
 pub fn phone_utf16(number_units: usize, country_units: usize) -> f64 {
     let (number, country) = number_and_country(number_units, country_units);
@@ -164,7 +164,7 @@ thread_local! {
 /// Answer of [`as_you_type_input`] when the live formatter is another object's.
 const REPLAY: u32 = u32::MAX;
 /// Answer of the as-you-type calls when a region they need is not loaded: `OUTPUT[0]` is
-/// the region ([`region_word`]). The live formatter is dropped (its state is unknown), so
+/// the region (`region_word`). The live formatter is dropped (its state is unknown), so
 /// the next call replays.
 const MISSING: u32 = u32::MAX - 1;
 
@@ -185,8 +185,9 @@ fn typed_answer(live: &LiveFormatter, formatted: &str) -> u32 {
     length | region
 }
 
-/// Feeds the `text_units` code units in `INPUT` to JS object `owner`'s formatter, as `AsYouType::input`, when the live formatter is
-/// that object's and has had its `fed` earlier pieces; returns `typed_answer`'s word.
+/// Feeds the `text_units` code units in `INPUT` to JS object `owner`'s formatter, as
+/// `AsYouType::input`, when the live formatter is that object's and has had its `fed`
+/// earlier pieces; returns `typed_answer`'s word.
 /// Otherwise answers `REPLAY` and changes nothing.
 #[wasm_bindgen(js_name = asYouTypeInput)]
 pub fn as_you_type_input(owner: u32, fed: u32, text_units: usize) -> u32 {
