@@ -67,7 +67,6 @@ async fn handle(req: Request, env: Env, id: &str, trace: &mut Trace) -> (Outcome
         return (Outcome::Error(not_found(), vec![]), Usage::default());
     };
     trace.route = first.path;
-    trace.allow = Some(table::allow(&routes));
     let method = known_method(&req);
     if method == Some(Method::Options) && table::cors(&routes) {
         trace.preflight = true;
@@ -78,9 +77,12 @@ async fn handle(req: Request, env: Env, id: &str, trace: &mut Trace) -> (Outcome
         );
     }
     let Some(route) = routes
-        .into_iter()
+        .iter()
+        .copied()
         .find(|r| Some(&r.method) == method.as_ref())
     else {
+        // Only a 405 says which methods the path has: no `Allow` built for other requests.
+        trace.allow = Some(table::allow(&routes));
         let e = smsotp_core::ApiError::new(smsotp_core::ErrorCode::MethodNotAllowed);
         return (Outcome::Error(e, vec![]), Usage::default());
     };
