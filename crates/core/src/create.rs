@@ -96,6 +96,20 @@ pub struct NewOtp {
     pub record: OtpRecord,
     /// The SMS to send, with the PIN in clear.
     pub message: RenderedMessage,
+    /// The PIN in clear, for the channels that carry the code alone (WhatsApp's template,
+    /// a call) and for sealing it until the OTP ends (a failover sends the same PIN). Never
+    /// stored or logged as it is.
+    pub pin: String,
+}
+
+/// A resend's new PIN.
+pub struct NewPin {
+    /// Its keyed hash, to store.
+    pub hash: String,
+    /// The SMS carrying it.
+    pub message: RenderedMessage,
+    /// The PIN in clear (see [`NewOtp::pin`]).
+    pub pin: String,
 }
 
 /// A random (version 4) UUID, lower-case, hyphenated.
@@ -197,10 +211,14 @@ pub fn new_pin_message(
     otp_id: &str,
     hasher: &PinHasher,
     rng: &mut impl RandomSource,
-) -> (String, RenderedMessage) {
+) -> NewPin {
     let pin = generate_pin(request.pin_type, request.pin_length, rng);
     let message = render_message(request, Some(&pin), None);
-    (hasher.hash(otp_id, &pin), message)
+    NewPin {
+        hash: hasher.hash(otp_id, &pin),
+        message,
+        pin,
+    }
 }
 
 fn create_with_id(
@@ -238,8 +256,13 @@ fn create_with_id(
         updated_at: now,
         amount: request.amount.clone(),
         payee: request.payee.clone(),
+        delivery: Default::default(),
     };
-    NewOtp { record, message }
+    NewOtp {
+        record,
+        message,
+        pin: pin.to_owned(),
+    }
 }
 
 #[cfg(test)]

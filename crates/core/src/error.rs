@@ -225,6 +225,12 @@ pub enum ErrorCode {
     /// Browser API: the connecting IP address (an IPv6 /64) made too many requests this
     /// minute.
     ClientIpRateLimited = (2134, 429, "rate_limit", "Too many requests from this IP address; retry in a minute"),
+    // Delivery channels (2135–2136).
+    /// Extension `channel` not one of `sms`, `whatsapp`, `voice`.
+    ChannelInvalid = (2135, 400, "invalid_param", "'channel' must be one of sms, whatsapp, voice"),
+    /// The channel asked for is not in the tenant's `channels`, or this deployment has no
+    /// provider for it (the message says which).
+    ChannelNotAllowed = (2136, 403, "access_denied", "This channel is not enabled for this account"),
     // HTTP-level errors without a contract code: `code` is the HTTP status.
     /// Missing or unknown API key.
     InvalidApiKey = (401, 401, "invalid_api_key", "Missing or unknown API key"),

@@ -26,6 +26,7 @@
 pub mod callback_url;
 pub mod config;
 pub mod create;
+pub mod delivery;
 pub mod error;
 pub mod grapheme;
 pub mod languages;
@@ -46,6 +47,7 @@ pub use create::{
     create_otp, create_otp_with_id, create_test_otp_with_id, render_message, NewOtp,
     RenderedMessage,
 };
+pub use delivery::{Channel, Delivery, DeliveryStatus};
 pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEnvelope, FieldError};
 pub use otp::{OtpObject, OtpRecord, OtpStatus, Verified};
 pub use phone::{

@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::delivery::{Delivery, DeliveryObject};
 use crate::error::{ApiError, ErrorCode};
 use crate::pin::PinType;
 use crate::pin_hash::PinHasher;
@@ -109,6 +110,14 @@ pub struct OtpRecord {
     /// Extension: see `amount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payee: Option<String>,
+    /// Extension: every message sent for the OTP and what its reports said (none for a
+    /// test number).
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub delivery: Delivery,
+}
+
+fn is_empty(d: &Delivery) -> bool {
+    d.attempts.is_empty()
 }
 
 /// The contract's OTP object (201 of `POST /otp`, 200 of `GET /otp/{id}`, callbacks).
@@ -150,6 +159,11 @@ pub struct OtpObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
     pub payee: Option<String>,
+    /// Extension, once a message was sent: its channel, provider and delivery status, and
+    /// every message sent for the OTP ([`crate::delivery`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub delivery: Option<DeliveryObject>,
 }
 
 /// A successful check.
@@ -186,6 +200,7 @@ impl OtpRecord {
             date_expires: format_rfc3339(self.expires_at),
             amount: self.amount.clone(),
             payee: self.payee.clone(),
+            delivery: self.delivery.to_object(now),
         }
     }
 

@@ -11,7 +11,8 @@
 //!   unknown keys are ignored;
 //! - extension fields: `language`, `webOtpDomain`, `appHash`, `amount`, `payee` (2101–2105),
 //!   `templateLanguage` (the ISO 639-1 language of `template`, 2107), and every template
-//!   must render within the deployment's `maxParts` (2106).
+//!   must render within the deployment's `maxParts` (2106); `channel` (`sms`, `whatsapp`
+//!   or `voice`, 2135).
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::config::{Config, Defaults};
+use crate::delivery::Channel;
 use crate::error::{ApiError, ErrorCode};
 use crate::languages::is_language;
 use crate::phone::{self, NumberType, PhoneError, PhoneNumber};
@@ -84,6 +86,15 @@ pub struct OtpRequest {
     pub amount: Option<String>,
     /// Extension: the payee, for `{{payee}}`.
     pub payee: Option<String>,
+    /// Extension: how the code goes out (`sms`, the default; `whatsapp`; `voice`). Whether
+    /// the tenant and the deployment offer it is the edge's rule.
+    #[serde(default = "default_channel")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub channel: Channel,
+}
+
+fn default_channel() -> Channel {
+    Channel::Sms
 }
 
 impl OtpRequest {
@@ -333,6 +344,7 @@ pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec
     let (language, template_language) = template_languages(obj, defaults, e);
     let (web_otp_domain, app_hash) = autofill(obj, e);
     let (amount, payee) = payment(obj, e);
+    let channel = channel(obj, e);
     cross_field_rules(
         templates.uses,
         web_otp_domain.is_some() && app_hash.is_some(),
@@ -362,6 +374,7 @@ pub fn validate_request(body: &Value, config: &Config) -> Result<OtpRequest, Vec
         app_hash,
         amount,
         payee,
+        channel,
     };
     check_message_length(&request, config.max_parts)?;
     Ok(request)
@@ -696,6 +709,21 @@ fn autofill(
 /// The payment extension fields (PSD2 dynamic linking): `amount` (≤ 32 printable
 /// characters, 2104; a JSON number is shown as written, `12.5` → "12.5") and `payee`
 /// (≤ 64 printable characters, 2105).
+/// Extension `channel`: absent or `null` is `sms`; anything but `sms`, `whatsapp` or
+/// `voice` (exactly) is 2135.
+pub fn channel(obj: &Map<String, Value>, errors: &mut Vec<ApiError>) -> Channel {
+    match obj.get("channel") {
+        None | Some(Value::Null) => Channel::Sms,
+        Some(Value::String(name)) if Channel::parse(name).is_some() => {
+            Channel::parse(name).unwrap_or(Channel::Sms)
+        }
+        Some(_) => {
+            errors.push(ApiError::new(ErrorCode::ChannelInvalid).for_field("channel"));
+            Channel::Sms
+        }
+    }
+}
+
 fn payment(
     obj: &Map<String, Value>,
     errors: &mut Vec<ApiError>,

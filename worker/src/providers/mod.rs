@@ -18,16 +18,32 @@ use std::time::Duration;
 /// How long a provider may take to answer, unless `SMS_TIMEOUT_MS` says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One SMS to send.
+/// One message to send: an SMS, a WhatsApp template or a call, as `channel` says.
 pub struct Sms<'a> {
+    /// How it goes.
+    pub channel: smsotp_core::Channel,
     /// E.164.
     pub to: &'a str,
     /// The sender id or number.
     pub from: &'a str,
     /// The SMS text, PIN included: never logged (the console provider aside).
     pub text: &'a str,
-    /// The OTP it carries (Vonage's `client-ref`, SMS.cx's `trackData`).
+    /// The code alone (WhatsApp's template parameters, the digits a call says): never
+    /// logged.
+    pub code: &'a str,
+    /// The ISO 639-1 language of the template chosen for the number: WhatsApp's template
+    /// language and the call's voice are chosen from it.
+    pub language: &'a str,
+    /// The OTP it carries (Vonage's `client-ref`, SMS.cx's `trackData`, WhatsApp's
+    /// `biz_opaque_callback_data`, the `otp` parameter of Twilio's `StatusCallback`).
     pub otp_id: &'a str,
+    /// Our id of this message, `{otpId}.{n}` (n: 1 for the first message of the OTP): the
+    /// message id of a provider that has none of its own (the webhook provider).
+    pub message_id: &'a str,
+    /// Where the provider posts this message's delivery reports
+    /// (`{PUBLIC_URL}/v1/delivery/{provider}`, with the `otp` parameter for Twilio), or
+    /// `None` when `PUBLIC_URL` is not set (no reports then).
+    pub report_url: Option<&'a str>,
     /// UCS-2 encoding needed (some APIs must be told).
     pub unicode: bool,
     /// How long the provider may take (`SMS_TIMEOUT_MS`).
