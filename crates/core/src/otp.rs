@@ -388,6 +388,7 @@ pub(crate) mod tests {
             updated_at: 1_000_000,
             amount: None,
             payee: None,
+            delivery: Default::default(),
         }
     }
 

@@ -332,6 +332,7 @@ mod tests {
             updated_at,
             amount: None,
             payee: None,
+            delivery: Default::default(),
         }
     }
 

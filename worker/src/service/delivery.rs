@@ -23,11 +23,17 @@ pub async fn deliver(
     cx.usage.subrequest();
     let settings = &cx.settings;
     let provider = &settings.provider;
+    let message_id = format!("{otp_id}.1");
     let message = Sms {
+        channel: smsotp_core::Channel::Sms,
         to: &sms.to,
         from: &sms.from,
         text: &sms.text,
+        code: "",
+        language: "en",
         otp_id,
+        message_id: &message_id,
+        report_url: None,
         unicode: sms.unicode,
         timeout: settings.sms_timeout,
     };

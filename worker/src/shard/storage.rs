@@ -477,6 +477,7 @@ mod tests {
             updated_at,
             amount: None,
             payee: None,
+            delivery: Default::default(),
         }
     }
 
