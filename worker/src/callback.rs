@@ -41,7 +41,13 @@ pub fn sign(key: &[u8], id: &str, timestamp: u64, body: &str) -> String {
 
 /// The body of a status update: `{"event":"otp_update","data":[<OTP object>]}`.
 pub fn body(object: &OtpObject) -> String {
-    serde_json::json!({"event": "otp_update", "data": [object]}).to_string()
+    body_of("otp_update", object)
+}
+
+/// The body of an `event` about an OTP (`otp_update`; `delivery_update`, an extension sent
+/// to tenants with `deliveryCallbacks` on each delivery change).
+pub fn body_of(event: &str, object: &OtpObject) -> String {
+    serde_json::json!({"event": event, "data": [object]}).to_string()
 }
 
 /// Delivers one status update (`body`, with its stable `webhook_id`), signed now; returns

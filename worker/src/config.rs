@@ -17,7 +17,7 @@ use smsotp_edge::limits::{AbuseLimits, NumberLimits};
 use smsotp_edge::tenant::TenantPolicy;
 use worker::{Env, Url};
 
-use crate::providers::{Provider, DEFAULT_TIMEOUT};
+use crate::providers::{Providers, DEFAULT_TIMEOUT};
 
 /// Waits before the 2nd, 3rd, … delivery of a callback (the 1st is at once), in
 /// milliseconds: 6 tries over about an hour (1, 5, 15, 30 and 30 minutes), then the
@@ -51,8 +51,9 @@ pub struct Settings {
     /// `ENVIRONMENT=development`: loopback callbacks (in `core`), the console provider
     /// (in `provider`), and the dev inbox (dev.rs).
     pub development: bool,
-    /// The SMS provider (`SMS_PROVIDER` and its settings).
-    pub provider: Provider,
+    /// The providers configured and the SMS routes (`SMS_ROUTES` or `SMS_PROVIDER`, and
+    /// each provider's settings).
+    pub providers: Providers,
     /// How long the provider may take (`SMS_TIMEOUT_MS`, default 10 s).
     pub sms_timeout: Duration,
     /// Waits before each retry of a callback, in ms ([`CALLBACK_BACKOFF_MS`]; in
@@ -82,6 +83,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Turnstile's siteverify endpoint (`TURNSTILE_SITEVERIFY_URL`; a local stand-in in tests).
     pub turnstile_url: String,
+    /// How long the circuit breaker skips a failing provider, in ms (60 s; development's
+    /// `CIRCUIT_OPEN_MS` may shorten it, so a test sees it close).
+    pub circuit_open_ms: u64,
 }
 
 /// A var or secret, `None` when unset or blank.
@@ -210,7 +214,7 @@ pub fn development(env: &Env) -> bool {
 impl Settings {
     /// The dev inbox is kept: development with the console provider (dev.rs).
     pub fn keeps_dev_inbox(&self) -> bool {
-        self.development && matches!(self.provider, Provider::Console)
+        self.development && self.providers.console
     }
 
     /// The settings from the worker's vars and secrets, or every problem with them.
@@ -253,7 +257,7 @@ impl Settings {
             }
         }
 
-        let provider = Provider::read(&get, development)
+        let providers = Providers::read(&get, development)
             .map_err(|ps| problems.extend(ps))
             .ok();
         for name in URLS {
@@ -303,6 +307,22 @@ impl Settings {
                     CALLBACK_BACKOFF_MS.to_vec()
                 }
             },
+        };
+        let circuit_open_ms = match text("CIRCUIT_OPEN_MS") {
+            None => crate::service::breaker::OPEN_MS,
+            Some(_) if !development => {
+                problems.push(
+                    "CIRCUIT_OPEN_MS: development only (production skips a failing provider for 60 s); remove it"
+                        .into(),
+                );
+                crate::service::breaker::OPEN_MS
+            }
+            Some(v) => v.parse::<u64>().ok().filter(|&ms| ms > 0).unwrap_or_else(|| {
+                problems.push(format!(
+                    "CIRCUIT_OPEN_MS: {v:?} is not a whole number of milliseconds above 0"
+                ));
+                crate::service::breaker::OPEN_MS
+            }),
         };
         let rate_limit_per_minute = match text("RATE_LIMIT_PER_MINUTE") {
             None => 600,
@@ -364,11 +384,11 @@ impl Settings {
             );
         }
 
-        match (pin_hasher, provider, policy) {
-            (Some(pin_hasher), Some(provider), Some(policy)) if problems.is_empty() => {
+        match (pin_hasher, providers, policy) {
+            (Some(pin_hasher), Some(providers), Some(policy)) if problems.is_empty() => {
                 Ok(Settings {
                     development,
-                    provider,
+                    providers,
                     sms_timeout,
                     callback_backoff,
                     policy,
@@ -378,6 +398,7 @@ impl Settings {
                     browser_rate_limit_per_minute,
                     signing_keys,
                     public_url,
+                    circuit_open_ms,
                     turnstile_url: get("TURNSTILE_SITEVERIFY_URL")
                         .map(|v| v.trim().to_owned())
                         .unwrap_or_else(|| SITEVERIFY_URL.to_owned()),
@@ -403,8 +424,14 @@ thread_local! {
 /// isolate's first use read them from `env`, or every problem with them.
 pub fn settings(env: &Env) -> Result<Rc<Settings>, Vec<String>> {
     SETTINGS.with(|cell| {
-        cell.get_or_init(|| Settings::from_env(env).map(Rc::new))
-            .clone()
+        cell.get_or_init(|| {
+            let read = Settings::from_env(env).map(Rc::new);
+            if let Ok(s) = &read {
+                crate::service::breaker::set_open_ms(s.circuit_open_ms);
+            }
+            read
+        })
+        .clone()
     })
 }
 

@@ -114,8 +114,14 @@ pub struct Attempt {
     pub channel: Channel,
     /// The provider that took it (`twilio`, `vonage`, `smscx`, `webhook`, `whatsapp`, …).
     pub provider: String,
-    /// The provider's id of the message (reports name it).
-    pub message_id: String,
+    /// Our id of the message, `{otpId}.{n}`: handed to the provider with the message (in
+    /// the report URL, Vonage's `client-ref`, SMS.cx's `trackData`, WhatsApp's
+    /// `biz_opaque_callback_data`), it comes back in every report, which finds its OTP and
+    /// attempt by it without a lookup table.
+    pub reference: String,
+    /// The provider's id of the message, once known (from its first report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
     /// The latest status reported (or `queued`, when the provider took it).
     pub status: DeliveryStatus,
     /// The provider's error code, with a failure.
@@ -131,18 +137,19 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// A message the provider `provider` just took (`queued`).
+    /// A message handed to the provider `provider` (`queued`), `reference` our id of it.
     pub fn new(
         channel: Channel,
         provider: &str,
-        message_id: &str,
+        reference: &str,
         now: UnixMillis,
         report_within_ms: u64,
     ) -> Attempt {
         Attempt {
             channel,
             provider: provider.to_owned(),
-            message_id: message_id.to_owned(),
+            reference: reference.to_owned(),
+            message_id: None,
             status: DeliveryStatus::Queued,
             error_code: None,
             error_text: None,
@@ -169,6 +176,24 @@ pub struct Delivery {
     pub attempts: Vec<Attempt>,
 }
 
+/// A provider's delivery report on one message, normalised.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    /// The provider that posted it (its route: `/v1/delivery/{provider}`).
+    pub provider: &'a str,
+    /// Our id of the message, as the report carried it back (`None`: the provider's
+    /// report cannot carry it, as SMS.cx's, whose `trackData` must be a UUID: the OTP id).
+    pub reference: Option<&'a str>,
+    /// The provider's id of the message.
+    pub message_id: &'a str,
+    /// What happened.
+    pub status: DeliveryStatus,
+    /// The provider's error code, with a failure.
+    pub error_code: Option<&'a str>,
+    /// The provider's error text (numbers masked), with a failure.
+    pub error_text: Option<&'a str>,
+}
+
 /// What a report did to a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reported {
@@ -186,22 +211,50 @@ impl Delivery {
         self.attempts.last()
     }
 
-    /// Applies a provider's report on its message `message_id`: the status moves only
-    /// forward (queued → sent → a final one), and a final status stays.
-    pub fn report(
-        &mut self,
-        message_id: &str,
-        status: DeliveryStatus,
-        error_code: Option<&str>,
-        error_text: Option<&str>,
-    ) -> Reported {
-        let Some(attempt) = self
-            .attempts
-            .iter_mut()
-            .find(|a| a.message_id == message_id)
-        else {
+    /// Applies a report of `provider` on our message `reference` (the provider's id of it:
+    /// `message_id`): the status moves only forward (queued → sent → a final one), and a
+    /// final status stays. A report from another provider than the one that took the
+    /// message, or naming another message id than the one first reported, is unknown.
+    pub fn report(&mut self, report: &Report<'_>) -> Reported {
+        let of_provider = |a: &&mut Attempt| a.provider == report.provider;
+        let found = match report.reference {
+            Some(reference) => self
+                .attempts
+                .iter_mut()
+                .filter(of_provider)
+                .find(|a| a.reference == reference),
+            // Without our reference: the provider's message already reported, else its
+            // latest message not yet reported.
+            None => {
+                let known = self.attempts.iter().position(|a| {
+                    a.provider == report.provider
+                        && a.message_id.as_deref() == Some(report.message_id)
+                });
+                let unreported = || {
+                    self.attempts
+                        .iter()
+                        .rposition(|a| a.provider == report.provider && a.message_id.is_none())
+                };
+                match known.or_else(unreported) {
+                    Some(i) => self.attempts.get_mut(i),
+                    None => None,
+                }
+            }
+        };
+        let Some(attempt) = found else {
             return Reported::Unknown;
         };
+        match &attempt.message_id {
+            Some(known) if known != report.message_id => return Reported::Unknown,
+            Some(_) => {}
+            None => attempt.message_id = Some(report.message_id.to_owned()),
+        }
+        let Report {
+            status,
+            error_code,
+            error_text,
+            ..
+        } = *report;
         // `expired` is the absence of a report, not one: no provider reports it.
         if status == DeliveryStatus::Expired
             || attempt.status.is_final()
@@ -241,6 +294,7 @@ impl Delivery {
                     channel: a.channel,
                     provider: a.provider.clone(),
                     message_id: a.message_id.clone(),
+                    reference: a.reference.clone(),
                     status: a.status_at(now),
                     error_code: a.error_code.clone(),
                     error_text: a.error_text.clone(),
@@ -275,8 +329,10 @@ pub struct AttemptObject {
     pub channel: Channel,
     /// The provider that took it.
     pub provider: String,
-    /// The provider's message id.
-    pub message_id: String,
+    /// The provider's id of the message, once a report gave it, else `null`.
+    pub message_id: Option<String>,
+    /// Our id of the message (`{otpId}.{n}`), as handed to the provider.
+    pub reference: String,
     /// Its status.
     pub status: DeliveryStatus,
     /// The provider's error code, with a failure, else `null`.
@@ -297,9 +353,20 @@ mod tests {
     fn two() -> Delivery {
         Delivery {
             attempts: vec![
-                Attempt::new(Channel::Sms, "twilio", "SM1", T, 30_000),
-                Attempt::new(Channel::Sms, "vonage", "V2", T + 31_000, 30_000),
+                Attempt::new(Channel::Sms, "twilio", "o.1", T, 30_000),
+                Attempt::new(Channel::Sms, "vonage", "o.2", T + 31_000, 30_000),
             ],
+        }
+    }
+
+    fn rep<'a>(provider: &'a str, reference: &'a str, id: &'a str, status: DeliveryStatus) -> Report<'a> {
+        Report {
+            provider,
+            reference: Some(reference),
+            message_id: id,
+            status,
+            error_code: Some("30003"),
+            error_text: Some("Unreachable"),
         }
     }
 
@@ -319,7 +386,7 @@ mod tests {
         for (reports, expected) in cases {
             let mut d = two();
             for s in *reports {
-                d.report("SM1", *s, Some("30003"), Some("Unreachable"));
+                d.report(&rep("twilio", "o.1", "SM1", *s));
             }
             assert_eq!(d.attempts[0].status, *expected, "{reports:?}");
             // The other attempt is untouched.
@@ -330,16 +397,21 @@ mod tests {
     #[test]
     fn what_a_report_did() {
         let mut d = two();
-        assert_eq!(d.report("nope", Delivered, None, None), Reported::Unknown);
-        assert_eq!(d.report("V2", Sent, None, None), Reported::Changed(Sent));
-        assert_eq!(d.report("V2", Sent, None, None), Reported::Unchanged);
+        assert_eq!(d.report(&rep("vonage", "nope", "V2", Delivered)), Reported::Unknown);
+        // The right reference from another provider: not its message.
+        assert_eq!(d.report(&rep("twilio", "o.2", "V2", Delivered)), Reported::Unknown);
+        assert_eq!(d.report(&rep("vonage", "o.2", "V2", Sent)), Reported::Changed(Sent));
+        assert_eq!(d.attempts[1].message_id.as_deref(), Some("V2"));
+        assert_eq!(d.report(&rep("vonage", "o.2", "V2", Sent)), Reported::Unchanged);
+        // Another provider message id for the same reference: not this message.
+        assert_eq!(d.report(&rep("vonage", "o.2", "V3", Failed)), Reported::Unknown);
         assert_eq!(
-            d.report("V2", Undelivered, Some("30003"), Some("Unreachable")),
+            d.report(&rep("vonage", "o.2", "V2", Undelivered)),
             Reported::Changed(Undelivered)
         );
         assert_eq!(d.attempts[1].error_code.as_deref(), Some("30003"));
         // A delivered message keeps no error text.
-        assert_eq!(d.report("SM1", Delivered, Some("0"), Some("x")), Reported::Changed(Delivered));
+        assert_eq!(d.report(&rep("twilio", "o.1", "SM1", Delivered)), Reported::Changed(Delivered));
         assert_eq!(d.attempts[0].error_code, None);
     }
 
@@ -353,13 +425,42 @@ mod tests {
         assert_eq!(shown.status, Expired);
         assert_eq!(shown.attempts[0].status, Expired);
         assert_eq!(shown.provider, "vonage");
-        d.report("V2", Delivered, None, None);
+        d.report(&rep("vonage", "o.2", "V2", Delivered));
         assert!(!d.latest_failed(T + 61_000));
         assert_eq!(d.to_object(T + 61_000).unwrap().status, Delivered);
         // A failure report is a failure at once.
         let mut d = two();
-        d.report("V2", Failed, None, None);
+        d.report(&rep("vonage", "o.2", "V2", Failed));
         assert!(d.latest_failed(T + 32_000));
+    }
+
+    /// SMS.cx's reports name the OTP, not our message: the provider's message id, else
+    /// its latest message not reported yet.
+    #[test]
+    fn reports_without_our_reference() {
+        let mut d = Delivery {
+            attempts: vec![
+                Attempt::new(Channel::Sms, "smscx", "o.1", T, 30_000),
+                Attempt::new(Channel::Sms, "twilio", "o.2", T, 30_000),
+                Attempt::new(Channel::Sms, "smscx", "o.3", T, 30_000),
+            ],
+        };
+        let bare = |id, status| Report {
+            provider: "smscx",
+            reference: None,
+            message_id: id,
+            status,
+            error_code: None,
+            error_text: None,
+        };
+        assert_eq!(d.report(&bare("X3", Sent)), Reported::Changed(Sent));
+        assert_eq!(d.attempts[2].message_id.as_deref(), Some("X3"));
+        assert_eq!(d.report(&bare("X1", Delivered)), Reported::Changed(Delivered));
+        assert_eq!(d.attempts[0].message_id.as_deref(), Some("X1"));
+        assert_eq!(d.report(&bare("X3", Delivered)), Reported::Changed(Delivered));
+        // Every smscx message has its id: a third one is unknown.
+        assert_eq!(d.report(&bare("X9", Delivered)), Reported::Unknown);
+        assert_eq!(d.attempts[1].status, Queued);
     }
 
     #[test]
@@ -368,7 +469,8 @@ mod tests {
         let v = serde_json::to_value(d.to_object(T).unwrap()).unwrap();
         assert_eq!(v["channel"], "sms");
         assert_eq!(v["status"], "queued");
-        assert_eq!(v["attempts"][0]["messageId"], "SM1");
+        assert_eq!(v["attempts"][0]["messageId"], serde_json::Value::Null);
+        assert_eq!(v["attempts"][0]["reference"], "o.1");
         assert_eq!(v["attempts"][0]["errorCode"], serde_json::Value::Null);
         assert_eq!(v["attempts"][1]["at"], "2027-01-15T08:00:31+00:00");
         assert!(Delivery::default().to_object(T).is_none());

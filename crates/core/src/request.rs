@@ -709,6 +709,28 @@ fn autofill(
 /// The payment extension fields (PSD2 dynamic linking): `amount` (≤ 32 printable
 /// characters, 2104; a JSON number is shown as written, `12.5` → "12.5") and `payee`
 /// (≤ 64 printable characters, 2105).
+/// The body of `POST /otp/{id}/resend` (extension): empty, or a JSON object whose
+/// `channel` (if any) asks for another channel than the OTP's (2135 if not one); other
+/// keys are ignored, as on `POST /otp`.
+pub fn resend_channel(body: &str) -> Result<Option<Channel>, Vec<ApiError>> {
+    if body.trim().is_empty() {
+        return Ok(None);
+    }
+    let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(body) else {
+        return Err(vec![ApiError::new(ErrorCode::BadRequest)]);
+    };
+    let mut errors = Vec::new();
+    let channel = obj
+        .get("channel")
+        .filter(|v| !v.is_null())
+        .map(|_| channel(&obj, &mut errors));
+    if errors.is_empty() {
+        Ok(channel)
+    } else {
+        Err(errors)
+    }
+}
+
 /// Extension `channel`: absent or `null` is `sms`; anything but `sms`, `whatsapp` or
 /// `voice` (exactly) is 2135.
 pub fn channel(obj: &Map<String, Value>, errors: &mut Vec<ApiError>) -> Channel {

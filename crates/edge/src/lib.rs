@@ -29,6 +29,7 @@ const _: () = assert!(
 );
 
 pub mod browser;
+pub mod delivery;
 pub mod destination;
 pub mod idempotency;
 pub mod limits;

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use smsotp_core::{ApiError, OtpRecord, OtpRequest, OtpStatus};
 
+use crate::delivery::Route;
 use crate::limits::{check_hard_lock, NumberHistory, NumberLimits};
 
 /// How long a finished OTP stays readable in its shard before it is forgotten.
@@ -97,6 +98,9 @@ pub struct CurrentOtp {
     /// Made from the browser API (it may then be superseded by the same visitor only).
     #[serde(default)]
     pub by_browser: bool,
+    /// How its messages go and what a failover needs (none for a test number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
 }
 
 impl NumberState {
@@ -267,6 +271,14 @@ impl NumberState {
         {
             self.current = None;
         }
+        // The sealed PIN goes as soon as the OTP stops being pending.
+        if let Some(c) = self.current.as_mut() {
+            if c.record.status_at(now) != OtpStatus::Pending {
+                if let Some(route) = c.route.as_mut() {
+                    route.sealed_pin = None;
+                }
+            }
+        }
     }
 
     /// When the row holds nothing of use any more (the clean-up deletes it then): every
@@ -288,6 +300,15 @@ impl NumberState {
             .chain([self.locked_until])
             .chain(client_locks)
             .max()
+            .unwrap_or(0)
+    }
+
+    /// When the shard's alarm must look at this number for a failover of its current OTP
+    /// (0: never).
+    pub fn failover_at(&self) -> u64 {
+        self.current
+            .as_ref()
+            .and_then(|c| c.route.as_ref()?.failover_at(&c.record))
             .unwrap_or(0)
     }
 
@@ -348,6 +369,7 @@ mod tests {
             request,
             sends: 1,
             by_browser: false,
+            route: None,
         }
     }
 

@@ -16,6 +16,7 @@ use smsotp_core::config::Config;
 use smsotp_core::error::{ApiError, ErrorCode};
 use smsotp_core::phone::{self, NumberType};
 
+use crate::delivery::DeliveryPolicy;
 use crate::limits::{AbuseLimits, NumberLimits};
 
 /// The number types refused when a policy does not say (`blockedNumberTypes` absent): the
@@ -33,12 +34,19 @@ pub const DEFAULT_BLOCKED_NUMBER_TYPES: [NumberType; 7] = [
 
 /// The top-level keys of a policy. A tenant's record holds other keys too (its API key
 /// hash, name, …: the worker's); the caller passes only these.
-pub const POLICY_KEYS: [&str; 5] = [
+pub const POLICY_KEYS: [&str; 11] = [
     "defaults",
     "allowedCountries",
     "blockedNumberTypes",
     "limits",
     "testNumbers",
+    // `crate::delivery::DELIVERY_KEYS`.
+    "channels",
+    "fallback",
+    "routes",
+    "deliveryTimeout",
+    "maxFailovers",
+    "deliveryCallbacks",
 ];
 
 /// The keys of `limits` that are [`AbuseLimits`] (the others are [`NumberLimits`]').
@@ -86,6 +94,9 @@ pub struct TenantPolicy {
     /// Test numbers, by E.164, with their fixed PIN: an OTP to one of them gets that PIN
     /// and no SMS ([`smsotp_core::create::create_test_otp_with_id`]).
     pub test_numbers: BTreeMap<String, String>,
+    /// Channels, fallback, routes, delivery timeout, failovers, delivery callbacks
+    /// ([`crate::delivery`]).
+    pub delivery: DeliveryPolicy,
 }
 
 /// Why a key of a policy was refused, under its key path.
@@ -104,6 +115,7 @@ impl TenantPolicy {
             blocked_number_types: DEFAULT_BLOCKED_NUMBER_TYPES.to_vec(),
             limits: AbuseLimits::default(),
             test_numbers: BTreeMap::new(),
+            delivery: DeliveryPolicy::default(),
         }
     }
 
@@ -224,6 +236,7 @@ impl TenantPolicy {
                 Err(more) => problems.extend(more),
             }
         }
+        policy.delivery = self.delivery.overlay(obj, &mut problems);
         if problems.is_empty() {
             Ok(policy)
         } else {
@@ -569,7 +582,7 @@ mod tests {
             (json!([]), &["the tenant policy must be a JSON object"]),
             (
                 json!({"apiKeyHash": "x"}),
-                &["unknown policy key apiKeyHash (a policy has only defaults, allowedCountries, blockedNumberTypes, limits, testNumbers)"],
+                &["unknown policy key apiKeyHash (a policy has only defaults, allowedCountries, blockedNumberTypes, limits, testNumbers, channels, fallback, routes, deliveryTimeout, maxFailovers, deliveryCallbacks)"],
             ),
             (
                 json!({"allowedCountries": ["US", "FR", "XX", "fr", 7]}),

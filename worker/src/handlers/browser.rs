@@ -244,20 +244,21 @@ pub async fn resend(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
     let otp_id = cx.param.clone();
     let checked = async {
         let text = body(cx).await?;
-        let token = browser_resend(&text).map_err(AppError::Invalid)?;
+        let (token, channel) = browser_resend(&text).map_err(AppError::Invalid)?;
         // Only who made the OTP may have its PIN replaced (before Turnstile: no
         // siteverify call for a request that cannot go on).
         let secret = cx.header(CLIENT_SECRET);
         check_client_secret(&cx.settings.pin_hasher, &otp_id, secret.as_deref())?;
-        Ok::<_, AppError>(((), token, client_ip(&cx.req)?))
+        Ok::<_, AppError>((channel, token, client_ip(&cx.req)?))
     }
     .await;
-    let ((), ip) = passed(cx, visitor, checked).await?;
+    let (channel, ip) = passed(cx, visitor, checked).await?;
     let asked = Resend {
         otp_id: &otp_id,
         client: Some(client_of(&ip)),
         ip,
         budget: Budget::Browser,
+        channel,
     };
     let answer = service::resend(cx, &visitor.tenant, asked).await?;
     let mut body = otp_view(&answer);

@@ -56,11 +56,19 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
         None => None,
     };
     let otp_id = cx.param.clone();
+    let text = cx.body().await?;
+    let channel = match smsotp_core::request::resend_channel(&text) {
+        Ok(channel) => channel,
+        Err(e) => {
+            return Err(budget::refused(cx, tenant, Budget::Server, AppError::Invalid(e)).await)
+        }
+    };
     let asked = Resend {
         otp_id: &otp_id,
         ip,
         budget: Budget::Server,
         client: None,
+        channel,
     };
     service::resend(cx, tenant, asked).await
 }

@@ -1,4 +1,5 @@
-//! SMS providers: one file each, chosen by `SMS_PROVIDER`. Each file is pure: it builds
+//! Message providers: one file each, several configured at once ([`Providers`]), routed
+//! per country by `SMS_ROUTES` (or the one `SMS_PROVIDER`). Each file is pure: it builds
 //! its provider's API call from an [`Sms`] ([`HttpRequest`]; base URLs are configurable so
 //! tests can use a local server) and reads the reply (the provider's message id, or a
 //! [`ProviderError`]); [`Provider::send`] is the only place that does I/O. The pure parts
@@ -12,6 +13,9 @@ mod vonage;
 mod webhook;
 
 pub use error::{ProviderError, Redacted};
+
+use smsotp_core::Channel;
+use smsotp_edge::delivery::{Routes, SMS_PROVIDERS};
 
 use std::time::Duration;
 
@@ -94,60 +98,107 @@ async fn exchange(
         })
 }
 
-/// The configured provider (`SMS_PROVIDER`) with its settings.
-pub enum Provider {
-    Console,
-    Webhook(webhook::Webhook),
-    Twilio(twilio::Twilio),
-    Vonage(vonage::Vonage),
-    Smscx(smscx::Smscx),
+/// Every provider this deployment has settings for, and its SMS routes: several at once,
+/// so a message can fail over from one to the next (`smsotp_edge::delivery`).
+pub struct Providers {
+    pub twilio: Option<twilio::Twilio>,
+    pub vonage: Option<vonage::Vonage>,
+    pub smscx: Option<smscx::Smscx>,
+    pub webhook: Option<webhook::Webhook>,
+    /// The console provider (development only): it stands in for every channel.
+    pub console: bool,
+    /// The SMS routes: `SMS_ROUTES`, or `SMS_PROVIDER` as a one-provider route (default
+    /// `console`).
+    pub routes: Routes,
 }
 
-impl Provider {
-    /// The provider `SMS_PROVIDER` names (default `console`, refused unless `development`:
-    /// it logs each SMS, PIN included), with its settings from `get`; else every problem,
-    /// each naming its setting. Called by `Settings::read`, the one place settings are read.
+impl Providers {
+    /// The providers whose settings are present, each with every problem of its settings,
+    /// and the routes (`SMS_ROUTES`, else `SMS_PROVIDER`, default `console`), each named
+    /// provider configured. The console is refused unless `development` (it logs each SMS,
+    /// PIN included). Called by `Settings::read`, the one place settings are read.
     pub fn read(
         get: &impl Fn(&str) -> Option<String>,
         development: bool,
-    ) -> Result<Provider, Vec<String>> {
-        let name = get("SMS_PROVIDER");
-        let name = name.as_deref().map_or("console", str::trim);
+    ) -> Result<Providers, Vec<String>> {
         let mut problems = Vec::new();
-        let mut required = |setting: &str| {
-            get(setting).unwrap_or_else(|| {
-                problems.push(format!("{setting}: not set (SMS_PROVIDER={name} needs it)"));
-                String::new()
-            })
-        };
-        let base = |setting: &str, default: &str| get(setting).unwrap_or_else(|| default.into());
-        let provider = match name {
-            "console" => Provider::Console,
-            "webhook" => Provider::Webhook(webhook::Webhook {
-                url: required("SMS_WEBHOOK_URL"),
-            }),
-            "twilio" => Provider::Twilio(twilio::Twilio {
-                base_url: base("TWILIO_BASE_URL", "https://api.twilio.com"),
-                account_sid: required("TWILIO_ACCOUNT_SID"),
-                auth_token: required("TWILIO_AUTH_TOKEN"),
-            }),
-            "vonage" => Provider::Vonage(vonage::Vonage {
-                base_url: base("VONAGE_BASE_URL", "https://rest.nexmo.com"),
-                api_key: required("VONAGE_API_KEY"),
-                api_secret: required("VONAGE_API_SECRET"),
-            }),
-            "smscx" => Provider::Smscx(smscx::Smscx {
-                base_url: base("SMSCX_BASE_URL", "https://api.sms.cx"),
-                api_key: required("SMSCX_API_KEY"),
-            }),
-            other => {
+        let routes_text = get("SMS_ROUTES");
+        let single = get("SMS_PROVIDER");
+        let single = single.as_deref().map_or("console", str::trim);
+        let routes = match &routes_text {
+            Some(text) => {
+                if get("SMS_PROVIDER").is_some() {
+                    problems.push(
+                        "SMS_PROVIDER: set with SMS_ROUTES, which replaces it; remove one".into(),
+                    );
+                }
+                match serde_json::from_str::<serde_json::Value>(text) {
+                    Ok(v) => Routes::from_json(&v, "SMS_ROUTES").unwrap_or_else(|more| {
+                        problems.extend(more);
+                        Routes::default()
+                    }),
+                    Err(e) => {
+                        problems.push(format!("SMS_ROUTES: not JSON ({e})"));
+                        Routes::default()
+                    }
+                }
+            }
+            None if SMS_PROVIDERS.contains(&single) => Routes::single(single),
+            None => {
                 problems.push(format!(
-                    "SMS_PROVIDER: {other:?} is not one of twilio, vonage, smscx, webhook, console"
+                    "SMS_PROVIDER: {single:?} is not one of twilio, vonage, smscx, webhook, console"
                 ));
-                Provider::Console
+                Routes::default()
             }
         };
-        if name == "console" && !development {
+        let named = |p: &str| routes.providers().any(|n| n == p);
+        // Why a provider's settings are needed, for its problems.
+        let because = |p: &str| match &routes_text {
+            _ if !named(p) => format!("{p}'s settings are partly set"),
+            Some(_) => format!("SMS_ROUTES names {p}"),
+            None => format!("SMS_PROVIDER={p} needs it"),
+        };
+        let base = |setting: &str, default: &str| get(setting).unwrap_or_else(|| default.into());
+        // A provider is configured when the routes name it or any of its settings is set;
+        // then every required setting must be.
+        let mut configured = |p: &str, settings: &[&str]| -> Option<Vec<String>> {
+            if !named(p) && !settings.iter().any(|s| get(s).is_some()) {
+                return None;
+            }
+            let values = settings
+                .iter()
+                .map(|s| {
+                    get(s).unwrap_or_else(|| {
+                        problems.push(format!("{s}: not set ({})", because(p)));
+                        String::new()
+                    })
+                })
+                .collect();
+            Some(values)
+        };
+        let twilio = configured("twilio", &["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]).map(|v| {
+            twilio::Twilio {
+                base_url: base("TWILIO_BASE_URL", "https://api.twilio.com"),
+                account_sid: v[0].clone(),
+                auth_token: v[1].clone(),
+            }
+        });
+        let vonage = configured("vonage", &["VONAGE_API_KEY", "VONAGE_API_SECRET"]).map(|v| {
+            vonage::Vonage {
+                base_url: base("VONAGE_BASE_URL", "https://rest.nexmo.com"),
+                api_key: v[0].clone(),
+                api_secret: v[1].clone(),
+            }
+        });
+        let smscx = configured("smscx", &["SMSCX_API_KEY"]).map(|v| smscx::Smscx {
+            base_url: base("SMSCX_BASE_URL", "https://api.sms.cx"),
+            api_key: v[0].clone(),
+        });
+        let webhook = configured("webhook", &["SMS_WEBHOOK_URL"]).map(|v| webhook::Webhook {
+            url: v[0].clone(),
+        });
+        let console = named("console");
+        if console && !development {
             problems.push(
                 "SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: \
                  it logs each SMS, PIN included"
@@ -155,45 +206,67 @@ impl Provider {
             );
         }
         if problems.is_empty() {
-            Ok(provider)
+            Ok(Providers {
+                twilio,
+                vonage,
+                smscx,
+                webhook,
+                console,
+                routes,
+            })
         } else {
             Err(problems)
         }
     }
 
-    /// The provider's name, for logs.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Provider::Console => "console",
-            Provider::Webhook(_) => "webhook",
-            Provider::Twilio(_) => "twilio",
-            Provider::Vonage(_) => "vonage",
-            Provider::Smscx(_) => "smscx",
+    /// Whether `provider` is configured to carry `channel`.
+    pub fn offers(&self, channel: Channel, provider: &str) -> bool {
+        if provider == "console" {
+            return self.console;
+        }
+        match channel {
+            Channel::Sms => match provider {
+                "twilio" => self.twilio.is_some(),
+                "vonage" => self.vonage.is_some(),
+                "smscx" => self.smscx.is_some(),
+                "webhook" => self.webhook.is_some(),
+                _ => false,
+            },
+            Channel::Whatsapp | Channel::Voice => false,
         }
     }
 
-    /// Sends; `Ok` carries the provider's message id.
-    pub async fn send(&self, sms: &Sms<'_>) -> Result<String, ProviderError> {
+    /// Sends `sms` through `provider` (one of [`Providers::offers`]'); `Ok` carries the
+    /// provider's message id.
+    pub async fn send(&self, provider: &str, sms: &Sms<'_>) -> Result<String, ProviderError> {
         let timeout = sms.timeout;
-        match self {
-            Provider::Console => Ok(console::send(sms)),
-            Provider::Webhook(p) => {
+        let not_configured = || ProviderError::Transport(Redacted::new(&format!(
+            "{provider} is not configured for {}", sms.channel.as_str()
+        )));
+        match (provider, sms.channel) {
+            ("console", _) if self.console => Ok(console::send(sms)),
+            ("webhook", Channel::Sms) => {
+                let p = self.webhook.as_ref().ok_or_else(not_configured)?;
                 let reply = exchange(&p.build_request(sms), timeout).await?;
-                // A custom endpoint has no message id of its own: the OTP id stands for it.
-                webhook::parse_reply(reply.status, &reply.body).map(|()| sms.otp_id.to_owned())
+                // A custom endpoint has no message id of its own: our reference stands for it.
+                webhook::parse_reply(reply.status, &reply.body).map(|()| sms.message_id.to_owned())
             }
-            Provider::Twilio(p) => {
+            ("twilio", Channel::Sms) => {
+                let p = self.twilio.as_ref().ok_or_else(not_configured)?;
                 let reply = exchange(&p.build_request(sms), timeout).await?;
                 twilio::parse_reply(reply.status, &reply.body)
             }
-            Provider::Vonage(p) => {
+            ("vonage", Channel::Sms) => {
+                let p = self.vonage.as_ref().ok_or_else(not_configured)?;
                 let reply = exchange(&p.build_request(sms), timeout).await?;
                 vonage::parse_reply(reply.status, &reply.body)
             }
-            Provider::Smscx(p) => {
+            ("smscx", Channel::Sms) => {
+                let p = self.smscx.as_ref().ok_or_else(not_configured)?;
                 let reply = exchange(&p.build_request(sms), timeout).await?;
                 smscx::parse_reply(reply.status, &reply.body)
             }
+            _ => Err(not_configured()),
         }
     }
 }

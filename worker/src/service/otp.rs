@@ -148,9 +148,56 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
         }
     })
     .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
+    let mut new = new;
     let otp_id = new.record.otp_id.clone();
     // A test number is not counted by any limit.
     let destination = prepared.destination;
+    // How the message goes (a test number sends none): the plan, from its first step
+    // whose provider's circuit is closed; the record holds the first attempt, and the
+    // route what a failover needs (the PIN sealed).
+    let route = if destination.sends_sms() {
+        let providers = &settings.providers;
+        let delivery = &tenant.policy.delivery;
+        let plan = delivery.plan(
+            request.channel,
+            &request.country_iso,
+            &providers.routes,
+            &|c, p| providers.offers(c, p),
+        )?;
+        let step = plan
+            .iter()
+            .position(|s| !super::breaker::is_open(&s.provider, now))
+            .unwrap_or(0);
+        let report_within = delivery.delivery_timeout.get(&request.country_iso);
+        let reference = smsotp_edge::delivery::reference(&otp_id, 1);
+        new.record.delivery.attempts.push(smsotp_core::delivery::Attempt::new(
+            plan[step].channel,
+            &plan[step].provider,
+            &reference,
+            now,
+            u64::from(report_within) * 1000,
+        ));
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce)
+            .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
+        Some(smsotp_edge::delivery::Route {
+            step,
+            failovers: 0,
+            max_failovers: delivery.max_failovers,
+            report_within,
+            reports: settings.public_url.is_some(),
+            callbacks: delivery.delivery_callbacks,
+            sealed_pin: Some(smsotp_edge::delivery::seal(
+                &settings.pin_hasher,
+                &otp_id,
+                &new.pin,
+                nonce,
+            )),
+            plan,
+        })
+    } else {
+        None
+    };
     let limits = destination.number_limits(&tenant.policy);
     let abuse = destination.shard_limits(&tenant.policy);
     let reply = shard::call(
@@ -165,6 +212,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             from_browser: prepared.budget == Budget::Browser,
             client_secret: prepared.client_secret.clone(),
             client: prepared.client.clone(),
+            route: route.clone().map(Box::new),
         },
         &cx.usage,
     )
@@ -174,13 +222,18 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
         ShardReply::Created { resend_after } => resend_after,
         other => return Err(other.into_error()),
     };
-    if destination.sends_sms() {
+    if let Some(route) = route {
         let sms = OutgoingSms {
             to: request.phone_number.clone(),
             from: request.from.clone(),
             text: new.message.text,
             parts: new.message.sms.parts,
             unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
+            code: new.pin.clone(),
+            language: new.message.language.clone(),
+            reference: smsotp_edge::delivery::reference(&otp_id, 1),
+            plan: route.plan,
+            step: route.step,
         };
         deliver(cx, shard, &otp_id, &tenant.id, &sms).await?;
     }
@@ -202,6 +255,8 @@ pub struct Resend<'a> {
     pub budget: Budget,
     /// The browser client asking (`None`: the server API).
     pub client: Option<String>,
+    /// The channel asked for (`None`: the OTP's own).
+    pub channel: Option<smsotp_core::Channel>,
 }
 
 /// A resend: a new PIN by SMS for a pending OTP. Like a create's, its SMS is counted by
@@ -215,6 +270,7 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
         ip,
         budget,
         client,
+        channel,
     } = asked;
     let (otp_id, shard) = match checked_id(otp_id) {
         Ok(c) => c,
@@ -235,7 +291,7 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
         send,
     };
     let admitted = budget::admit(cx, tenant, ask).await?;
-    let result = resend_in_shard(cx, tenant, (otp_id, shard), client).await;
+    let result = resend_in_shard(cx, tenant, (otp_id, shard), client, channel).await;
     let sent = matches!(&result, Ok((_, true)));
     budget::settle(cx, tenant, admitted, sent, None).await?;
     result.map(|(answer, _)| answer)
@@ -248,11 +304,14 @@ async fn resend_in_shard(
     tenant: &Tenant,
     (otp_id, shard): (&str, u8),
     client: Option<String>,
+    channel: Option<smsotp_core::Channel>,
 ) -> AppResult<(Answer, bool)> {
     let op = ShardOp::Resend {
         otp_id: otp_id.to_owned(),
         tenant: tenant.id.clone(),
         limits: Box::new(tenant.policy.number_limits.clone()),
+        delivery: Box::new(tenant.policy.delivery.clone()),
+        channel,
         test_pins: tenant.policy.test_numbers.clone(),
         client,
     };

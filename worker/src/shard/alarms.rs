@@ -1,5 +1,5 @@
 //! The shard's one alarm, at the earliest of: a pending OTP's expiry to call back
-//! (`deadlines`), a callback to try (`callbacks`), and, at most once an hour while the shard
+//! (`deadlines`), a failover due (`numbers.due_at`), a callback to try (`callbacks`), and, at most once an hour while the shard
 //! has numbers, the clean-up of the rows whose content is all past.
 
 use std::time::Duration;
@@ -24,6 +24,9 @@ impl OtpShard {
         // Expiries are written (with their callbacks queued) before any delivery, so an
         // alarm that stops half-way loses nothing: the platform retries it.
         self.expire_due(now)?;
+        // Failovers before callbacks: a delivery callback a failover queues goes out in
+        // this run.
+        self.fail_over_due(now).await?;
         self.deliver_callbacks().await?;
         if now >= self.clean_up_at.get() {
             self.clean_up(now)?;

@@ -69,6 +69,7 @@ use worker::*;
 use crate::durable::{self, RowUsage, Sql};
 
 mod alarms;
+mod failover;
 mod ops;
 mod outbox;
 mod storage;
@@ -145,8 +146,21 @@ impl DurableObject for OtpShard {
                         limits,
                         test_pins,
                         client,
+                        delivery,
+                        channel,
                         ..
-                    } => self.resend(row, otp_id, limits, test_pins, client.as_deref(), now)?,
+                    } => self.resend(
+                        row,
+                        otp_id,
+                        limits,
+                        test_pins,
+                        client.as_deref(),
+                        (delivery, *channel),
+                        now,
+                    )?,
+                    ShardOp::Sent { .. } | ShardOp::Report { .. } => {
+                        self.delivery_changed(row, &op, now)?
+                    }
                     _ => self.transition(row, &op, now)?,
                 },
             },

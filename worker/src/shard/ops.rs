@@ -2,7 +2,9 @@
 //! the number's rules (`smsotp_edge::number`), and writes the row once — with no `await`
 //! in between.
 
-use smsotp_core::{ApiError, ErrorCode, OtpStatus};
+use smsotp_core::delivery::Attempt;
+use smsotp_core::{ApiError, Channel, DeliveryStatus, ErrorCode, OtpStatus};
+use smsotp_edge::delivery::{self, DeliveryPolicy, Route};
 use smsotp_edge::limits::{NumberLimits, PendingOtp};
 use smsotp_edge::{placement, Destination};
 use worker::{Error, Result};
@@ -49,6 +51,7 @@ impl OtpShard {
             from_browser,
             client_secret,
             client,
+            route,
         } = op
         else {
             return Err(Error::RustError("create: not a create".into()));
@@ -135,6 +138,7 @@ impl OtpShard {
             sends: 1,
             last_send_at: now,
             by_browser: *from_browser,
+            route: route.as_deref().cloned(),
         };
         let ended = state.supersede(new, !test, now);
         self.save(&mut row, now)?;
@@ -168,7 +172,9 @@ impl OtpShard {
         Ok(ShardReply::Unlocked)
     }
 
-    /// `Resend`: the limits, then a new PIN (the old one stops working) and its SMS.
+    /// `Resend`: the limits, then a new PIN (the old one stops working) and its message,
+    /// planned for the channel asked (else the OTP's own).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn resend(
         &self,
         mut row: NumberRow,
@@ -176,6 +182,7 @@ impl OtpShard {
         limits: &NumberLimits,
         test_pins: &std::collections::BTreeMap<String, String>,
         client: Option<&str>,
+        (delivery, channel): (&DeliveryPolicy, Option<Channel>),
         now: u64,
     ) -> Result<ShardReply> {
         let Some(record) = row.state.find_mut(otp_id, now) else {
@@ -221,16 +228,33 @@ impl OtpShard {
         }
         let settings = crate::config::settings_or_error(&self.env)?;
         let hasher = &settings.pin_hasher;
+        // The new message's plan (a test number sends none).
+        let channel = channel.unwrap_or(current.request.channel);
+        let plan = if destination.sends_sms() {
+            let providers = &settings.providers;
+            match delivery.plan(
+                channel,
+                &current.record.country_iso,
+                &providers.routes,
+                &|c, p| providers.offers(c, p),
+            ) {
+                Ok(plan) => plan,
+                Err(e) => return Ok(refusal(&e)),
+            }
+        } else {
+            Vec::new()
+        };
         let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
-        let (pin_hash, message) = match destination.fixed_pin() {
+        let (pin_hash, message, pin) = match destination.fixed_pin() {
             // A test number's PIN stays the fixed one.
             Some(pin) => (
                 hasher.hash(otp_id, pin),
                 smsotp_core::render_message(&current.request, Some(pin), None),
+                pin.to_owned(),
             ),
             None => smsotp_core::FallibleSource::run(fill, |rng| {
                 let new = smsotp_core::create::new_pin_message(&current.request, otp_id, hasher, rng);
-                (new.hash, new.message)
+                (new.hash, new.message, new.pin)
             })
             .map_err(|e| Error::RustError(format!("crypto.getRandomValues: {e}")))?,
         };
@@ -240,13 +264,46 @@ impl OtpShard {
             .map_err(|e| Error::RustError(e.to_string()))?;
         current.sends += 1;
         current.last_send_at = now;
-        let sms = destination.sends_sms().then(|| OutgoingSms {
-            to: current.record.phone_number.clone(),
-            from: current.request.from.clone(),
-            text: message.text,
-            parts: message.sms.parts,
-            unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
-        });
+        let sms = match plan.first() {
+            Some(first) => {
+                let reference = delivery::reference(otp_id, current.record.delivery.attempts.len() + 1);
+                let report_within = delivery.delivery_timeout.get(&current.record.country_iso);
+                current.record.delivery.attempts.push(Attempt::new(
+                    first.channel,
+                    &first.provider,
+                    &reference,
+                    now,
+                    u64::from(report_within) * 1000,
+                ));
+                let mut nonce = [0u8; 12];
+                getrandom::fill(&mut nonce)
+                    .map_err(|e| Error::RustError(format!("crypto.getRandomValues: {e}")))?;
+                let failovers = current.route.as_ref().map_or(0, |r| r.failovers);
+                current.route = Some(Route {
+                    plan: plan.clone(),
+                    step: 0,
+                    failovers,
+                    max_failovers: delivery.max_failovers,
+                    report_within,
+                    reports: settings.public_url.is_some(),
+                    callbacks: delivery.delivery_callbacks,
+                    sealed_pin: Some(delivery::seal(hasher, otp_id, &pin, nonce)),
+                });
+                Some(OutgoingSms {
+                    to: current.record.phone_number.clone(),
+                    from: current.request.from.clone(),
+                    text: message.text,
+                    parts: message.sms.parts,
+                    unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
+                    code: pin,
+                    language: message.language,
+                    reference,
+                    plan,
+                    step: 0,
+                })
+            }
+            None => None,
+        };
         let record = current.record.clone();
         if destination.sends_sms() {
             state.sends.push(now);
@@ -292,22 +349,32 @@ impl OtpShard {
             return Ok(ShardReply::NotFound);
         };
         let before = (record.status, record.attempts);
+        let mut changed_delivery = false;
         let result: std::result::Result<(), ApiError> = match op {
             ShardOp::Check { pin, .. } => record.check(pin, now, hasher).map(|_| ()),
             ShardOp::Cancel { .. } => record.cancel(now),
-            ShardOp::FailDelivery { .. } => {
+            ShardOp::FailDelivery { error, .. } => {
                 record.fail_delivery(now);
+                if let Some(latest) = record.delivery.attempts.last_mut() {
+                    latest.status = DeliveryStatus::Failed;
+                    latest.error_text = Some(error.clone());
+                }
+                changed_delivery = true;
                 Ok(())
             }
             ShardOp::Get { .. } => {
                 record.expire(now);
                 Ok(())
             }
-            ShardOp::Create { .. } | ShardOp::Resend { .. } | ShardOp::Unlock { .. } => Ok(()),
+            ShardOp::Create { .. }
+            | ShardOp::Resend { .. }
+            | ShardOp::Unlock { .. }
+            | ShardOp::Sent { .. }
+            | ShardOp::Report { .. } => Ok(()),
         };
         let record = record.clone();
         let status_changed = record.status != before.0;
-        let mut changed = status_changed || record.attempts != before.1;
+        let mut changed = status_changed || record.attempts != before.1 || changed_delivery;
         // Wrong PINs count against the number across its OTPs; a right one clears them.
         if let ShardOp::Check { limits, client, .. } = op {
             changed |= row

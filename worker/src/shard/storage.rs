@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS numbers (
   sends TEXT NOT NULL,
   verified_at INTEGER NOT NULL,
   state TEXT NOT NULL,
+  due_at INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (pk, nk, tenant, phone)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS deadlines (
@@ -64,6 +65,17 @@ pub fn open(sql: &SqlStorage) {
         sql.exec(OLD_LAYOUT, None).ok();
     }
     sql.exec(SCHEMA, None).ok();
+    // A shard made before failovers has no `due_at`: added (0, nothing due).
+    if sql
+        .exec("SELECT due_at FROM numbers LIMIT 0", None)
+        .is_err()
+    {
+        sql.exec(
+            "ALTER TABLE numbers ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0",
+            None,
+        )
+        .ok();
+    }
 }
 
 /// A number's row.
@@ -78,6 +90,9 @@ pub struct NumberRow {
 
 #[derive(Deserialize)]
 struct RawNumberRow {
+    /// Read only by the failover scan (other queries know it).
+    #[serde(default)]
+    pk: Option<f64>,
     nk: f64,
     tenant: String,
     phone: String,
@@ -225,12 +240,13 @@ impl Store<'_> {
     pub fn write_number(&self, row: &NumberRow) -> Result<()> {
         self.0.exec(
             "INSERT INTO numbers
-               (pk, nk, tenant, phone, forget_at, last_send_at, sends, verified_at, state)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               (pk, nk, tenant, phone, forget_at, last_send_at, sends, verified_at, state,
+                due_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (pk, nk, tenant, phone) DO UPDATE
                SET forget_at = excluded.forget_at, last_send_at = excluded.last_send_at,
                  sends = excluded.sends, verified_at = excluded.verified_at,
-                 state = excluded.state",
+                 state = excluded.state, due_at = excluded.due_at",
             vec![
                 key(row.pk),
                 key(row.nk),
@@ -241,9 +257,28 @@ impl Store<'_> {
                 text(&serde_json::to_string(&row.state.sends)?),
                 int(row.state.verified_at),
                 text(&serde_json::to_string(&row.state)?),
+                int(row.state.failover_at()),
             ],
         )?;
         Ok(())
+    }
+
+    /// The numbers whose current OTP is due for a failover at `now` (at most `limit`):
+    /// a scan of `numbers` without an index (an index on `due_at` would write a row more
+    /// each time it changes, twice per OTP; a scan reads rows, billed a thousand times
+    /// less).
+    pub fn due_failovers(&self, now: u64, limit: u64) -> Result<Vec<NumberRow>> {
+        let raw: Vec<RawNumberRow> = self
+            .0
+            .exec(
+                "SELECT pk, nk, tenant, phone, sends, verified_at, state FROM numbers
+                 WHERE due_at > 0 AND due_at <= ? LIMIT ?",
+                vec![int(now), int(limit)],
+            )?
+            .to_array()?;
+        raw.into_iter()
+            .map(|r| NumberRow::parse(r.pk.unwrap_or(0.0) as u32, r))
+            .collect()
     }
 
     /// The prefix rule's data for a tenant's prefix: the SMS of the last hour to its
@@ -405,7 +440,8 @@ impl Store<'_> {
         Ok(())
     }
 
-    /// The earliest expiry to call back or callback to try, if any.
+    /// The earliest expiry to call back, callback to try or failover to make, if any (a
+    /// scan of `numbers` for the failovers: see [`Store::due_failovers`]).
     pub fn next_due(&self) -> Result<Option<u64>> {
         let rows: Vec<NextRow> = self
             .0
@@ -413,7 +449,8 @@ impl Store<'_> {
                 // `deadlines` is ordered by `at`: its minimum is its first row.
                 "SELECT MIN(at) AS at FROM (
                    SELECT MIN(at) AS at FROM deadlines
-                   UNION ALL SELECT MIN(next_at) FROM callbacks)",
+                   UNION ALL SELECT MIN(next_at) FROM callbacks
+                   UNION ALL SELECT MIN(due_at) FROM numbers WHERE due_at > 0)",
                 None,
             )?
             .to_array()?;
@@ -493,6 +530,7 @@ mod tests {
             request,
             sends: 1,
             by_browser: false,
+            route: None,
         })
     }
 

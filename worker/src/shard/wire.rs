@@ -2,7 +2,8 @@
 //! call to a shard.
 
 use serde::{Deserialize, Serialize};
-use smsotp_core::{ErrorCode, OtpRecord, OtpRequest};
+use smsotp_core::{Channel, DeliveryStatus, ErrorCode, OtpRecord, OtpRequest};
+use smsotp_edge::delivery::{DeliveryPolicy, Route, Step};
 use smsotp_edge::limits::AbuseLimits;
 use smsotp_edge::limits::NumberLimits;
 use worker::{Env, Result};
@@ -48,12 +49,22 @@ pub enum ShardOp {
         /// The browser client (its IP subject): a client locked for the number sends nothing.
         #[serde(default)]
         client: Option<String>,
+        /// How its messages go (the record holds the first attempt); none for a test
+        /// number.
+        #[serde(default)]
+        route: Option<Box<Route>>,
     },
     /// A new PIN and SMS for a pending OTP, if the limits allow.
     Resend {
         otp_id: String,
         tenant: String,
         limits: Box<NumberLimits>,
+        /// The tenant's delivery policy: the new message's plan is made in the shard,
+        /// which knows the number's country.
+        delivery: Box<DeliveryPolicy>,
+        /// The channel asked for (`None`: the OTP's own).
+        #[serde(default)]
+        channel: Option<Channel>,
         /// The tenant's test numbers and their fixed PINs: a test number's resend keeps
         /// its PIN and sends nothing.
         #[serde(default)]
@@ -84,8 +95,27 @@ pub enum ShardOp {
     },
     /// Cancel.
     Cancel { otp_id: String, tenant: String },
-    /// The SMS could not be sent.
-    FailDelivery { otp_id: String },
+    /// The message could not be sent by any step of its plan: the OTP is FAILED, its
+    /// latest attempt `failed` with `error`.
+    FailDelivery { otp_id: String, error: String },
+    /// The message `reference` was taken by the plan's step `step` (not the one recorded:
+    /// the ones before failed within the request).
+    Sent {
+        otp_id: String,
+        reference: String,
+        step: usize,
+    },
+    /// A provider's delivery report (its signature checked by the worker).
+    Report {
+        otp_id: String,
+        provider: String,
+        /// Our id of the message (`None`: the provider's reports cannot carry it).
+        reference: Option<String>,
+        message_id: String,
+        status: DeliveryStatus,
+        error_code: Option<String>,
+        error_text: Option<String>,
+    },
     /// Read (expiring it first if its TTL passed).
     Get { otp_id: String, tenant: String },
 }
@@ -99,7 +129,9 @@ impl ShardOp {
             ShardOp::Resend { otp_id, .. }
             | ShardOp::Check { otp_id, .. }
             | ShardOp::Cancel { otp_id, .. }
-            | ShardOp::FailDelivery { otp_id }
+            | ShardOp::FailDelivery { otp_id, .. }
+            | ShardOp::Sent { otp_id, .. }
+            | ShardOp::Report { otp_id, .. }
             | ShardOp::Get { otp_id, .. } => otp_id,
             ShardOp::Unlock { .. } => "",
         }
@@ -113,7 +145,10 @@ impl ShardOp {
             | ShardOp::Cancel { tenant, .. }
             | ShardOp::Get { tenant, .. }
             | ShardOp::Unlock { tenant, .. } => Some(tenant),
-            ShardOp::Create { .. } | ShardOp::FailDelivery { .. } => None,
+            ShardOp::Create { .. }
+            | ShardOp::FailDelivery { .. }
+            | ShardOp::Sent { .. }
+            | ShardOp::Report { .. } => None,
         }
     }
 }
@@ -149,6 +184,9 @@ pub enum ShardReply {
     },
     /// `Unlock`: the number's locks and counts are cleared (or it had none).
     Unlocked,
+    /// `Report`, `Sent`: applied (`known`: the OTP holds that message from that provider;
+    /// else nothing changed).
+    Reported { known: bool },
 }
 
 impl ShardReply {
@@ -171,18 +209,31 @@ impl ShardReply {
             ShardReply::Created { .. } => "created",
             ShardReply::Resent { .. } => "resent",
             ShardReply::Unlocked => "unlocked",
+            ShardReply::Reported { .. } => "reported",
         }
     }
 }
 
-/// An SMS for the worker to hand to the provider.
-#[derive(Serialize, Deserialize)]
+/// A message for the worker to hand to a provider: its plan and the step the record
+/// names, tried first.
+#[derive(Serialize, Deserialize, Clone)]
 pub struct OutgoingSms {
     pub to: String,
     pub from: String,
+    /// The SMS text, PIN included.
     pub text: String,
     pub parts: u32,
     pub unicode: bool,
+    /// The PIN alone (WhatsApp's template, a call).
+    pub code: String,
+    /// The ISO 639-1 language of the template chosen.
+    pub language: String,
+    /// Our id of the message (`{otpId}.{n}`).
+    pub reference: String,
+    /// The steps to try, in order.
+    pub plan: Vec<Step>,
+    /// The step tried first (the one the record names).
+    pub step: usize,
 }
 
 impl Message for ShardOp {

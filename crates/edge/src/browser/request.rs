@@ -15,6 +15,7 @@
 //! tenant's `browser` settings ([`BrowserSettings`]) plus the visitor's fields, so a browser
 //! OTP obeys exactly the same rules and codes as a server one.
 
+use smsotp_core::Channel;
 use serde_json::{Map, Value};
 
 use super::turnstile::MAX_TOKEN_CHARS;
@@ -29,7 +30,13 @@ use smsotp_core::request::{validate_request, verify_pin, OtpRequest};
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
 
 /// The fields of `POST /v1/browser/otp`.
-pub const OTP_FIELDS: [&str; 4] = ["phoneNumber", "countryIso", "language", "turnstileToken"];
+pub const OTP_FIELDS: [&str; 5] = [
+    "phoneNumber",
+    "countryIso",
+    "language",
+    "turnstileToken",
+    "channel",
+];
 
 /// The keys of a tenant's `browser` settings: the server API's request fields a tenant
 /// fixes for browser OTPs (`template_xx` too), and `defaultCountry`.
@@ -263,7 +270,7 @@ pub fn validate_browser_otp(
     refuse_other_fields(&obj, &OTP_FIELDS, &mut errors);
     let turnstile_token = turnstile_field(&obj, &mut errors);
     let mut merged = settings.fields.clone();
-    for name in ["phoneNumber", "countryIso", "language"] {
+    for name in ["phoneNumber", "countryIso", "language", "channel"] {
         if let Some(v) = obj.get(name) {
             merged.insert(name.into(), v.clone());
         }
@@ -300,18 +307,21 @@ pub fn browser_verify_pin(body: &str) -> Result<String, Vec<ApiError>> {
     verify_pin(body).map_err(|e| vec![e])
 }
 
-/// The body of `POST /v1/browser/otp/{id}/resend`: `{"turnstileToken"?}`, or an empty
-/// body. Returns the token, when sent; any other field is 2121.
-pub fn browser_resend(body: &str) -> Result<Option<String>, Vec<ApiError>> {
+/// The body of `POST /v1/browser/otp/{id}/resend`: `{"turnstileToken"?, "channel"?}`, or
+/// an empty body. Returns the token and the channel, when sent; any other field is 2121.
+pub fn browser_resend(body: &str) -> Result<(Option<String>, Option<Channel>), Vec<ApiError>> {
     if body.trim().is_empty() {
-        return Ok(None);
+        return Ok((None, None));
     }
     let obj = parse_object(body)?;
     let mut errors = Vec::new();
-    refuse_other_fields(&obj, &["turnstileToken"], &mut errors);
+    refuse_other_fields(&obj, &["turnstileToken", "channel"], &mut errors);
     let token = turnstile_field(&obj, &mut errors);
+    let channel = obj
+        .contains_key("channel")
+        .then(|| smsotp_core::request::channel(&obj, &mut errors));
     if errors.is_empty() {
-        Ok(token)
+        Ok((token, channel))
     } else {
         Err(errors)
     }
