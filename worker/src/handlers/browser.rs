@@ -50,6 +50,7 @@ use crate::pipeline::answer::Answer;
 use crate::pipeline::budget::{self, client_ip, client_of};
 use crate::pipeline::context::{Ctx, Visitor};
 use crate::service::otp::{self as service, checked_id, Resend};
+use crate::shard::{self, ShardOp, ShardReply};
 use crate::tenant::Tenant;
 use crate::{http, log};
 
@@ -129,6 +130,16 @@ pub async fn config(_cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
             "templates": templates,
             "turnstileSiteKey": tenant.turnstile.as_ref().map(|t| t.site_key.clone()),
             "resendCooldowns": tenant.policy.number_limits.resend_cooldowns,
+            // The channels a code may go by, as this deployment offers them: the widget
+            // offers the others once a resend is allowed.
+            "channels": tenant.policy.delivery.channels.iter()
+                .filter(|c| {
+                    let p = &_cx.settings.providers;
+                    tenant.policy.delivery.plan(**c, "", &p.routes, &|ch, name| p.offers(ch, name)).is_ok()
+                        || **c == smsotp_core::Channel::Sms
+                })
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
         }),
     ))
 }
@@ -193,7 +204,38 @@ fn otp_view(answer: &Answer) -> Value {
         "attemptsLeft": left,
         "parts": b["parts"],
         "clientSecret": b["clientSecret"],
+        // The channel and status only: which provider a tenant uses, its message ids and
+        // error texts are not the visitor's business.
+        "delivery": b["delivery"].as_object().map(|d| json!({
+            "channel": d.get("channel"), "status": d.get("status"),
+        })),
     })
+}
+
+/// `GET /v1/browser/otp/{otpId}` (with its `X-Client-Secret`): the OTP as the browser sees
+/// it, its delivery included (the widget says "not delivered" when a report says so).
+pub async fn status(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
+    let param = cx.param.clone();
+    let (otp_id, shard) = checked_id(&param)?;
+    let secret = cx.header(CLIENT_SECRET);
+    check_client_secret(&cx.settings.pin_hasher, otp_id, secret.as_deref())?;
+    let op = ShardOp::Get {
+        otp_id: otp_id.to_owned(),
+        tenant: visitor.tenant.id.clone(),
+    };
+    let record = match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+        ShardReply::Record(record) => record,
+        other => return Err(other.into_error()),
+    };
+    let now = Date::now().as_millis();
+    let answer = Answer::json(200, json!(record.to_object(now))).about(otp_id);
+    let mut body = otp_view(&answer);
+    if let Some(o) = body.as_object_mut() {
+        for hidden in ["phoneNumber", "parts", "clientSecret", "resendAfter"] {
+            o.remove(hidden);
+        }
+    }
+    Ok(Answer { body, ..answer })
 }
 
 /// A browser start or resend past its own checks (`checked`: what it prepared, its

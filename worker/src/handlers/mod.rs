@@ -3,6 +3,7 @@
 //! the route table (`pipeline/table.rs`) says which handler serves which route.
 
 pub mod browser;
+pub mod delivery;
 pub mod meta;
 pub mod numbers;
 pub mod otp;

@@ -23,6 +23,8 @@ pub struct Answer {
     /// A body answered as these bytes rather than `body` serialized (the OpenAPI document,
     /// served byte for byte as committed).
     pub raw: Option<&'static str>,
+    /// A plain-text body instead of JSON (Meta's subscription check echoes a challenge).
+    pub text: Option<String>,
 }
 
 impl Answer {
@@ -34,6 +36,15 @@ impl Answer {
             otp_id: None,
             resend_after: None,
             raw: None,
+            text: None,
+        }
+    }
+
+    /// `status` with a plain-text body.
+    pub fn text(status: u16, text: String) -> Self {
+        Answer {
+            text: Some(text),
+            ..Answer::json(status, Value::Null)
         }
     }
 
@@ -134,9 +145,11 @@ pub fn respond(
         .unwrap_or(smsotp_core::error::DEFAULT_DOCS_BASE);
     let mut retry_after = None;
     let mut raw = None;
+    let mut text = None;
     let (status, body, otp_id) = match outcome {
         Outcome::Ok(a) => {
             raw = a.raw;
+            text = a.text;
             (a.status, a.body, a.otp_id)
         }
         Outcome::Error(first, rest) => {
@@ -154,7 +167,14 @@ pub fn respond(
     };
     let elapsed = Date::now().as_millis().saturating_sub(started);
     let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
+    headers.set(
+        "Content-Type",
+        if text.is_some() {
+            "text/plain; charset=utf-8"
+        } else {
+            "application/json"
+        },
+    )?;
     // Answers hold OTP states, tokens and client secrets: no cache keeps them, and no
     // browser sniffs them into something else.
     headers.set("Cache-Control", "no-store")?;
@@ -204,6 +224,8 @@ pub fn respond(
         Response::empty()?
     } else if let (Some(raw), 200) = (raw, status) {
         Response::ok(raw)?
+    } else if let Some(text) = text {
+        Response::ok(text)?
     } else {
         Response::from_json(&body)?
     };

@@ -16,7 +16,7 @@ use std::pin::Pin;
 use worker::{Env, Method};
 
 use crate::error::AppResult;
-use crate::handlers::{browser, meta, numbers, otp};
+use crate::handlers::{browser, delivery, meta, numbers, otp};
 use crate::limiter::Budget;
 use crate::tenant::Tenant;
 
@@ -175,6 +175,31 @@ pub static ROUTES: &[Route] = &[
         tenant_spends: TenantSpend::Minute(Browser),
         cors: true,
         handler: Handler::PublishableKey(|cx, v| Box::pin(browser::check(cx, v))),
+    },
+    // Delivery reports: no key, each provider's own signature (handlers/delivery.rs).
+    Route {
+        method: Method::Post,
+        path: "/v1/delivery/{provider}",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::Public(|cx| Box::pin(delivery::report(cx))),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/delivery/{provider}",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::Public(|cx| Box::pin(delivery::subscribe(cx))),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/browser/otp/{otpId}",
+        ip_minute: true,
+        tenant_spends: TenantSpend::Minute(Browser),
+        cors: true,
+        handler: Handler::PublishableKey(|cx, v| Box::pin(browser::status(cx, v))),
     },
     Route {
         method: Method::Post,
