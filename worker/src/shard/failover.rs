@@ -15,7 +15,7 @@ use super::storage::NumberRow;
 use super::wire::{OutgoingSms, ShardOp, ShardReply};
 use super::OtpShard;
 use crate::limiter::wire::LimiterReply;
-use crate::limiter::{self, Ask, Budget, SendAsk};
+use crate::limiter::{self, Ask, SendAsk};
 use crate::{callback, log, service, tenant};
 
 /// Failovers made per alarm run at most (the next alarm comes at once for the rest).
@@ -181,12 +181,7 @@ impl OtpShard {
                 ip: None,
                 browser: false,
             };
-            let ask = Ask::Create {
-                limit: 0,
-                budget: Budget::Server,
-                idempotency: None,
-                send: Some(send.clone()),
-            };
+            let ask = Ask::Failover { send: send.clone() };
             let usage = crate::usage::Usage::default();
             match limiter::ask(&self.env, &tenant.id, &ask, &usage).await {
                 Ok(LimiterReply::Refused { error, .. }) => {

@@ -28,6 +28,11 @@ impl OtpShard {
         self.store().write_number(row)?;
         // The clean-up will have something to do.
         self.wake(now + HOUR_MS);
+        // A failover to make (a silence past `deliveryTimeout`, a failure reported).
+        let due = row.state.failover_at();
+        if due > 0 {
+            self.wake(due);
+        }
         Ok(())
     }
 
