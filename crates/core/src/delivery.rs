@@ -339,7 +339,10 @@ mod tests {
         );
         assert_eq!(d.attempts[1].error_code.as_deref(), Some("30003"));
         // A delivered message keeps no error text.
-        assert_eq!(d.report("SM1", Delivered, Some("0"), Some("x")), Reported::Changed(Delivered));
+        assert_eq!(
+            d.report("SM1", Delivered, Some("0"), Some("x")),
+            Reported::Changed(Delivered)
+        );
         assert_eq!(d.attempts[0].error_code, None);
     }
 

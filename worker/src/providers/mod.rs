@@ -8,8 +8,12 @@ mod console;
 mod error;
 mod smscx;
 mod twilio;
+#[allow(dead_code)] // Used by Twilio's calls (`twilio::Twilio::build_call`), wired for issue 20.
+pub mod voice;
 mod vonage;
 mod webhook;
+#[allow(dead_code)] // Wired into `Provider` by the issue-20 integration.
+pub mod whatsapp;
 
 pub use error::{ProviderError, Redacted};
 
@@ -130,6 +134,7 @@ impl Provider {
                 base_url: base("TWILIO_BASE_URL", "https://api.twilio.com"),
                 account_sid: required("TWILIO_ACCOUNT_SID"),
                 auth_token: required("TWILIO_AUTH_TOKEN"),
+                voice_from: get("TWILIO_VOICE_FROM"),
             }),
             "vonage" => Provider::Vonage(vonage::Vonage {
                 base_url: base("VONAGE_BASE_URL", "https://rest.nexmo.com"),
@@ -139,6 +144,7 @@ impl Provider {
             "smscx" => Provider::Smscx(smscx::Smscx {
                 base_url: base("SMSCX_BASE_URL", "https://api.sms.cx"),
                 api_key: required("SMSCX_API_KEY"),
+                report_token: get("SMSCX_WEBHOOK_TOKEN"),
             }),
             other => {
                 problems.push(format!(

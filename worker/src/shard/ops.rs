@@ -229,7 +229,8 @@ impl OtpShard {
                 smsotp_core::render_message(&current.request, Some(pin), None),
             ),
             None => smsotp_core::FallibleSource::run(fill, |rng| {
-                let new = smsotp_core::create::new_pin_message(&current.request, otp_id, hasher, rng);
+                let new =
+                    smsotp_core::create::new_pin_message(&current.request, otp_id, hasher, rng);
                 (new.hash, new.message)
             })
             .map_err(|e| Error::RustError(format!("crypto.getRandomValues: {e}")))?,
