@@ -25,6 +25,8 @@ mod log;
 mod lru;
 mod pipeline;
 mod providers;
+#[allow(dead_code, unused_imports)] // Wired into `POST /v1/delivery/{provider}` (issue 20).
+mod reports;
 mod service;
 mod shard;
 mod tenant;
