@@ -129,7 +129,10 @@ impl OtpShard {
             return Ok(());
         };
         // One id per (message, status): a receiver dedupes retries by it.
-        let latest = delivery.attempts.last().map_or("", |a| a.reference.as_str());
+        let latest = delivery
+            .attempts
+            .last()
+            .map_or("", |a| a.reference.as_str());
         let webhook_id = format!(
             "msg_{}_delivery_{}_{}",
             record.otp_id,
@@ -200,11 +203,14 @@ impl OtpShard {
                 }
             }
             let now = Date::now().as_millis();
-            let prepared = self.prepare_failover(&row, &otp_id, &tenant.policy.number_limits, now)?;
+            let prepared =
+                self.prepare_failover(&row, &otp_id, &tenant.policy.number_limits, now)?;
             let Some((sms, shard)) = prepared else {
                 // Not due any more (verified, delivered or refused meanwhile): the SMS
                 // counted is given back.
-                limiter::refund(&self.env, &tenant.id, &send, &usage).await.ok();
+                limiter::refund(&self.env, &tenant.id, &send, &usage)
+                    .await
+                    .ok();
                 continue;
             };
             log::event(
@@ -319,7 +325,11 @@ impl OtpShard {
         let Some(mut row) = self.store().row_of_otp(otp_id, None)? else {
             return Ok(());
         };
-        let Some(current) = row.state.current.as_mut().filter(|c| c.record.otp_id == otp_id)
+        let Some(current) = row
+            .state
+            .current
+            .as_mut()
+            .filter(|c| c.record.otp_id == otp_id)
         else {
             return Ok(());
         };

@@ -258,7 +258,8 @@ impl OtpShard {
                 pin.to_owned(),
             ),
             None => smsotp_core::FallibleSource::run(fill, |rng| {
-                let new = smsotp_core::create::new_pin_message(&current.request, otp_id, hasher, rng);
+                let new =
+                    smsotp_core::create::new_pin_message(&current.request, otp_id, hasher, rng);
                 (new.hash, new.message, new.pin)
             })
             .map_err(|e| Error::RustError(format!("crypto.getRandomValues: {e}")))?,
@@ -271,7 +272,8 @@ impl OtpShard {
         current.last_send_at = now;
         let sms = match plan.first() {
             Some(first) => {
-                let reference = delivery::reference(otp_id, current.record.delivery.attempts.len() + 1);
+                let reference =
+                    delivery::reference(otp_id, current.record.delivery.attempts.len() + 1);
                 let report_within = delivery.delivery_timeout.get(&current.record.country_iso);
                 current.record.delivery.attempts.push(Attempt::new(
                     first.channel,
