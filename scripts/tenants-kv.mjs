@@ -19,7 +19,7 @@ export const MIN_LOCK_SECONDS = 60;
 /** Could this be an API key: 16 to 256 visible ASCII characters (the worker refuses others unread). */
 export const isPlausibleApiKey = (key) => typeof key === 'string' && key.length >= MIN_KEY_LENGTH && key.length <= 256 && /^[\x21-\x7e]+$/.test(key);
 /** Fields a record may hold; the policy ones are checked in detail by the worker only. */
-export const POLICY_FIELDS = ['defaults', 'allowedCountries', 'blockedNumberTypes', 'limits', 'testNumbers', 'publishableKeys', 'browser', 'turnstileSiteKey', 'turnstileSecret', 'turnstile', 'allowAllCountries'];
+export const POLICY_FIELDS = ['defaults', 'allowedCountries', 'blockedNumberTypes', 'limits', 'testNumbers', 'publishableKeys', 'browser', 'turnstileSiteKey', 'turnstileSecret', 'turnstile', 'allowAllCountries', 'channels', 'fallback', 'routes', 'deliveryTimeout', 'maxFailovers', 'deliveryCallbacks'];
 /** Fields `set` may change (the API keys have their own commands). */
 export const SETTABLE_FIELDS = [...POLICY_FIELDS, 'webhookSecret'];
 const KNOWN_FIELDS = new Set(['id', 'apiKeys', 'webhookSecret', ...POLICY_FIELDS]);
@@ -128,7 +128,21 @@ export function policyFieldProblems(field, value) {
     case 'turnstile':
       return value === 'off' ? [] : [`must be "off" (browser SMS without a bot check) or absent, not ${describe(value)}`];
     case 'allowAllCountries':
+    case 'deliveryCallbacks':
       return typeof value === 'boolean' ? [] : [`must be true or false, not ${describe(value)}`];
+    // Delivery (docs/delivery.md): their shape here; the worker checks their values.
+    case 'channels':
+    case 'fallback':
+      return Array.isArray(value) && value.every((c) => ['sms', 'whatsapp', 'voice'].includes(c))
+        ? [] : [`must be a list of sms, whatsapp, voice, not ${describe(value)}`];
+    case 'routes':
+      return isObject(value) && Object.values(value).every((l) => Array.isArray(l) && l.every((p) => typeof p === 'string'))
+        ? [] : [`must be an object { "<country or *>": ["<provider>", …] }, not ${describe(value)}`];
+    case 'deliveryTimeout':
+      return Number.isInteger(value) || (isObject(value) && Object.values(value).every(Number.isInteger))
+        ? [] : [`must be whole seconds, or { "<country or *>": seconds }, not ${describe(value)}`];
+    case 'maxFailovers':
+      return Number.isInteger(value) && value >= 0 ? [] : [`must be a whole number, not ${describe(value)}`];
     case 'testNumbers':
       if (!isObject(value)) return [`must be an object { "+<number>": "<pin>" }, not ${describe(value)}`];
       return Object.entries(value).flatMap(([number, pin]) => [

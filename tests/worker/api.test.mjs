@@ -212,9 +212,12 @@ describe('POST /otp', () => {
 
   test('the OTP object has every key of the contract', async () => {
     const otp = await create({ trackId: '9b2f1f4e-3b1a-4c7e-8f0a-1d2e3f4a5b6c' });
-    // Every key of the contract, plus one extension: the OTP's client secret (browser API).
-    assert.deepEqual(Object.keys(otp).sort(), ['attempts', 'clientSecret', 'cost', 'countryIso', 'dateCreated', 'dateExpires', 'maxAttempts',
+    // Every key of the contract, plus two extensions: the OTP's client secret (browser API)
+    // and its delivery (the message handed to the console provider, queued).
+    assert.deepEqual(Object.keys(otp).sort(), ['attempts', 'clientSecret', 'cost', 'countryIso', 'dateCreated', 'dateExpires', 'delivery', 'maxAttempts',
       'otpCallbackUrl', 'otpId', 'parts', 'phoneNumber', 'status', 'trackId', 'ttl'].sort());
+    assert.deepEqual([otp.delivery.channel, otp.delivery.provider, otp.delivery.status], ['sms', 'console', 'queued']);
+    assert.deepEqual(otp.delivery.attempts.map((a) => a.reference), [`${otp.otpId}.1`]);
     assert.match(otp.otpId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.equal(otp.trackId, '9b2f1f4e-3b1a-4c7e-8f0a-1d2e3f4a5b6c');
     assert.match(otp.dateCreated, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);

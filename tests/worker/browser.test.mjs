@@ -273,7 +273,9 @@ describe('the flow', () => {
 
       const started = await browserCall(w, 'POST', '/v1/browser/otp', { phoneNumber: number });
       assert.equal(started.status, 201, JSON.stringify(started.body));
-      assert.deepEqual(Object.keys(started.body).sort(), ['attemptsLeft', 'clientSecret', 'expiresAt', 'otpId', 'parts', 'phoneNumber', 'resendAfter', 'status']);
+      assert.deepEqual(Object.keys(started.body).sort(), ['attemptsLeft', 'clientSecret', 'delivery', 'expiresAt', 'otpId', 'parts', 'phoneNumber', 'resendAfter', 'status']);
+      // The channel and status only: not the provider, its ids or its error texts.
+      assert.deepEqual(started.body.delivery, { channel: 'sms', status: 'queued' });
       assert.deepEqual([started.body.phoneNumber, started.body.status, started.body.attemptsLeft, started.body.resendAfter], [number, 'PENDING', 5, 45]);
       assert.ok(Math.abs(Date.parse(started.body.expiresAt) - (Date.now() + 300_000)) < 10_000);
       const [sms] = smsTo(number);

@@ -53,7 +53,7 @@ async function withWorker(vars, policy, fn) {
   });
   const tenants = TENANTS.map((t) => (t.id === 'acme' ? { ...t, ...policy } : t));
   const w = await startWorker(
-    { ...env, PUBLIC_URL, SMS_TIMEOUT_MS: '1500', ...vars },
+    { ...env, PUBLIC_URL, SMS_TIMEOUT_MS: '1500', SMS_PROVIDER: undefined, ...vars },
     { tenants },
   );
   standins.setDeliverTo((url) => url.replace(PUBLIC_URL, w.url));
@@ -247,7 +247,8 @@ describe('failover', () => {
 describe('channels', () => {
   test('voice: a call that says the code; channel on resend; a channel the tenant has not enabled is 2136', { timeout: 60000 }, async () => {
     await withWorker({ SMS_ROUTES: '{"*":["twilio"]}' }, { channels: ['sms', 'voice'] }, async (w, seen) => {
-      const r = await create(w, { channel: 'voice' });
+      // A French template for a French number: the call speaks French.
+      const r = await create(w, { channel: 'voice', template: 'Code {{pin}}', template_fr: 'Votre code {{pin}}' });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       const [callSent] = seen.accepted('twilio');
       assert.equal(callSent.kind, 'voice');
@@ -277,7 +278,7 @@ describe('channels', () => {
   test('whatsapp: the authentication template with the code twice, its language from the country; its reports', { timeout: 60000 }, async () => {
     await withWorker({ SMS_ROUTES: '{"*":["twilio"]}' }, { channels: ['sms', 'whatsapp'] }, async (w, seen) => {
       const r = await create(w, { channel: 'whatsapp' });
-      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.equal(r.status, 201, JSON.stringify([r.body, seen.tried('whatsapp').map((e) => [e.path, e.answeredStatus, e.body]), w.logs.filter((l) => l.includes('sms.failed'))]));
       const [sent] = seen.accepted('whatsapp');
       const { template } = sent.json;
       assert.equal(template.name, STANDIN_SECRETS.whatsappTemplate);

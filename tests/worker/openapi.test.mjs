@@ -60,7 +60,7 @@ describe('routes', () => {
 
   test('every documented method is answered on its path, every other method is 405', async () => {
     for (const path of Object.keys(doc.paths)) {
-      const concrete = path.replace('{otpId}', ID);
+      const concrete = path.replace('{otpId}', ID).replace('{provider}', 'whatsapp');
       for (const method of [...METHODS.map((m) => m.toUpperCase()), 'QUERY']) {
         const r = await w.fetch(concrete, { method, headers: { Origin: 'https://shop.example' }, body: ['GET', 'OPTIONS'].includes(method) ? undefined : '{}' });
         const text = await r.text();

@@ -63,18 +63,18 @@ describe('provider request formats', () => {
     });
   });
 
-  test('vonage: form with api_key/api_secret, digits-only to, type=unicode for UCS-2, client-ref', async () => {
+  test('vonage: form with api_key/api_secret, digits-only to, type=unicode for UCS-2, client-ref = our reference of the message', async () => {
     up.state.mode = 'ok';
     await withWorker(providers.vonage(), async (w) => {
       const r = await call(w, 'POST', '/otp', { phoneNumber: '+359888123456', template: 'Кодът е {{pin}}' });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       const form = Object.fromEntries(new URLSearchParams(up.received.findLast((e) => e.path === '/sms/json').body));
-      assert.deepEqual([form.api_key, form.api_secret, form.to, form.type, form['client-ref']], ['vk', 'vs', '359888123456', 'unicode', r.body.otpId]);
+      assert.deepEqual([form.api_key, form.api_secret, form.to, form.type, form['client-ref']], ['vk', 'vs', '359888123456', 'unicode', `${r.body.otpId}.1`]);
       assert.match(form.text, /^Кодът е \d{6}$/);
     });
   });
 
-  test('smscx: JSON to/from/text with X-API-KEY, trackData and idempotencyId = otpId', async () => {
+  test('smscx: JSON to/from/text with X-API-KEY, trackData = otpId, idempotencyId a name-based UUID of the message (a failover or resend is not deduplicated)', async () => {
     up.state.mode = 'ok';
     await withWorker(providers.smscx(), async (w) => {
       const r = await call(w, 'POST', '/otp', { phoneNumber: '+4915123456789' });
@@ -82,18 +82,21 @@ describe('provider request formats', () => {
       const req = up.received.findLast((e) => e.path === '/sms');
       assert.equal(req.headers['x-api-key'], 'cx-key');
       const body = JSON.parse(req.body);
-      assert.deepEqual([body.to, body.from, body.trackData, body.idempotencyId], ['+4915123456789', 'Verify', r.body.otpId, r.body.otpId]);
+      assert.deepEqual([body.to, body.from, body.trackData], ['+4915123456789', 'Verify', r.body.otpId]);
+      assert.match(body.idempotencyId, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.notEqual(body.idempotencyId, r.body.otpId);
     });
   });
 
-  test('webhook: JSON {to, from, text, otpId}', async () => {
+  test('webhook: JSON {to, from, text, otpId, messageId, channel} (no reportUrl without PUBLIC_URL)', async () => {
     up.state.mode = 'ok';
     await withWorker(providers.webhook(), async (w) => {
       const r = await call(w, 'POST', '/otp', { phoneNumber: '+33612345678' });
       assert.equal(r.status, 201);
       const body = JSON.parse(up.received.findLast((e) => e.path === '/webhook').body);
-      assert.deepEqual(Object.keys(body).sort(), ['from', 'otpId', 'text', 'to']);
+      assert.deepEqual(Object.keys(body).sort(), ['channel', 'from', 'messageId', 'otpId', 'text', 'to']);
       assert.equal(body.otpId, r.body.otpId);
+      assert.deepEqual([body.messageId, body.channel], [`${r.body.otpId}.1`, 'sms']);
     });
   });
 

@@ -639,7 +639,8 @@ export function standinEnv(standins, publicUrl) {
     SMSCX_WEBHOOK_TOKEN: s.smscxWebhookToken,
     SMS_WEBHOOK_URL: `${standins.url}/webhook`,
     SMS_WEBHOOK_SECRET: s.webhookSecret,
-    WHATSAPP_BASE_URL: standins.url,
+    // The Graph API's version is part of the base URL, as in the worker's default.
+    WHATSAPP_BASE_URL: `${standins.url}/v21.0`,
     WHATSAPP_ACCESS_TOKEN: s.whatsappAccessToken,
     WHATSAPP_PHONE_NUMBER_ID: s.whatsappPhoneNumberId,
     WHATSAPP_TEMPLATE: s.whatsappTemplate,

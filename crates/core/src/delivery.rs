@@ -132,12 +132,14 @@ pub struct Attempt {
     pub error_text: Option<String>,
     /// When it was handed to the provider.
     pub at: UnixMillis,
-    /// When a final report is due: past it without one, the attempt is `expired`.
+    /// When a final report is due: past it without one, the attempt is `expired` (0: no
+    /// report can come, nothing expires).
     pub report_by: UnixMillis,
 }
 
 impl Attempt {
-    /// A message handed to the provider `provider` (`queued`), `reference` our id of it.
+    /// A message handed to the provider `provider` (`queued`), `reference` our id of it,
+    /// a final report due within `report_within_ms` (0: none can come).
     pub fn new(
         channel: Channel,
         provider: &str,
@@ -154,13 +156,16 @@ impl Attempt {
             error_code: None,
             error_text: None,
             at: now,
-            report_by: now.saturating_add(report_within_ms),
+            report_by: match report_within_ms {
+                0 => 0,
+                ms => now.saturating_add(ms),
+            },
         }
     }
 
     /// Its status as of `now`: `expired` when no final report came by `report_by`.
     pub fn status_at(&self, now: UnixMillis) -> DeliveryStatus {
-        if !self.status.is_final() && now >= self.report_by {
+        if !self.status.is_final() && self.report_by != 0 && now >= self.report_by {
             DeliveryStatus::Expired
         } else {
             self.status
@@ -451,6 +456,9 @@ mod tests {
         d.report(&rep("vonage", "o.2", "V2", Delivered));
         assert!(!d.latest_failed(T + 61_000));
         assert_eq!(d.to_object(T + 61_000).unwrap().status, Delivered);
+        // No report can come: nothing expires.
+        let never = Attempt::new(Channel::Sms, "twilio", "o.1", T, 0);
+        assert_eq!(never.status_at(u64::MAX - 1), Queued);
         // A failure report is a failure at once.
         let mut d = two();
         d.report(&rep("vonage", "o.2", "V2", Failed));

@@ -305,8 +305,10 @@ pub async fn resend(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
     let answer = service::resend(cx, &visitor.tenant, asked).await?;
     let mut body = otp_view(&answer);
     if let Some(o) = body.as_object_mut() {
-        o.remove("phoneNumber");
-        o.remove("parts");
+        // The client secret is the create's to hand out (the page has it already).
+        for hidden in ["phoneNumber", "parts", "clientSecret"] {
+            o.remove(hidden);
+        }
     }
     Ok(Answer { body, ..answer })
 }

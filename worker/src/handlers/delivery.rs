@@ -132,10 +132,15 @@ fn unknown(provider: &str, report: &reports::Report) {
     );
 }
 
+/// `GET /v1/delivery/vonage`: a Vonage receipt sent as a GET (read as a report);
 /// `GET /v1/delivery/whatsapp`: Meta's subscription check (`hub.mode=subscribe`,
 /// `hub.verify_token`, `hub.challenge`): the challenge echoed when the token is
 /// `WHATSAPP_VERIFY_TOKEN`, else 401.
 pub async fn subscribe(cx: &mut Ctx) -> AppResult<Answer> {
+    // Vonage may send its receipts as GET with query parameters (an account setting).
+    if cx.param == "vonage" {
+        return report(cx).await;
+    }
     // Only Meta checks a subscription this way.
     if cx.param != "whatsapp" {
         return Err(AppError::api(ErrorCode::RouteNotFound));

@@ -336,7 +336,8 @@ mod tests {
         assert_eq!(allow_of("/otp/x"), "GET, POST, DELETE");
         assert_eq!(allow_of("/otp"), "POST");
         assert_eq!(allow_of("/v1/browser/config"), "GET, OPTIONS");
-        assert_eq!(allow_of("/v1/browser/otp/x"), "POST, OPTIONS");
+        assert_eq!(allow_of("/v1/browser/otp/x"), "GET, POST, OPTIONS");
+        assert_eq!(allow_of("/v1/delivery/twilio"), "GET, POST");
         assert_eq!(allow_of("/v1/numbers/x/lock"), "DELETE");
     }
 

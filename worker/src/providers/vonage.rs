@@ -120,7 +120,7 @@ mod tests {
             assert_eq!(
                 request.body,
                 format!(
-                    "api_key=vk&api_secret=v+s&to=359888123456&from=15550100&text={encoded}&type={kind}&client-ref=id-1{tail}"
+                    "api_key=vk&api_secret=v+s&to=359888123456&from=15550100&text={encoded}&type={kind}&client-ref=id-1.2{tail}"
                 )
             );
         }

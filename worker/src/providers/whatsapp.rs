@@ -68,6 +68,20 @@ impl Whatsapp {
             .unwrap_or_else(|| language.to_owned())
     }
 
+    /// The template language for a number of `country_iso` by the rule SMS templates follow
+    /// (`smsotp_core::template::Templates::choose`): the country's languages in order, the
+    /// first the template exists in; else as [`Whatsapp::template_language`] says for the
+    /// SMS template's `language`.
+    pub fn choose_language(&self, language: &str, country_iso: &str) -> String {
+        let base_of = |code: &str| code.split(['_', '-']).next().unwrap_or_default().to_owned();
+        smsotp_core::languages::languages_of(country_iso)
+            .find(|lang| self.languages.iter().any(|c| same_code(&base_of(c), lang)))
+            .map_or_else(
+                || self.template_language(language, country_iso),
+                |lang| self.template_language(lang, country_iso),
+            )
+    }
+
     /// The API call for `sms` (its `code`, `language` and `otp_id`; the number's country
     /// from `to`).
     pub fn build_request(&self, sms: &Sms<'_>) -> HttpRequest {
@@ -80,7 +94,7 @@ impl Whatsapp {
             "type": "template",
             "template": {
                 "name": self.template,
-                "language": {"code": self.template_language(sms.language, country)},
+                "language": {"code": self.choose_language(sms.language, country)},
                 "components": [
                     {"type": "body", "parameters": parameter},
                     {"type": "button", "sub_type": "url", "index": "0", "parameters": parameter},
@@ -187,6 +201,28 @@ mod tests {
         }
     }
 
+    /// The country's languages first (the SMS templates' rule), whatever language the SMS
+    /// template was in; the SMS template's language when the country's has no template.
+    #[test]
+    fn the_country_rule_chooses() {
+        let w = whatsapp(&["en", "fr", "pt_BR", "de"]);
+        let cases = [
+            ("en", "FR", "fr"),
+            ("en", "BR", "pt_BR"),
+            ("en", "CH", "de"),
+            ("en", "BE", "fr"),
+            ("fr", "JP", "fr"),
+            ("en", "JP", "en"),
+        ];
+        for (language, country, expected) in cases {
+            assert_eq!(
+                w.choose_language(language, country),
+                expected,
+                "{language} {country}"
+            );
+        }
+    }
+
     #[test]
     fn request_is_an_authentication_template() {
         let sms = Sms {
@@ -229,7 +265,7 @@ mod tests {
                      "parameters": [{"type": "text", "text": "123456"}]},
                 ],
             },
-            "biz_opaque_callback_data": "id-1",
+            "biz_opaque_callback_data": "id-1.2",
         });
         assert_eq!(body, expected);
     }

@@ -39,24 +39,21 @@ pub fn is_open(provider: &str, now: u64) -> bool {
 }
 
 /// A send through `provider` failed at `now`: the 5th in a row opens its circuit (and a
-/// failure after it reopened opens it again).
-pub fn failed(provider: &str, now: u64) {
+/// failure after it reopened opens it again). `Some(ms)` when this failure opened it (for
+/// the caller's `provider.circuit_open` line): for how long.
+pub fn failed(provider: &str, now: u64) -> Option<u64> {
     let open_for = OPEN_FOR.with(std::cell::Cell::get);
     CIRCUITS.with(|c| {
         let mut circuits = c.borrow_mut();
         let circuit = circuits.entry(provider.to_owned()).or_default();
         circuit.failures += 1;
-        if circuit.failures >= FAILURES_TO_OPEN {
-            if circuit.open_until <= now {
-                crate::log::event(
-                    "warn",
-                    "provider.circuit_open",
-                    serde_json::json!({ "provider": provider, "failures": circuit.failures, "forMs": open_for }),
-                );
-            }
-            circuit.open_until = now + open_for;
+        if circuit.failures < FAILURES_TO_OPEN {
+            return None;
         }
-    });
+        let opened = circuit.open_until <= now;
+        circuit.open_until = now + open_for;
+        opened.then_some(open_for)
+    })
 }
 
 /// A send through `provider` succeeded: its count starts over, its circuit closes.
@@ -73,16 +70,18 @@ mod tests {
     #[test]
     fn five_failures_in_a_row_open_it_for_a_minute() {
         for i in 0..4 {
-            failed("p", 1000 + i);
+            assert_eq!(failed("p", 1000 + i), None);
         }
         assert!(!is_open("p", 1004));
-        failed("p", 1005);
+        assert_eq!(failed("p", 1005), Some(OPEN_MS));
         assert!(is_open("p", 1006));
         assert!(is_open("p", 1005 + OPEN_MS - 1));
         assert!(!is_open("p", 1005 + OPEN_MS));
         assert!(!is_open("other", 1006));
         // Half-open: one more failure opens it again at once.
-        failed("p", 1005 + OPEN_MS);
+        assert_eq!(failed("p", 1005 + OPEN_MS), Some(OPEN_MS));
+        // Failing while open (another isolate's send in flight) does not reopen it.
+        assert_eq!(failed("p", 1006 + OPEN_MS), None);
         assert!(is_open("p", 1006 + OPEN_MS));
         // A success closes it and starts the count over.
         succeeded("p");

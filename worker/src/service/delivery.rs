@@ -78,7 +78,13 @@ pub async fn send_plan(
                 return Ok(i);
             }
             Err(failure) => {
-                breaker::failed(provider, worker::Date::now().as_millis());
+                if let Some(ms) = breaker::failed(provider, worker::Date::now().as_millis()) {
+                    log::event(
+                        "warn",
+                        "provider.circuit_open",
+                        json!({ "provider": provider, "forMs": ms }),
+                    );
+                }
                 log::event(
                     "error",
                     "sms.failed",

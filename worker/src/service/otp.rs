@@ -169,6 +169,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             .position(|s| !super::breaker::is_open(&s.provider, now))
             .unwrap_or(0);
         let report_within = delivery.delivery_timeout.get(&request.country_iso);
+        let reports = settings.public_url.is_some();
         let reference = smsotp_edge::delivery::reference(&otp_id, 1);
         new.record
             .delivery
@@ -178,7 +179,12 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
                 &plan[step].provider,
                 &reference,
                 now,
-                u64::from(report_within) * 1000,
+                // Without `PUBLIC_URL` no report can come: nothing is ever `expired` (0).
+                if reports {
+                    u64::from(report_within) * 1000
+                } else {
+                    0
+                },
             ));
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce)
@@ -188,7 +194,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             failovers: 0,
             max_failovers: delivery.max_failovers,
             report_within,
-            reports: settings.public_url.is_some(),
+            reports,
             callbacks: delivery.delivery_callbacks,
             sealed_pin: Some(smsotp_edge::delivery::seal(
                 &settings.pin_hasher,
@@ -199,6 +205,19 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             plan,
         })
     } else {
+        // A test number sends nothing, but its channel must still be one the tenant has.
+        if !tenant.policy.delivery.channels.contains(&request.channel) {
+            return Err(AppError::Api(
+                smsotp_core::ApiError::with_message(
+                    smsotp_core::ErrorCode::ChannelNotAllowed,
+                    format!(
+                        "The {} channel is not enabled for this account",
+                        request.channel.as_str()
+                    ),
+                )
+                .for_field("channel"),
+            ));
+        }
         None
     };
     let limits = destination.number_limits(&tenant.policy);

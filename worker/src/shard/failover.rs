@@ -18,6 +18,16 @@ use crate::limiter::wire::LimiterReply;
 use crate::limiter::{self, Ask, SendAsk};
 use crate::{callback, log, service, tenant};
 
+/// How long a message of `route` may wait for its final report: forever when no report
+/// can come (no `PUBLIC_URL`: 0, nothing is ever `expired` then).
+pub fn report_within_ms(route: &smsotp_edge::delivery::Route) -> u64 {
+    if route.reports {
+        u64::from(route.report_within) * 1000
+    } else {
+        0
+    }
+}
+
 /// Failovers made per alarm run at most (the next alarm comes at once for the rest).
 const MAX_FAILOVERS_PER_RUN: u64 = 20;
 
@@ -64,7 +74,7 @@ impl OtpShard {
                 route.step = *step;
                 let record = current.record.clone();
                 self.save(&mut row, now)?;
-                self.delivery_callback(&row, &record, now)?;
+                self.delivery_callback(&row, &record, Some(reference), now)?;
                 return Ok(ShardReply::Reported { known: true });
             }
             ShardOp::Report {
@@ -90,8 +100,24 @@ impl OtpShard {
             Reported::Unchanged => Ok(ShardReply::Reported { known: true }),
             Reported::Changed(status) => {
                 let record = record.clone();
+                // The message the report was about (by our reference, else by the
+                // provider's id).
+                let changed = record
+                    .delivery
+                    .attempts
+                    .iter()
+                    .find(|a| match op {
+                        ShardOp::Report {
+                            reference: Some(r), ..
+                        } => &a.reference == r,
+                        ShardOp::Report { message_id, .. } => {
+                            a.message_id.as_deref() == Some(message_id.as_str())
+                        }
+                        _ => false,
+                    })
+                    .map(|a| a.reference.clone());
                 self.save(&mut row, now)?;
-                self.delivery_callback(&row, &record, now)?;
+                self.delivery_callback(&row, &record, changed.as_deref(), now)?;
                 log::event(
                     if status.is_failure() { "warn" } else { "info" },
                     "delivery.report",
@@ -111,9 +137,16 @@ impl OtpShard {
         }
     }
 
-    /// Queues a `delivery_update` callback for `record`, when its tenant asked for them
-    /// (`deliveryCallbacks`) and it has a callback URL.
-    fn delivery_callback(&self, row: &NumberRow, record: &OtpRecord, now: u64) -> Result<()> {
+    /// Queues a `delivery_update` callback for `record` about its message `reference`
+    /// (`None`: the latest), when its tenant asked for them (`deliveryCallbacks`) and it has
+    /// a callback URL.
+    fn delivery_callback(
+        &self,
+        row: &NumberRow,
+        record: &OtpRecord,
+        reference: Option<&str>,
+        now: u64,
+    ) -> Result<()> {
         let asked = row
             .state
             .current
@@ -128,16 +161,20 @@ impl OtpShard {
         let Some(delivery) = &object.delivery else {
             return Ok(());
         };
-        // One id per (message, status): a receiver dedupes retries by it.
-        let latest = delivery
-            .attempts
-            .last()
-            .map_or("", |a| a.reference.as_str());
+        // One id per (message, status): a receiver dedupes retries by it, and no two
+        // changes share one.
+        let attempt = match reference {
+            Some(r) => delivery.attempts.iter().find(|a| a.reference == r),
+            None => delivery.attempts.last(),
+        };
+        let Some(attempt) = attempt else {
+            return Ok(());
+        };
         let webhook_id = format!(
             "msg_{}_delivery_{}_{}",
             record.otp_id,
-            latest.rsplit('.').next().unwrap_or(""),
-            delivery.status.as_str()
+            attempt.reference.rsplit('.').next().unwrap_or(""),
+            attempt.status.as_str()
         );
         let body = callback::body_of("delivery_update", &object);
         self.store()
@@ -288,7 +325,7 @@ impl OtpShard {
             &next.provider,
             &reference,
             now,
-            u64::from(route.report_within) * 1000,
+            report_within_ms(route),
         ));
         let message = smsotp_core::render_message(&current.request, Some(&pin), None);
         let sms = OutgoingSms {
@@ -308,7 +345,7 @@ impl OtpShard {
         let record = current.record.clone();
         row.state.sends.push(now);
         self.save(&mut row, now)?;
-        self.delivery_callback(&row, &record, now)?;
+        self.delivery_callback(&row, &record, None, now)?;
         Ok(Some((sms, ())))
     }
 
@@ -362,7 +399,7 @@ impl OtpShard {
         }
         let record = current.record.clone();
         self.save(&mut row, now)?;
-        self.delivery_callback(&row, &record, now)
+        self.delivery_callback(&row, &record, Some(&sms.reference), now)
     }
 
     /// No (more) failover for this OTP: logged, and its route says so (no alarm for it).

@@ -275,12 +275,17 @@ impl OtpShard {
                 let reference =
                     delivery::reference(otp_id, current.record.delivery.attempts.len() + 1);
                 let report_within = delivery.delivery_timeout.get(&current.record.country_iso);
+                let reports = settings.public_url.is_some();
                 current.record.delivery.attempts.push(Attempt::new(
                     first.channel,
                     &first.provider,
                     &reference,
                     now,
-                    u64::from(report_within) * 1000,
+                    if reports {
+                        u64::from(report_within) * 1000
+                    } else {
+                        0
+                    },
                 ));
                 let mut nonce = [0u8; 12];
                 getrandom::fill(&mut nonce)
@@ -292,7 +297,7 @@ impl OtpShard {
                     failovers,
                     max_failovers: delivery.max_failovers,
                     report_within,
-                    reports: settings.public_url.is_some(),
+                    reports,
                     callbacks: delivery.delivery_callbacks,
                     sealed_pin: Some(delivery::seal(hasher, otp_id, &pin, nonce)),
                 });
