@@ -173,12 +173,15 @@ export async function startStandins(opts = {}) {
   const pending = new Set();
   const waiters = [];
   const wake = () => waiters.splice(0).forEach((w) => w());
+  // Where a report really goes: the URL the send named is the worker's public one
+  // (PUBLIC_URL, which the signature covers), reached here at the worker's local address.
+  let deliverTo = opts.deliverTo ?? ((url) => url);
 
   /** Posts one report and records it with the receiver's answer. */
   async function post(entry) {
     reports.push(entry);
     try {
-      const res = await fetch(entry.url, { method: 'POST', headers: entry.headers, body: entry.body });
+      const res = await fetch(deliverTo(entry.url), { method: 'POST', headers: entry.headers, body: entry.body });
       entry.answeredStatus = res.status;
       entry.answerBody = await res.text();
     } catch (e) {
@@ -526,6 +529,13 @@ export async function startStandins(opts = {}) {
       if (!controls[provider]) throw new Error(`unknown provider ${provider}`);
       Object.assign(controls[provider], patch);
       return controls[provider];
+    },
+    /**
+     * Sends reports to `fn(url)` instead of the URL the send named (signed over the
+     * latter): the worker's PUBLIC_URL is not where a local test reaches it.
+     */
+    setDeliverTo(fn) {
+      deliverTo = fn;
     },
     /** Every provider's controls back to the defaults. */
     resetControls() {

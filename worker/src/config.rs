@@ -37,6 +37,7 @@ const URLS: &[&str] = &[
     "VONAGE_BASE_URL",
     "SMSCX_BASE_URL",
     "SMS_WEBHOOK_URL",
+    "WHATSAPP_BASE_URL",
     "DOCS_URL",
     "PUBLIC_URL",
     "TURNSTILE_SITEVERIFY_URL",
@@ -317,12 +318,16 @@ impl Settings {
                 );
                 crate::service::breaker::OPEN_MS
             }
-            Some(v) => v.parse::<u64>().ok().filter(|&ms| ms > 0).unwrap_or_else(|| {
-                problems.push(format!(
-                    "CIRCUIT_OPEN_MS: {v:?} is not a whole number of milliseconds above 0"
-                ));
-                crate::service::breaker::OPEN_MS
-            }),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|&ms| ms > 0)
+                .unwrap_or_else(|| {
+                    problems.push(format!(
+                        "CIRCUIT_OPEN_MS: {v:?} is not a whole number of milliseconds above 0"
+                    ));
+                    crate::service::breaker::OPEN_MS
+                }),
         };
         let rate_limit_per_minute = match text("RATE_LIMIT_PER_MINUTE") {
             None => 600,

@@ -25,6 +25,7 @@ mod log;
 mod lru;
 mod pipeline;
 mod providers;
+mod reports;
 mod service;
 mod shard;
 mod tenant;

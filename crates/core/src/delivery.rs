@@ -359,7 +359,12 @@ mod tests {
         }
     }
 
-    fn rep<'a>(provider: &'a str, reference: &'a str, id: &'a str, status: DeliveryStatus) -> Report<'a> {
+    fn rep<'a>(
+        provider: &'a str,
+        reference: &'a str,
+        id: &'a str,
+        status: DeliveryStatus,
+    ) -> Report<'a> {
         Report {
             provider,
             reference: Some(reference),
@@ -397,21 +402,39 @@ mod tests {
     #[test]
     fn what_a_report_did() {
         let mut d = two();
-        assert_eq!(d.report(&rep("vonage", "nope", "V2", Delivered)), Reported::Unknown);
+        assert_eq!(
+            d.report(&rep("vonage", "nope", "V2", Delivered)),
+            Reported::Unknown
+        );
         // The right reference from another provider: not its message.
-        assert_eq!(d.report(&rep("twilio", "o.2", "V2", Delivered)), Reported::Unknown);
-        assert_eq!(d.report(&rep("vonage", "o.2", "V2", Sent)), Reported::Changed(Sent));
+        assert_eq!(
+            d.report(&rep("twilio", "o.2", "V2", Delivered)),
+            Reported::Unknown
+        );
+        assert_eq!(
+            d.report(&rep("vonage", "o.2", "V2", Sent)),
+            Reported::Changed(Sent)
+        );
         assert_eq!(d.attempts[1].message_id.as_deref(), Some("V2"));
-        assert_eq!(d.report(&rep("vonage", "o.2", "V2", Sent)), Reported::Unchanged);
+        assert_eq!(
+            d.report(&rep("vonage", "o.2", "V2", Sent)),
+            Reported::Unchanged
+        );
         // Another provider message id for the same reference: not this message.
-        assert_eq!(d.report(&rep("vonage", "o.2", "V3", Failed)), Reported::Unknown);
+        assert_eq!(
+            d.report(&rep("vonage", "o.2", "V3", Failed)),
+            Reported::Unknown
+        );
         assert_eq!(
             d.report(&rep("vonage", "o.2", "V2", Undelivered)),
             Reported::Changed(Undelivered)
         );
         assert_eq!(d.attempts[1].error_code.as_deref(), Some("30003"));
         // A delivered message keeps no error text.
-        assert_eq!(d.report(&rep("twilio", "o.1", "SM1", Delivered)), Reported::Changed(Delivered));
+        assert_eq!(
+            d.report(&rep("twilio", "o.1", "SM1", Delivered)),
+            Reported::Changed(Delivered)
+        );
         assert_eq!(d.attempts[0].error_code, None);
     }
 
@@ -455,9 +478,15 @@ mod tests {
         };
         assert_eq!(d.report(&bare("X3", Sent)), Reported::Changed(Sent));
         assert_eq!(d.attempts[2].message_id.as_deref(), Some("X3"));
-        assert_eq!(d.report(&bare("X1", Delivered)), Reported::Changed(Delivered));
+        assert_eq!(
+            d.report(&bare("X1", Delivered)),
+            Reported::Changed(Delivered)
+        );
         assert_eq!(d.attempts[0].message_id.as_deref(), Some("X1"));
-        assert_eq!(d.report(&bare("X3", Delivered)), Reported::Changed(Delivered));
+        assert_eq!(
+            d.report(&bare("X3", Delivered)),
+            Reported::Changed(Delivered)
+        );
         // Every smscx message has its id: a third one is unknown.
         assert_eq!(d.report(&bare("X9", Delivered)), Reported::Unknown);
         assert_eq!(d.attempts[1].status, Queued);

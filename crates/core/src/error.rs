@@ -147,7 +147,7 @@ pub enum ErrorCode {
     CancelAlreadyCancelled = (2030, 403, "access_denied", "OTP is already cancelled"),
     /// Cancel: the OTP is no longer pending.
     CancelNotPending = (2031, 403, "access_denied", "Only a pending OTP can be cancelled"),
-    // smsotp extensions (2101–2126).
+    // smsotp extensions (2101–2126, 2130–2136).
     /// Extension `language` not an ISO 639-1 code.
     LanguageInvalid = (2101, 400, "invalid_param", "'language' is not an ISO 639-1 language code"),
     /// Extension `webOtpDomain` not a domain name.
@@ -517,7 +517,7 @@ mod tests {
             assert_eq!((c.http_status(), c.error_type()), (status, ty), "{code}");
         }
         // The extension range has no gap.
-        for code in (2101..=2126).chain(2130..=2134) {
+        for code in (2101..=2126).chain(2130..=2136) {
             assert!(
                 ErrorCode::from_code(code).is_some(),
                 "no variant for {code}"
@@ -534,7 +534,7 @@ mod tests {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (code, ty));
         }
-        for unknown in [0, 1999, 2000, 2032, 2100, 2129, 2135, u16::MAX] {
+        for unknown in [0, 1999, 2000, 2032, 2100, 2129, 2137, u16::MAX] {
             assert_eq!(ErrorCode::from_code(unknown), None, "{unknown}");
         }
         // Every message is written for the client: non-empty, no trailing period.

@@ -151,11 +151,30 @@ fn the_otp_object_schema_has_exactly_the_core_fields() {
         date_expires: "2026-11-26T12:05:00+00:00".into(),
         amount: Some("12.50 EUR".into()),
         payee: Some("Acme".into()),
+        delivery: smsotp_core::Delivery {
+            attempts: vec![smsotp_core::delivery::Attempt::new(
+                smsotp_core::Channel::Sms,
+                "twilio",
+                "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b.1",
+                1_800_000_000_000,
+                30_000,
+            )],
+        }
+        .to_object(1_800_000_000_000),
     };
     let with_all = serde_json::to_value(&full).unwrap();
+    // `delivery`'s own fields, as the schema lists them.
+    let delivery = &s["properties"]["delivery"];
+    let delivery = if delivery["$ref"].is_string() {
+        schema(&doc, delivery["$ref"].as_str().unwrap().rsplit('/').next().unwrap()).clone()
+    } else {
+        delivery.clone()
+    };
+    assert_eq!(keys(&delivery["properties"]), keys(&with_all["delivery"]), "delivery properties");
     let without_optional = serde_json::to_value(OtpObject {
         amount: None,
         payee: None,
+        delivery: None,
         ..full
     })
     .unwrap();

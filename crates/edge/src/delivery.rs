@@ -55,7 +55,10 @@ pub struct Routes(pub BTreeMap<String, Vec<String>>);
 impl Routes {
     /// One provider for every country (`SMS_PROVIDER`'s meaning).
     pub fn single(provider: &str) -> Routes {
-        Routes(BTreeMap::from([("*".to_owned(), vec![provider.to_owned()])]))
+        Routes(BTreeMap::from([(
+            "*".to_owned(),
+            vec![provider.to_owned()],
+        )]))
     }
 
     /// Reads `{"BR": ["vonage", "twilio"], "*": ["twilio"]}`: each key an upper-case ISO
@@ -190,7 +193,9 @@ pub const DELIVERY_KEYS: [&str; 6] = [
 
 fn channel_list(value: &Value, key: &str, problems: &mut Vec<String>) -> Option<Vec<Channel>> {
     let Some(list) = value.as_array() else {
-        problems.push(format!("{key} must be a list of channels (sms, whatsapp, voice)"));
+        problems.push(format!(
+            "{key} must be a list of channels (sms, whatsapp, voice)"
+        ));
         return None;
     };
     let mut channels = Vec::new();
@@ -200,7 +205,9 @@ fn channel_list(value: &Value, key: &str, problems: &mut Vec<String>) -> Option<
                 problems.push(format!("{key}[{i}]: {} is listed twice", c.as_str()))
             }
             Some(c) => channels.push(c),
-            None => problems.push(format!("{key}[{i}]: {v} is not one of sms, whatsapp, voice")),
+            None => problems.push(format!(
+                "{key}[{i}]: {v} is not one of sms, whatsapp, voice"
+            )),
         }
     }
     Some(channels)
@@ -209,11 +216,17 @@ fn channel_list(value: &Value, key: &str, problems: &mut Vec<String>) -> Option<
 impl DeliveryPolicy {
     /// Reads the delivery keys of a tenant's policy object over `self`, listing every
     /// problem under its key.
-    pub fn overlay(&self, obj: &serde_json::Map<String, Value>, problems: &mut Vec<String>) -> Self {
+    pub fn overlay(
+        &self,
+        obj: &serde_json::Map<String, Value>,
+        problems: &mut Vec<String>,
+    ) -> Self {
         let mut policy = self.clone();
         if let Some(v) = obj.get("channels") {
             match channel_list(v, "channels", problems) {
-                Some(c) if c.is_empty() => problems.push("channels: must list at least one channel".into()),
+                Some(c) if c.is_empty() => {
+                    problems.push("channels: must list at least one channel".into())
+                }
                 Some(c) => policy.channels = c,
                 None => {}
             }
@@ -234,7 +247,9 @@ impl DeliveryPolicy {
             let seconds = |v: &Value, key: &str, problems: &mut Vec<String>| match v.as_u64() {
                 Some(n) if (u64::from(lo)..=u64::from(hi)).contains(&n) => Some(n as u32),
                 _ => {
-                    problems.push(format!("{key}: must be a whole number of seconds from {lo} to {hi}"));
+                    problems.push(format!(
+                        "{key}: must be a whole number of seconds from {lo} to {hi}"
+                    ));
                     None
                 }
             };
@@ -246,13 +261,16 @@ impl DeliveryPolicy {
                     };
                     for (country, n) in by {
                         let key = format!("deliveryTimeout.{country}");
-                        let Some(n) = seconds(n, &key, problems) else { continue };
+                        let Some(n) = seconds(n, &key, problems) else {
+                            continue;
+                        };
                         if country == "*" {
                             timeout.default = n;
                         } else if smsotp_core::phone::is_known_country(country) {
                             timeout.by_country.insert(country.clone(), n);
                         } else {
-                            problems.push(format!("{key}: not \"*\" nor a known ISO 3166-1 region"));
+                            problems
+                                .push(format!("{key}: not \"*\" nor a known ISO 3166-1 region"));
                         }
                     }
                     policy.delivery_timeout = timeout;
@@ -270,7 +288,9 @@ impl DeliveryPolicy {
         if let Some(v) = obj.get("maxFailovers") {
             match v.as_u64() {
                 Some(n) if n <= u64::from(MAX_FAILOVERS) => policy.max_failovers = n as u8,
-                _ => problems.push(format!("maxFailovers: must be a whole number from 0 to {MAX_FAILOVERS}")),
+                _ => problems.push(format!(
+                    "maxFailovers: must be a whole number from 0 to {MAX_FAILOVERS}"
+                )),
             }
         }
         if let Some(v) = obj.get("deliveryCallbacks") {
@@ -308,7 +328,11 @@ impl DeliveryPolicy {
                 format!(
                     "The {} channel is not enabled for this account (its channels: {})",
                     channel.as_str(),
-                    self.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                    self.channels
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
             .for_field("channel"));
@@ -327,7 +351,10 @@ impl DeliveryPolicy {
                 .filter(|p| offers(c, p))
                 .fold(Vec::new(), |mut steps: Vec<Step>, provider| {
                     if !steps.iter().any(|s| s.provider == provider) {
-                        steps.push(Step { channel: c, provider });
+                        steps.push(Step {
+                            channel: c,
+                            provider,
+                        });
                     }
                     steps
                 })
@@ -339,7 +366,11 @@ impl DeliveryPolicy {
                 format!(
                     "This deployment has no provider for the {} channel{}",
                     channel.as_str(),
-                    if channel == Channel::Sms { " to this country" } else { "" }
+                    if channel == Channel::Sms {
+                        " to this country"
+                    } else {
+                        ""
+                    }
                 ),
             )
             .for_field("channel"));
@@ -486,11 +517,17 @@ mod tests {
     }
 
     fn deployment() -> Routes {
-        Routes::from_json(&json!({"BR": ["vonage", "twilio"], "*": ["twilio", "vonage"]}), "SMS_ROUTES").unwrap()
+        Routes::from_json(
+            &json!({"BR": ["vonage", "twilio"], "*": ["twilio", "vonage"]}),
+            "SMS_ROUTES",
+        )
+        .unwrap()
     }
 
     fn steps(plan: &[Step]) -> Vec<String> {
-        plan.iter().map(|s| format!("{}:{}", s.channel.as_str(), s.provider)).collect()
+        plan.iter()
+            .map(|s| format!("{}:{}", s.channel.as_str(), s.provider))
+            .collect()
     }
 
     /// Every provider configured but the console.
@@ -500,46 +537,101 @@ mod tests {
 
     #[test]
     fn plans_follow_the_country_route_then_the_fallback_channels() {
-        let p = policy(json!({"channels": ["sms", "voice", "whatsapp"], "fallback": ["sms", "voice"]})).unwrap();
+        let p =
+            policy(json!({"channels": ["sms", "voice", "whatsapp"], "fallback": ["sms", "voice"]}))
+                .unwrap();
         let d = deployment();
-        assert_eq!(steps(&p.plan(Channel::Sms, "BR", &d, &all).unwrap()), ["sms:vonage", "sms:twilio", "voice:twilio"]);
-        assert_eq!(steps(&p.plan(Channel::Sms, "FR", &d, &all).unwrap()), ["sms:twilio", "sms:vonage", "voice:twilio"]);
+        assert_eq!(
+            steps(&p.plan(Channel::Sms, "BR", &d, &all).unwrap()),
+            ["sms:vonage", "sms:twilio", "voice:twilio"]
+        );
+        assert_eq!(
+            steps(&p.plan(Channel::Sms, "FR", &d, &all).unwrap()),
+            ["sms:twilio", "sms:vonage", "voice:twilio"]
+        );
         // Voice is last in the fallback order: nothing after it.
-        assert_eq!(steps(&p.plan(Channel::Voice, "FR", &d, &all).unwrap()), ["voice:twilio"]);
+        assert_eq!(
+            steps(&p.plan(Channel::Voice, "FR", &d, &all).unwrap()),
+            ["voice:twilio"]
+        );
         // WhatsApp is not in the fallback order: its route only.
-        assert_eq!(steps(&p.plan(Channel::Whatsapp, "FR", &d, &all).unwrap()), ["whatsapp:whatsapp"]);
+        assert_eq!(
+            steps(&p.plan(Channel::Whatsapp, "FR", &d, &all).unwrap()),
+            ["whatsapp:whatsapp"]
+        );
         // A provider the deployment lacks is left out of the route.
         let no_vonage = |_: Channel, p: &str| p == "twilio";
-        assert_eq!(steps(&p.plan(Channel::Sms, "BR", &d, &no_vonage).unwrap()), ["sms:twilio", "voice:twilio"]);
+        assert_eq!(
+            steps(&p.plan(Channel::Sms, "BR", &d, &no_vonage).unwrap()),
+            ["sms:twilio", "voice:twilio"]
+        );
         // The tenant's own routes replace the deployment's.
         let own = policy(json!({"routes": {"*": ["smscx"]}})).unwrap();
-        assert_eq!(steps(&own.plan(Channel::Sms, "BR", &d, &all).unwrap()), ["sms:smscx"]);
+        assert_eq!(
+            steps(&own.plan(Channel::Sms, "BR", &d, &all).unwrap()),
+            ["sms:smscx"]
+        );
         // `SMS_PROVIDER` alone: one step.
-        assert_eq!(steps(&DeliveryPolicy::default().plan(Channel::Sms, "US", &Routes::single("twilio"), &all).unwrap()), ["sms:twilio"]);
+        assert_eq!(
+            steps(
+                &DeliveryPolicy::default()
+                    .plan(Channel::Sms, "US", &Routes::single("twilio"), &all)
+                    .unwrap()
+            ),
+            ["sms:twilio"]
+        );
     }
 
     #[test]
     fn a_channel_must_be_allowed_and_offered() {
         let d = deployment();
-        let e = DeliveryPolicy::default().plan(Channel::Voice, "FR", &d, &all).unwrap_err();
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::ChannelNotAllowed, Some("channel")));
+        let e = DeliveryPolicy::default()
+            .plan(Channel::Voice, "FR", &d, &all)
+            .unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::ChannelNotAllowed, Some("channel"))
+        );
         assert!(e.message.contains("(its channels: sms)"), "{}", e.message);
         let p = policy(json!({"channels": ["sms", "whatsapp"]})).unwrap();
         let no_whatsapp = |c: Channel, _: &str| c == Channel::Sms;
-        let e = p.plan(Channel::Whatsapp, "FR", &d, &no_whatsapp).unwrap_err();
-        assert_eq!(e.message, "This deployment has no provider for the whatsapp channel");
+        let e = p
+            .plan(Channel::Whatsapp, "FR", &d, &no_whatsapp)
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "This deployment has no provider for the whatsapp channel"
+        );
         // The console stands in for every channel where it is offered (development).
         let console = |_: Channel, p: &str| p == "console";
-        assert_eq!(steps(&p.plan(Channel::Whatsapp, "FR", &d, &console).unwrap()), ["whatsapp:console"]);
-        assert_eq!(steps(&p.plan(Channel::Sms, "FR", &Routes::single("console"), &console).unwrap()), ["sms:console"]);
+        assert_eq!(
+            steps(&p.plan(Channel::Whatsapp, "FR", &d, &console).unwrap()),
+            ["whatsapp:console"]
+        );
+        assert_eq!(
+            steps(
+                &p.plan(Channel::Sms, "FR", &Routes::single("console"), &console)
+                    .unwrap()
+            ),
+            ["sms:console"]
+        );
     }
 
     #[test]
     fn policy_keys_and_their_problems() {
         let p = policy(json!({"deliveryTimeout": {"BR": 60, "*": 20}, "maxFailovers": 2, "deliveryCallbacks": true})).unwrap();
-        assert_eq!((p.delivery_timeout.get("BR"), p.delivery_timeout.get("FR")), (60, 20));
+        assert_eq!(
+            (p.delivery_timeout.get("BR"), p.delivery_timeout.get("FR")),
+            (60, 20)
+        );
         assert_eq!((p.max_failovers, p.delivery_callbacks), (2, true));
-        assert_eq!(policy(json!({"deliveryTimeout": 45})).unwrap().delivery_timeout.get("US"), 45);
+        assert_eq!(
+            policy(json!({"deliveryTimeout": 45}))
+                .unwrap()
+                .delivery_timeout
+                .get("US"),
+            45
+        );
         assert_eq!(
             policy(json!({
                 "channels": ["sms", "fax", "sms"], "fallback": ["voice"], "routes": {"XX": ["twilio"], "FR": [], "*": ["twilio", "acme", "twilio"]},
@@ -559,7 +651,10 @@ mod tests {
                 "fallback[0]: voice is not one of the tenant's channels",
             ]
         );
-        assert_eq!(policy(json!({"channels": []})).unwrap_err(), ["channels: must list at least one channel"]);
+        assert_eq!(
+            policy(json!({"channels": []})).unwrap_err(),
+            ["channels: must list at least one channel"]
+        );
     }
 
     #[test]
@@ -572,7 +667,9 @@ mod tests {
         assert_eq!(open(&hasher, "otp-2", &sealed), None);
         assert_eq!(open(&other, "otp-1", &sealed), None);
         // One bit changed: refused.
-        let mut bytes = base64::engine::general_purpose::STANDARD_NO_PAD.decode(&sealed).unwrap();
+        let mut bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(&sealed)
+            .unwrap();
         bytes[14] ^= 1;
         let tampered = base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes);
         assert_eq!(open(&hasher, "otp-1", &tampered), None);

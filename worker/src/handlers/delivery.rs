@@ -67,7 +67,7 @@ pub async fn report(cx: &mut Ctx) -> AppResult<Answer> {
         body: &body,
         now_ms: now,
     };
-    let reports = match reports::read(provider, &inbound, &cx.settings.report_secrets) {
+    let reports = match reports::read(provider, &inbound, &cx.settings.providers.report_secrets) {
         Ok(reports) => reports,
         Err(Refusal::Signature(why)) => return Err(unauthorized(why, provider)),
         Err(Refusal::Malformed(why)) => {
@@ -98,7 +98,10 @@ async fn apply(cx: &Ctx, provider: &str, report: reports::Report) -> AppResult<(
     };
     let shard = match placement::of_otp_id(otp_id) {
         Some(shard) if smsotp_core::request::is_otp_id(otp_id) => shard,
-        _ => return Ok(unknown(provider, &report)),
+        _ => {
+            unknown(provider, &report);
+            return Ok(());
+        }
     };
     let op = ShardOp::Report {
         otp_id: otp_id.to_owned(),
@@ -111,7 +114,10 @@ async fn apply(cx: &Ctx, provider: &str, report: reports::Report) -> AppResult<(
     };
     match shard::call(&cx.env, shard, &op, &cx.usage).await? {
         ShardReply::Reported { known: true } => Ok(()),
-        _ => Ok(unknown(provider, &report)),
+        _ => {
+            unknown(provider, &report);
+            Ok(())
+        }
     }
 }
 
@@ -135,11 +141,10 @@ pub async fn subscribe(cx: &mut Ctx) -> AppResult<Answer> {
         return Err(AppError::api(ErrorCode::RouteNotFound));
     }
     let url = cx.req.url()?.to_string();
-    let token = cx.settings.report_secrets.whatsapp_verify_token.as_deref();
+    let token = cx.settings.providers.whatsapp_verify_token.as_deref();
     match reports::whatsapp_challenge(&url, token) {
         Ok(challenge) => Ok(Answer::text(200, challenge)),
-        Err(Refusal::Signature(why) | Refusal::Malformed(why)) => {
-            Err(unauthorized(&why.to_string(), "whatsapp"))
-        }
+        Err(Refusal::Signature(why)) => Err(unauthorized(why, "whatsapp")),
+        Err(Refusal::Malformed(why)) => Err(unauthorized(&why, "whatsapp")),
     }
 }

@@ -102,6 +102,7 @@ impl DurableObject for TenantLimiter {
                 browser_cap,
             } => self.refund(ip.as_deref(), *daily_cap, *browser_cap, now)?,
             Ask::Finish { key, answer } => self.finish(key, answer.as_ref())?,
+            Ask::Failover { send } => self.failover(send, now)?,
         };
         // IPs and keys are kept only as long as their windows: an hourly clean-up.
         if matches!(ask, Ask::Create { .. }) {

@@ -126,6 +126,24 @@ impl TenantLimiter {
         let Some(send) = send else {
             return Ok(LimiterReply::Counted { window });
         };
+        self.count_send(send, idempotency, window, now)
+    }
+
+    /// `Failover`: an SMS the shard sends again through the next provider, counted against
+    /// the day's caps like any (no minute: no request of the tenant's made it).
+    pub(super) fn failover(&self, send: &SendAsk, now: u64) -> Result<LimiterReply> {
+        self.count_send(send, None, None, now)
+    }
+
+    /// An SMS against the day's cap (and the browser's), then the end-user IP's hour; a
+    /// refusal takes nothing (and frees the idempotency key).
+    fn count_send(
+        &self,
+        send: &SendAsk,
+        idempotency: Option<&IdempotencyAsk>,
+        window: Option<super::Window>,
+        now: u64,
+    ) -> Result<LimiterReply> {
         // The day's cap, then the IP's hour; a refusal takes nothing (and frees the key).
         let refuse = |e: smsotp_core::ApiError| -> Result<LimiterReply> {
             if let Some(ask) = idempotency {

@@ -61,6 +61,8 @@ pub enum Ask {
         idempotency: Option<IdempotencyAsk>,
         send: Option<SendAsk>,
     },
+    /// A failover from a shard's alarm: one more SMS against the day's caps (no minute).
+    Failover { send: SendAsk },
     /// A create that sent nothing: give back its SMS (the day's and the IP's).
     Refund {
         ip: Option<String>,

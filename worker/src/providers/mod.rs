@@ -9,8 +9,10 @@ mod console;
 mod error;
 mod smscx;
 mod twilio;
+pub mod voice;
 mod vonage;
 mod webhook;
+pub mod whatsapp;
 
 pub use error::{ProviderError, Redacted};
 
@@ -38,11 +40,12 @@ pub struct Sms<'a> {
     /// The ISO 639-1 language of the template chosen for the number: WhatsApp's template
     /// language and the call's voice are chosen from it.
     pub language: &'a str,
-    /// The OTP it carries (Vonage's `client-ref`, SMS.cx's `trackData`, WhatsApp's
-    /// `biz_opaque_callback_data`, the `otp` parameter of Twilio's `StatusCallback`).
+    /// The OTP it carries (SMS.cx's `trackData`, which must be a UUID).
     pub otp_id: &'a str,
-    /// Our id of this message, `{otpId}.{n}` (n: 1 for the first message of the OTP): the
-    /// message id of a provider that has none of its own (the webhook provider).
+    /// Our id of this message, `{otpId}.{n}` (n: 1 for the first message of the OTP),
+    /// which comes back in its reports: Vonage's `client-ref`, WhatsApp's
+    /// `biz_opaque_callback_data`, the `otp` parameter of Twilio's `StatusCallback`, the
+    /// webhook provider's `messageId` (also its message id: it has none of its own).
     pub message_id: &'a str,
     /// Where the provider posts this message's delivery reports
     /// (`{PUBLIC_URL}/v1/delivery/{provider}`, with the `otp` parameter for Twilio), or
@@ -105,6 +108,12 @@ pub struct Providers {
     pub vonage: Option<vonage::Vonage>,
     pub smscx: Option<smscx::Smscx>,
     pub webhook: Option<webhook::Webhook>,
+    /// Meta's WhatsApp Cloud API (`WHATSAPP_*`): the `whatsapp` channel.
+    pub whatsapp: Option<whatsapp::Whatsapp>,
+    /// The secrets delivery reports are checked with.
+    pub report_secrets: crate::reports::ReportSecrets,
+    /// Meta's subscription check token (`WHATSAPP_VERIFY_TOKEN`).
+    pub whatsapp_verify_token: Option<String>,
     /// The console provider (development only): it stands in for every channel.
     pub console: bool,
     /// The SMS routes: `SMS_ROUTES`, or `SMS_PROVIDER` as a one-provider route (default
@@ -181,6 +190,7 @@ impl Providers {
                 base_url: base("TWILIO_BASE_URL", "https://api.twilio.com"),
                 account_sid: v[0].clone(),
                 auth_token: v[1].clone(),
+                voice_from: get("TWILIO_VOICE_FROM"),
             }
         });
         let vonage = configured("vonage", &["VONAGE_API_KEY", "VONAGE_API_SECRET"]).map(|v| {
@@ -193,11 +203,54 @@ impl Providers {
         let smscx = configured("smscx", &["SMSCX_API_KEY"]).map(|v| smscx::Smscx {
             base_url: base("SMSCX_BASE_URL", "https://api.sms.cx"),
             api_key: v[0].clone(),
+            report_token: get("SMSCX_WEBHOOK_TOKEN"),
         });
-        let webhook = configured("webhook", &["SMS_WEBHOOK_URL"]).map(|v| webhook::Webhook {
-            url: v[0].clone(),
+        let whatsapp = configured(
+            "whatsapp",
+            &[
+                "WHATSAPP_ACCESS_TOKEN",
+                "WHATSAPP_PHONE_NUMBER_ID",
+                "WHATSAPP_TEMPLATE",
+                "WHATSAPP_TEMPLATE_LANGUAGES",
+            ],
+        )
+        .map(|v| whatsapp::Whatsapp {
+            base_url: base("WHATSAPP_BASE_URL", whatsapp::DEFAULT_BASE_URL),
+            access_token: v[0].clone(),
+            phone_number_id: v[1].clone(),
+            template: v[2].clone(),
+            languages: v[3]
+                .split(',')
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect(),
         });
+        let webhook = configured("webhook", &["SMS_WEBHOOK_URL"])
+            .map(|v| webhook::Webhook { url: v[0].clone() });
         let console = named("console");
+        let method = get("VONAGE_SIGNATURE_METHOD");
+        let vonage_signature_method = match method.as_deref().map(str::trim) {
+            None => crate::reports::VonageMethod::default(),
+            Some(m) => crate::reports::VonageMethod::parse(m).unwrap_or_else(|| {
+                problems.push(format!(
+                    "VONAGE_SIGNATURE_METHOD: {m:?} is not one of md5hash, md5, sha1, sha256, sha512"
+                ));
+                crate::reports::VonageMethod::default()
+            }),
+        };
+        if let Some(secret) = get("SMS_WEBHOOK_SECRET") {
+            if let Some(p) = crate::config::webhook_secret_problem(&secret) {
+                problems.push(p.replace("webhookSecret", "SMS_WEBHOOK_SECRET"));
+            }
+        }
+        let report_secrets = crate::reports::ReportSecrets {
+            twilio_auth_token: twilio.as_ref().map(|t| t.auth_token.clone()),
+            vonage_signature_secret: get("VONAGE_SIGNATURE_SECRET"),
+            vonage_signature_method,
+            smscx_token: get("SMSCX_WEBHOOK_TOKEN"),
+            webhook_secret: get("SMS_WEBHOOK_SECRET"),
+            whatsapp_app_secret: get("WHATSAPP_APP_SECRET"),
+        };
         if console && !development {
             problems.push(
                 "SMS_PROVIDER: console (the default) is refused unless ENVIRONMENT=development: \
@@ -211,6 +264,9 @@ impl Providers {
                 vonage,
                 smscx,
                 webhook,
+                whatsapp,
+                report_secrets,
+                whatsapp_verify_token: get("WHATSAPP_VERIFY_TOKEN"),
                 console,
                 routes,
             })
@@ -232,7 +288,11 @@ impl Providers {
                 "webhook" => self.webhook.is_some(),
                 _ => false,
             },
-            Channel::Whatsapp | Channel::Voice => false,
+            Channel::Whatsapp => provider == "whatsapp" && self.whatsapp.is_some(),
+            // A call needs a number to call from.
+            Channel::Voice => {
+                provider == "twilio" && self.twilio.as_ref().is_some_and(|t| t.voice_from.is_some())
+            }
         }
     }
 
@@ -240,9 +300,12 @@ impl Providers {
     /// provider's message id.
     pub async fn send(&self, provider: &str, sms: &Sms<'_>) -> Result<String, ProviderError> {
         let timeout = sms.timeout;
-        let not_configured = || ProviderError::Transport(Redacted::new(&format!(
-            "{provider} is not configured for {}", sms.channel.as_str()
-        )));
+        let not_configured = || {
+            ProviderError::Transport(Redacted::new(&format!(
+                "{provider} is not configured for {}",
+                sms.channel.as_str()
+            )))
+        };
         match (provider, sms.channel) {
             ("console", _) if self.console => Ok(console::send(sms)),
             ("webhook", Channel::Sms) => {
@@ -250,6 +313,17 @@ impl Providers {
                 let reply = exchange(&p.build_request(sms), timeout).await?;
                 // A custom endpoint has no message id of its own: our reference stands for it.
                 webhook::parse_reply(reply.status, &reply.body).map(|()| sms.message_id.to_owned())
+            }
+            ("twilio", Channel::Voice) => {
+                let p = self.twilio.as_ref().filter(|t| t.voice_from.is_some());
+                let p = p.ok_or_else(not_configured)?;
+                let reply = exchange(&p.build_call(sms), timeout).await?;
+                twilio::parse_reply(reply.status, &reply.body)
+            }
+            ("whatsapp", Channel::Whatsapp) => {
+                let p = self.whatsapp.as_ref().ok_or_else(not_configured)?;
+                let reply = exchange(&p.build_request(sms), timeout).await?;
+                whatsapp::parse_reply(reply.status, &reply.body)
             }
             ("twilio", Channel::Sms) => {
                 let p = self.twilio.as_ref().ok_or_else(not_configured)?;

@@ -1,6 +1,13 @@
 //! Twilio Programmable Messaging: `POST /2010-04-01/Accounts/{sid}/Messages.json`, form
-//! fields `To`, `From`, `Body`, HTTP Basic `sid:token`; 201 with `sid` on success, else a
-//! JSON error `{code, message, status}` whose message may echo the `To` number.
+//! fields `To`, `From`, `Body` and `StatusCallback` (where Twilio posts the message's status
+//! changes), HTTP Basic `sid:token`; 201 with `sid` on success, else a JSON error
+//! `{code, message, status}` whose message may echo the `To` number
+//! (https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource).
+//!
+//! Twilio Programmable Voice, for the voice channel: `POST
+//! /2010-04-01/Accounts/{sid}/Calls.json`, form fields `To`, `From`, `Twiml` (the call's
+//! words inline, see `voice.rs`) and `StatusCallback`; the same replies, the `sid` a call's
+//! (`CA…`) (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource).
 
 use base64::Engine;
 
@@ -12,13 +19,36 @@ pub struct Twilio {
     pub base_url: String,
     pub account_sid: String,
     pub auth_token: String,
+    /// The Twilio number calls come from (`TWILIO_VOICE_FROM`); `None`: the SMS sender.
+    pub voice_from: Option<String>,
 }
 
 impl Twilio {
     /// The API call for `sms`.
     pub fn build_request(&self, sms: &Sms<'_>) -> HttpRequest {
+        let mut fields = vec![("To", sms.to), ("From", sms.from), ("Body", sms.text)];
+        if let Some(report_url) = sms.report_url {
+            fields.push(("StatusCallback", report_url));
+        }
+        self.post("Messages.json", &fields)
+    }
+
+    /// The API call that phones `sms.to` and says `sms.code` twice, in the voice of
+    /// `sms.language` (`voice::twiml`), from `voice_from` (else `sms.from`).
+    pub fn build_call(&self, sms: &Sms<'_>) -> HttpRequest {
+        let twiml = super::voice::twiml(sms.code, sms.language);
+        let from = self.voice_from.as_deref().unwrap_or(sms.from);
+        let mut fields = vec![("To", sms.to), ("From", from), ("Twiml", twiml.as_str())];
+        if let Some(report_url) = sms.report_url {
+            fields.push(("StatusCallback", report_url));
+        }
+        self.post("Calls.json", &fields)
+    }
+
+    /// A form POST to the account's `resource`, with HTTP Basic `sid:token`.
+    fn post(&self, resource: &str, fields: &[(&str, &str)]) -> HttpRequest {
         let url = format!(
-            "{}/2010-04-01/Accounts/{}/Messages.json",
+            "{}/2010-04-01/Accounts/{}/{resource}",
             self.base_url.trim_end_matches('/'),
             self.account_sid
         );
@@ -33,7 +63,7 @@ impl Twilio {
                 ),
                 ("Authorization", format!("Basic {basic}")),
             ],
-            body: http::form(&[("To", sms.to), ("From", sms.from), ("Body", sms.text)]),
+            body: http::form(fields),
         }
     }
 }
@@ -74,22 +104,35 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn request_is_a_form_with_basic_auth() {
-        let twilio = Twilio {
+    fn twilio(voice_from: Option<&str>) -> Twilio {
+        Twilio {
             base_url: "https://api.twilio.com/".into(),
             account_sid: "AC123".into(),
             auth_token: "tw-token".into(),
-        };
-        let sms = Sms {
+            voice_from: voice_from.map(str::to_owned),
+        }
+    }
+
+    fn sms(report_url: Option<&str>) -> Sms<'_> {
+        Sms {
+            channel: smsotp_core::Channel::Sms,
             to: "+33612345678",
             from: "ACME & Co",
             text: "Your code is 123456",
+            code: "123456",
+            language: "fr",
             otp_id: "id-1",
+            message_id: "id-1.1",
+            report_url,
             unicode: false,
             timeout: Duration::from_secs(1),
-        };
-        let request = twilio.build_request(&sms);
+        }
+    }
+
+    #[test]
+    fn request_is_a_form_with_basic_auth() {
+        let twilio = twilio(None);
+        let request = twilio.build_request(&sms(None));
         assert_eq!(
             request.url,
             "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json"
@@ -109,6 +152,60 @@ mod tests {
             request.body,
             "To=%2B33612345678&From=ACME+%26+Co&Body=Your+code+is+123456"
         );
+    }
+
+    #[test]
+    fn status_callback_when_there_is_a_report_url() {
+        let twilio = twilio(None);
+        let request = twilio.build_request(&sms(Some(
+            "https://otp.example/v1/delivery/twilio?otp=id-1",
+        )));
+        assert_eq!(
+            request.body,
+            "To=%2B33612345678&From=ACME+%26+Co&Body=Your+code+is+123456\
+             &StatusCallback=https%3A%2F%2Fotp.example%2Fv1%2Fdelivery%2Ftwilio%3Fotp%3Did-1"
+        );
+    }
+
+    #[test]
+    fn calls() {
+        let report = "https://otp.example/v1/delivery/twilio?otp=id-1";
+        let twiml = "%3CResponse%3E%3CSay+language%3D%22fr-FR%22%3E1%2C+2%2C+3%2C+4%2C+5%2C+6.\
+                     %3C%2FSay%3E%3CPause+length%3D%221%22%2F%3E%3CSay+language%3D%22fr-FR%22%3E\
+                     1%2C+2%2C+3%2C+4%2C+5%2C+6.%3C%2FSay%3E%3C%2FResponse%3E";
+        let callback = "https%3A%2F%2Fotp.example%2Fv1%2Fdelivery%2Ftwilio%3Fotp%3Did-1";
+        let cases = [
+            (
+                Some("+15550100"),
+                None,
+                format!("To=%2B33612345678&From=%2B15550100&Twiml={twiml}"),
+            ),
+            (
+                Some("+15550100"),
+                Some(report),
+                format!(
+                    "To=%2B33612345678&From=%2B15550100&Twiml={twiml}&StatusCallback={callback}"
+                ),
+            ),
+            // No TWILIO_VOICE_FROM: the SMS sender.
+            (
+                None,
+                None,
+                format!("To=%2B33612345678&From=ACME+%26+Co&Twiml={twiml}"),
+            ),
+        ];
+        for (voice_from, report_url, body) in cases {
+            let request = twilio(voice_from).build_call(&sms(report_url));
+            assert_eq!(
+                request.url,
+                "https://api.twilio.com/2010-04-01/Accounts/AC123/Calls.json"
+            );
+            assert_eq!(
+                request.headers,
+                twilio(None).build_request(&sms(None)).headers
+            );
+            assert_eq!(request.body, body, "{voice_from:?} {report_url:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Vonage SMS API: `POST /sms/json`, form with `api_key`, `api_secret`, `to` (digits, no
-//! `+`), `from`, `text`, `type=unicode` for UCS-2, `client-ref`. Always HTTP 200: success
-//! only when every `messages[].status` is "0"; otherwise that entry's `error-text` says why.
+//! `+`), `from`, `text`, `type=unicode` for UCS-2, `client-ref` (our reference of the message, `{otpId}.{n}`,
+//! echoed in the delivery receipt) and `callback` (where this message's delivery receipts go, instead of
+//! the account's default). Always HTTP 200: success only when every `messages[].status` is
+//! "0"; otherwise that entry's `error-text` says why
+//! (https://developer.vonage.com/en/api/sms#send-an-sms).
 
 use super::{json, text, HttpRequest, ProviderError, Redacted, Sms};
 use crate::http;
@@ -16,21 +19,25 @@ impl Vonage {
     /// The API call for `sms`.
     pub fn build_request(&self, sms: &Sms<'_>) -> HttpRequest {
         let kind = if sms.unicode { "unicode" } else { "text" };
+        let mut fields = vec![
+            ("api_key", self.api_key.as_str()),
+            ("api_secret", self.api_secret.as_str()),
+            ("to", sms.to.trim_start_matches('+')),
+            ("from", sms.from.trim_start_matches('+')),
+            ("text", sms.text),
+            ("type", kind),
+            ("client-ref", sms.message_id),
+        ];
+        if let Some(report_url) = sms.report_url {
+            fields.push(("callback", report_url));
+        }
         HttpRequest {
             url: format!("{}/sms/json", self.base_url.trim_end_matches('/')),
             headers: vec![(
                 "Content-Type",
                 "application/x-www-form-urlencoded".to_owned(),
             )],
-            body: http::form(&[
-                ("api_key", &self.api_key),
-                ("api_secret", &self.api_secret),
-                ("to", sms.to.trim_start_matches('+')),
-                ("from", sms.from.trim_start_matches('+')),
-                ("text", sms.text),
-                ("type", kind),
-                ("client-ref", sms.otp_id),
-            ]),
+            body: http::form(&fields),
         }
     }
 }
@@ -81,15 +88,23 @@ mod tests {
             api_key: "vk".into(),
             api_secret: "v s".into(),
         };
-        for (unicode, text, kind, encoded) in [
-            (false, "Code 123456", "text", "Code+123456"),
-            (true, "Код 1", "unicode", "%D0%9A%D0%BE%D0%B4+1"),
+        let report = "https://otp.example/v1/delivery/vonage";
+        let callback = "&callback=https%3A%2F%2Fotp.example%2Fv1%2Fdelivery%2Fvonage";
+        for (unicode, text, kind, encoded, report_url, tail) in [
+            (false, "Code 123456", "text", "Code+123456", None, ""),
+            (true, "Код 1", "unicode", "%D0%9A%D0%BE%D0%B4+1", None, ""),
+            (false, "Code 1", "text", "Code+1", Some(report), callback),
         ] {
             let sms = Sms {
+                channel: smsotp_core::Channel::Sms,
                 to: "+359888123456",
                 from: "+15550100",
                 text,
+                code: "123456",
+                language: "bg",
                 otp_id: "id-1",
+                message_id: "id-1.2",
+                report_url,
                 unicode,
                 timeout: Duration::from_secs(1),
             };
@@ -105,7 +120,7 @@ mod tests {
             assert_eq!(
                 request.body,
                 format!(
-                    "api_key=vk&api_secret=v+s&to=359888123456&from=15550100&text={encoded}&type={kind}&client-ref=id-1"
+                    "api_key=vk&api_secret=v+s&to=359888123456&from=15550100&text={encoded}&type={kind}&client-ref=id-1{tail}"
                 )
             );
         }

@@ -1,5 +1,7 @@
-//! Custom providers: POST `{to, from, text, otpId}` as JSON to `SMS_WEBHOOK_URL`; any 2xx
-//! is success.
+//! Custom providers (our own format): POST `{to, from, text, otpId, messageId, channel,
+//! reportUrl}` as JSON to `SMS_WEBHOOK_URL`; any 2xx is success. `messageId` (`{otpId}.{n}`)
+//! is the message's id: the endpoint names it in the delivery reports it posts to
+//! `reportUrl` (absent when reports are off), signed as `reports/webhook.rs` checks.
 
 use super::{HttpRequest, ProviderError, Redacted, Sms};
 
@@ -11,7 +13,13 @@ pub struct Webhook {
 impl Webhook {
     /// The call for `sms`.
     pub fn build_request(&self, sms: &Sms<'_>) -> HttpRequest {
-        let body = serde_json::json!({"to": sms.to, "from": sms.from, "text": sms.text, "otpId": sms.otp_id});
+        let mut body = serde_json::json!({
+            "to": sms.to, "from": sms.from, "text": sms.text, "otpId": sms.otp_id,
+            "messageId": sms.message_id, "channel": sms.channel.as_str(),
+        });
+        if let Some(report_url) = sms.report_url {
+            body["reportUrl"] = report_url.into();
+        }
         HttpRequest {
             url: self.url.clone(),
             headers: vec![("Content-Type", "application/json".to_owned())],
@@ -44,24 +52,39 @@ mod tests {
         let webhook = Webhook {
             url: "https://sms.example/send?x=1".into(),
         };
-        let sms = Sms {
-            to: "+33612345678",
-            from: "ACME",
-            text: "Code 123456",
-            otp_id: "id-1",
-            unicode: true,
-            timeout: Duration::from_secs(1),
-        };
-        let request = webhook.build_request(&sms);
-        assert_eq!(request.url, "https://sms.example/send?x=1");
-        assert_eq!(
-            request.headers,
-            vec![("Content-Type", "application/json".to_owned())]
-        );
-        assert_eq!(
-            request.body,
-            r#"{"from":"ACME","otpId":"id-1","text":"Code 123456","to":"+33612345678"}"#
-        );
+        let report = "https://otp.example/v1/delivery/webhook";
+        let cases = [
+            (
+                None,
+                r#"{"channel":"sms","from":"ACME","messageId":"id-1.2","otpId":"id-1","text":"Code 123456","to":"+33612345678"}"#,
+            ),
+            (
+                Some(report),
+                r#"{"channel":"sms","from":"ACME","messageId":"id-1.2","otpId":"id-1","reportUrl":"https://otp.example/v1/delivery/webhook","text":"Code 123456","to":"+33612345678"}"#,
+            ),
+        ];
+        for (report_url, body) in cases {
+            let sms = Sms {
+                channel: smsotp_core::Channel::Sms,
+                to: "+33612345678",
+                from: "ACME",
+                text: "Code 123456",
+                code: "123456",
+                language: "en",
+                otp_id: "id-1",
+                message_id: "id-1.2",
+                report_url,
+                unicode: true,
+                timeout: Duration::from_secs(1),
+            };
+            let request = webhook.build_request(&sms);
+            assert_eq!(request.url, "https://sms.example/send?x=1");
+            assert_eq!(
+                request.headers,
+                vec![("Content-Type", "application/json".to_owned())]
+            );
+            assert_eq!(request.body, body);
+        }
     }
 
     #[test]

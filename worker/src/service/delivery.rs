@@ -24,7 +24,7 @@ use super::breaker;
 pub fn report_url(settings: &Settings, provider: &str, reference: &str) -> Option<String> {
     let base = settings.public_url.as_deref()?;
     Some(match provider {
-        "twilio" => format!("{base}/v1/delivery/twilio?ref={reference}"),
+        "twilio" => format!("{base}/v1/delivery/twilio?otp={reference}"),
         other => format!("{base}/v1/delivery/{other}"),
     })
 }
@@ -139,9 +139,7 @@ pub async fn deliver(
             shard::call(&cx.env, shard, &op, &cx.usage).await?;
             Err(AppError::message(
                 ErrorCode::ProviderError,
-                format!(
-                    "No provider could send the message; the OTP {otp_id} is FAILED"
-                ),
+                format!("No provider could send the message; the OTP {otp_id} is FAILED"),
             ))
         }
     }

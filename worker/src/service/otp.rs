@@ -170,13 +170,16 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             .unwrap_or(0);
         let report_within = delivery.delivery_timeout.get(&request.country_iso);
         let reference = smsotp_edge::delivery::reference(&otp_id, 1);
-        new.record.delivery.attempts.push(smsotp_core::delivery::Attempt::new(
-            plan[step].channel,
-            &plan[step].provider,
-            &reference,
-            now,
-            u64::from(report_within) * 1000,
-        ));
+        new.record
+            .delivery
+            .attempts
+            .push(smsotp_core::delivery::Attempt::new(
+                plan[step].channel,
+                &plan[step].provider,
+                &reference,
+                now,
+                u64::from(report_within) * 1000,
+            ));
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce)
             .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;

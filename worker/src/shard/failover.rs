@@ -15,7 +15,7 @@ use super::storage::NumberRow;
 use super::wire::{OutgoingSms, ShardOp, ShardReply};
 use super::OtpShard;
 use crate::limiter::wire::LimiterReply;
-use crate::limiter::{self, Ask, Budget, SendAsk};
+use crate::limiter::{self, Ask, SendAsk};
 use crate::{callback, log, service, tenant};
 
 /// Failovers made per alarm run at most (the next alarm comes at once for the rest).
@@ -129,7 +129,10 @@ impl OtpShard {
             return Ok(());
         };
         // One id per (message, status): a receiver dedupes retries by it.
-        let latest = delivery.attempts.last().map_or("", |a| a.reference.as_str());
+        let latest = delivery
+            .attempts
+            .last()
+            .map_or("", |a| a.reference.as_str());
         let webhook_id = format!(
             "msg_{}_delivery_{}_{}",
             record.otp_id,
@@ -181,12 +184,7 @@ impl OtpShard {
                 ip: None,
                 browser: false,
             };
-            let ask = Ask::Create {
-                limit: 0,
-                budget: Budget::Server,
-                idempotency: None,
-                send: Some(send.clone()),
-            };
+            let ask = Ask::Failover { send: send.clone() };
             let usage = crate::usage::Usage::default();
             match limiter::ask(&self.env, &tenant.id, &ask, &usage).await {
                 Ok(LimiterReply::Refused { error, .. }) => {
@@ -205,11 +203,14 @@ impl OtpShard {
                 }
             }
             let now = Date::now().as_millis();
-            let prepared = self.prepare_failover(&row, &otp_id, &tenant.policy.number_limits, now)?;
+            let prepared =
+                self.prepare_failover(&row, &otp_id, &tenant.policy.number_limits, now)?;
             let Some((sms, shard)) = prepared else {
                 // Not due any more (verified, delivered or refused meanwhile): the SMS
                 // counted is given back.
-                limiter::refund(&self.env, &tenant.id, &send, &usage).await.ok();
+                limiter::refund(&self.env, &tenant.id, &send, &usage)
+                    .await
+                    .ok();
                 continue;
             };
             log::event(
@@ -324,7 +325,11 @@ impl OtpShard {
         let Some(mut row) = self.store().row_of_otp(otp_id, None)? else {
             return Ok(());
         };
-        let Some(current) = row.state.current.as_mut().filter(|c| c.record.otp_id == otp_id)
+        let Some(current) = row
+            .state
+            .current
+            .as_mut()
+            .filter(|c| c.record.otp_id == otp_id)
         else {
             return Ok(());
         };

@@ -28,6 +28,11 @@ impl OtpShard {
         self.store().write_number(row)?;
         // The clean-up will have something to do.
         self.wake(now + HOUR_MS);
+        // A failover to make (a silence past `deliveryTimeout`, a failure reported).
+        let due = row.state.failover_at();
+        if due > 0 {
+            self.wake(due);
+        }
         Ok(())
     }
 
@@ -253,7 +258,8 @@ impl OtpShard {
                 pin.to_owned(),
             ),
             None => smsotp_core::FallibleSource::run(fill, |rng| {
-                let new = smsotp_core::create::new_pin_message(&current.request, otp_id, hasher, rng);
+                let new =
+                    smsotp_core::create::new_pin_message(&current.request, otp_id, hasher, rng);
                 (new.hash, new.message, new.pin)
             })
             .map_err(|e| Error::RustError(format!("crypto.getRandomValues: {e}")))?,
@@ -266,7 +272,8 @@ impl OtpShard {
         current.last_send_at = now;
         let sms = match plan.first() {
             Some(first) => {
-                let reference = delivery::reference(otp_id, current.record.delivery.attempts.len() + 1);
+                let reference =
+                    delivery::reference(otp_id, current.record.delivery.attempts.len() + 1);
                 let report_within = delivery.delivery_timeout.get(&current.record.country_iso);
                 current.record.delivery.attempts.push(Attempt::new(
                     first.channel,

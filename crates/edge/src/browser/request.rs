@@ -15,8 +15,8 @@
 //! tenant's `browser` settings ([`BrowserSettings`]) plus the visitor's fields, so a browser
 //! OTP obeys exactly the same rules and codes as a server one.
 
-use smsotp_core::Channel;
 use serde_json::{Map, Value};
+use smsotp_core::Channel;
 
 use super::turnstile::MAX_TOKEN_CHARS;
 use smsotp_core::config::Config;
@@ -548,11 +548,19 @@ mod tests {
             [(400, None)]
         );
 
-        assert_eq!(browser_resend(""), Ok(None));
-        assert_eq!(browser_resend("{}"), Ok(None));
+        assert_eq!(browser_resend(""), Ok((None, None)));
+        assert_eq!(browser_resend("{}"), Ok((None, None)));
         assert_eq!(
             browser_resend(r#"{"turnstileToken": "0.t"}"#),
-            Ok(Some("0.t".into()))
+            Ok((Some("0.t".into()), None))
+        );
+        assert_eq!(
+            browser_resend(r#"{"channel": "voice"}"#),
+            Ok((None, Some(Channel::Voice)))
+        );
+        assert_eq!(
+            codes(&browser_resend(r#"{"channel": "fax"}"#).unwrap_err()),
+            [(2135, Some("channel"))]
         );
         assert_eq!(
             codes(&browser_resend(r#"{"ttl": 60}"#).unwrap_err()),
