@@ -142,8 +142,9 @@ describe('Chromium', () => {
     return (await nthEvent(s.page, 'smsotp-sent', n)).detail;
   }
 
-  // What differs from run to run: the number (in the hint, as its own span), the expiry time.
-  const VARYING = (page) => [page.getByText(/^\+44 7400 /), page.getByText(/^The code is valid until /), page.getByText(/^You can resend in /)];
+  // What differs from run to run: the number (in the hint, as its own span, and in the
+  // announcement of a call), the expiry time, the countdown.
+  const VARYING = (page) => [page.getByText(/^\+44 7400 /), page.getByText(/^We're calling /), page.getByText(/^The code is valid until /), page.getByText(/^You can resend in /)];
   const failures = [];
   /**
    * Screenshots and axe of the current state, light and dark; `readme`: a documented one.
