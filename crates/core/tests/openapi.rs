@@ -8,9 +8,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
+use smsotp_core::delivery::{AttemptObject, DeliveryObject};
 use smsotp_core::languages::ISO_639_1;
 use smsotp_core::{
-    validate_request_text, ApiError, Config, ErrorCode, FieldError, OtpObject, OtpStatus,
+    validate_request_text, ApiError, Channel, Config, DeliveryStatus, ErrorCode, FieldError,
+    OtpObject, OtpStatus,
 };
 
 const DOCUMENT: &str = include_str!("../../../docs/openapi.json");
@@ -151,26 +153,9 @@ fn the_otp_object_schema_has_exactly_the_core_fields() {
         date_expires: "2026-11-26T12:05:00+00:00".into(),
         amount: Some("12.50 EUR".into()),
         payee: Some("Acme".into()),
-        delivery: smsotp_core::Delivery {
-            attempts: vec![smsotp_core::delivery::Attempt::new(
-                smsotp_core::Channel::Sms,
-                "twilio",
-                "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b.1",
-                1_800_000_000_000,
-                30_000,
-            )],
-        }
-        .to_object(1_800_000_000_000),
+        delivery: Some(delivery_object()),
     };
     let with_all = serde_json::to_value(&full).unwrap();
-    // `delivery`'s own fields, as the schema lists them.
-    let delivery = &s["properties"]["delivery"];
-    let delivery = if delivery["$ref"].is_string() {
-        schema(&doc, delivery["$ref"].as_str().unwrap().rsplit('/').next().unwrap()).clone()
-    } else {
-        delivery.clone()
-    };
-    assert_eq!(keys(&delivery["properties"]), keys(&with_all["delivery"]), "delivery properties");
     let without_optional = serde_json::to_value(OtpObject {
         amount: None,
         payee: None,
@@ -208,6 +193,69 @@ fn the_otp_object_schema_has_exactly_the_core_fields() {
     let mut expected = keys(&with_all);
     expected.insert("resendAfter".into());
     assert_eq!(keys(&resent["properties"]), expected);
+}
+
+fn delivery_object() -> DeliveryObject {
+    DeliveryObject {
+        channel: Channel::Sms,
+        provider: "twilio".into(),
+        status: DeliveryStatus::Queued,
+        attempts: vec![AttemptObject {
+            channel: Channel::Sms,
+            provider: "twilio".into(),
+            message_id: None,
+            reference: "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b.1".into(),
+            status: DeliveryStatus::Queued,
+            error_code: None,
+            error_text: None,
+            at: "2026-11-26T12:00:00+00:00".into(),
+        }],
+    }
+}
+
+/// The OTP object's `delivery` (an extension): its fields and each attempt's are the
+/// core's, every one always present; the channels and statuses are the core's.
+#[test]
+fn the_delivery_schemas_are_the_core_objects() {
+    let doc = document();
+    let object = serde_json::to_value(delivery_object()).unwrap();
+    let delivery = schema(&doc, "Delivery");
+    assert_eq!(
+        keys(&delivery["properties"]),
+        keys(&object),
+        "Delivery properties"
+    );
+    assert_eq!(
+        strings(&delivery["required"]),
+        keys(&object),
+        "Delivery required"
+    );
+    let attempt = schema(&doc, "DeliveryAttempt");
+    let attempt_object = &object["attempts"][0];
+    assert_eq!(
+        keys(&attempt["properties"]),
+        keys(attempt_object),
+        "DeliveryAttempt properties"
+    );
+    assert_eq!(
+        strings(&attempt["required"]),
+        keys(attempt_object),
+        "DeliveryAttempt required"
+    );
+    let channels: BTreeSet<String> = Channel::ALL.iter().map(|c| c.as_str().to_owned()).collect();
+    assert_eq!(strings(&schema(&doc, "Channel")["enum"]), channels);
+    let statuses: BTreeSet<String> = [
+        DeliveryStatus::Queued,
+        DeliveryStatus::Sent,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Undelivered,
+        DeliveryStatus::Failed,
+        DeliveryStatus::Expired,
+    ]
+    .iter()
+    .map(|s| s.as_str().to_owned())
+    .collect();
+    assert_eq!(strings(&schema(&doc, "DeliveryStatus")["enum"]), statuses);
 }
 
 #[test]
