@@ -210,7 +210,8 @@ export interface BrowserOtpStatus {
   /** When the OTP expires (ISO 8601). */
   expiresAt: string;
   attemptsLeft: number;
-  delivery: BrowserDelivery;
+  /** `null` while nothing was sent (a test number). */
+  delivery: BrowserDelivery | null;
 }
 
 /** `BrowserClient.check()`'s answer: the PIN was right. */
