@@ -22,9 +22,12 @@ import {
   validateOtpRequest,
 } from 'smsotp';
 import type {
+  BrowserChannel,
   BrowserConfig,
+  BrowserDelivery,
   BrowserOtp,
   BrowserOtpRequest,
+  BrowserOtpStatus,
   BrowserResend,
   BrowserVerified,
   CountryInfo,
@@ -259,6 +262,8 @@ export async function browserFlow(turnstileToken: string | undefined): Promise<s
   const preview: string | undefined = settings.templates['fr'];
   const cooldowns: number[] = settings.resendCooldowns;
   const pinType: PinType = settings.pinType;
+  const channels: BrowserChannel[] = settings.channels;
+  void channels;
   void [countriesAllowed, defaultCountry, siteKey, preview, cooldowns, pinType, settings.pinLength, settings.ttl];
   // @ts-expect-error: the default country may be null
   const country: string = settings.defaultCountry;
@@ -280,8 +285,18 @@ export async function browserFlow(turnstileToken: string | undefined): Promise<s
   const again: BrowserResend = await browserClient.resend(otp.otpId, { turnstileToken });
   await browserClient.resend(otp.otpId);
   void again.resendAfter;
+  const byVoice: BrowserResend = await browserClient.resend(otp.otpId, { channel: 'voice' });
+  const delivery: BrowserDelivery | null = byVoice.delivery;
+  void delivery?.channel;
   // @ts-expect-error: the resend options are an object
   await browserClient.resend(otp.otpId, 'token');
+  // @ts-expect-error: a channel the API does not have
+  await browserClient.resend(otp.otpId, { channel: 'email' });
+  const where: BrowserOtpStatus = await browserClient.status(otp.otpId);
+  type _Delivery = Expect<Equal<NonNullable<typeof where.delivery>['status'], 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'expired'>>;
+  // @ts-expect-error: null while nothing was sent
+  void where.delivery.channel;
+  void [where.status, where.expiresAt, where.attemptsLeft];
 
   try {
     const verified: BrowserVerified = await browserClient.check(otp.otpId, '123456');
@@ -325,7 +340,7 @@ export async function phoneEntry(): Promise<string> {
 }
 
 // --- the entry `smsotp/widget`: the <smsotp-verify> element ---------------------------------
-import type { SmsotpVerify, SmsotpVerifiedDetail, SmsotpVerifyState } from 'smsotp/widget';
+import type { SmsotpUndeliveredDetail, SmsotpVerify, SmsotpVerifiedDetail, SmsotpVerifyState } from 'smsotp/widget';
 export async function widgetEntry(): Promise<void> {
   const widget = await import('smsotp/widget');
   widget.defineSmsotpVerify();
@@ -340,7 +355,13 @@ export async function widgetEntry(): Promise<void> {
   });
   el.addEventListener('smsotp-sent', (e) => {
     const after: number | null = e.detail.resendAfter;
-    void after;
+    const channel: 'sms' | 'whatsapp' | 'voice' = e.detail.channel;
+    void [after, channel];
+  });
+  el.addEventListener('smsotp-undelivered', (e) => {
+    type _undelivered = Expect<Equal<typeof e.detail, SmsotpUndeliveredDetail>>;
+    const status: 'undelivered' | 'failed' | 'expired' = e.detail.status;
+    void status;
   });
   el.addEventListener('smsotp-error', (e) => {
     const code: number = e.detail.code;

@@ -29,7 +29,7 @@ test('every language has exactly the keys of English, with the same placeholders
 });
 
 test('every message is used by the widget (named in its sources)', () => {
-  const sources = ['element.js', 'outcomes.js', 'states.js'].map((f) => readFileSync(new URL(f, WIDGET), 'utf8')).join('\n');
+  const sources = ['element.js', 'outcomes.js', 'states.js', 'channels.js'].map((f) => readFileSync(new URL(f, WIDGET), 'utf8')).join('\n');
   // As a string ('verified') or as a key of the element's BUTTONS (`newCode: 'button primary'`).
   const unused = Object.keys(en).filter((key) => !sources.includes(`'${key}'`) && !new RegExp(`\\b${key}: 'button`).test(sources));
   assert.deepEqual(unused, []);

@@ -13,6 +13,7 @@ import pixelmatch from 'pixelmatch';
 import { PNG } from 'pngjs';
 import { startWorker, pinFromLogs, WEBHOOK_SECRETS } from '../worker/harness.mjs';
 import { serveFile } from '../package/serve.mjs';
+import { devTenantToRecord, recordEntries } from '../../scripts/tenants-kv.mjs';
 
 export { launchChromium } from '../package/serve.mjs';
 
@@ -39,7 +40,15 @@ export const PK = {
   turnstile: 'pk_turnstile_test_0123456789',
   /** nordic: only SE, NO and GB; default country SE. */
   nordic: 'pk_nordic_test_0123456789',
+  /** channels: acme's settings with SMS, voice and WhatsApp, a 3 s resend cooldown. */
+  channels: 'pk_channels_test_0123456789',
+  /** reports: SMS, voice and WhatsApp with acme's 30 s cooldown (a report comes first), no failover. */
+  reports: 'pk_reports_test_0123456789',
+  /** smsonly: SMS alone (no `channels`: the default), a 3 s resend cooldown. */
+  smsonly: 'pk_smsonly_test_0123456789',
 };
+/** The resend cooldown of the channels and smsonly tenants, seconds. */
+export const SHORT_RESEND_AFTER = 3;
 /** How many wrong codes lock an OTP of the test tenants. */
 export const MAX_ATTEMPTS = 3;
 /** The test tenants' resend cooldown, seconds. */
@@ -97,6 +106,31 @@ export const TENANTS = [
   },
 ];
 
+/**
+ * Tenants with delivery channels (`channels`, issue 20), stored as records (the dev-file
+ * loader, scripts/tenants-kv.mjs, does not know the field yet): started with
+ * `startApi(vars, { channels: true })`.
+ */
+export const CHANNEL_TENANTS = [
+  ['channels', ['sms', 'voice', 'whatsapp'], [SHORT_RESEND_AFTER]],
+  // No failover: a failed SMS stays failed (else the next step, the console in development,
+  // would carry the same PIN and the delivery would be pending again).
+  ['reports', ['sms', 'voice', 'whatsapp'], [RESEND_AFTER], { maxFailovers: 0 }],
+  ['smsonly', undefined, [SHORT_RESEND_AFTER]],
+].map(([id, channels, resendCooldowns, more]) => ({
+  id,
+  apiKeys: [`${id}-test-key-0123456789`],
+  webhookSecret: WEBHOOK_SECRETS.acme,
+  allowedCountries: '*',
+  allowAllCountries: true,
+  turnstile: 'off',
+  publishableKeys: [{ key: PK[id], origins }],
+  browser,
+  limits: { resendCooldowns },
+  ...(channels ? { channels } : {}),
+  ...more,
+}));
+
 /** A private JWK set of one new Ed25519 key. */
 function signingKey(kid) {
   const { privateKey } = generateKeyPairSync('ed25519');
@@ -135,7 +169,7 @@ export async function startSiteverify() {
  * The worker (development, console SMS, token signing keys, the demo assets) with the test
  * tenants; `vars` over those. Returns the harness's worker plus `siteverify`.
  */
-export async function startApi(vars = {}, { assets = existsSync(ASSETS) ? ASSETS : undefined } = {}) {
+export async function startApi(vars = {}, { assets = existsSync(ASSETS) ? ASSETS : undefined, channels = false } = {}) {
   const siteverify = await startSiteverify();
   const worker = await startWorker(
     {
@@ -147,7 +181,12 @@ export async function startApi(vars = {}, { assets = existsSync(ASSETS) ? ASSETS
       ...vars,
     },
     // Every page request comes from 127.0.0.1: the per-IP budget would stop a run.
-    { tenants: TENANTS, assets, ipLimit: 100000 },
+    {
+      tenants: TENANTS,
+      kvEntries: channels ? CHANNEL_TENANTS.flatMap((t) => recordEntries(devTenantToRecord(t))) : [],
+      assets,
+      ipLimit: 100000,
+    },
   );
   return {
     ...worker,

@@ -142,7 +142,7 @@ describe('the package\'s clients (crates/web/js/index.d.ts)', () => {
   /** Each client method → the operation it calls. */
   const CALLS = {
     OtpClient: { create: 'createOtp', verify: 'verifyOtp', status: 'getOtp', cancel: 'cancelOtp', resend: 'resendOtp' },
-    BrowserClient: { config: 'browserConfig', start: 'browserStart', resend: 'browserResend', check: 'browserCheck' },
+    BrowserClient: { config: 'browserConfig', start: 'browserStart', resend: 'browserResend', status: 'browserStatus', check: 'browserCheck' },
   };
 
   test('every method of OtpClient and BrowserClient is a documented operation', () => {
@@ -169,6 +169,7 @@ describe('the package\'s clients (crates/web/js/index.d.ts)', () => {
       ['BrowserClient', 'config', () => page.config()],
       ['BrowserClient', 'start', () => page.start({ phoneNumber: '+33612345678' })],
       ['BrowserClient', 'resend', () => page.resend(ID)],
+      ['BrowserClient', 'status', () => page.status(ID)],
       ['BrowserClient', 'check', () => page.check(ID, '123456')],
     ];
     for (const [cls, method, run] of calls) {

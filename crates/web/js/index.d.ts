@@ -142,6 +142,18 @@ export interface BrowserConfig {
   resendCooldowns: number[];
   /** An OTP's validity in seconds. */
   ttl: number;
+  /** The channels a code may go through: those the tenant allows and the deployment offers (`['sms']` by default). */
+  channels: BrowserChannel[];
+}
+
+/** A channel a code goes through. */
+export type BrowserChannel = 'sms' | 'whatsapp' | 'voice';
+
+/** Where the latest message of an OTP stands (`null` in an answer: none known yet). */
+export interface BrowserDelivery {
+  channel: BrowserChannel;
+  /** `expired`: no final report from the provider within the tenant's `deliveryTimeout`. */
+  status: 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'expired';
 }
 
 /**
@@ -156,6 +168,8 @@ export interface BrowserOtpRequest {
   language?: string;
   /** Turnstile's token, when `config().turnstileSiteKey` is set (else 2122). */
   turnstileToken?: string;
+  /** The channel of the code (default `sms`): one of `config().channels` (else 2136). */
+  channel?: BrowserChannel;
 }
 
 /** `BrowserClient.start()`'s answer: the OTP created, its SMS sent. */
@@ -174,6 +188,7 @@ export interface BrowserOtp {
   parts: number;
   /** This OTP's client secret: `resend()` and `check()` send it (`X-Client-Secret`); the client keeps it. */
   clientSecret: string;
+  delivery: BrowserDelivery | null;
 }
 
 /** `BrowserClient.resend()`'s answer: a new PIN sent for the same OTP. */
@@ -185,6 +200,18 @@ export interface BrowserResend {
   /** Seconds before the next `resend()`. */
   resendAfter: number;
   attemptsLeft: number;
+  delivery: BrowserDelivery | null;
+}
+
+/** `BrowserClient.status()`'s answer: where a pending OTP and its latest message stand. */
+export interface BrowserOtpStatus {
+  otpId: string;
+  status: OtpStatus;
+  /** When the OTP expires (ISO 8601). */
+  expiresAt: string;
+  attemptsLeft: number;
+  /** `null` while nothing was sent (a test number). */
+  delivery: BrowserDelivery | null;
 }
 
 /** `BrowserClient.check()`'s answer: the PIN was right. */
@@ -216,7 +243,9 @@ export class BrowserClient {
   /** `POST /v1/browser/otp`: creates an OTP and sends the SMS. */
   start(request: BrowserOtpRequest): Promise<BrowserOtp>;
   /** `POST /v1/browser/otp/{otpId}/resend`: a new PIN, once `resendAfter` has passed (else 429 2109 with `retryAfter`). */
-  resend(otpId: string, options?: { turnstileToken?: string; clientSecret?: string }): Promise<BrowserResend>;
+  resend(otpId: string, options?: { turnstileToken?: string; channel?: BrowserChannel; clientSecret?: string }): Promise<BrowserResend>;
+  /** `GET /v1/browser/otp/{otpId}`: the OTP's status and its latest message's delivery (each call counts as a request). */
+  status(otpId: string, options?: { clientSecret?: string }): Promise<BrowserOtpStatus>;
   /** `POST /v1/browser/otp/{otpId}`: the right PIN gives the token; a wrong one throws OtpError 2029 (`attemptsLeft`), or 2027 on the last attempt. */
   check(otpId: string, pin: string, options?: { clientSecret?: string }): Promise<BrowserVerified>;
 }

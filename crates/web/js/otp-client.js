@@ -195,13 +195,24 @@ export class BrowserClient {
   }
 
   /**
-   * Sends a new PIN for a pending OTP: `{ otpId, status, expiresAt, resendAfter, attemptsLeft }`.
+   * Sends a new PIN for a pending OTP: `{ otpId, status, expiresAt, resendAfter, attemptsLeft,
+   * delivery }`; `options.channel` (`sms`, `voice`, `whatsapp`) the channel to send it through.
    * `options.clientSecret`: the OTP's client secret when this client did not start it (a
    * server-created OTP's, handed to the page by its backend).
    */
   resend(otpId, options = {}) {
     const { clientSecret, ...rest } = body(options, 'resend(otpId, options)');
     return this.#request('POST', `/v1/browser/otp/${pathId(otpId)}/resend`, rest, this.#secretOf(otpId, clientSecret));
+  }
+
+  /**
+   * Where a pending OTP stands: `{ otpId, status, expiresAt, attemptsLeft, delivery: { channel,
+   * status } }` (each call counts as a request of the tenant's). `options.clientSecret` as for
+   * resend().
+   */
+  status(otpId, options = {}) {
+    const { clientSecret } = body(options, 'status(otpId, options)');
+    return this.#request('GET', `/v1/browser/otp/${pathId(otpId)}`, undefined, this.#secretOf(otpId, clientSecret));
   }
 
   /**

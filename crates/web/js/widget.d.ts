@@ -4,13 +4,27 @@
 /** The element's states, also exposed as CSS custom states (`smsotp-verify:state(code)`). */
 export type SmsotpVerifyState = 'phone' | 'sending' | 'code' | 'checking' | 'verified' | 'error' | 'locked' | 'expired';
 
-/** `smsotp-sent`: a code was sent (first send, "Send a new code" or "Resend code"). */
+/**
+ * `smsotp-sent`: a code was sent (first send, "Send a new code", "Resend code", or another
+ * channel: "Call me instead", "Send on WhatsApp", "Send by SMS").
+ */
 export interface SmsotpSentDetail {
   otpId: string;
   /** E.164. */
   phoneNumber: string;
   /** Seconds before "Resend code" is allowed (the server's `resendAfter`), or null. */
   resendAfter: number | null;
+  /** The channel the code went through (the API's answer; `sms` when it names none). */
+  channel: 'sms' | 'whatsapp' | 'voice';
+}
+
+/**
+ * `smsotp-undelivered`: the latest code did not arrive (the provider's report, or none within
+ * the tenant's `deliveryTimeout`); the widget says so and offers to send again at once.
+ */
+export interface SmsotpUndeliveredDetail {
+  otpId: string;
+  status: 'undelivered' | 'failed' | 'expired';
 }
 
 /** `smsotp-verified`: the number is verified; `token` is also the element's form value. */
@@ -79,5 +93,6 @@ declare global {
     'smsotp-sent': CustomEvent<SmsotpSentDetail>;
     'smsotp-verified': CustomEvent<SmsotpVerifiedDetail>;
     'smsotp-error': CustomEvent<SmsotpErrorDetail>;
+    'smsotp-undelivered': CustomEvent<SmsotpUndeliveredDetail>;
   }
 }

@@ -5,7 +5,8 @@
 // checks). What it decides is elsewhere, as data or pure functions with their own unit tests:
 // where an event leads (states.js), what an API error means (outcomes.js), the words
 // (messages/), the code in what was typed (code.js), the country search (country-search.js),
-// the caret (caret.js); the CSS is in styles.js, the loading in load.js.
+// the caret (caret.js), the channels and deliveries (channels.js); the CSS is in styles.js,
+// the loading in load.js.
 //
 // The inputs, their labels, hints and the live region are in the light DOM (ARIA references
 // cannot cross a shadow root, and password managers / SMS autofill look there); the layout,
@@ -28,17 +29,24 @@ import { TURNSTILE_SCRIPT, configOf, loadFull, loadPhone, loadPhoneData, withTur
 import { lightStyles, shadowStyles } from './styles.js';
 import * as ErrorCode from './error-codes.js';
 import { outcomeOf, outcomeVars } from './outcomes.js';
+import { CHANNEL_BUTTONS, channelsOf, deliveryFinal, nextDeliveryCheck, notDelivered, otherChannels, sentKey } from './channels.js';
 import { BrowserClient } from '../otp-client.js';
 
 export const TAG = 'smsotp-verify';
 
+/** The states of the code step (its input shows, its timers run). */
+const CODE_STEP = ['code', 'checking'];
 /**
  * The buttons, in their order on the page: their `data-a` (also the key of their label in
- * messages/en.js) and their `part` (`::part(primary)` is the step's main action).
+ * messages/en.js) and their `part` (`::part(primary)` is the step's main action). The
+ * `via…` buttons (channels.js, CHANNEL_BUTTONS) resend through another channel.
  */
-const BUTTONS = { send: 'button primary', newCode: 'button primary', retry: 'button primary', resend: 'button', change: 'button secondary' };
-/** The states each button shows in ("Change number" also in the error state of a code step). */
-const BUTTON_STATES = { send: ['phone', 'sending'], resend: ['code', 'checking'], change: ['code', 'checking', 'locked', 'expired'], newCode: ['expired'], retry: ['error'] };
+const BUTTONS = { send: 'button primary', newCode: 'button primary', retry: 'button primary', resend: 'button', viaVoice: 'button', viaWhatsapp: 'button', viaSms: 'button', change: 'button secondary' };
+/**
+ * The states each button shows in ("Change number" also in the error state of a code step);
+ * the `via…` buttons show with "Resend code" once a resend is allowed (#sync).
+ */
+const BUTTON_STATES = { send: ['phone', 'sending'], resend: CODE_STEP, change: ['code', 'checking', 'locked', 'expired'], newCode: ['expired'], retry: ['error'] };
 
 let ids = 0;
 const Base = globalThis.HTMLElement ?? class {};
@@ -104,6 +112,18 @@ export class SmsotpVerify extends Base {
   #turnstileToken = '';
   #disabled = false;
   #resending = false;
+  /** The channel of the latest message (`sms`, `voice`, `whatsapp`). */
+  #channel = 'sms';
+  /** When the latest message went, on the page's clock (its delivery checks count from it). */
+  #sentAt = 0;
+  #deliveryTimer = 0;
+  /** The latest message's delivery is known (delivered or not), or no longer matters. */
+  #deliveryKnown = false;
+  #lastDeliveryCheck = 0;
+  /** The latest message's delivery status when it did not arrive (`failed`, …), else `''`. */
+  #undelivered = '';
+  /** The page visible again: the delivery asked at once, unless asked (or sent) within 10 s. */
+  #onVisible = () => !document.hidden && Date.now() - Math.max(this.#lastDeliveryCheck, this.#sentAt) >= 10_000 && this.#checkDelivery();
   /** The code being checked, kept in the read-only input while its check runs. */
   #checkingCode = '';
   #loadGeneration = 0;
@@ -150,17 +170,21 @@ export class SmsotpVerify extends Base {
 
   connectedCallback() {
     if (!this.#shadow) this.#build();
+    document.addEventListener('visibilitychange', this.#onVisible);
     if (!this.#ready) this.#init();
     else if (this.#state === 'code') {
       this.#tick();
       this.#startWebOtp();
+      this.#watchDelivery();
     }
   }
 
   disconnectedCallback() {
+    document.removeEventListener('visibilitychange', this.#onVisible);
     this.#stopWebOtp();
     clearInterval(this.#timer);
     this.#timer = 0;
+    clearTimeout(this.#deliveryTimer);
   }
 
   attributeChangedCallback(name, old, value) {
@@ -230,6 +254,7 @@ export class SmsotpVerify extends Base {
     this.#buttons.newCode.onclick = () => this.#send(true);
     this.#buttons.retry.onclick = () => (this.#ready ? this.#retry() : this.#init());
     this.#buttons.resend.onclick = () => this.#resend();
+    for (const [channel, a] of Object.entries(CHANNEL_BUTTONS)) this.#buttons[a].onclick = () => this.#resend(channel);
     this.#buttons.change.onclick = () => this.#change();
     this.#phoneInput.addEventListener('input', (ev) => this.#onTel(ev));
     this.#phoneInput.addEventListener('keydown', (ev) => {
@@ -685,6 +710,7 @@ export class SmsotpVerify extends Base {
     if (flow !== this.#flow) return;
     this.#otp = r;
     this.#e164 = r.phoneNumber;
+    this.#channel = r.delivery?.channel ?? 'sms';
     this.#codeInput.removeAttribute('aria-invalid');
     this.#dispatch('sent');
     this.#codeSent(r, '');
@@ -692,9 +718,15 @@ export class SmsotpVerify extends Base {
     this.#emitSent(r);
   }
 
-  async #resend() {
-    if (this.#state !== 'code' || !this.#otp || this.#disabled || this.#resending || Date.now() < this.#resendAt) return;
-    const body = this.#spendTurnstile({});
+  /**
+   * "Resend code" (the latest message's channel) or a `via…` button (`channel`). Allowed once
+   * the countdown ends, or at once when the message was not delivered (the server still
+   * enforces its cooldown: a 429 is shown as any rate limit).
+   */
+  async #resend(channel = this.#channel) {
+    if (this.#state !== 'code' || !this.#otp || this.#disabled || this.#resending || (Date.now() < this.#resendAt && !this.#undelivered)) return;
+    // The channel is named only to a tenant that has several (an SMS-only one's body is as before).
+    const body = this.#spendTurnstile(channelsOf(this.#config).length > 1 ? { channel } : {});
     if (!body) return this.#fieldError({ code: ErrorCode.TurnstileTokenMissing, type: 'access_denied' }, 'securityCheck', 'code');
     this.#resending = true;
     this.#sync();
@@ -710,7 +742,8 @@ export class SmsotpVerify extends Base {
     }
     if (flow !== this.#flow || this.#state !== 'code') return;
     this.#otp = { ...this.#otp, ...r };
-    this.#codeSent(r, this.#text('resent', { n: this.#shownNumber() }));
+    this.#channel = r.delivery?.channel ?? channel;
+    this.#codeSent(r, this.#text(sentKey(this.#channel, true), { n: this.#shownNumber() }));
     this.#emitSent(r);
   }
 
@@ -722,7 +755,11 @@ export class SmsotpVerify extends Base {
   #codeSent(r, status) {
     this.#triedCodes.clear();
     this.#codeInput.value = '';
+    this.#undelivered = '';
+    this.#deliveryKnown = false;
+    this.#sentAt = Date.now();
     this.#timing(r);
+    this.#watchDelivery();
     this.#drawBoxes();
     this.#sentHint();
     this.#say(status);
@@ -730,7 +767,58 @@ export class SmsotpVerify extends Base {
   }
 
   #emitSent(r) {
-    this.#emit('smsotp-sent', { otpId: this.#otp.otpId, phoneNumber: this.#e164, resendAfter: r.resendAfter ?? null });
+    this.#emit('smsotp-sent', { otpId: this.#otp.otpId, phoneNumber: this.#e164, resendAfter: r.resendAfter ?? null, channel: this.#channel });
+  }
+
+  // ---- delivery ----------------------------------------------------------------------------
+
+  /** The next delivery check of the latest message (channels.js, DELIVERY_CHECKS), if any. */
+  #watchDelivery() {
+    clearTimeout(this.#deliveryTimer);
+    this.#deliveryTimer = 0;
+    if (this.#deliveryKnown || !this.#otp || !CODE_STEP.includes(this.#state)) return;
+    const wait = nextDeliveryCheck(Date.now() - this.#sentAt);
+    if (wait >= 0) this.#deliveryTimer = setTimeout(() => this.#checkDelivery(), wait);
+  }
+
+  /**
+   * Asks where the latest message stands (`GET /v1/browser/otp/{otpId}`): at the times of
+   * DELIVERY_CHECKS while the page is visible, and when it becomes visible again. Not
+   * delivered: said politely, and the resend buttons enabled at once. A failed request is
+   * only a check less.
+   */
+  async #checkDelivery() {
+    const otp = this.#otp;
+    const sentAt = this.#sentAt;
+    if (!otp || this.#deliveryKnown || !CODE_STEP.includes(this.#state)) return;
+    // Hidden: asked when visible again (#onVisible). Asked a moment ago (the page became
+    // visible): once is enough.
+    if (document.hidden || Date.now() - this.#lastDeliveryCheck < 5000) return this.#watchDelivery();
+    this.#lastDeliveryCheck = Date.now();
+    let r;
+    try {
+      r = await this.#client.status(otp.otpId);
+    } catch {}
+    // Another message went meanwhile (or the person changed the number): this answer is old.
+    if (otp.otpId !== this.#otp?.otpId || sentAt !== this.#sentAt) return this.#watchDelivery();
+    const d = r?.delivery;
+    if (r && r.status !== 'PENDING') this.#deliveryKnown = true;
+    else if (d) {
+      // The message went through another channel than asked (the tenant's plan failed over).
+      if (d.channel && d.channel !== this.#channel) {
+        this.#channel = d.channel;
+        this.#sentHint();
+        this.#sync();
+      }
+      this.#deliveryKnown = deliveryFinal(d.status);
+      if (notDelivered(d.status) && CODE_STEP.includes(this.#state)) {
+        this.#undelivered = d.status;
+        this.#say(this.#text('undelivered'), 'error');
+        this.#tick();
+        this.#emit('smsotp-undelivered', { otpId: otp.otpId, status: d.status });
+      }
+    }
+    this.#watchDelivery();
   }
 
   /** A code input event: the code, sanitised; a complete new code is checked once. */
@@ -817,7 +905,7 @@ export class SmsotpVerify extends Base {
 
   /** Once a second in the code step: the resend countdown (plain text) and the expiry. */
   #tick() {
-    if (!['code', 'checking'].includes(this.#state)) {
+    if (!CODE_STEP.includes(this.#state)) {
       clearInterval(this.#timer);
       this.#timer = 0;
       return;
@@ -832,7 +920,7 @@ export class SmsotpVerify extends Base {
       return;
     }
     const left = Math.ceil((this.#resendAt - now) / 1000);
-    this.#countdown.textContent = left > 0 ? this.#text('resendIn', { t: clockText(left) }) : '';
+    this.#countdown.textContent = left > 0 && !this.#undelivered ? this.#text('resendIn', { t: clockText(left) }) : '';
     this.#sync();
   }
 
@@ -864,6 +952,7 @@ export class SmsotpVerify extends Base {
       clearInterval(this.#timer);
       this.#timer = 0;
       this.#countdown.textContent = '';
+      clearTimeout(this.#deliveryTimer);
     }
     this.#codeInput.readOnly = state === 'checking';
     this.#codeInput.toggleAttribute('aria-busy', state === 'checking');
@@ -883,8 +972,16 @@ export class SmsotpVerify extends Base {
     this.#buttons.send.disabled = off || !this.#ready;
     this.#buttons.send.ariaDisabled = s === 'sending' ? 'true' : null;
     this.#buttons.send.textContent = this.#text(s === 'sending' ? 'sending' : 'send');
-    this.#buttons.resend.disabled = off || !['code', 'checking'].includes(s) || Date.now() < this.#resendAt;
-    this.#buttons.resend.ariaDisabled = this.#resending || s === 'checking' ? 'true' : null;
+    // Resending: once the countdown ends, or at once when the message was not delivered; the
+    // other channels then show beside "Resend code" (hidden while only one channel is allowed).
+    const mayResend = CODE_STEP.includes(s) && (Date.now() >= this.#resendAt || !!this.#undelivered);
+    const others = otherChannels(this.#config, this.#channel);
+    for (const [c, a] of [[0, 'resend'], ...Object.entries(CHANNEL_BUTTONS)]) {
+      const b = this.#buttons[a];
+      if (c) b.hidden = !mayResend || !others.includes(c);
+      b.disabled = off || !mayResend;
+      b.ariaDisabled = this.#resending || s === 'checking' ? 'true' : null;
+    }
     for (const b of [this.#buttons.newCode, this.#buttons.retry, this.#buttons.change]) b.disabled = off;
     for (const i of [this.#countryInput, this.#phoneInput, this.#codeInput]) i.disabled = off;
     this.#phoneInput.readOnly = s === 'sending';
@@ -895,7 +992,7 @@ export class SmsotpVerify extends Base {
     if (!internals?.setValidity) return;
     if (this.#token) internals.setValidity({});
     else {
-      const anchor = ['code', 'checking'].includes(this.#state) ? this.#codeInput : this.#phoneInput;
+      const anchor = CODE_STEP.includes(this.#state) ? this.#codeInput : this.#phoneInput;
       try {
         internals.setValidity({ valueMissing: true }, this.#text('required'), anchor);
       } catch {
@@ -928,7 +1025,7 @@ export class SmsotpVerify extends Base {
   /** The code step's hint: where the code went (the number isolated left-to-right), until when. */
   #sentHint() {
     const hint = this.#codeHint;
-    const [a, b] = this.#text('sent', { n: '\u0000' }).split('\u0000');
+    const [a, b] = this.#text(sentKey(this.#channel, false), { n: '\u0000' }).split('\u0000');
     const num = document.createElement('span');
     num.dir = 'ltr';
     num.textContent = this.#shownNumber();
@@ -992,6 +1089,7 @@ export class SmsotpVerify extends Base {
       this.#codeInput.value = '';
       this.#drawBoxes();
       this.#tick();
+      this.#watchDelivery();
       this.#codeInput.focus();
     } else if (back === 'phone') this.#phoneInput.focus();
     else this.#buttons.newCode.focus();
@@ -1006,6 +1104,9 @@ export class SmsotpVerify extends Base {
     this.#stopWebOtp();
     this.#otp = null;
     this.#e164 = '';
+    this.#channel = 'sms';
+    this.#undelivered = '';
+    clearTimeout(this.#deliveryTimer);
     this.#triedCodes.clear();
     this.#codeInput.value = '';
     this.#say('');

@@ -21,8 +21,16 @@ export default {
   code: 'Verification code',
   sent: 'We sent a code to {n}.',
   resent: 'We sent a new code to {n}.',
+  // Where the code went through a voice call or WhatsApp (widget/channels.js: the latest
+  // message's channel), also announced when a resend went there.
+  sentVoice: "We're calling {n} with your code.",
+  sentWhatsapp: 'We sent a code on WhatsApp to {n}.',
   validUntil: 'The code is valid until {t}.',
   resend: 'Resend code',
+  // Each other channel the tenant allows, offered beside "Resend code" once it is allowed.
+  viaVoice: 'Call me instead',
+  viaWhatsapp: 'Send on WhatsApp',
+  viaSms: 'Send by SMS',
   resendIn: 'You can resend in {t}',
   // The other buttons.
   change: 'Change number',
@@ -35,6 +43,8 @@ export default {
   wrongCodeOneLeft: 'Wrong code. 1 attempt left.',
   locked: 'Too many wrong codes.',
   expired: 'This code has expired.',
+  // The latest message's delivery failed (a report from the provider, or none in time).
+  undelivered: 'The code could not be delivered.',
   verified: 'Phone number verified.',
   rateLimited: 'Too many attempts. Try again in {t}.',
   rateLimitedLater: 'Too many attempts. Try again later.',
