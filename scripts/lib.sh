@@ -202,7 +202,8 @@ ensure_worker() {
     echo "worker/build is up to date"
     return 0
   fi
-  bash scripts/build-worker.sh
+  # The marker only after a build that succeeded: an old index.js must not pass for new.
+  bash scripts/build-worker.sh || return 1
   echo "$want" > worker/build/.inputs-hash
 }
 

@@ -213,6 +213,29 @@ pub fn development(env: &Env) -> bool {
 }
 
 impl Settings {
+    /// How long a message through `provider` may wait for its final report (`seconds`, the
+    /// tenant's `deliveryTimeout`), or 0 when no report can come from it: no `PUBLIC_URL`
+    /// (no report URL is handed out), the console, or a provider whose reports could not be
+    /// authenticated (its signing secret unset): its messages then never show `expired`
+    /// and never fail over for a silence.
+    pub fn report_window_ms(&self, provider: &str, seconds: u32) -> u64 {
+        let secrets = &self.providers.report_secrets;
+        let reports = self.public_url.is_some()
+            && match provider {
+                "twilio" => secrets.twilio_auth_token.is_some(),
+                "vonage" => secrets.vonage_signature_secret.is_some(),
+                "smscx" => secrets.smscx_token.is_some(),
+                "webhook" => secrets.webhook_secret.is_some(),
+                "whatsapp" => secrets.whatsapp_app_secret.is_some(),
+                _ => false,
+            };
+        if reports {
+            u64::from(seconds) * 1000
+        } else {
+            0
+        }
+    }
+
     /// The dev inbox is kept: development with the console provider (dev.rs).
     pub fn keeps_dev_inbox(&self) -> bool {
         self.development && self.providers.console

@@ -89,7 +89,6 @@ pub struct OtpRequest {
     /// Extension: how the code goes out (`sms`, the default; `whatsapp`; `voice`). Whether
     /// the tenant and the deployment offer it is the edge's rule.
     #[serde(default = "default_channel")]
-    #[cfg_attr(feature = "typescript", ts(optional))]
     pub channel: Channel,
 }
 

@@ -344,20 +344,24 @@ impl DeliveryPolicy {
                 Channel::Whatsapp => vec!["whatsapp".into()],
                 Channel::Voice => vec!["twilio".into()],
             };
-            providers
+            let mut steps: Vec<Step> = providers
                 .into_iter()
-                // In development, the console provider stands in for every channel.
-                .chain(offers(c, "console").then(|| "console".to_owned()))
                 .filter(|p| offers(c, p))
-                .fold(Vec::new(), |mut steps: Vec<Step>, provider| {
-                    if !steps.iter().any(|s| s.provider == provider) {
-                        steps.push(Step {
-                            channel: c,
-                            provider,
-                        });
-                    }
-                    steps
+                .map(|provider| Step {
+                    channel: c,
+                    provider,
                 })
+                .collect();
+            // In development, the console stands in for a channel no provider carries
+            // (never appended to a route that has one: a failover must reach a real
+            // provider).
+            if steps.is_empty() && offers(c, "console") {
+                steps.push(Step {
+                    channel: c,
+                    provider: "console".into(),
+                });
+            }
+            steps
         };
         let mut plan = route(channel);
         if plan.is_empty() {
@@ -401,9 +405,6 @@ pub struct Route {
     pub max_failovers: u8,
     /// Seconds a final report may take (the tenant's `deliveryTimeout` for the country).
     pub report_within: u32,
-    /// Reports come back (`PUBLIC_URL` is set, so report URLs are handed to providers):
-    /// without them no silence means anything, and only a send error fails over.
-    pub reports: bool,
     /// A signed callback on each delivery change (the tenant's `deliveryCallbacks`).
     pub callbacks: bool,
     /// The PIN, sealed ([`seal`]), while a failover may still send it.
@@ -435,7 +436,8 @@ impl Route {
         let latest = record.delivery.latest()?;
         let at = if latest.status.is_failure() {
             latest.at
-        } else if latest.status.is_final() || !self.reports {
+        // No report can come from its provider (`reportBy` 0): a silence means nothing.
+        } else if latest.status.is_final() || latest.report_by == 0 {
             return None;
         } else {
             latest.report_by
@@ -602,7 +604,13 @@ mod tests {
             e.message,
             "This deployment has no provider for the whatsapp channel"
         );
-        // The console stands in for every channel where it is offered (development).
+        // The console stands in for a channel no provider carries (development), and is
+        // never appended to a route that has one.
+        let twilio_and_console = |_: Channel, p: &str| p == "twilio" || p == "console";
+        assert_eq!(
+            steps(&p.plan(Channel::Sms, "FR", &d, &twilio_and_console).unwrap()),
+            ["sms:twilio"]
+        );
         let console = |_: Channel, p: &str| p == "console";
         assert_eq!(
             steps(&p.plan(Channel::Whatsapp, "FR", &d, &console).unwrap()),

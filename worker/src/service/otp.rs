@@ -169,7 +169,6 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             .position(|s| !super::breaker::is_open(&s.provider, now))
             .unwrap_or(0);
         let report_within = delivery.delivery_timeout.get(&request.country_iso);
-        let reports = settings.public_url.is_some();
         let reference = smsotp_edge::delivery::reference(&otp_id, 1);
         new.record
             .delivery
@@ -179,12 +178,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
                 &plan[step].provider,
                 &reference,
                 now,
-                // Without `PUBLIC_URL` no report can come: nothing is ever `expired` (0).
-                if reports {
-                    u64::from(report_within) * 1000
-                } else {
-                    0
-                },
+                settings.report_window_ms(&plan[step].provider, report_within),
             ));
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce)
@@ -194,7 +188,6 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             failovers: 0,
             max_failovers: delivery.max_failovers,
             report_within,
-            reports,
             callbacks: delivery.delivery_callbacks,
             sealed_pin: Some(smsotp_edge::delivery::seal(
                 &settings.pin_hasher,

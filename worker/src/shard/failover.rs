@@ -18,16 +18,6 @@ use crate::limiter::wire::LimiterReply;
 use crate::limiter::{self, Ask, SendAsk};
 use crate::{callback, log, service, tenant};
 
-/// How long a message of `route` may wait for its final report: forever when no report
-/// can come (no `PUBLIC_URL`: 0, nothing is ever `expired` then).
-pub fn report_within_ms(route: &smsotp_edge::delivery::Route) -> u64 {
-    if route.reports {
-        u64::from(route.report_within) * 1000
-    } else {
-        0
-    }
-}
-
 /// Failovers made per alarm run at most (the next alarm comes at once for the rest).
 const MAX_FAILOVERS_PER_RUN: u64 = 20;
 
@@ -71,6 +61,13 @@ impl OtpShard {
                 };
                 attempt.channel = step_taken.channel;
                 attempt.provider = step_taken.provider.clone();
+                // The provider that took it decides whether a report can come.
+                let settings = crate::config::settings_or_error(&self.env)?;
+                attempt.report_by =
+                    match settings.report_window_ms(&step_taken.provider, route.report_within) {
+                        0 => 0,
+                        ms => attempt.at.saturating_add(ms),
+                    };
                 route.step = *step;
                 let record = current.record.clone();
                 self.save(&mut row, now)?;
@@ -325,7 +322,7 @@ impl OtpShard {
             &next.provider,
             &reference,
             now,
-            report_within_ms(route),
+            settings.report_window_ms(&next.provider, route.report_within),
         ));
         let message = smsotp_core::render_message(&current.request, Some(&pin), None);
         let sms = OutgoingSms {
@@ -385,6 +382,12 @@ impl OtpShard {
                 if let (Some(route), Some(s)) = (current.route.as_mut(), sms.plan.get(step)) {
                     attempt.channel = s.channel;
                     attempt.provider = s.provider.clone();
+                    let settings = crate::config::settings_or_error(&self.env)?;
+                    attempt.report_by =
+                        match settings.report_window_ms(&s.provider, route.report_within) {
+                            0 => 0,
+                            ms => attempt.at.saturating_add(ms),
+                        };
                     route.step = step;
                 }
             }

@@ -211,9 +211,17 @@ impl OtpShard {
         let Some(current) = state.current.as_mut().filter(|c| c.record.otp_id == otp_id) else {
             return Ok(ShardReply::NotFound);
         };
+        // A message reported undelivered (or silent past its timeout) is no reason to make
+        // the person wait out the cooldown: they may ask again at once (the OTP's and the
+        // number's caps still count).
+        let last_send_at = if current.record.delivery.latest_failed(now) {
+            0
+        } else {
+            current.last_send_at
+        };
         let pending = PendingOtp {
             sends: current.sends,
-            last_send_at: current.last_send_at,
+            last_send_at,
         };
         let destination = Destination::among(test_pins, &current.record.phone_number);
         // A test number sends no SMS, so no per-number limit applies (as on create).
@@ -275,17 +283,12 @@ impl OtpShard {
                 let reference =
                     delivery::reference(otp_id, current.record.delivery.attempts.len() + 1);
                 let report_within = delivery.delivery_timeout.get(&current.record.country_iso);
-                let reports = settings.public_url.is_some();
                 current.record.delivery.attempts.push(Attempt::new(
                     first.channel,
                     &first.provider,
                     &reference,
                     now,
-                    if reports {
-                        u64::from(report_within) * 1000
-                    } else {
-                        0
-                    },
+                    settings.report_window_ms(&first.provider, report_within),
                 ));
                 let mut nonce = [0u8; 12];
                 getrandom::fill(&mut nonce)
@@ -297,7 +300,6 @@ impl OtpShard {
                     failovers,
                     max_failovers: delivery.max_failovers,
                     report_within,
-                    reports,
                     callbacks: delivery.delivery_callbacks,
                     sealed_pin: Some(delivery::seal(hasher, otp_id, &pin, nonce)),
                 });

@@ -438,7 +438,7 @@ mod tests {
             errors[0].message,
             "'amount' cannot be set from the browser: the account's settings decide it"
         );
-        assert_eq!(errors[1].message, "'colour' is not a field of this request (it has only phoneNumber, countryIso, language, turnstileToken)");
+        assert_eq!(errors[1].message, "'colour' is not a field of this request (it has only phoneNumber, countryIso, language, turnstileToken, channel)");
         assert!(errors
             .iter()
             .all(|e| e.http_status() == 400 && e.code.error_type() == "invalid_param"));
