@@ -20,6 +20,10 @@ fn main() {
         Encoding::decl(&cfg),
         OtpObject::decl(&cfg),
         OtpStatus::decl(&cfg),
+        delivery::Channel::decl(&cfg),
+        delivery::DeliveryStatus::decl(&cfg),
+        delivery::DeliveryObject::decl(&cfg),
+        delivery::AttemptObject::decl(&cfg),
         ErrorBody::decl(&cfg),
     ];
     println!("// Generated from smsotp-core's Rust types (ts-rs). Do not edit.\n");

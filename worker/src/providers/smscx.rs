@@ -1,7 +1,7 @@
 //! SMS.cx SMS API: `POST /sms`, JSON `{to, from, text, trackData, idempotencyId,
 //! dlrCallbackUrl}`, `X-API-KEY`; 200 with `data[].status` ACCEPTED or SCHEDULED on success,
 //! other statuses (REJECTED, …) are refusals; errors as `{error: {type, code, message}}`
-//! (https://sms.cx/sms-api-documentation, and the request model `SendSmsMessageRequest` of
+//! (<https://sms.cx/sms-api-documentation>, and the request model `SendSmsMessageRequest` of
 //! SMS.cx's generated SDKs, github.com/smscx/smscx-api-python-library).
 //!
 //! Both `trackData` and `idempotencyId` must be UUIDs (v1–v5; SMS.cx drops a `trackData`

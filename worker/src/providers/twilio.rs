@@ -2,12 +2,12 @@
 //! fields `To`, `From`, `Body` and `StatusCallback` (where Twilio posts the message's status
 //! changes), HTTP Basic `sid:token`; 201 with `sid` on success, else a JSON error
 //! `{code, message, status}` whose message may echo the `To` number
-//! (https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource).
+//! (<https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource>).
 //!
 //! Twilio Programmable Voice, for the voice channel: `POST
 //! /2010-04-01/Accounts/{sid}/Calls.json`, form fields `To`, `From`, `Twiml` (the call's
 //! words inline, see `voice.rs`) and `StatusCallback`; the same replies, the `sid` a call's
-//! (`CA…`) (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource).
+//! (`CA…`) (<https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource>).
 
 use base64::Engine;
 

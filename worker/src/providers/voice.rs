@@ -4,7 +4,7 @@
 //! "one hundred and twenty-three"; a one-second `<Pause>`, then the same `<Say>` again.
 //!
 //! The `language` attribute of `<Say>` is the Twilio text-to-speech locale of the template
-//! language: Twilio's `<Say>` documentation (https://www.twilio.com/docs/voice/twiml/say)
+//! language: Twilio's `<Say>` documentation (<https://www.twilio.com/docs/voice/twiml/say>)
 //! takes a language-locale pair; [`voice_locale`] maps our ISO 639-1 codes to the locales
 //! Twilio has listed for `<Say>` since its multi-language voices (da-DK … zh-TW), and every
 //! other language to `en-US`, Twilio's default. No `voice` attribute: the account's default

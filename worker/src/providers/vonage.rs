@@ -3,7 +3,7 @@
 //! echoed in the delivery receipt) and `callback` (where this message's delivery receipts go, instead of
 //! the account's default). Always HTTP 200: success only when every `messages[].status` is
 //! "0"; otherwise that entry's `error-text` says why
-//! (https://developer.vonage.com/en/api/sms#send-an-sms).
+//! (<https://developer.vonage.com/en/api/sms#send-an-sms>).
 
 use super::{json, text, HttpRequest, ProviderError, Redacted, Sms};
 use crate::http;

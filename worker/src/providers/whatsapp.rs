@@ -2,7 +2,7 @@
 //! `Authorization: Bearer <access token>`, JSON `{messaging_product: "whatsapp",
 //! recipient_type: "individual", to, type: "template", template: {name, language: {code},
 //! components}, biz_opaque_callback_data}`. An authentication template's body text is fixed
-//! by Meta ("<code> is your verification code."), so the code goes in twice: as the body's
+//! by Meta ("`<code>` is your verification code."), so the code goes in twice: as the body's
 //! one parameter and as the parameter of the copy-code button (a `url` button at index 0).
 //! `to` is the number's digits; `biz_opaque_callback_data` (our reference of the message, `{otpId}.{n}`) comes back in the
 //! status webhooks (`reports/whatsapp.rs`). Success: 200 with `messages[0].id` (`wamid.…`);
@@ -10,9 +10,9 @@
 //! name the number.
 //!
 //! Sources: Meta's "Copy code authentication templates" and "Send message templates"
-//! (https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/authentication-templates/copy-code-button-authentication-templates/),
+//! (<https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/authentication-templates/copy-code-button-authentication-templates/>),
 //! the Messages API reference (`biz_opaque_callback_data`) and the Graph API error codes
-//! (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
+//! (<https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes>).
 
 use super::{json, text, HttpRequest, ProviderError, Redacted, Sms};
 

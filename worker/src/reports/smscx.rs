@@ -5,7 +5,7 @@
 //! id); a non-null `error_code` means the message was not delivered; the final statuses
 //! are DELIVERED and FAILED (the model `CallBackRequestDlrUpdate` / `DataDlrUpdate` of
 //! SMS.cx's generated SDKs, github.com/smscx/smscx-api-python-library, from
-//! https://sms.cx/sms-api-documentation). The camelCase spellings (`msgId`, `trackData`,
+//! <https://sms.cx/sms-api-documentation>). The camelCase spellings (`msgId`, `trackData`,
 //! `errorCode`) of SMS.cx's other JSON are read too. Other events (`otp_update`,
 //! `receive_sms`, …) carry no delivery report: ignored.
 //!

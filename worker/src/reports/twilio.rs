@@ -3,14 +3,14 @@
 //!
 //! - Messages: `MessageSid`, `MessageStatus` (accepted, scheduled, queued, sending, sent,
 //!   delivered, read, undelivered, failed, canceled), `ErrorCode` on a failure
-//!   (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status).
+//!   (<https://www.twilio.com/docs/messaging/guides/track-outbound-message-status>).
 //! - Calls: `CallSid`, `CallStatus` (queued, initiated, ringing, in-progress, completed,
 //!   busy, no-answer, failed, canceled)
-//!   (https://www.twilio.com/docs/voice/api/call-resource#statuscallback).
+//!   (<https://www.twilio.com/docs/voice/api/call-resource#statuscallback>).
 //!
 //! Signed with `X-Twilio-Signature`: base64 of HMAC-SHA1, keyed with the account's auth
 //! token, of the full URL Twilio called followed by every POST parameter's name and value,
-//! sorted by name, with no separators (https://www.twilio.com/docs/usage/webhooks/webhooks-security).
+//! sorted by name, with no separators (<https://www.twilio.com/docs/usage/webhooks/webhooks-security>).
 //! Twilio's libraries accept the URL with and without its default port (`:443`), as
 //! Twilio's own signing is not consistent about it; so do we.
 

@@ -3,8 +3,8 @@
 //! webhook settings say: `messageId`, `status` (accepted, buffered, delivered, expired,
 //! failed, rejected, unknown), `err-code` ("0": none), `client-ref` (our OTP id), `msisdn`,
 //! `to`, `network-code`, `price`, `scts`, `message-timestamp`
-//! (https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts and
-//! https://api.support.vonage.com/hc/en-us/articles/360018438551-DLR-Statuses).
+//! (<https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts> and
+//! <https://api.support.vonage.com/hc/en-us/articles/360018438551-DLR-Statuses>).
 //!
 //! Signed when the account has signed webhooks (enabled by Vonage's support): the request
 //! carries `timestamp` (unix seconds) and `sig`. The signed string is every other parameter
@@ -12,7 +12,7 @@
 //! replaced by `_`; `sig` is, by the method chosen in the dashboard, the hex MD5 of that
 //! string followed by the signature secret (`md5hash`, the default), or the hex HMAC of the
 //! string keyed with the secret (`md5`, `sha1`, `sha256`, `sha512`)
-//! (https://developer.vonage.com/en/getting-started/concepts/signing-messages). Hex is
+//! (<https://developer.vonage.com/en/getting-started/concepts/signing-messages>). Hex is
 //! compared without regard to case, and a `timestamp` more than 5 minutes from now is
 //! refused, as Vonage's own libraries do. Vonage's Java library leaves parameters with an
 //! empty value out of the signed string; the documentation does not, so both are accepted.

@@ -8,7 +8,7 @@
 //! `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the
 //! base64-decoded `SMS_WEBHOOK_SECRET` after its `whsec_` prefix; the header may list
 //! several space-separated signatures (a key being rotated), any one of which may match
-//! (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md).
+//! (<https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md>).
 
 use smsotp_core::DeliveryStatus;
 

@@ -3,13 +3,13 @@
 //! [{"changes": [{"field": "messages", "value": {"statuses": [...]}}]}]}`; each status is
 //! `{id, status, timestamp, recipient_id, biz_opaque_callback_data, errors: [{code, title,
 //! message, error_data: {details}}]}`, `status` one of sent, delivered, read, failed
-//! (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components and its
+//! (<https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components> and its
 //! status payload examples). Incoming messages and other fields carry no status: ignored.
 //!
 //! Signed with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body, keyed with
 //! the app secret>`; the subscription is confirmed by a GET with `hub.mode=subscribe`,
 //! `hub.verify_token` (ours) and `hub.challenge` (to echo)
-//! (https://developers.facebook.com/docs/graph-api/webhooks/getting-started).
+//! (<https://developers.facebook.com/docs/graph-api/webhooks/getting-started>).
 //!
 //! Statuses: sent is sent; delivered and read are delivered; failed is failed (Meta took
 //! the message, then could not deliver it: the number is not on WhatsApp, the template

@@ -4,7 +4,7 @@
 //
 // Every error code of the API by its Rust name, each with its HTTP status, type and default
 // message. One `export const` per code, imported as a namespace (`ErrorCode.InvalidPin`):
-// esbuild inlines the few the widget uses and drops the others, so the 71 codes
+// esbuild inlines the few the widget uses and drops the others, so the 73 codes
 // cost the shipped widget.js nothing but the numbers it compares with.
 
 /** 400 invalid_param: 'phoneNumber' is empty or missing */
@@ -131,6 +131,10 @@ export const BrowserMisconfigured = 2132;
 export const NumberLockedUntilCleared = 2133;
 /** 429 rate_limit: Too many requests from this IP address; retry in a minute */
 export const ClientIpRateLimited = 2134;
+/** 400 invalid_param: 'channel' must be one of sms, whatsapp, voice */
+export const ChannelInvalid = 2135;
+/** 403 access_denied: This channel is not enabled for this account */
+export const ChannelNotAllowed = 2136;
 /** 401 invalid_api_key: Missing or unknown API key */
 export const InvalidApiKey = 401;
 /** 429 rate_limit: Too many requests */
@@ -217,6 +221,8 @@ export const ALL_ERROR_CODES = [
   { name: 'BrowserMisconfigured', code: 2132, status: 503, type: 'misconfigured' },
   { name: 'NumberLockedUntilCleared', code: 2133, status: 403, type: 'access_denied' },
   { name: 'ClientIpRateLimited', code: 2134, status: 429, type: 'rate_limit' },
+  { name: 'ChannelInvalid', code: 2135, status: 400, type: 'invalid_param' },
+  { name: 'ChannelNotAllowed', code: 2136, status: 403, type: 'access_denied' },
   { name: 'InvalidApiKey', code: 401, status: 401, type: 'invalid_api_key' },
   { name: 'RateLimited', code: 429, status: 429, type: 'rate_limit' },
   { name: 'BadRequest', code: 400, status: 400, type: 'invalid_request' },
