@@ -6,7 +6,9 @@
 # no new lifecycle starts and the run fails). Local addresses only. Prints the counts, p50/p99
 # per route and requests/s; exits non-zero on any failure. SOAK_SEED repeats a run's plan
 # (the lifecycles' kinds, in order); which request meets which draw depends on the
-# interleaving.
+# interleaving. Then the delivery soak (tests/soak/delivery-soak.mjs): DELIVERY_SOAK_OTPS
+# OTPs (2,000 unless set) routed Twilio then Vonage, in batches where Twilio answers 5xx,
+# never answers, reports a failure or stays silent; each must reach Vonage with the same PIN.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh worker
@@ -17,3 +19,7 @@ step "soak: ${SOAK_LIFECYCLES:-10000} OTP lifecycles with faults"
 args=(--lifecycles "${SOAK_LIFECYCLES:-10000}" --concurrency "${SOAK_CONCURRENCY:-16}" --max-seconds "${SOAK_MAX_SECONDS:-1800}")
 if [ -n "${SOAK_SEED:-}" ]; then args+=(--seed "$SOAK_SEED"); fi
 "$(system_node)" tests/soak/soak.mjs "${args[@]}"
+step "soak: delivery — ${DELIVERY_SOAK_OTPS:-2000} OTPs, Twilio failing, timing out, reporting failures or silent; Vonage next"
+dargs=(--otps "${DELIVERY_SOAK_OTPS:-2000}" --max-seconds "${SOAK_MAX_SECONDS:-1800}")
+if [ -n "${SOAK_SEED:-}" ]; then dargs+=(--seed "$SOAK_SEED"); fi
+"$(system_node)" tests/soak/delivery-soak.mjs "${dargs[@]}"

@@ -2,7 +2,8 @@
 # `npm run test:soak` (a stage of `npm test`): the soak with faults, 500 OTP lifecycles on the
 # built worker (workerd) through both APIs while the local SMS provider, KV and the callback
 # receivers fail on purpose; everything on 127.0.0.1. About 2 minutes: the expiry
-# lifecycles wait out a real 60 s TTL, overlapping the rest. `npm run soak`: 10,000.
+# lifecycles wait out a real 60 s TTL, overlapping the rest. `npm run soak`: 10,000. Then the
+# delivery soak: 150 OTPs, Twilio failing in batches, each delivered by Vonage (about 30 s).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash scripts/setup.sh worker
