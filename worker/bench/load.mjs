@@ -16,6 +16,7 @@
 //   Workers Paid list prices (prices.json).
 // Bounded: fixed duration and concurrency, loopback only. Uses both cores: run it alone.
 import http from 'node:http';
+import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RATE_LIMIT = process.env.BENCH_RATE_LIMIT ?? '100000000';
 // The day's SMS cap (default 10 000) would stop a long run; counted all the same.
 const DAILY_CAP = 100_000_000;
+/** The webhook provider's report secret (Standard Webhooks, `whsec_` + base64). */
+const REPORT_SECRET = `whsec_${Buffer.from('bench-report-secret-0123456789').toString('base64')}`;
 const TENANT_RECORDS = TENANTS.map((t) => (t.id === 'acme' ? { ...t, limits: { dailySendCap: DAILY_CAP } } : t));
 
 // ---- CPU time of a workerd process, from /proc (Linux) ----
@@ -230,6 +233,10 @@ const smsotp = await start({
     ENVIRONMENT: 'production',
     SMS_PROVIDER: 'webhook',
     SMS_WEBHOOK_URL: providerUrl,
+    // Report URLs are handed out (PUBLIC_URL), and the provider's reports are signed with
+    // SMS_WEBHOOK_SECRET: the cost section prices one delivery report per message.
+    PUBLIC_URL: 'https://otp.bench.example',
+    SMS_WEBHOOK_SECRET: REPORT_SECRET,
     PIN_HASH_KEY,
     RATE_LIMIT_PER_MINUTE: RATE_LIMIT,
   },
@@ -272,6 +279,34 @@ const createOnly = (target, pending) => async () => {
   pending.push(c);
   return [c.created];
 };
+/** One signed `delivered` report per pending OTP's message, as the webhook provider posts it. */
+const reportOnly = (target, pending) => {
+  let next = 0;
+  return async () => {
+    const c = pending[next++];
+    if (!c) return null;
+    const body = JSON.stringify({ otpId: c.otpId, messageId: `${c.otpId}.1`, status: 'delivered' });
+    const id = `msg_${next}`;
+    const ts = Math.floor(Date.now() / 1000);
+    const key = Buffer.from(REPORT_SECRET.slice('whsec_'.length), 'base64');
+    const sig = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+    const r = await new Promise((resolve, reject) => {
+      const t0 = process.hrtime.bigint();
+      const req = http.request(
+        { host: target.url.hostname, port: target.url.port, method: 'POST', path: '/v1/delivery/webhook', agent, headers: { 'Content-Type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${sig}` } },
+        (res) => {
+          let data = '';
+          res.on('data', (chunk) => (data += chunk));
+          res.on('end', () => resolve({ status: res.statusCode, body: data, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    if (r.status !== 200) throw new Error(`report answered ${r.status}: ${r.body}`);
+    return [r];
+  };
+};
 const verifyOnly = (target, pending) => async () => {
   const c = pending.pop();
   return c ? [await verify(target, c.otpId, c.pin)] : null;
@@ -287,6 +322,8 @@ async function phases(target, label) {
   ];
   const logsBefore = target.logs.length;
   rows.push(await run(target, 'create only (POST /otp)', createOnly(target, pending)));
+  // smsotp only (the twin has no reports): one delivery report per message created.
+  if (label === 'smsotp') rows.push(await run(target, 'delivery report (POST /v1/delivery/webhook)', reportOnly(target, pending)));
   rows.push(await run(target, 'verify only (POST /otp/{id})', verifyOnly(target, pending)));
   for (const r of rows) Object.assign(r, { name: `${label}: ${r.name}`, ceiling: rows[0]['req/s'] });
   return { rows, logsBefore };
@@ -304,7 +341,7 @@ const emptyRows = [
 console.log(`throughput and CPU (concurrency ${CONCURRENCY}, ${DURATION_MS} ms per phase; CPU: the worker's whole workerd process per request of the phase):`);
 for (const r of emptyRows) r.ceiling = theirs.rows[0]['req/s'];
 table([...ours.rows, ...theirs.rows, ...emptyRows]);
-const [oursHealth, oursCycle, oursCreate, oursVerify] = ours.rows;
+const [oursHealth, oursCycle, oursCreate, oursReport, oursVerify] = ours.rows;
 const [twinHealth, twinCycle, twinCreate, twinVerify] = theirs.rows;
 const ratio = oursCycle['req/s'] / twinCycle['req/s'];
 console.log(`create+verify requests/s: smsotp ${oursCycle['req/s'].toFixed(0)}, its plain-JS twin ${twinCycle['req/s'].toFixed(0)}: ${ratio.toFixed(2)}× (target ≥ 0.9×); trivial route: smsotp ${oursHealth['req/s'].toFixed(0)}, JS ${twinHealth['req/s'].toFixed(0)} (${(oursHealth['req/s'] / twinHealth['req/s']).toFixed(2)}×)`);
@@ -313,6 +350,7 @@ console.log('workerd CPU time per request:');
 console.log(`  ${cpuLine('trivial (GET /health)', oursHealth.cpuPerRequest, twinHealth.cpuPerRequest)}`);
 console.log(`  ${cpuLine('create', oursCreate.cpuPerRequest, twinCreate.cpuPerRequest)}`);
 console.log(`  ${cpuLine('verify', oursVerify.cpuPerRequest, twinVerify.cpuPerRequest)}`);
+console.log(`  delivery report (smsotp only): ${oursReport.cpuPerRequest.toFixed(2)} ms`);
 console.log(`  ${cpuLine('create+verify cycle, per request', oursCycle.cpuPerRequest, twinCycle.cpuPerRequest)}`);
 console.log(`fresh process (for the record): start to ready ${smsotp.startCpuMs.toFixed(0)} ms CPU (twin ${twin.startCpuMs.toFixed(0)}); first request GET /health ${smsotpFirst.ms.toFixed(0)} ms, ${smsotpFirst.cpuMs.toFixed(0)} ms CPU (twin ${twinFirst.ms.toFixed(0)} ms, ${twinFirst.cpuMs.toFixed(0)} ms CPU); CPU resolution ${1000 / CLK_TCK} ms`);
 
@@ -330,15 +368,17 @@ const requestsOf = (route) => lines.filter((l) => l.event === 'request' && l.rou
 const sum = (list, key) => list.reduce((n, l) => n + (l.usage?.[key] ?? 0), 0);
 const creates = requestsOf('/otp');
 const verifies = requestsOf('/otp/{otpId}');
+const reports = requestsOf('/v1/delivery/{provider}');
 const alarms = lines.filter((l) => l.event === 'alarm');
 if (verifies.length > 0) {
   // Per verified OTP: a create's usage (averaged over the creates) + a verify's.
-  const all = [...creates, ...verifies, ...alarms];
   const perCreate = (key) => sum(creates, key) / creates.length;
   const perVerify = (key) => sum(verifies, key) / verifies.length;
-  const per = (key) => perCreate(key) + perVerify(key) + sum(alarms, key) / verifies.length;
+  // One delivery report per message: a report's usage, averaged over the reports.
+  const perReport = (key) => (reports.length ? sum(reports, key) / reports.length : 0);
+  const per = (key) => perCreate(key) + perVerify(key) + perReport(key) + sum(alarms, key) / verifies.length;
   const u = {
-    workerRequests: 2,
+    workerRequests: reports.length ? 3 : 2,
     doCalls: per('doCalls'),
     limiterCalls: per('limiterCalls'),
     rowsRead: per('rowsRead'),
@@ -350,7 +390,7 @@ if (verifies.length > 0) {
     // so the log line's `usage` has no KV writes to count and nothing to price.
     subrequests: per('subrequests'),
   };
-  const cpuPerOtp = oursCreate.cpuPerRequest + oursVerify.cpuPerRequest;
+  const cpuPerOtp = oursCreate.cpuPerRequest + oursReport.cpuPerRequest + oursVerify.cpuPerRequest;
   const p = prices;
   const dollars = {
     'Workers requests': u.workerRequests * p.workers.requestPerMillion,
@@ -366,7 +406,12 @@ if (verifies.length > 0) {
   console.table(Object.entries(dollars).map(([item, usd]) => ({ item, 'USD per 1 M verified OTPs': usd.toFixed(3) })));
   const limit = Number(RATE_LIMIT);
   const nearLimit = (2 * 50) / 600;
-  console.log(`total: $${total.toFixed(2)} per 1 million verified OTPs at Workers Paid list prices of ${p.read} (target ≤ $3), against Twilio Verify's $${(p.twilioVerifyPerVerification * 1e6).toLocaleString('en')} before the SMS.`);
+  // What one report costs on its own: its request, its Durable Object call, its rows.
+  const report = reports.length
+    ? p.workers.requestPerMillion + perReport('doCalls') * p.durableObjects.requestPerMillion
+      + perReport('rowsWritten') * p.durableObjects.rowsWrittenPerMillion + perReport('rowsRead') * p.durableObjects.rowsReadPerMillion
+    : 0;
+  console.log(`total: $${total.toFixed(2)} per 1 million verified OTPs with one delivery report per message (${reports.length} reports: $${report.toFixed(2)} per million reports, ${perReport('doCalls').toFixed(2)} Durable Object calls and ${perReport('rowsWritten').toFixed(2)} rows written each; $${(total - report).toFixed(2)} without it) at Workers Paid list prices of ${p.read} (target ≤ $4.50), against Twilio Verify's $${(p.twilioVerifyPerVerification * 1e6).toLocaleString('en')} before the SMS.`);
   console.log(`  not included: Durable Object duration (not measurable here); Workers CPU time: at most $${(cpuPerOtp * p.workers.cpuMsPerMillion).toFixed(3)} (${cpuPerOtp.toFixed(2)} ms, workerd's whole process here, the objects' included, on this machine); the limiter's minute counter at RATE_LIMIT_PER_MINUTE=${limit} is written ~once a minute here, but a tenant running at its limit L writes it 50 times per L requests (L = 600: ${nearLimit.toFixed(3)} rows, $${(nearLimit * p.durableObjects.rowsWrittenPerMillion).toFixed(2)} per 1 M OTPs more).`);
 }
 

@@ -1,7 +1,7 @@
 // Types of the npm package `smsotp`. The data types (types.d.ts) are generated from the
 // Rust types of smsotp-core; the signatures below are the package's own.
 import type {
-  ErrorBody, FieldError, OtpObject, OtpRequest, OtpStatus, PinType,
+  Channel, ErrorBody, FieldError, OtpObject, OtpRequest, OtpStatus, PinType,
   RenderedMessage, SmsInfo,
 } from './types.js';
 
@@ -32,6 +32,8 @@ export interface OtpRequestInput {
   amount?: string | number;
   /** Extension: payment confirmation, for `{{payee}}`. */
   payee?: string;
+  /** Extension: how the code goes out (default `sms`; the tenant's `channels` decide). */
+  channel?: Channel;
   /** `template_fr`, `template_de`, … */
   [templateByLanguage: `template_${string}`]: string;
 }
@@ -115,10 +117,11 @@ export class OtpClient {
   status(otpId: string): Promise<OtpObject>;
   cancel(otpId: string): Promise<{ info: { id: string } }>;
   /**
-   * `POST /otp/{otpId}/resend` (an extension): a new PIN by SMS for a pending OTP, the old one
-   * dead, attempts carried over. Too soon: 429 2109 with `retryAfter`.
+   * `POST /otp/{otpId}/resend` (an extension): a new PIN for a pending OTP, the old one dead,
+   * attempts carried over; `options.channel` sends it through another channel the tenant
+   * allows (`voice`, `whatsapp`, `sms`). Too soon: 429 2109 with `retryAfter`.
    */
-  resend(otpId: string): Promise<OtpObject & {
+  resend(otpId: string, options?: { channel?: Channel }): Promise<OtpObject & {
     /** Seconds before the next resend is allowed. */
     resendAfter: number;
   }>;

@@ -137,10 +137,12 @@ export class OtpClient {
 
   /**
    * Sends a new PIN for a pending OTP (an extension of the contract): the OTP object and
-   * `resendAfter`; too soon, an OtpError 429 2109 with `retryAfter`.
+   * `resendAfter`; too soon, an OtpError 429 2109 with `retryAfter`. `options.channel`:
+   * another channel the tenant allows (`voice`, `whatsapp`, `sms`).
    */
-  resend(otpId) {
-    return this.#request('POST', `/otp/${pathId(otpId)}/resend`);
+  resend(otpId, options = {}) {
+    const body = options.channel === undefined ? undefined : { channel: options.channel };
+    return this.#request('POST', `/otp/${pathId(otpId)}/resend`, body);
   }
 
   #request(method, path, body) {
