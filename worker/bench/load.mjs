@@ -257,7 +257,7 @@ const twinFirst = await firstRequest(twin, '/health');
 const health = (target) => () => request(target, 'GET', '/health').then((r) => [r]);
 async function create(target) {
   const created = await request(target, 'POST', '/otp', { phoneNumber: randomNumber() });
-  if (created.status !== 201) throw new Error(`create answered ${created.status}: ${created.body}`);
+  if (created.status !== 201) throw new Error(`create answered ${created.status}: ${created.body} ${target.logs.filter((l) => l.includes("sms.failed")).slice(-1)}`);
   const { otpId } = JSON.parse(created.body);
   const pin = pins.get(otpId) ?? (await new Promise((resolve) => waiting.set(otpId, resolve)));
   pins.delete(otpId);
