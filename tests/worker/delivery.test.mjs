@@ -25,7 +25,7 @@ after(async () => {
   await standins?.close();
 });
 
-/** Sleeps `ms`. */
+/** Sleeps `ms` (waiting out a delivery timeout, never timing a result). */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns a truthy value (or fails after `ms`, naming `what`). */
@@ -61,8 +61,6 @@ async function withWorker(vars, policy, fn) {
   const reportsFrom = standins.reports.length;
   try {
     return await fn(w, {
-      /** What the stand-ins received since this worker started (sends only). */
-      sends: () => standins.received.slice(from).filter((r) => r.kind !== undefined && r.accepted !== undefined),
       tried: (provider) => standins.received.slice(from).filter((r) => r.provider === provider),
       accepted: (provider) => standins.received.slice(from).filter((r) => r.provider === provider && r.accepted),
       reports: () => standins.reports.slice(reportsFrom),
@@ -133,6 +131,16 @@ describe('reports from each provider reach the OTP', () => {
       const unknown = await standins.postUnknown('twilio', { url: `${PUBLIC_URL}/v1/delivery/twilio?otp=3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b.1` });
       assert.equal(unknown.answeredStatus, 200);
       await until(() => w.logs.some((l) => l.includes('delivery.unknown')), 'delivery.unknown in the log');
+    });
+  });
+
+  test('a report later than deliveryTimeout: the message shows expired, then delivered when the report comes (one provider: nothing to fail over to)', { timeout: 60000 }, async () => {
+    await withWorker({ SMS_ROUTES: '{"*":["twilio"]}' }, { deliveryTimeout: 5 }, async (w, seen) => {
+      standins.control('twilio', { report: ['delivered'], lateMs: 7000 });
+      const r = await create(w);
+      await until(async () => (await otp(w, r.body.otpId)).body.delivery.status === 'expired', 'expired after 5 s', 15000);
+      await until(async () => (await otp(w, r.body.otpId)).body.delivery.status === 'delivered', 'the late report', 15000);
+      assert.equal(seen.accepted('twilio').length, 1);
     });
   });
 
