@@ -238,18 +238,13 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
         other => return Err(other.into_error()),
     };
     if let Some(route) = route {
-        let sms = OutgoingSms {
-            to: request.phone_number.clone(),
-            from: request.from.clone(),
-            text: new.message.text,
-            parts: new.message.sms.parts,
-            unicode: new.message.sms.encoding == smsotp_core::Encoding::Ucs2,
-            code: new.pin.clone(),
-            language: new.message.language.clone(),
-            reference: smsotp_edge::delivery::reference(&otp_id, 1),
-            plan: route.plan,
-            step: route.step,
-        };
+        let sms = OutgoingSms::new(
+            request,
+            new.message,
+            new.pin,
+            smsotp_edge::delivery::reference(&otp_id, 1),
+            (route.plan, route.step),
+        );
         deliver(cx, shard, &otp_id, &tenant.id, &sms).await?;
     }
     let mut body = json!(new.record.to_object(now));

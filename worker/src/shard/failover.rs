@@ -325,18 +325,13 @@ impl OtpShard {
             settings.report_window_ms(&next.provider, route.report_within),
         ));
         let message = smsotp_core::render_message(&current.request, Some(&pin), None);
-        let sms = OutgoingSms {
-            to: current.record.phone_number.clone(),
-            from: current.request.from.clone(),
-            text: message.text,
-            parts: message.sms.parts,
-            unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
-            code: pin,
-            language: message.language,
+        let sms = OutgoingSms::new(
+            &current.request,
+            message,
+            pin,
             reference,
-            plan: route.plan.clone(),
-            step,
-        };
+            (route.plan.clone(), step),
+        );
         current.sends += 1;
         current.last_send_at = now;
         let record = current.record.clone();

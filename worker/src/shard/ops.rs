@@ -303,18 +303,13 @@ impl OtpShard {
                     callbacks: delivery.delivery_callbacks,
                     sealed_pin: Some(delivery::seal(hasher, otp_id, &pin, nonce)),
                 });
-                Some(OutgoingSms {
-                    to: current.record.phone_number.clone(),
-                    from: current.request.from.clone(),
-                    text: message.text,
-                    parts: message.sms.parts,
-                    unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
-                    code: pin,
-                    language: message.language,
+                Some(OutgoingSms::new(
+                    &current.request,
+                    message,
+                    pin,
                     reference,
-                    plan,
-                    step: 0,
-                })
+                    (plan, 0),
+                ))
             }
             None => None,
         };

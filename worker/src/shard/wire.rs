@@ -236,6 +236,31 @@ pub struct OutgoingSms {
     pub step: usize,
 }
 
+impl OutgoingSms {
+    /// The message carrying `pin` for an OTP made from `request` (`message`: rendered
+    /// with that PIN), our `reference` of it, tried from `step` of `plan`.
+    pub fn new(
+        request: &OtpRequest,
+        message: smsotp_core::RenderedMessage,
+        pin: String,
+        reference: String,
+        (plan, step): (Vec<Step>, usize),
+    ) -> Self {
+        OutgoingSms {
+            to: request.phone_number.clone(),
+            from: request.from.clone(),
+            parts: message.sms.parts,
+            unicode: message.sms.encoding == smsotp_core::Encoding::Ucs2,
+            text: message.text,
+            code: pin,
+            language: message.language,
+            reference,
+            plan,
+            step,
+        }
+    }
+}
+
 impl Message for ShardOp {
     type Reply = ShardReply;
     const URL: &'static str = "https://shard/op";
