@@ -201,8 +201,8 @@ fuzz_target!(|input: Input| {
             }
             Op::Resend(_) => {
                 let otp = &mut otps[index.unwrap()];
-                let (hash, message) =
-                    new_pin_message(&otp.request, &otp.record.otp_id, &hasher, &mut rng);
+                let new = new_pin_message(&otp.request, &otp.record.otp_id, &hasher, &mut rng);
+                let (hash, message) = (new.hash, new.message);
                 let was_pending = otp.record.status_at(now) == OtpStatus::Pending;
                 match otp.record.replace_pin(hash, now) {
                     Ok(()) => {

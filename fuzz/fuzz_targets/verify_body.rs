@@ -73,8 +73,11 @@ fuzz_target!(|data: &[u8]| {
     }
 
     match browser_resend(body) {
-        Ok(Some(token)) => assert!(!token.trim().is_empty() && token.chars().count() <= 2048),
-        Ok(None) => {}
+        Ok((token, _channel)) => {
+            if let Some(token) = token {
+                assert!(!token.trim().is_empty() && token.chars().count() <= 2048);
+            }
+        }
         Err(errors) => assert!(!errors.is_empty()),
     }
 
