@@ -283,7 +283,7 @@ describe('channels', () => {
     });
   });
 
-  test('whatsapp: the authentication template with the code twice, its language from the country; its reports', { timeout: 60000 }, async () => {
+  test('whatsapp: the authentication template with the code twice, its language from the country or the request; its reports', { timeout: 60000 }, async () => {
     await withWorker({ SMS_ROUTES: '{"*":["twilio"]}' }, { channels: ['sms', 'whatsapp'] }, async (w, seen) => {
       const r = await create(w, { channel: 'whatsapp' });
       assert.equal(r.status, 201, JSON.stringify([r.body, seen.tried('whatsapp').map((e) => [e.path, e.answeredStatus, e.body]), w.logs.filter((l) => l.includes('sms.failed'))]));
@@ -293,6 +293,10 @@ describe('channels', () => {
       assert.equal(template.language.code, 'fr');
       assert.equal(template.components[1].parameters[0].text, codeOf(sent));
       await until(async () => (await otp(w, r.body.otpId)).body.delivery.status === 'delivered', 'delivered on WhatsApp');
+      // A language the request asks for wins over the country, as for SMS templates.
+      const german = await create(w, { channel: 'whatsapp', phoneNumber: '+33612345679', language: 'de' });
+      assert.equal(german.status, 201, JSON.stringify(german.body));
+      assert.equal(seen.accepted('whatsapp').at(-1).json.template.language.code, 'de');
       assert.equal(seen.accepted('twilio').length, 0);
     });
   });

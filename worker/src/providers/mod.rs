@@ -40,6 +40,9 @@ pub struct Sms<'a> {
     /// The ISO 639-1 language of the template chosen for the number: WhatsApp's template
     /// language and the call's voice are chosen from it.
     pub language: &'a str,
+    /// The language the request asked for (its `language`), if any: WhatsApp's template
+    /// language then follows it, as SMS templates do.
+    pub asked_language: Option<&'a str>,
     /// The OTP it carries (SMS.cx's `trackData`, which must be a UUID).
     pub otp_id: &'a str,
     /// Our id of this message, `{otpId}.{n}` (n: 1 for the first message of the OTP),

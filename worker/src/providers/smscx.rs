@@ -153,6 +153,7 @@ mod tests {
             text: "Code \"1234\"",
             code: "1234",
             language: "de",
+            asked_language: None,
             otp_id: "0f8e4c1a-5b0e-4d6f-9a57-3c2b1d0e9f88",
             message_id,
             report_url,

@@ -121,6 +121,7 @@ mod tests {
             text: "Your code is 123456",
             code: "123456",
             language: "fr",
+            asked_language: None,
             otp_id: "id-1",
             message_id: "id-1.1",
             report_url,

@@ -102,6 +102,7 @@ mod tests {
                 text,
                 code: "123456",
                 language: "bg",
+                asked_language: None,
                 otp_id: "id-1",
                 message_id: "id-1.2",
                 report_url,

@@ -71,6 +71,7 @@ mod tests {
                 text: "Code 123456",
                 code: "123456",
                 language: "en",
+                asked_language: None,
                 otp_id: "id-1",
                 message_id: "id-1.2",
                 report_url,

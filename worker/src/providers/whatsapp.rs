@@ -94,7 +94,11 @@ impl Whatsapp {
             "type": "template",
             "template": {
                 "name": self.template,
-                "language": {"code": self.choose_language(sms.language, country)},
+                "language": {"code": match sms.asked_language {
+                    // Asked for by the request: that language, as for SMS templates.
+                    Some(asked) => self.template_language(asked, country),
+                    None => self.choose_language(sms.language, country),
+                }},
                 "components": [
                     {"type": "body", "parameters": parameter},
                     {"type": "button", "sub_type": "url", "index": "0", "parameters": parameter},
@@ -223,6 +227,37 @@ mod tests {
         }
     }
 
+    /// A language the request asked for wins over the country, as for SMS templates.
+    #[test]
+    fn an_asked_language_wins() {
+        let language_of = |asked: Option<&str>| {
+            let sms = Sms {
+                channel: smsotp_core::Channel::Whatsapp,
+                to: "+33612345678",
+                from: "Acme",
+                text: "Code 123456",
+                code: "123456",
+                language: "fr",
+                asked_language: asked,
+                otp_id: "id-1",
+                message_id: "id-1.1",
+                report_url: None,
+                unicode: false,
+                timeout: Duration::from_secs(1),
+            };
+            let body = whatsapp(&["en", "fr", "de"]).build_request(&sms).body;
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()["template"]["language"]
+                ["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(language_of(None), "fr");
+        assert_eq!(language_of(Some("de")), "de");
+        // Asked for a language the template lacks: as for a SMS template's language.
+        assert_eq!(language_of(Some("ja")), "en");
+    }
+
     #[test]
     fn request_is_an_authentication_template() {
         let sms = Sms {
@@ -232,6 +267,7 @@ mod tests {
             text: "Your code is 123456",
             code: "123456",
             language: "pt",
+            asked_language: None,
             otp_id: "id-1",
             message_id: "id-1.2",
             report_url: Some("https://otp.example/v1/delivery/whatsapp"),

@@ -50,9 +50,13 @@ pub fn failed(provider: &str, now: u64) -> Option<u64> {
         if circuit.failures < FAILURES_TO_OPEN {
             return None;
         }
-        let opened = circuit.open_until <= now;
+        // Already open (a send started before it opened, failing now): it stays open
+        // until the time set when it opened, not longer.
+        if circuit.open_until > now {
+            return None;
+        }
         circuit.open_until = now + open_for;
-        opened.then_some(open_for)
+        Some(open_for)
     })
 }
 
@@ -80,8 +84,11 @@ mod tests {
         assert!(!is_open("other", 1006));
         // Half-open: one more failure opens it again at once.
         assert_eq!(failed("p", 1005 + OPEN_MS), Some(OPEN_MS));
-        // Failing while open (another isolate's send in flight) does not reopen it.
+        // Failing while open (a send that started before it opened) neither reopens it nor
+        // makes it last longer.
         assert_eq!(failed("p", 1006 + OPEN_MS), None);
+        assert!(!is_open("p", 1005 + 2 * OPEN_MS));
+        assert_eq!(failed("p", 1005 + 2 * OPEN_MS), Some(OPEN_MS));
         assert!(is_open("p", 1006 + OPEN_MS));
         // A success closes it and starts the count over.
         succeeded("p");

@@ -56,6 +56,7 @@ pub async fn send_plan(
             text: &sms.text,
             code: &sms.code,
             language: &sms.language,
+            asked_language: sms.asked_language.as_deref(),
             otp_id,
             message_id: &sms.reference,
             report_url: report_url.as_deref(),

@@ -303,13 +303,13 @@ impl OtpShard {
                     callbacks: delivery.delivery_callbacks,
                     sealed_pin: Some(delivery::seal(hasher, otp_id, &pin, nonce)),
                 });
-                Some(OutgoingSms::new(
+                Some(Box::new(OutgoingSms::new(
                     &current.request,
                     message,
                     pin,
                     reference,
                     (plan, 0),
-                ))
+                )))
             }
             None => None,
         };

@@ -178,7 +178,7 @@ pub enum ShardReply {
         record: OtpRecord,
         /// The SMS with the new PIN in clear, for the provider only (none for a test
         /// number, whose fixed PIN stays).
-        sms: Option<OutgoingSms>,
+        sms: Option<Box<OutgoingSms>>,
         /// Seconds until another SMS for this OTP may be asked for.
         resend_after: u32,
     },
@@ -228,6 +228,9 @@ pub struct OutgoingSms {
     pub code: String,
     /// The ISO 639-1 language of the template chosen.
     pub language: String,
+    /// The language the request asked for (its `language`), if any.
+    #[serde(default)]
+    pub asked_language: Option<String>,
     /// Our id of the message (`{otpId}.{n}`).
     pub reference: String,
     /// The steps to try, in order.
@@ -254,6 +257,7 @@ impl OutgoingSms {
             text: message.text,
             code: pin,
             language: message.language,
+            asked_language: request.language.clone(),
             reference,
             plan,
             step,
