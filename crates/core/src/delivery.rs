@@ -147,7 +147,7 @@ impl Attempt {
         now: UnixMillis,
         report_within_ms: u64,
     ) -> Attempt {
-        Attempt {
+        let mut attempt = Attempt {
             channel,
             provider: provider.to_owned(),
             reference: reference.to_owned(),
@@ -156,11 +156,19 @@ impl Attempt {
             error_code: None,
             error_text: None,
             at: now,
-            report_by: match report_within_ms {
-                0 => 0,
-                ms => now.saturating_add(ms),
-            },
-        }
+            report_by: 0,
+        };
+        attempt.expect_report_within(report_within_ms);
+        attempt
+    }
+
+    /// A final report is due `report_within_ms` after the message was sent (0: none can
+    /// come, it never expires).
+    pub fn expect_report_within(&mut self, report_within_ms: u64) {
+        self.report_by = match report_within_ms {
+            0 => 0,
+            ms => self.at.saturating_add(ms),
+        };
     }
 
     /// Its status as of `now`: `expired` when no final report came by `report_by`.

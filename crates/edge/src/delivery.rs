@@ -181,16 +181,6 @@ impl Default for DeliveryPolicy {
     }
 }
 
-/// The policy keys this module reads.
-pub const DELIVERY_KEYS: [&str; 6] = [
-    "channels",
-    "fallback",
-    "routes",
-    "deliveryTimeout",
-    "maxFailovers",
-    "deliveryCallbacks",
-];
-
 fn channel_list(value: &Value, key: &str, problems: &mut Vec<String>) -> Option<Vec<Channel>> {
     let Some(list) = value.as_array() else {
         problems.push(format!(
@@ -310,6 +300,27 @@ impl DeliveryPolicy {
         policy
     }
 
+    /// May the tenant's OTPs use `channel`? 2136 naming its channels when not (a test
+    /// number's too, though it sends nothing).
+    pub fn check_channel(&self, channel: Channel) -> Result<(), ApiError> {
+        if self.channels.contains(&channel) {
+            return Ok(());
+        }
+        Err(ApiError::with_message(
+            ErrorCode::ChannelNotAllowed,
+            format!(
+                "The {} channel is not enabled for this account (its channels: {})",
+                channel.as_str(),
+                self.channels
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .for_field("channel"))
+    }
+
     /// The plan for a message on `channel` to a number of `country_iso`: the channel's
     /// route, then the later channels of `fallback`. `deployment`: the deployment's SMS
     /// routes; `offers(channel, provider)`: whether the deployment has that provider
@@ -322,21 +333,7 @@ impl DeliveryPolicy {
         deployment: &Routes,
         offers: &dyn Fn(Channel, &str) -> bool,
     ) -> Result<Vec<Step>, ApiError> {
-        if !self.channels.contains(&channel) {
-            return Err(ApiError::with_message(
-                ErrorCode::ChannelNotAllowed,
-                format!(
-                    "The {} channel is not enabled for this account (its channels: {})",
-                    channel.as_str(),
-                    self.channels
-                        .iter()
-                        .map(|c| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-            .for_field("channel"));
-        }
+        self.check_channel(channel)?;
         let routes = self.routes.as_ref().unwrap_or(deployment);
         let route = |c: Channel| -> Vec<Step> {
             let providers: Vec<String> = match c {

@@ -40,7 +40,7 @@ pub const POLICY_KEYS: [&str; 11] = [
     "blockedNumberTypes",
     "limits",
     "testNumbers",
-    // `crate::delivery::DELIVERY_KEYS`.
+    // Read by `crate::delivery::DeliveryPolicy::overlay`.
     "channels",
     "fallback",
     "routes",

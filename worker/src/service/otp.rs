@@ -199,18 +199,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
         })
     } else {
         // A test number sends nothing, but its channel must still be one the tenant has.
-        if !tenant.policy.delivery.channels.contains(&request.channel) {
-            return Err(AppError::Api(
-                smsotp_core::ApiError::with_message(
-                    smsotp_core::ErrorCode::ChannelNotAllowed,
-                    format!(
-                        "The {} channel is not enabled for this account",
-                        request.channel.as_str()
-                    ),
-                )
-                .for_field("channel"),
-            ));
-        }
+        tenant.policy.delivery.check_channel(request.channel)?;
         None
     };
     let limits = destination.number_limits(&tenant.policy);

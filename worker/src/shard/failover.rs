@@ -48,27 +48,19 @@ impl OtpShard {
                 let Some(route) = current.route.as_mut() else {
                     return Ok(ShardReply::Reported { known: false });
                 };
-                let (Some(step_taken), Some(attempt)) = (
-                    route.plan.get(*step),
-                    current
-                        .record
-                        .delivery
-                        .attempts
-                        .iter_mut()
-                        .find(|a| &a.reference == reference),
-                ) else {
+                let Some(attempt) = current
+                    .record
+                    .delivery
+                    .attempts
+                    .iter_mut()
+                    .find(|a| &a.reference == reference)
+                else {
                     return Ok(ShardReply::Reported { known: false });
                 };
-                attempt.channel = step_taken.channel;
-                attempt.provider = step_taken.provider.clone();
-                // The provider that took it decides whether a report can come.
                 let settings = crate::config::settings_or_error(&self.env)?;
-                attempt.report_by =
-                    match settings.report_window_ms(&step_taken.provider, route.report_within) {
-                        0 => 0,
-                        ms => attempt.at.saturating_add(ms),
-                    };
-                route.step = *step;
+                if !taken_by(&settings, attempt, route, *step) {
+                    return Ok(ShardReply::Reported { known: false });
+                }
                 let record = current.record.clone();
                 self.save(&mut row, now)?;
                 self.delivery_callback(&row, &record, Some(reference), now)?;
@@ -374,16 +366,9 @@ impl OtpShard {
         match outcome {
             Ok(step) if step == sms.step => return Ok(()),
             Ok(step) => {
-                if let (Some(route), Some(s)) = (current.route.as_mut(), sms.plan.get(step)) {
-                    attempt.channel = s.channel;
-                    attempt.provider = s.provider.clone();
+                if let Some(route) = current.route.as_mut() {
                     let settings = crate::config::settings_or_error(&self.env)?;
-                    attempt.report_by =
-                        match settings.report_window_ms(&s.provider, route.report_within) {
-                            0 => 0,
-                            ms => attempt.at.saturating_add(ms),
-                        };
-                    route.step = step;
+                    taken_by(&settings, attempt, route, step);
                 }
             }
             Err(why) => {
@@ -415,4 +400,23 @@ impl OtpShard {
         }
         self.save(&mut row, now)
     }
+}
+
+/// The message `attempt` was taken by the plan's step `step`, the steps before it having
+/// failed within the send: its channel and provider are that step's, and so is whether a
+/// report can come (and by when). `false` when the plan has no such step.
+fn taken_by(
+    settings: &crate::config::Settings,
+    attempt: &mut smsotp_core::delivery::Attempt,
+    route: &mut smsotp_edge::delivery::Route,
+    step: usize,
+) -> bool {
+    let Some(taken) = route.plan.get(step) else {
+        return false;
+    };
+    attempt.channel = taken.channel;
+    attempt.provider = taken.provider.clone();
+    attempt.expect_report_within(settings.report_window_ms(&taken.provider, route.report_within));
+    route.step = step;
+    true
 }
