@@ -1,7 +1,7 @@
 //! Twilio's error body, and which Twilio error each of our [`ErrorCode`]s becomes.
 //!
 //! The body is Twilio's classic envelope `{"code", "message", "more_info", "status"}` with
-//! `more_info` = `https://www.twilio.com/docs/errors/<code>` ([oai] 429 schema; notes §3).
+//! `more_info` = `https://www.twilio.com/docs/errors/<code>` (the oai spec's 429 schema; notes §3).
 //! It must **never** carry `type` or `title` keys: both SDKs now raise a different
 //! exception class (`TwilioServiceException`, RFC 9457) when they see `type`, `title`,
 //! `status` and `code` together, and users' `except TwilioRestException` /
