@@ -14,6 +14,7 @@
 //! | which shard owns a number and an OTP | [`placement`] |
 //! | a number's state in its shard: wrong PINs across its OTPs, locks, superseding, the last verification, forgetting after 24 h | [`number`] |
 //! | the browser API: publishable keys, origins, Turnstile, the signed verification token, client secrets | [`browser`] |
+//! | Twilio Verify v2's wire format: SIDs, form bodies, errors, resources, Basic auth | [`twilio`] |
 //!
 //! No platform dependency, as in the core: randomness comes in through
 //! [`smsotp_core::RandomSource`] and time as unix milliseconds.
@@ -36,6 +37,7 @@ pub mod limits;
 pub mod number;
 pub mod placement;
 pub mod tenant;
+pub mod twilio;
 
 pub use destination::Destination;
 pub use limits::{AbuseLimits, NumberLimits, PrefixRefusal};
