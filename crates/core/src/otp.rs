@@ -114,6 +114,10 @@ pub struct OtpRecord {
     /// test number).
     #[serde(default, skip_serializing_if = "is_empty")]
     pub delivery: Delivery,
+    /// Extension: the Twilio Verify service (`VA…`) the OTP was started under, when it
+    /// was started through the Twilio Verify API (another service's SID does not find it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 fn is_empty(d: &Delivery) -> bool {
@@ -389,6 +393,7 @@ pub(crate) mod tests {
             amount: None,
             payee: None,
             delivery: Default::default(),
+            service: None,
         }
     }
 

@@ -354,6 +354,7 @@ mod tests {
             amount: None,
             payee: None,
             delivery: Default::default(),
+            service: None,
         }
     }
 
