@@ -6,6 +6,7 @@
 //!
 //! | part | module |
 //! |---|---|
+//! | a tenant's account in its KV record: credentials (hashed), imported services | [`account`] |
 //! | SIDs: `AC`, `SK`, `VA`, `VE`, `VL` + 32 lower-case hex | [`sid`] |
 //! | form bodies → typed requests, with Twilio's 60200/60204/60223 | [`form`] |
 //! | the error body, and our error codes → Twilio's | [`error`] |
@@ -15,6 +16,7 @@
 //! | a Verification is an OTP: `VE…` ↔ OTP id, `VL…` per message, the view | [`verification`] |
 //! | list paging: `PageSize`, `Page`, `PageToken` (a cursor) | [`page`] |
 
+pub mod account;
 pub mod auth;
 pub mod error;
 pub mod form;
