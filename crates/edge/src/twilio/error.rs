@@ -106,6 +106,19 @@ impl TwilioError {
         Self::of(20500, 500, "Internal Server Error")
     }
 
+    /// 20403 / 403: the tenant has as many services as it may
+    /// ([`MAX_SERVICES`](super::service::MAX_SERVICES)).
+    pub fn too_many_services() -> Self {
+        Self::of(
+            20403,
+            403,
+            format!(
+                "This account has {} services, the most it may have; delete one first",
+                super::service::MAX_SERVICES
+            ),
+        )
+    }
+
     /// 20503 / 503: a dependency (tenant store, SMS provider) failed; retry.
     pub fn unavailable() -> Self {
         Self::of(20503, 503, "Service Unavailable")

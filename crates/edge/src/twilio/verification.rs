@@ -82,6 +82,24 @@ pub fn view_of<'a>(
     }
 }
 
+/// The `lookup` of a verification whose service has `LookupEnabled`: Twilio's carrier
+/// object with the line type the number's metadata gives (`mobile`, `landline`, `voip`;
+/// `null` when the metadata cannot tell). smsotp asks no carrier database, so the
+/// carrier's name and network codes are `null` (docs/twilio.md).
+pub fn lookup_json(e164: &str) -> serde_json::Value {
+    use smsotp_core::phone::NumberType as T;
+    let line = smsotp_core::phone::parse(e164, None)
+        .ok()
+        .and_then(|p| match p.number_type {
+            T::Mobile => Some("mobile"),
+            T::FixedLine => Some("landline"),
+            T::Voip => Some("voip"),
+            _ => None,
+        });
+    serde_json::json!({"carrier": {"error_code": null, "name": null,
+        "mobile_country_code": null, "mobile_network_code": null, "type": line}})
+}
+
 /// Twilio's status of a record at `now` (its TTL applied).
 pub fn status_of(record: &OtpRecord, now: UnixMillis) -> &'static str {
     resource::status(record.status_at(now), record.failure_reason)
@@ -106,6 +124,14 @@ mod tests {
         ] {
             assert_eq!(otp_id_of(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn lookup_gives_the_line_type_of_the_numbers_metadata() {
+        let line = |n: &str| lookup_json(n)["carrier"]["type"].clone();
+        assert_eq!(line("+447400123456"), "mobile");
+        assert_eq!(line("+442079460000"), "landline");
+        assert_eq!(line("+15005550006"), serde_json::Value::Null);
     }
 
     #[test]
