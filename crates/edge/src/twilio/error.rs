@@ -1,14 +1,14 @@
 //! Twilio's error body, and which Twilio error each of our [`ErrorCode`]s becomes.
 //!
 //! The body is Twilio's classic envelope `{"code", "message", "more_info", "status"}` with
-//! `more_info` = `https://www.twilio.com/docs/errors/<code>` (the oai spec's 429 schema; notes §3).
+//! `more_info` = `https://www.twilio.com/docs/errors/<code>` (the oai spec's 429 schema; docs/twilio.md).
 //! It must **never** carry `type` or `title` keys: both SDKs now raise a different
 //! exception class (`TwilioServiceException`, RFC 9457) when they see `type`, `title`,
 //! `status` and `code` together, and users' `except TwilioRestException` /
 //! `instanceof RestException` would stop matching. Python keeps only `message` and `code`
 //! (it rebuilds the link from the code); node keeps all four.
 //!
-//! Codes and HTTP statuses are the documented ones (notes §3 table). 60410's status is not
+//! Codes and HTTP statuses are the documented ones (docs/twilio.md). 60410's status is not
 //! documented: 403, like 60605 (the other "delivery attempt blocked").
 
 use serde_json::{json, Value};
@@ -152,7 +152,7 @@ pub fn parameter_name(field: &str) -> &str {
 
 /// The Twilio error an [`ApiError`] of ours becomes, or `None` for a wrong PIN with
 /// attempts left (2029): Twilio answers that check 200 with `status: "pending"`,
-/// `valid: false`, not an error (notes §6).
+/// `valid: false`, not an error (docs/twilio.md).
 ///
 /// | ours | Twilio | why |
 /// |---|---|---|

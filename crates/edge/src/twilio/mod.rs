@@ -1,7 +1,7 @@
 //! Twilio Verify v2's wire format, so Twilio's official SDKs (npm `twilio` 6.x, PyPI
 //! `twilio` 9.x) work against smsotp: only the wire parts, pure (no I/O; time and
 //! randomness come in from the caller). The routes, storage and sending stay the
-//! worker's. Every fact comes from the notes summarised in docs/twilio.md
+//! worker's. Every fact is cited in docs/twilio.md
 //! (SDK sources, the oai spec, Twilio's fixtures and docs, and observed SDK traffic).
 //!
 //! | part | module |

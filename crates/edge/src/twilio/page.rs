@@ -1,4 +1,4 @@
-//! Paging a list the way the SDKs read it (notes §1 "GET /v2/Services"): `PageSize`
+//! Paging a list the way the SDKs read it (docs/twilio.md "GET /v2/Services"): `PageSize`
 //! (1–1000, default 50), `Page` (a number the client keeps; echoed) and `PageToken` (ours,
 //! opaque to the client). The SDKs fetch the next page by `meta.next_page_url` verbatim
 //! and stop at `null`.
