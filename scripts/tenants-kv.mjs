@@ -162,6 +162,7 @@ function twilioSidProblems(sid, re, what) {
 
 /** Problems of an auth token or API key secret in clear (32–256 visible ASCII), never quoting it. */
 export function twilioSecretProblems(secret) {
+  if (secret === undefined) return [`is required: ${MIN_TWILIO_SECRET_LENGTH} to ${MAX_TWILIO_SECRET_LENGTH} visible ASCII characters`];
   if (typeof secret !== 'string') return [`must be a string, not ${kindOf(secret)}`];
   if (secret.length < MIN_TWILIO_SECRET_LENGTH) return [`has ${secret.length} characters, at least ${MIN_TWILIO_SECRET_LENGTH} are needed`];
   if (secret.length > MAX_TWILIO_SECRET_LENGTH || !/^[\x21-\x7e]+$/.test(secret)) {
