@@ -18,7 +18,7 @@ seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(request_json phone template sms verify_body state_machine)
+  targets=(request_json phone template sms verify_body state_machine twilio_form)
 fi
 work=${FUZZ_WORK_CORPUS:-fuzz/target/corpus}
 

@@ -34,6 +34,7 @@ const TENANTS = [
     apiKeys: [KEYS.globex],
     webhookSecret: WEBHOOK_SECRETS.globex,
     allowedCountries: ['GB', 'US'],
+    blockedNumberTypes: ['FIXED_LINE'],
     limits: { prefixUnverifiedPerHour: 2 },
     twilio: { accountSid: GLOBEX.ac, authToken: GLOBEX.token },
   },
@@ -277,14 +278,19 @@ describe('the Twilio Verify API', () => {
     assert.equal(put.headers.get('Allow'), 'GET, POST, DELETE');
   });
 
-  test('every abuse control applies, in Twilio\'s codes: a country not allowed 60605, a range under attack 60410', async () => {
+  test('every abuse control applies, in Twilio\'s codes: a country not allowed 60605, a landline 60205, a range under attack 60410, a sixth send 60203', async () => {
     const g = [GLOBEX.ac, GLOBEX.token];
     const s = (await tw(w, 'POST', '/v2/Services', { FriendlyName: 'Globex' }, g)).body.sid;
     assertTwilioError(await start(w, s, '+33612345678', {}, g), 403, 60605);
+    assertTwilioError(await start(w, s, '+442079460000', {}, g), 403, 60205);
     // globex allows 2 unverified SMS per range and hour: the third number of a range is refused.
     assert.equal((await start(w, s, '+447400124001', {}, g)).status, 201);
     assert.equal((await start(w, s, '+447400124002', {}, g)).status, 201);
     assertTwilioError(await start(w, s, '+447400124003', {}, g), 403, 60410);
+    // Five sends of one verification (Twilio's limit, and smsotp's sendsPerOtp), then 60203.
+    const a = (await tw(w, 'POST', '/v2/Services', { FriendlyName: 'Sends' })).body.sid;
+    for (let i = 1; i <= 5; i++) assert.equal((await start(w, a, '+447400126001')).status, 201, `send ${i}`);
+    assertTwilioError(await start(w, a, '+447400126001'), 429, 60203);
   });
 
   test('no request writes KV: tenants, credentials and imports are only read', async () => {
