@@ -146,6 +146,9 @@ pub fn parameter_name(field: &str) -> &str {
         "appHash" => "AppHash",
         "pin" => "Code",
         "pinLength" => "CodeLength",
+        // The sender and the message are made from the service's (or the verification's
+        // custom) friendly name.
+        "from" | "template" => "FriendlyName",
         other => other,
     }
 }

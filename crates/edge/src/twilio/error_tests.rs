@@ -106,6 +106,11 @@ fn invalid_parameters_name_twilios_form_field() {
             Some("appHash"),
             "Invalid parameter: AppHash",
         ),
+        (
+            ErrorCode::FromMissing,
+            Some("from"),
+            "Invalid parameter: FriendlyName",
+        ),
     ];
     for (code, field, message) in cases {
         let mut e = ApiError::new(code);
