@@ -316,6 +316,27 @@ describe('the Twilio Verify API under the limits of a real deployment', () => {
     }
   });
 
+  test('the day\'s SMS cap counts a start once and gives back the SMS of a start refused after counting', async () => {
+    const tenants = [{ ...TENANTS[0], limits: { dailySendCap: 2 } }];
+    const w = await startWorker({ SMS_PROVIDER: 'console', RATE_LIMIT_PER_MINUTE: '0' }, { tenants });
+    try {
+      // A locale of no language is only found once the core reads the request built from
+      // the service: after the SMS was counted. It must be given back.
+      for (const to of ['+447400127001', '+447400127002', '+447400127003']) {
+        const r = await start(w, ACME.imported, to, { Locale: 'xx' });
+        assertTwilioError(r, 400, 60200);
+        assert.equal(r.body.message, 'Invalid parameter: Locale');
+      }
+      assert.equal((await start(w, ACME.imported, '+447400127004')).status, 201);
+      assert.equal((await start(w, ACME.imported, '+447400127005')).status, 201);
+      const capped = await start(w, ACME.imported, '+447400127006');
+      assertTwilioError(capped, 429, 20429);
+      assert.ok(Number(capped.headers.get('Retry-After')) > 0);
+    } finally {
+      await w.dispose();
+    }
+  });
+
   test('a resend within the cooldown is 20429 with Retry-After (the default cooldown, 30 s)', async () => {
     const w = await startWorker({ SMS_PROVIDER: 'console', RATE_LIMIT_PER_MINUTE: '0', NUMBER_LIMITS: '{}' }, { tenants: TENANTS });
     try {

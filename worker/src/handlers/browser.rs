@@ -302,7 +302,6 @@ pub async fn resend(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
         ip,
         budget: Budget::Browser,
         channel,
-        minute_spent: false,
     };
     let answer = service::resend(cx, &visitor.tenant, asked).await?;
     let mut body = otp_view(&answer);
@@ -333,7 +332,7 @@ pub async fn check(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
     check_client_secret(&settings.pin_hasher, otp_id, secret.as_deref())?;
     let checker = service::Checker {
         client: Some(client_of(&client_ip(&cx.req)?)),
-        service: None,
+        ..service::Checker::default()
     };
     let record = service::check_pin(cx, tenant, (otp_id, shard), pin, checker).await?;
     let mut jti = [0u8; 16];

@@ -69,7 +69,6 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
         budget: Budget::Server,
         client: None,
         channel,
-        minute_spent: false,
     };
     service::resend(cx, tenant, asked).await
 }

@@ -36,12 +36,14 @@ use worker::Date;
 
 use crate::error::{AppError, AppResult};
 use crate::limiter::services::{ServiceOp, ServiceResult};
+use crate::limiter::SendAsk;
 use crate::limiter::{self, Budget};
 use crate::pipeline::answer::Answer;
 use crate::pipeline::budget;
 use crate::pipeline::context::{Ctx, TwilioCaller};
-use crate::service::otp::{self as service, checked_id, Checker, Resend};
+use crate::service::otp::{self as service, checked_id, Checker};
 use crate::shard::{self, ShardOp, ShardReply};
+use crate::shard::{NumberRef, Payment, ResendPending};
 
 /// The request's origin: every `url` of an answer is absolute under it.
 fn base(cx: &Ctx) -> AppResult<String> {
@@ -57,9 +59,21 @@ fn not_found(cx: &Ctx) -> AppError {
 
 /// The request's minute and an operation on the tenant's services, in one limiter call.
 async fn services(cx: &mut Ctx, caller: &TwilioCaller, op: ServiceOp) -> AppResult<ServiceResult> {
+    services_sending(cx, caller, op, None).await
+}
+
+/// [`services`], and for a start the SMS it will send (`send`), counted in the same call
+/// when the service is found.
+async fn services_sending(
+    cx: &mut Ctx,
+    caller: &TwilioCaller,
+    op: ServiceOp,
+    send: Option<SendAsk>,
+) -> AppResult<ServiceResult> {
     let limit = budget::minute_limit(&cx.settings, Budget::Server);
     let tenant = caller.tenant.id.clone();
-    limiter::service(&cx.env, &tenant, limit, op, &cx.usage, &mut cx.window).await
+    let ask = (limit, op, send);
+    limiter::service(&cx.env, &tenant, ask, &cx.usage, &mut cx.window).await
 }
 
 /// A request refused before its limiter call still spends its minute.
@@ -81,6 +95,15 @@ async fn read_form(cx: &mut Ctx) -> AppResult<Form> {
 /// The path's service (`{ServiceSid}`), with the request's minute: 20404 when the tenant
 /// has none by that SID (another tenant's is none of its).
 async fn path_service(cx: &mut Ctx, caller: &TwilioCaller) -> AppResult<Service> {
+    path_service_sending(cx, caller, None).await
+}
+
+/// [`path_service`], counting a start's SMS (`send`) in the same call.
+async fn path_service_sending(
+    cx: &mut Ctx,
+    caller: &TwilioCaller,
+    send: Option<SendAsk>,
+) -> AppResult<Service> {
     let sid = cx.params.first().cloned().unwrap_or_default();
     if sid::parse(SidKind::Service, &sid).is_none() {
         let e = not_found(cx);
@@ -90,7 +113,7 @@ async fn path_service(cx: &mut Ctx, caller: &TwilioCaller) -> AppResult<Service>
         imported: imported(caller, &sid),
         sid,
     };
-    match services(cx, caller, op).await? {
+    match services_sending(cx, caller, op, send).await? {
         ServiceResult::Found(s) => Ok(s),
         _ => Err(not_found(cx)),
     }
@@ -329,43 +352,63 @@ fn ended(cx: &Ctx, record: &OtpRecord, now: u64, checking: bool) -> AppResult<()
 /// `POST /v2/Services/{ServiceSid}/Verifications`: 201 with the verification. A pending
 /// verification of this service for `To` is sent again (same `sid`, a NEW code: the old
 /// one stops working; docs/twilio.md "What differs"); otherwise a new one is started.
+///
+/// Two Durable Object calls, as many as the SMS.cx API's create: the tenant's limiter
+/// (the minute, the service, the SMS against the day's cap and the IP's hour) and the
+/// number's shard (create, or resend the service's pending OTP). Everything that needs no
+/// state is checked before (the form, the country and number type): a refusal there
+/// spends only the minute.
 pub async fn start_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResult<Answer> {
-    let service = path_service(cx, caller).await?;
-    let asked = VerificationCreate::from_form(&read_form(cx).await?)?;
     let tenant = &caller.tenant;
-    let body = service.otp_request(&asked);
-    let request =
-        smsotp_core::validate_request(&body, &tenant.policy.config).map_err(AppError::Invalid)?;
-    let ip = asked
-        .device_ip
-        .map(|ip| end_user_ip(&ip.to_string()))
-        .transpose()?;
-    let now = Date::now().as_millis();
-    let pending = latest(cx, caller, &request.phone_number)
-        .await?
-        .filter(|r| {
-            r.service.as_deref() == Some(service.sid.as_str())
-                && r.status_at(now) == OtpStatus::Pending
+    let checked = async {
+        let asked = VerificationCreate::from_form(&read_form(cx).await?)?;
+        let destination = smsotp_edge::Destination::for_create(&tenant.policy, &asked.to)?;
+        let ip = asked
+            .device_ip
+            .map(|ip| end_user_ip(&ip.to_string()))
+            .transpose()?;
+        let send = destination
+            .counted_limits(&tenant.policy)
+            .map(|limits| SendAsk {
+                limits,
+                ip: ip.clone(),
+                browser: false,
+            });
+        Ok::<_, AppError>((asked, ip, send))
+    }
+    .await;
+    let (asked, ip, send) = match checked {
+        Ok(c) => c,
+        Err(e) => return Err(refused(cx, caller, e).await),
+    };
+    let counted = budget::Admitted::counted(&send);
+    let service = path_service_sending(cx, caller, counted.clone()).await?;
+    // The SMS is counted from here: given back if none leaves.
+    let admitted = budget::Admitted::sms(counted);
+    let prepared = async {
+        let body = service.otp_request(&asked);
+        let request = smsotp_core::validate_request(&body, &tenant.policy.config)
+            .map_err(AppError::Invalid)?;
+        let mut prepared = service::prepared(request, tenant, None, ip)?;
+        prepared.service = Some(service.sid.clone());
+        prepared.resend_pending = Some(ResendPending {
+            service: service.sid.clone(),
+            limits: Box::new(tenant.policy.number_limits.clone()),
+            delivery: Box::new(tenant.policy.delivery.clone()),
+            channel: Some(asked.channel),
+            test_pins: tenant.policy.test_numbers.clone(),
         });
-    let answer = match pending {
-        Some(record) => {
-            let resend = Resend {
-                otp_id: &record.otp_id,
-                ip,
-                budget: Budget::Server,
-                client: None,
-                channel: Some(asked.channel),
-                minute_spent: true,
-            };
-            service::resend(cx, tenant, resend).await?
-        }
-        None => {
-            let mut prepared = service::prepared(request, tenant, None, ip)?;
-            prepared.service = Some(service.sid.clone());
-            prepared.minute_spent = true;
-            service::create(cx, tenant, prepared).await?
+        Ok::<_, AppError>(prepared)
+    }
+    .await;
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            budget::settle(cx, tenant, admitted, false, None).await?;
+            return Err(e);
         }
     };
+    let answer = service::create_admitted(cx, tenant, prepared, admitted).await?;
     let record = answer
         .record
         .ok_or_else(|| AppError::Internal("a start left no record".into()))?;
@@ -427,39 +470,60 @@ pub async fn update_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResu
 
 /// `POST /v2/Services/{ServiceSid}/VerificationCheck`: 200 `approved` for the right code;
 /// a wrong one is no HTTP error (Twilio's behaviour): 200 `pending`, or
-/// `max_attempts_reached` when it used the last check.
+/// `max_attempts_reached` when it used the last check. One shard call, by `VE…` or by
+/// the number of `To` (the shard finds its latest OTP), answering the record with the
+/// check's outcome.
 pub async fn check_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResult<Answer> {
     let service = path_service(cx, caller).await?;
     let asked = VerificationCheckCreate::from_form(&read_form(cx).await?)?;
-    let target = match &asked.target {
-        CheckTarget::To(to) => to.clone(),
-        CheckTarget::Sid(s) => s.to_string(),
-    };
-    let record = find_verification(cx, caller, &service, &target).await?;
-    ended(cx, &record, Date::now().as_millis(), true)?;
+    let tenant = &caller.tenant;
     // PSD2: a code confirms the payment it was sent for, never another.
-    for (name, asked, bound) in [
-        ("Amount", &asked.amount, &record.amount),
-        ("Payee", &asked.payee, &record.payee),
-    ] {
-        if asked.is_some() && asked != bound {
-            return Err(TwilioError::invalid_parameter(name).into());
-        }
-    }
-    let (otp_id, shard) = checked_id(&record.otp_id)?;
-    let checker = Checker {
+    let payment = (asked.amount.is_some() || asked.payee.is_some()).then(|| Payment {
+        amount: asked.amount.clone(),
+        payee: asked.payee.clone(),
+    });
+    let mut checker = Checker {
         client: None,
         service: Some(service.sid.clone()),
+        number: None,
+        payment,
     };
-    let show = |r: &OtpRecord, status: &str| {
-        Answer::json(200, verification_body(r, status, &service, caller, None)).about(&r.otp_id)
-    };
-    match service::check_pin(cx, &caller.tenant, (otp_id, shard), asked.code, checker).await {
-        Ok(verified) => Ok(show(&verified, "approved")),
-        Err(AppError::Api(e)) if e.code == ErrorCode::InvalidPin => Ok(show(&record, "pending")),
-        Err(AppError::Api(e)) if e.code == ErrorCode::FailedLastAttempt => {
-            Ok(show(&record, "max_attempts_reached"))
+    let (otp_id, shard) = match &asked.target {
+        CheckTarget::Sid(s) => {
+            let id = verification::otp_id_of(&s.to_string()).ok_or_else(|| not_found(cx))?;
+            let (id, shard) = checked_id(&id).map_err(|_| not_found(cx))?;
+            (id.to_owned(), shard)
         }
-        Err(e) => Err(e),
+        CheckTarget::To(to) => {
+            let hasher = &cx.settings.pin_hasher;
+            let (pk, nk) = placement::number_keys(hasher, &tenant.id, to);
+            checker.number = Some(NumberRef {
+                phone: to.clone(),
+                pk,
+                nk,
+            });
+            (String::new(), placement::of_number(hasher, &tenant.id, to))
+        }
+    };
+    let (record, refused) =
+        service::check_pin_shown(cx, tenant, (&otp_id, shard), asked.code, checker).await?;
+    let show = |status: &str| {
+        let body = verification_body(&record, status, &service, caller, None);
+        Answer::json(200, body).about(&record.otp_id)
+    };
+    let Some(e) = refused else {
+        return Ok(show("approved"));
+    };
+    match e.code {
+        ErrorCode::InvalidPin => Ok(show("pending")),
+        ErrorCode::FailedLastAttempt => Ok(show("max_attempts_reached")),
+        ErrorCode::AmountInvalid => Err(TwilioError::invalid_parameter("Amount").into()),
+        ErrorCode::PayeeInvalid => Err(TwilioError::invalid_parameter("Payee").into()),
+        // Ended: 20404 as a fetch answers, or 60202 for one out of checks; a refusal of a
+        // pending one (a locked number) as it maps.
+        _ => {
+            ended(cx, &record, Date::now().as_millis(), true)?;
+            Err(AppError::Api(e))
+        }
     }
 }

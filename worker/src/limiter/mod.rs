@@ -108,18 +108,27 @@ impl DurableObject for TenantLimiter {
             } => self.refund(ip.as_deref(), *daily_cap, *browser_cap, now)?,
             Ask::Finish { key, answer } => self.finish(key, answer.as_ref())?,
             Ask::Failover { send } => self.failover(send, now)?,
-            Ask::Service { limit, op } => match self.take_minute(*limit, Budget::Server, now)? {
-                LimiterReply::Counted { window } if window.is_none_or(|w| w.allowed) => {
-                    LimiterReply::Service {
-                        window,
-                        result: self.service(op)?,
+            Ask::Service { limit, op, send } => {
+                match self.take_minute(*limit, Budget::Server, now)? {
+                    LimiterReply::Counted { window } if window.is_none_or(|w| w.allowed) => {
+                        let result = self.service(op)?;
+                        let counted = match (&result, send) {
+                            (services::ServiceResult::Found(_), Some(send)) => {
+                                self.count_send(send, None, window, now)?
+                            }
+                            _ => LimiterReply::Counted { window },
+                        };
+                        match counted {
+                            refused @ LimiterReply::Refused { .. } => refused,
+                            _ => LimiterReply::Service { window, result },
+                        }
                     }
+                    over => over,
                 }
-                over => over,
-            },
+            }
         };
         // IPs and keys are kept only as long as their windows: an hourly clean-up.
-        if matches!(ask, Ask::Create { .. }) {
+        if matches!(ask, Ask::Create { .. } | Ask::Service { send: Some(_), .. }) {
             self.schedule_cleanup().await?;
         }
         durable::reply::<Ask>(reply, self.usage.get())

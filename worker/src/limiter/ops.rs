@@ -103,8 +103,7 @@ impl TenantLimiter {
         send: Option<&SendAsk>,
         now: u64,
     ) -> Result<LimiterReply> {
-        // No limit (or the minute spent by an earlier call of the request: a Twilio Verify
-        // start, `Ask::Service`): nothing to count.
+        // No limit: nothing to count (not even in memory).
         let window = if limit == 0 {
             None
         } else {
@@ -145,7 +144,7 @@ impl TenantLimiter {
 
     /// An SMS against the day's cap (and the browser's), then the end-user IP's hour; a
     /// refusal takes nothing (and frees the idempotency key).
-    fn count_send(
+    pub(super) fn count_send(
         &self,
         send: &SendAsk,
         idempotency: Option<&IdempotencyAsk>,

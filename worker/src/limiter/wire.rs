@@ -62,10 +62,13 @@ pub enum Ask {
         send: Option<SendAsk>,
     },
     /// A Twilio Verify API request: count it in the server API's minute; if it is within,
-    /// the operation on the tenant's services (`limiter/services.rs`).
+    /// the operation on the tenant's services (`limiter/services.rs`); and for a start
+    /// whose service is found, its SMS (`send`, as `Create`'s): one call for all three.
     Service {
         limit: u32,
         op: super::services::ServiceOp,
+        #[serde(default)]
+        send: Option<SendAsk>,
     },
     /// A failover from a shard's alarm: one more SMS against the day's caps (no minute).
     Failover { send: SendAsk },
@@ -196,22 +199,27 @@ pub async fn take_request(
     Ok(())
 }
 
-/// A Twilio Verify API request's minute (`limit`: `RATE_LIMIT_PER_MINUTE`, 0 for none) and
-/// its operation on the tenant's services, in one call: the 429 when the minute is over
-/// (nothing else done), else the operation's result. Sets the request's window.
+/// A Twilio Verify API request's minute (`limit`: `RATE_LIMIT_PER_MINUTE`, 0 for none),
+/// its operation on the tenant's services and (a start) its SMS, in one call: the 429 when
+/// the minute is over (nothing else done), the SMS's refusal, else the operation's result.
+/// Sets the request's window.
 pub async fn service(
     env: &Env,
     tenant: &str,
-    limit: u32,
-    op: super::services::ServiceOp,
+    (limit, op, send): (u32, super::services::ServiceOp, Option<SendAsk>),
     usage: &Usage,
     window: &mut Option<Window>,
 ) -> AppResult<super::services::ServiceResult> {
-    let ask = Ask::Service { limit, op };
+    let ask = Ask::Service { limit, op, send };
     match self::ask(env, tenant, &ask, usage).await? {
         LimiterReply::Service { window: w, result } => {
             *window = w;
             Ok(result)
+        }
+        // The SMS was refused (the day's cap, the IP's hour): nothing was counted.
+        LimiterReply::Refused { window: w, error } => {
+            *window = w;
+            Err(AppError::Api(error.into_api()))
         }
         LimiterReply::Counted { window: w } => {
             *window = w;

@@ -91,10 +91,6 @@ pub async fn refused(cx: &mut Ctx, tenant: &Tenant, budget: Budget, e: AppError)
 /// test number) against the tenant's day and the end-user IP's hour.
 pub struct SmsAsk {
     pub budget: Budget,
-    /// The request's minute was spent by an earlier limiter call (a Twilio Verify start
-    /// reads its service in that call): not counted again, and the window it answered
-    /// stays the request's.
-    pub minute_spent: bool,
     pub idempotency: Option<IdempotencyAsk>,
     pub send: Option<SendAsk>,
 }
@@ -110,6 +106,24 @@ pub struct Admitted {
     pub replay: Option<StoredAnswer>,
 }
 
+impl Admitted {
+    /// An SMS counted by a limiter call of its own (a Twilio Verify start counts it in the
+    /// call that reads its service, `Ask::Service`): `send` as asked, kept only when it had
+    /// anything to count, so that [`settle`] gives back exactly what was taken.
+    pub fn sms(send: Option<SendAsk>) -> Self {
+        Admitted {
+            counted: send.filter(counts),
+            key: None,
+            replay: None,
+        }
+    }
+
+    /// What of `send` the limiter counts (`None`: nothing, so nothing to ask).
+    pub fn counted(send: &Option<SendAsk>) -> Option<SendAsk> {
+        send.clone().filter(counts)
+    }
+}
+
 /// Whether an SMS ask has anything for the limiter to count (a day's cap, the browser's,
 /// or an IP with a limit).
 fn counts(send: &SendAsk) -> bool {
@@ -122,11 +136,7 @@ fn counts(send: &SendAsk) -> bool {
 /// Spends what an SMS-sending request asks ([`SmsAsk`]): the minute's 429, an idempotency
 /// conflict or a cap's refusal is the error; nothing is asked when nothing would count.
 pub async fn admit(cx: &mut Ctx, tenant: &Tenant, ask: SmsAsk) -> AppResult<Admitted> {
-    let limit = if ask.minute_spent {
-        0
-    } else {
-        minute_limit(&cx.settings, ask.budget)
-    };
+    let limit = minute_limit(&cx.settings, ask.budget);
     let counted = ask.send.clone().filter(counts);
     let key = ask.idempotency.as_ref().map(|i| i.key.clone());
     let mut admitted = Admitted {
@@ -143,11 +153,7 @@ pub async fn admit(cx: &mut Ctx, tenant: &Tenant, ask: SmsAsk) -> AppResult<Admi
         idempotency: ask.idempotency,
         send: ask.send,
     };
-    let mut window = cx.window;
-    admitted.replay = limiter::admit(&cx.env, &tenant.id, &ask, &cx.usage, &mut window).await?;
-    if limit > 0 {
-        cx.window = window;
-    }
+    admitted.replay = limiter::admit(&cx.env, &tenant.id, &ask, &cx.usage, &mut cx.window).await?;
     Ok(admitted)
 }
 

@@ -50,8 +50,9 @@ pub struct Prepared<'t> {
     pub client: Option<String>,
     /// The Twilio Verify service (`VA…`) a verification is started under.
     pub service: Option<String>,
-    /// The request's minute was already spent (a Twilio Verify start).
-    pub minute_spent: bool,
+    /// A Twilio Verify start: the service's pending OTP for the number, if any, is resent
+    /// instead, in the same shard call.
+    pub resend_pending: Option<crate::shard::ResendPending>,
 }
 
 /// A validated request and its destination: a test number, or a number the tenant may
@@ -72,7 +73,7 @@ pub fn prepared<'t>(
         client_secret: None,
         client: None,
         service: None,
-        minute_spent: false,
+        resend_pending: None,
     })
 }
 
@@ -91,7 +92,6 @@ pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared<'_>) -> Ap
         });
     let ask = SmsAsk {
         budget: prepared.budget,
-        minute_spent: prepared.minute_spent,
         idempotency: prepared.idempotency.as_ref().map(|i| IdempotencyAsk {
             key: i.key.clone(),
             fingerprint: i.fingerprint.clone(),
@@ -124,8 +124,23 @@ pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared<'_>) -> Ap
     result
 }
 
+/// A Twilio Verify start whose SMS the tenant's limiter counted in the call that read its
+/// service (`admitted`): the OTP created, or the service's pending OTP for the number
+/// resent, in one shard call; the SMS given back if none left.
+pub async fn create_admitted(
+    cx: &Ctx,
+    tenant: &Tenant,
+    prepared: Prepared<'_>,
+    admitted: budget::Admitted,
+) -> AppResult<Answer> {
+    let result = create_and_send(cx, tenant, &prepared).await;
+    budget::settle(cx, tenant, admitted, result.is_ok(), None).await?;
+    result
+}
+
 /// The OTP stored in its number's shard (if the number's limits allow) and its SMS sent
-/// (none for a test number).
+/// (none for a test number); or, for a Twilio Verify start, the service's pending OTP
+/// resent (`prepared.resend_pending`).
 async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> AppResult<Answer> {
     let settings = &cx.settings;
     let request = &prepared.request;
@@ -225,6 +240,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             client_secret: prepared.client_secret.clone(),
             client: prepared.client.clone(),
             route: route.clone().map(Box::new),
+            resend_pending: prepared.resend_pending.clone().map(Box::new),
         },
         &cx.usage,
     )
@@ -232,6 +248,22 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
     // The number's limits refused an SMS now: nothing is stored, nothing is sent.
     let resend_after = match reply {
         ShardReply::Created { resend_after } => resend_after,
+        ShardReply::Resent {
+            record,
+            sms,
+            resend_after,
+        } => {
+            if let Some(sms) = &sms {
+                deliver(cx, shard, &record.otp_id, &tenant.id, sms).await?;
+            }
+            let body = json!(record.to_object(now));
+            let otp_id = record.otp_id.clone();
+            return Ok(Answer {
+                resend_after: Some(resend_after),
+                record: Some(Box::new(record)),
+                ..Answer::json(200, body).about(&otp_id)
+            });
+        }
         other => return Err(other.into_error()),
     };
     if let Some(route) = route {
@@ -265,8 +297,6 @@ pub struct Resend<'a> {
     pub client: Option<String>,
     /// The channel asked for (`None`: the OTP's own).
     pub channel: Option<smsotp_core::Channel>,
-    /// The request's minute was already spent (a Twilio Verify start).
-    pub minute_spent: bool,
 }
 
 /// A resend: a new PIN by SMS for a pending OTP. Like a create's, its SMS is counted by
@@ -281,7 +311,6 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
         budget,
         client,
         channel,
-        minute_spent,
     } = asked;
     let (otp_id, shard) = match checked_id(otp_id) {
         Ok(c) => c,
@@ -298,7 +327,6 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
         });
     let ask = SmsAsk {
         budget,
-        minute_spent,
         idempotency: None,
         send,
     };
@@ -352,11 +380,27 @@ async fn resend_in_shard(
 
 /// Who asks for a PIN check, beyond the tenant: a browser client (its wrong PINs lock that
 /// client before the number), or a Twilio Verify service (another service's OTP is not
-/// found). Both `None`: the SMS.cx API.
+/// found; the OTP may be named by its number, and a payment it must confirm). All `None`:
+/// the SMS.cx API.
 #[derive(Default)]
 pub struct Checker {
     pub client: Option<String>,
     pub service: Option<String>,
+    pub number: Option<crate::shard::NumberRef>,
+    pub payment: Option<crate::shard::Payment>,
+}
+
+fn check_op(tenant: &Tenant, otp_id: &str, pin: String, checker: Checker) -> ShardOp {
+    ShardOp::Check {
+        otp_id: otp_id.to_owned(),
+        tenant: tenant.id.clone(),
+        pin,
+        limits: Box::new(tenant.policy.number_limits.clone()),
+        client: checker.client,
+        service: checker.service,
+        number: checker.number,
+        payment: checker.payment,
+    }
 }
 
 /// Checks a PIN in the shard that owns the OTP — the one place every API's check goes
@@ -369,16 +413,26 @@ pub async fn check_pin(
     pin: String,
     checker: Checker,
 ) -> AppResult<smsotp_core::OtpRecord> {
-    let op = ShardOp::Check {
-        otp_id: otp_id.to_owned(),
-        tenant: tenant.id.clone(),
-        pin,
-        limits: Box::new(tenant.policy.number_limits.clone()),
-        client: checker.client,
-        service: checker.service,
-    };
+    let op = check_op(tenant, otp_id, pin, checker);
     match shard::call(&cx.env, shard, &op, &cx.usage).await? {
         ShardReply::Record(record) => Ok(record),
+        other => Err(other.into_error()),
+    }
+}
+
+/// [`check_pin`] through a Twilio Verify service (`checker.service` set), in `shard`: the
+/// record after the check and the check's refusal, if any (a wrong PIN is no error there:
+/// the answer shows the verification). `otp_id` is empty when `checker.number` names it.
+pub async fn check_pin_shown(
+    cx: &Ctx,
+    tenant: &Tenant,
+    (otp_id, shard): (&str, u8),
+    pin: String,
+    checker: Checker,
+) -> AppResult<(smsotp_core::OtpRecord, Option<smsotp_core::ApiError>)> {
+    let op = check_op(tenant, otp_id, pin, checker);
+    match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+        ShardReply::Checked { record, error } => Ok((record, error.map(|e| e.into_api()))),
         other => Err(other.into_error()),
     }
 }

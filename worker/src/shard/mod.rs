@@ -75,7 +75,7 @@ mod outbox;
 mod storage;
 pub mod wire;
 
-pub use wire::{call, OutgoingSms, ShardOp, ShardReply};
+pub use wire::{call, NumberRef, OutgoingSms, Payment, ResendPending, ShardOp, ShardReply};
 
 /// An hour: the window of the prefix rule, and how often the alarm cleans up.
 const HOUR_MS: u64 = 3600 * 1000;
@@ -137,6 +137,18 @@ impl DurableObject for OtpShard {
                 pk,
                 nk,
             } => self.unlock(tenant, phone, *pk, *nk, now)?,
+            // A Twilio Verify check by `To`: the number's latest OTP.
+            ShardOp::Check {
+                number: Some(n),
+                tenant,
+                ..
+            } => match self.store().number_row(n.pk, n.nk, tenant, &n.phone)? {
+                Some(row) => match row.state.current.as_ref().map(|c| c.record.otp_id.clone()) {
+                    Some(otp_id) => self.transition(row, &op.with_otp_id(&otp_id), now)?,
+                    None => ShardReply::NotFound,
+                },
+                None => ShardReply::NotFound,
+            },
             ShardOp::Latest {
                 tenant,
                 phone,
@@ -156,16 +168,6 @@ impl DurableObject for OtpShard {
             _ => match self.store().row_of_otp(op.otp_id(), op.tenant())? {
                 // No such OTP, or another tenant's: it does not exist for this one.
                 None => ShardReply::NotFound,
-                // Nor another Twilio Verify service's, for the API of that service.
-                Some(row)
-                    if op.service().is_some()
-                        && row
-                            .state
-                            .find(op.otp_id(), now)
-                            .is_none_or(|r| r.service.as_deref() != op.service()) =>
-                {
-                    ShardReply::NotFound
-                }
                 Some(row) => match &op {
                     ShardOp::Resend {
                         otp_id,

@@ -57,6 +57,7 @@ impl OtpShard {
             client_secret,
             client,
             route,
+            resend_pending,
         } = op
         else {
             return Err(Error::RustError("create: not a create".into()));
@@ -68,6 +69,30 @@ impl OtpShard {
                 record.otp_id
             )));
         };
+        // A Twilio Verify start for a number whose pending OTP is of the same service: a
+        // resend of that OTP (the prefix rule counts new numbers, not resends).
+        if let Some(r) = resend_pending {
+            if let Some(row) =
+                self.store()
+                    .number_row(pk, nk, &record.tenant, &record.phone_number)?
+            {
+                let pending = row.state.current.as_ref().filter(|c| {
+                    c.record.service.as_deref() == Some(r.service.as_str())
+                        && c.record.status_at(now) == OtpStatus::Pending
+                });
+                if let Some(otp_id) = pending.map(|c| c.record.otp_id.clone()) {
+                    return self.resend(
+                        row,
+                        &otp_id,
+                        &r.limits,
+                        &r.test_pins,
+                        None,
+                        (&r.delivery, r.channel),
+                        now,
+                    );
+                }
+            }
+        }
         // The prefix rule (SMS pumping through consecutive numbers): its numbers are all in
         // this shard, so the count and the block are atomic with this create.
         if abuse.prefix_unverified_per_hour > 0 {
@@ -337,20 +362,62 @@ impl OtpShard {
         // answer naming it.
         let settings = crate::config::settings_or_error(&self.env)?;
         let hasher = &settings.pin_hasher;
-        let Some(status) = row
-            .state
-            .find_mut(op.otp_id(), now)
-            .map(|r| r.status_at(now))
-        else {
+        let Some(found) = row.state.find(op.otp_id(), now) else {
             return Ok(ShardReply::NotFound);
         };
+        // Through a Twilio Verify service, another service's OTP (or one the SMS.cx API
+        // made) does not exist.
+        if op.service().is_some() && found.service.as_deref() != op.service() {
+            return Ok(ShardReply::NotFound);
+        }
+        let status = found.status_at(now);
+        // A check through a Twilio Verify service is answered with the record, refused or
+        // not (its answer shows the verification).
+        let twilio_check = matches!(
+            op,
+            ShardOp::Check {
+                service: Some(_),
+                ..
+            }
+        );
+        let refused_with = |record: &smsotp_core::OtpRecord, e: &ApiError| {
+            if twilio_check {
+                ShardReply::Checked {
+                    record: record.clone(),
+                    error: Some(WireError::from_api(e)),
+                }
+            } else {
+                refusal(e)
+            }
+        };
+        // PSD2: a code confirms only the payment it was sent for; no attempt is spent on
+        // a check for another.
+        if let ShardOp::Check {
+            payment: Some(p), ..
+        } = op
+        {
+            let refused = if p.amount.is_some() && p.amount != found.amount {
+                Some(ApiError::new(ErrorCode::AmountInvalid).for_field("amount"))
+            } else if p.payee.is_some() && p.payee != found.payee {
+                Some(ApiError::new(ErrorCode::PayeeInvalid).for_field("payee"))
+            } else {
+                None
+            };
+            if let Some(e) = refused {
+                return Ok(refused_with(found, &e));
+            }
+        }
         // A locked number (or client) is refused before the PIN is looked at: no attempt
         // spent, nothing learnt. Only a pending OTP's check is refused; a finished one
         // answers what it is.
         if let ShardOp::Check { client, .. } = op {
             if status == OtpStatus::Pending {
                 if let Err(e) = row.state.check_locks(client.as_deref(), true, now) {
-                    return Ok(refusal(&e));
+                    let found = row.state.find(op.otp_id(), now).cloned();
+                    return Ok(match found {
+                        Some(r) => refused_with(&r, &e),
+                        None => refusal(&e),
+                    });
                 }
             }
         }
@@ -399,7 +466,15 @@ impl OtpShard {
             self.status_changed(&record, now)?;
         }
         Ok(match result {
+            Err(e) if twilio_check => ShardReply::Checked {
+                record,
+                error: Some(WireError::from_api(&e)),
+            },
             Err(e) => refusal(&e),
+            Ok(()) if twilio_check => ShardReply::Checked {
+                record,
+                error: None,
+            },
             Ok(()) => ShardReply::Record(record),
         })
     }

@@ -53,6 +53,10 @@ pub enum ShardOp {
         /// number.
         #[serde(default)]
         route: Option<Box<Route>>,
+        /// A Twilio Verify start: when the number's pending OTP is of this service, it is
+        /// resent instead (same OTP, a new PIN: `Resent`), in this same call.
+        #[serde(default)]
+        resend_pending: Option<Box<ResendPending>>,
     },
     /// A new PIN and SMS for a pending OTP, if the limits allow.
     Resend {
@@ -83,9 +87,17 @@ pub enum ShardOp {
         /// number before they can lock the number for everyone. `None`: the server API.
         #[serde(default)]
         client: Option<String>,
-        /// The Twilio Verify service asked through: an OTP of another is not found.
+        /// The Twilio Verify service asked through: an OTP of another is not found, and
+        /// the reply is `Checked` (the record with the refusal, if any).
         #[serde(default)]
         service: Option<String>,
+        /// The Twilio Verify API's check by `To`: the number's latest OTP (`otp_id` empty).
+        #[serde(default)]
+        number: Option<NumberRef>,
+        /// PSD2: the payment the OTP must have been sent for (each `Some` compared), else
+        /// no check is made (2104 / 2105).
+        #[serde(default)]
+        payment: Option<Payment>,
     },
     /// Clear a number's locks (`DELETE /v1/numbers/{e164}/lock`): the temporary lock,
     /// its clients' locks and the count of wrong PINs in a row.
@@ -152,6 +164,34 @@ pub enum ShardOp {
     },
 }
 
+/// What a Twilio Verify start needs to resend the service's pending OTP instead of
+/// creating one (see `ShardOp::Resend`'s fields).
+#[derive(Serialize, Deserialize, Clone)]
+pub struct ResendPending {
+    /// The service (`VA…`) whose pending OTP is resent.
+    pub service: String,
+    pub limits: Box<NumberLimits>,
+    pub delivery: Box<DeliveryPolicy>,
+    pub channel: Option<Channel>,
+    #[serde(default)]
+    pub test_pins: std::collections::BTreeMap<String, String>,
+}
+
+/// A number's row: the number and its keys (`smsotp_edge::placement::number_keys`).
+#[derive(Serialize, Deserialize, Clone)]
+pub struct NumberRef {
+    pub phone: String,
+    pub pk: u32,
+    pub nk: u32,
+}
+
+/// A payment a check confirms (PSD2 dynamic linking): what the caller says it is.
+#[derive(Serialize, Deserialize, Clone, Default)]
+pub struct Payment {
+    pub amount: Option<String>,
+    pub payee: Option<String>,
+}
+
 impl ShardOp {
     /// The OTP the operation is about (none for `Create`'s lookup, which goes by the
     /// number, and `Unlock`).
@@ -167,6 +207,31 @@ impl ShardOp {
             | ShardOp::Report { otp_id, .. }
             | ShardOp::Get { otp_id, .. } => otp_id,
             ShardOp::Unlock { .. } | ShardOp::Latest { .. } => "",
+        }
+    }
+
+    /// The same check for the OTP `otp_id` (found by the number's row).
+    pub fn with_otp_id(&self, id: &str) -> ShardOp {
+        match self {
+            ShardOp::Check {
+                tenant,
+                pin,
+                limits,
+                client,
+                service,
+                payment,
+                ..
+            } => ShardOp::Check {
+                otp_id: id.to_owned(),
+                tenant: tenant.clone(),
+                pin: pin.clone(),
+                limits: limits.clone(),
+                client: client.clone(),
+                service: service.clone(),
+                number: None,
+                payment: payment.clone(),
+            },
+            _ => unreachable!("with_otp_id is for a check by number"),
         }
     }
 
@@ -231,6 +296,13 @@ pub enum ShardReply {
     },
     /// `Unlock`: the number's locks and counts are cleared (or it had none).
     Unlocked,
+    /// `Check` through a Twilio Verify service: the record after the check, and the
+    /// check's refusal if any (a wrong code is no HTTP error there: the answer shows the
+    /// verification).
+    Checked {
+        record: OtpRecord,
+        error: Option<WireError>,
+    },
     /// `Report`, `Sent`: applied (`known`: the OTP holds that message from that provider;
     /// else nothing changed).
     Reported { known: bool },
@@ -256,6 +328,7 @@ impl ShardReply {
             ShardReply::Created { .. } => "created",
             ShardReply::Resent { .. } => "resent",
             ShardReply::Unlocked => "unlocked",
+            ShardReply::Checked { .. } => "checked",
             ShardReply::Reported { .. } => "reported",
         }
     }
