@@ -305,7 +305,7 @@ describe('verifications', () => {
   });
 });
 
-describe('fraud refusals', () => {
+describe('refusals of the tenant\'s policy', () => {
   const initech = () => clientOf(INITECH.accountSid, INITECH.authToken).verify.v2.services;
 
   test('a number range past its unverified SMS per hour is blocked: 403 60410, no SMS', async () => {
@@ -319,6 +319,16 @@ describe('fraud refusals', () => {
     }
     // Another range is not blocked.
     await startVerification(s, '+33698770001');
+  });
+
+  test('a resend within the tenant\'s cooldown: 429 20429, no SMS; the first code still works', async () => {
+    const service = await initech().create({ friendlyName: 'Initech Cooldown' });
+    const s = initech()(service.sid);
+    const to = '+33698780001';
+    const { code } = await startVerification(s, to);
+    await assertRest(s.verifications.create({ to, channel: 'sms' }), 429, 20429);
+    await smsCount(to, 1);
+    assert.equal((await s.verificationChecks.create({ to, code })).status, 'approved');
   });
 
   test('a country the tenant does not send to: 403 60605, no SMS', async () => {

@@ -48,11 +48,16 @@ if (missing) {
       };
       run = await new Promise((resolve) => {
         const child = spawn(python, [script], { env: { ...env, SMSOTP_TWILIO_TEST: JSON.stringify(settings) } });
+        // Each request has a 30 s timeout; the whole run takes a few seconds.
+        const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (chunk) => (stdout += chunk));
         child.stderr.on('data', (chunk) => (stderr += chunk));
-        child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          resolve({ code, signal, stdout, stderr });
+        });
       });
       for (const line of run.stdout.split('\n').filter(Boolean)) {
         let result;

@@ -51,7 +51,8 @@ class Ctx:
 
     def client(self, username, password, **kwargs):
         """A client of the SDK pointed at the worker by the recipe."""
-        return Client(username, password, http_client=SmsotpHttpClient(self.url), **kwargs)
+        # A timeout, so that a worker that never answers fails the scenario rather than hanging it.
+        return Client(username, password, http_client=SmsotpHttpClient(self.url, timeout=30), **kwargs)
 
     def acme_client(self):
         return self.client(self.acme["accountSid"], self.acme["authToken"])
@@ -356,7 +357,7 @@ def verification_invalid(ctx):
     eq(ctx.sms_to(to), [], "SMS")
 
 
-# ---- fraud refusals -------------------------------------------------------------------
+# ---- refusals of the tenant's policy ------------------------------------------------
 
 
 def initech(ctx):
@@ -375,6 +376,17 @@ def fraud_prefix(ctx):
         assert_rest(lambda: service.verifications.create(to=to, channel="sms"), 403, 60410)
         eq(ctx.sms_to(to), [], "SMS to %s" % to)
     ctx.start(service, "+33698870001")
+
+
+@scenario("policy: a resend within the tenant's cooldown is 429 20429, no SMS; the first code still works")
+def resend_cooldown(ctx):
+    sid = initech(ctx).create(friendly_name="Initech Cooldown").sid
+    service = initech(ctx)(sid)
+    to = "+33698880001"
+    _, code, _ = ctx.start(service, to)
+    assert_rest(lambda: service.verifications.create(to=to, channel="sms"), 429, 20429)
+    ctx.sms_count(to, 1)
+    eq(service.verification_checks.create(to=to, code=code).status, "approved", "the first code")
 
 
 @scenario("fraud: a country the account does not send to: 403 60605, no SMS")

@@ -5,8 +5,8 @@
 // reads it):
 // - acme: an auth token, an API key and an imported service (the contract's dev tenant);
 // - globex: another account, to show that one account cannot reach another's resources;
-// - initech: a strict policy, for the fraud refusals: France only, and at most 2 unverified
-//   SMS per number range (E.164 without its last 4 digits) per hour.
+// - initech: a strict policy, for the refusals: France only, at most 2 unverified SMS per
+//   number range (E.164 without its last 4 digits) per hour, 30 s before a resend.
 // Limits: no resend cooldown (a resend is the next create) and per-number caps far above
 // what a test sends, so that the per-verification limits (5 checks, 5 sends) are the ones a
 // test meets; tenant request rate unlimited.
@@ -62,7 +62,7 @@ const tenants = () => [
     apiKeys: ['initech-test-key-0123456789'],
     webhookSecret: 'whsec_aW5pdGVjaC13ZWJob29rLXNlY3JldC0wMTIzNDU=',
     allowedCountries: ['FR'],
-    limits: { prefixUnverifiedPerHour: 2, prefixBlockSeconds: 600 },
+    limits: { prefixUnverifiedPerHour: 2, prefixBlockSeconds: 600, resendCooldowns: [30] },
     twilio: { accountSid: INITECH.accountSid, authToken: INITECH.authToken },
   },
 ];
