@@ -1,7 +1,9 @@
 // Part of `npm run check`: the README and docs/*.md hold together. Every relative link and
 // image resolves to a file of the tree (and its `#anchor`, when it has one, to a heading or
-// an `<a id>` there), every screenshot in docs/screenshots is shown somewhere, and the
-// README stays short (at most 300 lines: the rest belongs in docs/).
+// an `<a id>` there), every screenshot in docs/screenshots is shown somewhere, the
+// README stays short (at most 300 lines: the rest belongs in docs/), and the README's
+// Twilio migration recipe is, byte for byte, the files the Twilio SDK tests run
+// (tests/twilio/recipe.mjs and recipe.py), so that the documented lines are the tested ones.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +55,18 @@ for (const doc of docs) {
 for (const png of readdirSync(join(root, 'docs/screenshots')).filter((f) => f.endsWith('.png'))) {
   if (!shown.has(`docs/screenshots/${png}`)) problems.push(`docs/screenshots/${png} is shown by no document`);
 }
-const readmeLines = readFileSync(join(root, 'README.md'), 'utf8').split('\n').length - 1;
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const RECIPES = [
+  ['js', 'tests/twilio/recipe.mjs'],
+  ['python', 'tests/twilio/recipe.py'],
+];
+for (const [lang, file] of RECIPES) {
+  const code = readFileSync(join(root, file), 'utf8');
+  if (!readme.includes(`\n\`\`\`${lang}\n${code}\`\`\`\n`)) {
+    problems.push(`README.md: no \`\`\`${lang} block is exactly ${file} (the Twilio migration recipe the SDK tests run): copy the file into the README's block`);
+  }
+}
+const readmeLines = readme.split('\n').length - 1;
 if (readmeLines > README_MAX_LINES) {
   problems.push(`README.md has ${readmeLines} lines, over ${README_MAX_LINES}: move the detail into docs/`);
 }
@@ -62,4 +75,4 @@ if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
-console.log(`docs: ${docs.length} files, every link resolves, ${shown.size} screenshots shown, README.md ${readmeLines} lines (≤ ${README_MAX_LINES})`);
+console.log(`docs: ${docs.length} files, every link resolves, ${shown.size} screenshots shown, README.md ${readmeLines} lines (≤ ${README_MAX_LINES}), its Twilio recipe blocks are ${RECIPES.map(([, f]) => f).join(' and ')}`);

@@ -17,6 +17,9 @@
 #                    and the bindings' tests in Firefox
 #     conformance    schemathesis (PyPI) in a venv, target/venv-schemathesis: the contract
 #                    checks of scripts/test-conformance.sh
+#     twilio         Twilio's Python SDK (PyPI `twilio`) in a venv, target/venv-twilio: the
+#                    worker stage runs it against the Twilio-compatible API (tests/twilio/);
+#                    its Node SDK is an npm devDependency
 #     fuzz           cargo-fuzz (crates.io) for `cargo +nightly fuzz`; the nightly toolchain
 #     unicode        the Unicode data the grapheme tables are generated from (PyPI's
 #                    unicodedata2 sources, hash-checked): `npm run gen`, `npm run check`
@@ -31,6 +34,7 @@ WASM_PACK_VERSION=0.15.1
 WORKER_BUILD_VERSION=0.8.7
 GECKODRIVER_VERSION=0.37.1
 SCHEMATHESIS_VERSION=4.32.5
+TWILIO_PYTHON_VERSION=9.13.0 # tests/twilio/python_sdk.py; the npm package is pinned in package.json
 CARGO_FUZZ_VERSION=0.13.2
 # The Unicode version of crates/core/src/grapheme/data.rs, and the hash of its sdist on PyPI.
 UNICODEDATA2_VERSION=14.0.0
@@ -72,7 +76,7 @@ make_venv() { # <dir>
 
 parts=" $* "
 if [ $# -eq 0 ]; then
-  parts=" npm web worker conformance fuzz unicode "
+  parts=" npm web worker conformance twilio fuzz unicode "
   [ -n "${SETUP_SKIP_BROWSER:-}" ] || parts+="browser firefox "
 fi
 want() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -153,6 +157,16 @@ if want conformance; then
     log "pip install schemathesis $SCHEMATHESIS_VERSION into $venv (once)"
     make_venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+fi
+if want twilio; then
+  # A venv of its own, like schemathesis': the SDK and its dependencies (requests, aiohttp,
+  # PyJWT) stay out of the system Python.
+  venv=target/venv-twilio
+  if [ "$("$venv/bin/python" -c 'import twilio; print(twilio.__version__)' 2>/dev/null)" != "$TWILIO_PYTHON_VERSION" ]; then
+    log "pip install twilio $TWILIO_PYTHON_VERSION into $venv (once)"
+    make_venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "twilio==$TWILIO_PYTHON_VERSION"
   fi
 fi
 if want unicode; then
