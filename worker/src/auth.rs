@@ -92,6 +92,41 @@ pub async fn tenant(
         .ok_or_else(unknown)
 }
 
+/// The caller of a Twilio Verify API request (HTTP Basic): an account SID and its auth
+/// token, or an API key SID and its secret, of one tenant. Anything else is Twilio's 20003:
+/// a user name that is no SID is refused without a KV read; a SID is looked up
+/// (`twilio:<sid>`, cached like API keys) and the secret's SHA-256 compared in constant
+/// time with the record's.
+pub async fn twilio_caller(
+    req: &Request,
+    env: &Env,
+    settings: &Settings,
+    usage: &Usage,
+) -> AppResult<crate::pipeline::context::TwilioCaller> {
+    use smsotp_edge::twilio::auth::{parse_basic, Principal};
+    use smsotp_edge::twilio::TwilioError;
+    let refused = || AppError::Twilio(TwilioError::authenticate());
+    let credentials = parse_basic(header(req, "Authorization").as_deref())?;
+    if matches!(credentials.principal(), Principal::Other)
+        || !plausible_api_key(&credentials.password)
+    {
+        return Err(refused());
+    }
+    let tenant = tenant::by_twilio_sid(env, &credentials.username, settings, usage)
+        .await?
+        .ok_or_else(refused)?;
+    let hash = tenant::key_hash(&credentials.password);
+    let account = tenant.twilio.as_ref().ok_or_else(refused)?;
+    if !account.accepts(&credentials.username, &hash) {
+        return Err(refused());
+    }
+    let account_sid = account.account_sid.clone();
+    Ok(crate::pipeline::context::TwilioCaller {
+        tenant,
+        account_sid,
+    })
+}
+
 /// The tenant of a browser API request and the publishable key it came with: a secret key
 /// here is refused (2125: it must never be in a page), a missing or unknown key is a 401.
 pub async fn browser_tenant(

@@ -15,6 +15,10 @@ pub enum AppError {
     Unavailable(String),
     /// Anything else: logged, answered 500 `internal_error`.
     Internal(String),
+    /// An error of the Twilio Verify API that has no code of ours (60204 custom codes,
+    /// 60223 a channel Twilio has and we do not, 20404 for a verification that ended):
+    /// answered in Twilio's envelope as it is.
+    Twilio(smsotp_edge::twilio::TwilioError),
 }
 
 impl AppError {
@@ -24,6 +28,12 @@ impl AppError {
 
     pub fn message(code: ErrorCode, message: impl Into<String>) -> Self {
         AppError::Api(ApiError::with_message(code, message))
+    }
+}
+
+impl From<smsotp_edge::twilio::TwilioError> for AppError {
+    fn from(e: smsotp_edge::twilio::TwilioError) -> Self {
+        AppError::Twilio(e)
     }
 }
 

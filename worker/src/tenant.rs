@@ -4,6 +4,7 @@
 //! Layout (written by `npm run tenant` and, in development, `npm run dev` from
 //! `worker/tenants.dev.json`):
 //! - `apikey:<SHA-256 of the key, hex>` → the tenant id;
+//! - `twilio:<AC… or SK…>` → the tenant id (its Twilio Verify credentials);
 //! - `tenant:<id>` → the tenant record: `id`, `apiKeys` (`[{id, hash, createdAt}]`, hashes
 //!   only), `webhookSecret`, `publishableKeys`, and the policy keys that the core reads
 //!   (`smsotp_edge::tenant::TenantPolicy`: `defaults`, `allowedCountries`,
@@ -72,6 +73,7 @@ const WORKER_KEYS: &[&str] = &[
     "turnstile",
     "allowAllCountries",
     "browser",
+    "twilio",
 ];
 
 /// A tenant, as every request of it needs it.
@@ -93,6 +95,9 @@ pub struct Tenant {
     /// browser API refuses every request (503 2132) while any is listed; the server API
     /// is not affected. `/health` lists them in development; `npm run tenant` refuses them.
     pub browser_problems: Vec<String>,
+    /// Its Twilio Verify account (`twilio`: credentials hashed, imported services), if it
+    /// has one (`npm run tenant -- twilio-credentials`).
+    pub twilio: Option<smsotp_edge::twilio::account::TwilioAccount>,
 }
 
 /// A tenant's Turnstile widget: the site key (public, for the page) and the secret (for
@@ -291,6 +296,14 @@ pub fn parse_record(
         ));
     }
     let browser_settings = record.get("browser").cloned();
+    let twilio = match record.get("twilio") {
+        None => None,
+        Some(v) => smsotp_edge::twilio::account::TwilioAccount::from_json(v)
+            .map_err(|ps| {
+                problems.extend(ps.into_iter().map(|p| format!("tenant {expected_id}: {p}")));
+            })
+            .ok(),
+    };
     for name in WORKER_KEYS {
         record.remove(*name);
     }
@@ -335,6 +348,7 @@ pub fn parse_record(
                 browser,
                 turnstile,
                 browser_problems,
+                twilio,
             }))
         }
         _ => Err(problems),
@@ -485,6 +499,31 @@ pub async fn by_publishable_key(
     })
     .await?;
     Ok(tenant.filter(|t| t.publishable_keys.find(key).is_some()))
+}
+
+/// The tenant that holds the Twilio credential `sid` (`AC…` or `SK…`: `twilio:<sid>` →
+/// id; the SID must also be in the record's `twilio.credentials`), or `None`. SIDs are not
+/// secret (they are the Basic user name): stored and looked up as they are; the secret is
+/// checked by the caller against the record's hash.
+pub async fn by_twilio_sid(
+    env: &Env,
+    sid: &str,
+    settings: &Settings,
+    usage: &Usage,
+) -> AppResult<Option<Rc<Tenant>>> {
+    let cache_key = format!("twilio:{sid}");
+    let tenant = through_cache(&BY_KEY, &cache_key, async {
+        let Some(id) = kv_text(env, &cache_key, usage).await? else {
+            return Ok(None);
+        };
+        load(env, id.trim(), None, settings, usage).await
+    })
+    .await?;
+    Ok(tenant.filter(|t| {
+        t.twilio
+            .as_ref()
+            .is_some_and(|a| a.credentials.iter().any(|c| c.sid == sid))
+    }))
 }
 
 /// The tenant with this id (for signing its callbacks), or `None` if it is gone.

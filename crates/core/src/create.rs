@@ -257,6 +257,7 @@ fn create_with_id(
         amount: request.amount.clone(),
         payee: request.payee.clone(),
         delivery: Default::default(),
+        service: None,
     };
     NewOtp {
         record,

@@ -114,6 +114,10 @@ pub struct OtpRecord {
     /// test number).
     #[serde(default, skip_serializing_if = "is_empty")]
     pub delivery: Delivery,
+    /// Extension: the Twilio Verify service (`VA…`) the OTP was started under, when it
+    /// was started through the Twilio Verify API (another service's SID does not find it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 fn is_empty(d: &Delivery) -> bool {
@@ -358,6 +362,20 @@ impl OtpRecord {
             _ => Err(ErrorCode::CancelNotPending.into()),
         }
     }
+
+    /// Marks a PENDING OTP VERIFIED without a PIN: the Twilio Verify API's
+    /// `Status=approved`, for a caller that checked the user some other way. An OTP that
+    /// is no longer pending answers what a check would (2023–2026).
+    pub fn approve(&mut self, now: UnixMillis) -> Result<Verified, ApiError> {
+        if self.status.is_final() {
+            return Err(self.final_status_error());
+        }
+        if self.expire(now) {
+            return Err(ErrorCode::Expired.into());
+        }
+        self.set_status(OtpStatus::Verified, now);
+        Ok(Verified)
+    }
 }
 
 #[cfg(test)]
@@ -365,6 +383,25 @@ pub(crate) mod tests {
     use super::*;
 
     pub(crate) const KEY: &[u8] = b"test key: at least sixteen bytes";
+
+    #[test]
+    fn approve_verifies_a_pending_otp_once_and_never_an_ended_one() {
+        let hasher = PinHasher::new(KEY).unwrap();
+        let mut r = record("123456", 3, &hasher);
+        let now = r.created_at + 1_000;
+        assert!(r.approve(now).is_ok());
+        assert_eq!(r.status, OtpStatus::Verified);
+        assert_eq!(r.approve(now).unwrap_err().code, ErrorCode::AlreadyVerified);
+        let mut c = record("123456", 3, &hasher);
+        c.cancel(now).unwrap();
+        assert_eq!(c.approve(now).unwrap_err().code, ErrorCode::Cancelled);
+        let mut e = record("123456", 3, &hasher);
+        assert_eq!(
+            e.approve(e.expires_at).unwrap_err().code,
+            ErrorCode::Expired
+        );
+        assert_eq!(e.status, OtpStatus::Expired);
+    }
 
     pub(crate) fn record(pin: &str, max_attempts: u8, hasher: &PinHasher) -> OtpRecord {
         OtpRecord {
@@ -389,6 +426,7 @@ pub(crate) mod tests {
             amount: None,
             payee: None,
             delivery: Default::default(),
+            service: None,
         }
     }
 

@@ -245,6 +245,16 @@ impl NumberState {
             .find(|r| r.otp_id == otp_id && forget_at(r) > now)
     }
 
+    /// The OTP `otp_id` of this number, if it is still remembered at `now` (read only).
+    pub fn find(&self, otp_id: &str, now: u64) -> Option<&OtpRecord> {
+        self.current
+            .as_ref()
+            .map(|c| &c.record)
+            .into_iter()
+            .chain(self.earlier.iter())
+            .find(|r| r.otp_id == otp_id && forget_at(r) > now)
+    }
+
     /// Whether the OTP `otp_id` is one of this number's (remembered or not yet tidied).
     pub fn holds(&self, otp_id: &str) -> bool {
         self.current
@@ -354,6 +364,7 @@ mod tests {
             amount: None,
             payee: None,
             delivery: Default::default(),
+            service: None,
         }
     }
 

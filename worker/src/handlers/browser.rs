@@ -220,6 +220,7 @@ pub async fn status(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
     let secret = cx.header(CLIENT_SECRET);
     check_client_secret(&cx.settings.pin_hasher, otp_id, secret.as_deref())?;
     let op = ShardOp::Get {
+        service: None,
         otp_id: otp_id.to_owned(),
         tenant: visitor.tenant.id.clone(),
     };
@@ -301,6 +302,7 @@ pub async fn resend(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
         ip,
         budget: Budget::Browser,
         channel,
+        minute_spent: false,
     };
     let answer = service::resend(cx, &visitor.tenant, asked).await?;
     let mut body = otp_view(&answer);
@@ -329,8 +331,11 @@ pub async fn check(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
     let pin = browser_verify_pin(&text).map_err(AppError::Invalid)?;
     let secret = cx.header(CLIENT_SECRET);
     check_client_secret(&settings.pin_hasher, otp_id, secret.as_deref())?;
-    let client = Some(client_of(&client_ip(&cx.req)?));
-    let record = service::check_pin(cx, tenant, (otp_id, shard), pin, client).await?;
+    let checker = service::Checker {
+        client: Some(client_of(&client_ip(&cx.req)?)),
+        service: None,
+    };
+    let record = service::check_pin(cx, tenant, (otp_id, shard), pin, checker).await?;
     let mut jti = [0u8; 16];
     getrandom::fill(&mut jti).map_err(|e| AppError::Internal(format!("getrandom: {e}")))?;
     let now = Date::now().as_millis();

@@ -7,3 +7,4 @@ pub mod delivery;
 pub mod meta;
 pub mod numbers;
 pub mod otp;
+pub mod twilio;

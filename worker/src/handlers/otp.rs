@@ -69,6 +69,7 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
         budget: Budget::Server,
         client: None,
         channel,
+        minute_spent: false,
     };
     service::resend(cx, tenant, asked).await
 }
@@ -79,7 +80,7 @@ pub async fn verify(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
     let checked = checked_id(&param)?;
     let text = cx.body().await?;
     let pin = smsotp_core::request::verify_pin(&text)?;
-    service::check_pin(cx, tenant, checked, pin, None).await?;
+    service::check_pin(cx, tenant, checked, pin, service::Checker::default()).await?;
     Ok(Answer::json(200, json!({"status": "VERIFIED"})).about(checked.0))
 }
 
@@ -88,6 +89,7 @@ pub async fn status(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(&cx.param)?;
     let now = Date::now().as_millis();
     let op = ShardOp::Get {
+        service: None,
         otp_id: otp_id.to_owned(),
         tenant: tenant.id.clone(),
     };
@@ -103,6 +105,7 @@ pub async fn status(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
 pub async fn cancel(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(&cx.param)?;
     let op = ShardOp::Cancel {
+        service: None,
         otp_id: otp_id.to_owned(),
         tenant: tenant.id.clone(),
     };

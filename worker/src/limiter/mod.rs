@@ -25,8 +25,9 @@
 //!   below 50 every request is written, and counts are exact.
 //!
 //! Its parts: [`wire`] (the asks and replies, and the worker's side), [`storage`] (schema,
-//! rows, queries), [`counters`] (the windows' arithmetic, pure) and `ops` (each ask:
-//! read, decide, write).
+//! rows, queries), [`counters`] (the windows' arithmetic, pure), `ops` (each ask:
+//! read, decide, write) and [`services`] (the tenant's Twilio Verify services, read in the
+//! same call that counts a Twilio request's minute).
 
 use std::cell::Cell;
 
@@ -36,12 +37,16 @@ use crate::durable::{self, RowUsage, Sql};
 
 mod counters;
 mod ops;
+pub mod services;
 mod storage;
 pub mod wire;
 
 use counters::Count;
+use wire::LimiterReply;
 
-pub use wire::{admit, ask, refund, take_request, Ask, Budget, IdempotencyAsk, SendAsk, Window};
+pub use wire::{
+    admit, ask, refund, service, take_request, Ask, Budget, IdempotencyAsk, SendAsk, Window,
+};
 
 /// How long an end-user IP's sends are kept: the window of its limit.
 const IP_WINDOW_MS: u64 = 3_600_000;
@@ -103,6 +108,15 @@ impl DurableObject for TenantLimiter {
             } => self.refund(ip.as_deref(), *daily_cap, *browser_cap, now)?,
             Ask::Finish { key, answer } => self.finish(key, answer.as_ref())?,
             Ask::Failover { send } => self.failover(send, now)?,
+            Ask::Service { limit, op } => match self.take_minute(*limit, Budget::Server, now)? {
+                LimiterReply::Counted { window } if window.is_none_or(|w| w.allowed) => {
+                    LimiterReply::Service {
+                        window,
+                        result: self.service(op)?,
+                    }
+                }
+                over => over,
+            },
         };
         // IPs and keys are kept only as long as their windows: an hourly clean-up.
         if matches!(ask, Ask::Create { .. }) {

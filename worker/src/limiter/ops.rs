@@ -103,11 +103,19 @@ impl TenantLimiter {
         send: Option<&SendAsk>,
         now: u64,
     ) -> Result<LimiterReply> {
-        let (count, allowed) = self.take(budget.minute(), now / 60_000, limit)?;
-        let window = (limit > 0).then(|| minute_window(count, limit, allowed));
-        if !allowed {
-            return Ok(LimiterReply::Counted { window });
-        }
+        // No limit (or the minute spent by an earlier call of the request: a Twilio Verify
+        // start, `Ask::Service`): nothing to count.
+        let window = if limit == 0 {
+            None
+        } else {
+            let (count, allowed) = self.take(budget.minute(), now / 60_000, limit)?;
+            if !allowed {
+                return Ok(LimiterReply::Counted {
+                    window: Some(minute_window(count, limit, false)),
+                });
+            }
+            Some(minute_window(count, limit, true))
+        };
         if let Some(ask) = idempotency {
             match self.idempotency(ask, now)? {
                 Decision::Proceed => {}

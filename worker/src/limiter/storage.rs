@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
 /// Makes the object's tables, when the object starts.
 pub fn open(sql: &SqlStorage) {
     sql.exec(SCHEMA, None).ok();
+    sql.exec(super::services::SCHEMA, None).ok();
 }
 
 /// SQLite integers come back through JavaScript as numbers (exact up to 2^53).

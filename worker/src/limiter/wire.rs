@@ -61,6 +61,12 @@ pub enum Ask {
         idempotency: Option<IdempotencyAsk>,
         send: Option<SendAsk>,
     },
+    /// A Twilio Verify API request: count it in the server API's minute; if it is within,
+    /// the operation on the tenant's services (`limiter/services.rs`).
+    Service {
+        limit: u32,
+        op: super::services::ServiceOp,
+    },
     /// A failover from a shard's alarm: one more SMS against the day's caps (no minute).
     Failover { send: SendAsk },
     /// A create that sent nothing: give back its SMS (the day's and the IP's).
@@ -124,6 +130,11 @@ pub enum LimiterReply {
     },
     /// `Refund`, `Finish`: done.
     Done,
+    /// `Service` within the minute: the operation's result.
+    Service {
+        window: Option<Window>,
+        result: super::services::ServiceResult,
+    },
 }
 
 impl Message for Ask {
@@ -159,7 +170,7 @@ pub async fn admit(
         LimiterReply::Counted { window } => (window, Ok(None)),
         LimiterReply::Replay { window, answer } => (window, Ok(Some(answer))),
         LimiterReply::Refused { window, error } => (window, Err(error)),
-        LimiterReply::Done => (None, Ok(None)),
+        LimiterReply::Done | LimiterReply::Service { .. } => (None, Ok(None)),
     };
     *window = counted;
     if let Some(w) = &counted {
@@ -183,6 +194,38 @@ pub async fn take_request(
         admit(env, tenant, &Ask::Take { limit, budget }, usage, window).await?;
     }
     Ok(())
+}
+
+/// A Twilio Verify API request's minute (`limit`: `RATE_LIMIT_PER_MINUTE`, 0 for none) and
+/// its operation on the tenant's services, in one call: the 429 when the minute is over
+/// (nothing else done), else the operation's result. Sets the request's window.
+pub async fn service(
+    env: &Env,
+    tenant: &str,
+    limit: u32,
+    op: super::services::ServiceOp,
+    usage: &Usage,
+    window: &mut Option<Window>,
+) -> AppResult<super::services::ServiceResult> {
+    let ask = Ask::Service { limit, op };
+    match self::ask(env, tenant, &ask, usage).await? {
+        LimiterReply::Service { window: w, result } => {
+            *window = w;
+            Ok(result)
+        }
+        LimiterReply::Counted { window: w } => {
+            *window = w;
+            if let Some(w) = &w {
+                within(w).map_err(AppError::Api)?;
+            }
+            Err(AppError::Internal(
+                "the limiter counted a service ask without a window".into(),
+            ))
+        }
+        _ => Err(AppError::Internal(
+            "the limiter's unexpected reply to a service ask".into(),
+        )),
+    }
 }
 
 /// Gives back an SMS counted for a request that sent none (`send`: what was counted).

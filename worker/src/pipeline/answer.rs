@@ -25,6 +25,8 @@ pub struct Answer {
     pub raw: Option<&'static str>,
     /// A plain-text body instead of JSON (Meta's subscription check echoes a challenge).
     pub text: Option<String>,
+    /// The OTP a create or resend left (the Twilio Verify API shows it its own way).
+    pub record: Option<Box<smsotp_core::OtpRecord>>,
 }
 
 impl Answer {
@@ -37,6 +39,7 @@ impl Answer {
             resend_after: None,
             raw: None,
             text: None,
+            record: None,
         }
     }
 
@@ -60,6 +63,8 @@ pub enum Outcome {
     Ok(Answer),
     /// The error shown, and the others found with it (validation).
     Error(ApiError, Vec<ApiError>),
+    /// A Twilio Verify API error with no code of ours.
+    Twilio(smsotp_edge::twilio::TwilioError),
 }
 
 /// What the pipeline learnt about a request, for its answer and its log line.
@@ -82,6 +87,10 @@ pub struct Trace {
     pub window: Option<Window>,
     /// Where error codes are documented (`DOCS_URL`), once the settings are known.
     pub docs: Option<String>,
+    /// A Twilio Verify API request (`/v2/…`): errors are answered in Twilio's envelope
+    /// with Twilio's codes (`smsotp_edge::twilio::error::from_api_error`), and this is the
+    /// path its 20404 quotes (Twilio's: without `/v2`).
+    pub twilio: Option<String>,
 }
 
 /// The one error mapping: client errors become their envelope; anything that is not the
@@ -89,6 +98,7 @@ pub struct Trace {
 pub fn to_outcome(e: AppError, request_id: &str) -> Outcome {
     let detail = match e {
         AppError::Api(api) => return Outcome::Error(api, vec![]),
+        AppError::Twilio(t) => return Outcome::Twilio(t),
         AppError::Invalid(mut errors) if !errors.is_empty() => {
             let first = errors.remove(0);
             return Outcome::Error(first, errors);
@@ -127,6 +137,14 @@ pub fn misconfigured(problems: &[String], request_id: &str) -> Outcome {
     Outcome::Error(ApiError::new(ErrorCode::Internal), vec![])
 }
 
+/// One of our errors as the Twilio Verify API answers it. A wrong PIN with attempts left
+/// never reaches here (the check answers it 200 `pending`); should one, it is a 60200
+/// naming `Code`.
+fn twilio_error(e: &ApiError, path: &str) -> smsotp_edge::twilio::TwilioError {
+    smsotp_edge::twilio::error::from_api_error(e, path)
+        .unwrap_or_else(|| smsotp_edge::twilio::TwilioError::invalid_parameter("Code"))
+}
+
 /// How long a preflight may be cached by the browser.
 pub const PREFLIGHT_MAX_AGE: u32 = 600;
 
@@ -162,8 +180,15 @@ pub fn respond(
                 body["error"]["errors"] = json!(all);
             }
             retry_after = first.retry_after;
-            (first.http_status(), body, None)
+            match &trace.twilio {
+                None => (first.http_status(), body, None),
+                Some(path) => {
+                    let t = twilio_error(&first, path);
+                    (t.status, t.envelope(), None)
+                }
+            }
         }
+        Outcome::Twilio(t) => (t.status, t.envelope(), None),
     };
     let elapsed = Date::now().as_millis().saturating_sub(started);
     let headers = Headers::new();
@@ -188,6 +213,10 @@ pub fn respond(
     // Every 429 (and 503) says when to come back.
     if let Some(seconds) = retry_after {
         headers.set("Retry-After", &seconds.to_string())?;
+    }
+    // Twilio's 401 asks for Basic credentials (RFC 9110 §11.6.1).
+    if let (401, Some(_)) = (status, &trace.twilio) {
+        headers.set("WWW-Authenticate", "Basic realm=\"smsotp\"")?;
     }
     if let Some(w) = trace.window.filter(|_| !trace.browser) {
         headers.set("X-Rate-Limit-Limit", &w.limit.to_string())?;

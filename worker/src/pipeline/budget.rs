@@ -91,6 +91,10 @@ pub async fn refused(cx: &mut Ctx, tenant: &Tenant, budget: Budget, e: AppError)
 /// test number) against the tenant's day and the end-user IP's hour.
 pub struct SmsAsk {
     pub budget: Budget,
+    /// The request's minute was spent by an earlier limiter call (a Twilio Verify start
+    /// reads its service in that call): not counted again, and the window it answered
+    /// stays the request's.
+    pub minute_spent: bool,
     pub idempotency: Option<IdempotencyAsk>,
     pub send: Option<SendAsk>,
 }
@@ -118,7 +122,11 @@ fn counts(send: &SendAsk) -> bool {
 /// Spends what an SMS-sending request asks ([`SmsAsk`]): the minute's 429, an idempotency
 /// conflict or a cap's refusal is the error; nothing is asked when nothing would count.
 pub async fn admit(cx: &mut Ctx, tenant: &Tenant, ask: SmsAsk) -> AppResult<Admitted> {
-    let limit = minute_limit(&cx.settings, ask.budget);
+    let limit = if ask.minute_spent {
+        0
+    } else {
+        minute_limit(&cx.settings, ask.budget)
+    };
     let counted = ask.send.clone().filter(counts);
     let key = ask.idempotency.as_ref().map(|i| i.key.clone());
     let mut admitted = Admitted {
@@ -135,7 +143,11 @@ pub async fn admit(cx: &mut Ctx, tenant: &Tenant, ask: SmsAsk) -> AppResult<Admi
         idempotency: ask.idempotency,
         send: ask.send,
     };
-    admitted.replay = limiter::admit(&cx.env, &tenant.id, &ask, &cx.usage, &mut cx.window).await?;
+    let mut window = cx.window;
+    admitted.replay = limiter::admit(&cx.env, &tenant.id, &ask, &cx.usage, &mut window).await?;
+    if limit > 0 {
+        cx.window = window;
+    }
     Ok(admitted)
 }
 

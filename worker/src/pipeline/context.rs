@@ -31,8 +31,11 @@ pub struct Ctx {
     pub usage: Usage,
     /// `X-Request-Id`, and the id of its log lines.
     pub id: String,
-    /// The route's path parameter (`{otpId}`, `{phoneNumber}`), as the client wrote it.
+    /// The route's last path parameter (`{otpId}`, `{phoneNumber}`, `{Sid}`), as the
+    /// client wrote it.
     pub param: String,
+    /// Every path parameter of the route, in order (`{ServiceSid}`, `{Sid}`).
+    pub params: Vec<String>,
     /// The tenant's minute as the limiter last answered it (`X-Rate-Limit-*` on server
     /// API answers).
     pub window: Option<Window>,
@@ -44,6 +47,13 @@ pub struct Visitor {
     pub tenant: Rc<Tenant>,
     pub key: String,
     pub origin: String,
+}
+
+/// A Twilio Verify API caller: the tenant whose credential it presented, and the
+/// tenant's account SID (every resource shows it as `account_sid`).
+pub struct TwilioCaller {
+    pub tenant: Rc<Tenant>,
+    pub account_sid: String,
 }
 
 impl Ctx {

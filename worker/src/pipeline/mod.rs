@@ -9,8 +9,9 @@
 //!    every other route needs valid settings (500, logged, when not).
 //! 3. The budgets declared before the handler (`budget.rs`): the connecting IP's minute on
 //!    browser routes, before anything costs a KV read or a Durable Object call.
-//! 4. Authentication as the route's handler kind declares it (`auth.rs`): a secret key, or
-//!    a publishable key from one of its origins with the tenant's browser settings safe.
+//! 4. Authentication as the route's handler kind declares it (`auth.rs`): a secret key, a
+//!    publishable key from one of its origins with the tenant's browser settings safe, or
+//!    Twilio credentials (HTTP Basic) on `/v2/…`, whose answers are Twilio's envelope.
 //! 5. The tenant's minute when the route spends it before its handler.
 //! 6. The handler, with the request context (`context.rs`).
 //! 7. The answer (`answer.rs`): the error mapping, the headers, the log line.
@@ -62,7 +63,13 @@ pub async fn run(req: Request, env: Env) -> Result<Response> {
 
 /// Steps 1–6: the request's outcome, and what it used.
 async fn handle(req: Request, env: Env, id: &str, trace: &mut Trace) -> (Outcome, Usage) {
-    let (routes, param) = table::find(&req.path());
+    let path = req.path();
+    // The Twilio Verify API answers in Twilio's envelope, its 404s and 405s too; its
+    // 20404 quotes the path as Twilio does, without `/v2`.
+    if let Some(rest) = path.strip_prefix("/v2/") {
+        trace.twilio = Some(format!("/{}", rest.trim_end_matches('/')));
+    }
+    let (routes, params) = table::find(&path);
     let Some(first) = routes.first() else {
         return (Outcome::Error(not_found(), vec![]), Usage::default());
     };
@@ -104,7 +111,8 @@ async fn handle(req: Request, env: Env, id: &str, trace: &mut Trace) -> (Outcome
         settings,
         usage: Usage::default(),
         id: id.to_owned(),
-        param: param.unwrap_or_default(),
+        param: params.last().cloned().unwrap_or_default(),
+        params,
         window: None,
     };
     let result = serve(&mut cx, route, trace).await;
@@ -126,6 +134,11 @@ async fn serve(cx: &mut Ctx, route: &'static Route, trace: &mut Trace) -> AppRes
             trace.tenant = Some(tenant.id.clone());
             spend_minute(cx, route, &tenant.id).await?;
             handler(cx, &tenant).await
+        }
+        Handler::TwilioAccount(handler) => {
+            let caller = auth::twilio_caller(&cx.req, &cx.env, &cx.settings, &cx.usage).await?;
+            trace.tenant = Some(caller.tenant.id.clone());
+            handler(cx, &caller).await
         }
         Handler::PublishableKey(handler) => {
             trace.browser = true;

@@ -16,12 +16,12 @@ use std::pin::Pin;
 use worker::{Env, Method};
 
 use crate::error::AppResult;
-use crate::handlers::{browser, delivery, meta, numbers, otp};
+use crate::handlers::{browser, delivery, meta, numbers, otp, twilio};
 use crate::limiter::Budget;
 use crate::tenant::Tenant;
 
 use super::answer::Answer;
-use super::context::{Configuration, Ctx, Visitor};
+use super::context::{Configuration, Ctx, TwilioCaller, Visitor};
 
 /// What a handler returns: its answer, later.
 pub type Reply<'a> = Pin<Box<dyn Future<Output = AppResult<Answer>> + 'a>>;
@@ -40,6 +40,11 @@ pub enum Handler {
     /// A tenant's publishable key (`pk_…`), from an origin of that key, with the tenant's
     /// browser settings safe (`handlers/browser.rs`).
     PublishableKey(for<'a> fn(&'a mut Ctx, &'a Visitor) -> Reply<'a>),
+    /// Twilio Verify credentials (HTTP Basic: an account SID and its auth token, or an API
+    /// key and its secret); errors in Twilio's envelope. The handler spends the tenant's
+    /// minute itself, in the same Durable Object call that reads the service
+    /// (`handlers/twilio.rs`).
+    TwilioAccount(for<'a> fn(&'a mut Ctx, &'a TwilioCaller) -> Reply<'a>),
 }
 
 /// What the tenant's limiter counts for a route, and when (`pipeline/budget.rs`).
@@ -74,7 +79,8 @@ pub struct Route {
 use Budget::{Browser, Server};
 use TenantSpend::{MinuteWithSms, Nothing};
 
-/// Every route. The SMS.cx OTP API (`docs/api.md`), then smsotp's extensions.
+/// Every route. The SMS.cx OTP API (`docs/api.md`), then smsotp's extensions, then the
+/// Twilio Verify v2 API (`docs/twilio.md`).
 pub static ROUTES: &[Route] = &[
     // The service itself: no key.
     Route {
@@ -209,28 +215,101 @@ pub static ROUTES: &[Route] = &[
         cors: true,
         handler: Handler::PublishableKey(|cx, v| Box::pin(browser::resend(cx, v))),
     },
+    // The Twilio Verify v2 API (HTTP Basic with Twilio credentials; docs/twilio.md).
+    Route {
+        method: Method::Post,
+        path: "/v2/Services",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::TwilioAccount(|cx, a| Box::pin(twilio::create_service(cx, a))),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v2/Services",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::TwilioAccount(|cx, a| Box::pin(twilio::list_services(cx, a))),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v2/Services/{ServiceSid}",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::TwilioAccount(|cx, a| Box::pin(twilio::fetch_service(cx, a))),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v2/Services/{ServiceSid}",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::TwilioAccount(|cx, a| Box::pin(twilio::update_service(cx, a))),
+    },
+    Route {
+        method: Method::Delete,
+        path: "/v2/Services/{ServiceSid}",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::TwilioAccount(|cx, a| Box::pin(twilio::delete_service(cx, a))),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v2/Services/{ServiceSid}/Verifications",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::TwilioAccount(|cx, a| Box::pin(twilio::start_verification(cx, a))),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v2/Services/{ServiceSid}/Verifications/{Sid}",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::TwilioAccount(|cx, a| Box::pin(twilio::fetch_verification(cx, a))),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v2/Services/{ServiceSid}/Verifications/{Sid}",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::TwilioAccount(|cx, a| Box::pin(twilio::update_verification(cx, a))),
+    },
+    Route {
+        method: Method::Post,
+        path: "/v2/Services/{ServiceSid}/VerificationCheck",
+        ip_minute: false,
+        tenant_spends: Nothing,
+        cors: false,
+        handler: Handler::TwilioAccount(|cx, a| Box::pin(twilio::check_verification(cx, a))),
+    },
 ];
 
-/// The routes whose pattern a path matches (one per method), and the path's parameter
-/// (`{otpId}`, `{phoneNumber}`: at most one per pattern), as the client wrote it.
-pub fn find(path: &str) -> (Vec<&'static Route>, Option<String>) {
+/// The routes whose pattern a path matches (one per method), and the path's parameters
+/// (`{otpId}`, `{ServiceSid}`, …) in order, as the client wrote them.
+pub fn find(path: &str) -> (Vec<&'static Route>, Vec<String>) {
     // A trailing slash is the same route (`/otp/` is `/otp`).
     let path = path.trim_end_matches('/');
     let mut found = Vec::new();
-    let mut param = None;
+    let mut params = Vec::new();
     for route in ROUTES {
         if let Some(p) = matches(route.path, path) {
             found.push(route);
-            param = p;
+            params = p;
         }
     }
-    (found, param)
+    (found, params)
 }
 
-/// Whether `path` matches `pattern`: `Some(the parameter)` if so (`Some(None)` for a
-/// pattern without one). A parameter is one whole segment, never empty.
-fn matches(pattern: &str, path: &str) -> Option<Option<String>> {
-    let mut param = None;
+/// Whether `path` matches `pattern`: `Some(its parameters)` if so (empty for a pattern
+/// without any). A parameter is one whole segment, never empty.
+fn matches(pattern: &str, path: &str) -> Option<Vec<String>> {
+    let mut params = Vec::new();
     let mut segments = path.split('/');
     for expected in pattern.split('/') {
         let got = segments.next()?;
@@ -238,12 +317,12 @@ fn matches(pattern: &str, path: &str) -> Option<Option<String>> {
             if got.is_empty() {
                 return None;
             }
-            param = Some(got.to_owned());
+            params.push(got.to_owned());
         } else if expected != got {
             return None;
         }
     }
-    segments.next().is_none().then_some(param)
+    segments.next().is_none().then_some(params)
 }
 
 /// The methods a path answers, for the `Allow` header of its 405s (RFC 9110 §15.5.6), in
@@ -322,10 +401,30 @@ mod tests {
             ),
             ("/openapi.json", Some(("/openapi.json", None))),
             ("/OTP", None),
+            ("/v2/Services", Some(("/v2/Services", None))),
+            (
+                "/v2/Services/VA1",
+                Some(("/v2/Services/{ServiceSid}", Some("VA1"))),
+            ),
+            (
+                "/v2/Services/VA1/Verifications/+15005550006",
+                Some((
+                    "/v2/Services/{ServiceSid}/Verifications/{Sid}",
+                    Some("+15005550006"),
+                )),
+            ),
+            (
+                "/v2/Services/VA1/VerificationCheck",
+                Some(("/v2/Services/{ServiceSid}/VerificationCheck", Some("VA1"))),
+            ),
+            ("/v2/Services/VA1/Verifications/VE1/x", None),
+            ("/v2/services", None),
         ];
         for (path, expected) in cases {
-            let (routes, param) = find(path);
-            let got = routes.first().map(|r| (r.path, param.as_deref()));
+            let (routes, params) = find(path);
+            let got = routes
+                .first()
+                .map(|r| (r.path, params.last().map(String::as_str)));
             assert_eq!(got, *expected, "{path}");
         }
     }
@@ -339,6 +438,15 @@ mod tests {
         assert_eq!(allow_of("/v1/browser/otp/x"), "GET, POST, OPTIONS");
         assert_eq!(allow_of("/v1/delivery/twilio"), "GET, POST");
         assert_eq!(allow_of("/v1/numbers/x/lock"), "DELETE");
+        assert_eq!(allow_of("/v2/Services"), "GET, POST");
+        assert_eq!(allow_of("/v2/Services/VA1"), "GET, POST, DELETE");
+        assert_eq!(allow_of("/v2/Services/VA1/Verifications/VE1"), "GET, POST");
+    }
+
+    #[test]
+    fn two_parameters_are_both_found_in_order() {
+        let (_, params) = find("/v2/Services/VA1/Verifications/VE2");
+        assert_eq!(params, ["VA1", "VE2"]);
     }
 
     #[test]

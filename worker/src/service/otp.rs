@@ -48,6 +48,10 @@ pub struct Prepared<'t> {
     /// The browser client (its IP subject) a browser create comes from: a client locked
     /// for the number sends nothing. `None`: the server API.
     pub client: Option<String>,
+    /// The Twilio Verify service (`VA…`) a verification is started under.
+    pub service: Option<String>,
+    /// The request's minute was already spent (a Twilio Verify start).
+    pub minute_spent: bool,
 }
 
 /// A validated request and its destination: a test number, or a number the tenant may
@@ -67,6 +71,8 @@ pub fn prepared<'t>(
         budget: Budget::Server,
         client_secret: None,
         client: None,
+        service: None,
+        minute_spent: false,
     })
 }
 
@@ -85,6 +91,7 @@ pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared<'_>) -> Ap
         });
     let ask = SmsAsk {
         budget: prepared.budget,
+        minute_spent: prepared.minute_spent,
         idempotency: prepared.idempotency.as_ref().map(|i| IdempotencyAsk {
             key: i.key.clone(),
             fingerprint: i.fingerprint.clone(),
@@ -149,6 +156,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
     })
     .map_err(|e| AppError::Internal(format!("crypto.getRandomValues: {e}")))?;
     let mut new = new;
+    new.record.service = prepared.service.clone();
     let otp_id = new.record.otp_id.clone();
     // A test number is not counted by any limit.
     let destination = prepared.destination;
@@ -242,6 +250,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
     body["clientSecret"] = json!(client_secret(&settings.pin_hasher, &otp_id));
     Ok(Answer {
         resend_after: Some(resend_after),
+        record: Some(Box::new(new.record)),
         ..Answer::json(201, body).about(&otp_id)
     })
 }
@@ -256,6 +265,8 @@ pub struct Resend<'a> {
     pub client: Option<String>,
     /// The channel asked for (`None`: the OTP's own).
     pub channel: Option<smsotp_core::Channel>,
+    /// The request's minute was already spent (a Twilio Verify start).
+    pub minute_spent: bool,
 }
 
 /// A resend: a new PIN by SMS for a pending OTP. Like a create's, its SMS is counted by
@@ -270,6 +281,7 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
         budget,
         client,
         channel,
+        minute_spent,
     } = asked;
     let (otp_id, shard) = match checked_id(otp_id) {
         Ok(c) => c,
@@ -286,6 +298,7 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
         });
     let ask = SmsAsk {
         budget,
+        minute_spent,
         idempotency: None,
         send,
     };
@@ -331,27 +344,38 @@ async fn resend_in_shard(
     body["resendAfter"] = json!(resend_after);
     let answer = Answer {
         resend_after: Some(resend_after),
+        record: Some(Box::new(record)),
         ..Answer::json(200, body).about(otp_id)
     };
     Ok((answer, sms.is_some()))
 }
 
-/// Checks a PIN in the shard that owns the OTP (the server API's verify and the browser
-/// API's, which names its `client`: wrong PINs lock that client before the number): the
-/// VERIFIED record, or the check's error (2021 for no such OTP, or another tenant's).
+/// Who asks for a PIN check, beyond the tenant: a browser client (its wrong PINs lock that
+/// client before the number), or a Twilio Verify service (another service's OTP is not
+/// found). Both `None`: the SMS.cx API.
+#[derive(Default)]
+pub struct Checker {
+    pub client: Option<String>,
+    pub service: Option<String>,
+}
+
+/// Checks a PIN in the shard that owns the OTP — the one place every API's check goes
+/// through (the SMS.cx verify, the browser's, the Twilio Verify check): the VERIFIED
+/// record, or the check's error (2021 for no such OTP, or another tenant's).
 pub async fn check_pin(
     cx: &Ctx,
     tenant: &Tenant,
     (otp_id, shard): (&str, u8),
     pin: String,
-    client: Option<String>,
+    checker: Checker,
 ) -> AppResult<smsotp_core::OtpRecord> {
     let op = ShardOp::Check {
         otp_id: otp_id.to_owned(),
         tenant: tenant.id.clone(),
         pin,
         limits: Box::new(tenant.policy.number_limits.clone()),
-        client,
+        client: checker.client,
+        service: checker.service,
     };
     match shard::call(&cx.env, shard, &op, &cx.usage).await? {
         ShardReply::Record(record) => Ok(record),

@@ -137,9 +137,35 @@ impl DurableObject for OtpShard {
                 pk,
                 nk,
             } => self.unlock(tenant, phone, *pk, *nk, now)?,
+            ShardOp::Latest {
+                tenant,
+                phone,
+                pk,
+                nk,
+            } => match self.store().number_row(*pk, *nk, tenant, phone)? {
+                Some(row) => match row.state.current {
+                    Some(current) => {
+                        let mut record = current.record;
+                        record.expire(now);
+                        ShardReply::Record(record)
+                    }
+                    None => ShardReply::NotFound,
+                },
+                None => ShardReply::NotFound,
+            },
             _ => match self.store().row_of_otp(op.otp_id(), op.tenant())? {
                 // No such OTP, or another tenant's: it does not exist for this one.
                 None => ShardReply::NotFound,
+                // Nor another Twilio Verify service's, for the API of that service.
+                Some(row)
+                    if op.service().is_some()
+                        && row
+                            .state
+                            .find(op.otp_id(), now)
+                            .is_none_or(|r| r.service.as_deref() != op.service()) =>
+                {
+                    ShardReply::NotFound
+                }
                 Some(row) => match &op {
                     ShardOp::Resend {
                         otp_id,

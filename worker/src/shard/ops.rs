@@ -362,6 +362,7 @@ impl OtpShard {
         let result: std::result::Result<(), ApiError> = match op {
             ShardOp::Check { pin, .. } => record.check(pin, now, hasher).map(|_| ()),
             ShardOp::Cancel { .. } => record.cancel(now),
+            ShardOp::Approve { .. } => record.approve(now).map(|_| ()),
             ShardOp::FailDelivery { error, .. } => {
                 record.fail_delivery(now);
                 if let Some(latest) = record.delivery.attempts.last_mut() {
@@ -378,6 +379,7 @@ impl OtpShard {
             ShardOp::Create { .. }
             | ShardOp::Resend { .. }
             | ShardOp::Unlock { .. }
+            | ShardOp::Latest { .. }
             | ShardOp::Sent { .. }
             | ShardOp::Report { .. } => Ok(()),
         };

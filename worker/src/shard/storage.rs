@@ -515,6 +515,7 @@ mod tests {
             amount: None,
             payee: None,
             delivery: Default::default(),
+            service: None,
         }
     }
 

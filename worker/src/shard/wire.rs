@@ -83,6 +83,9 @@ pub enum ShardOp {
         /// number before they can lock the number for everyone. `None`: the server API.
         #[serde(default)]
         client: Option<String>,
+        /// The Twilio Verify service asked through: an OTP of another is not found.
+        #[serde(default)]
+        service: Option<String>,
     },
     /// Clear a number's locks (`DELETE /v1/numbers/{e164}/lock`): the temporary lock,
     /// its clients' locks and the count of wrong PINs in a row.
@@ -94,7 +97,21 @@ pub enum ShardOp {
         nk: u32,
     },
     /// Cancel.
-    Cancel { otp_id: String, tenant: String },
+    Cancel {
+        otp_id: String,
+        tenant: String,
+        /// As `Check`'s.
+        #[serde(default)]
+        service: Option<String>,
+    },
+    /// Verified without a PIN (the Twilio Verify API's `Status=approved`).
+    Approve {
+        otp_id: String,
+        tenant: String,
+        /// As `Check`'s.
+        #[serde(default)]
+        service: Option<String>,
+    },
     /// The message could not be sent by any step of its plan: the OTP is FAILED, its
     /// latest attempt `failed` with `error`.
     FailDelivery { otp_id: String, error: String },
@@ -117,7 +134,22 @@ pub enum ShardOp {
         error_text: Option<String>,
     },
     /// Read (expiring it first if its TTL passed).
-    Get { otp_id: String, tenant: String },
+    Get {
+        otp_id: String,
+        tenant: String,
+        /// As `Check`'s.
+        #[serde(default)]
+        service: Option<String>,
+    },
+    /// The number's latest OTP (the Twilio Verify API finds a verification by its `To`),
+    /// as a read: its status as of now, nothing written.
+    Latest {
+        tenant: String,
+        phone: String,
+        /// The number's keys (`smsotp_edge::placement::number_keys`).
+        pk: u32,
+        nk: u32,
+    },
 }
 
 impl ShardOp {
@@ -129,11 +161,24 @@ impl ShardOp {
             ShardOp::Resend { otp_id, .. }
             | ShardOp::Check { otp_id, .. }
             | ShardOp::Cancel { otp_id, .. }
+            | ShardOp::Approve { otp_id, .. }
             | ShardOp::FailDelivery { otp_id, .. }
             | ShardOp::Sent { otp_id, .. }
             | ShardOp::Report { otp_id, .. }
             | ShardOp::Get { otp_id, .. } => otp_id,
-            ShardOp::Unlock { .. } => "",
+            ShardOp::Unlock { .. } | ShardOp::Latest { .. } => "",
+        }
+    }
+
+    /// The Twilio Verify service the operation is asked through: another service's OTP
+    /// (or one made by the SMS.cx API) does not exist for it.
+    pub fn service(&self) -> Option<&str> {
+        match self {
+            ShardOp::Check { service, .. }
+            | ShardOp::Cancel { service, .. }
+            | ShardOp::Approve { service, .. }
+            | ShardOp::Get { service, .. } => service.as_deref(),
+            _ => None,
         }
     }
 
@@ -143,8 +188,10 @@ impl ShardOp {
             ShardOp::Check { tenant, .. }
             | ShardOp::Resend { tenant, .. }
             | ShardOp::Cancel { tenant, .. }
+            | ShardOp::Approve { tenant, .. }
             | ShardOp::Get { tenant, .. }
-            | ShardOp::Unlock { tenant, .. } => Some(tenant),
+            | ShardOp::Unlock { tenant, .. }
+            | ShardOp::Latest { tenant, .. } => Some(tenant),
             ShardOp::Create { .. }
             | ShardOp::FailDelivery { .. }
             | ShardOp::Sent { .. }

@@ -1,4 +1,4 @@
-//! `Authorization: Basic base64(username:password)` as Twilio's SDKs send it (notes §4):
+//! `Authorization: Basic base64(username:password)` as Twilio's SDKs send it (docs/twilio.md):
 //! the username is an account SID (`AC…`, with the auth token) or an API key SID (`SK…`,
 //! with its secret). Verify URLs carry no account SID, so with an API key the server never
 //! sees the `AC`: the worker maps the key to its account. Python sends any username

@@ -1,14 +1,14 @@
 //! Twilio's error body, and which Twilio error each of our [`ErrorCode`]s becomes.
 //!
 //! The body is Twilio's classic envelope `{"code", "message", "more_info", "status"}` with
-//! `more_info` = `https://www.twilio.com/docs/errors/<code>` (the oai spec's 429 schema; notes §3).
+//! `more_info` = `https://www.twilio.com/docs/errors/<code>` (the oai spec's 429 schema; docs/twilio.md).
 //! It must **never** carry `type` or `title` keys: both SDKs now raise a different
 //! exception class (`TwilioServiceException`, RFC 9457) when they see `type`, `title`,
 //! `status` and `code` together, and users' `except TwilioRestException` /
 //! `instanceof RestException` would stop matching. Python keeps only `message` and `code`
 //! (it rebuilds the link from the code); node keeps all four.
 //!
-//! Codes and HTTP statuses are the documented ones (notes §3 table). 60410's status is not
+//! Codes and HTTP statuses are the documented ones (docs/twilio.md). 60410's status is not
 //! documented: 403, like 60605 (the other "delivery attempt blocked").
 
 use serde_json::{json, Value};
@@ -106,6 +106,19 @@ impl TwilioError {
         Self::of(20500, 500, "Internal Server Error")
     }
 
+    /// 20403 / 403: the tenant has as many services as it may
+    /// ([`MAX_SERVICES`](super::service::MAX_SERVICES)).
+    pub fn too_many_services() -> Self {
+        Self::of(
+            20403,
+            403,
+            format!(
+                "This account has {} services, the most it may have; delete one first",
+                super::service::MAX_SERVICES
+            ),
+        )
+    }
+
     /// 20503 / 503: a dependency (tenant store, SMS provider) failed; retry.
     pub fn unavailable() -> Self {
         Self::of(20503, 503, "Service Unavailable")
@@ -139,17 +152,18 @@ pub fn parameter_name(field: &str) -> &str {
 
 /// The Twilio error an [`ApiError`] of ours becomes, or `None` for a wrong PIN with
 /// attempts left (2029): Twilio answers that check 200 with `status: "pending"`,
-/// `valid: false`, not an error (notes §6).
+/// `valid: false`, not an error (docs/twilio.md).
 ///
 /// | ours | Twilio | why |
 /// |---|---|---|
-/// | 2108, 2109, 2111 send limits | 60203 | "max send attempts reached": sending again is what is refused |
-/// | 2027 last wrong PIN, 2110 / 2133 number locks | 60202 | the checks are used up; 2133 is a 403 of ours, but 60202 is what SDK users handle |
+/// | 2108, 2111 send limits | 60203 | "max send attempts reached": sending again is what is refused |
+/// | 2109 resend cooldown | 20429 | not a maximum: the same send is allowed after `Retry-After` |
+/// | 2026 failed, 2027 last wrong PIN, 2110 / 2133 number locks | 60202 | the checks are used up; 2133 is a 403 of ours, but 60202 is what SDK users handle |
 /// | 2112 country not allowed | 60605 | Twilio's geo-permission block |
 /// | 2113 number type blocked | 60205 | Twilio's only number-type refusal (`SkipSmsToLandlines`) |
 /// | 2115 range blocked | 60410 | Twilio's Fraud Guard prefix block, the same idea |
 /// | 2114, 2116, 2131, 2134, 429 | 20429 | generic "too many requests", safe to retry later |
-/// | 2021, 2023–2026, 2028, 2030, 2031, 404 | 20404 | Twilio soft-deletes a verification that ended |
+/// | 2021, 2023–2025, 2028, 2030, 2031, 404 | 20404 | Twilio soft-deletes a verification that ended |
 /// | 2135 | 60200 `Channel`; 2136 | 60223 | unknown channel vs a channel the account has not enabled |
 /// | other 400 validation codes | 60200 naming the field | `Invalid parameter: To` (…) |
 /// | 405, 409, 413, 422 | the HTTP status as code | no Twilio counterpart (Python's own fallback) |
@@ -162,8 +176,8 @@ pub fn from_api_error(e: &ApiError, path: &str) -> Option<TwilioError> {
     use ErrorCode as C;
     Some(match e.code {
         C::InvalidPin => return None,
-        C::NumberSendLimit | C::ResendTooSoon | C::OtpSendLimit => TwilioError::max_send_attempts(),
-        C::FailedLastAttempt | C::NumberLocked | C::NumberLockedUntilCleared => {
+        C::NumberSendLimit | C::OtpSendLimit => TwilioError::max_send_attempts(),
+        C::Failed | C::FailedLastAttempt | C::NumberLocked | C::NumberLockedUntilCleared => {
             TwilioError::max_check_attempts()
         }
         C::CountryNotAllowed => TwilioError::geo_blocked(),
@@ -173,12 +187,12 @@ pub fn from_api_error(e: &ApiError, path: &str) -> Option<TwilioError> {
         | C::DailySendCap
         | C::BrowserDailySendCap
         | C::ClientIpRateLimited
+        | C::ResendTooSoon
         | C::RateLimited => TwilioError::too_many_requests(),
         C::OtpNotFound
         | C::AlreadyVerified
         | C::Cancelled
         | C::Expired
-        | C::Failed
         | C::PinExpired
         | C::CancelAlreadyCancelled
         | C::CancelNotPending

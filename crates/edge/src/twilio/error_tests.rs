@@ -47,7 +47,7 @@ fn our_codes_map_to_twilio_codes() {
     let cases: &[(ErrorCode, Option<&str>, Option<u32>)] = &[
         (ErrorCode::InvalidPin, None, None),
         (ErrorCode::NumberSendLimit, None, Some(60203)),
-        (ErrorCode::ResendTooSoon, None, Some(60203)),
+        (ErrorCode::ResendTooSoon, None, Some(20429)),
         (ErrorCode::OtpSendLimit, None, Some(60203)),
         (ErrorCode::NumberLocked, None, Some(60202)),
         (ErrorCode::NumberLockedUntilCleared, None, Some(60202)),
@@ -62,7 +62,7 @@ fn our_codes_map_to_twilio_codes() {
         (ErrorCode::OtpNotFound, None, Some(20404)),
         (ErrorCode::Cancelled, None, Some(20404)),
         (ErrorCode::Expired, None, Some(20404)),
-        (ErrorCode::Failed, None, Some(20404)),
+        (ErrorCode::Failed, None, Some(60202)),
         (ErrorCode::AlreadyVerified, None, Some(20404)),
         (ErrorCode::CancelNotPending, None, Some(20404)),
         (ErrorCode::ChannelInvalid, None, Some(60200)),

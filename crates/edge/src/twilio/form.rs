@@ -1,12 +1,12 @@
 //! Request bodies as Twilio's SDKs send them (`application/x-www-form-urlencoded`), read
-//! into typed requests, with Twilio's errors (notes §1 "Serialization rules").
+//! into typed requests, with Twilio's errors (docs/twilio.md "Serialization rules").
 //!
 //! - **Encoding.** node writes a space as `%20`, Python as `+`: both decode to a space, and
 //!   `%2B` to `+` (so `To=%2B1501…` is `+1501…`). A bad `%` escape or non-UTF-8 → 60200.
 //! - **Booleans** are `true`/`false` (Python lower-cases; we accept any case); else 60200.
 //! - **Repeated keys.** No parameter of these five routes is a list, so the SDKs never
 //!   repeat one; a repeated *known* key is ambiguous and refused (60200 naming it).
-//! - **Unknown parameters are ignored.** The notes do not say what Twilio does; the SDKs
+//! - **Unknown parameters are ignored.** Twilio does not document what it does with them; the SDKs
 //!   only send spec'd names, and each SDK release adds some (`Templates` in 6.3.1), so
 //!   refusing them would break a newer SDK. Spec'd parameters of features we do not offer
 //!   (`Push.*`, `Totp.*`, `RateLimits`, `TemplateSid`, `RiskCheck`, `Tags`, …) are ignored

@@ -1,5 +1,5 @@
 //! The JSON of Service, Verification and VerificationCheck, and the list envelope, as
-//! the SDKs parse them (notes §2; field names and shapes from the oai spec and Twilio's
+//! the SDKs parse them (docs/twilio.md; field names and shapes from the oai spec and Twilio's
 //! fixtures).
 //!
 //! - **Dates** are exactly `YYYY-MM-DDTHH:MM:SSZ` ([`twilio_date`]): Python's `strptime`

@@ -3,7 +3,7 @@
 //! The oai spec's patterns (`^VA[0-9a-fA-F]{32}$` …) allow either case of hex; Twilio's
 //! fixtures and the SIDs we issue use lower case, and a SID is compared byte for byte, so
 //! [`parse`] accepts exactly what [`new`] makes: the prefix, then 32 **lower-case** hex
-//! digits. (Source: `/work/notes/twilio-verify.md` §6 "SID shapes", the oai spec's patterns; `VL`
+//! digits. (Source: the oai spec's patterns; `VL`
 //! is the Attempts API's `sid` pattern, used by `send_code_attempts[].attempt_sid`.)
 
 use std::fmt;
