@@ -194,6 +194,7 @@ fn every_twilio_error_is_documented_under_its_status() {
         TwilioError::geo_blocked(),
         TwilioError::internal(),
         TwilioError::unavailable(),
+        TwilioError::too_many_services(),
     ];
     for e in &constructors {
         assert_documented(&codes, e, "constructor");
