@@ -9,11 +9,12 @@ third of the generated PINs that test PIN, so that some checks succeed (VERIFIED
 2023). The other half of the bodies stay as generated, so the parsers still see anything.
 
 The Twilio Verify v2 operations (`/v2/…`) get the same help: half of the verification
-creates send `To` a valid number by SMS, a third of the checks send the test number and
-its code (and a third only the code: the stateful phase's link from a start adds the
-verification's SID), and half of the path parameters name acme's imported service (a
-generated `VA…` is nearly always unknown: 20404), a third of the fetched verification
-`Sid`s the test number (fetch by `To`). Half of the service updates change a second
+creates send `To` a valid number by SMS; a quarter of the checks send the test number and
+its code, a quarter the test number and the generated (mostly wrong) code, a quarter only
+the test code (the stateful phase's link from a start adds the verification's SID); half
+of the path parameters name acme's imported service (a generated `VA…` is nearly always
+unknown: 20404), and a third of the fetched verification `Sid`s the test number (fetch
+by `To`). Half of the service updates change a second
 service of acme's, kept for them, and deletes keep their generated SID, so the first stays
 as its record has it for the whole run; updates of a verification keep their generated
 `Sid`, so the test number's stays pending.
