@@ -2,14 +2,15 @@
 # `npm run test:conformance`: the API's contract (docs/openapi.json, as the worker serves it)
 # checked by schemathesis against the built worker on local workerd: generated requests for
 # every operation (examples, coverage, fuzzing) and stateful sequences over real OTPs
-# (create → status/verify/cancel/resend, through the document's links). Every answer must
-# match its schema and headers and have a status the document lists, and no 5xx may come
-# from our code: the launcher (tests/conformance/worker.mjs) makes the stand-in SMS
+# (create → status/verify/cancel/resend, through the document's links), the Twilio Verify
+# v2 operations (`/v2/…`, HTTP Basic with acme's Twilio credentials) included. Every answer
+# must match its schema and headers and have a status the document lists, and no 5xx may
+# come from our code: the launcher (tests/conformance/worker.mjs) makes the stand-in SMS
 # provider fail now and then, so schemathesis accepts the documented 502 — and this script
-# then matches every 502 with the one SMS failed on purpose that must give it (by OTP id,
-# recorded by tests/conformance/hooks.py), and checks that the worker logged no internal
-# error at all (also from alarms and callbacks, which answer no request). Exits non-zero on
-# any failure, under npm test too.
+# then matches every 502 (on `/v2`, Twilio's 503 20503) with the one SMS failed on purpose
+# that must give it (by OTP id, recorded by tests/conformance/hooks.py), and checks that the
+# worker logged no internal error at all (also from alarms and callbacks, which answer no
+# request). Exits non-zero on any failure, under npm test too.
 # A bounded number of examples per operation (CONFORMANCE_MAX_EXAMPLES, default 100: the
 # stage stays under ~3 min); `npm run conformance` runs more (scripts/conformance.sh).
 set -euo pipefail
@@ -49,6 +50,11 @@ setting() { "$(system_node)" -e 'const s = JSON.parse(require("fs").readFileSync
 url=$(setting url)
 stop_url=$(setting stop)
 export SMSOTP_API_KEY=$(setting apiKey) SMSOTP_PUBLISHABLE_KEY=$(setting publishableKey) SMSOTP_ORIGIN=$(setting origin)
+# The Twilio Verify v2 operations (`/v2/…`): acme's account SID and auth token (HTTP Basic),
+# and its imported service, for the hooks' path parameters (the hooks also call the worker).
+export SMSOTP_TWILIO_ACCOUNT_SID=$(setting twilioAccountSid) SMSOTP_TWILIO_AUTH_TOKEN=$(setting twilioAuthToken) \
+  SMSOTP_TWILIO_SERVICE_SID=$(setting twilioServiceSid) SMSOTP_TWILIO_UPDATED_SERVICE_SID=$(setting twilioUpdatedServiceSid) \
+  SMSOTP_URL=$url
 
 set +e
 CONFORMANCE_RESPONSES=$responses "$ST" --config-file tests/conformance/schemathesis.toml run "$url/openapi.json" \

@@ -7,6 +7,11 @@
 //   produce a 502 (a 5xx or a refusal, not the 'garbage' 200 the webhook provider accepts)
 //   for that OTP; every such SMS has its 502; the worker logged `sms.failed` for exactly
 //   those OTPs.
+// - the Twilio Verify v2 routes (`/v2/…`) answer the same failure with Twilio's 503 20503
+//   to `POST …/Verifications`, which names no OTP (neither its body nor the request's log
+//   line): every 503 on `/v2` reached schemathesis, is such a 503, and their number is
+//   exactly the number of those SMS left without a 502 (each SMS failed on purpose gives
+//   one failure answer, a 502 by its OTP or a Twilio 503).
 // Prints the figures and each mismatch; exits 1 on any.
 import { readFileSync } from 'node:fs';
 
@@ -22,12 +27,16 @@ try {
 }
 
 const problems = [];
+/** A Twilio Verify v2 route (a log line's `route`, a recorded answer's `path`). */
+const twilio = (path) => typeof path === 'string' && path.startsWith('/v2/');
 const requests = events.filter((e) => e.event === 'request');
 const status = (n) => requests.filter((e) => e.status === n).length;
 const internal = events.filter((e) => e.event === 'internal');
 if (internal.length) problems.push(`${internal.length} internal errors logged, e.g. ${JSON.stringify(internal[0])}`);
 if (status(500)) problems.push(`${status(500)} answers 500`);
-if (status(503) > injected.kvReadFaults) problems.push(`${status(503)} answers 503, ${injected.kvReadFaults} KV reads failed on purpose`);
+// 503s but Twilio's provider failures on /v2 (matched below).
+const our503 = requests.filter((e) => e.status === 503 && !twilio(e.route)).length;
+if (our503 > injected.kvReadFaults) problems.push(`${our503} answers 503, ${injected.kvReadFaults} KV reads failed on purpose`);
 const other5xx = requests.filter((e) => e.status >= 500 && ![500, 502, 503].includes(e.status));
 if (other5xx.length) problems.push(`other 5xx: ${other5xx.map((e) => e.status).join(', ')}`);
 
@@ -35,6 +44,18 @@ const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const answered502 = responses.filter((r) => r.status === 502);
 if (answered502.length !== status(502)) {
   problems.push(`the worker answered ${status(502)} × 502, schemathesis recorded ${answered502.length}: each 502 must be seen to be matched`);
+}
+const twilio503 = requests.filter((e) => e.status === 503 && twilio(e.route));
+const answeredTwilio503 = responses.filter((r) => r.status === 503 && twilio(r.path));
+if (answeredTwilio503.length !== twilio503.length) {
+  problems.push(`the worker answered ${twilio503.length} × 503 on /v2, schemathesis recorded ${answeredTwilio503.length}: each must be seen to be matched`);
+}
+const startRoute = /^\/v2\/Services\/[^/]+\/Verifications\/?$/;
+for (const e of twilio503) {
+  if (e.method !== 'POST' || !startRoute.test(e.route)) problems.push(`a 503 on /v2 that sends no SMS: ${JSON.stringify(e)}`);
+}
+for (const r of answeredTwilio503) {
+  if (r.body?.code !== 20503) problems.push(`a 503 on /v2 that is not 20503: ${r.method} ${r.path} ${JSON.stringify(r.body).slice(0, 200)}`);
 }
 // Faults still unmatched, by OTP id (a list: a fault is used once).
 const open = new Map();
@@ -55,8 +76,14 @@ for (const r of answered502) {
   list.shift();
   matched++;
 }
+// What the 502s left: one Twilio 503 each.
 const unmatched = [...open.values()].flat();
-for (const f of unmatched) problems.push(`an SMS failed on purpose (${f.mode}, OTP ${f.otpId}) without its 502`);
+if (unmatched.length !== answeredTwilio503.length) {
+  problems.push(`${unmatched.length} SMS failed on purpose without a 502, ${answeredTwilio503.length} Twilio 503s: ` +
+    JSON.stringify(unmatched.slice(0, 5)));
+} else {
+  matched += unmatched.length;
+}
 const failedLogged = events.filter((e) => e.event === 'sms.failed').map((e) => e.otpId).sort();
 const faultIds = injected.providerFaults.map((f) => f.otpId).sort();
 if (JSON.stringify(failedLogged) !== JSON.stringify(faultIds)) {
@@ -64,8 +91,8 @@ if (JSON.stringify(failedLogged) !== JSON.stringify(faultIds)) {
 }
 
 const sends = Object.entries(injected.sends).map(([mode, n]) => `${n} ${mode}`).join(', ');
-console.log(`worker: ${requests.length} requests; SMS replies: ${sends || 'none'}; ${injected.providerFaults.length} must give 502; ` +
-  `${status(502)} answers 502, ${matched} matched one-to-one; ${status(503)} answers 503 (${injected.kvReadFaults} KV reads failed on purpose), ` +
+console.log(`worker: ${requests.length} requests; SMS replies: ${sends || 'none'}; ${injected.providerFaults.length} must give 502 (on /v2: 503); ` +
+  `${status(502)} answers 502 and ${twilio503.length} × 503 on /v2, ${matched} matched one-to-one; ${our503} other answers 503 (${injected.kvReadFaults} KV reads failed on purpose), ` +
   `${status(500)} answers 500, ${internal.length} internal errors logged; ${injected.blockedFetches} fetches to non-local hosts refused`);
 for (const p of problems.slice(0, 20)) console.error(`  ${p}`);
 if (problems.length > 20) console.error(`  … ${problems.length - 20} more`);

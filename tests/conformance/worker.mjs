@@ -12,7 +12,9 @@
 // later, which is what the worker must cope with anyway); their count is in the summary. (KV read faults are not injected: a key the tenant
 // cache does not know is then answered 503, rightly, which schemathesis' check that bad
 // credentials get a 401 would count against us; tests/worker/kv-faults.test.mjs has them.) Prints one line
-// `{"url": …, "apiKey": …, "publishableKey": …, "origin": …, "stop": …}` and stays up until
+// `{"url": …, "apiKey": …, "publishableKey": …, "origin": …, "twilioAccountSid": …,
+// "twilioAuthToken": …, "twilioServiceSid": …, "twilioUpdatedServiceSid": …, "stop": …}`
+// and stays up until
 // a POST to `stop` (a local control URL: Miniflare's exit hooks end the process on SIGTERM
 // before a handler of ours could run); then writes the worker's log lines to
 // $CONFORMANCE_LOG and what was injected to $CONFORMANCE_LOG.faults.json, when set, and
@@ -28,6 +30,18 @@ import { startUpstream } from '../worker/fake-upstream.mjs';
 
 export const ORIGIN = 'https://shop.example';
 export const PK = 'pk_acme_conformance_0123456789';
+// acme's Twilio Verify v2 credentials and imported service, as in the dev tenants
+// (worker/tenants.example.json): the `/v2` operations' Basic auth, and services that exist
+// for their path parameters (tests/conformance/hooks.py): the first for verifications, the
+// second for the generated service updates, so that the first keeps its settings.
+export const TWILIO = {
+  accountSid: 'ACac3e00000000000000000000000000a1',
+  authToken: 'acme-twilio-auth-token-0123456789abcdef',
+  services: [
+    { sid: 'VAac3e00000000000000000000000000c3', friendlyName: 'Acme' },
+    { sid: 'VAac3e00000000000000000000000000c4', friendlyName: 'Acme updates' },
+  ],
+};
 
 const { privateKey } = generateKeyPairSync('ed25519');
 const { d, x } = privateKey.export({ format: 'jwk' });
@@ -73,6 +87,7 @@ const w = await startWorker(
         allowAllCountries: true,
         browser: { template: 'Your Acme code: {{pin}}' },
         testNumbers: { '+15005550006': '123456' },
+        twilio: TWILIO,
         // The browser API counts every SMS against the connecting IP (127.0.0.1 here):
         // the default 10 an hour would leave it answering 2114 after a few seconds.
         limits: { ipSendsPerHour: 100000, ipv6Net48SendsPerHour: 100000, browserDailySendCap: 0 },
@@ -111,7 +126,12 @@ const control = createServer((req, res) => {
 await new Promise((resolve) => control.listen(0, '127.0.0.1', resolve));
 const stopUrl = `http://127.0.0.1:${control.address().port}/stop`;
 
-console.log(JSON.stringify({ url: w.url, apiKey: KEYS.acme, publishableKey: PK, origin: ORIGIN, stop: stopUrl }));
+console.log(JSON.stringify({
+  url: w.url, apiKey: KEYS.acme, publishableKey: PK, origin: ORIGIN,
+  twilioAccountSid: TWILIO.accountSid, twilioAuthToken: TWILIO.authToken,
+  twilioServiceSid: TWILIO.services[0].sid, twilioUpdatedServiceSid: TWILIO.services[1].sid,
+  stop: stopUrl,
+}));
 
 let stopping = false;
 async function stop() {

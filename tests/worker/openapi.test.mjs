@@ -20,6 +20,9 @@ const DOC_TEXT = read('docs/openapi.json');
 const doc = JSON.parse(DOC_TEXT);
 const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'options'];
 const ID = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+// Twilio Verify v2 path parameters: a service and a verification SID (no tenant's).
+const SERVICE_SID = 'VA0123456789abcdef0123456789abcdef';
+const VERIFICATION_SID = 'VE0123456789abcdef0123456789abcdef';
 
 /** Every documented operation: `{ method, path, id, op }`. */
 const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
@@ -60,11 +63,14 @@ describe('routes', () => {
 
   test('every documented method is answered on its path, every other method is 405', async () => {
     for (const path of Object.keys(doc.paths)) {
-      const concrete = path.replace('{otpId}', ID).replace('{provider}', 'whatsapp');
+      const concrete = path.replace('{otpId}', ID).replace('{provider}', 'whatsapp')
+        .replace('{ServiceSid}', SERVICE_SID).replace('{Sid}', VERIFICATION_SID);
       for (const method of [...METHODS.map((m) => m.toUpperCase()), 'QUERY']) {
         const r = await w.fetch(concrete, { method, headers: { Origin: 'https://shop.example' }, body: ['GET', 'OPTIONS'].includes(method) ? undefined : '{}' });
         const text = await r.text();
-        const code = r.status === 204 ? null : JSON.parse(text).error?.code;
+        // Our envelope `{error: {code}}`, or Twilio's `{code}` on the Twilio Verify v2 routes.
+        const body = r.status === 204 ? null : JSON.parse(text);
+        const code = body === null ? null : (body.error?.code ?? body.code);
         if (doc.paths[path][method.toLowerCase()]) {
           // Routed: whatever it answers, it is neither "no such route" nor "not allowed".
           assert.ok(code !== 404 && code !== 405, `${method} ${path}: ${r.status} ${text}`);
@@ -105,6 +111,70 @@ describe('routes', () => {
         }
       }
     }
+  });
+});
+
+describe('the Twilio Verify v2 operations (docs/twilio.md)', () => {
+  const twilio = operations.filter((o) => o.path.startsWith('/v2/'));
+  /** The `TwilioError<status>` or `Error<status>` a response's schema names (directly or in `allOf`). */
+  const errorSchema = (r) => {
+    const s = r.content?.['application/json']?.schema;
+    const ref = s?.$ref ?? s?.allOf?.[0]?.$ref;
+    return ref?.split('/').pop();
+  };
+
+  test('the nine operations, with HTTP Basic, form bodies and their tag', () => {
+    assert.deepEqual(twilio.map((o) => `${o.method} ${o.path}`).sort(), [
+      'DELETE /v2/Services/{ServiceSid}',
+      'GET /v2/Services',
+      'GET /v2/Services/{ServiceSid}',
+      'GET /v2/Services/{ServiceSid}/Verifications/{Sid}',
+      'POST /v2/Services',
+      'POST /v2/Services/{ServiceSid}',
+      'POST /v2/Services/{ServiceSid}/VerificationCheck',
+      'POST /v2/Services/{ServiceSid}/Verifications',
+      'POST /v2/Services/{ServiceSid}/Verifications/{Sid}',
+    ]);
+    assert.equal(doc.components.securitySchemes.basicAuth.scheme, 'basic');
+    for (const { id, op } of twilio) {
+      assert.deepEqual(op.security, [{ basicAuth: [] }], id);
+      assert.deepEqual(op.tags, ['Twilio Verify v2'], id);
+      if (op.requestBody) assert.deepEqual(Object.keys(op.requestBody.content), ['application/x-www-form-urlencoded'], id);
+      assert.equal(!!op.requestBody, id !== 'twilioListServices' && !id.startsWith('twilioFetch') && id !== 'twilioDeleteService', `${id}: a body exactly on the POSTs`);
+      assert.ok(op.responses['401'].headers['WWW-Authenticate'], `${id}: 401 without WWW-Authenticate`);
+    }
+    // And no other operation uses HTTP Basic.
+    for (const { id, op, path } of operations) {
+      if (!path.startsWith('/v2/')) assert.ok(!op.security?.some((s) => 'basicAuth' in s), id);
+    }
+  });
+
+  test('their errors are Twilio\'s body of their own status, never ours (and ours never Twilio\'s)', () => {
+    const envelope = doc.components.schemas.TwilioError;
+    assert.deepEqual(Object.keys(envelope.properties).sort(), ['code', 'message', 'more_info', 'status']);
+    assert.deepEqual([...envelope.required].sort(), ['code', 'message', 'more_info', 'status']);
+    assert.equal(envelope.additionalProperties, false, 'no `type`/`title`: the SDKs would raise another exception class');
+    for (const { id, op, path } of operations) {
+      for (const [status, r] of Object.entries(op.responses)) {
+        if (!/^[45]/.test(status)) continue;
+        const name = errorSchema(r);
+        if (path.startsWith('/v2/')) assert.equal(name, `TwilioError${status}`, `${id} ${status}`);
+        else assert.ok(!name?.startsWith('Twilio'), `${id} ${status}: ${name}`);
+      }
+    }
+    // Each TwilioError<status> lists its codes, each at one status only.
+    const seen = new Map();
+    for (const [name, s] of Object.entries(doc.components.schemas)) {
+      const status = name.match(/^TwilioError(\d{3})$/)?.[1];
+      if (!status) continue;
+      assert.equal(s.properties.status.const, Number(status), name);
+      for (const v of s.oneOf) {
+        const code = v.properties.code.const;
+        assert.ok(!seen.has(code), `${code} listed under ${seen.get(code)} and ${name}`);
+        seen.set(code, name);
+      }
+    }
+    assert.ok(seen.size >= 12, `${seen.size} Twilio codes`);
   });
 });
 
