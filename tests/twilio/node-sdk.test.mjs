@@ -26,8 +26,9 @@ const acme = () => clientOf(ACME.accountSid, ACME.authToken);
 const acmeService = (sid = ACME.serviceSid) => acme().verify.v2.services(sid);
 
 let counter = 0;
-/** A French mobile number no other test of this file uses (each in its own number range). */
-const freshNumber = () => `+3367${String(100 + counter++).padStart(3, '0')}0001`;
+/** A UK mobile number no other test of this file uses (each in its own number range): the
+ * message is then in English, the language of the recipient's country. */
+const freshNumber = () => `+44740${String(100 + counter++).padStart(3, '0')}0001`;
 
 const SID = { VA: /^VA[0-9a-f]{32}$/, VE: /^VE[0-9a-f]{32}$/, VL: /^VL[0-9a-f]{32}$/ };
 const DAY_MS = 24 * 3600 * 1000;

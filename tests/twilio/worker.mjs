@@ -110,9 +110,11 @@ export async function startTwilioWorker() {
   };
 }
 
-/** The code in a Verify SMS ("Your Acme verification code is: 123456", and maybe a warning after it). */
+/** The code in a Verify SMS ("Your Acme verification code is: 123456", in the recipient's language, maybe with a warning after it). */
 export function codeOf(text) {
-  const m = /verification code is: (\d{4,10})\b/.exec(text);
+  // The first run of 4 to 10 digits: the message's language follows the recipient's
+  // country (a French number's is French), and the names used here have no digits.
+  const m = /(?<![\d.])(\d{4,10})(?![\d.])/.exec(text);
   if (!m) throw new Error(`no verification code in the SMS ${JSON.stringify(text)}`);
   return m[1];
 }

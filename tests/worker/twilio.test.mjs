@@ -5,7 +5,7 @@
 // by every request, and no KV write on the path of any request.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { KEYS, WEBHOOK_SECRETS, startWorker, pinFromLogs } from './harness.mjs';
+import { KEYS, WEBHOOK_SECRETS, startWorker } from './harness.mjs';
 import { kvStats } from './kv-standin.mjs';
 
 const ACME = {
@@ -22,6 +22,8 @@ const TENANTS = [
     id: 'acme',
     apiKeys: [KEYS.acme],
     webhookSecret: WEBHOOK_SECRETS.acme,
+    // Many of these tests' numbers share a range: its limit is globex's to test.
+    limits: { prefixUnverifiedPerHour: 0 },
     twilio: {
       accountSid: ACME.ac,
       authToken: ACME.token,
@@ -68,8 +70,11 @@ const start = (w, service, to, extra = {}, who) =>
   tw(w, 'POST', `/v2/Services/${service}/Verifications`, { To: to, Channel: 'sms', ...extra }, who);
 const check = (w, service, form, who) => tw(w, 'POST', `/v2/Services/${service}/VerificationCheck`, form, who);
 const otpIdOf = (sid) => sid.slice(2).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
-/** The code of the latest SMS of a verification (the console provider's log). */
-const codeOf = (w, v) => pinFromLogs([...w.logs].reverse(), otpIdOf(v.sid));
+/** The text of the latest SMS of a verification (the console provider's log). */
+const textOf = (w, v) =>
+  w.logs.filter((l) => l.includes('"sms.console"') && l.includes(otpIdOf(v.sid))).map((l) => JSON.parse(l).text).at(-1);
+/** The code in it: its first run of 4 to 10 digits (names here have none). */
+const codeOf = (w, v) => /(?<![\d.])\d{4,10}(?![\d.])/.exec(textOf(w, v))[0];
 
 describe('the Twilio Verify API', () => {
   let w;
@@ -231,10 +236,42 @@ describe('the Twilio Verify API', () => {
     assertTwilioError(await tw(w, 'POST', `/v2/Services/${s}/Verifications/${b.body.sid}`, { Status: 'pending' }), 400, 60200);
   });
 
-  test('PSD2: a code confirms only the Amount and Payee it was sent for', async () => {
+  test('the message is in the language of Locale, else of the recipient\'s country (as Twilio resolves it), else English', async () => {
+    const s = (await tw(w, 'POST', '/v2/Services', { FriendlyName: 'Acme', DoNotShareWarningEnabled: 'true' })).body.sid;
+    const fr = await start(w, s, '+33612340001');
+    assert.match(textOf(w, fr.body), /^Votre code de vérification Acme est : \d{6} Ne partagez ce code avec personne/);
+    const de = await start(w, s, '+33612340002', { Locale: 'de' });
+    assert.match(textOf(w, de.body), /^Ihr Acme Bestätigungscode lautet: \d{6} Geben Sie/);
+    const pt = await start(w, s, '+447400123070', { Locale: 'pt-BR' });
+    assert.match(textOf(w, pt.body), /^O seu código de verificação Acme é: \d{6}/);
+    // A language smsotp has no message in (Welsh), asked or the country's: English.
+    const cy = await start(w, s, '+447400123071', { Locale: 'cy' });
+    assert.match(textOf(w, cy.body), /^Your Acme verification code is: \d{6} Don't share/);
+    const jp = await start(w, s, '+819012345678');
+    assert.match(textOf(w, jp.body), /^Acme の認証コード: \d{6}/);
+  });
+
+  test('a test number shows the channel asked even though no message is sent', async () => {
+    const tenants = [{ ...TENANTS[0], channels: ['sms', 'whatsapp'], testNumbers: { '+15005550006': '123456' } }];
+    const t = await startWorker({ SMS_PROVIDER: 'console', RATE_LIMIT_PER_MINUTE: '0' }, { tenants });
+    try {
+      const v = await start(t, ACME.imported, '+15005550006', { Channel: 'whatsapp' });
+      assert.deepEqual([v.status, v.body.channel, v.body.send_code_attempts], [201, 'whatsapp', []]);
+      const ok = await check(t, ACME.imported, { To: '+15005550006', Code: '123456' });
+      assert.equal(ok.body.status, 'approved');
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  test('PSD2: the message shows the payment; a code confirms only the Amount and Payee it was sent for', async () => {
     const s = (await tw(w, 'POST', '/v2/Services', { FriendlyName: 'Pay', Psd2Enabled: 'true' })).body.sid;
+    // A PSD2 service's verification needs both.
+    assertTwilioError(await start(w, s, '+447400123051', { Amount: '€12.50' }), 400, 60200);
     const v = await start(w, s, '+447400123050', { Amount: '€12.50', Payee: 'Shop Ltd' });
     assert.deepEqual([v.body.amount, v.body.payee], ['€12.50', 'Shop Ltd']);
+    const sms = w.logs.filter((l) => l.includes('sms.console') && l.includes(otpIdOf(v.body.sid))).at(-1);
+    assert.match(JSON.parse(sms).text, /^Your Pay verification code is: \d{6} \(€12\.50, Shop Ltd\)$/);
     const code = codeOf(w, v.body);
     const r = await check(w, s, { To: '+447400123050', Code: code, Amount: '€99.00', Payee: 'Shop Ltd' });
     assertTwilioError(r, 400, 60200);
@@ -289,8 +326,12 @@ describe('the Twilio Verify API', () => {
     assertTwilioError(await start(w, s, '+447400124003', {}, g), 403, 60410);
     // Five sends of one verification (Twilio's limit, and smsotp's sendsPerOtp), then 60203.
     const a = (await tw(w, 'POST', '/v2/Services', { FriendlyName: 'Sends' })).body.sid;
-    for (let i = 1; i <= 5; i++) assert.equal((await start(w, a, '+447400126001')).status, 201, `send ${i}`);
-    assertTwilioError(await start(w, a, '+447400126001'), 429, 60203);
+    for (let i = 1; i <= 5; i++) {
+      const r = await start(w, a, '+447400126001');
+      assert.equal(r.status, 201, `send ${i}: ${JSON.stringify(r.body)}`);
+    }
+    const sixth = await start(w, a, '+447400126001');
+    assertTwilioError(sixth, 429, 60203);
   });
 
   test('no request writes KV: tenants, credentials and imports are only read', async () => {

@@ -242,10 +242,11 @@ pub async fn delete_service(cx: &mut Ctx, caller: &TwilioCaller) -> AppResult<An
 }
 
 /// How a verification is shown: as a Verification (`base`: its `url`'s origin) or as
-/// a VerificationCheck (`None`).
+/// a VerificationCheck (`None`). Its channel is that of its latest message; for a test
+/// number, which is sent none, the channel asked (a start) or `sms`.
 fn verification_body(
     record: &OtpRecord,
-    status: &str,
+    (status, asked): (&str, Option<Channel>),
     service: &Service,
     caller: &TwilioCaller,
     base: Option<&str>,
@@ -263,7 +264,7 @@ fn verification_body(
     let context = verification::Context {
         service_sid: &service.sid,
         account_sid: &caller.account_sid,
-        channel: Channel::Sms,
+        channel: asked.unwrap_or(Channel::Sms),
     };
     let view = verification::view_of(record, &sid, status, &context, &sends);
     match base {
@@ -412,7 +413,8 @@ pub async fn start_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
     let record = answer
         .record
         .ok_or_else(|| AppError::Internal("a start left no record".into()))?;
-    let body = verification_body(&record, "pending", &service, caller, Some(&base(cx)?));
+    let shown = ("pending", Some(asked.channel));
+    let body = verification_body(&record, shown, &service, caller, Some(&base(cx)?));
     Ok(Answer::json(201, body).about(&record.otp_id))
 }
 
@@ -423,7 +425,8 @@ pub async fn fetch_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
     let target = unescape(&cx.param);
     let record = find_verification(cx, caller, &service, &target).await?;
     ended(cx, &record, Date::now().as_millis(), false)?;
-    let body = verification_body(&record, "pending", &service, caller, Some(&base(cx)?));
+    let shown = ("pending", None);
+    let body = verification_body(&record, shown, &service, caller, Some(&base(cx)?));
     Ok(Answer::json(200, body).about(&record.otp_id))
 }
 
@@ -464,7 +467,7 @@ pub async fn update_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResu
         // It ended in between (the refusal says how): gone, as Twilio answers.
         _ => return Err(not_found(cx)),
     };
-    let body = verification_body(&record, status, &service, caller, Some(&base(cx)?));
+    let body = verification_body(&record, (status, None), &service, caller, Some(&base(cx)?));
     Ok(Answer::json(200, body).about(&record.otp_id))
 }
 
@@ -508,7 +511,7 @@ pub async fn check_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
     let (record, refused) =
         service::check_pin_shown(cx, tenant, (&otp_id, shard), asked.code, checker).await?;
     let show = |status: &str| {
-        let body = verification_body(&record, status, &service, caller, None);
+        let body = verification_body(&record, (status, None), &service, caller, None);
         Answer::json(200, body).about(&record.otp_id)
     };
     let Some(e) = refused else {

@@ -11,9 +11,13 @@
 //! What a verification inherits (docs/twilio.md, "Services"):
 //! - **The message**: "Your {FriendlyName} verification code is: {code}", as Twilio's
 //!   default template reads, and "Don't share this code with anyone; our employees will
-//!   never ask for the code." after it when `DoNotShareWarningEnabled`. Braces in a name
-//!   are replaced by parentheses: the core's templates read `{{…}}` as a placeholder, and
-//!   a service name must never be able to inject one.
+//!   never ask for the code." after it when `DoNotShareWarningEnabled`; with `Psd2Enabled`,
+//!   the payment after the code, `(amount, payee)`, in every language. The message is in
+//!   the language of `Locale`, else the recipient's country's (as Twilio resolves it), for
+//!   the [`MESSAGES`] languages; English otherwise. The core chooses among them
+//!   (`template_xx`, `language`), as for any request. Braces in a name are replaced by
+//!   parentheses: the core's templates read `{{…}}` as a placeholder, and a service name
+//!   must never be able to inject one.
 //! - **The sender**: the name itself when it is a valid sender id (3–11 letters, digits and
 //!   spaces, [`smsotp_core::request::check_sender`]), else the tenant's default `from`.
 //! - **The code**: `CodeLength` digits (4–10, default 6); valid for 10 minutes and 5 wrong
@@ -40,6 +44,93 @@ pub const MAX_SERVICES: usize = 1000;
 /// The warning `DoNotShareWarningEnabled` adds to the message.
 pub const DO_NOT_SHARE: &str =
     "Don't share this code with anyone; our employees will never ask for the code.";
+
+/// The message in each language smsotp writes it in: the language, the sentence with the
+/// code (`{name}`: the service's name; `{code}`: the PIN), and the warning. English first
+/// (the default template); the others are `template_xx`. Written for smsotp (not Twilio's
+/// wording, which it does not publish per language).
+pub const MESSAGES: &[(&str, &str, &str)] = &[
+    (
+        "en",
+        "Your {name} verification code is: {code}",
+        DO_NOT_SHARE,
+    ),
+    (
+        "fr",
+        "Votre code de vérification {name} est : {code}",
+        "Ne partagez ce code avec personne ; nos employés ne vous le demanderont jamais.",
+    ),
+    (
+        "de",
+        "Ihr {name} Bestätigungscode lautet: {code}",
+        "Geben Sie diesen Code an niemanden weiter; unsere Mitarbeiter werden nie danach fragen.",
+    ),
+    (
+        "es",
+        "Tu código de verificación de {name} es: {code}",
+        "No compartas este código con nadie; nuestros empleados nunca te lo pedirán.",
+    ),
+    (
+        "it",
+        "Il tuo codice di verifica {name} è: {code}",
+        "Non condividere questo codice con nessuno; i nostri dipendenti non te lo chiederanno mai.",
+    ),
+    (
+        "pt",
+        "O seu código de verificação {name} é: {code}",
+        "Não compartilhe este código com ninguém; nossos funcionários nunca vão pedi-lo.",
+    ),
+    (
+        "nl",
+        "Je {name} verificatiecode is: {code}",
+        "Deel deze code met niemand; onze medewerkers zullen er nooit om vragen.",
+    ),
+    (
+        "pl",
+        "Twój kod weryfikacyjny {name} to: {code}",
+        "Nie udostępniaj tego kodu nikomu; nasi pracownicy nigdy o niego nie poproszą.",
+    ),
+    (
+        "sv",
+        "Din verifieringskod för {name} är: {code}",
+        "Dela inte koden med någon; våra anställda kommer aldrig att be om den.",
+    ),
+    (
+        "da",
+        "Din {name} bekræftelseskode er: {code}",
+        "Del ikke koden med nogen; vores medarbejdere vil aldrig bede om den.",
+    ),
+    (
+        "nb",
+        "Din {name} bekreftelseskode er: {code}",
+        "Ikke del koden med noen; våre ansatte vil aldri be om den.",
+    ),
+    (
+        "fi",
+        "{name}-vahvistuskoodisi on: {code}",
+        "Älä jaa koodia kenellekään; työntekijämme eivät koskaan kysy sitä.",
+    ),
+    (
+        "tr",
+        "{name} doğrulama kodunuz: {code}",
+        "Bu kodu kimseyle paylaşmayın; çalışanlarımız bu kodu asla istemez.",
+    ),
+    (
+        "ru",
+        "Ваш код подтверждения {name}: {code}",
+        "Никому не сообщайте этот код; наши сотрудники никогда его не попросят.",
+    ),
+    (
+        "ja",
+        "{name} の認証コード: {code}",
+        "このコードは誰にも教えないでください。当社の従業員がコードを尋ねることはありません。",
+    ),
+    (
+        "zh",
+        "您的 {name} 验证码：{code}",
+        "请勿与任何人分享此验证码；我们的员工绝不会向您索要验证码。",
+    ),
+];
 
 fn default_code_length() -> u8 {
     DEFAULT_CODE_LENGTH
@@ -201,9 +292,14 @@ impl Service {
         }
     }
 
-    /// The message template of a verification (`name`: its `CustomFriendlyName`, else the
-    /// service's name), in the core's template syntax.
-    pub fn template(&self, name: Option<&str>) -> String {
+    /// The message template of a verification in `language` (one of [`MESSAGES`]; `name`:
+    /// its `CustomFriendlyName`, else the service's name; `payment`: show `{{amount}}` and
+    /// `{{payee}}`), in the core's template syntax.
+    pub fn template(&self, language: &str, name: Option<&str>, payment: bool) -> String {
+        let (_, sentence, warning) = MESSAGES
+            .iter()
+            .find(|(l, _, _)| *l == language)
+            .unwrap_or(&MESSAGES[0]);
         let name: String = name
             .unwrap_or(&self.friendly_name)
             .chars()
@@ -213,10 +309,14 @@ impl Service {
                 c => c,
             })
             .collect();
-        let mut t = format!("Your {name} verification code is: {{{{pin}}}}");
+        let mut code = "{{pin}}".to_owned();
+        if payment {
+            code.push_str(" ({{amount}}, {{payee}})");
+        }
+        let mut t = sentence.replace("{name}", &name).replace("{code}", &code);
         if self.do_not_share_warning_enabled {
             t.push(' ');
-            t.push_str(DO_NOT_SHARE);
+            t.push_str(warning);
         }
         t
     }
@@ -227,11 +327,16 @@ impl Service {
     /// ([`super::error::parameter_name`]).
     pub fn otp_request(&self, v: &VerificationCreate) -> Value {
         let name = v.custom_friendly_name.as_deref();
+        let payment = self.psd2_enabled;
         let mut body = Map::new();
         body.insert("phoneNumber".into(), json!(v.to));
         body.insert("channel".into(), json!(v.channel));
-        body.insert("template".into(), json!(self.template(name)));
+        body.insert("template".into(), json!(self.template("en", name, payment)));
         body.insert("templateLanguage".into(), json!("en"));
+        for (language, _, _) in &MESSAGES[1..] {
+            let t = self.template(language, name, payment);
+            body.insert(format!("template_{language}"), json!(t));
+        }
         body.insert("pinType".into(), json!("numbers"));
         body.insert("pinLength".into(), json!(self.code_length));
         body.insert("ttl".into(), json!(TTL_SECONDS));
@@ -240,7 +345,8 @@ impl Service {
         if smsotp_core::request::check_sender(sender).is_ok() {
             body.insert("from".into(), json!(sender));
         }
-        // `pt-BR` → `pt`: the core's languages are ISO 639-1.
+        // `pt-BR` → `pt`: the core's languages are ISO 639-1. Without one, the core
+        // chooses by the recipient's country.
         if let Some(locale) = &v.locale {
             body.insert("language".into(), json!(&locale[..2]));
         }

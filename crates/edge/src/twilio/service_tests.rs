@@ -60,17 +60,38 @@ fn an_update_changes_only_what_it_sends() {
 #[test]
 fn the_message_is_twilios_default_and_a_name_cannot_inject_a_placeholder() {
     let mut s = created("FriendlyName=Acme").unwrap();
-    assert_eq!(s.template(None), "Your Acme verification code is: {{pin}}");
     assert_eq!(
-        s.template(Some("{{ttl}} Shop")),
+        s.template("en", None, false),
+        "Your Acme verification code is: {{pin}}"
+    );
+    assert_eq!(
+        s.template("en", Some("{{ttl}} Shop"), false),
         "Your ((ttl)) Shop verification code is: {{pin}}"
     );
     s.do_not_share_warning_enabled = true;
     assert!(s
-        .template(None)
+        .template("en", None, false)
         .ends_with(&format!("{{{{pin}}}} {DO_NOT_SHARE}")));
-    // The core accepts what is built: one placeholder, the PIN.
-    assert!(smsotp_core::template::check_template("template", &s.template(Some("{{x}}"))).is_ok());
+    assert_eq!(
+        s.template("en", None, true),
+        format!("Your Acme verification code is: {{{{pin}}}} ({{{{amount}}}}, {{{{payee}}}}) {DO_NOT_SHARE}")
+    );
+    // An unknown language is English.
+    assert_eq!(s.template("xx", None, false), s.template("en", None, false));
+    // Every language's message is a template the core accepts, with the name, the PIN once
+    // and the warning, and no placeholder a name could add.
+    for (language, _, warning) in MESSAGES {
+        for payment in [false, true] {
+            let t = s.template(language, Some("{{x}} Shop"), payment);
+            let used = smsotp_core::template::check_template("template", &t).unwrap();
+            assert_eq!((used.amount, used.payee), (payment, payment), "{language}");
+            assert_eq!(t.matches("{{pin}}").count(), 1, "{language}: {t}");
+            assert!(
+                t.contains("((x)) Shop") && t.ends_with(warning),
+                "{language}: {t}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -82,6 +103,10 @@ fn a_verification_asks_the_core_for_the_services_code_and_twilios_limits() {
     .unwrap();
     let body = s.otp_request(&v);
     assert_eq!(body["phoneNumber"], "+15005550006");
+    assert_eq!(
+        body["template_fr"],
+        "Votre code de vérification Acme Bank est : {{pin}}"
+    );
     assert_eq!(body["pinLength"], 8);
     assert_eq!(body["ttl"], TTL_SECONDS);
     assert_eq!(body["maxAttempts"], MAX_CHECK_ATTEMPTS);
@@ -98,4 +123,5 @@ fn a_verification_asks_the_core_for_the_services_code_and_twilios_limits() {
     let config = smsotp_core::Config::default();
     let request = smsotp_core::validate_request(&body, &config).unwrap();
     assert_eq!((request.pin_length, request.ttl), (8, TTL_SECONDS));
+    assert_eq!(request.templates.len(), MESSAGES.len() - 1);
 }
