@@ -490,15 +490,26 @@ pub async fn by_publishable_key(
     settings: &Settings,
     usage: &Usage,
 ) -> AppResult<Option<Rc<Tenant>>> {
-    let cache_key = format!("pubkey:{key}");
-    let tenant = through_cache(&BY_KEY, &cache_key, async {
-        let Some(id) = kv_text(env, &cache_key, usage).await? else {
+    let tenant = by_index(env, &format!("pubkey:{key}"), settings, usage).await?;
+    Ok(tenant.filter(|t| t.publishable_keys.find(key).is_some()))
+}
+
+/// The tenant an index entry of public values (`pubkey:<key>`, `twilio:<sid>` → id) names,
+/// through the cache; the caller checks that the record still lists the value (removing
+/// it from the record revokes it while a stale entry lingers).
+async fn by_index(
+    env: &Env,
+    index_key: &str,
+    settings: &Settings,
+    usage: &Usage,
+) -> AppResult<Option<Rc<Tenant>>> {
+    through_cache(&BY_KEY, index_key, async {
+        let Some(id) = kv_text(env, index_key, usage).await? else {
             return Ok(None);
         };
         load(env, id.trim(), None, settings, usage).await
     })
-    .await?;
-    Ok(tenant.filter(|t| t.publishable_keys.find(key).is_some()))
+    .await
 }
 
 /// The tenant that holds the Twilio credential `sid` (`AC…` or `SK…`: `twilio:<sid>` →
@@ -511,14 +522,7 @@ pub async fn by_twilio_sid(
     settings: &Settings,
     usage: &Usage,
 ) -> AppResult<Option<Rc<Tenant>>> {
-    let cache_key = format!("twilio:{sid}");
-    let tenant = through_cache(&BY_KEY, &cache_key, async {
-        let Some(id) = kv_text(env, &cache_key, usage).await? else {
-            return Ok(None);
-        };
-        load(env, id.trim(), None, settings, usage).await
-    })
-    .await?;
+    let tenant = by_index(env, &format!("twilio:{sid}"), settings, usage).await?;
     Ok(tenant.filter(|t| {
         t.twilio
             .as_ref()

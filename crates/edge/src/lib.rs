@@ -14,6 +14,7 @@
 //! | which shard owns a number and an OTP | [`placement`] |
 //! | a number's state in its shard: wrong PINs across its OTPs, locks, superseding, the last verification, forgetting after 24 h | [`number`] |
 //! | the browser API: publishable keys, origins, Turnstile, the signed verification token, client secrets | [`browser`] |
+//! | `application/x-www-form-urlencoded`, decoded (Twilio Verify bodies, delivery reports) | [`form`] |
 //! | Twilio Verify v2's wire format: SIDs, form bodies, errors, resources, Basic auth | [`twilio`] |
 //!
 //! No platform dependency, as in the core: randomness comes in through
@@ -32,6 +33,7 @@ const _: () = assert!(
 pub mod browser;
 pub mod delivery;
 pub mod destination;
+pub mod form;
 pub mod idempotency;
 pub mod limits;
 pub mod number;

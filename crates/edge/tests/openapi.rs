@@ -5,26 +5,12 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use smsotp_edge::browser::request::OTP_FIELDS;
 
-const DOCUMENT: &str = include_str!("../../../docs/openapi.json");
+mod common;
 
-fn document() -> Value {
-    serde_json::from_str(DOCUMENT).expect("docs/openapi.json is JSON")
-}
-
-fn schema<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    let s = &doc["components"]["schemas"][name];
-    assert!(s.is_object(), "components.schemas.{name} is missing");
-    s
-}
-
-fn keys(v: &Value) -> BTreeSet<String> {
-    v.as_object()
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default()
-}
+use common::{document, keys, schema};
 
 #[test]
 fn the_browser_start_body_is_the_core_list_of_visitor_fields() {

@@ -6,7 +6,7 @@
 //! (What the worker answers is checked against the same document by schemathesis:
 //! scripts/test-conformance.sh.)
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 use smsotp_core::{ApiError, Channel, ErrorCode};
@@ -16,39 +16,15 @@ use smsotp_edge::twilio::resource::{
     VerificationView,
 };
 
-const DOCUMENT: &str = include_str!("../../../docs/openapi.json");
+mod common;
+
+use common::{document, keys, schema, strings};
 
 const VA: &str = "VA0123456789abcdef0123456789abcdef";
 const VE: &str = "VE0123456789abcdef0123456789abcdef";
 const AC: &str = "AC0123456789abcdef0123456789abcdef";
 const VL: &str = "VL0123456789abcdef0123456789abcdef";
 const BASE: &str = "https://verify.example.com";
-
-fn document() -> Value {
-    serde_json::from_str(DOCUMENT).expect("docs/openapi.json is JSON")
-}
-
-fn schema<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    let s = &doc["components"]["schemas"][name];
-    assert!(s.is_object(), "components.schemas.{name} is missing");
-    s
-}
-
-fn keys(v: &Value) -> BTreeSet<String> {
-    v.as_object()
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
-fn strings(v: &Value) -> BTreeSet<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// `value`'s keys are the schema's: every required one, and only listed ones.
 fn same_fields(doc: &Value, name: &str, value: &Value) {

@@ -113,34 +113,10 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// `application/x-www-form-urlencoded` pairs, decoded (`+` is a space), in order; `None`
-/// when a `%` escape is broken or a decoded name or value is not UTF-8.
+/// when a `%` escape is broken or a decoded name or value is not UTF-8
+/// (`smsotp_edge::form`).
 fn form_pairs(encoded: &str) -> Option<Vec<(String, String)>> {
-    fn decode(s: &str) -> Option<String> {
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'+' => out.push(b' '),
-                b'%' => {
-                    let hex = s.get(i + 1..i + 3)?;
-                    out.push(u8::from_str_radix(hex, 16).ok()?);
-                    i += 2;
-                }
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        String::from_utf8(out).ok()
-    }
-    encoded
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((decode(name)?, decode(value)?))
-        })
-        .collect()
+    smsotp_edge::form::pairs(encoded)
 }
 
 /// The decoded query parameters of `url` (none when it has no query).

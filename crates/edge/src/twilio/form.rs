@@ -27,35 +27,15 @@ pub const MAX_FRIENDLY_NAME: usize = 32;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Form(pub Vec<(String, String)>);
 
-fn decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
 impl Form {
     /// Decodes a body. Empty pairs (`a=1&&b=2`) are skipped; a key without `=` has an
     /// empty value.
     pub fn parse(body: &[u8]) -> Result<Form, TwilioError> {
         let body = std::str::from_utf8(body).map_err(|_| TwilioError::invalid_body())?;
         let mut pairs = Vec::new();
-        for pair in body.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let k = decode(k).ok_or_else(TwilioError::invalid_body)?;
-            let v = decode(v).ok_or_else(|| TwilioError::invalid_parameter(&k))?;
+        for (k, v) in crate::form::raw_pairs(body) {
+            let k = crate::form::decode(k).ok_or_else(TwilioError::invalid_body)?;
+            let v = crate::form::decode(v).ok_or_else(|| TwilioError::invalid_parameter(&k))?;
             pairs.push((k, v));
         }
         Ok(Form(pairs))
