@@ -78,6 +78,9 @@ describe('the sign-up page', () => {
         const w = controls(page);
         await waitState(page, 'phone');
         await page.waitForFunction(() => document.querySelector('smsotp-verify [role="combobox"]')?.value);
+        // The example number appears once the country's metadata has loaded (lazily): on a
+        // loaded machine that can come after the country does.
+        await page.waitForFunction(() => document.querySelector('smsotp-verify input[type="tel"]')?.placeholder);
         // The dev inbox's SMS (number, time, PIN: new each run) are left out of the comparison.
         const inboxSms = page.getByRole('region', { name: /Dev inbox/ }).getByRole('listitem');
         if (scheme === 'light') await shot(page, 'demo-light', { readme: 'demo-light', mask: [inboxSms] });
