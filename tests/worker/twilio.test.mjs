@@ -276,8 +276,35 @@ describe('the Twilio Verify API', () => {
     const r = await check(w, s, { To: '+447400123050', Code: code, Amount: '€99.00', Payee: 'Shop Ltd' });
     assertTwilioError(r, 400, 60200);
     assert.equal(r.body.message, 'Invalid parameter: Amount');
-    const ok = await check(w, s, { To: '+447400123050', Code: code, Amount: '€12.50', Payee: 'Shop Ltd' });
+    // A PSD2 service's check must say which payment it confirms.
+    assertTwilioError(await check(w, s, { To: '+447400123050', Code: code, Payee: 'Shop Ltd' }), 400, 60200);
+    const ok = await check(w, s, { To: '+447400123050', Code: code, Amount: ' €12.50 ', Payee: 'Shop Ltd' });
     assert.deepEqual([ok.body.status, ok.body.amount], ['approved', '€12.50']);
+  });
+
+  test('PSD2: a second start for another payment is a new verification, never a resend of the code bound to the first', async () => {
+    const s = (await tw(w, 'POST', '/v2/Services', { FriendlyName: 'Pay2', Psd2Enabled: 'true' })).body.sid;
+    const to = '+447400123052';
+    const first = await start(w, s, to, { Amount: '€10', Payee: 'Shop A' });
+    const again = await start(w, s, to, { Amount: '€10', Payee: 'Shop A' });
+    assert.equal(again.body.sid, first.body.sid, 'the same payment asked again is a resend');
+    const other = await start(w, s, to, { Amount: '€900', Payee: 'Mallory' });
+    assert.notEqual(other.body.sid, first.body.sid);
+    assert.deepEqual([other.body.amount, other.body.payee, other.body.send_code_attempts.length], ['€900', 'Mallory', 1]);
+    assert.match(textOf(w, other.body), /\(€900, Mallory\)$/);
+    // The first is over: its code confirms nothing.
+    assertTwilioError(await tw(w, 'GET', `/v2/Services/${s}/Verifications/${first.body.sid}`), 404, 20404);
+    assertTwilioError(await check(w, s, { VerificationSid: first.body.sid, Code: codeOf(w, again.body), Amount: '€10', Payee: 'Shop A' }), 404, 20404);
+  });
+
+  test('a number written with its trunk 0 (+44 0…, strict E.164 all the same) is the one the core stores, for every route', async () => {
+    const s = (await tw(w, 'POST', '/v2/Services', { FriendlyName: 'Trunk' })).body.sid;
+    const v = await start(w, s, '+4407400123080');
+    assert.deepEqual([v.status, v.body.to], [201, '+447400123080']);
+    const fetched = await tw(w, 'GET', `/v2/Services/${s}/Verifications/+4407400123080`);
+    assert.equal(fetched.body.sid, v.body.sid);
+    const ok = await check(w, s, { To: '+4407400123080', Code: codeOf(w, v.body) });
+    assert.equal(ok.body.status, 'approved');
   });
 
   test('bad input is Twilio\'s 60200 naming the parameter, custom codes 60204, email 60223; nothing is sent for any', async () => {
@@ -320,7 +347,7 @@ describe('the Twilio Verify API', () => {
     const s = (await tw(w, 'POST', '/v2/Services', { FriendlyName: 'Globex' }, g)).body.sid;
     assertTwilioError(await start(w, s, '+33612345678', {}, g), 403, 60605);
     assertTwilioError(await start(w, s, '+442079460000', {}, g), 403, 60205);
-    // globex allows 2 unverified SMS per range and hour: the third number of a range is refused.
+    // globex allows 2 unverified SMS per range and hour (a range of its own here). the third number of a range is refused.
     assert.equal((await start(w, s, '+447400124001', {}, g)).status, 201);
     assert.equal((await start(w, s, '+447400124002', {}, g)).status, 201);
     assertTwilioError(await start(w, s, '+447400124003', {}, g), 403, 60410);
@@ -332,6 +359,27 @@ describe('the Twilio Verify API', () => {
     }
     const sixth = await start(w, a, '+447400126001');
     assertTwilioError(sixth, 429, 60203);
+  });
+
+  test('an approval counts as a verification of the number: its range is not blocked for SMS that were approved', async () => {
+    const g = [GLOBEX.ac, GLOBEX.token];
+    const s = (await tw(w, 'POST', '/v2/Services', { FriendlyName: 'Approve' }, g)).body.sid;
+    // globex allows 2 unverified SMS per range and hour (a range of its own here).
+    for (const to of ['+447411280001', '+447411280002']) {
+      const v = await start(w, s, to, {}, g);
+      const r = await tw(w, 'POST', `/v2/Services/${s}/Verifications/${v.body.sid}`, { Status: 'approved' }, g);
+      assert.equal(r.body.status, 'approved');
+    }
+    assert.equal((await start(w, s, '+447411280003', {}, g)).status, 201);
+  });
+
+  test('a bare /v2 answers in Twilio\'s envelope; a delete\'s 204 has no body and no type', async () => {
+    assertTwilioError(await tw(w, 'GET', '/v2'), 404, 20404);
+    const s = (await tw(w, 'POST', '/v2/Services', { FriendlyName: 'Gone' })).body.sid;
+    const res = await w.fetch(`/v2/Services/${s}`, { method: 'DELETE', headers: { Authorization: basic(ACME.ac, ACME.token) } });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('Content-Type'), null);
+    assert.equal(await res.text(), '');
   });
 
   test('no request writes KV: tenants, credentials and imports are only read', async () => {

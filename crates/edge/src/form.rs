@@ -16,8 +16,12 @@ pub fn decode(s: &str) -> Option<String> {
         match b[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
+                // Two hex digits exactly (`from_str_radix` alone would take `%+1`).
+                let hex = b.get(i + 1..i + 3)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
                 i += 2;
             }
             c => out.push(c),
@@ -65,6 +69,8 @@ mod tests {
             ("a=%2", None),
             ("a=%FF", None),
             ("%GG=1", None),
+            ("a=%+1", None),
+            ("a=%-1", None),
         ];
         for (encoded, expected) in cases {
             let expected = expected.map(|p| {

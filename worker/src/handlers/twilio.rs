@@ -298,6 +298,12 @@ async fn latest(cx: &Ctx, caller: &TwilioCaller, phone: &str) -> AppResult<Optio
     }
 }
 
+/// A `To` as the core stores numbers: `+330612345678` (a trunk 0 kept, which strict E.164
+/// allows) is `+33612345678`. `None`: not a phone number.
+fn canonical(to: &str) -> Option<String> {
+    smsotp_core::phone::parse(to, None).ok().map(|p| p.e164)
+}
+
 /// A `{Sid}` path segment or `To` as written: `%2B` is `+` (node sends `+` as it is,
 /// another client may escape it).
 fn unescape(segment: &str) -> String {
@@ -327,10 +333,11 @@ async fn find_verification(
             _ => Err(not_found(cx)),
         };
     }
-    if !smsotp_edge::twilio::form::is_e164(target) {
-        return Err(not_found(cx));
-    }
-    match latest(cx, caller, target).await? {
+    let phone = smsotp_edge::twilio::form::is_e164(target)
+        .then(|| canonical(target))
+        .flatten()
+        .ok_or_else(|| not_found(cx))?;
+    match latest(cx, caller, &phone).await? {
         Some(r) if r.service.as_deref() == Some(service.sid.as_str()) => Ok(r),
         _ => Err(not_found(cx)),
     }
@@ -362,7 +369,10 @@ fn ended(cx: &Ctx, record: &OtpRecord, now: u64, checking: bool) -> AppResult<()
 pub async fn start_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResult<Answer> {
     let tenant = &caller.tenant;
     let checked = async {
-        let asked = VerificationCreate::from_form(&read_form(cx).await?)?;
+        let mut asked = VerificationCreate::from_form(&read_form(cx).await?)?;
+        // One spelling of the number from here on: the limits, the test numbers and the
+        // shard all see the one the core stores.
+        asked.to = canonical(&asked.to).ok_or_else(|| TwilioError::invalid_parameter("To"))?;
         let destination = smsotp_edge::Destination::for_create(&tenant.policy, &asked.to)?;
         let ip = asked
             .device_ip
@@ -480,6 +490,14 @@ pub async fn check_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
     let service = path_service(cx, caller).await?;
     let asked = VerificationCheckCreate::from_form(&read_form(cx).await?)?;
     let tenant = &caller.tenant;
+    // A PSD2 service's codes confirm payments: a check must say which (fail closed).
+    if service.psd2_enabled {
+        for (name, value) in [("Amount", &asked.amount), ("Payee", &asked.payee)] {
+            if value.is_none() {
+                return Err(TwilioError::invalid_parameter(name).into());
+            }
+        }
+    }
     // PSD2: a code confirms the payment it was sent for, never another.
     let payment = (asked.amount.is_some() || asked.payee.is_some()).then(|| Payment {
         amount: asked.amount.clone(),
@@ -498,6 +516,7 @@ pub async fn check_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
             (id.to_owned(), shard)
         }
         CheckTarget::To(to) => {
+            let to = &canonical(to).ok_or_else(|| TwilioError::invalid_parameter("To"))?;
             let hasher = &cx.settings.pin_hasher;
             let (pk, nk) = placement::number_keys(hasher, &tenant.id, to);
             checker.number = Some(NumberRef {

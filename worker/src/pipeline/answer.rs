@@ -192,14 +192,17 @@ pub fn respond(
     };
     let elapsed = Date::now().as_millis().saturating_sub(started);
     let headers = Headers::new();
-    headers.set(
-        "Content-Type",
-        if text.is_some() {
-            "text/plain; charset=utf-8"
-        } else {
-            "application/json"
-        },
-    )?;
+    // A 204 has no body, so no type.
+    if status != 204 {
+        headers.set(
+            "Content-Type",
+            if text.is_some() {
+                "text/plain; charset=utf-8"
+            } else {
+                "application/json"
+            },
+        )?;
+    }
     // Answers hold OTP states, tokens and client secrets: no cache keeps them, and no
     // browser sniffs them into something else.
     headers.set("Cache-Control", "no-store")?;

@@ -66,8 +66,8 @@ async fn handle(req: Request, env: Env, id: &str, trace: &mut Trace) -> (Outcome
     let path = req.path();
     // The Twilio Verify API answers in Twilio's envelope, its 404s and 405s too; its
     // 20404 quotes the path as Twilio does, without `/v2`.
-    if let Some(rest) = path.strip_prefix("/v2/") {
-        trace.twilio = Some(format!("/{}", rest.trim_end_matches('/')));
+    if path == "/v2" || path.starts_with("/v2/") {
+        trace.twilio = Some(path[3..].trim_end_matches('/').to_owned());
     }
     let (routes, params) = table::find(&path);
     let Some(first) = routes.first() else {

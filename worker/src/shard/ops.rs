@@ -16,6 +16,30 @@ use crate::durable::WireError;
 use crate::log;
 use smsotp_edge::number::{CurrentOtp, NumberState};
 
+/// Whether two requests render the same message (what a resend sends again is the first
+/// request's message with a new PIN).
+fn same_message_inputs(a: &smsotp_core::OtpRequest, b: &smsotp_core::OtpRequest) -> bool {
+    (
+        &a.amount,
+        &a.payee,
+        &a.language,
+        &a.template,
+        &a.templates,
+        a.pin_length,
+        &a.app_hash,
+        &a.from,
+    ) == (
+        &b.amount,
+        &b.payee,
+        &b.language,
+        &b.template,
+        &b.templates,
+        b.pin_length,
+        &b.app_hash,
+        &b.from,
+    )
+}
+
 /// A refusal, as a reply.
 fn refusal(e: &ApiError) -> ShardReply {
     ShardReply::Refused(WireError::from_api(e))
@@ -76,9 +100,14 @@ impl OtpShard {
                 self.store()
                     .number_row(pk, nk, &record.tenant, &record.phone_number)?
             {
+                // Only the same verification asked again: the same service, and the same
+                // message inputs (a PSD2 payment, the language, the name, the code's
+                // length, the app hash). A start for another payment must never resend a
+                // code bound to the first: it starts a new verification (superseding).
                 let pending = row.state.current.as_ref().filter(|c| {
                     c.record.service.as_deref() == Some(r.service.as_str())
                         && c.record.status_at(now) == OtpStatus::Pending
+                        && same_message_inputs(&c.request, request)
                 });
                 if let Some(otp_id) = pending.map(|c| c.record.otp_id.clone()) {
                     return self.resend(
@@ -396,9 +425,12 @@ impl OtpShard {
             payment: Some(p), ..
         } = op
         {
-            let refused = if p.amount.is_some() && p.amount != found.amount {
+            // As the core stored them: trimmed.
+            let trimmed = |v: &Option<String>| v.as_deref().map(str::trim).map(str::to_owned);
+            let (amount, payee) = (trimmed(&p.amount), trimmed(&p.payee));
+            let refused = if amount.is_some() && amount != found.amount {
                 Some(ApiError::new(ErrorCode::AmountInvalid).for_field("amount"))
-            } else if p.payee.is_some() && p.payee != found.payee {
+            } else if payee.is_some() && payee != found.payee {
                 Some(ApiError::new(ErrorCode::PayeeInvalid).for_field("payee"))
             } else {
                 None
@@ -458,6 +490,15 @@ impl OtpShard {
             changed |= row
                 .state
                 .checked(before, &record, client.as_deref(), limits, now);
+        }
+        // An approval is a verification of the number as a right PIN is: its SMS count as
+        // verified (the prefix rule) and its wrong PINs in a row are cleared.
+        if matches!(op, ShardOp::Approve { .. })
+            && before.0 == OtpStatus::Pending
+            && record.status == OtpStatus::Verified
+        {
+            row.state.right_pin(now);
+            changed = true;
         }
         if changed {
             self.save(&mut row, now)?;

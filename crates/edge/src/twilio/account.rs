@@ -104,6 +104,9 @@ impl TwilioAccount {
                     "{at}.hash is not a SHA-256 hex digest (secrets are stored hashed, never in clear)"
                 ));
             }
+            if credentials.iter().any(|c: &Credential| c.sid == sid) {
+                problems.push(format!("{at}.sid is listed twice"));
+            }
             credentials.push(Credential {
                 sid: sid.to_owned(),
                 hash: hash.to_owned(),
@@ -227,7 +230,8 @@ mod tests {
     fn every_problem_is_named_and_no_secret_is_shown() {
         let problems = TwilioAccount::from_json(&json!({
             "accountSid": "AC123",
-            "credentials": [{"sid": "XX", "hash": "my-secret-token"}],
+            "credentials": [{"sid": "XX", "hash": "my-secret-token"},
+                            {"sid": SK, "hash": hash('b')}, {"sid": SK, "hash": hash('c')}],
             "services": [{"sid": VA, "friendlyName": "", "codeLength": 11},
                          {"sid": "VA1", "friendlyName": "A"}],
             "authToken": "plain-text-token"
@@ -239,6 +243,7 @@ mod tests {
             "twilio.accountSid must be AC",
             "twilio.credentials[1].sid",
             "twilio.credentials[1].hash is not a SHA-256",
+            "twilio.credentials[3].sid is listed twice",
             "twilio.services[1]: friendlyName",
             "twilio.services[2]: sid must be VA",
         ] {
