@@ -10,6 +10,7 @@
 //! | a tenant's policy: countries, number types, its limits, test numbers | [`tenant`] |
 //! | the test-number rule: what is sent and counted for a destination | [`destination`] |
 //! | every abuse limit: per number, per end-user IP, per number range, per day | [`limits`] |
+//! | the adaptive guard against SMS pumping: unverified SMS per country against its verified traffic, ranges, IPs hopping countries; modes | [`guard`] |
 //! | `Idempotency-Key`: key rules, body fingerprints, replay decisions | [`idempotency`] |
 //! | which shard owns a number and an OTP | [`placement`] |
 //! | a number's state in its shard: wrong PINs across its OTPs, locks, superseding, the last verification, forgetting after 24 h | [`number`] |
@@ -35,6 +36,7 @@ pub mod browser;
 pub mod delivery;
 pub mod destination;
 pub mod form;
+pub mod guard;
 pub mod idempotency;
 pub mod limits;
 pub mod number;

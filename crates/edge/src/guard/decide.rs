@@ -1,0 +1,517 @@
+//! The decision on one SMS ([`Decision`], [`GuardPolicy::check`]), the `guard.triggered`
+//! event a new trip sends ([`GuardEvent`]), and [`TenantGuard`], every subject of one
+//! tenant in memory (the simulation's, or a worker keeping them in one object).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use smsotp_core::time::format_rfc3339;
+use smsotp_core::UnixMillis;
+
+use super::counts::MILLI;
+use super::policy::{GuardMode, GuardPolicy};
+use super::state::{CountryState, CountryVerdict, IpState, RangeState, Rule, Trip};
+use crate::limits::number_prefix;
+
+/// What a trip refuses: a country, a number range (E.164 without its last 4 digits) or an
+/// end-user IP. As JSON, `{"kind": "range", "value": "+3361234"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+pub enum Scope {
+    /// A destination country (ISO 3166-1 alpha-2).
+    Country(String),
+    /// A number range.
+    Range(String),
+    /// An end-user IP subject.
+    Ip(String),
+}
+
+/// The guard's decision on one SMS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Send it.
+    Allow,
+    /// Send it, but `enforce` would have refused it (`record` mode): log and count it.
+    WouldRefuse {
+        /// The rule.
+        rule: Rule,
+        /// What it refuses.
+        scope: Scope,
+        /// Until when.
+        until: UnixMillis,
+    },
+    /// Refuse it: no SMS (403, with the guard's code).
+    Refuse {
+        /// The rule.
+        rule: Rule,
+        /// What it refuses.
+        scope: Scope,
+        /// Until when.
+        until: UnixMillis,
+    },
+}
+
+impl Decision {
+    /// Whether the SMS is refused (only in `enforce`).
+    pub fn refuses(&self) -> bool {
+        matches!(self, Decision::Refuse { .. })
+    }
+
+    /// Whether the SMS goes (allowed, or only recorded as one `enforce` would refuse).
+    pub fn sends(&self) -> bool {
+        !self.refuses()
+    }
+}
+
+/// The payload of a `guard.triggered` event: the log line's fields, and the `data` of the
+/// signed callback to the tenant (`{"event": "guard.triggered", "data": [<this>]}`,
+/// [`GuardEvent::callback_body`]). One per trip, when it starts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardEvent {
+    /// `record` (nothing refused, only reported) or `enforce`.
+    pub mode: GuardMode,
+    /// The rule that tripped.
+    pub rule: Rule,
+    /// What is refused.
+    pub scope: Scope,
+    /// The destination country of the SMS that tripped it.
+    pub country: String,
+    /// The count that tripped it: unverified SMS in the rule's window (a sliding-window
+    /// estimate, so it may have decimals), or the IP's countries.
+    pub observed: f64,
+    /// The threshold it went over.
+    pub threshold: f64,
+    /// When it tripped (RFC 3339).
+    pub at: String,
+    /// Until when its scope is refused (RFC 3339).
+    pub until: String,
+}
+
+impl GuardEvent {
+    fn new(mode: GuardMode, scope: Scope, country: &str, trip: &Trip, now: UnixMillis) -> Self {
+        Self {
+            mode,
+            rule: trip.rule,
+            scope,
+            country: country.to_owned(),
+            observed: trip.observed_milli as f64 / MILLI as f64,
+            threshold: trip.threshold_milli as f64 / MILLI as f64,
+            at: format_rfc3339(now),
+            until: format_rfc3339(trip.until),
+        }
+    }
+
+    /// The callback's body: `{"event": "guard.triggered", "data": [<event>]}`, as the
+    /// status callbacks'.
+    pub fn callback_body(&self) -> serde_json::Value {
+        serde_json::json!({"event": "guard.triggered", "data": [self]})
+    }
+
+    /// The callback's `webhook-id`, the same on every retry:
+    /// `msg_guard_<kind>_<value>_<until>`, each part reduced to letters, digits and `-`.
+    pub fn webhook_id(&self) -> String {
+        let (kind, value) = match &self.scope {
+            Scope::Country(v) => ("country", v),
+            Scope::Range(v) => ("range", v),
+            Scope::Ip(v) => ("ip", v),
+        };
+        let value: String = value
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        // `2027-01-15T09:00:00+00:00` → `20270115090000` (the offset is always +00:00).
+        let until: String = self
+            .until
+            .chars()
+            .take(19)
+            .filter(char::is_ascii_digit)
+            .collect();
+        format!("msg_guard_{kind}_{value}_{until}")
+    }
+}
+
+/// One SMS the guard is asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendRequest<'a> {
+    /// The number, E.164.
+    pub e164: &'a str,
+    /// Its country (ISO 3166-1 alpha-2).
+    pub country: &'a str,
+    /// The end-user IP subject (`crate::limits::end_user_ip`), when known.
+    pub ip: Option<&'a str>,
+    /// A tenant's test number ([`crate::Destination::Test`]): never counted, never refused.
+    pub test_number: bool,
+}
+
+/// The decision, and the event to log and send when this SMS started a trip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The decision.
+    pub decision: Decision,
+    /// `guard.triggered`, when a trip started.
+    pub event: Option<GuardEvent>,
+}
+
+impl Outcome {
+    fn allow() -> Self {
+        Self {
+            decision: Decision::Allow,
+            event: None,
+        }
+    }
+}
+
+impl GuardPolicy {
+    /// Decides on one SMS at `now` in `mode`, from the states of its country, its range
+    /// and its IP (each the owner's row; a trip this SMS starts is stored in it). In order:
+    ///
+    /// 1. a test number, `off`, or an allow-listed number or range: allowed;
+    /// 2. the IP's trip, or the IP rule (more than `ipCountries` unverified countries);
+    /// 3. the country's trip, or a level over `countryBlockFactor` × its threshold;
+    /// 4. the range's trip, or, in a country over a threshold, the range rule;
+    /// 5. else allowed.
+    ///
+    /// A trip refuses in `enforce` and only reports in `record` ([`Decision::WouldRefuse`]).
+    /// Nothing is counted here: an SMS that leaves is counted with each state's
+    /// `record_sent` (a refused one is not, as it costs nothing).
+    pub fn check(
+        &self,
+        mode: GuardMode,
+        req: &SendRequest<'_>,
+        country: &mut CountryState,
+        range: &mut RangeState,
+        ip: Option<&mut IpState>,
+        now: UnixMillis,
+    ) -> Outcome {
+        if req.test_number || mode == GuardMode::Off || self.allows(req.e164) {
+            return Outcome::allow();
+        }
+        let decide = |scope: Scope, trip: Trip, new: bool| {
+            let event = new.then(|| GuardEvent::new(mode, scope.clone(), req.country, &trip, now));
+            let (rule, until) = (trip.rule, trip.until);
+            let decision = match mode {
+                GuardMode::Enforce => Decision::Refuse { rule, scope, until },
+                _ => Decision::WouldRefuse { rule, scope, until },
+            };
+            Outcome { decision, event }
+        };
+        if let (Some(ip), Some(subject)) = (ip, req.ip) {
+            if let Some((trip, new)) = ip.check(self, req.country, now) {
+                return decide(Scope::Ip(subject.to_owned()), trip, new);
+            }
+        }
+        let verdict = country.check(self, now);
+        if let CountryVerdict::Blocked { trip, new } = verdict {
+            return decide(Scope::Country(req.country.to_owned()), trip, new);
+        }
+        if let Some((trip, new)) = range.check(self, &verdict, now) {
+            return decide(Scope::Range(number_prefix(req.e164).to_owned()), trip, new);
+        }
+        Outcome::allow()
+    }
+}
+
+/// Every guarded subject of one tenant, in memory: its countries, ranges and IPs. What the
+/// simulation runs, and what a worker keeping the guard in one object per tenant would
+/// hold (a worker that keeps ranges in the OTP shards calls [`GuardPolicy::check`] with
+/// the parts instead).
+#[derive(Debug, Clone, Default)]
+pub struct TenantGuard {
+    /// By country.
+    pub countries: HashMap<String, CountryState>,
+    /// By range.
+    pub ranges: HashMap<String, RangeState>,
+    /// By IP subject.
+    pub ips: HashMap<String, IpState>,
+}
+
+impl TenantGuard {
+    /// Decides on one SMS ([`GuardPolicy::check`]).
+    pub fn check(
+        &mut self,
+        policy: &GuardPolicy,
+        mode: GuardMode,
+        req: &SendRequest<'_>,
+        now: UnixMillis,
+    ) -> Outcome {
+        if req.test_number || mode == GuardMode::Off {
+            return Outcome::allow();
+        }
+        let country = self.countries.entry(req.country.to_owned()).or_default();
+        let range = self
+            .ranges
+            .entry(number_prefix(req.e164).to_owned())
+            .or_default();
+        let ip = req
+            .ip
+            .map(|subject| self.ips.entry(subject.to_owned()).or_default());
+        policy.check(mode, req, country, range, ip, now)
+    }
+
+    /// Counts an SMS that left (not for a test number, nor in `off`).
+    pub fn record_sent(
+        &mut self,
+        policy: &GuardPolicy,
+        mode: GuardMode,
+        req: &SendRequest<'_>,
+        now: UnixMillis,
+    ) {
+        if req.test_number || mode == GuardMode::Off {
+            return;
+        }
+        self.countries
+            .entry(req.country.to_owned())
+            .or_default()
+            .record_sent(policy, now);
+        self.ranges
+            .entry(number_prefix(req.e164).to_owned())
+            .or_default()
+            .record_sent(policy, now);
+        if let Some(ip) = req.ip {
+            self.ips
+                .entry(ip.to_owned())
+                .or_default()
+                .record_sent(policy, req.country, now);
+        }
+    }
+
+    /// Counts an OTP verified at `now`, its SMS sent at `sms_sent_at`; `ip`: the IP
+    /// subject its OTP was created for, if any.
+    pub fn record_verified(
+        &mut self,
+        policy: &GuardPolicy,
+        mode: GuardMode,
+        req: &SendRequest<'_>,
+        sms_sent_at: &[UnixMillis],
+        now: UnixMillis,
+    ) {
+        if req.test_number || mode == GuardMode::Off {
+            return;
+        }
+        self.countries
+            .entry(req.country.to_owned())
+            .or_default()
+            .record_verified(policy, sms_sent_at, now);
+        self.ranges
+            .entry(number_prefix(req.e164).to_owned())
+            .or_default()
+            .record_verified(policy, sms_sent_at, now);
+        if let Some(ip) = req.ip {
+            self.ips
+                .entry(ip.to_owned())
+                .or_default()
+                .record_verified(policy, req.country, now);
+        }
+    }
+
+    /// Drops the ranges and IPs with nothing left in their windows and no trip (a range or
+    /// IP state is small but there are many; countries are kept).
+    pub fn forget_idle(&mut self, policy: &GuardPolicy, now: UnixMillis) {
+        let first = crate::stats::unix_hour(now).saturating_sub(policy.hourly_window_hours);
+        self.ranges.retain(|_, r| {
+            r.trip.is_some_and(|t| t.until > now)
+                || r.unverified
+                    .0
+                    .iter()
+                    .chain(&r.verified.0)
+                    .any(|e| e[0] >= first)
+        });
+        let start = now.saturating_sub(u64::from(policy.ip_window_minutes) * 60_000);
+        self.ips.retain(|_, ip| {
+            ip.trip.is_some_and(|t| t.until > now)
+                || ip
+                    .countries
+                    .iter()
+                    .any(|c| c.last_sent > start || c.last_verified > start)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: u64 = 1_800_000_000_000;
+
+    fn req<'a>(e164: &'a str, ip: Option<&'a str>) -> SendRequest<'a> {
+        SendRequest {
+            e164,
+            country: "FR",
+            ip,
+            test_number: false,
+        }
+    }
+
+    /// Sends unverified SMS to numbers of one range until the guard stops them.
+    fn pump(g: &mut TenantGuard, policy: &GuardPolicy, mode: GuardMode, n: usize) -> Vec<Outcome> {
+        (0..n)
+            .map(|i| {
+                let number = format!("+3361234{:04}", i);
+                let r = req(&number, None);
+                let out = g.check(policy, mode, &r, NOW + i as u64);
+                if out.decision.sends() {
+                    g.record_sent(policy, mode, &r, NOW + i as u64);
+                }
+                out
+            })
+            .collect()
+    }
+
+    #[test]
+    fn enforce_refuses_a_pumped_range_and_says_so_once() {
+        let policy = GuardPolicy::default();
+        let mut g = TenantGuard::default();
+        let outs = pump(&mut g, &policy, GuardMode::Enforce, 10);
+        // The country's hourly floor is 3: the 4th SMS makes it suspect, and the range has
+        // 3 unverified by then: refused from the 4th on.
+        assert!(outs[..3].iter().all(|o| o.decision == Decision::Allow));
+        let Decision::Refuse { rule, scope, until } = &outs[3].decision else {
+            panic!("{:?}", outs[3])
+        };
+        assert_eq!(
+            (*rule, scope, *until),
+            (
+                Rule::CountryHourly,
+                &Scope::Range("+3361234".into()),
+                NOW + 3 + 3_600_000
+            )
+        );
+        let event = outs[3].event.as_ref().unwrap();
+        assert_eq!((event.observed, event.threshold), (4.0, 3.0));
+        assert!(outs[4..]
+            .iter()
+            .all(|o| o.decision.refuses() && o.event.is_none()));
+        // Another range of the suspect country, at its first SMS: allowed.
+        let other = req("+33799990000", None);
+        assert_eq!(
+            g.check(&policy, GuardMode::Enforce, &other, NOW + 20)
+                .decision,
+            Decision::Allow
+        );
+        let body = event.callback_body();
+        assert_eq!(
+            body,
+            json!({"event": "guard.triggered", "data": [{
+                "mode": "enforce", "rule": "country_hourly",
+                "scope": {"kind": "range", "value": "+3361234"}, "country": "FR",
+                "observed": 4.0, "threshold": 3.0,
+                "at": "2027-01-15T08:00:00+00:00", "until": "2027-01-15T09:00:00+00:00"
+            }]})
+        );
+        assert_eq!(
+            event.webhook_id(),
+            "msg_guard_range_-3361234_20270115090000"
+        );
+    }
+
+    #[test]
+    fn record_mode_sends_everything_and_reports_what_it_would_refuse() {
+        let policy = GuardPolicy::default();
+        let mut g = TenantGuard::default();
+        let outs = pump(&mut g, &policy, GuardMode::Record, 10);
+        assert!(outs.iter().all(|o| o.decision.sends()));
+        let would: Vec<_> = outs
+            .iter()
+            .filter(|o| matches!(o.decision, Decision::WouldRefuse { .. }))
+            .collect();
+        assert_eq!(would.len(), 7);
+        // In record mode the SMS go, so they count: the country passes 3 × its hourly
+        // threshold at its 10th SMS (a second event, for the country).
+        let events: Vec<_> = outs.iter().filter_map(|o| o.event.as_ref()).collect();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].mode, GuardMode::Record);
+        assert_eq!(events[0].scope, Scope::Range("+3361234".into()));
+        assert_eq!(events[1].scope, Scope::Country("FR".into()));
+        let more = pump(&mut g, &policy, GuardMode::Record, 1);
+        assert!(more[0].decision.sends());
+    }
+
+    #[test]
+    fn test_numbers_allow_lists_and_off_bypass() {
+        let mut policy = GuardPolicy::default();
+        let mut g = TenantGuard::default();
+        pump(&mut g, &policy, GuardMode::Enforce, 10);
+        let blocked = req("+33612340042", None);
+        assert!(g
+            .check(&policy, GuardMode::Enforce, &blocked, NOW + 100)
+            .decision
+            .refuses());
+        assert_eq!(
+            g.check(&policy, GuardMode::Off, &blocked, NOW + 100)
+                .decision,
+            Decision::Allow
+        );
+        let test = SendRequest {
+            test_number: true,
+            ..blocked
+        };
+        assert_eq!(
+            g.check(&policy, GuardMode::Enforce, &test, NOW + 100)
+                .decision,
+            Decision::Allow
+        );
+        // A test number is never counted.
+        let before = g.countries["FR"].clone();
+        g.record_sent(&policy, GuardMode::Enforce, &test, NOW + 100);
+        g.record_verified(&policy, GuardMode::Enforce, &test, &[NOW], NOW + 100);
+        assert_eq!(g.countries["FR"], before);
+        policy.allow_ranges.insert("+3361234".into());
+        assert_eq!(
+            g.check(&policy, GuardMode::Enforce, &blocked, NOW + 100)
+                .decision,
+            Decision::Allow
+        );
+        policy.allow_ranges.clear();
+        policy.allow_numbers.insert("+33612340042".into());
+        assert_eq!(
+            g.check(&policy, GuardMode::Enforce, &blocked, NOW + 100)
+                .decision,
+            Decision::Allow
+        );
+        // An allow-listed SMS is still counted.
+        g.record_sent(&policy, GuardMode::Enforce, &blocked, NOW + 100);
+        assert_ne!(g.countries["FR"], before);
+    }
+
+    #[test]
+    fn an_ip_that_hops_countries_is_refused() {
+        let policy = GuardPolicy::default();
+        let mut g = TenantGuard::default();
+        let ip = Some("192.0.2.7");
+        for (i, (country, number)) in [
+            ("FR", "+33612345678"),
+            ("DE", "+4915112345678"),
+            ("US", "+12025550100"),
+            ("BR", "+5511912345678"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let r = SendRequest {
+                e164: number,
+                country,
+                ip,
+                test_number: false,
+            };
+            let out = g.check(&policy, GuardMode::Enforce, &r, NOW + i as u64);
+            if i < 3 {
+                assert_eq!(out.decision, Decision::Allow, "{country}");
+                g.record_sent(&policy, GuardMode::Enforce, &r, NOW + i as u64);
+            } else {
+                assert_eq!(
+                    out.decision,
+                    Decision::Refuse {
+                        rule: Rule::IpCountries,
+                        scope: Scope::Ip("192.0.2.7".into()),
+                        until: NOW + 3 + 3_600_000
+                    }
+                );
+            }
+        }
+        // Idle subjects are dropped after their windows.
+        g.forget_idle(&policy, NOW + 2 * 3_600_000);
+        assert!(g.ips.is_empty() && g.ranges.is_empty());
+    }
+}
