@@ -364,23 +364,23 @@ mod tests {
         let policy = GuardPolicy::default();
         let mut g = TenantGuard::default();
         let outs = pump(&mut g, &policy, GuardMode::Enforce, 10);
-        // The country's hourly floor is 3: the 4th SMS makes it suspect, and the range has
-        // 3 unverified by then: refused from the 4th on.
-        assert!(outs[..3].iter().all(|o| o.decision == Decision::Allow));
-        let Decision::Refuse { rule, scope, until } = &outs[3].decision else {
-            panic!("{:?}", outs[3])
+        // The country's hourly floor is 3: the 4th SMS makes it suspect; the range's floor
+        // is 5: refused from the 6th on.
+        assert!(outs[..5].iter().all(|o| o.decision == Decision::Allow));
+        let Decision::Refuse { rule, scope, until } = &outs[5].decision else {
+            panic!("{:?}", outs[5])
         };
         assert_eq!(
             (*rule, scope, *until),
             (
                 Rule::CountryHourly,
                 &Scope::Range("+3361234".into()),
-                NOW + 3 + 3_600_000
+                NOW + 5 + 3_600_000
             )
         );
-        let event = outs[3].event.as_ref().unwrap();
-        assert_eq!((event.observed, event.threshold), (4.0, 3.0));
-        assert!(outs[4..]
+        let event = outs[5].event.as_ref().unwrap();
+        assert_eq!((event.observed, event.threshold), (6.0, 5.0));
+        assert!(outs[6..]
             .iter()
             .all(|o| o.decision.refuses() && o.event.is_none()));
         // Another range of the suspect country, at its first SMS: allowed.
@@ -396,7 +396,7 @@ mod tests {
             json!({"event": "guard.triggered", "data": [{
                 "mode": "enforce", "rule": "country_hourly",
                 "scope": {"kind": "range", "value": "+3361234"}, "country": "FR",
-                "observed": 4.0, "threshold": 3.0,
+                "observed": 6.0, "threshold": 5.0,
                 "at": "2027-01-15T08:00:00+00:00", "until": "2027-01-15T09:00:00+00:00"
             }]})
         );
@@ -416,7 +416,7 @@ mod tests {
             .iter()
             .filter(|o| matches!(o.decision, Decision::WouldRefuse { .. }))
             .collect();
-        assert_eq!(would.len(), 7);
+        assert_eq!(would.len(), 5);
         // In record mode the SMS go, so they count: the country passes 3 × its hourly
         // threshold at its 10th SMS (a second event, for the country).
         let events: Vec<_> = outs.iter().filter_map(|o| o.event.as_ref()).collect();

@@ -98,7 +98,7 @@ impl Default for GuardPolicy {
             hourly_floor: 3,
             hourly_window_hours: 1,
             country_block_factor: 3,
-            range_floor: 3,
+            range_floor: 5,
             range_ratio_milli: 1000,
             ip_countries: 3,
             ip_window_minutes: 60,

@@ -542,9 +542,9 @@ mod tests {
             r.record_sent(&policy, NOW);
         }
         assert_eq!(r.check(&policy, &CountryVerdict::Calm, NOW), None);
-        // Floor 3: with 3 unverified already, the 4th trips.
+        // Floor 5: with 5 unverified already, the 6th trips.
         let mut r = RangeState::default();
-        for _ in 0..2 {
+        for _ in 0..4 {
             r.record_sent(&policy, NOW);
         }
         assert_eq!(r.check(&policy, &suspect, NOW), None);
@@ -553,7 +553,7 @@ mod tests {
         assert!(new);
         assert_eq!(
             (trip.rule, trip.observed_milli, trip.threshold_milli),
-            (Rule::CountryDaily, 4_000, 3_000)
+            (Rule::CountryDaily, 6_000, 5_000)
         );
         assert_eq!(
             r.check(&policy, &CountryVerdict::Calm, NOW + 1),
