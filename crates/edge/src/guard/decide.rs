@@ -331,6 +331,7 @@ impl TenantGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     const NOW: u64 = 1_800_000_000_000;
@@ -513,5 +514,56 @@ mod tests {
         // Idle subjects are dropped after their windows.
         g.forget_idle(&policy, NOW + 2 * 3_600_000);
         assert!(g.ips.is_empty() && g.ranges.is_empty());
+    }
+
+    proptest! {
+        /// Whatever the traffic: `record` refuses nothing, `off` allows everything and
+        /// counts nothing, a test number changes no state, and `enforce` refuses only where
+        /// a trip holds (a refusal names a trip that lasts past now).
+        #[test]
+        fn modes_keep_their_promises(
+            sends in prop::collection::vec((0u64..7_200_000, 0u8..3, 0u16..40, 0u8..6, any::<bool>()), 1..120)
+        ) {
+            let policy = GuardPolicy::default();
+            let countries = ["FR", "DE", "US"];
+            let mut sends = sends;
+            sends.sort_by_key(|s| s.0);
+            let mut guards = [TenantGuard::default(), TenantGuard::default(), TenantGuard::default()];
+            for (at, c, n, ip, verify) in sends {
+                let now = NOW + at;
+                let number = format!("+{}{:07}", 30 + u16::from(c), u32::from(n) * 137);
+                let ip = format!("192.0.2.{ip}");
+                let r = SendRequest { e164: &number, country: countries[c as usize], ip: Some(&ip), test_number: false };
+                for (g, mode) in guards.iter_mut().zip([GuardMode::Record, GuardMode::Off, GuardMode::Enforce]) {
+                    let test = SendRequest { test_number: true, ..r };
+                    let before = (g.countries.clone(), g.ranges.clone(), g.ips.clone());
+                    prop_assert_eq!(g.check(&policy, mode, &test, now).decision, Decision::Allow);
+                    g.record_sent(&policy, mode, &test, now);
+                    g.record_verified(&policy, mode, &test, &[now], now);
+                    prop_assert_eq!(&before, &(g.countries.clone(), g.ranges.clone(), g.ips.clone()));
+                    let out = g.check(&policy, mode, &r, now);
+                    match mode {
+                        GuardMode::Record => prop_assert!(out.decision.sends()),
+                        GuardMode::Off => {
+                            prop_assert_eq!(&out.decision, &Decision::Allow);
+                            prop_assert!(g.countries.is_empty());
+                        }
+                        GuardMode::Enforce => {
+                            if let Decision::Refuse { until, .. } = out.decision {
+                                prop_assert!(until > now);
+                            }
+                            let would = matches!(out.decision, Decision::WouldRefuse { .. });
+                            prop_assert!(!would);
+                        }
+                    }
+                    if out.decision.sends() {
+                        g.record_sent(&policy, mode, &r, now);
+                        if verify {
+                            g.record_verified(&policy, mode, &r, &[now], now + 1000);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
