@@ -13,7 +13,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use smsotp_edge::guard::{Decision, GuardPolicy, SendRequest, TenantGuard};
+use smsotp_edge::guard::{Decision, GuardPolicy, Scope, SendRequest, TenantGuard};
 
 const MINUTE: u64 = 60_000;
 const HOUR: u64 = 60 * MINUTE;
@@ -156,8 +156,9 @@ struct Figures {
     /// measured week, and in all.
     week_normal_trips: u64,
     normal_trips: u64,
-    /// Trips started by a burst SMS.
+    /// Trips started by a burst SMS, and of those, of a whole country.
     burst_trips: u64,
+    burst_country_trips: u64,
     /// A few events, for the log.
     events: Vec<String>,
 }
@@ -259,6 +260,7 @@ fn simulate(seed: u64, burst: Option<&Burst>, days: u64) -> Figures {
                 if let Some(e) = &out.event {
                     if otp.burst {
                         f.burst_trips += 1;
+                        f.burst_country_trips += u64::from(matches!(e.scope, Scope::Country(_)));
                     } else {
                         f.normal_trips += 1;
                         f.week_normal_trips += u64::from(now >= week2);
@@ -357,7 +359,7 @@ fn enforce_refuses_the_burst_within_its_first_hour_and_little_else() {
         let first = f.first_burst_refusal.map(|ms| ms as f64 / MINUTE as f64);
         let normal = pct(f.week_normal_refused, f.week_normal_sms);
         println!(
-            "burst into {}: first refusal after {} min; burst refused {:.1} % ({} of {} SMS; {} sent in its first hour; {} trips); normal traffic refused in the enforce week {:.3} % ({} of {}; {} false trips that week, {} in the fortnight)",
+            "burst into {}: first refusal after {} min; burst refused {:.1} % ({} of {} SMS; {} sent in its first hour; {} trips, {} of the whole country); normal traffic refused in the enforce week {:.3} % ({} of {}; {} false trips that week, {} in the fortnight)",
             c.iso,
             first.map_or("never".into(), |m| format!("{m:.1}")),
             pct(f.burst_refused, f.burst_sms),
@@ -365,6 +367,7 @@ fn enforce_refuses_the_burst_within_its_first_hour_and_little_else() {
             f.burst_sms,
             f.burst_sent_first_hour,
             f.burst_trips,
+            f.burst_country_trips,
             normal,
             f.week_normal_refused,
             f.week_normal_sms,
