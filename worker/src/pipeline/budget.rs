@@ -107,9 +107,10 @@ pub struct Admitted {
 }
 
 impl Admitted {
-    /// An SMS counted by a limiter call of its own (a Twilio Verify start counts it in the
-    /// call that reads its service, `Ask::Service`): `send` as asked, kept only when it had
-    /// anything to count, so that [`settle`] gives back exactly what was taken.
+    /// An SMS a limiter call other than [`admit`] counts (a Twilio Verify start counts it
+    /// in the call that reads its service, `Ask::Service`): `send` kept only when it has
+    /// anything to count, so that the call asks exactly that ([`Admitted::sms_ask`]) and
+    /// [`settle`] gives back exactly what was taken.
     pub fn sms(send: Option<SendAsk>) -> Self {
         Admitted {
             counted: send.filter(counts),
@@ -118,9 +119,9 @@ impl Admitted {
         }
     }
 
-    /// What of `send` the limiter counts (`None`: nothing, so nothing to ask).
-    pub fn counted(send: &Option<SendAsk>) -> Option<SendAsk> {
-        send.clone().filter(counts)
+    /// The SMS for the limiter to count (`None`: nothing to ask).
+    pub fn sms_ask(&self) -> Option<SendAsk> {
+        self.counted.clone()
     }
 }
 

@@ -253,16 +253,8 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             sms,
             resend_after,
         } => {
-            if let Some(sms) = &sms {
-                deliver(cx, shard, &record.otp_id, &tenant.id, sms).await?;
-            }
-            let body = json!(record.to_object(now));
-            let otp_id = record.otp_id.clone();
-            return Ok(Answer {
-                resend_after: Some(resend_after),
-                record: Some(Box::new(record)),
-                ..Answer::json(200, body).about(&otp_id)
-            });
+            let resent = resent(cx, tenant, shard, record, sms.as_deref(), resend_after);
+            return Ok(resent.await?.0);
         }
         other => return Err(other.into_error()),
     };
@@ -355,25 +347,38 @@ async fn resend_in_shard(
         test_pins: tenant.policy.test_numbers.clone(),
         client,
     };
-    let (record, sms, resend_after) = match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+    match shard::call(&cx.env, shard, &op, &cx.usage).await? {
         ShardReply::Resent {
             record,
             sms,
             resend_after,
-        } => (record, sms, resend_after),
-        other => return Err(other.into_error()),
-    };
-    // No SMS: a test number (its fixed PIN stays).
-    if let Some(sms) = &sms {
-        deliver(cx, shard, otp_id, &tenant.id, sms).await?;
+        } => resent(cx, tenant, shard, record, sms.as_deref(), resend_after).await,
+        other => Err(other.into_error()),
+    }
+}
+
+/// A resend the shard made (`Resend`, or a Twilio Verify start of a pending OTP): its SMS
+/// delivered (none for a test number, whose fixed PIN stays), and the answer — the OTP
+/// object with `resendAfter`, 200 — with whether an SMS left.
+async fn resent(
+    cx: &Ctx,
+    tenant: &Tenant,
+    shard: u8,
+    record: smsotp_core::OtpRecord,
+    sms: Option<&OutgoingSms>,
+    resend_after: u32,
+) -> AppResult<(Answer, bool)> {
+    if let Some(sms) = sms {
+        deliver(cx, shard, &record.otp_id, &tenant.id, sms).await?;
     }
     let now = Date::now().as_millis();
     let mut body = json!(record.to_object(now));
     body["resendAfter"] = json!(resend_after);
+    let otp_id = record.otp_id.clone();
     let answer = Answer {
         resend_after: Some(resend_after),
         record: Some(Box::new(record)),
-        ..Answer::json(200, body).about(otp_id)
+        ..Answer::json(200, body).about(&otp_id)
     };
     Ok((answer, sms.is_some()))
 }

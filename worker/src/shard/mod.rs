@@ -103,6 +103,20 @@ impl OtpShard {
         storage::Store(Sql::new(self.state.storage().sql(), &self.usage))
     }
 
+    /// A number's row and its latest OTP, if it has one (the Twilio Verify API finds a
+    /// verification by its `To`).
+    fn latest_of(
+        &self,
+        tenant: &str,
+        n: &wire::NumberRef,
+    ) -> Result<Option<(storage::NumberRow, smsotp_core::OtpRecord)>> {
+        let row = self.store().number_row(n.pk, n.nk, tenant, &n.phone)?;
+        Ok(row.and_then(|row| {
+            let record = row.state.current.as_ref()?.record.clone();
+            Some((row, record))
+        }))
+    }
+
     /// Asks for the alarm at `at` at the latest.
     fn wake(&self, at: u64) {
         self.wake_at.set(self.wake_at.get().min(at));
@@ -142,27 +156,15 @@ impl DurableObject for OtpShard {
                 number: Some(n),
                 tenant,
                 ..
-            } => match self.store().number_row(n.pk, n.nk, tenant, &n.phone)? {
-                Some(row) => match row.state.current.as_ref().map(|c| c.record.otp_id.clone()) {
-                    Some(otp_id) => self.transition(row, &op.with_otp_id(&otp_id), now)?,
-                    None => ShardReply::NotFound,
-                },
+            } => match self.latest_of(tenant, n)? {
+                Some((row, record)) => self.transition(row, (&record.otp_id, &op), now)?,
                 None => ShardReply::NotFound,
             },
-            ShardOp::Latest {
-                tenant,
-                phone,
-                pk,
-                nk,
-            } => match self.store().number_row(*pk, *nk, tenant, phone)? {
-                Some(row) => match row.state.current {
-                    Some(current) => {
-                        let mut record = current.record;
-                        record.expire(now);
-                        ShardReply::Record(record)
-                    }
-                    None => ShardReply::NotFound,
-                },
+            ShardOp::Latest { tenant, number } => match self.latest_of(tenant, number)? {
+                Some((_, mut record)) => {
+                    record.expire(now);
+                    ShardReply::Record(record)
+                }
                 None => ShardReply::NotFound,
             },
             _ => match self.store().row_of_otp(op.otp_id(), op.tenant())? {
@@ -189,7 +191,7 @@ impl DurableObject for OtpShard {
                     ShardOp::Sent { .. } | ShardOp::Report { .. } => {
                         self.delivery_changed(row, &op, now)?
                     }
-                    _ => self.transition(row, &op, now)?,
+                    _ => self.transition(row, (op.otp_id(), &op), now)?,
                 },
             },
         };

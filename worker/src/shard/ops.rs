@@ -379,19 +379,20 @@ impl OtpShard {
         })
     }
 
-    /// `Check`, `Cancel`, `FailDelivery`, `Get`: the core's transition on the record, the
-    /// number's wrong-PIN count with it, one write if anything changed.
+    /// `Check`, `Cancel`, `Approve`, `FailDelivery`, `Get` of the OTP `otp_id` (the op's
+    /// own, or the number's latest for a check by number): the core's transition on the
+    /// record, the number's wrong-PIN count with it, one write if anything changed.
     pub(super) fn transition(
         &self,
         mut row: NumberRow,
-        op: &ShardOp,
+        (otp_id, op): (&str, &ShardOp),
         now: u64,
     ) -> Result<ShardReply> {
         // A missing key is the deployment's fault: a worker error (logged, 500), not an
         // answer naming it.
         let settings = crate::config::settings_or_error(&self.env)?;
         let hasher = &settings.pin_hasher;
-        let Some(found) = row.state.find(op.otp_id(), now) else {
+        let Some(found) = row.state.find(otp_id, now) else {
             return Ok(ShardReply::NotFound);
         };
         // Through a Twilio Verify service, another service's OTP (or one the SMS.cx API
@@ -445,7 +446,7 @@ impl OtpShard {
         if let ShardOp::Check { client, .. } = op {
             if status == OtpStatus::Pending {
                 if let Err(e) = row.state.check_locks(client.as_deref(), true, now) {
-                    let found = row.state.find(op.otp_id(), now).cloned();
+                    let found = row.state.find(otp_id, now).cloned();
                     return Ok(match found {
                         Some(r) => refused_with(&r, &e),
                         None => refusal(&e),
@@ -453,7 +454,7 @@ impl OtpShard {
                 }
             }
         }
-        let Some(record) = row.state.find_mut(op.otp_id(), now) else {
+        let Some(record) = row.state.find_mut(otp_id, now) else {
             return Ok(ShardReply::NotFound);
         };
         let before = (record.status, record.attempts);
