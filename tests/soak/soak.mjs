@@ -761,16 +761,28 @@ export async function soak({
   if (after503) log(`soak: ${after503} of ${count503} 503s answered just after the KV fault window they started in closed`);
 
   // No PIN in the worker's logs or storage: every alphanumeric token of 4–10 characters in
-  // them, against every PIN the provider was given (failed sends included).
+  // them, against every PIN the provider was given (failed sends included). Storage is read
+  // twice: every row of every database, values whole (what the worker stored), and the raw
+  // bytes (freed pages, journals), where only a token between printable characters counts —
+  // a long value is split across pages there, and the digits of a timestamp cut by a page
+  // header are not a stored number (a 6-digit fragment matched one of the run's ~600 PINs once).
   const pins = new Set();
   for (const list of smsByOtp.values()) for (const s of list) pins.add(s.pin);
   const leaks = [];
-  const scan = (where, text) => {
-    for (const token of text.split(/[^A-Za-z0-9]+/)) if (token.length >= 4 && token.length <= 10 && pins.has(token)) leaks.push(`${where}: ${token}`);
+  const scan = (where, text, { printableEnds = false } = {}) => {
+    for (const m of text.matchAll(/[A-Za-z0-9]{4,10}/g)) {
+      const token = m[0];
+      const before = text.charCodeAt(m.index - 1);
+      const after = text.charCodeAt(m.index + token.length);
+      if (/[A-Za-z0-9]/.test(text[m.index - 1] ?? '') || /[A-Za-z0-9]/.test(text[m.index + token.length] ?? '')) continue;
+      if (printableEnds && !(before >= 0x20 && before < 0x7f && after >= 0x20 && after < 0x7f)) continue;
+      if (pins.has(token)) leaks.push(`${where}: ${token} in ${JSON.stringify(text.slice(Math.max(0, m.index - 60), m.index + token.length + 30))}`);
+    }
   };
   w.logs.forEach((line, i) => scan(`log line ${i}`, line));
+  w.storedRows().forEach((row) => scan('a stored row', row));
   const files = w.storedFiles();
-  for (const f of files) scan(f.path, f.bytes.toString('latin1'));
+  for (const f of files) scan(f.path, f.bytes.toString('latin1'), { printableEnds: true });
   for (const leak of leaks.slice(0, 20)) fail(`a PIN in ${leak}`);
   if (leaks.length > 20) fail(`… ${leaks.length - 20} more PINs found`);
 
