@@ -97,6 +97,17 @@ pub enum StatsEvent {
         /// Its cost in millionths of the price table's currency.
         cost_micros: u64,
     },
+    /// A message counted [`StatsEvent::Sent`] that its provider refused or never answered
+    /// within the request (the next step of the plan, or none, took over): taken back out
+    /// of `sent`, `parts` and `cost` (saturating: the two land in the same checkpoint, as
+    /// the refusal comes within the request that counted the send) and counted in
+    /// `deliveryFailed`.
+    SendFailed {
+        /// SMS parts counted with the send.
+        parts: u32,
+        /// Its cost, as counted with the send.
+        cost_micros: u64,
+    },
     /// A message's first final delivery report (delivered, undelivered, failed); any
     /// other status counts nothing (the worker passes a message's final status once).
     Delivery(DeliveryStatus),
@@ -126,7 +137,7 @@ pub struct Counters {
     pub delivered: u64,
     /// Messages reported undelivered (the carrier could not deliver them).
     pub undelivered: u64,
-    /// Messages the provider reported it could not send.
+    /// Messages the provider could not send: refused at once, or reported `failed`.
     pub delivery_failed: u64,
     /// OTPs verified (Twilio's `total_converted`).
     pub verified: u64,
@@ -159,6 +170,12 @@ impl Counters {
                 one(&mut self.sent);
                 self.parts = self.parts.saturating_add(u64::from(parts));
                 self.cost_micros = self.cost_micros.saturating_add(cost_micros);
+            }
+            StatsEvent::SendFailed { parts, cost_micros } => {
+                self.sent = self.sent.saturating_sub(1);
+                self.parts = self.parts.saturating_sub(u64::from(parts));
+                self.cost_micros = self.cost_micros.saturating_sub(cost_micros);
+                one(&mut self.delivery_failed);
             }
             StatsEvent::Delivery(status) => match status {
                 DeliveryStatus::Delivered => one(&mut self.delivered),

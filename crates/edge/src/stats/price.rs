@@ -116,6 +116,12 @@ impl PriceTable {
 /// assert_eq!(parse_price_micros("NaN"), None);
 /// ```
 pub fn parse_price_micros(text: &str) -> Option<u64> {
+    parse_fixed(text, 6)
+}
+
+/// A decimal number ≥ 0 (`0.07`, `7.9e-3`) in units of 10^-`decimals`, exactly (`None`
+/// for a negative number, more decimals, anything else, or an overflow).
+pub(crate) fn parse_fixed(text: &str, decimals: u32) -> Option<u64> {
     let text = text.trim();
     let (mantissa, exponent) = match text.find(['e', 'E']) {
         Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
@@ -128,10 +134,10 @@ pub fn parse_price_micros(text: &str) -> Option<u64> {
     {
         return None;
     }
-    // The digits as one integer, and the power of ten that makes it millionths.
+    // The digits as one integer, and the power of ten that scales it.
     let digits = format!("{int}{frac}");
     let digits = digits.trim_start_matches('0');
-    let shift = i64::from(exponent) + 6 - frac.len() as i64;
+    let shift = i64::from(exponent) + i64::from(decimals) - frac.len() as i64;
     if digits.is_empty() {
         return Some(0);
     }
