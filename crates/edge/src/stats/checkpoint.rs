@@ -174,6 +174,22 @@ impl StatsBuffer {
             .collect()
     }
 
+    /// Puts back rows [`due`](Self::due) gave that could not be written (their object
+    /// did not answer): pending again, merged with what came since, due one delay later
+    /// (not at once: an object that keeps failing is not called in a loop).
+    pub fn put_back(&mut self, rows: Vec<StatsRow>, now: UnixMillis) {
+        for row in rows {
+            self.pending
+                .entry(row.key)
+                .or_insert_with(|| Pending {
+                    counters: Counters::default(),
+                })
+                .counters
+                .merge(&row.counters);
+        }
+        self.since = Some(self.since.map_or(now, |s| s.min(now)));
+    }
+
     /// Buckets with a pending delta.
     pub fn len(&self) -> usize {
         self.pending.len()

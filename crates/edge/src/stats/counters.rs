@@ -17,6 +17,24 @@ pub const UNKNOWN_COUNTRY: &str = "ZZ";
 /// failed): the empty string, answered as `null`.
 pub const NO_PROVIDER: &str = "";
 
+/// The refusals the statistics count, by error code: the abuse controls — the number's
+/// limits, the tenant's policy (countries, number types, ranges, the day's caps, the
+/// end-user IP's hour), the browser API's checks (Turnstile, origins, the client lock),
+/// channels, and the tenant's minute. A malformed request is not a refusal of anything
+/// (it is the client's bug, not traffic to steer), nor is a wrong PIN (counted by its OTP).
+/// The connecting IP's minute (2134) is not counted: it is answered before the tenant is
+/// known, by the platform's rate limiter, and counting a flood would cost a Durable
+/// Object call per request of it.
+pub const REFUSALS: [u16; 16] = [
+    2108, 2109, 2110, 2111, 2112, 2113, 2114, 2115, 2116, 2122, 2123, 2124, 2126, 2131, 2133, 2136,
+];
+
+/// Whether a refusal with this error code is counted ([`REFUSALS`], or the tenant's
+/// minute, 429).
+pub fn counts_refusal(code: u16) -> bool {
+    code == 429 || REFUSALS.contains(&code)
+}
+
 /// One hourly bucket of a tenant's statistics (the tenant is the object's, or a column
 /// beside this key): the unix hour, the destination country, the channel and the
 /// provider. One stored row per key, so a tenant sending to 5 countries through one
@@ -146,6 +164,7 @@ pub struct Counters {
     /// OTPs expired unverified.
     pub expired: u64,
     /// Requests refused, by error code.
+    #[serde(with = "code_keys")]
     pub refused: BTreeMap<u16, u64>,
     /// SMS parts sent.
     pub parts: u64,
@@ -330,5 +349,48 @@ mod tests {
             a0.merge(&Counters::default());
             prop_assert_eq!(a0, a);
         }
+    }
+}
+
+/// `refused` with its codes as the map's string keys (`{"2115": 3}`), written and read so
+/// by any serde format: JSON requires string keys, and a JavaScript object read back into
+/// Rust (a Durable Object's message) gives strings, which not every format turns into
+/// numbers.
+mod code_keys {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(map: &BTreeMap<u16, u64>, s: S) -> Result<S::Ok, S::Error> {
+        let text: BTreeMap<String, u64> = map.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        text.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u16, u64>, D::Error> {
+        let text = BTreeMap::<String, u64>::deserialize(d)?;
+        text.into_iter()
+            .map(|(k, v)| {
+                k.parse::<u16>()
+                    .map(|k| (k, v))
+                    .map_err(|_| serde::de::Error::custom(format!("{k:?} is not an error code")))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod code_keys_tests {
+    use super::*;
+
+    #[test]
+    fn refusals_travel_with_their_codes_as_string_keys_and_come_back() {
+        let mut c = Counters::default();
+        c.add(StatsEvent::Refused { code: 2115 });
+        c.add(StatsEvent::Refused { code: 2115 });
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.contains(r#""refused":{"2115":2}"#), "{text}");
+        assert_eq!(serde_json::from_str::<Counters>(&text).unwrap(), c);
+        let bad = text.replace("2115", "x");
+        assert!(serde_json::from_str::<Counters>(&bad).is_err());
     }
 }

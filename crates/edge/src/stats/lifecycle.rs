@@ -39,6 +39,7 @@ use crate::number::NumberState;
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SeenAttempt {
     reference: String,
+    channel: smsotp_core::Channel,
     provider: String,
     status: DeliveryStatus,
 }
@@ -79,6 +80,7 @@ impl Seen {
                         .iter()
                         .map(|a| SeenAttempt {
                             reference: a.reference.clone(),
+                            channel: a.channel,
                             provider: a.provider.clone(),
                             status: a.status,
                         })
@@ -115,14 +117,22 @@ fn message_key(r: &OtpRecord, a: &Attempt, provider: &str) -> BucketKey {
     BucketKey::new(r.created_at, &r.country_iso, a.channel, provider)
 }
 
-/// A message's parts (an SMS's, as counted at create; 1 for a call or a WhatsApp message)
-/// and their cost in the country's price.
+/// A message's parts (an SMS's, as counted at create) and their cost in the country's
+/// price.
 fn sent(r: &OtpRecord, a: &Attempt, prices: &PriceTable) -> (u32, u64) {
-    let parts = match a.channel {
-        smsotp_core::Channel::Sms => r.parts.max(1),
-        _ => 1,
-    };
-    (parts, prices.cost_micros(&r.country_iso, parts))
+    parts_and_cost(r, a.channel, prices)
+}
+
+/// A message's SMS parts and their cost: the price table prices SMS parts only, so a call
+/// or a WhatsApp message counts as sent with no part and no cost.
+fn parts_and_cost(r: &OtpRecord, channel: smsotp_core::Channel, prices: &PriceTable) -> (u32, u64) {
+    match channel {
+        smsotp_core::Channel::Sms => {
+            let parts = r.parts.max(1);
+            (parts, prices.cost_micros(&r.country_iso, parts))
+        }
+        _ => (0, 0),
+    }
 }
 
 /// The events between what was read (`before`) and what is written (`after`), each with
@@ -159,12 +169,13 @@ pub fn events(
                         ));
                     }
                 }
-                Some(was) if was.provider != a.provider => {
+                Some(was) if (was.channel, &was.provider) != (a.channel, &a.provider) => {
                     // An earlier step refused it within the request; this one took it.
-                    out.push((
-                        message_key(r, a, &was.provider),
-                        StatsEvent::SendFailed { parts, cost_micros },
-                    ));
+                    let key =
+                        BucketKey::new(r.created_at, &r.country_iso, was.channel, &was.provider);
+                    let (parts, cost_micros) = parts_and_cost(r, was.channel, prices);
+                    out.push((key, StatsEvent::SendFailed { parts, cost_micros }));
+                    let (parts, cost_micros) = sent(r, a, prices);
                     out.push((
                         message_key(r, a, &a.provider),
                         StatsEvent::Sent { parts, cost_micros },
@@ -423,7 +434,8 @@ mod tests {
         let sms = &got.iter().find(|(k, _)| k == "FR/Sms/twilio").unwrap().1;
         let voice = &got.iter().find(|(k, _)| k == "FR/Voice/twilio").unwrap().1;
         assert_eq!((sms.undelivered, sms.sent), (1, 0));
-        assert_eq!((voice.sent, voice.parts, voice.cost_micros), (1, 1, 70_000));
+        // A call is a message sent, with no SMS part to price.
+        assert_eq!((voice.sent, voice.parts, voice.cost_micros), (1, 0, 0));
         // A duplicate report: nothing.
         assert!(events(&Seen::of(&after), &after, &prices()).is_empty());
         // A report failed with the provider's id: a delivery failure, the message still sent.
