@@ -6,10 +6,13 @@
 // test caused. A tenant sees only its own; a bad parameter is a 400 naming it.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startWorker, call, KEYS, TENANTS } from './harness.mjs';
 import { standinEnv, startStandins } from './standins.mjs';
 
 const PUBLIC_URL = 'https://otp.example';
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 let standins;
 before(async () => {
@@ -154,10 +157,30 @@ describe('GET /v1/stats', () => {
       const thisHour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString().replace('.000Z', '+00:00');
       assert.ok(hours.every((g) => g.hour === thisHour && g.channel === 'sms'), JSON.stringify(hours));
 
+      // npm run stats: the same as a table, a row per country and the total; a key of
+      // another tenant than the one named is refused.
+      const cli = (tenant, ...args) => spawnSync(process.execPath, ['scripts/stats.mjs', tenant, '--url', w.url, ...args], {
+        cwd: root, encoding: 'utf8', env: { ...process.env, SMSOTP_SECRET_KEY: KEYS.acme },
+      });
+      const shown = cli('acme');
+      assert.equal(shown.status, 0, shown.stderr);
+      const lines = shown.stdout.trim().split('\n');
+      assert.match(lines[1], /^country\s+attempts\s+converted\s+rate\s+sent/);
+      const frRow = lines.find((l) => l.startsWith('FR '));
+      assert.match(frRow, /^FR\s+3\s+2\s+66\.7 %\s+3\s+3\s+0\s+0\s+1\s+0\s+2109×1\s+3\s+0\.15$/, frRow);
+      assert.match(lines.at(-1), /^total\s+4\s+2\s+50\.0 %\s+4\s+4\s/);
+      const wrongTenant = cli('globex');
+      assert.equal(wrongTenant.status, 2);
+      assert.match(wrongTenant.stderr, /the key is tenant acme's, not globex's/);
+      const badFrom = cli('acme', '--from', 'yesterday');
+      assert.equal(badFrom.status, 2);
+      assert.match(badFrom.stderr, /400: 'from' must be an ISO 8601.*\(from\)/);
+
       // globex: nothing of acme's.
       const other = await stats(w, '?groupBy=country', KEYS.globex);
       assert.equal(other.status, 200);
       assert.deepEqual(other.body.groups, []);
+      assert.equal(other.body.tenant, 'globex');
     });
   });
 

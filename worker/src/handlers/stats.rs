@@ -15,7 +15,7 @@ use crate::pipeline::context::Ctx;
 use crate::tenant::Tenant;
 use smsotp_edge::stats::StatsQuery;
 
-/// `GET /v1/stats?from=&to=&groupBy=`: 200 with `{from, to, groupBy, groups}`; 400 naming
+/// `GET /v1/stats?from=&to=&groupBy=`: 200 with `{tenant, from, to, groupBy, groups}`; 400 naming
 /// the parameter that is not ISO 8601, a range over 90 days or older than the 400 days
 /// kept, an unknown or repeated `groupBy`. A parameter given twice is refused too (which
 /// one was meant cannot be told).
@@ -47,6 +47,8 @@ pub async fn get(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
         &cx.usage,
     )
     .await?;
-    let answer = query.answer(&rows);
-    Ok(Answer::json(200, json!(answer)))
+    let mut body = json!(query.answer(&rows));
+    // Whose statistics these are (a tool holding several keys can tell them apart).
+    body["tenant"] = json!(tenant.id);
+    Ok(Answer::json(200, body))
 }
