@@ -710,6 +710,33 @@ export async function soak({
     if (sms.some((s) => s.to !== m.phone)) fail(`${m.kind} ${m.otpId}: an SMS to another number`);
   });
 
+  // The statistics (GET /v1/stats) agree with the model, per tenant: every OTP created
+  // (failed sends included) an attempt, every verified one converted, every one failed on
+  // its last wrong PIN and every expired one counted once, whatever faults the run went
+  // through. The shards send their counts within about 5 s: polled for up to 30 s.
+  const statsWanted = {};
+  for (const m of models.filter((x) => x.otpId)) {
+    const w = (statsWanted[m.tenant] ??= { attempts: 0, converted: 0, failedMaxAttempts: 0, expired: 0 });
+    w.attempts++;
+    if (m.status === 'VERIFIED') w.converted++;
+    if (m.status === 'FAILED' && !m.sendFailed) w.failedMaxAttempts++;
+    if (m.status === 'EXPIRED') w.expired++;
+  }
+  const statsGot = {};
+  const statsEnd = Date.now() + 30000;
+  for (;;) {
+    for (const tenant of Object.keys(statsWanted)) {
+      const r = await server(tenant)('GET', '/v1/stats?from=' + new Date(started - 3_600_000).toISOString());
+      const g = r.body?.groups?.[0] ?? {};
+      statsGot[tenant] = { attempts: g.attempts, converted: g.converted, failedMaxAttempts: g.failedMaxAttempts, expired: g.expired };
+    }
+    if (JSON.stringify(statsGot) === JSON.stringify(statsWanted) || Date.now() > statsEnd) break;
+    await sleep(500);
+  }
+  for (const tenant of Object.keys(statsWanted)) {
+    if (JSON.stringify(statsGot[tenant]) !== JSON.stringify(statsWanted[tenant])) fail(`GET /v1/stats of ${tenant}: ${JSON.stringify(statsGot[tenant])}, the model says ${JSON.stringify(statsWanted[tenant])}`);
+  }
+
   // Every status change with a callback URL delivered (a 2xx from the receiver) with the
   // id msg_<otpId>_<status>, the same on every try, signed with the tenant's secret.
   const expected = models.filter((m) => m.otpId && m.callbackPath && m.status !== 'PENDING');

@@ -107,7 +107,7 @@ impl DurableObject for TenantLimiter {
         let now = Date::now().as_millis();
         let reply = match &ask {
             Ask::Take { limit, budget, .. } => self.take_minute(*limit, *budget, now)?,
-            Ask::AddStats { rows } => self.add_stats(rows)?,
+            Ask::AddStats { rows } => self.add_stats(rows, now)?,
             Ask::Stats { from_hour, to_hour } => self.read_stats(*from_hour, *to_hour)?,
             Ask::Create {
                 limit,

@@ -1,8 +1,9 @@
 //! The tenant's statistics (`smsotp_edge::stats`), kept in its limiter: the buckets the
-//! shards send (`Ask::AddStats`, at most every 5 s per shard: `shard::stats`), the
-//! refusals decided here or before the limiter call (counted in memory and written at a
-//! checkpoint 5 s after the first, so a flood of refusals writes one row per bucket every
-//! 5 s, not one per request), the `GET /v1/stats` read, and 400 days' retention.
+//! shards send (`Ask::AddStats`, at most every 5 s per shard: `shard::stats`) and the
+//! refusals decided here or before the limiter call, merged in memory and written at a
+//! checkpoint 5 s after the first (so the 64 shards' deltas, or a flood of refusals, write
+//! one row per bucket every 5 s, not one per call), the `GET /v1/stats` read, and 400
+//! days' retention.
 //!
 //! Why here: one object per tenant, which every counted request already calls, so a query
 //! is one call (a fan-out to the 64 shards would pass the 50 subrequests a request may make
@@ -68,9 +69,11 @@ impl TenantLimiter {
         }
     }
 
-    /// `AddStats`: a shard's buckets added to the stored ones.
-    pub(super) fn add_stats(&self, rows: &[StatsRow]) -> Result<LimiterReply> {
-        self.store().add_stats(rows)?;
+    /// `AddStats`: a shard's buckets, added to the pending ones and written with them at
+    /// the next checkpoint — so the 64 shards' deltas of a window cost one row per bucket,
+    /// not one per shard.
+    pub(super) fn add_stats(&self, rows: &[StatsRow], now: u64) -> Result<LimiterReply> {
+        self.stats.borrow_mut().put_back(rows.to_vec(), now);
         Ok(LimiterReply::Done)
     }
 

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use smsotp_edge::stats::CheckpointPolicy;
 use worker::{Date, Response, Result};
 
 use super::{OtpShard, HOUR_MS};
@@ -35,9 +36,15 @@ impl OtpShard {
         }
         // The statistics last: what this run changed goes with them when they are due.
         let pushed = Usage::default();
-        self.flush_stats(Date::now().as_millis(), &pushed).await;
-        if let Some(next) = self.next_deadline()? {
-            self.schedule(next, Date::now().as_millis()).await?;
+        let sent = self.flush_stats(Date::now().as_millis(), &pushed).await;
+        // A shard that sent statistics is likely to have more within the next delay: the
+        // alarm is kept at that cadence (one `setAlarm` per checkpoint), rather than set
+        // back to the clean-up and then forward again by the next event (two).
+        let now = Date::now().as_millis();
+        let cadence = sent.then(|| now + CheckpointPolicy::default().flush_delay_ms);
+        let next = self.next_deadline()?.into_iter().chain(cadence).min();
+        if let Some(next) = next {
+            self.schedule(next, now).await?;
         }
         // An alarm is billed as a Durable Object request, with its rows.
         // (The limiter calls that sent statistics are the alarm's too.)

@@ -88,9 +88,9 @@ impl OtpShard {
     }
 
     /// Sends every tenant's due delta to its limiter (the alarm); a delta its limiter did
-    /// not take is kept, due at once, for the next alarm. The calls' usage is added to
-    /// `usage` (the alarm's log line).
-    pub(super) async fn flush_stats(&self, now: u64, usage: &Usage) {
+    /// not take is kept for the next checkpoint. The calls' usage is added to `usage` (the
+    /// alarm's log line). Whether anything was due.
+    pub(super) async fn flush_stats(&self, now: u64, usage: &Usage) -> bool {
         let due: Vec<(String, Vec<smsotp_edge::stats::StatsRow>)> = self
             .stats
             .borrow_mut()
@@ -99,6 +99,7 @@ impl OtpShard {
             .filter(|(_, rows)| !rows.is_empty())
             .collect();
         self.stats.borrow_mut().retain(|_, b| !b.is_empty());
+        let sent = !due.is_empty();
         for (tenant, rows) in due {
             let ask = Ask::AddStats { rows: rows.clone() };
             if let Err(e) = limiter::ask(&self.env, &tenant, &ask, usage).await {
@@ -114,5 +115,6 @@ impl OtpShard {
                 buffer.put_back(rows, now);
             }
         }
+        sent
     }
 }

@@ -174,9 +174,10 @@ impl StatsBuffer {
             .collect()
     }
 
-    /// Puts back rows [`due`](Self::due) gave that could not be written (their object
-    /// did not answer): pending again, merged with what came since, due one delay later
-    /// (not at once: an object that keeps failing is not called in a loop).
+    /// Adds rows to the pending deltas: rows [`due`](Self::due) gave that could not be
+    /// written (their object did not answer; due one delay later, not at once, so an
+    /// object that keeps failing is not called in a loop), or another object's deltas
+    /// merged into this one's (written with its own at its checkpoint).
     pub fn put_back(&mut self, rows: Vec<StatsRow>, now: UnixMillis) {
         for row in rows {
             self.pending
