@@ -21,6 +21,9 @@ const LIMITS = {
   browserDailySendCap: ['SMS per UTC day from the browser API', true],
 };
 
+/** `NUMBER_LIMITS=off` (development) sets the per-number limits to the largest u32. */
+const UNLIMITED = 4_294_967_295;
+
 const code = (text) => el('code', {}, text);
 const list = (items) => (items.length ? items.join(', ') : 'none');
 /** A `<dt>` (words and record key) and its `<dd>`. */
@@ -31,7 +34,8 @@ const group = (title, items) => el('section', { className: 'policy-group' }, el(
 
 function limitValue(key, v) {
   if (Array.isArray(v)) return v.map((n) => int(n)).join(', ');
-  if (typeof v === 'number') return v === 0 && LIMITS[key]?.[1] ? 'no limit' : int(v);
+  // 0 is "no limit" for the counts that say so; the largest u32 is what NUMBER_LIMITS=off sets.
+  if (typeof v === 'number') return (v === 0 && LIMITS[key]?.[1]) || v >= UNLIMITED ? 'no limit' : int(v);
   return JSON.stringify(v);
 }
 
@@ -72,7 +76,7 @@ export function renderPolicy(target, account) {
       item('Publishable keys (origins only)', 'publishableKeys', origins.length ? list(origins) : 'none'),
       item('Turnstile bot check', null, b.turnstile ? 'on' : 'off'),
       item('Browser OTP settings', 'browser', Object.keys(b.settings ?? {}).length
-        ? list(Object.entries(b.settings).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)) : 'the defaults'),
+        ? Object.entries(b.settings).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('; ') : 'the defaults'),
       ...(b.problems?.length ? [item('Problems (the browser API refuses requests until fixed)', null, list(b.problems))] : []),
     ]),
     group('Messages', [
