@@ -60,7 +60,9 @@ pub fn view(tenant: &Tenant, settings: &Settings) -> Value {
         .publishable_keys
         .keys
         .iter()
-        .map(|k| json!({ "origins": k.origins.iter().map(ToString::to_string).collect::<Vec<_>>() }))
+        .map(
+            |k| json!({ "origins": k.origins.iter().map(ToString::to_string).collect::<Vec<_>>() }),
+        )
         .collect();
     let mut browser_settings = tenant.browser.fields.clone();
     if let Some(country) = &tenant.browser.default_country {
