@@ -14,6 +14,7 @@
 //! | which shard owns a number and an OTP | [`placement`] |
 //! | a number's state in its shard: wrong PINs across its OTPs, locks, superseding, the last verification, forgetting after 24 h | [`number`] |
 //! | the browser API: publishable keys, origins, Turnstile, the signed verification token, client secrets | [`browser`] |
+//! | statistics per hour, country, channel and provider; the `GET /v1/stats` query; prices per country | [`stats`] |
 //! | `application/x-www-form-urlencoded`, decoded (Twilio Verify bodies, delivery reports) | [`form`] |
 //! | Twilio Verify v2's wire format: SIDs, form bodies, errors, resources, Basic auth | [`twilio`] |
 //!
@@ -38,6 +39,7 @@ pub mod idempotency;
 pub mod limits;
 pub mod number;
 pub mod placement;
+pub mod stats;
 pub mod tenant;
 pub mod twilio;
 

@@ -8,4 +8,5 @@ pub mod delivery;
 pub mod meta;
 pub mod numbers;
 pub mod otp;
+pub mod stats;
 pub mod twilio;

@@ -384,6 +384,8 @@ pub async fn start_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
         // One spelling of the number from here on: the limits, the test numbers and the
         // shard all see the one the core stores.
         asked.to = canonical(&asked.to).ok_or_else(|| TwilioError::invalid_parameter("To"))?;
+        let country = smsotp_core::phone::parse(&asked.to, None).map(|p| p.country_iso);
+        cx.destination = Some((country.unwrap_or_default().to_owned(), asked.channel));
         let destination = smsotp_edge::Destination::for_create(&tenant.policy, &asked.to)?;
         let ip = asked
             .device_ip
@@ -395,6 +397,12 @@ pub async fn start_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
                 limits,
                 ip: ip.clone(),
                 browser: false,
+                country: cx
+                    .destination
+                    .as_ref()
+                    .map(|d| d.0.clone())
+                    .unwrap_or_default(),
+                channel: Some(asked.channel),
             });
         Ok::<_, AppError>((asked, ip, send))
     }

@@ -16,7 +16,7 @@ use std::pin::Pin;
 use worker::{Env, Method};
 
 use crate::error::AppResult;
-use crate::handlers::{account, browser, delivery, meta, numbers, otp, twilio};
+use crate::handlers::{account, browser, delivery, meta, numbers, otp, stats, twilio};
 use crate::limiter::Budget;
 use crate::tenant::Tenant;
 
@@ -155,6 +155,14 @@ pub static ROUTES: &[Route] = &[
         tenant_spends: TenantSpend::Minute(Server),
         cors: false,
         handler: Handler::SecretKey(|cx, t| Box::pin(numbers::unlock(cx, t))),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/stats",
+        ip_minute: false,
+        tenant_spends: TenantSpend::Minute(Server),
+        cors: false,
+        handler: Handler::SecretKey(|cx, t| Box::pin(stats::get(cx, t))),
     },
     Route {
         method: Method::Get,

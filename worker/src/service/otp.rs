@@ -8,6 +8,7 @@ use smsotp_core::create::{create_otp_with_id, create_test_otp_with_id};
 use smsotp_core::{ErrorCode, FallibleSource};
 use smsotp_edge::browser::client_secret::client_secret;
 use smsotp_edge::idempotency::StoredAnswer;
+use smsotp_edge::stats::MICROS;
 use smsotp_edge::{placement, Destination};
 use worker::Date;
 
@@ -89,6 +90,8 @@ pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared<'_>) -> Ap
             limits,
             ip: prepared.ip.clone(),
             browser: prepared.budget == Budget::Browser,
+            country: prepared.request.country_iso.clone(),
+            channel: Some(prepared.request.channel),
         });
     let ask = SmsAsk {
         budget: prepared.budget,
@@ -165,7 +168,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
                 otp_id,
                 rng,
                 now,
-                settings.price_per_part,
+                settings.prices.price_micros(&request.country_iso) as f64 / MICROS as f64,
             ),
         }
     })
@@ -266,7 +269,9 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             smsotp_edge::delivery::reference(&otp_id, 1),
             (route.plan, route.step),
         );
-        deliver(cx, shard, &otp_id, &tenant.id, &sms).await?;
+        if let Some(taken) = deliver(cx, shard, &otp_id, &tenant.id, &sms).await? {
+            taken_by(&mut new.record, taken);
+        }
     }
     let mut body = json!(new.record.to_object(now));
     // Extension: who made the OTP hands this to the page that will check it (the browser
@@ -316,6 +321,8 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
             limits,
             ip: ip.clone(),
             browser: budget == Budget::Browser,
+            country: String::new(),
+            channel,
         });
     let ask = SmsAsk {
         budget,
@@ -357,6 +364,15 @@ async fn resend_in_shard(
     }
 }
 
+/// The answer's record shows the step that took its latest message, as its shard now
+/// does (the steps before it failed within the request).
+fn taken_by(record: &mut smsotp_core::OtpRecord, taken: smsotp_edge::delivery::Step) {
+    if let Some(a) = record.delivery.attempts.last_mut() {
+        a.channel = taken.channel;
+        a.provider = taken.provider;
+    }
+}
+
 /// A resend the shard made (`Resend`, or a Twilio Verify start of a pending OTP): its SMS
 /// delivered (none for a test number, whose fixed PIN stays), and the answer — the OTP
 /// object with `resendAfter`, 200 — with whether an SMS left.
@@ -368,8 +384,11 @@ async fn resent(
     sms: Option<&OutgoingSms>,
     resend_after: u32,
 ) -> AppResult<(Answer, bool)> {
+    let mut record = record;
     if let Some(sms) = sms {
-        deliver(cx, shard, &record.otp_id, &tenant.id, sms).await?;
+        if let Some(taken) = deliver(cx, shard, &record.otp_id, &tenant.id, sms).await? {
+            taken_by(&mut record, taken);
+        }
     }
     let now = Date::now().as_millis();
     let mut body = json!(record.to_object(now));

@@ -58,11 +58,15 @@
 //!
 //! Its parts: [`wire`] (the operations and replies, and the worker's call), [`storage`]
 //! (schema, rows, queries), `ops` (each operation: read the row, apply the rules, write),
-//! `outbox` (callbacks queued and delivered) and `alarms` (the one alarm: expiries,
-//! deliveries, the hourly clean-up). A number's state and its rules are pure, in
+//! `outbox` (callbacks queued and delivered), `stats` (what each write changed, sent to
+//! the tenant's limiter) and `alarms` (the one alarm: expiries, deliveries, statistics,
+//! the hourly clean-up). A number's state and its rules are pure, in
 //! `smsotp_edge::number`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use smsotp_edge::stats::StatsBuffer;
 
 use worker::*;
 
@@ -72,6 +76,7 @@ mod alarms;
 mod failover;
 mod ops;
 mod outbox;
+mod stats;
 mod storage;
 pub mod wire;
 
@@ -94,6 +99,8 @@ pub struct OtpShard {
     wake_at: Cell<u64>,
     /// When the alarm cleans up next (0: at its next run).
     clean_up_at: Cell<u64>,
+    /// Each tenant's statistics not yet sent to its limiter (`stats`).
+    stats: RefCell<BTreeMap<String, StatsBuffer>>,
 }
 
 impl OtpShard {
@@ -133,6 +140,7 @@ impl DurableObject for OtpShard {
             alarm_at: Cell::new(0),
             wake_at: Cell::new(u64::MAX),
             clean_up_at: Cell::new(0),
+            stats: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -195,6 +203,26 @@ impl DurableObject for OtpShard {
                 },
             },
         };
+        // A new OTP or a resend refused by the number's limits or the prefix rule: counted
+        // in the statistics (the resend counts its own where it has the OTP's country).
+        if let (
+            ShardReply::Refused(e),
+            ShardOp::Create {
+                record,
+                request,
+                test: false,
+                ..
+            },
+        ) = (&reply, &op)
+        {
+            self.count_refusal(
+                &record.tenant,
+                &record.country_iso,
+                request.channel,
+                e.code,
+                now,
+            );
+        }
         let wake_at = self.wake_at.get();
         if wake_at != u64::MAX {
             self.schedule(wake_at, now).await?;

@@ -50,6 +50,7 @@ impl OtpShard {
     pub(super) fn save(&self, row: &mut NumberRow, now: u64) -> Result<()> {
         row.state.tidy(now);
         self.store().write_number(row)?;
+        self.count(row, now)?;
         // The clean-up will have something to do.
         self.wake(now + HOUR_MS);
         // A failover to make (a silence past `deliveryTimeout`, a failure reported).
@@ -150,6 +151,7 @@ impl OtpShard {
                 tenant: record.tenant.clone(),
                 phone: record.phone_number.clone(),
                 state: NumberState::default(),
+                seen: smsotp_edge::stats::Seen::none(),
             });
         let state = &mut row.state;
         state.tidy(now);
@@ -258,6 +260,10 @@ impl OtpShard {
             return Ok(refusal(&e));
         }
         if let Err(e) = row.state.check_locks(client, false, now) {
+            if let Some(c) = &row.state.current {
+                let country = &c.record.country_iso;
+                self.count_refusal(&row.tenant, country, c.request.channel, e.code.code(), now);
+            }
             return Ok(refusal(&e));
         }
         let state = &mut row.state;
@@ -291,6 +297,11 @@ impl OtpShard {
             locked_until: state.locked_until,
         };
         if let Err(e) = limits.check_send(&history, Some(pending), true, now) {
+            if !destination.is_test() {
+                let country = &current.record.country_iso;
+                let asked = channel.unwrap_or(current.request.channel);
+                self.count_refusal(&row.tenant, country, asked, e.code.code(), now);
+            }
             return Ok(refusal(&e));
         }
         let settings = crate::config::settings_or_error(&self.env)?;
