@@ -1,21 +1,28 @@
 // The operator's dashboard (/admin/, www/admin/) in Chromium against the real worker on
 // workerd, with real statistics: OTPs created through the server API to three countries,
-// some verified, one failed on wrong PINs, requests refused by the per-number controls and
-// by the number-type policy — then the page must show what `GET /v1/stats` and
-// `GET /v1/account` answer. Also: sign-in errors (a wrong key, a publishable key), nothing
+// sent through a local webhook SMS provider whose signed delivery reports the test posts
+// (delivered, undelivered, failed), some verified, one failed on wrong PINs, requests
+// refused by the per-number controls and by the number-type policy, a price per part —
+// then the page must show what `GET /v1/stats` and `GET /v1/account` answer. Also: sign-in errors (a wrong key, a publishable key), nothing
 // in storage or cookies after sign-in and the key gone on sign-out, no CSP violation,
 // axe-core 0 violations light and dark, keyboard only, and the screenshots of
 // docs/admin.md (written to docs/screenshots/ with SMSOTP_UPDATE_SCREENSHOTS=1; not
 // compared pixel by pixel: the hours on the chart's axis are the run's own).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startApi, launchChromium, shot, assertAccessible, eventually, pinOf, freshUkNumber, ASSETS, PK } from './support.mjs';
+import { standardWebhookSignature } from '../worker/standins.mjs';
+import { startApi, launchChromium, shot, assertAccessible, eventually, freshUkNumber, ASSETS, PK } from './support.mjs';
 
 const KEY = 'acme-test-key-0123456789';
 const OTHER_KEY = 'nordic-test-key-0123456789';
 
+const SMS_WEBHOOK_SECRET = `whsec_${Buffer.from('admin-dashboard-test-webhook-secret').toString('base64')}`;
+
+let hook;
 let api;
 let browser;
 /** The statistics the traffic below produced, as the API answers them (the last 24 hours). */
@@ -31,6 +38,44 @@ async function call(method, path, body) {
   return { status: r.status, body: await r.json() };
 }
 
+/** The webhook provider's stand-in: takes every message (200); `received` lists their bodies. */
+async function startWebhook() {
+  const received = [];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      received.push(JSON.parse(raw));
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/sms`,
+    received,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
+
+/** The message of `otpId` the webhook provider took. */
+const smsOf = (otpId) => eventually(() => hook.received.findLast((m) => m.otpId === otpId), `the SMS of ${otpId}`);
+/** Its PIN. */
+const pinOf = async (otpId) => (await smsOf(otpId)).text.match(/(\d{6})\D*$/)[1];
+
+/** Posts the provider's signed delivery report of `otpId`'s message (Standard Webhooks). */
+async function report(otpId, status) {
+  const sms = await smsOf(otpId);
+  const body = JSON.stringify({ otpId, messageId: sms.messageId, status, ...(status === 'delivered' ? {} : { errorCode: '30003', errorText: 'Unreachable' }) });
+  const id = `msg_${randomUUID()}`;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const r = await fetch(`${api.url}/v1/delivery/webhook`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': standardWebhookSignature(SMS_WEBHOOK_SECRET, id, timestamp, body) },
+    body,
+  });
+  assert.equal(r.status, 200, await r.text());
+}
+
 /** Creates an OTP to `phoneNumber`; returns its id. */
 async function create(phoneNumber) {
   const r = await call('POST', '/otp', { phoneNumber, maxAttempts: 3 });
@@ -38,23 +83,30 @@ async function create(phoneNumber) {
   return r.body.otpId;
 }
 
-/** The traffic: FR 3 OTPs (2 verified, 1 failed on 3 wrong PINs), GB 2 (1 verified), DE 1 (pending); refusals. */
+/**
+ * The traffic: FR 3 OTPs (2 verified, 1 failed on 3 wrong PINs), GB 2 (1 verified), DE 1
+ * (pending); reports: 4 delivered, 1 undelivered, 1 failed; refusals 2109 twice, 2113 once.
+ */
 async function makeTraffic() {
-  const verify = async (id) => assert.equal((await call('POST', `/otp/${id}`, { pin: await pinOf(api, id) })).status, 200);
+  const verify = async (id) => assert.equal((await call('POST', `/otp/${id}`, { pin: await pinOf(id) })).status, 200);
   const fr = [await create('+33612345601'), await create('+33612345602'), await create('+33612345603')];
   await verify(fr[0]);
   await verify(fr[1]);
-  const pin = await pinOf(api, fr[2]);
+  const pin = await pinOf(fr[2]);
   for (let k = 1; k <= 3; k++) {
     const wrong = String((Number(pin) + k) % 1e6).padStart(6, '0');
     assert.ok([400, 403, 410, 422].includes((await call('POST', `/otp/${fr[2]}`, { pin: wrong })).status));
   }
   const gb = [await create(freshUkNumber()), await create(freshUkNumber())];
   await verify(gb[0]);
-  await create('+4915112345601');
+  const de = await create('+4915112345601');
   // Refused by the controls: a resend inside the cooldown (2109), twice; a premium-rate number (2113).
   for (let i = 0; i < 2; i++) assert.equal((await call('POST', `/otp/${gb[1]}/resend`)).status, 429);
   assert.equal((await call('POST', '/otp', { phoneNumber: '+33891234567' })).status, 403);
+  // Reports after the resends: an undelivered message lifts the number's cooldown.
+  for (const id of [...fr, gb[0]]) await report(id, 'delivered');
+  await report(gb[1], 'undelivered');
+  await report(de, 'failed');
 }
 
 /** `GET /v1/stats` with acme's key over the page's 24-hour range. */
@@ -66,7 +118,17 @@ async function stats(query) {
 
 before(async () => {
   assert.ok(existsSync(join(ASSETS, 'admin/index.html')), `${ASSETS}/admin (bash scripts/build-admin.sh)`);
-  api = await startApi();
+  hook = await startWebhook();
+  // The webhook provider for every SMS, a price per part, and the deployment's default
+  // per-number limits (the harness turns them off in development otherwise).
+  api = await startApi({
+    SMS_PROVIDER: undefined,
+    SMS_ROUTES: JSON.stringify({ '*': ['webhook'] }),
+    SMS_WEBHOOK_URL: hook.url,
+    SMS_WEBHOOK_SECRET,
+    PRICE_PER_PART: '0.0075',
+    NUMBER_LIMITS: undefined,
+  });
   browser = await launchChromium();
   await makeTraffic();
   // Statistics are written at checkpoints (a few seconds): wait until the API counts it all.
@@ -75,7 +137,8 @@ before(async () => {
   const from = new Date(Date.parse(to) - 24 * hour).toISOString().replace('.000Z', 'Z');
   const total = await eventually(async () => {
     const t = (await stats({ from, to })).groups?.[0];
-    return t && t.attempts >= 6 && t.converted >= 3 && Object.keys(t.refused ?? {}).length > 0 ? t : null;
+    const reported = t ? t.delivered + t.undelivered + t.deliveryFailed : 0;
+    return t && t.attempts >= 6 && t.converted >= 3 && reported >= 6 && Object.keys(t.refused ?? {}).length >= 2 ? t : null;
   }, 'the statistics of the traffic', 30_000);
   expected = {
     total,
@@ -84,10 +147,13 @@ before(async () => {
   };
   assert.equal(total.attempts, 6, JSON.stringify(total));
   assert.equal(total.converted, 3, JSON.stringify(total));
+  assert.deepEqual([total.delivered, total.undelivered, total.deliveryFailed], [4, 1, 1], JSON.stringify(total));
+  assert.deepEqual(total.refused, { 2109: 2, 2113: 1 }, JSON.stringify(total));
 });
 after(async () => {
   await browser?.close();
   await api?.dispose();
+  await hook?.close();
 });
 
 /** A page of a new context (axe needs one) with `colorScheme`, recording CSP violations and page errors. */
@@ -210,7 +276,7 @@ describe('the dashboard shows what the API answers', () => {
         }
       }
 
-      // Delivery outcomes: the console provider reports nothing, so every SMS has no final report yet.
+      // Delivery outcomes: as reported (4 delivered, 1 undelivered, 1 failed), none left without a report.
       const delivery = await tableOf(page, 'delivery-table');
       assert.deepEqual(delivery.slice(1).map((r) => Number(r[1])),
         [t.delivered, t.undelivered, t.deliveryFailed, t.sent - t.delivered - t.undelivered - t.deliveryFailed]);
@@ -221,10 +287,12 @@ describe('the dashboard shows what the API answers', () => {
       assert.equal(cost.at(-1)[0], 'Total');
       assert.equal(Number(cost.at(-1)[1]), t.sent);
       assert.equal(Number(cost.at(-1)[2]), t.parts);
+      assert.equal(Number(cost.at(-1)[3]), t.cost);
+      assert.ok(t.cost > 0, 'PRICE_PER_PART priced the parts');
 
       // The policy from /v1/account: acme's record (test number, every country, 30 s cooldown).
       const policy = await page.locator('#policy').textContent();
-      for (const text of ['every country', '+15005550006', 'Seconds before each resend', '30']) assert.ok(policy.includes(text), text);
+      for (const text of ['every country', '+15005550006', 'Seconds before each resend', '30', 'webhook']) assert.ok(policy.includes(text), text);
       assert.ok(!policy.includes('123456'), 'no test PIN');
 
       // Another range: 7 days (the same traffic, a longer table range).

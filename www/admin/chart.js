@@ -19,7 +19,9 @@ export function hourlyChart(target, series) {
   const text = cssVar('--text');
   const grid = cssVar('--grid');
   const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '12px system-ui, sans-serif' };
-  const line = (label, color, width = 2) => ({ label, stroke: color, width, points: { show: false } });
+  // Points on each hour up to a week (a lone busy hour is then visible); lines alone beyond.
+  const points = { show: series.x.length <= 168, size: 5, width: 1 };
+  const line = (label, color, width = 2) => ({ label, stroke: color, width, points: { ...points, fill: color } });
   const opts = {
     width: Math.max(280, target.clientWidth),
     height: 260,

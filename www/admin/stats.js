@@ -38,6 +38,8 @@ export function hourly(answer, hours) {
 export function countries(answer) {
   return (answer.groups ?? [])
     .map((g) => ({ ...sum([g]), country: g.country ?? '' }))
+    // `ZZ`: the request named no country the API could tell.
+    .map((r) => (r.country === 'ZZ' ? { ...r, country: '' } : r))
     .sort((a, b) => b.attempts - a.attempts || b.sent - a.sent || a.country.localeCompare(b.country));
 }
 
