@@ -322,7 +322,8 @@ describe('accessibility', () => {
         await page.getByText('The numbers, hour by hour (UTC)').click();
         await assertAccessible(page, `dashboard, ${scheme}`);
         await page.getByText('The numbers, hour by hour (UTC)').click();
-        await shot(page.locator('body'), `admin-${scheme}`, { readme: `admin-${scheme}` });
+        // Light: the whole page; dark: its first screen (the same page, half the bytes).
+        await shot(scheme === 'light' ? page.locator('body') : page, `admin-${scheme}`, { readme: `admin-${scheme}` });
         // The theme button overrides the system's: the other theme, still 0 violations.
         await page.getByRole('button', { name: /^Theme/ }).click();
         if (scheme === 'light') await page.getByRole('button', { name: /^Theme/ }).click();
