@@ -264,6 +264,7 @@ impl TenantLimiter {
         if at < self.alarm_at.get() {
             let offset = std::time::Duration::from_millis(at.saturating_sub(now));
             self.state.storage().set_alarm(offset).await?;
+            crate::durable::alarm_set(&self.usage);
             self.alarm_at.set(at);
         }
         Ok(())

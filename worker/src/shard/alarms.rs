@@ -69,6 +69,7 @@ impl OtpShard {
         if next < self.alarm_at.get() {
             let offset = Duration::from_millis(next.saturating_sub(now));
             self.state.storage().set_alarm(offset).await?;
+            crate::durable::alarm_set(&self.usage);
             self.alarm_at.set(next);
         }
         Ok(())
