@@ -218,6 +218,8 @@ describe('sign-in', () => {
 
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      assert.equal(await page.getByRole('status').filter({ visible: true }).textContent(), 'Signed out: the key is forgotten.');
+      assert.ok(await page.getByLabel('Secret key').evaluate((el) => el === document.activeElement), 'focus back on the key field');
       assert.ok(await page.locator('#dashboard').isHidden());
       assert.equal(await page.locator('#policy').textContent(), '', 'what was shown is gone');
       // Another tenant's key then sees its own account.

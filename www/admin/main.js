@@ -25,6 +25,7 @@ $('sign-in-form').addEventListener('submit', async (event) => {
   const key = field.value.trim();
   const error = $('sign-in-error');
   error.textContent = '';
+  $('sign-in-note').textContent = '';
   if (!key) {
     error.textContent = 'Type a secret key.';
     field.setAttribute('aria-invalid', 'true');
@@ -74,7 +75,8 @@ function signOut() {
   $('sign-out').hidden = true;
   $('sign-in').hidden = false;
   for (const id of ['policy', 'totals', 'hourly-table', 'countries-table', 'refusals-table', 'delivery-table', 'delivery-bar', 'account-id']) $(id).replaceChildren();
-  $('status').textContent = 'Signed out: the key is forgotten.';
+  $('status').textContent = '';
+  $('sign-in-note').textContent = 'Signed out: the key is forgotten.';
   $('key').focus();
 }
 
