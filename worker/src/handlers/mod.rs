@@ -2,6 +2,7 @@
 //! (`pipeline/context.rs`) and what its kind of caller proved (a tenant, or a visitor);
 //! the route table (`pipeline/table.rs`) says which handler serves which route.
 
+pub mod account;
 pub mod browser;
 pub mod delivery;
 pub mod meta;
