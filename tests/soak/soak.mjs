@@ -173,7 +173,7 @@ async function startReceivers() {
 
 /** The route of a request, for latency figures (`POST /otp/{id}`). */
 function routeOf(method, path) {
-  const p = path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, '{id}');
+  const p = path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, '{id}').replace(/\?.*/, '');
   return `${method} ${p}`;
 }
 
