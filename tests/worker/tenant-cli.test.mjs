@@ -566,5 +566,5 @@ const placeholder = /^\s*id\s*=\s*"0{32}"/m.test(readFileSync(join(root, 'worker
 test('without --local the deployed namespace is meant: refused while wrangler.toml has the placeholder id', { skip: !placeholder && 'wrangler.toml has a real id' }, () => {
   const remote = spawnSync(process.execPath, [join(root, 'scripts', 'tenant.mjs'), 'show', 'acme'], { cwd: root, encoding: 'utf8' });
   assert.equal(remote.status, 2, remote.stderr);
-  assert.match(remote.stderr, /placeholder TENANTS namespace id: create one with `wrangler kv namespace create TENANTS`/);
+  assert.match(remote.stderr, /placeholder TENANTS namespace id: `npm run deploy` creates the namespace and writes its id/);
 });
