@@ -1,0 +1,313 @@
+// `npm run deploy` (scripts/deploy.mjs) end to end against a local stand-in of the Cloudflare
+// API (cf-api-standin.mjs): the real wrangler 4.164 with CLOUDFLARE_API_BASE_URL pointed at
+// it, on a temporary copy of the worker (wrangler.toml with its placeholder KV id, the built
+// worker, an assets folder). The stand-in also stands in for the deployed worker's
+// workers.dev URL: it runs what was uploaded, with the secrets that were set, on workerd, so
+// the deployed GET /health is the uploaded worker's own answer (`--health-url` points the
+// script at it: the real URL, https://smsotp.<subdomain>.workers.dev, is not local).
+//
+// The runs share one account and go in order: refusals that must change nothing, a first
+// deploy in a terminal (answers typed into a pseudo-terminal made by util-linux `script`),
+// a second run that changes nothing, a changed build, and `wrangler deploy --dry-run`.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCfApiStandin } from './cf-api-standin.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const script = join(root, 'scripts', 'deploy.mjs');
+const PLACEHOLDER = '00000000000000000000000000000000';
+const SUBDOMAIN = 'smsotp-test';
+// The first deploy is answered in a pseudo-terminal made by util-linux `script`; the runs
+// after it build on it.
+const noTerminal = spawnSync('script', ['--version']).status === 0 ? false : 'missing tool: script (util-linux), for a pseudo-terminal';
+
+let standin;
+let dir; // the temporary worker folder
+let home; // HOME of every run: wrangler's logs and caches land there, not in the user's
+let config;
+let originalToml;
+
+before(async () => {
+  const built = join(root, 'worker', 'build', 'index.js');
+  assert.ok(existsSync(built), 'worker/build/index.js is missing: build the worker first (npm run test:worker builds it)');
+  standin = await startCfApiStandin({ subdomain: SUBDOMAIN });
+  dir = mkdtempSync(join(tmpdir(), 'smsotp-deploy-test-'));
+  home = mkdtempSync(join(tmpdir(), 'smsotp-deploy-home-'));
+  cpSync(join(root, 'worker', 'wrangler.toml'), join(dir, 'wrangler.toml'));
+  cpSync(join(root, 'worker', 'build'), join(dir, 'build'), { recursive: true });
+  mkdirSync(join(dir, 'public'));
+  writeFileSync(join(dir, 'public', 'README.md'), 'the assets folder (a stand-in for the demo pages)\n');
+  config = join(dir, 'wrangler.toml');
+  originalToml = readFileSync(config, 'utf8');
+  assert.match(originalToml, new RegExp(`^id = "${PLACEHOLDER}"`, 'm'), 'the committed wrangler.toml has the placeholder id');
+});
+after(async () => {
+  await standin?.close();
+  for (const d of [dir, home]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+/** The environment of a run: only what it needs (no variable of the developer's shell). */
+function envOf(extra = {}) {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    LANG: 'C.UTF-8',
+    CLOUDFLARE_API_BASE_URL: standin.apiBase,
+    CLOUDFLARE_API_TOKEN: standin.token,
+    ...extra,
+  };
+}
+const argsOf = (args) => [script, '--config', config, '--no-build', '--health-url', standin.workersDevUrl, '--health-timeout', '20', ...args];
+
+/** Runs the script without a terminal (stdin a pipe, closed): { status, out }. */
+function run(args = [], extraEnv = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, argsOf(args), { cwd: root, env: envOf(extraEnv), stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end();
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (status) => resolve({ status, out }));
+  });
+}
+
+const shellQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+/**
+ * Runs the script in a pseudo-terminal (`script -qec`), answering each question when its
+ * prompt appears: `answers` is [[regex, text], …] in order. { status, out } (the terminal's
+ * output: what a person would see, typed answers echoed or not).
+ */
+function runInTerminal(args, answers, extraEnv = {}) {
+  return new Promise((resolve, reject) => {
+    const command = [process.execPath, ...argsOf(args)].map(shellQuote).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: root, env: envOf({ TERM: 'dumb', ...extraEnv }), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let from = 0;
+    const pending = [...answers];
+    const onData = (d) => {
+      out += d;
+      while (pending.length && pending[0][0].test(out.slice(from))) {
+        const [, answer] = pending.shift();
+        from = out.length;
+        child.stdin.write(`${answer}\r`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      child.stdin.end();
+      resolve({ status, out, unanswered: pending.map(([re]) => String(re)) });
+    });
+  });
+}
+
+/** The requests that change something (every method but GET), from index `from` on. */
+const changesSince = (from) => standin.requests.slice(from).filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+const smsotp = () => standin.state.scripts.get('smsotp');
+/** Every file under `d`, as text. */
+const textsUnder = (d) => (existsSync(d) ? readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? textsUnder(join(d, n)) : [readFileSync(join(d, n), 'latin1')])) : []);
+
+test('not logged in (a token the API refuses): stops at the login check, nothing asked of the account', async () => {
+  const from = standin.requests.length;
+  const r = await run(['--yes'], { CLOUDFLARE_API_TOKEN: 'not-the-token' });
+  assert.equal(r.status, 1, r.out);
+  assert.match(r.out, /not logged in to Cloudflare: run `npx wrangler login`/);
+  assert.deepEqual(changesSince(from), []);
+  assert.ok(standin.requests.slice(from).every((q) => q.path.startsWith('/user') || q.path === '/accounts' || q.path === '/memberships'), 'only the login check');
+  assert.equal(readFileSync(config, 'utf8'), originalToml);
+});
+
+test('without a terminal and without the provider\'s secrets: fails naming them, before any change', async () => {
+  const from = standin.requests.length;
+  const r = await run([]);
+  assert.equal(r.status, 1, r.out);
+  assert.match(r.out, /without questions/);
+  assert.match(r.out, /missing secrets for the SMS provider, not set on the worker: TWILIO_ACCOUNT_SID \(twilio\), TWILIO_AUTH_TOKEN \(twilio\)/);
+  assert.match(r.out, /TWILIO_ACCOUNT_SID=… npm run deploy -- --yes/);
+  assert.match(r.out, /Nothing was changed/);
+  assert.doesNotMatch(r.out, /not shown\)/, 'no question asked');
+  assert.deepEqual(changesSince(from), [], 'no namespace created, no secret set, no upload');
+  assert.equal(standin.state.namespaces.size, 0);
+  assert.equal(standin.state.scripts.size, 0);
+  assert.equal(readFileSync(config, 'utf8'), originalToml, 'wrangler.toml untouched');
+});
+
+test('a bad setting fails the configuration check (the built worker\'s own /health, run locally) before any change or upload', async () => {
+  const twilio = { TWILIO_ACCOUNT_SID: `AC${randomBytes(16).toString('hex')}`, TWILIO_AUTH_TOKEN: `tok-${randomBytes(16).toString('hex')}` };
+  // A var of wrangler.toml.
+  writeFileSync(config, originalToml.replace('RATE_LIMIT_PER_MINUTE = "600"', 'RATE_LIMIT_PER_MINUTE = "lots"'));
+  try {
+    const from = standin.requests.length;
+    const r = await run(['--yes'], twilio);
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, /the configuration has 1 problem \(GET \/health of the built worker, run locally with these settings\):\n {2}- RATE_LIMIT_PER_MINUTE: "lots" is not a whole number/);
+    assert.match(r.out, /Nothing was changed or uploaded/);
+    assert.deepEqual(changesSince(from), []);
+    assert.ok(!r.out.includes(twilio.TWILIO_AUTH_TOKEN), 'the secret from the environment is not printed');
+  } finally {
+    writeFileSync(config, originalToml);
+  }
+  // A secret of this run: --provider webhook with a signing secret too short. The provider
+  // is not written into wrangler.toml either (nothing is, before the check passes).
+  const from = standin.requests.length;
+  const short = `whsec_${Buffer.from('short').toString('base64')}`;
+  const r = await run(['--yes', '--provider', 'webhook'], { SMS_WEBHOOK_URL: 'https://hooks.example/sms', SMS_WEBHOOK_SECRET: short });
+  assert.equal(r.status, 1, r.out);
+  assert.match(r.out, /- SMS_WEBHOOK_SECRET: decodes to 5 bytes, fewer than 16/);
+  assert.ok(!r.out.includes(short));
+  assert.deepEqual(changesSince(from), []);
+  assert.equal(readFileSync(config, 'utf8'), originalToml);
+  assert.equal(standin.state.namespaces.size, 0);
+});
+
+test('first deploy, in a terminal: asks for the provider\'s secrets (not echoed), creates the namespace and writes its id, generates the keys, uploads, /health 200', { skip: noTerminal }, async () => {
+  const sid = `AC${randomBytes(16).toString('hex')}`;
+  const token = randomBytes(16).toString('hex');
+  const from = standin.requests.length;
+  const r = await runInTerminal([], [
+    [/SMS provider \(twilio, vonage, smscx, webhook\) \[twilio\]: $/, ''],
+    [/TWILIO_ACCOUNT_SID — .*\(not shown\): $/, sid],
+    [/TWILIO_AUTH_TOKEN — .*\(not shown\): $/, token],
+    [new RegExp(`The deployment's public URL \\[https://smsotp\\.${SUBDOMAIN}\\.workers\\.dev\\]: $`), ''],
+    [/Go ahead\? \[Y\/n\] $/, 'y'],
+  ]);
+  assert.equal(r.status, 0, r.out);
+  assert.deepEqual(r.unanswered, [], 'every question was asked');
+
+  // The namespace: created once, under the worker's name; its id replaces the placeholder,
+  // and PUBLIC_URL (the workers.dev URL) is added to [vars]: nothing else of the file moved.
+  const created = standin.calls('POST', /\/storage\/kv\/namespaces$/);
+  assert.equal(created.length, 1);
+  assert.deepEqual(created[0].json, { title: 'smsotp-TENANTS' });
+  const [ns] = standin.state.namespaces.values();
+  const publicUrl = `https://smsotp.${SUBDOMAIN}.workers.dev`;
+  assert.equal(
+    readFileSync(config, 'utf8'),
+    originalToml.replace(`id = "${PLACEHOLDER}"`, `id = "${ns.id}"`).replace('[vars]\n', `[vars]\nPUBLIC_URL = "${publicUrl}"\n`),
+  );
+
+  // The secrets: one bulk request (after wrangler created the Worker it was missing), with
+  // the generated keys and the typed ones.
+  const bulk = standin.calls('PATCH', /\/secrets-bulk$/).filter((q) => q.status === 200);
+  assert.equal(bulk.length, 1);
+  assert.deepEqual(Object.keys(bulk[0].json.secrets).sort(), ['PIN_HASH_KEY', 'TOKEN_SIGNING_KEYS', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
+  const secrets = Object.fromEntries([...smsotp().secrets.values()].map((s) => [s.name, s.text]));
+  assert.equal(secrets.TWILIO_ACCOUNT_SID, sid);
+  assert.equal(secrets.TWILIO_AUTH_TOKEN, token);
+  assert.ok(Buffer.from(secrets.PIN_HASH_KEY, 'base64url').length >= 32, 'PIN_HASH_KEY: 32 random bytes');
+  const jwks = JSON.parse(secrets.TOKEN_SIGNING_KEYS);
+  assert.equal(jwks.keys.length, 1);
+  assert.equal(jwks.keys[0].kty, 'OKP');
+  assert.equal(jwks.keys[0].crv, 'Ed25519');
+  assert.equal(Buffer.from(jwks.keys[0].d, 'base64url').length, 32, 'a private key');
+
+  // Never shown: not in the terminal, not in wrangler's logs under HOME.
+  const never = [sid, token, secrets.PIN_HASH_KEY, secrets.TOKEN_SIGNING_KEYS, jwks.keys[0].d];
+  for (const v of never) assert.ok(!r.out.includes(v), `a secret value was printed: ${v.slice(0, 6)}…`);
+  for (const text of textsUnder(home)) for (const v of never) assert.ok(!text.includes(v), 'a secret value is in a file under HOME');
+  assert.match(r.out, /to generate: PIN_HASH_KEY, TOKEN_SIGNING_KEYS \(set on the worker, never shown\)/);
+
+  // The upload: the TENANTS binding to the new namespace, PUBLIC_URL, the three Durable
+  // Objects with every migration, tagged with the build's fingerprint.
+  const { metadata } = smsotp().upload;
+  const bindings = Object.fromEntries(metadata.bindings.map((b) => [b.name, b]));
+  assert.equal(bindings.TENANTS.type, 'kv_namespace');
+  assert.equal(bindings.TENANTS.namespace_id, ns.id);
+  assert.deepEqual([bindings.PUBLIC_URL.type, bindings.PUBLIC_URL.text], ['plain_text', publicUrl]);
+  assert.deepEqual([bindings.SMS_PROVIDER.type, bindings.SMS_PROVIDER.text], ['plain_text', 'twilio']);
+  assert.deepEqual(['OTP_SHARD', 'TENANT_LIMITER', 'DEV_INBOX'].map((n) => bindings[n]?.type), Array(3).fill('durable_object_namespace'));
+  assert.equal(bindings.BROWSER_IP_LIMITER.type, 'ratelimit');
+  assert.equal(smsotp().migrationTag, 'v3');
+  assert.match(smsotp().deployments[0].annotations['workers/message'], /^smsotp deploy, build [0-9a-f]{20}$/);
+  assert.equal(smsotp().workersDev, true);
+
+  // Then GET /health of what was deployed: the stand-in runs the upload with the secrets.
+  assert.match(r.out, /GET http:\/\/127\.0\.0\.1:\d+\/health: 200 — the deployed configuration is good/);
+  const health = await fetch(`${standin.workersDevUrl}/health`);
+  assert.equal(health.status, 200);
+  assert.deepEqual(await health.json(), { status: 'ok' });
+  assert.match(r.out, /npm run tenant -- create acme --from Acme --countries US,FR/);
+  assert.deepEqual(standin.unhandled(), [], 'every request wrangler made was one the stand-in implements');
+  assert.ok(changesSince(from).includes('PUT /accounts/' + standin.accountId + '/workers/scripts/smsotp'));
+});
+
+test('a second run changes nothing and says so', { skip: noTerminal }, async () => {
+  const from = standin.requests.length;
+  const toml = readFileSync(config, 'utf8');
+  const secretsBefore = JSON.stringify([...smsotp().secrets.values()]);
+  const r = await run(['--yes']);
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out, /kept: smsotp-TENANTS \([0-9a-f]{32}\), wrangler\.toml's/);
+  assert.match(r.out, /kept: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN/);
+  assert.match(r.out, /the deployed worker is this build already \([0-9a-f]{20}\): not uploaded/);
+  assert.match(r.out, /Nothing changed: the KV namespace, wrangler\.toml, the secrets and the deployed build were as this run wanted them\./);
+  assert.match(r.out, /\/health: 200/);
+  assert.deepEqual(changesSince(from), [], 'nothing but reads');
+  assert.equal(readFileSync(config, 'utf8'), toml);
+  assert.equal(JSON.stringify([...smsotp().secrets.values()]), secretsBefore);
+  assert.equal(standin.state.namespaces.size, 1);
+});
+
+test('a changed build is uploaded as a new version of the existing worker, secrets and namespace kept', { skip: noTerminal }, async () => {
+  writeFileSync(join(dir, 'public', 'README.md'), 'the assets folder, changed\n');
+  const from = standin.requests.length;
+  const deploymentsBefore = smsotp().deployments.length;
+  const toml = readFileSync(config, 'utf8');
+  const r = await run(['--yes']);
+  assert.equal(r.status, 0, r.out);
+  const changed = changesSince(from);
+  const a = `/accounts/${standin.accountId}`;
+  assert.ok(changed.includes(`POST ${a}/workers/scripts/smsotp/versions`), changed.join('\n'));
+  assert.ok(changed.includes(`POST ${a}/workers/scripts/smsotp/deployments`), changed.join('\n'));
+  assert.ok(!changed.some((c) => /secrets-bulk|storage\/kv|PUT /.test(c)), changed.join('\n'));
+  assert.equal(smsotp().deployments.length, deploymentsBefore + 1);
+  assert.equal(readFileSync(config, 'utf8'), toml);
+  assert.match(r.out, /Changed:\n {2}- uploaded and deployed smsotp, version [0-9a-f-]{36}/);
+  const health = await fetch(`${standin.workersDevUrl}/health`);
+  assert.equal(health.status, 200, 'the new version runs with the secrets set before');
+  assert.deepEqual(standin.unhandled(), []);
+});
+
+test('wrangler deploy --dry-run still bundles the worker, offline: no API call', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'smsotp-dry-run-'));
+  try {
+    const from = standin.requests.length;
+    const r = await new Promise((resolve) => {
+      const child = spawn(join(root, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--outdir', out, '--config', config], {
+        cwd: dir,
+        env: envOf({ PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.on('data', (d) => (text += d));
+      child.stderr.on('data', (d) => (text += d));
+      child.on('close', (status) => resolve({ status, out: text }));
+    });
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /Total Upload: [\d.]+ KiB/);
+    assert.match(r.out, /--dry-run: exiting now\./);
+    assert.ok(existsSync(join(out, 'index.js')), 'the bundle is written');
+    assert.equal(standin.requests.length, from, 'no request to the API');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('the stand-in implements exactly the endpoints wrangler called: none missing, none unused', { skip: noTerminal }, () => {
+  assert.deepEqual(standin.unhandled(), []);
+  assert.deepEqual(standin.unused(), []);
+});
+
+test('the script refuses unknown flags and providers (usage, exit 2)', () => {
+  const r = spawnSync(process.execPath, [script, '--provider', 'carrier-pigeon'], { encoding: 'utf8', env: envOf() });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--provider: "carrier-pigeon" is not one of twilio, vonage, smscx, webhook/);
+  assert.match(r.stderr, /usage: npm run deploy/);
+});
