@@ -192,19 +192,21 @@ function jsonOf(stdout) {
  * The config as wrangler reads it (its own reader, `unstable_readConfig`, under Node 22):
  * name, vars, the TENANTS binding, main, assets directory, account id, workers_dev, routes.
  */
+const CONFIG_MARK = '@@smsotp-config@@';
 function readConfig(configPath) {
   const code = `
     const { unstable_readConfig } = await import('wrangler');
     const c = unstable_readConfig({ config: process.argv[1] }, { hideWarnings: true });
     const dir = (await import('node:path')).dirname(c.configPath);
-    process.stdout.write(JSON.stringify({
+    process.stdout.write('\\n${CONFIG_MARK}' + JSON.stringify({
       name: c.name, vars: c.vars ?? {}, kv: c.kv_namespaces ?? [], main: c.main,
       assets: c.assets?.directory ? (await import('node:path')).resolve(dir, c.assets.directory) : null,
       accountId: c.account_id ?? null, workersDev: c.workers_dev, routes: c.routes ?? (c.route ? [c.route] : []),
     }));`;
   const res = spawnSync(join(bin, 'node'), ['--input-type=module', '-e', code, configPath], { cwd: root, encoding: 'utf8' });
-  if (res.status !== 0) throw new Stop(`cannot read ${configPath}:\n${indent(`${res.stdout}${res.stderr}`.trim())}`);
-  return JSON.parse(res.stdout);
+  const at = res.stdout.lastIndexOf(CONFIG_MARK);
+  if (res.status !== 0 || at < 0) throw new Stop(`cannot read ${configPath}:\n${indent(`${res.stdout}${res.stderr}`.trim())}`);
+  return JSON.parse(res.stdout.slice(at + CONFIG_MARK.length));
 }
 
 // ---- prompts ----
