@@ -275,6 +275,25 @@ test('a changed build is uploaded as a new version of the existing worker, secre
   assert.deepEqual(standin.unhandled(), []);
 });
 
+test('a fresh checkout (the placeholder id again) finds the account\'s smsotp-TENANTS instead of making a second one; the keys are not generated again', { skip: noTerminal }, async () => {
+  writeFileSync(config, originalToml);
+  const [ns] = standin.state.namespaces.values();
+  const pinHashKey = smsotp().secrets.get('PIN_HASH_KEY').text;
+  const from = standin.requests.length;
+  const r = await run(['--yes']);
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out, new RegExp(`found smsotp-TENANTS \\(${ns.id}\\): its id goes into wrangler\\.toml`));
+  assert.equal(standin.state.namespaces.size, 1);
+  assert.deepEqual(standin.calls('POST', /\/storage\/kv\/namespaces$/).filter((q) => standin.requests.indexOf(q) >= from), []);
+  assert.ok(!changesSince(from).some((c) => /secrets-bulk/.test(c)), 'no secret set');
+  assert.equal(smsotp().secrets.get('PIN_HASH_KEY').text, pinHashKey);
+  assert.equal(
+    readFileSync(config, 'utf8'),
+    originalToml.replace(`id = "${PLACEHOLDER}"`, `id = "${ns.id}"`).replace('[vars]\n', `[vars]\nPUBLIC_URL = "https://smsotp.${SUBDOMAIN}.workers.dev"\n`),
+  );
+  assert.match(r.out, /\/health: 200/);
+});
+
 test('wrangler deploy --dry-run still bundles the worker, offline: no API call', async () => {
   const out = mkdtempSync(join(tmpdir(), 'smsotp-dry-run-'));
   try {
