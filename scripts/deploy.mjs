@@ -221,13 +221,16 @@ function ask(question, { secret = false } = {}) {
       process.stdout.write('\n');
       process.exit(130);
     });
-    process.stdout.write(question);
-    if (secret) rl._writeToOutput = () => {};
-    rl.question('', (answer) => {
+    // readline writes the prompt itself: in a terminal (TERM other than dumb) it clears the
+    // line before it writes the prompt, so a question written before it would vanish.
+    rl.question(question, (answer) => {
       rl.close();
       if (secret) process.stdout.write('\n');
       resolveAnswer(answer.trim());
     });
+    // A secret: the prompt is on the screen now; what is typed is not echoed (raw mode, and
+    // readline's own echo muted from here on).
+    if (secret) rl._writeToOutput = () => {};
   });
 }
 

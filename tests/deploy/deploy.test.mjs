@@ -83,16 +83,26 @@ const shellQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
  * prompt appears: `answers` is [[regex, text], …] in order. { status, out } (the terminal's
  * output: what a person would see, typed answers echoed or not).
  */
-function runInTerminal(args, answers, extraEnv = {}) {
+function runInTerminal(args, answers, extraEnv = {}, { timeoutMs = 180_000 } = {}) {
   return new Promise((resolve, reject) => {
     const command = [process.execPath, ...argsOf(args)].map(shellQuote).join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: root, env: envOf({ TERM: 'dumb', ...extraEnv }), stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group, so that a run stuck at an unexpected question is ended whole.
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: root, env: envOf({ TERM: 'dumb', ...extraEnv }), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    }, timeoutMs);
     let out = '';
     let from = 0;
     const pending = [...answers];
     const onData = (d) => {
       out += d;
-      while (pending.length && pending[0][0].test(out.slice(from))) {
+      // The prompts compared without escape sequences (a terminal's readline moves the
+      // cursor after writing a prompt).
+      while (pending.length && pending[0][0].test(out.slice(from).replace(/\x1b\[[?0-9;]*[@-~]/g, ''))) {
         const [, answer] = pending.shift();
         from = out.length;
         child.stdin.write(`${answer}\r`);
@@ -102,10 +112,56 @@ function runInTerminal(args, answers, extraEnv = {}) {
     child.stderr.on('data', onData);
     child.on('error', reject);
     child.on('close', (status) => {
+      clearTimeout(timer);
       child.stdin.end();
-      resolve({ status, out, unanswered: pending.map(([re]) => String(re)) });
+      if (timedOut) out += `\n[ended after ${timeoutMs / 1000} s, waiting for: ${pending.map(([re]) => String(re)).join(', ') || 'nothing'}]`;
+      resolve({ status: timedOut ? 'timed out' : status, out, unanswered: pending.map(([re]) => String(re)) });
     });
   });
+}
+
+/**
+ * What a terminal shows after `out`: its lines, as text. Enough of a terminal for readline's
+ * output: \r, \n, backspace, cursor to column n (ESC[nG), cursor moves (ESC[nA/B/C/D), and
+ * clearing (ESC[J, ESC[K); other escape sequences are ignored.
+ */
+function screenOf(out) {
+  const lines = [''];
+  let row = 0;
+  let col = 0;
+  const put = (ch) => {
+    const line = lines[row].padEnd(col, ' ');
+    lines[row] = line.slice(0, col) + ch + line.slice(col + 1);
+    col += 1;
+  };
+  for (let i = 0; i < out.length; i++) {
+    const ch = out[i];
+    if (ch === '\x1b') {
+      const csi = /^\x1b\[([?0-9;]*)([@-~])/.exec(out.slice(i));
+      if (!csi) {
+        i += 1; // ESC and one character (ESC 7, ESC =, …)
+        continue;
+      }
+      i += csi[0].length - 1;
+      const n = csi[1] === '' || csi[1].startsWith('?') ? null : Number(csi[1].split(';')[0]);
+      switch (csi[2]) {
+        case 'G': col = Math.max((n ?? 1) - 1, 0); break;
+        case 'C': col += n || 1; break;
+        case 'D': col = Math.max(col - (n || 1), 0); break;
+        case 'A': row = Math.max(row - (n || 1), 0); break;
+        case 'B': row += n || 1; while (lines.length <= row) lines.push(''); break;
+        case 'J': if (!n) { lines[row] = lines[row].slice(0, col); lines.length = row + 1; } break;
+        case 'K': if (!n) lines[row] = lines[row].slice(0, col); break;
+        default: break;
+      }
+    } else if (ch === '\r') col = 0;
+    else if (ch === '\n') {
+      row += 1;
+      if (lines.length <= row) lines.push('');
+    } else if (ch === '\b') col = Math.max(col - 1, 0);
+    else if (ch >= ' ' || ch === '\t') put(ch);
+  }
+  return lines.map((l) => l.trimEnd());
 }
 
 /** The requests that change something (every method but GET), from index `from` on. */
@@ -171,15 +227,28 @@ test('first deploy, in a terminal: asks for the provider\'s secrets (not echoed)
   const sid = `AC${randomBytes(16).toString('hex')}`;
   const token = randomBytes(16).toString('hex');
   const from = standin.requests.length;
+  // A real terminal type: readline then clears the line before each prompt (with TERM=dumb
+  // it does not), so this also checks the questions stay on the screen.
   const r = await runInTerminal([], [
     [/SMS provider \(twilio, vonage, smscx, webhook\) \[twilio\]: $/, ''],
     [/TWILIO_ACCOUNT_SID — .*\(not shown\): $/, sid],
     [/TWILIO_AUTH_TOKEN — .*\(not shown\): $/, token],
     [new RegExp(`The deployment's public URL \\[https://smsotp\\.${SUBDOMAIN}\\.workers\\.dev\\]: $`), ''],
     [/Go ahead\? \[Y\/n\] $/, 'y'],
-  ]);
+  ], { TERM: 'xterm-256color' });
   assert.equal(r.status, 0, r.out);
   assert.deepEqual(r.unanswered, [], 'every question was asked');
+  // What the person saw: every question on the screen, each once, the visible answers
+  // after theirs, the secret ones not.
+  const screen = screenOf(r.out);
+  for (const q of [
+    'SMS provider (twilio, vonage, smscx, webhook) [twilio]: ',
+    'TWILIO_ACCOUNT_SID — ',
+    'TWILIO_AUTH_TOKEN — ',
+    `The deployment's public URL [https://smsotp.${SUBDOMAIN}.workers.dev]: `,
+    'Go ahead? [Y/n] y',
+  ]) assert.equal(screen.filter((l) => l.startsWith(q.trimEnd())).length, 1, `on the screen once: ${q}\n${screen.join('\n')}`);
+  for (const l of screen.filter((l) => /^TWILIO_\w+ — /.test(l))) assert.match(l, /\(not shown\):$/, 'nothing typed shows after a secret question');
 
   // The namespace: created once, under the worker's name; its id replaces the placeholder,
   // and PUBLIC_URL (the workers.dev URL) is added to [vars]: nothing else of the file moved.
