@@ -11,8 +11,9 @@
 //   4. secrets (`wrangler secret list`: names only): PIN_HASH_KEY and TOKEN_SIGNING_KEYS
 //      generated when absent, the SMS provider's (SMS_PROVIDER or SMS_ROUTES, or --provider)
 //      asked when absent — from environment variables of the same names, else a prompt that
-//      does not echo; all set in one `wrangler secret bulk` that reads them from its stdin
-//      (never a file, never an argument, never printed);
+//      does not echo; all sent with the upload in step 7 (`wrangler deploy --secrets-file`,
+//      a 0600 file in a private temporary folder, removed after it; never an argument,
+//      never printed), so the code and its secrets go live as one version;
 //   5. PUBLIC_URL (the tokens' issuer, the delivery reports' base): --public-url, else the
 //      worker's workers.dev URL, written into wrangler.toml's [vars];
 //   6. the configuration check the deployed worker makes, before anything is changed: the
@@ -654,8 +655,11 @@ async function deploy(flags) {
     }
   }
   const currentFingerprint = fingerprint(configPath, config);
-  const upload = flags.force || tomlChanges.length > 0 || deployedFingerprint !== currentFingerprint;
   const secretsToSet = Object.keys(toSet);
+  // Secrets go up with the code, as one version (`wrangler deploy --secrets-file`): a secret
+  // set on its own would deploy the current code with it at once (a new version), before
+  // the configuration this run writes is live.
+  const upload = flags.force || tomlChanges.length > 0 || secretsToSet.length > 0 || deployedFingerprint !== currentFingerprint;
 
   // 6. the configuration check
   step(6, 'configuration check (the worker\'s own GET /health, run locally)');
@@ -689,7 +693,7 @@ async function deploy(flags) {
     say('\nAbout to:');
     if (namespace.create) say(`  - create the KV namespace ${namespace.title}`);
     for (const c of tomlChanges) say(`  - write into wrangler.toml: ${c}`);
-    if (secretsToSet.length) say(`  - set ${plural(secretsToSet.length, 'secret')}: ${secretsToSet.join(', ')}`);
+    if (secretsToSet.length) say(`  - set ${plural(secretsToSet.length, 'secret')}: ${secretsToSet.join(', ')} (with the upload, as one version)`);
     if (upload) say(`  - upload the worker to ${accountId}`);
     const answer = (await ask('Go ahead? [Y/n] ')).toLowerCase();
     if (answer && answer !== 'y' && answer !== 'yes') throw new Stop('stopped: nothing was changed');
@@ -718,19 +722,30 @@ async function deploy(flags) {
     }
     changes.push(`wrote into ${relative(userCwd, configPath)}: ${tomlChanges.join('; ').replace(`(the new ${namespace.title}'s)`, namespace.id)}`);
   }
-  if (secretsToSet.length) {
-    // One request; the values go through wrangler's stdin, never a file or an argument.
-    w.ok(['secret', 'bulk'], { input: JSON.stringify(toSet) });
-    changes.push(`set ${plural(secretsToSet.length, 'secret')}: ${secretsToSet.join(', ')}${generated.length ? ` (generated: ${generated.join(', ')})` : ''}`);
-  }
   let targets = [];
   if (upload) {
     const fp = fingerprint(configPath, config);
     const outDir = mkdtempSync(join(tmpdir(), 'smsotp-deploy-out-'));
     try {
       const out = join(outDir, 'out.ndjson');
-      const res = w.run(['deploy', '--message', `${MESSAGE_PREFIX}${fp}`], { extraEnv: { WRANGLER_OUTPUT_FILE_PATH: out } });
-      if (res.status !== 0) throw new Stop(`\`wrangler deploy\` failed (exit ${res.status}):\n${indent(res.out)}`);
+      // The secrets to set go with the upload (`--secrets-file`, JSON; secrets not named are
+      // kept). wrangler 4.164 reads that path with readFileSync, which cannot open a piped
+      // stdin (/dev/stdin of a socket pipe: ENXIO), so it is a file: created with mode 0600
+      // in this run's own temporary folder (mode 0700, mkdtemp), removed with it below.
+      const withSecrets = [];
+      if (secretsToSet.length) {
+        const secretsFile = join(outDir, 'secrets.json');
+        writeFileSync(secretsFile, JSON.stringify(toSet), { mode: 0o600, flag: 'wx' });
+        withSecrets.push('--secrets-file', secretsFile);
+      }
+      const res = w.run(['deploy', '--message', `${MESSAGE_PREFIX}${fp}`, ...withSecrets], { extraEnv: { WRANGLER_OUTPUT_FILE_PATH: out } });
+      if (res.status !== 0) {
+        throw new Stop(
+          `\`wrangler deploy\` failed (exit ${res.status}):\n${indent(res.out)}\n` +
+            `The deployed worker is unchanged${secretsToSet.length ? ' (its secrets too: they go up with the upload)' : ''}; run npm run deploy again.`,
+        );
+      }
+      if (secretsToSet.length) changes.push(`set ${plural(secretsToSet.length, 'secret')} with the upload: ${secretsToSet.join(', ')}${generated.length ? ` (generated: ${generated.join(', ')})` : ''}`);
       const entries = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
       const done = entries.find((e) => e.type === 'deploy');
       targets = done?.targets ?? [];

@@ -189,6 +189,10 @@ export async function startCfApiStandin({
     }
   };
 
+  /** The secret_text bindings of an upload's metadata: name → {name, type, text}. */
+  const secretsOf = (metadata) =>
+    new Map((metadata?.bindings ?? []).filter((b) => b.type === 'secret_text').map((b) => [b.name, { name: b.name, type: 'secret_text', text: b.text }]));
+
   /** Applies an upload's `migrations` the way the API does: old_tag must match. */
   const applyMigrations = (s, migrations) => {
     if (!migrations) return;
@@ -238,22 +242,6 @@ export async function startCfApiStandin({
     // must exist (10007).
     ['GET', /^\/accounts\/([^/]+)\/workers\/scripts\/([^/]+)\/secrets$/, ({ m }) =>
       [...script(m[2]).secrets.values()].map(({ name, type }) => ({ name, type }))],
-    // PATCH …/secrets-bulk, Content-Type application/merge-patch+json,
-    // {"secrets": {NAME: {name, text, type: "secret_text"} | null}} — not in the public
-    // reference; the shape is wrangler's (packages/wrangler/src/secret/index.ts,
-    // putBulkSecrets), which reads nothing of the result but success. A secret change
-    // deploys a new version (as the API does), with the code of the latest.
-    ['PATCH', /^\/accounts\/([^/]+)\/workers\/scripts\/([^/]+)\/secrets-bulk$/, ({ m, json, req }) => {
-      const s = script(m[2]);
-      if (!/merge-patch\+json/.test(req.headers['content-type'] ?? '')) throw new ApiError(415, 10001, 'expected application/merge-patch+json');
-      for (const [name, value] of Object.entries(json?.secrets ?? {})) {
-        if (value === null) s.secrets.delete(name);
-        else s.secrets.set(name, { name, type: value.type ?? 'secret_text', text: value.text });
-      }
-      const v = addVersion(s, { 'workers/triggered_by': 'secret' });
-      deploy(s, [v.id], { 'workers/triggered_by': 'secret' });
-      return [...s.secrets.values()].map(({ name, type }) => ({ name, type }));
-    }],
 
     // The script itself: PUT …/workers/scripts/{name} with multipart (a `metadata` JSON part:
     // main_module, bindings, compatibility_date, migrations, assets{jwt,config}, annotations;
@@ -268,6 +256,9 @@ export async function startCfApiStandin({
       applyMigrations(s, upload.metadata?.migrations);
       state.scripts.set(m[2], s);
       s.upload = upload;
+      // Secrets sent with the upload (`deploy --secrets-file`: secret_text bindings) are
+      // set with it; the others are kept (keep_bindings secret_text).
+      for (const [n, sec] of secretsOf(upload.metadata)) s.secrets.set(n, sec);
       s.modified_on = now();
       const message = upload.metadata?.annotations?.['workers/message'];
       const annotations = { 'workers/triggered_by': 'upload', ...(message ? { 'workers/message': message } : {}) };
@@ -289,6 +280,7 @@ export async function startCfApiStandin({
       s.upload = upload;
       const message = upload.metadata?.annotations?.['workers/message'];
       const v = addVersion(s, { 'workers/triggered_by': 'upload', ...(message ? { 'workers/message': message } : {}) });
+      for (const [n, sec] of secretsOf(upload.metadata)) v.secrets.set(n, sec); // live when deployed
       s.upload = previous; // not deployed yet
       s.pending = v;
       return { id: v.id, number: v.number, metadata: v.metadata, annotations: v.annotations, resources: { bindings: upload.metadata?.bindings ?? [], script: { etag: hex32(), handlers: ['fetch'] } }, startup_time_ms: 10 };
@@ -304,6 +296,7 @@ export async function startCfApiStandin({
       const versions = ids.map((id) => s.versions.find((v) => v.id === id));
       if (!ids.length || versions.some((v) => !v)) throw new ApiError(400, 10000, 'unknown version');
       s.upload = versions[0].upload;
+      s.secrets = new Map(versions[0].secrets);
       s.pending = null;
       s.modified_on = now();
       return deploy(s, ids, { ...versions[0].annotations, ...(json?.annotations ?? {}) });
@@ -318,7 +311,9 @@ export async function startCfApiStandin({
     // bindings, compatibility_date, …); wrangler's provisioning step reads the bindings.
     ['GET', /^\/accounts\/([^/]+)\/workers\/scripts\/([^/]+)\/settings$/, ({ m }) => {
       const s = script(m[2]);
-      return { bindings: s.upload?.metadata?.bindings ?? [], compatibility_date: s.upload?.metadata?.compatibility_date, compatibility_flags: [], ...s.settings };
+      // Secret values are never returned: {name, type} only.
+      const bindings = (s.upload?.metadata?.bindings ?? []).map((b) => (b.type === 'secret_text' ? { name: b.name, type: b.type } : b));
+      return { bindings, compatibility_date: s.upload?.metadata?.compatibility_date, compatibility_flags: [], ...s.settings };
     }],
     // GET …/workers/services/{name} (the service: default_environment.script with
     // migration_tag and last_deployed_from — what deploy-helpers' getMigrationsToUpload and
@@ -482,7 +477,7 @@ export async function startCfApiStandin({
       else if (b.type === 'durable_object_namespace') durableObjects[b.name] = { className: b.class_name, useSQLite: true };
       else if (b.type === 'ratelimit') ratelimits[b.name] = { namespace_id: b.namespace_id, simple: b.simple };
     }
-    // Secrets are the script's (set by secrets-bulk), kept by every upload.
+    // Secrets are the script's (set with an upload), kept by every later upload.
     for (const { name: n, text } of s.secrets.values()) bindings[n] = text;
     const mf = new Miniflare({
       modules: true,

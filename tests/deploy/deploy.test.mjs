@@ -262,11 +262,14 @@ test('first deploy, in a terminal: asks for the provider\'s secrets (not echoed)
     originalToml.replace(`id = "${PLACEHOLDER}"`, `id = "${ns.id}"`).replace('[vars]\n', `[vars]\nPUBLIC_URL = "${publicUrl}"\n`),
   );
 
-  // The secrets: one bulk request (after wrangler created the Worker it was missing), with
+  // The secrets: sent with the upload, as one version (secret_text bindings of the one PUT;
+  // no secret set on its own, so no draft Worker and no secret going live before the code),
   // the generated keys and the typed ones.
-  const bulk = standin.calls('PATCH', /\/secrets-bulk$/).filter((q) => q.status === 200);
-  assert.equal(bulk.length, 1);
-  assert.deepEqual(Object.keys(bulk[0].json.secrets).sort(), ['PIN_HASH_KEY', 'TOKEN_SIGNING_KEYS', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
+  assert.deepEqual(changesSince(from).filter((c) => /secrets/.test(c)), [], 'no separate secret request');
+  const puts = standin.calls('PUT', /\/workers\/scripts\/smsotp$/).filter((q) => standin.requests.indexOf(q) >= from);
+  assert.equal(puts.length, 1, 'one upload');
+  assert.deepEqual(smsotp().upload.metadata.bindings.filter((b) => b.type === 'secret_text').map((b) => b.name).sort(), ['PIN_HASH_KEY', 'TOKEN_SIGNING_KEYS', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
+  assert.equal(smsotp().deployments.length, 1, 'one deployment: the code and its secrets together');
   const secrets = Object.fromEntries([...smsotp().secrets.values()].map((s) => [s.name, s.text]));
   assert.equal(secrets.TWILIO_ACCOUNT_SID, sid);
   assert.equal(secrets.TWILIO_AUTH_TOKEN, token);
@@ -335,7 +338,8 @@ test('a changed build is uploaded as a new version of the existing worker, secre
   const a = `/accounts/${standin.accountId}`;
   assert.ok(changed.includes(`POST ${a}/workers/scripts/smsotp/versions`), changed.join('\n'));
   assert.ok(changed.includes(`POST ${a}/workers/scripts/smsotp/deployments`), changed.join('\n'));
-  assert.ok(!changed.some((c) => /secrets-bulk|storage\/kv|PUT /.test(c)), changed.join('\n'));
+  assert.ok(!changed.some((c) => /secrets|storage\/kv|PUT /.test(c)), changed.join('\n'));
+  assert.deepEqual(smsotp().upload.metadata.bindings.filter((b) => b.type === 'secret_text'), [], 'no secret sent with it');
   assert.equal(smsotp().deployments.length, deploymentsBefore + 1);
   assert.equal(readFileSync(config, 'utf8'), toml);
   assert.match(r.out, /Changed:\n {2}- uploaded and deployed smsotp, version [0-9a-f-]{36}/);
@@ -354,7 +358,8 @@ test('a fresh checkout (the placeholder id again) finds the account\'s smsotp-TE
   assert.match(r.out, new RegExp(`found smsotp-TENANTS \\(${ns.id}\\): its id goes into wrangler\\.toml`));
   assert.equal(standin.state.namespaces.size, 1);
   assert.deepEqual(standin.calls('POST', /\/storage\/kv\/namespaces$/).filter((q) => standin.requests.indexOf(q) >= from), []);
-  assert.ok(!changesSince(from).some((c) => /secrets-bulk/.test(c)), 'no secret set');
+  assert.ok(!changesSince(from).some((c) => /secrets/.test(c)), 'no secret set');
+  assert.deepEqual(smsotp().upload.metadata.bindings.filter((b) => b.type === 'secret_text'), [], 'no secret sent with the upload');
   assert.equal(smsotp().secrets.get('PIN_HASH_KEY').text, pinHashKey);
   assert.equal(
     readFileSync(config, 'utf8'),
