@@ -54,7 +54,8 @@ Safe to run again: what is there already is kept.
   -y, --yes             never ask: answers come from these flags and from environment
                         variables; whatever is missing fails the run, before any change.
                         Also the mode when stdin is not a terminal.
-  --force               upload even when the deployed worker is this build already
+  --force               upload even when the deployed worker is this build already; and
+                        point TENANTS at wrangler.toml's id when the deployed worker uses another
   --no-build            deploy worker/build as it is (default: build it when missing or stale)
   --health-url <url>    where to ask GET /health after the deploy (default: the URL deployed to)
   --health-timeout <s>  how long to wait for the deployed /health (default 90)
@@ -517,8 +518,12 @@ async function deploy(flags) {
   const binding = config.kv.find((k) => k.binding === 'TENANTS');
   if (!binding) throw new Stop('wrangler.toml has no [[kv_namespaces]] binding named TENANTS');
   const namespaces = jsonOf(w.ok(['kv', 'namespace', 'list']));
+  // The deployed worker's own bindings, when it exists: the state of a deployment made from
+  // another checkout (wrangler.toml's edits are local until committed).
+  const deployedBindings = await deployedBindingsOf(w, config, accountId);
+  const deployedTenants = deployedBindings?.find((b) => b.name === 'TENANTS' && b.type === 'kv_namespace')?.namespace_id ?? null;
   const title = `${config.name}-TENANTS`;
-  let namespace = null; // { id, title, create? }
+  let namespace = null; // { id, title, create?, write? }
   if (binding.id && binding.id !== PLACEHOLDER_ID) {
     const found = namespaces.find((n) => n.id === binding.id);
     if (!found) {
@@ -527,22 +532,46 @@ async function deploy(flags) {
           `put the right id there, or the placeholder "${PLACEHOLDER_ID}" to have one found or created`,
       );
     }
+    if (deployedTenants && deployedTenants !== binding.id && !flags.force) {
+      const other = namespaces.find((n) => n.id === deployedTenants);
+      throw new Stop(
+        `wrangler.toml's TENANTS id ${binding.id} (${found.title}) is not the namespace the deployed worker ${config.name} uses: ` +
+          `${deployedTenants}${other ? ` (${other.title})` : ''}. Deploying would point it at other tenants. ` +
+          `Put ${deployedTenants} (or the placeholder "${PLACEHOLDER_ID}") in wrangler.toml, or pass --force to repoint it. Nothing was changed.`,
+      );
+    }
     namespace = found;
-    say(`kept: ${found.title} (${found.id}), wrangler.toml's`);
+    say(`kept: ${found.title} (${found.id}), wrangler.toml's${deployedTenants && deployedTenants !== binding.id ? ` (--force: the deployed worker used ${deployedTenants})` : ''}`);
+  } else if (deployedTenants) {
+    const found = namespaces.find((n) => n.id === deployedTenants);
+    if (!found) throw new Stop(`the deployed worker ${config.name}'s TENANTS namespace ${deployedTenants} is not a KV namespace of account ${accountId}`);
+    namespace = { ...found, write: true };
+    say(`the deployed worker uses ${found.title} (${found.id}): its id goes into wrangler.toml`);
   } else {
-    const found = namespaces.find((n) => n.title === title);
+    let found = namespaces.find((n) => n.title === title);
+    if (!found) {
+      // `npx wrangler kv namespace create TENANTS` (the manual steps) titles it TENANTS.
+      const manual = namespaces.find((n) => n.title === 'TENANTS');
+      if (manual) {
+        const use = interactive ? (await ask(`The account has a namespace titled TENANTS (${manual.id}), from the manual steps: use it? [Y/n] `)).toLowerCase() : 'y';
+        if (!use || use === 'y' || use === 'yes') found = manual;
+        else say(`not using TENANTS (${manual.id})`);
+      }
+    }
     namespace = found ? { ...found, write: true } : { title, create: true, write: true };
-    say(found ? `found ${title} (${found.id}): its id goes into wrangler.toml` : `${title} will be created, and its id written into wrangler.toml`);
+    say(found ? `found ${found.title} (${found.id}): its id goes into wrangler.toml` : `${title} will be created, and its id written into wrangler.toml`);
   }
 
   // 4. secrets
   step(4, 'secrets');
-  const listed = w.run(['secret', 'list', '--format', 'json']);
-  let workerExists = true;
+  // Whether the worker exists: its settings answered (above), or 404 with error 10007.
+  const workerExists = deployedBindings !== null;
   let secretNames = [];
-  if (listed.status === 0) secretNames = jsonOf(listed.stdout).map((s) => s.name);
-  else if (/not found/i.test(listed.out)) workerExists = false;
-  else throw new Stop(`\`wrangler secret list\` failed (exit ${listed.status}):\n${indent(listed.out)}`);
+  if (workerExists) {
+    const listed = w.run(['secret', 'list', '--format', 'json']);
+    if (listed.status !== 0) throw new Stop(`\`wrangler secret list\` failed (exit ${listed.status}):\n${indent(listed.out)}`);
+    secretNames = jsonOf(listed.stdout).map((s) => s.name);
+  }
   const isSet = (name) => secretNames.includes(name) || config.vars[name] !== undefined;
   say(workerExists ? `set on the worker: ${secretNames.length ? secretNames.join(', ') : 'none'}` : `the worker ${config.name} does not exist yet`);
 
@@ -621,8 +650,13 @@ async function deploy(flags) {
   step(5, 'PUBLIC_URL');
   let publicUrl = vars.PUBLIC_URL !== undefined ? String(vars.PUBLIC_URL).replace(/\/+$/, '') : null;
   let workersDevUrl = null;
+  const deployedPublicUrl = deployedBindings?.find((b) => b.name === 'PUBLIC_URL' && b.type === 'plain_text')?.text?.replace(/\/+$/, '') ?? null;
   if (flags.publicUrl !== undefined && flags.publicUrl !== publicUrl) {
     newVars.PUBLIC_URL = publicUrl = flags.publicUrl;
+  } else if (publicUrl === null && !secretNames.includes('PUBLIC_URL') && deployedPublicUrl) {
+    // The deployed worker's, not derived again (it may be a custom one typed on another
+    // checkout): the tokens' issuer and the delivery reports' URLs stay as they are.
+    newVars.PUBLIC_URL = publicUrl = deployedPublicUrl;
   } else if (publicUrl === null && !secretNames.includes('PUBLIC_URL')) {
     workersDevUrl = await workersDevUrlOf(w, config, accountId);
     let url = workersDevUrl;
@@ -633,7 +667,7 @@ async function deploy(flags) {
   Object.assign(vars, newVars);
   say(
     newVars.PUBLIC_URL
-      ? `${publicUrl} (written into wrangler.toml's [vars])`
+      ? `${publicUrl} (${newVars.PUBLIC_URL === deployedPublicUrl ? 'the deployed worker\'s, ' : ''}written into wrangler.toml's [vars])`
       : publicUrl
         ? `${publicUrl} (wrangler.toml's)`
         : 'set on the worker as a secret (kept)',
@@ -767,6 +801,9 @@ async function deploy(flags) {
   if (changes.length) {
     say('Changed:');
     for (const c of changes) say(`  - ${c}`);
+    if (tomlChanges.length) {
+      say(`Commit ${relative(userCwd, configPath) || configPath} (git add, git commit): it now holds this deployment's TENANTS id and PUBLIC_URL, which another checkout or CI needs.`);
+    }
   } else {
     say('Nothing changed: the KV namespace, wrangler.toml, the secrets and the deployed build were as this run wanted them.');
   }
@@ -797,17 +834,51 @@ Next:
      it keeps what is set, and uploads only a changed build or configuration.`);
 }
 
-/** https://<name>.<subdomain>.workers.dev, from the account's workers.dev subdomain. */
-async function workersDevUrlOf(w, config, accountId) {
-  // wrangler has no command that prints the subdomain: it is asked of the API with the
-  // credentials wrangler uses (`wrangler auth token --json`), kept in this process only.
+/**
+ * GET of the Cloudflare API with the credentials wrangler uses (`wrangler auth token
+ * --json`, kept in this process only): { status, answer } (the v4 envelope).
+ */
+async function apiGet(w, path) {
   const auth = jsonOf(w.ok(['auth', 'token', '--json']));
   const headers = auth.type === 'api_key' ? { 'X-Auth-Key': auth.key, 'X-Auth-Email': auth.email } : { Authorization: `Bearer ${auth.token}` };
   const base = (process.env.CLOUDFLARE_API_BASE_URL ?? process.env.CF_API_BASE_URL ?? 'https://api.cloudflare.com/client/v4').replace(/\/+$/, '');
+  const res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(15_000) });
+  let answer = null;
+  try {
+    answer = await res.json();
+  } catch {
+    answer = null;
+  }
+  return { status: res.status, answer };
+}
+
+/**
+ * The deployed worker's bindings (GET …/workers/scripts/{name}/settings, which wrangler
+ * reads too), or null when the worker does not exist: HTTP 404 with the API's error 10007
+ * (script not found), nothing looser. Any other failure stops the run.
+ */
+async function deployedBindingsOf(w, config, accountId) {
+  let got;
+  try {
+    got = await apiGet(w, `/accounts/${accountId}/workers/scripts/${encodeURIComponent(config.name)}/settings`);
+  } catch (e) {
+    throw new Stop(`cannot ask Cloudflare for the worker ${config.name}'s settings (${e.message})`);
+  }
+  const codes = (got.answer?.errors ?? []).map((e) => e.code);
+  if (got.status === 404 && codes.includes(10007)) return null;
+  if (got.status !== 200 || !got.answer?.success) {
+    const why = (got.answer?.errors ?? []).map((e) => `${e.message} [${e.code}]`).join('; ') || `HTTP ${got.status}`;
+    throw new Stop(`cannot read the worker ${config.name}'s deployed settings: ${why}`);
+  }
+  return Array.isArray(got.answer.result?.bindings) ? got.answer.result.bindings : [];
+}
+
+/** https://<name>.<subdomain>.workers.dev, from the account's workers.dev subdomain. */
+async function workersDevUrlOf(w, config, accountId) {
+  // wrangler has no command that prints the subdomain: it is asked of the API.
   let answer;
   try {
-    const res = await fetch(`${base}/accounts/${accountId}/workers/subdomain`, { headers, signal: AbortSignal.timeout(15_000) });
-    answer = await res.json();
+    ({ answer } = await apiGet(w, `/accounts/${accountId}/workers/subdomain`));
   } catch (e) {
     throw new Stop(`cannot ask Cloudflare for the account's workers.dev subdomain (${e.message}): pass --public-url`);
   }

@@ -355,7 +355,9 @@ test('a fresh checkout (the placeholder id again) finds the account\'s smsotp-TE
   const from = standin.requests.length;
   const r = await run(['--yes']);
   assert.equal(r.status, 0, r.out);
-  assert.match(r.out, new RegExp(`found smsotp-TENANTS \\(${ns.id}\\): its id goes into wrangler\\.toml`));
+  assert.match(r.out, new RegExp(`the deployed worker uses smsotp-TENANTS \\(${ns.id}\\): its id goes into wrangler\\.toml`));
+  assert.match(r.out, /https:\/\/smsotp\.smsotp-test\.workers\.dev \(the deployed worker's, written into wrangler\.toml's \[vars\]\)/);
+  assert.match(r.out, /Commit \S*wrangler\.toml/);
   assert.equal(standin.state.namespaces.size, 1);
   assert.deepEqual(standin.calls('POST', /\/storage\/kv\/namespaces$/).filter((q) => standin.requests.indexOf(q) >= from), []);
   assert.ok(!changesSince(from).some((c) => /secrets/.test(c)), 'no secret set');
@@ -366,6 +368,78 @@ test('a fresh checkout (the placeholder id again) finds the account\'s smsotp-TE
     originalToml.replace(`id = "${PLACEHOLDER}"`, `id = "${ns.id}"`).replace('[vars]\n', `[vars]\nPUBLIC_URL = "https://smsotp.${SUBDOMAIN}.workers.dev"\n`),
   );
   assert.match(r.out, /\/health: 200/);
+});
+
+/** A KV namespace made in the stand-in's account (through its API, as wrangler would). */
+async function makeNamespace(title) {
+  const res = await fetch(`${standin.apiBase}/accounts/${standin.accountId}/storage/kv/namespaces`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${standin.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title }),
+  });
+  const { result } = await res.json();
+  assert.ok(result?.id, `namespace ${title} made`);
+  return result.id;
+}
+
+test('a checkout whose TENANTS id is not the deployed worker\'s is refused (nothing changed) unless --force', { skip: noTerminal }, async () => {
+  const deployedId = smsotp().upload.metadata.bindings.find((b) => b.name === 'TENANTS').namespace_id;
+  const otherId = await makeNamespace('smsotp-TENANTS-other');
+  const toml = originalToml.replace(`id = "${PLACEHOLDER}"`, `id = "${otherId}"`);
+  writeFileSync(config, toml);
+  try {
+    const from = standin.requests.length;
+    const r = await run(['--yes']);
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, new RegExp(`wrangler\\.toml's TENANTS id ${otherId} \\(smsotp-TENANTS-other\\) is not the namespace the deployed worker smsotp uses: ${deployedId} \\(smsotp-TENANTS\\)`));
+    assert.match(r.out, /pass --force to repoint it\. Nothing was changed\./);
+    assert.deepEqual(changesSince(from), []);
+    assert.equal(readFileSync(config, 'utf8'), toml);
+  } finally {
+    writeFileSync(config, originalToml.replace(`id = "${PLACEHOLDER}"`, `id = "${deployedId}"`).replace('[vars]\n', `[vars]\nPUBLIC_URL = "https://smsotp.${SUBDOMAIN}.workers.dev"\n`));
+  }
+});
+
+test('a fresh checkout takes the deployed worker\'s PUBLIC_URL (a custom one), not the workers.dev URL again', { skip: noTerminal }, async () => {
+  const custom = 'https://otp.acme.test';
+  let r = await run(['--yes', '--public-url', custom]);
+  assert.equal(r.status, 0, r.out);
+  assert.equal(smsotp().upload.metadata.bindings.find((b) => b.name === 'PUBLIC_URL').text, custom);
+  writeFileSync(config, originalToml);
+  const from = standin.requests.length;
+  r = await run(['--yes']);
+  assert.equal(r.status, 0, r.out);
+  assert.match(readFileSync(config, 'utf8'), new RegExp(`^PUBLIC_URL = "${custom.replace(/\./g, '\\.')}"$`, 'm'));
+  assert.equal(smsotp().upload.metadata.bindings.find((b) => b.name === 'PUBLIC_URL').text, custom, 'the deployed issuer is unchanged');
+  assert.match(r.out, /https:\/\/otp\.acme\.test \(the deployed worker's, written into wrangler\.toml's \[vars\]\)/);
+  assert.deepEqual(changesSince(from).filter((c) => /storage\/kv/.test(c)), []);
+});
+
+test('a namespace titled TENANTS (the manual steps\' name) is taken when there is no <name>-TENANTS and no deployed worker', async () => {
+  const manualId = await makeNamespace('TENANTS');
+  const toml = readFileSync(config, 'utf8');
+  const other = join(dir, 'other.toml');
+  writeFileSync(other, originalToml.replace(/^name = "smsotp"$/m, 'name = "smsotp-fresh"'));
+  try {
+    const from = standin.requests.length;
+    // No terminal, no provider secrets: it stops at step 4, after step 3 chose.
+    const r = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [script, '--config', other, '--no-build'], { cwd: root, env: envOf(), stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdin.end();
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('close', (status) => resolve({ status, out }));
+    });
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, new RegExp(`found TENANTS \\(${manualId}\\): its id goes into wrangler\\.toml`));
+    assert.match(r.out, /the worker smsotp-fresh does not exist yet/);
+    assert.deepEqual(changesSince(from), []);
+  } finally {
+    rmSync(other, { force: true });
+    standin.state.namespaces.delete(manualId);
+  }
+  assert.equal(readFileSync(config, 'utf8'), toml);
 });
 
 test('wrangler deploy --dry-run still bundles the worker, offline: no API call', async () => {
