@@ -27,10 +27,10 @@
 // so wrangler runs with that directory first in PATH (as scripts/tenant.mjs does).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -283,11 +283,42 @@ const CHECKED_SECRETS = new Set(['PIN_HASH_KEY', 'TOKEN_SIGNING_KEYS', 'PUBLIC_U
 
 // ---- wrangler.toml edits (text, so that comments and layout stay) ----
 
-/** Replaces the TENANTS binding's placeholder id, and nothing else. */
+/**
+ * Replaces the placeholder id of the TENANTS binding, and nothing else: only inside the
+ * top-level `[[kv_namespaces]]` block whose binding is TENANTS (not another binding's, nor
+ * an `[env.*]` one's).
+ */
 function withNamespaceId(toml, id) {
-  const re = /^(\s*id\s*=\s*")0{32}(")/m;
-  if (!re.test(toml)) throw new Stop('wrangler.toml: no placeholder id ("000…0") to replace for the TENANTS binding');
-  return toml.replace(re, `$1${id}$2`);
+  const lines = toml.split('\n');
+  const isHeader = (l) => /^\s*\[/.test(l);
+  for (let start = 0; start < lines.length; start++) {
+    if (!/^\s*\[\[\s*kv_namespaces\s*\]\]\s*(#.*)?$/.test(lines[start])) continue;
+    let end = lines.findIndex((l, i) => i > start && isHeader(l));
+    if (end < 0) end = lines.length;
+    const block = lines.slice(start + 1, end);
+    if (!block.some((l) => /^\s*binding\s*=\s*["']TENANTS["']\s*(#.*)?$/.test(l))) continue;
+    const at = block.findIndex((l) => /^\s*id\s*=\s*"0{32}"/.test(l));
+    if (at < 0) break;
+    lines[start + 1 + at] = lines[start + 1 + at].replace(/"0{32}"/, `"${id}"`);
+    return lines.join('\n');
+  }
+  throw new Stop('wrangler.toml: no placeholder id ("000…0") to replace in the [[kv_namespaces]] block of the TENANTS binding');
+}
+
+/** Writes `text` over `path` at once: a temporary file beside it, renamed over it. */
+function writeAtomically(path, text) {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let mode = 0o644;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {}
+  try {
+    writeFileSync(tmp, text, { mode, flag: 'wx' });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Sets `name = "value"` in [vars]: the existing line's value replaced, else a line after `[vars]`. */
@@ -695,6 +726,14 @@ async function deploy(flags) {
   // the configuration this run writes is live.
   const upload = flags.force || tomlChanges.length > 0 || secretsToSet.length > 0 || deployedFingerprint !== currentFingerprint;
 
+  // The edits of wrangler.toml, tried now (the new namespace's id is not known yet): a file
+  // they cannot be made in stops the run here, before any change.
+  if (tomlChanges.length) {
+    let trial = readFileSync(configPath, 'utf8');
+    if (namespace.write) trial = withNamespaceId(trial, 'f'.repeat(32));
+    for (const [k, v] of Object.entries(newVars)) trial = withVar(trial, k, v);
+  }
+
   // 6. the configuration check
   step(6, 'configuration check (the worker\'s own GET /health, run locally)');
   const anything = upload || secretsToSet.length > 0 || namespace.create;
@@ -746,7 +785,7 @@ async function deploy(flags) {
     let toml = readFileSync(configPath, 'utf8');
     if (namespace.write) toml = withNamespaceId(toml, namespace.id);
     for (const [k, v] of Object.entries(newVars)) toml = withVar(toml, k, v);
-    writeFileSync(configPath, toml);
+    writeAtomically(configPath, toml);
     // Read back by wrangler: what it will deploy is what was meant.
     config = readConfig(configPath);
     const id = config.kv.find((k) => k.binding === 'TENANTS')?.id;

@@ -415,6 +415,25 @@ test('a fresh checkout takes the deployed worker\'s PUBLIC_URL (a custom one), n
   assert.deepEqual(changesSince(from).filter((c) => /storage\/kv/.test(c)), []);
 });
 
+test('only the top-level TENANTS binding\'s placeholder is replaced (not an [env.*] one above it), and the file is replaced whole (a rename)', { skip: noTerminal }, async () => {
+  const deployedId = smsotp().upload.metadata.bindings.find((b) => b.name === 'TENANTS').namespace_id;
+  const publicUrl = smsotp().upload.metadata.bindings.find((b) => b.name === 'PUBLIC_URL').text;
+  const envBlock = `[[env.staging.kv_namespaces]]\nbinding = "TENANTS"\nid = "${PLACEHOLDER}"\n\n`;
+  const toml = originalToml.replace('[[kv_namespaces]]\n', `${envBlock}[[kv_namespaces]]\n`);
+  assert.notEqual(toml, originalToml);
+  writeFileSync(config, toml);
+  const inode = statSync(config).ino;
+  const r = await run(['--yes']);
+  assert.equal(r.status, 0, r.out);
+  const expected = originalToml
+    .replace(`id = "${PLACEHOLDER}"`, `id = "${deployedId}"`)
+    .replace('[[kv_namespaces]]\n', `${envBlock}[[kv_namespaces]]\n`)
+    .replace('[vars]\n', `[vars]\nPUBLIC_URL = "${publicUrl}"\n`);
+  assert.equal(readFileSync(config, 'utf8'), expected);
+  assert.notEqual(statSync(config).ino, inode, 'written to a temporary file and renamed over it');
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
+});
+
 test('a namespace titled TENANTS (the manual steps\' name) is taken when there is no <name>-TENANTS and no deployed worker', async () => {
   const manualId = await makeNamespace('TENANTS');
   const toml = readFileSync(config, 'utf8');
