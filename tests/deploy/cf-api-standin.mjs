@@ -453,8 +453,29 @@ export async function startCfApiStandin({
     await r.mf.dispose();
     rmSync(r.dir, { recursive: true, force: true });
   };
+  /**
+   * Miniflare for the script's deployed upload and secrets: the running one, the one being
+   * started (a request that comes while it starts waits for it, rather than starting a
+   * second one), or a new one, started after any start under way.
+   */
+  let starting = null; // { name, generation, promise }
+  const workerFor = (name) => {
+    const s = state.scripts.get(name);
+    if (!s?.upload || !s.workersDev) return Promise.resolve(null);
+    if (running && running.name === name && running.generation === s.generation) return Promise.resolve(running.mf);
+    if (starting && starting.name === name && starting.generation === s.generation) return starting.promise;
+    const previous = starting ? starting.promise.catch(() => {}) : Promise.resolve();
+    const promise = previous.then(() => startWorker(name));
+    const entry = { name, generation: s.generation, promise };
+    starting = entry;
+    promise.then(
+      () => starting === entry && (starting = null),
+      () => starting === entry && (starting = null),
+    );
+    return promise;
+  };
   /** Starts (or reuses) Miniflare for the script's deployed upload and secrets. */
-  const workerFor = async (name) => {
+  const startWorker = async (name) => {
     const s = state.scripts.get(name);
     if (!s?.upload || !s.workersDev) return null;
     if (running && running.name === name && running.generation === s.generation) return running.mf;
@@ -545,6 +566,7 @@ export async function startCfApiStandin({
     /** The requests whose method is `method` and whose path matches `re`. */
     calls: (method, re) => requests.filter((r) => r.method === method && re.test(r.path)),
     async close() {
+      await starting?.promise.catch(() => {});
       await stopRunning();
       await new Promise((r) => server.close(r));
       await new Promise((r) => devServer.close(r));

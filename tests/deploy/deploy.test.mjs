@@ -63,17 +63,31 @@ function envOf(extra = {}) {
     ...extra,
   };
 }
-const argsOf = (args) => [script, '--config', config, '--no-build', '--health-url', standin.workersDevUrl, '--health-timeout', '20', ...args];
+const argsOf = (args) => [script, '--config', config, '--no-build', '--health-url', standin.workersDevUrl, '--health-timeout', '60', ...args];
 
-/** Runs the script without a terminal (stdin a pipe, closed): { status, out }. */
-function run(args = [], extraEnv = {}) {
+/**
+ * Runs the script without a terminal (stdin a pipe, closed): { status, out }. A run still
+ * going after `timeoutMs` is ended, its whole process group (wrangler, workerd), and its
+ * status is 'timed out'.
+ */
+function run(args = [], extraEnv = {}, { timeoutMs = 180_000 } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, argsOf(args), { cwd: root, env: envOf(extraEnv), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argsOf(args), { cwd: root, env: envOf(extraEnv), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     child.stdin.end();
     let out = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    }, timeoutMs);
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    child.on('close', (status) => resolve({ status, out }));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status: timedOut ? 'timed out' : status, out: timedOut ? `${out}\n[ended after ${timeoutMs / 1000} s]` : out });
+    });
   });
 }
 
