@@ -641,11 +641,21 @@ async function deploy(flags) {
   const missing = [];
   const fromEnv = [];
   const kept = [];
+  // A provider secret in this run's environment: taken with --yes (or without a terminal),
+  // asked about in a terminal (a shell may export test credentials, e.g. the Twilio CLI's).
+  const fromEnvironment = async (name) => {
+    const value = process.env[name]?.trim();
+    if (!value) return null;
+    if (!interactive) return value;
+    const answer = (await ask(`${name} is set in this shell's environment: upload it to the deployed worker? [Y/n] `)).toLowerCase();
+    return !answer || answer === 'y' || answer === 'yes' ? value : null;
+  };
+  let envValue;
   for (const p of providers) {
     for (const name of PROVIDERS[p].required) {
       if (isSet(name)) kept.push(name);
-      else if (process.env[name]?.trim()) {
-        toSet[name] = process.env[name].trim();
+      else if ((envValue = await fromEnvironment(name)) !== null) {
+        toSet[name] = envValue;
         fromEnv.push(name);
       } else if (interactive) {
         const value = await ask(`${name} — ${HINTS[name]} (not shown): `, { secret: true });
@@ -664,8 +674,8 @@ async function deploy(flags) {
   for (const p of providers) {
     for (const name of PROVIDERS[p].optional) {
       if (isSet(name)) kept.push(name);
-      else if (process.env[name]?.trim()) {
-        toSet[name] = process.env[name].trim();
+      else if ((envValue = await fromEnvironment(name)) !== null) {
+        toSet[name] = envValue;
         fromEnv.push(name);
       } else if (interactive) {
         const value = await ask(`${name} (optional) — ${HINTS[name]}; Enter to skip (not shown): `, { secret: true });
@@ -674,7 +684,7 @@ async function deploy(flags) {
     }
   }
   if (generated.length) say(`to generate: ${generated.join(', ')} (set on the worker, never shown)`);
-  if (fromEnv.length) say(`from the environment: ${fromEnv.join(', ')}`);
+  if (fromEnv.length) say(`taken from this run's environment variables (to be set on the worker): ${fromEnv.join(', ')}`);
   if (kept.length) say(`kept: ${kept.join(', ')}`);
 
   // 5. PUBLIC_URL

@@ -475,6 +475,34 @@ test('a namespace titled TENANTS (the manual steps\' name) is taken when there i
   assert.equal(readFileSync(config, 'utf8'), toml);
 });
 
+test('in a terminal, provider secrets found in the environment are asked about first (the name only; "n" asks for the value); "n" at Go ahead changes nothing', { skip: noTerminal }, async () => {
+  const other = join(dir, 'fresh2.toml');
+  writeFileSync(other, originalToml.replace(/^name = "smsotp"$/m, 'name = "smsotp-fresh2"'));
+  const envSid = `AC${randomBytes(16).toString('hex')}`;
+  const envToken = `tok-${randomBytes(16).toString('hex')}`;
+  try {
+    const from = standin.requests.length;
+    const r = await runInTerminal(['--config', other], [
+      [/SMS provider \(twilio, vonage, smscx, webhook\) \[twilio\]: $/, ''],
+      [/TWILIO_ACCOUNT_SID is set in this shell's environment: upload it to the deployed worker\? \[Y\/n\] $/, 'n'],
+      [/TWILIO_ACCOUNT_SID — .*\(not shown\): $/, `AC${randomBytes(16).toString('hex')}`],
+      [/TWILIO_AUTH_TOKEN is set in this shell's environment: upload it to the deployed worker\? \[Y\/n\] $/, 'y'],
+      [/The deployment's public URL \[.*\]: $/, ''],
+      [/Go ahead\? \[Y\/n\] $/, 'n'],
+    ], { TWILIO_ACCOUNT_SID: envSid, TWILIO_AUTH_TOKEN: envToken, TERM: 'xterm-256color' });
+    assert.equal(r.status, 1, r.out);
+    assert.deepEqual(r.unanswered, [], 'every question was asked');
+    assert.match(r.out, /taken from this run's environment variables \(to be set on the worker\): TWILIO_AUTH_TOKEN\r?\n/);
+    assert.doesNotMatch(r.out, /TWILIO_AUTH_TOKEN — /, 'the token taken from the environment is not asked for');
+    assert.match(r.out, /stopped: nothing was changed/);
+    for (const v of [envSid, envToken]) assert.ok(!r.out.includes(v), 'no value printed');
+    assert.deepEqual(changesSince(from), []);
+    assert.equal(standin.state.scripts.has('smsotp-fresh2'), false);
+  } finally {
+    rmSync(other, { force: true });
+  }
+});
+
 test('wrangler deploy --dry-run still bundles the worker, offline: no API call', async () => {
   const out = mkdtempSync(join(tmpdir(), 'smsotp-dry-run-'));
   try {
