@@ -400,6 +400,7 @@ export async function startCfApiStandin({
   /** Whether the request carries the token (Bearer) this stand-in accepts. */
   const authorized = (req) => req.headers.authorization === `Bearer ${token}` || /\/workers\/assets\/upload$/.test(req.url.split('?')[0]);
 
+  const faults = []; // { method, re, status, code, message }
   const server = createServer(async (req, res) => {
     const chunks = [];
     for await (const c of req) chunks.push(c);
@@ -425,6 +426,12 @@ export async function startCfApiStandin({
     if (!authorized(req)) return send(403, { success: false, errors: [{ code: 10000, message: 'Authentication error' }], messages: [], result: null });
     const route = routes.find(([method, re]) => method === req.method && re.test(path));
     if (route) used.add(route);
+    // An injected failure (`failNext`): the next request of that method and path answers it.
+    const fault = faults.findIndex((f) => f.method === req.method && f.re.test(path));
+    if (fault >= 0) {
+      const [{ status, code, message }] = faults.splice(fault, 1);
+      return send(status, { success: false, errors: [{ code, message }], messages: [], result: null });
+    }
     if (!route) {
       unhandled.push(`${req.method} ${path}`);
       return send(404, { success: false, errors: [{ code: 7003, message: 'Could not route to ' + path + ', perhaps your object identifier is invalid?' }], messages: [], result: null });
@@ -565,6 +572,8 @@ export async function startCfApiStandin({
     unused: () => routes.filter((r) => !used.has(r)).map(([method, re]) => `${method} ${re.source}`),
     /** The requests whose method is `method` and whose path matches `re`. */
     calls: (method, re) => requests.filter((r) => r.method === method && re.test(r.path)),
+    /** The next `method` request whose path matches `re` answers an API error instead. */
+    failNext: (method, re, status, code, message) => faults.push({ method, re, status, code, message }),
     async close() {
       await starting?.promise.catch(() => {});
       await stopRunning();

@@ -503,6 +503,18 @@ test('in a terminal, provider secrets found in the environment are asked about f
   }
 });
 
+test('the worker counts as missing only on 404 with error 10007: another failure reading its settings stops the run, and no key is generated over the live ones', { skip: noTerminal }, async () => {
+  const pinHashKey = smsotp().secrets.get('PIN_HASH_KEY').text;
+  standin.failNext('GET', /\/workers\/scripts\/smsotp\/settings$/, 500, 10013, 'Internal error: the script was not found in the cache');
+  const from = standin.requests.length;
+  const r = await run(['--yes']);
+  assert.equal(r.status, 1, r.out);
+  assert.match(r.out, /cannot read the worker smsotp's deployed settings: Internal error: the script was not found in the cache \[10013\]/);
+  assert.doesNotMatch(r.out, /to generate/);
+  assert.deepEqual(changesSince(from), []);
+  assert.equal(smsotp().secrets.get('PIN_HASH_KEY').text, pinHashKey);
+});
+
 test('wrangler deploy --dry-run still bundles the worker, offline: no API call', async () => {
   const out = mkdtempSync(join(tmpdir(), 'smsotp-dry-run-'));
   try {
