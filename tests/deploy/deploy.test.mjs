@@ -39,7 +39,11 @@ before(async () => {
   standin = await startCfApiStandin({ subdomain: SUBDOMAIN });
   dir = mkdtempSync(join(tmpdir(), 'smsotp-deploy-test-'));
   home = mkdtempSync(join(tmpdir(), 'smsotp-deploy-home-'));
-  cpSync(join(root, 'worker', 'wrangler.toml'), join(dir, 'wrangler.toml'));
+  // The committed wrangler.toml (the working tree's may hold a real deployment's id and
+  // PUBLIC_URL, written by npm run deploy), else the working tree's.
+  const committed = spawnSync('git', ['show', 'HEAD:worker/wrangler.toml'], { cwd: root, encoding: 'utf8' });
+  if (committed.status === 0) writeFileSync(join(dir, 'wrangler.toml'), committed.stdout);
+  else cpSync(join(root, 'worker', 'wrangler.toml'), join(dir, 'wrangler.toml'));
   cpSync(join(root, 'worker', 'build'), join(dir, 'build'), { recursive: true });
   mkdirSync(join(dir, 'public'));
   writeFileSync(join(dir, 'public', 'README.md'), 'the assets folder (a stand-in for the demo pages)\n');
