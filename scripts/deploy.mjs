@@ -931,8 +931,13 @@ async function workersDevUrlOf(w, config, accountId) {
   } catch (e) {
     throw new Stop(`cannot ask Cloudflare for the account's workers.dev subdomain (${e.message}): pass --public-url`);
   }
+  const errors = answer?.errors ?? [];
+  const why = errors.map((e) => `${e.message} [${e.code}]`).join('; ');
+  if (!answer?.success && !errors.some((e) => e.code === 10007)) {
+    // Not "no subdomain" (10007): an authentication or permission error, shown as it is.
+    throw new Stop(`cannot read the account's workers.dev subdomain: ${why || 'no answer'}`);
+  }
   if (!answer?.success || !answer.result?.subdomain) {
-    const why = (answer?.errors ?? []).map((e) => `${e.message} [${e.code}]`).join('; ');
     throw new Stop(
       `the account has no workers.dev subdomain${why ? ` (${why})` : ''}: register one in the dashboard ` +
         `(https://dash.cloudflare.com/${accountId}/workers/onboarding), or pass --public-url with the URL the worker will answer at`,

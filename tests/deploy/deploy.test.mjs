@@ -519,6 +519,22 @@ test('the worker counts as missing only on 404 with error 10007: another failure
   assert.equal(smsotp().secrets.get('PIN_HASH_KEY').text, pinHashKey);
 });
 
+test('a failure reading the workers.dev subdomain other than 10007 is shown as it is, not as "no subdomain"', async () => {
+  const other = join(dir, 'fresh3.toml');
+  writeFileSync(other, originalToml.replace(/^name = "smsotp"$/m, 'name = "smsotp-fresh3"'));
+  standin.failNext('GET', /\/workers\/subdomain$/, 403, 10000, 'Authentication error');
+  try {
+    const from = standin.requests.length;
+    const r = await run(['--yes', '--config', other], { TWILIO_ACCOUNT_SID: `AC${randomBytes(16).toString('hex')}`, TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex') });
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, /cannot read the account's workers\.dev subdomain: Authentication error \[10000\]/);
+    assert.doesNotMatch(r.out, /has no workers\.dev subdomain/);
+    assert.deepEqual(changesSince(from), []);
+  } finally {
+    rmSync(other, { force: true });
+  }
+});
+
 test('wrangler deploy --dry-run still bundles the worker, offline: no API call', async () => {
   const out = mkdtempSync(join(tmpdir(), 'smsotp-dry-run-'));
   try {
