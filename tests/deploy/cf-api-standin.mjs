@@ -127,6 +127,18 @@ export async function startCfApiStandin({
     return s;
   };
 
+  /**
+   * A version's annotations from its upload's metadata (wrangler puts `--message` and `--tag`
+   * there: workers/message, workers/tag), and what made it.
+   */
+  const versionAnnotations = (metadata) => {
+    const given = metadata?.annotations ?? {};
+    return {
+      'workers/triggered_by': 'upload',
+      ...(given['workers/message'] ? { 'workers/message': String(given['workers/message']).slice(0, 100) } : {}),
+      ...(given['workers/tag'] ? { 'workers/tag': String(given['workers/tag']) } : {}),
+    };
+  };
   /** A new version of `s` from an upload (or of its latest one, for a secret change). */
   const addVersion = (s, annotations = {}) => {
     const version = {
@@ -260,10 +272,11 @@ export async function startCfApiStandin({
       // set with it; the others are kept (keep_bindings secret_text).
       for (const [n, sec] of secretsOf(upload.metadata)) s.secrets.set(n, sec);
       s.modified_on = now();
-      const message = upload.metadata?.annotations?.['workers/message'];
-      const annotations = { 'workers/triggered_by': 'upload', ...(message ? { 'workers/message': message } : {}) };
-      const v = addVersion(s, annotations);
-      deploy(s, [v.id], annotations);
+      const v = addVersion(s, versionAnnotations(upload.metadata));
+      // The deployment this upload makes: whether it carries the upload's message is not
+      // documented, so it does not here (a deployment's annotations are workers/message and
+      // workers/triggered_by only; never workers/tag).
+      deploy(s, [v.id], { 'workers/triggered_by': 'upload' });
       // `deployment_id` carries the new version's id (wrangler reads it as such:
       // deploy-helpers, "version id not deployment id").
       return { ...scriptResult(s), deployment_id: v.id, startup_time_ms: 10 };
@@ -278,8 +291,7 @@ export async function startCfApiStandin({
       applyMigrations(s, upload.metadata?.migrations);
       const previous = s.upload;
       s.upload = upload;
-      const message = upload.metadata?.annotations?.['workers/message'];
-      const v = addVersion(s, { 'workers/triggered_by': 'upload', ...(message ? { 'workers/message': message } : {}) });
+      const v = addVersion(s, versionAnnotations(upload.metadata));
       for (const [n, sec] of secretsOf(upload.metadata)) v.secrets.set(n, sec); // live when deployed
       s.upload = previous; // not deployed yet
       s.pending = v;
@@ -299,7 +311,28 @@ export async function startCfApiStandin({
       s.secrets = new Map(versions[0].secrets);
       s.pending = null;
       s.modified_on = now();
-      return deploy(s, ids, { ...versions[0].annotations, ...(json?.annotations ?? {}) });
+      const message = json?.annotations?.['workers/message'];
+      return deploy(s, ids, { 'workers/triggered_by': 'deployment', ...(message ? { 'workers/message': String(message).slice(0, 100) } : {}) });
+    }],
+    // GET …/workers/scripts/{name}/versions/{id} (…/scripts/subresources/versions/methods/get:
+    // {id, number, metadata, resources{bindings, script, script_runtime}}; `annotations`
+    // {workers/message, workers/tag, workers/triggered_by} as the Workers API's Version has
+    // them and as wrangler's `versions view` reads them). Secret values are not returned.
+    ['GET', /^\/accounts\/([^/]+)\/workers\/scripts\/([^/]+)\/versions\/([^/]+)$/, ({ m }) => {
+      const v = script(m[2]).versions.find((x) => x.id === m[3]);
+      if (!v) throw new ApiError(404, 10222, 'version not found');
+      const md = v.upload?.metadata ?? {};
+      return {
+        id: v.id,
+        number: v.number,
+        metadata: v.metadata,
+        annotations: v.annotations,
+        resources: {
+          bindings: (md.bindings ?? []).map((b) => (b.type === 'secret_text' ? { name: b.name, type: b.type } : b)),
+          script: { etag: hex32(), handlers: ['fetch'], last_deployed_from: 'wrangler' },
+          script_runtime: { compatibility_date: md.compatibility_date, compatibility_flags: md.compatibility_flags ?? [], usage_model: 'standard' },
+        },
+      };
     }],
     // PATCH …/script-settings (logpush, tail_consumers, observability, tags) → the settings.
     ['PATCH', /^\/accounts\/([^/]+)\/workers\/scripts\/([^/]+)\/script-settings$/, ({ m, json }) => {

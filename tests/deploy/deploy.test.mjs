@@ -315,7 +315,11 @@ test('first deploy, in a terminal: asks for the provider\'s secrets (not echoed)
   assert.deepEqual(['OTP_SHARD', 'TENANT_LIMITER', 'DEV_INBOX'].map((n) => bindings[n]?.type), Array(3).fill('durable_object_namespace'));
   assert.equal(bindings.BROWSER_IP_LIMITER.type, 'ratelimit');
   assert.equal(smsotp().migrationTag, 'v3');
-  assert.match(smsotp().deployments[0].annotations['workers/message'], /^smsotp deploy, build [0-9a-f]{20}$/);
+  // The build's fingerprint is the version's tag (wrangler deploy --tag), which the next run
+  // reads back (GET …/versions/{id}); the deployment carries no tag.
+  const served = smsotp().versions.find((v) => v.id === smsotp().deployments[0].versions[0].version_id);
+  assert.match(served.annotations['workers/tag'], /^smsotp-[0-9a-f]{20}$/);
+  assert.equal(smsotp().deployments[0].annotations['workers/tag'], undefined);
   assert.equal(smsotp().workersDev, true);
 
   // Then GET /health of what was deployed: the stand-in runs the upload with the secrets.
