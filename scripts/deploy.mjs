@@ -49,15 +49,19 @@ Safe to run again: what is there already is kept.
 
   --provider <name>     the SMS provider: twilio, vonage, smscx or webhook (SMS_PROVIDER in
                         wrangler.toml's [vars], replaced when it differs; not with SMS_ROUTES)
-  --public-url <url>    the deployment's public URL (PUBLIC_URL, written into [vars] when
-                        unset there); default: the worker's https://<name>.<subdomain>.workers.dev
+  --public-url <url>    the deployment's public URL: PUBLIC_URL in wrangler.toml's [vars],
+                        added, or replaced when it differs (not when PUBLIC_URL is a secret).
+                        Default: wrangler.toml's, else the deployed worker's, else the
+                        worker's https://<name>.<subdomain>.workers.dev (needed with
+                        workers_dev = false)
   --account-id <id>     the Cloudflare account, when the login has several
-                        (or CLOUDFLARE_ACCOUNT_ID)
+                        (or CLOUDFLARE_ACCOUNT_ID, or its old name CF_ACCOUNT_ID)
   -y, --yes             never ask: answers come from these flags and from environment
                         variables; whatever is missing fails the run, before any change.
                         Also the mode when stdin is not a terminal.
-  --force               upload even when the deployed worker is this build already; and
-                        point TENANTS at wrangler.toml's id when the deployed worker uses another
+  --redeploy            upload even when the deployed worker is this build already
+  --repoint-tenants     deploy with wrangler.toml's TENANTS id although the deployed worker
+                        uses another namespace (its tenants are then not the deployed ones)
   --no-build            deploy worker/build as it is (default: build it when missing or stale)
   --health-url <url>    where to ask GET /health after the deploy (default: the URL deployed to)
   --health-timeout <s>  how long to wait for the deployed /health (default 90)
@@ -104,7 +108,7 @@ class UsageError extends Error {}
 class Stop extends Error {}
 
 function parseArgs(argv) {
-  const flags = { yes: false, force: false, build: true, healthTimeout: 90 };
+  const flags = { yes: false, redeploy: false, repointTenants: false, build: true, healthTimeout: 90 };
   const valueFlags = {
     '--provider': 'provider',
     '--public-url': 'publicUrl',
@@ -118,7 +122,8 @@ function parseArgs(argv) {
     const eq = a.indexOf('=');
     const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
     if (a === '-y' || a === '--yes') flags.yes = true;
-    else if (a === '--force') flags.force = true;
+    else if (a === '--redeploy') flags.redeploy = true;
+    else if (a === '--repoint-tenants') flags.repointTenants = true;
     else if (a === '--no-build') flags.build = false;
     else if (a === '-h' || a === '--help') flags.help = true;
     else if (valueFlags[name]) {
@@ -182,7 +187,7 @@ function makeWrangler(configPath) {
     if (res.status !== 0) throw new Stop(`\`wrangler ${args.slice(0, 3).join(' ')}\` failed (exit ${res.status}):\n${indent(res.out)}`);
     return res.stdout;
   };
-  return { run, ok, env, cwd, setAccount: (id) => (env.CLOUDFLARE_ACCOUNT_ID = id) };
+  return { run, ok, env, cwd, config: null, setAccount: (id) => (env.CLOUDFLARE_ACCOUNT_ID = id) };
 }
 const firstLines = (text, n) => text.split('\n').filter((l) => l.trim()).slice(0, n).join('\n');
 const indent = (text) => text.split('\n').map((l) => `    ${l}`).join('\n');
@@ -208,6 +213,7 @@ function readConfig(configPath) {
       name: c.name, vars: c.vars ?? {}, kv: c.kv_namespaces ?? [], main: c.main,
       assets: c.assets?.directory ? (await import('node:path')).resolve(dir, c.assets.directory) : null,
       accountId: c.account_id ?? null, workersDev: c.workers_dev, routes: c.routes ?? (c.route ? [c.route] : []),
+      complianceRegion: c.compliance_region ?? null,
     }));`;
   const res = spawnSync(join(bin, 'node'), ['--input-type=module', '-e', code, configPath], { cwd: root, encoding: 'utf8' });
   const at = res.stdout.lastIndexOf(CONFIG_MARK);
@@ -390,25 +396,35 @@ async function localHealth(w, configPath, settings) {
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
   let exited = false;
-  child.on('exit', () => (exited = true));
-  const stop = () => {
+  const gone = new Promise((r) => child.once('exit', () => r((exited = true))));
+  const signal = (name) => {
     if (!exited) {
       try {
-        process.kill(-child.pid, 'SIGINT');
+        process.kill(-child.pid, name);
       } catch {
         /* gone already */
       }
     }
   };
-  // Ctrl-C or a kill while it runs: wrangler dev is in a process group of its own (so that
-  // it can be stopped whole), which the terminal's Ctrl-C does not reach.
-  const interrupted = () => {
-    stop();
-    process.exit(130);
+  /** Stops wrangler dev and its workerd (their process group): SIGINT, SIGKILL after 5 s. */
+  const stop = async () => {
+    signal('SIGINT');
+    const late = setTimeout(() => signal('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(late);
   };
-  process.once('exit', stop);
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  // This process exiting at once (an uncaught error): no time to wait, the group is killed.
+  const onExit = () => signal('SIGKILL');
+  // Ctrl-C, a kill, or the terminal closed (SIGHUP) while it runs: wrangler dev is in a
+  // process group of its own (so that it can be stopped whole), which the terminal's
+  // signals do not reach; it is stopped and its folder removed before this process ends.
+  const interrupted = async (name) => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(name === 'SIGHUP' ? 129 : name === 'SIGTERM' ? 143 : 130);
+  };
+  process.once('exit', onExit);
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(name, interrupted);
   try {
     const until = Date.now() + 60_000;
     while (Date.now() < until && !exited) {
@@ -428,11 +444,9 @@ async function localHealth(w, configPath, settings) {
     }
     throw new Stop(`the local check did not start (wrangler dev${exited ? ' exited' : ' did not answer within 60 s'}):\n${indent(log.trim().slice(-4000))}`);
   } finally {
-    stop();
-    await new Promise((r) => (exited ? r() : child.once('exit', r)));
-    process.removeListener('exit', stop);
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
+    await stop();
+    process.removeListener('exit', onExit);
+    for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.removeListener(name, interrupted);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -495,6 +509,7 @@ async function deploy(flags) {
   const interactive = !flags.yes && Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const w = makeWrangler(configPath);
   let config = readConfig(configPath);
+  w.config = config;
   const changes = [];
 
   say(`Deploying ${config.name} (${relative(userCwd, configPath) || configPath})${interactive ? '' : ', without questions'}`);
@@ -521,7 +536,8 @@ async function deploy(flags) {
   if (config.accountId && flags.accountId && flags.accountId !== config.accountId) {
     throw new Stop(`wrangler.toml sets account_id = "${config.accountId}": --account-id ${flags.accountId} would be ignored; change it there`);
   }
-  let accountId = config.accountId ?? flags.accountId ?? process.env.CLOUDFLARE_ACCOUNT_ID ?? null;
+  // CF_ACCOUNT_ID: wrangler's deprecated name of CLOUDFLARE_ACCOUNT_ID, which it still reads.
+  let accountId = config.accountId ?? flags.accountId ?? (process.env.CLOUDFLARE_ACCOUNT_ID || process.env.CF_ACCOUNT_ID || null);
   if (accountId === null) {
     if (accounts.length === 1) accountId = accounts[0].id;
     else if (accounts.length === 0) throw new Stop('this login sees no Cloudflare account');
@@ -568,16 +584,16 @@ async function deploy(flags) {
           `put the right id there, or the placeholder "${PLACEHOLDER_ID}" to have one found or created`,
       );
     }
-    if (deployedTenants && deployedTenants !== binding.id && !flags.force) {
+    if (deployedTenants && deployedTenants !== binding.id && !flags.repointTenants) {
       const other = namespaces.find((n) => n.id === deployedTenants);
       throw new Stop(
         `wrangler.toml's TENANTS id ${binding.id} (${found.title}) is not the namespace the deployed worker ${config.name} uses: ` +
           `${deployedTenants}${other ? ` (${other.title})` : ''}. Deploying would point it at other tenants. ` +
-          `Put ${deployedTenants} (or the placeholder "${PLACEHOLDER_ID}") in wrangler.toml, or pass --force to repoint it. Nothing was changed.`,
+          `Put ${deployedTenants} (or the placeholder "${PLACEHOLDER_ID}") in wrangler.toml, or pass --repoint-tenants to repoint it. Nothing was changed.`,
       );
     }
     namespace = found;
-    say(`kept: ${found.title} (${found.id}), wrangler.toml's${deployedTenants && deployedTenants !== binding.id ? ` (--force: the deployed worker used ${deployedTenants})` : ''}`);
+    say(`kept: ${found.title} (${found.id}), wrangler.toml's${deployedTenants && deployedTenants !== binding.id ? ` (--repoint-tenants: the deployed worker used ${deployedTenants})` : ''}`);
   } else if (deployedTenants) {
     const found = namespaces.find((n) => n.id === deployedTenants);
     if (!found) throw new Stop(`the deployed worker ${config.name}'s TENANTS namespace ${deployedTenants} is not a KV namespace of account ${accountId}`);
@@ -697,6 +713,10 @@ async function deploy(flags) {
   let publicUrl = vars.PUBLIC_URL !== undefined ? String(vars.PUBLIC_URL).replace(/\/+$/, '') : null;
   let workersDevUrl = null;
   const deployedPublicUrl = deployedBindings?.find((b) => b.name === 'PUBLIC_URL' && b.type === 'plain_text')?.text?.replace(/\/+$/, '') ?? null;
+  if (flags.publicUrl !== undefined && secretNames.includes('PUBLIC_URL')) {
+    // A var of the same name as a secret: the upload would be refused (a binding twice).
+    throw new Stop(`PUBLIC_URL is set on the worker as a secret: --public-url would add a var of the same name. Change the secret instead (\`npx wrangler secret put PUBLIC_URL\` in worker/), or delete it and run again with --public-url. Nothing was changed.`);
+  }
   if (flags.publicUrl !== undefined && flags.publicUrl !== publicUrl) {
     newVars.PUBLIC_URL = publicUrl = flags.publicUrl;
   } else if (publicUrl === null && !secretNames.includes('PUBLIC_URL') && deployedPublicUrl) {
@@ -704,6 +724,13 @@ async function deploy(flags) {
     // checkout): the tokens' issuer and the delivery reports' URLs stay as they are.
     newVars.PUBLIC_URL = publicUrl = deployedPublicUrl;
   } else if (publicUrl === null && !secretNames.includes('PUBLIC_URL')) {
+    // wrangler's rule (getSubdomainValues): workers_dev, else on when there are no routes.
+    if (!(config.workersDev ?? config.routes.length === 0)) {
+      throw new Stop(
+        `wrangler.toml ${config.workersDev === false ? 'sets workers_dev = false' : 'has routes and no workers_dev'}: the worker will not answer at a workers.dev URL. ` +
+          'Pass --public-url with the URL of its route (https://…). Nothing was changed.',
+      );
+    }
     workersDevUrl = await workersDevUrlOf(w, config, accountId);
     let url = workersDevUrl;
     if (interactive) url = ((await ask(`The deployment's public URL [${workersDevUrl}]: `)) || workersDevUrl).replace(/\/+$/, '');
@@ -754,7 +781,7 @@ async function deploy(flags) {
   // Secrets go up with the code, as one version (`wrangler deploy --secrets-file`): a secret
   // set on its own would deploy the current code with it at once (a new version), before
   // the configuration this run writes is live.
-  const upload = flags.force || tomlChanges.length > 0 || secretsToSet.length > 0 || deployedFingerprint !== currentFingerprint;
+  const upload = flags.redeploy || tomlChanges.length > 0 || secretsToSet.length > 0 || deployedFingerprint !== currentFingerprint;
 
   // The edits of wrangler.toml, tried now (the new namespace's id is not known yet): a file
   // they cannot be made in stops the run here, before any change.
@@ -863,7 +890,7 @@ async function deploy(flags) {
       rmSync(outDir, { recursive: true, force: true });
     }
   } else {
-    say(`the deployed worker is this build already (${currentFingerprint}): not uploaded (--force uploads anyway)`);
+    say(`the deployed worker is this build already (${currentFingerprint}): not uploaded (--redeploy uploads it anyway)`);
   }
 
   const healthBase = (flags.healthUrl ?? targets.find((t) => /^https?:/.test(t)) ?? publicUrl ?? workersDevUrl)?.replace(/\/+$/, '');
@@ -913,9 +940,19 @@ Next:
  * --json`, kept in this process only): { status, answer } (the v4 envelope).
  */
 async function apiGet(w, path) {
-  const auth = jsonOf(w.ok(['auth', 'token', '--json']));
+  // Its stdout is a credential: never shown, not even when it is not the JSON expected.
+  const got = w.run(['auth', 'token', '--json'], { unsetEnv: ['WRANGLER_LOG', 'WRANGLER_LOG_SANITIZE'] });
+  let auth = null;
+  try {
+    auth = got.status === 0 ? jsonOf(got.stdout) : null;
+  } catch {
+    auth = null;
+  }
+  if (!auth || (auth.type === 'api_key' ? !auth.key : !auth.token)) {
+    throw new Stop(`\`wrangler auth token --json\` gave no credential (exit ${got.status}; its output is not shown, being one)${got.stderr.trim() ? `:\n${indent(got.stderr.trim())}` : ''}`);
+  }
   const headers = auth.type === 'api_key' ? { 'X-Auth-Key': auth.key, 'X-Auth-Email': auth.email } : { Authorization: `Bearer ${auth.token}` };
-  const base = (process.env.CLOUDFLARE_API_BASE_URL ?? process.env.CF_API_BASE_URL ?? 'https://api.cloudflare.com/client/v4').replace(/\/+$/, '');
+  const base = apiBaseOf(w.config).replace(/\/+$/, '');
   const res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(15_000) });
   let answer = null;
   try {
@@ -924,6 +961,21 @@ async function apiGet(w, path) {
     answer = null;
   }
   return { status: res.status, answer };
+}
+
+/**
+ * The API's base URL as wrangler 4.164 makes it (getCloudflareApiBaseUrl):
+ * CLOUDFLARE_API_BASE_URL (or its old name CF_API_BASE_URL), else api.cloudflare.com, with
+ * `.fed` for the FedRAMP compliance region (CLOUDFLARE_COMPLIANCE_REGION or the config's
+ * compliance_region) and `.staging` for WRANGLER_API_ENVIRONMENT=staging.
+ */
+function apiBaseOf(config) {
+  const fromEnv = process.env.CLOUDFLARE_API_BASE_URL || process.env.CF_API_BASE_URL;
+  if (fromEnv) return fromEnv;
+  const region = process.env.CLOUDFLARE_COMPLIANCE_REGION || config?.complianceRegion || 'public';
+  const fed = region === 'fedramp_high' ? '.fed' : '';
+  const staging = process.env.WRANGLER_API_ENVIRONMENT === 'staging' ? '.staging' : '';
+  return `https://api${fed}${staging}.cloudflare.com/client/v4`;
 }
 
 /**

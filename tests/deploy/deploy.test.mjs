@@ -404,7 +404,7 @@ async function makeNamespace(title) {
   return result.id;
 }
 
-test('a checkout whose TENANTS id is not the deployed worker\'s is refused (nothing changed) unless --force', { skip: noTerminal }, async () => {
+test('a checkout whose TENANTS id is not the deployed worker\'s is refused (nothing changed) unless --repoint-tenants', { skip: noTerminal }, async () => {
   const deployedId = smsotp().upload.metadata.bindings.find((b) => b.name === 'TENANTS').namespace_id;
   const otherId = await makeNamespace('smsotp-TENANTS-other');
   const toml = originalToml.replace(`id = "${PLACEHOLDER}"`, `id = "${otherId}"`);
@@ -414,7 +414,7 @@ test('a checkout whose TENANTS id is not the deployed worker\'s is refused (noth
     const r = await run(['--yes']);
     assert.equal(r.status, 1, r.out);
     assert.match(r.out, new RegExp(`wrangler\\.toml's TENANTS id ${otherId} \\(smsotp-TENANTS-other\\) is not the namespace the deployed worker smsotp uses: ${deployedId} \\(smsotp-TENANTS\\)`));
-    assert.match(r.out, /pass --force to repoint it\. Nothing was changed\./);
+    assert.match(r.out, /pass --repoint-tenants to repoint it\. Nothing was changed\./);
     assert.deepEqual(changesSince(from), []);
     assert.equal(readFileSync(config, 'utf8'), toml);
   } finally {
@@ -539,6 +539,33 @@ test('a failure reading the workers.dev subdomain other than 10007 is shown as i
   }
 });
 
+test('PUBLIC_URL that cannot be derived or set is refused before any change: workers_dev = false without --public-url; --public-url over a PUBLIC_URL secret', { skip: noTerminal }, async () => {
+  const twilio = { TWILIO_ACCOUNT_SID: `AC${randomBytes(16).toString('hex')}`, TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex') };
+  const other = join(dir, 'routes.toml');
+  writeFileSync(other, originalToml.replace(/^name = "smsotp"$/m, 'name = "smsotp-routes"\nworkers_dev = false'));
+  try {
+    const from = standin.requests.length;
+    const r = await run(['--yes', '--config', other], twilio);
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, /wrangler\.toml sets workers_dev = false: the worker will not answer at a workers\.dev URL\. Pass --public-url/);
+    assert.deepEqual(changesSince(from), []);
+    assert.equal(standin.calls('GET', /\/workers\/subdomain$/).filter((q) => standin.requests.indexOf(q) >= from).length, 0, 'no workers.dev URL looked up');
+  } finally {
+    rmSync(other, { force: true });
+  }
+  // PUBLIC_URL set on the deployed worker as a secret (by hand): a var of that name would clash.
+  smsotp().secrets.set('PUBLIC_URL', { name: 'PUBLIC_URL', type: 'secret_text', text: 'https://otp.secret.test' });
+  try {
+    const from = standin.requests.length;
+    const r = await run(['--yes', '--public-url', 'https://otp.other.test']);
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, /PUBLIC_URL is set on the worker as a secret: --public-url would add a var of the same name/);
+    assert.deepEqual(changesSince(from), []);
+  } finally {
+    smsotp().secrets.delete('PUBLIC_URL');
+  }
+});
+
 test('wrangler deploy --dry-run still bundles the worker, offline: no API call', async () => {
   const out = mkdtempSync(join(tmpdir(), 'smsotp-dry-run-'));
   try {
@@ -570,8 +597,13 @@ test('the stand-in implements exactly the endpoints wrangler called: none missin
 });
 
 test('the script refuses unknown flags and providers (usage, exit 2)', () => {
-  const r = spawnSync(process.execPath, [script, '--provider', 'carrier-pigeon'], { encoding: 'utf8', env: envOf() });
+  let r = spawnSync(process.execPath, [script, '--provider', 'carrier-pigeon'], { encoding: 'utf8', env: envOf() });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--provider: "carrier-pigeon" is not one of twilio, vonage, smscx, webhook/);
   assert.match(r.stderr, /usage: npm run deploy/);
+  // --force meant two things; it is --redeploy or --repoint-tenants now.
+  r = spawnSync(process.execPath, [script, '--force'], { encoding: 'utf8', env: envOf() });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown argument --force/);
+  assert.match(r.stderr, /--redeploy .*\n[\s\S]*--repoint-tenants /);
 });
