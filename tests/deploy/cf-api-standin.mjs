@@ -1,5 +1,6 @@
 // A local stand-in for the Cloudflare API endpoints that wrangler 4.164 calls for
-// `whoami`, `auth token`, `kv namespace list|create`, `secret list|bulk` and `deploy` (a
+// `whoami`, `auth token`, `kv namespace list|create`, `secret list`, `deployments list`,
+// `versions view` and `deploy` (a
 // Worker with Durable Object migrations, a KV binding, a rate-limit binding, static assets
 // and a workers.dev route), so that `npm run deploy` (scripts/deploy.mjs) can be tested end
 // to end without an account:
