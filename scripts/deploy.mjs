@@ -216,6 +216,7 @@ function readConfig(configPath) {
       complianceRegion: c.compliance_region ?? null,
     }));`;
   const res = spawnSync(join(bin, 'node'), ['--input-type=module', '-e', code, configPath], { cwd: root, encoding: 'utf8' });
+  if (res.error) throw new Stop(`cannot run ${join(bin, 'node')} to read ${configPath} (${res.error.message}): run \`npm ci\` (or npm run setup) first`);
   const at = res.stdout.lastIndexOf(CONFIG_MARK);
   if (res.status !== 0 || at < 0) throw new Stop(`cannot read ${configPath}:\n${indent(`${res.stdout}${res.stderr}`.trim())}`);
   return JSON.parse(res.stdout.slice(at + CONFIG_MARK.length));
