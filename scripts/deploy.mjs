@@ -932,6 +932,7 @@ Next:
   2. Send a first OTP with that key:
        curl -s -X POST ${api}/otp -H "X-API-KEY: <the key>" -H 'Content-Type: application/json' -d '{"phoneNumber": "+33612345678"}'
   3. Delivery reports come back to ${api}/v1/delivery/<provider> (PUBLIC_URL: docs/delivery.md).
+  4. Watch it: ${api}/admin/ (sign in with the tenant's key), or npm run stats -- acme.
      Settings, tenants, limits: docs/operations.md. Run npm run deploy again after any change:
      it keeps what is set, and uploads only a changed build or configuration.`);
 }
