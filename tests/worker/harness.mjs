@@ -154,6 +154,21 @@ export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEnt
   };
 }
 
+/**
+ * Polls `fn` until it returns a truthy value, and returns it (or throws after `ms`, naming
+ * `what`): waiting for something the worker does on its own (an alarm, a checkpoint, a
+ * report), never timing it.
+ */
+export async function until(fn, what, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** JSON request helper: `call(w, 'POST', '/otp', body, key)` → { status, headers, body }. */
 export async function call(w, method, path, body, key = KEYS.acme, headers = {}) {
   const res = await w.fetch(path, {

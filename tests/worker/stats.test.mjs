@@ -8,7 +8,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startWorker, call, KEYS, TENANTS } from './harness.mjs';
+import { startWorker, call, KEYS, TENANTS, until } from './harness.mjs';
 import { standinEnv, startStandins } from './standins.mjs';
 
 const PUBLIC_URL = 'https://otp.example';
@@ -21,19 +21,6 @@ before(async () => {
 after(async () => {
   await standins?.close();
 });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `fn` until it returns a truthy value (or fails after `ms`, naming `what`). */
-async function until(fn, what, ms = 30000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(200);
-  }
-}
 
 let n = 0;
 /** A French mobile number no other test of this file uses. */
@@ -76,6 +63,7 @@ describe('GET /v1/stats', () => {
   test('counts what happened per country, channel and provider, with the country prices; another tenant sees none of it', { timeout: 90000 }, async () => {
     const policy = { allowedCountries: ['FR', 'BR'], testNumbers: { [TEST_NUMBER]: '123456' } };
     await withWorker(policy, async (w) => {
+      const startedAt = Date.now();
       // FR: three OTPs through Twilio (each message reported sent then delivered): two
       // verified, one failed on its only wrong PIN.
       const ids = [];
@@ -104,6 +92,9 @@ describe('GET /v1/stats', () => {
       assert.equal(b.status, 201, JSON.stringify(b.body));
       assert.equal(b.body.delivery.provider, 'twilio');
       standins.control('vonage', { mode: 'ok' });
+      // A channel the tenant does not have: 403 2136, counted under FR (voice).
+      const voice = await call(w, 'POST', '/otp', { phoneNumber: fr(), channel: 'voice' });
+      assert.equal(voice.body.error?.code, 2136, JSON.stringify(voice.body));
       // A country the tenant does not send to: 403 2112, counted under US.
       const us = await call(w, 'POST', '/otp', { phoneNumber: '+12025550123' });
       assert.equal(us.body.error?.code, 2112, JSON.stringify(us.body));
@@ -120,7 +111,7 @@ describe('GET /v1/stats', () => {
         const c = byCountry(r.body);
         const done = c.FR?.attempts === 3 && c.BR?.attempts === 1 && c.FR?.delivered === 3 && c.BR?.delivered === 1;
         return done && r.body;
-      }, 'the statistics of 4 OTPs and their reports').catch((e) => {
+      }, 'the statistics of 4 OTPs and their reports', 30000).catch((e) => {
         console.error(w.logs.filter((l) => /stats|alarm|error|panic/i.test(l)).slice(-30).join("\n"));
         throw new Error(`${e.message}: ${JSON.stringify(last)}`);
       });
@@ -133,7 +124,7 @@ describe('GET /v1/stats', () => {
       );
       assert.equal(c.FR.conversionRate, 66.666666667);
       assert.equal(c.FR.cost, 0.15); // 3 parts at FR's 0.05
-      assert.deepEqual(c.FR.refused, { 2109: 1 });
+      assert.deepEqual(c.FR.refused, { 2109: 1, 2136: 1 });
       assert.deepEqual(
         [c.BR.attempts, c.BR.converted, c.BR.sent, c.BR.deliveryFailed, c.BR.delivered, c.BR.cost],
         [1, 0, 1, 1, 1, 0.035],
@@ -141,21 +132,27 @@ describe('GET /v1/stats', () => {
       assert.deepEqual([c.US.attempts, c.US.sent, c.US.refused], [0, 0, { 2112: 1 }]);
       assert.equal(c.US.conversionRate, null);
 
-      // By provider: Vonage refused its one try, Twilio sent the four.
+      // By provider: Vonage refused its one try, Twilio sent the four; the BR OTP counts
+      // where its message went (Twilio), so each provider's conversion is its own.
       const p = Object.fromEntries((await stats(w, '?groupBy=provider')).body.groups.map((g) => [g.provider, g]));
-      assert.deepEqual([p.vonage.sent, p.vonage.deliveryFailed, p.vonage.cost], [0, 1, 0]);
-      assert.deepEqual([p.twilio.sent, p.twilio.delivered, p.twilio.attempts], [4, 4, 3]);
+      assert.deepEqual([p.vonage.attempts, p.vonage.sent, p.vonage.deliveryFailed, p.vonage.cost], [0, 0, 1, 0]);
+      assert.deepEqual([p.twilio.attempts, p.twilio.converted, p.twilio.sent, p.twilio.delivered], [4, 2, 4, 4]);
       // The refusals have no provider (null).
-      assert.deepEqual(p.null?.refused ?? {}, { 2109: 1, 2112: 1 });
+      assert.deepEqual(p.null?.refused ?? {}, { 2109: 1, 2112: 1, 2136: 1 });
 
       // One total without groupBy, and by hour this hour only.
       const total = (await stats(w)).body;
       assert.deepEqual(total.groupBy, []);
       assert.equal(total.groups.length, 1);
       assert.deepEqual([total.groups[0].attempts, total.groups[0].converted, total.groups[0].sent], [4, 2, 4]);
+      // By hour: the hours the test ran in (one, or two across an o'clock).
       const hours = (await stats(w, '?groupBy=hour,channel')).body.groups;
-      const thisHour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString().replace('.000Z', '+00:00');
-      assert.ok(hours.every((g) => g.hour === thisHour && g.channel === 'sms'), JSON.stringify(hours));
+      const hourOf = (ms) => new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString().replace('.000Z', '+00:00');
+      const ran = new Set([hourOf(startedAt), hourOf(Date.now())]);
+      assert.ok(hours.every((g) => ran.has(g.hour)), JSON.stringify(hours));
+      assert.deepEqual([...new Set(hours.map((g) => g.channel))].sort(), ['sms', 'voice']);
+      assert.ok(hours.filter((g) => g.channel === 'voice').every((g) => g.attempts === 0 && g.refused[2136] === 1));
+      assert.equal(hours.reduce((n, g) => n + g.attempts, 0), 4);
 
       // npm run stats: the same as a table, a row per country and the total; a key of
       // another tenant than the one named is refused.
@@ -167,7 +164,7 @@ describe('GET /v1/stats', () => {
       const lines = shown.stdout.trim().split('\n');
       assert.match(lines[1], /^country\s+attempts\s+converted\s+rate\s+sent/);
       const frRow = lines.find((l) => l.startsWith('FR '));
-      assert.match(frRow, /^FR\s+3\s+2\s+66\.7 %\s+3\s+3\s+0\s+0\s+1\s+0\s+2109×1\s+3\s+0\.15$/, frRow);
+      assert.match(frRow, /^FR\s+3\s+2\s+66\.7 %\s+3\s+3\s+0\s+0\s+1\s+0\s+2109×1 2136×1\s+3\s+0\.15$/, frRow);
       assert.match(lines.at(-1), /^total\s+4\s+2\s+50\.0 %\s+4\s+4\s/);
       const wrongTenant = cli('globex');
       assert.equal(wrongTenant.status, 2);

@@ -25,6 +25,8 @@ impl TenantLimiter {
         let over = |w: &Option<Window>| w.is_some_and(|w| !w.allowed);
         let send = match ask {
             Ask::Create { send, .. } | Ask::Service { send, .. } => send.as_ref(),
+            // A failover the day's cap refuses is no request refused: the OTP was counted.
+            Ask::Failover { .. } => return,
             _ => None,
         };
         let (country, channel) = send.map_or(("", None), |s| (s.country.as_str(), s.channel));
@@ -95,7 +97,11 @@ impl TenantLimiter {
             }
         };
         if !rows.is_empty() {
-            self.store().add_stats(&rows)?;
+            if let Err(e) = self.store().add_stats(&rows) {
+                // Kept for the next checkpoint rather than lost.
+                self.stats.borrow_mut().put_back(rows, now);
+                return Err(e);
+            }
         }
         Ok(())
     }

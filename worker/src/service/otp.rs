@@ -65,6 +65,9 @@ pub fn prepared<'t>(
     ip: Option<String>,
 ) -> AppResult<Prepared<'t>> {
     let destination = Destination::for_create(&tenant.policy, &request.phone_number)?;
+    // A channel the tenant does not have is refused before anything is counted (2136), as
+    // the other policy refusals are: the statistics count it with the request's minute.
+    tenant.policy.delivery.check_channel(request.channel)?;
     Ok(Prepared {
         request,
         destination,

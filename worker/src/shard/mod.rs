@@ -101,6 +101,9 @@ pub struct OtpShard {
     clean_up_at: Cell<u64>,
     /// Each tenant's statistics not yet sent to its limiter (`stats`).
     stats: RefCell<BTreeMap<String, StatsBuffer>>,
+    /// Whether the request being handled has counted its refusal already (a Twilio
+    /// Verify start that became a resend counts it where the resend refused).
+    refusal_counted: Cell<bool>,
 }
 
 impl OtpShard {
@@ -141,6 +144,7 @@ impl DurableObject for OtpShard {
             wake_at: Cell::new(u64::MAX),
             clean_up_at: Cell::new(0),
             stats: RefCell::new(BTreeMap::new()),
+            refusal_counted: Cell::new(false),
         }
     }
 
@@ -148,6 +152,7 @@ impl DurableObject for OtpShard {
         let op: ShardOp = durable::received(req).await?;
         self.usage.set(RowUsage::default());
         self.wake_at.set(u64::MAX);
+        self.refusal_counted.set(false);
         let now = Date::now().as_millis();
         // Read, apply the core's transition, write: synchronously, so no other request of
         // this object can come in between.
@@ -215,13 +220,15 @@ impl DurableObject for OtpShard {
             },
         ) = (&reply, &op)
         {
-            self.count_refusal(
-                &record.tenant,
-                &record.country_iso,
-                request.channel,
-                e.code,
-                now,
-            );
+            if !self.refusal_counted.get() {
+                self.count_refusal(
+                    &record.tenant,
+                    &record.country_iso,
+                    request.channel,
+                    e.code,
+                    now,
+                );
+            }
         }
         let wake_at = self.wake_at.get();
         if wake_at != u64::MAX {

@@ -64,6 +64,7 @@ impl OtpShard {
         if counts_refusal(code) {
             let key = BucketKey::new(now, country, channel, NO_PROVIDER);
             self.record(tenant, key, StatsEvent::Refused { code }, now);
+            self.refusal_counted.set(true);
         }
     }
 
@@ -87,15 +88,17 @@ impl OtpShard {
             .min()
     }
 
-    /// Sends every tenant's due delta to its limiter (the alarm); a delta its limiter did
-    /// not take is kept for the next checkpoint. The calls' usage is added to `usage` (the
-    /// alarm's log line). Whether anything was due.
+    /// Sends every tenant's delta to its limiter: an alarm run is a checkpoint, whatever
+    /// woke it (one that waited for a delta to be due would find the deltas of a busy shard
+    /// always a little short of it, and run twice per checkpoint). A delta its limiter did
+    /// not take is kept for the next. The calls' usage is added to `usage` (the alarm's log
+    /// line). Whether anything was sent.
     pub(super) async fn flush_stats(&self, now: u64, usage: &Usage) -> bool {
         let due: Vec<(String, Vec<smsotp_edge::stats::StatsRow>)> = self
             .stats
             .borrow_mut()
             .iter_mut()
-            .map(|(tenant, buffer)| (tenant.clone(), buffer.due(now)))
+            .map(|(tenant, buffer)| (tenant.clone(), buffer.drain()))
             .filter(|(_, rows)| !rows.is_empty())
             .collect();
         self.stats.borrow_mut().retain(|_, b| !b.is_empty());

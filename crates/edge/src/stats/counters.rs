@@ -117,8 +117,7 @@ pub enum StatsEvent {
     },
     /// A message counted [`StatsEvent::Sent`] that its provider refused or never answered
     /// within the request (the next step of the plan, or none, took over): taken back out
-    /// of `sent`, `parts` and `cost` (saturating: the two land in the same checkpoint, as
-    /// the refusal comes within the request that counted the send) and counted in
+    /// of `sent`, `parts` and `cost` in the answer (`unsent…`), and counted in
     /// `deliveryFailed`.
     SendFailed {
         /// SMS parts counted with the send.
@@ -126,6 +125,9 @@ pub enum StatsEvent {
         /// Its cost, as counted with the send.
         cost_micros: u64,
     },
+    /// An OTP counted [`StatsEvent::Created`] here whose first message a later step of the
+    /// plan took within the request: it counts under that step's bucket instead.
+    Moved,
     /// A message's first final delivery report (delivered, undelivered, failed); any
     /// other status counts nothing (the worker passes a message's final status once).
     Delivery(DeliveryStatus),
@@ -170,6 +172,42 @@ pub struct Counters {
     pub parts: u64,
     /// What the parts cost, in millionths.
     pub cost_micros: u64,
+    /// Of `sent`, the messages a provider refused or never answered within the request
+    /// ([`StatsEvent::SendFailed`]), and their parts and cost: kept apart and taken off in
+    /// the answer ([`Counters::messages_sent`]), so that the two may land in different
+    /// checkpoints (a send that times out after 10 s does) and still cancel out.
+    pub unsent: u64,
+    /// Their parts.
+    pub unsent_parts: u64,
+    /// Their cost, in millionths.
+    pub unsent_cost_micros: u64,
+    /// Of `created`, the OTPs whose first message a later step of the plan took within the
+    /// request: counted again under that step's channel and provider ([`StatsEvent::Moved`]),
+    /// so an OTP's own events all land in one bucket.
+    pub moved: u64,
+}
+
+impl Counters {
+    /// OTPs created, less those moved to the bucket of the step that took their first
+    /// message.
+    pub fn attempts(&self) -> u64 {
+        self.created.saturating_sub(self.moved)
+    }
+
+    /// Messages a provider took.
+    pub fn messages_sent(&self) -> u64 {
+        self.sent.saturating_sub(self.unsent)
+    }
+
+    /// Their SMS parts.
+    pub fn parts_sent(&self) -> u64 {
+        self.parts.saturating_sub(self.unsent_parts)
+    }
+
+    /// Their cost, in millionths.
+    pub fn cost_sent_micros(&self) -> u64 {
+        self.cost_micros.saturating_sub(self.unsent_cost_micros)
+    }
 }
 
 impl Counters {
@@ -191,11 +229,12 @@ impl Counters {
                 self.cost_micros = self.cost_micros.saturating_add(cost_micros);
             }
             StatsEvent::SendFailed { parts, cost_micros } => {
-                self.sent = self.sent.saturating_sub(1);
-                self.parts = self.parts.saturating_sub(u64::from(parts));
-                self.cost_micros = self.cost_micros.saturating_sub(cost_micros);
+                one(&mut self.unsent);
+                self.unsent_parts = self.unsent_parts.saturating_add(u64::from(parts));
+                self.unsent_cost_micros = self.unsent_cost_micros.saturating_add(cost_micros);
                 one(&mut self.delivery_failed);
             }
+            StatsEvent::Moved => one(&mut self.moved),
             StatsEvent::Delivery(status) => match status {
                 DeliveryStatus::Delivered => one(&mut self.delivered),
                 DeliveryStatus::Undelivered => one(&mut self.undelivered),
@@ -223,6 +262,10 @@ impl Counters {
             (&mut self.expired, other.expired),
             (&mut self.parts, other.parts),
             (&mut self.cost_micros, other.cost_micros),
+            (&mut self.unsent, other.unsent),
+            (&mut self.unsent_parts, other.unsent_parts),
+            (&mut self.unsent_cost_micros, other.unsent_cost_micros),
+            (&mut self.moved, other.moved),
         ] {
             *mine = mine.saturating_add(theirs);
         }
@@ -325,6 +368,7 @@ mod tests {
                 refused,
                 parts: n[8],
                 cost_micros: n[9],
+                ..Counters::default()
             })
     }
 

@@ -15,7 +15,8 @@
 //! - a message that appears: `Sent` under its own channel and provider;
 //! - a message whose provider changed (an earlier step of the plan refused it within the
 //!   request and a later one took it): `SendFailed` under the first, `Sent` under the
-//!   second; a message that became `failed` without a provider's id (no report ever named
+//!   second — and for an OTP's first message, `Moved` under the first and `Created` under
+//!   the second, so that all of an OTP's events land in one bucket; a message that became `failed` without a provider's id (no report ever named
 //!   it: refused or unanswered at send): `SendFailed`;
 //! - a message's first final report: `Delivery(status)`;
 //! - an OTP leaving PENDING: `Verified`, `FailedMaxAttempts` (its last wrong PIN),
@@ -174,12 +175,18 @@ pub fn events(
                     let key =
                         BucketKey::new(r.created_at, &r.country_iso, was.channel, &was.provider);
                     let (parts, cost_micros) = parts_and_cost(r, was.channel, prices);
-                    out.push((key, StatsEvent::SendFailed { parts, cost_micros }));
+                    out.push((key.clone(), StatsEvent::SendFailed { parts, cost_micros }));
                     let (parts, cost_micros) = sent(r, a, prices);
                     out.push((
                         message_key(r, a, &a.provider),
                         StatsEvent::Sent { parts, cost_micros },
                     ));
+                    // The OTP's first message: the OTP moves to the step that took it, so
+                    // that its verification counts where its creation does.
+                    if r.delivery.attempts.first().map(|f| &f.reference) == Some(&a.reference) {
+                        out.push((key, StatsEvent::Moved));
+                        out.push((otp_key(r), StatsEvent::Created));
+                    }
                 }
                 Some(was) if !was.status.is_final() && a.status.is_final() => {
                     let event = if failed_at_send {
@@ -362,7 +369,8 @@ mod tests {
         let before = state(vec![record("a", 1, &[("twilio", Channel::Sms)])]);
         let mut after = before.clone();
         after.current.as_mut().unwrap().record.delivery.attempts[0].provider = "vonage".into();
-        // Counted with the create, then moved: twilio sent 0 and failed 1, vonage sent 1.
+        // Counted with the create, then moved: twilio sent 0 and failed 1, vonage sent 1,
+        // and the OTP itself counts under vonage.
         let mut all = Counters::default();
         let mut by: std::collections::BTreeMap<String, Counters> = Default::default();
         for (key, event) in events(&Seen::none(), &before, &prices())
@@ -372,19 +380,29 @@ mod tests {
             by.entry(key.provider.clone()).or_default().add(event);
             all.add(event);
         }
-        let twilio = &by["twilio"];
-        let vonage = &by["vonage"];
-        assert_eq!(
+        let net = |c: &Counters| {
             (
-                twilio.created,
-                twilio.sent,
-                twilio.delivery_failed,
-                twilio.cost_micros
-            ),
-            (1, 0, 1, 0)
+                c.attempts(),
+                c.messages_sent(),
+                c.delivery_failed,
+                c.cost_sent_micros(),
+            )
+        };
+        assert_eq!(net(&by["twilio"]), (0, 0, 1, 0));
+        assert_eq!(net(&by["vonage"]), (1, 1, 0, 70_000));
+        assert_eq!(
+            (all.attempts(), all.messages_sent(), all.parts_sent()),
+            (1, 1, 1)
         );
-        assert_eq!((vonage.sent, vonage.cost_micros), (1, 70_000));
-        assert_eq!((all.sent, all.parts), (1, 1));
+        // Verified later: where the OTP now is, with its creation.
+        let mut verified = after.clone();
+        verified.current.as_mut().unwrap().record.status = OtpStatus::Verified;
+        let v = events(&Seen::of(&after), &verified, &prices());
+        assert_eq!(v.len(), 1);
+        assert_eq!(
+            (v[0].0.provider.as_str(), v[0].1),
+            ("vonage", StatsEvent::Verified)
+        );
     }
 
     #[test]
@@ -395,22 +413,28 @@ mod tests {
         r.delivery.attempts[0].status = DeliveryStatus::Failed;
         r.status = OtpStatus::Failed;
         r.failure_reason = Some(FailureReason::NotDelivered);
-        let mut c = Counters::default();
-        for (_, e) in events(&Seen::none(), &before, &prices())
-            .into_iter()
-            .chain(events(&Seen::of(&before), &after, &prices()))
-        {
-            c.add(e);
+        // The create's checkpoint and the failure's (a timeout comes 10 s later): still
+        // no message sent, nothing priced.
+        let mut first = Counters::default();
+        for (_, e) in events(&Seen::none(), &before, &prices()) {
+            first.add(e);
         }
+        let mut second = Counters::default();
+        for (_, e) in events(&Seen::of(&before), &after, &prices()) {
+            second.add(e);
+        }
+        first.merge(&second);
+        let c = first;
         assert_eq!(
             (
-                c.created,
-                c.sent,
+                c.attempts(),
+                c.messages_sent(),
                 c.delivery_failed,
                 c.failed_max_attempts,
-                c.cost_micros
+                c.parts_sent(),
+                c.cost_sent_micros()
             ),
-            (1, 0, 1, 0, 0)
+            (1, 0, 1, 0, 0, 0)
         );
     }
 
