@@ -12,6 +12,8 @@ rm -rf "$out"
 mkdir -p "$out/pkg"
 cp -R www/. "$out/"
 rm -f "$out/README.md"
+# The dashboard is not part of the demo: scripts/build-admin.sh serves it at /admin/.
+rm -rf "$out/admin"
 # The package's own file list (package.json `files`), runtime files only.
 node --input-type=module -e '
 import { readFileSync } from "node:fs";

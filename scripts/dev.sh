@@ -76,6 +76,7 @@ ${tenants_banner}
      SMS are printed here (SMS_PROVIDER=console): read the PIN from the "sms.console" line,
      or in the dev inbox: GET http://127.0.0.1:${PORT:-8787}/dev/inbox.
      The widget's demo: http://127.0.0.1:${PORT:-8787}/demo/ (template playground: /demo/templates/).
+     The dashboard: http://127.0.0.1:${PORT:-8787}/admin/ (sign in with a tenant's key above).
 MSG
 # Once the server answers, ask GET /health: a configuration with problems (a malformed
 # setting, a short PIN_HASH_KEY, ...) is shown here in red, not found later as 500s.

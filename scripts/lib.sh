@@ -187,7 +187,7 @@ ensure_pkg() {
   bash scripts/build-web.sh
 }
 
-# The worker in worker/build, built when missing or when any of its inputs changed since it
+# The worker in worker/build (and its dashboard in worker/public/admin), built when missing or when any of its inputs changed since it
 # was built (as ensure_pkg): several stages test the same build, and worker-build's
 # wasm-bindgen + wasm-opt steps take ~15 s even when cargo has nothing to do.
 worker_inputs_hash() {
@@ -200,6 +200,8 @@ ensure_worker() {
   want=$(worker_inputs_hash)
   if [ -f worker/build/index.js ] && [ "$(cat worker/build/.inputs-hash 2>/dev/null)" = "$want" ]; then
     echo "worker/build is up to date"
+    # The dashboard's files (worker/public/admin) are assembled anyway: under a second.
+    bash scripts/build-admin.sh
     return 0
   fi
   # The marker only after a build that succeeded: an old index.js must not pass for new.

@@ -163,8 +163,8 @@ function whereOf(flags) {
     const toml = readFileSync(join(workerDir, 'wrangler.toml'), 'utf8');
     if (/^\s*id\s*=\s*"0{32}"/m.test(toml)) {
       throw new UsageError(
-        'worker/wrangler.toml holds the placeholder TENANTS namespace id: create one with `wrangler kv namespace create TENANTS` ' +
-          '(in worker/) and put its id there, or use --local for the namespace of `npm run dev`',
+        'worker/wrangler.toml holds the placeholder TENANTS namespace id: `npm run deploy` creates the namespace and writes its id ' +
+          'there (docs/operations.md, "Deploy"), or use --local for the namespace of `npm run dev`',
       );
     }
     return ['--remote'];

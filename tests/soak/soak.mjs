@@ -173,7 +173,7 @@ async function startReceivers() {
 
 /** The route of a request, for latency figures (`POST /otp/{id}`). */
 function routeOf(method, path) {
-  const p = path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, '{id}');
+  const p = path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, '{id}').replace(/\?.*/, '');
   return `${method} ${p}`;
 }
 
@@ -710,6 +710,33 @@ export async function soak({
     if (sms.some((s) => s.to !== m.phone)) fail(`${m.kind} ${m.otpId}: an SMS to another number`);
   });
 
+  // The statistics (GET /v1/stats) agree with the model, per tenant: every OTP created
+  // (failed sends included) an attempt, every verified one converted, every one failed on
+  // its last wrong PIN and every expired one counted once, whatever faults the run went
+  // through. The shards send their counts within about 5 s: polled for up to 30 s.
+  const statsWanted = {};
+  for (const m of models.filter((x) => x.otpId)) {
+    const w = (statsWanted[m.tenant] ??= { attempts: 0, converted: 0, failedMaxAttempts: 0, expired: 0 });
+    w.attempts++;
+    if (m.status === 'VERIFIED') w.converted++;
+    if (m.status === 'FAILED' && !m.sendFailed) w.failedMaxAttempts++;
+    if (m.status === 'EXPIRED') w.expired++;
+  }
+  const statsGot = {};
+  const statsEnd = Date.now() + 30000;
+  for (;;) {
+    for (const tenant of Object.keys(statsWanted)) {
+      const r = await server(tenant)('GET', '/v1/stats?from=' + new Date(started - 3_600_000).toISOString());
+      const g = r.body?.groups?.[0] ?? {};
+      statsGot[tenant] = { attempts: g.attempts, converted: g.converted, failedMaxAttempts: g.failedMaxAttempts, expired: g.expired };
+    }
+    if (JSON.stringify(statsGot) === JSON.stringify(statsWanted) || Date.now() > statsEnd) break;
+    await sleep(500);
+  }
+  for (const tenant of Object.keys(statsWanted)) {
+    if (JSON.stringify(statsGot[tenant]) !== JSON.stringify(statsWanted[tenant])) fail(`GET /v1/stats of ${tenant}: ${JSON.stringify(statsGot[tenant])}, the model says ${JSON.stringify(statsWanted[tenant])}`);
+  }
+
   // Every status change with a callback URL delivered (a 2xx from the receiver) with the
   // id msg_<otpId>_<status>, the same on every try, signed with the tenant's secret.
   const expected = models.filter((m) => m.otpId && m.callbackPath && m.status !== 'PENDING');
@@ -761,16 +788,28 @@ export async function soak({
   if (after503) log(`soak: ${after503} of ${count503} 503s answered just after the KV fault window they started in closed`);
 
   // No PIN in the worker's logs or storage: every alphanumeric token of 4–10 characters in
-  // them, against every PIN the provider was given (failed sends included).
+  // them, against every PIN the provider was given (failed sends included). Storage is read
+  // twice: every row of every database, values whole (what the worker stored), and the raw
+  // bytes (freed pages, journals), where only a token between printable characters counts —
+  // a long value is split across pages there, and the digits of a timestamp cut by a page
+  // header are not a stored number (a 6-digit fragment matched one of the run's ~600 PINs once).
   const pins = new Set();
   for (const list of smsByOtp.values()) for (const s of list) pins.add(s.pin);
   const leaks = [];
-  const scan = (where, text) => {
-    for (const token of text.split(/[^A-Za-z0-9]+/)) if (token.length >= 4 && token.length <= 10 && pins.has(token)) leaks.push(`${where}: ${token}`);
+  const scan = (where, text, { printableEnds = false } = {}) => {
+    for (const m of text.matchAll(/[A-Za-z0-9]{4,10}/g)) {
+      const token = m[0];
+      const before = text.charCodeAt(m.index - 1);
+      const after = text.charCodeAt(m.index + token.length);
+      if (/[A-Za-z0-9]/.test(text[m.index - 1] ?? '') || /[A-Za-z0-9]/.test(text[m.index + token.length] ?? '')) continue;
+      if (printableEnds && !(before >= 0x20 && before < 0x7f && after >= 0x20 && after < 0x7f)) continue;
+      if (pins.has(token)) leaks.push(`${where}: ${token} in ${JSON.stringify(text.slice(Math.max(0, m.index - 60), m.index + token.length + 30))}`);
+    }
   };
   w.logs.forEach((line, i) => scan(`log line ${i}`, line));
+  w.storedRows().forEach((row) => scan('a stored row', row));
   const files = w.storedFiles();
-  for (const f of files) scan(f.path, f.bytes.toString('latin1'));
+  for (const f of files) scan(f.path, f.bytes.toString('latin1'), { printableEnds: true });
   for (const leak of leaks.slice(0, 20)) fail(`a PIN in ${leak}`);
   if (leaks.length > 20) fail(`… ${leaks.length - 20} more PINs found`);
 

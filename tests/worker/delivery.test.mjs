@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { call, KEYS, startWorker, TENANTS, tokenVars } from './harness.mjs';
+import { call, KEYS, startWorker, TENANTS, tokenVars, until } from './harness.mjs';
 import { STANDIN_SECRETS, metaSubscriptionCheck, standinEnv, startStandins } from './standins.mjs';
 
 const PUBLIC_URL = 'https://otp.example';
@@ -28,16 +28,6 @@ after(async () => {
 /** Sleeps `ms` (waiting out a delivery timeout, never timing a result). */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns a truthy value (or fails after `ms`, naming `what`). */
-async function until(fn, what, ms = 20000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(100);
-  }
-}
 
 /**
  * A worker whose providers are the stand-ins, `vars` over them, its tenant `acme` with

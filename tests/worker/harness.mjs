@@ -2,6 +2,7 @@
 // Durable Objects kept on disk (so a test can read every stored byte), and captures what the
 // worker logs. Used by the worker tests.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,10 +47,36 @@ function filesUnder(dir) {
   });
 }
 
+// Reads every row of every SQLite database given, read-only, and prints each as one JSON
+// line [file, table, values] (a BLOB as latin1 text).
+const DUMP_ROWS_PY = `
+import json, sqlite3, sys
+for path in sys.argv[1:]:
+    db = sqlite3.connect('file:' + path + '?mode=ro', uri=True)
+    db.text_factory = lambda b: b.decode('latin1')
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for row in db.execute('SELECT * FROM "%s"' % table.replace('"', '""')):
+            print(json.dumps([path, table, [v.decode('latin1') if isinstance(v, bytes) else v for v in row]]))
+`;
+
+/**
+ * Every row of the SQLite databases under `dir` as a reader of them sees it, one string per
+ * row: each value whole. The raw bytes of a file (filesUnder) split a long value across its
+ * pages — a JSON text's timestamp "1796463194796" can read "179646" + page header +
+ * "3194796" — so a scan of the bytes alone finds digit runs no row holds, and can miss a
+ * value that straddles two pages.
+ */
+function sqliteRows(dir) {
+  const paths = filesUnder(dir).map((f) => f.path).filter((p) => p.endsWith('.sqlite'));
+  if (paths.length === 0) return [];
+  const out = execFileSync('python3', ['-c', DUMP_ROWS_PY, ...paths], { maxBuffer: 1 << 30, encoding: 'utf8' });
+  return out.split('\n').filter(Boolean);
+}
+
 /**
  * Starts the worker with `vars` over the test defaults and `tenants` (dev-file form) in its
  * `TENANTS` KV namespace (plus `kvEntries`, raw `{key, value}`s); returns
- * { mf, fetch, logs, storedFiles, dispose }.
+ * { mf, fetch, logs, storedFiles, storedRows, dispose }.
  * `persist`: an existing directory to keep the Durable Objects in, left in place by `dispose`
  * (so a second worker on it sees the first one's objects, restarted); by default a fresh
  * temporary directory, removed by `dispose`.
@@ -118,12 +145,28 @@ export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEnt
     url: url.href.replace(/\/$/, ''),
     logs,
     storedFiles: () => filesUnder(storage),
+    storedRows: () => sqliteRows(storage),
     fetch: (path, init) => mf.dispatchFetch(new URL(path, url).href, init),
     dispose: async () => {
       await mf.dispose();
       if (!persist) rmSync(storage, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Polls `fn` until it returns a truthy value, and returns it (or throws after `ms`, naming
+ * `what`): waiting for something the worker does on its own (an alarm, a checkpoint, a
+ * report), never timing it.
+ */
+export async function until(fn, what, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** JSON request helper: `call(w, 'POST', '/otp', body, key)` → { status, headers, body }. */

@@ -24,8 +24,19 @@ import {
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const example = join(root, 'worker', 'tenants.example.json');
-// The id in worker/wrangler.toml, under which wrangler keeps the local namespace.
-const NAMESPACE_ID = '00000000000000000000000000000000';
+// The TENANTS id in worker/wrangler.toml (the working tree's, which `tenant.mjs --local` runs
+// wrangler with), under which wrangler keeps the local namespace: the placeholder as
+// committed, or the real id `npm run deploy` writes there.
+const NAMESPACE_ID = tenantsIdOf(readFileSync(join(root, 'worker', 'wrangler.toml'), 'utf8'));
+/** The id of the top-level `[[kv_namespaces]]` block whose binding is TENANTS. */
+function tenantsIdOf(toml) {
+  for (const block of toml.split(/^(?=\s*\[)/m)) {
+    if (!/^\s*\[\[\s*kv_namespaces\s*\]\]/.test(block) || !/^\s*binding\s*=\s*"TENANTS"/m.test(block)) continue;
+    const id = /^\s*id\s*=\s*"([0-9a-f]{32})"/m.exec(block)?.[1];
+    if (id) return id;
+  }
+  throw new Error('worker/wrangler.toml: no [[kv_namespaces]] block with binding "TENANTS" and an id');
+}
 // SHA-256 of "acme-demo-key-0123456789", from `printf %s acme-demo-key-0123456789 | sha256sum`.
 const ACME_HASH = '667085c6f76cabc284e89d65b6c45da2ae5006e16896122457e5cfc60fd42d51';
 
@@ -566,5 +577,5 @@ const placeholder = /^\s*id\s*=\s*"0{32}"/m.test(readFileSync(join(root, 'worker
 test('without --local the deployed namespace is meant: refused while wrangler.toml has the placeholder id', { skip: !placeholder && 'wrangler.toml has a real id' }, () => {
   const remote = spawnSync(process.execPath, [join(root, 'scripts', 'tenant.mjs'), 'show', 'acme'], { cwd: root, encoding: 'utf8' });
   assert.equal(remote.status, 2, remote.stderr);
-  assert.match(remote.stderr, /placeholder TENANTS namespace id: create one with `wrangler kv namespace create TENANTS`/);
+  assert.match(remote.stderr, /placeholder TENANTS namespace id: `npm run deploy` creates the namespace and writes its id/);
 });

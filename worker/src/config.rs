@@ -14,6 +14,7 @@ use smsotp_core::{CallbackPolicy, Config, PinHasher};
 use smsotp_edge::browser::keys::SigningKeys;
 use smsotp_edge::browser::turnstile::SITEVERIFY_URL;
 use smsotp_edge::limits::{AbuseLimits, NumberLimits};
+use smsotp_edge::stats::{PriceTable, MICROS};
 use smsotp_edge::tenant::TenantPolicy;
 use worker::{Env, Url};
 
@@ -66,7 +67,10 @@ pub struct Settings {
     pub policy: TenantPolicy,
     /// The keyed hash of PINs and of shard placement (`PIN_HASH_KEY`).
     pub pin_hasher: PinHasher,
-    pub price_per_part: f64,
+    /// What an SMS part costs per destination country (`SMS_PRICES`, `{"*": 0.0079,
+    /// "FR": 0.07}`), over `PRICE_PER_PART` for the countries it does not name: an OTP's
+    /// `cost`, and the statistics' (`smsotp_edge::stats::PriceTable`).
+    pub prices: PriceTable,
     /// Requests per tenant per minute on the server API (`RATE_LIMIT_PER_MINUTE`, default
     /// 600; 0: no limit): spent only by secret-key requests.
     pub rate_limit_per_minute: u32,
@@ -384,6 +388,22 @@ impl Settings {
             },
         };
 
+        let default_micros = (price_per_part * MICROS as f64).round() as u64;
+        let prices = match get("SMS_PRICES") {
+            None => PriceTable::flat(default_micros),
+            Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(value) => PriceTable::from_json(&value, default_micros, "SMS_PRICES")
+                    .unwrap_or_else(|ps| {
+                        problems.extend(ps);
+                        PriceTable::flat(default_micros)
+                    }),
+                Err(e) => {
+                    problems.push(format!("SMS_PRICES: not JSON: {e}"));
+                    PriceTable::flat(default_micros)
+                }
+            },
+        };
+
         let mut core = match get("OTP_DEFAULTS") {
             None => Config::default(),
             Some(json) => Config::from_json_text(&json).unwrap_or_else(|ps| {
@@ -421,7 +441,7 @@ impl Settings {
                     callback_backoff,
                     policy,
                     pin_hasher,
-                    price_per_part,
+                    prices,
                     rate_limit_per_minute,
                     browser_rate_limit_per_minute,
                     signing_keys,
@@ -501,12 +521,15 @@ mod tests {
     fn a_good_configuration_reads_with_its_values() {
         let s = read(&[
             ("PRICE_PER_PART", Some(" 0.07 ")),
+            ("SMS_PRICES", Some(r#"{"BR": 0.035}"#)),
             ("RATE_LIMIT_PER_MINUTE", Some("0")),
             ("OTP_DEFAULTS", Some(r#"{"defaults": {"ttl": 600}}"#)),
         ])
         .unwrap_or_else(|p| panic!("{p:?}"));
         assert!(s.development);
-        assert_eq!(s.price_per_part, 0.07);
+        // PRICE_PER_PART is the price of every country SMS_PRICES does not name.
+        assert_eq!(s.prices.price_micros("FR"), 70_000);
+        assert_eq!(s.prices.price_micros("BR"), 35_000);
         assert_eq!(s.rate_limit_per_minute, 0);
         assert_eq!(s.policy.config.defaults.ttl, 600);
         assert_eq!(

@@ -62,6 +62,14 @@ pub struct RowUsage {
     pub rows_written: u64,
 }
 
+/// Counts a `setAlarm` in `usage`: Cloudflare bills each as one row written (Durable
+/// Objects pricing, SQLite storage).
+pub fn alarm_set(usage: &Cell<RowUsage>) {
+    let mut u = usage.get();
+    u.rows_written += 1;
+    usage.set(u);
+}
+
 /// An `ApiError` across the Durable Object boundary.
 #[derive(Serialize, Deserialize)]
 pub struct WireError {

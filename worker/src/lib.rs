@@ -9,9 +9,11 @@
 //! - `shard/` (the `OtpShard` Durable Object: OTP state), `limiter/` (the
 //!   `TenantLimiter` Durable Object: a tenant's counters), `durable.rs` (what both share:
 //!   the call, the counted SQL), `callback.rs`;
+//! - `admin.rs` (the operator's dashboard at `/admin/`: static files with a strict CSP);
 //! - `providers/` (SMS providers); `dev.rs` (development-only routes: the demo pages, the
 //!   dev inbox).
 
+mod admin;
 mod auth;
 mod callback;
 mod config;
@@ -44,6 +46,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         if let Some(res) = dev::serve(req.clone()?, &env).await {
             return res;
         }
+    }
+    // The operator's dashboard, in every deployment (admin.rs): static files, not the API.
+    if admin::is_admin_path(&req.path()) {
+        return admin::serve(req, &env).await;
     }
     pipeline::run(req, env).await
 }

@@ -219,10 +219,7 @@ pub fn parse_record(
         }
     };
     for (i, k) in keys.iter().enumerate() {
-        let hex = k.hash.len() == 64
-            && k.hash
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let hex = smsotp_core::pin_hash::is_sha256_hex(&k.hash);
         if !hex {
             problems.push(format!(
                 "tenant {expected_id}: apiKeys[{}].hash is not a SHA-256 hex digest (keys are stored hashed, never in clear)",

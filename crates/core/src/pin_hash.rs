@@ -85,6 +85,12 @@ impl PinHasher {
     }
 }
 
+/// Whether `s` is a SHA-256 digest as [`to_hex`] writes it: 64 lower-case hex digits (how
+/// the edge stores secrets it only compares: API keys, Twilio tokens).
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// `bytes` as lower-case hex digits, the form of a stored PIN hash (also the edge's
 /// `Idempotency-Key` body fingerprints).
 pub fn to_hex(bytes: &[u8]) -> String {

@@ -83,7 +83,7 @@ fn the_resources_have_the_documented_fields() {
     assert_eq!(keys(&page["meta"]), strings(&meta["required"]), "meta");
 
     let attempts = [SendAttempt {
-        attempt_sid: VL,
+        attempt_sid: VL.into(),
         time: 1_438_286_400_000,
         channel: Channel::Sms,
     }];

@@ -266,6 +266,7 @@ pub async fn start(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
         let text = body(cx).await?;
         let otp = validate_browser_otp(&text, &tenant.browser, &tenant.policy.config)
             .map_err(AppError::Invalid)?;
+        cx.destination = Some((otp.request.country_iso.clone(), otp.request.channel));
         let ip = client_ip(&cx.req)?;
         let mut prepared = service::prepared(otp.request, tenant, None, ip.clone())?;
         prepared.budget = Budget::Browser;

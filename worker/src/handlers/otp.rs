@@ -32,6 +32,7 @@ pub async fn create(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
 async fn prepare<'t>(cx: &mut Ctx, tenant: &'t Tenant) -> AppResult<Prepared<'t>> {
     let text = cx.body().await?;
     let request = validate_request_text(&text, &tenant.policy.config).map_err(AppError::Invalid)?;
+    cx.destination = Some((request.country_iso.clone(), request.channel));
     let idempotency = match cx.header("Idempotency-Key") {
         Some(key) => Some(IdempotencyAsk {
             key: idempotency::check_key(&key)?.to_owned(),

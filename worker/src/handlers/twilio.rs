@@ -8,10 +8,11 @@
 //! 1. The service of the path (`{ServiceSid}`) is read in the same limiter call that
 //!    spends the request's minute (`limiter/services.rs`): no extra round trip.
 //! 2. The form is read into a typed request (`smsotp_edge::twilio::form`; errors 60200).
-//! 3. A start asks the number's shard for its latest OTP: a pending one of this service is
-//!    resent (same `VE…`, a new code); else a new OTP is created. A check finds the
-//!    verification first (a wrong code answers 200 with its fields), then checks the code
-//!    where every PIN is checked (`service::otp::check_pin`).
+//! 3. A start is one call to the number's shard: a pending OTP of this service asking for
+//!    the same message is resent (same `VE…`, a new code), else a new OTP is created. A
+//!    check is one call too: the shard finds the OTP (by `VE…`, or the latest of `To`) and
+//!    checks the code where every PIN is checked (`service::otp::check_pin_shown`),
+//!    answering the record with the outcome (a wrong code answers 200 with its fields).
 //! 4. Errors of ours become Twilio's in the pipeline's answer (`pipeline/answer.rs`).
 //!
 //! A verification that ended (approved, canceled, expired, out of checks) is a 20404 to
@@ -28,7 +29,7 @@ use smsotp_edge::twilio::form::{
     VerificationUpdate,
 };
 use smsotp_edge::twilio::page::PageAsk;
-use smsotp_edge::twilio::resource::{self, SendAttempt};
+use smsotp_edge::twilio::resource;
 use smsotp_edge::twilio::service::{Service, ServiceChange};
 use smsotp_edge::twilio::sid::{self, SidKind};
 use smsotp_edge::twilio::{verification, TwilioError};
@@ -252,15 +253,7 @@ fn verification_body(
     base: Option<&str>,
 ) -> Value {
     let sid = verification::verification_sid(&record.otp_id);
-    let attempts = verification::attempts_of(record);
-    let sends: Vec<SendAttempt<'_>> = attempts
-        .iter()
-        .map(|(attempt_sid, time, channel)| SendAttempt {
-            attempt_sid,
-            time: *time,
-            channel: *channel,
-        })
-        .collect();
+    let sends = verification::attempts_of(record);
     let context = verification::Context {
         service_sid: &service.sid,
         account_sid: &caller.account_sid,
@@ -279,17 +272,24 @@ fn verification_body(
     }
 }
 
-/// The number's latest OTP (`None`: it has none).
-async fn latest(cx: &Ctx, caller: &TwilioCaller, phone: &str) -> AppResult<Option<OtpRecord>> {
-    let hasher = &cx.settings.pin_hasher;
-    let tenant = &caller.tenant.id;
-    let shard = placement::of_number(hasher, tenant, phone);
+/// A number's row in its shard (`smsotp_edge::placement`), and the shard.
+fn number_row(cx: &Ctx, caller: &TwilioCaller, phone: &str) -> (NumberRef, u8) {
+    let (hasher, tenant) = (&cx.settings.pin_hasher, &caller.tenant.id);
     let (pk, nk) = placement::number_keys(hasher, tenant, phone);
-    let op = ShardOp::Latest {
-        tenant: tenant.clone(),
+    let number = NumberRef {
         phone: phone.to_owned(),
         pk,
         nk,
+    };
+    (number, placement::of_number(hasher, tenant, phone))
+}
+
+/// The number's latest OTP (`None`: it has none).
+async fn latest(cx: &Ctx, caller: &TwilioCaller, phone: &str) -> AppResult<Option<OtpRecord>> {
+    let (number, shard) = number_row(cx, caller, phone);
+    let op = ShardOp::Latest {
+        tenant: caller.tenant.id.clone(),
+        number,
     };
     match shard::call(&cx.env, shard, &op, &cx.usage).await? {
         ShardReply::Record(r) => Ok(Some(r)),
@@ -313,6 +313,24 @@ fn unescape(segment: &str) -> String {
     }
 }
 
+/// The latest OTP of the number `target` (a `To`), if it is one of `service`: 20404
+/// otherwise (another service's or tenant's is none).
+async fn latest_of_service(
+    cx: &Ctx,
+    caller: &TwilioCaller,
+    service: &Service,
+    target: &str,
+) -> AppResult<OtpRecord> {
+    let phone = smsotp_edge::twilio::form::is_e164(target)
+        .then(|| canonical(target))
+        .flatten()
+        .ok_or_else(|| not_found(cx))?;
+    match latest(cx, caller, &phone).await? {
+        Some(r) if r.service.as_deref() == Some(service.sid.as_str()) => Ok(r),
+        _ => Err(not_found(cx)),
+    }
+}
+
 /// The verification a `VE…` or a `To` names, in `service`, as it is now: 20404 when
 /// there is none (another service's or tenant's is none).
 async fn find_verification(
@@ -321,24 +339,17 @@ async fn find_verification(
     service: &Service,
     target: &str,
 ) -> AppResult<OtpRecord> {
-    if let Some(otp_id) = verification::otp_id_of(target) {
-        let (otp_id, shard) = checked_id(&otp_id).map_err(|_| not_found(cx))?;
-        let op = ShardOp::Get {
-            otp_id: otp_id.to_owned(),
-            tenant: caller.tenant.id.clone(),
-            service: Some(service.sid.clone()),
-        };
-        return match shard::call(&cx.env, shard, &op, &cx.usage).await? {
-            ShardReply::Record(r) => Ok(r),
-            _ => Err(not_found(cx)),
-        };
-    }
-    let phone = smsotp_edge::twilio::form::is_e164(target)
-        .then(|| canonical(target))
-        .flatten()
-        .ok_or_else(|| not_found(cx))?;
-    match latest(cx, caller, &phone).await? {
-        Some(r) if r.service.as_deref() == Some(service.sid.as_str()) => Ok(r),
+    let Some(otp_id) = verification::otp_id_of(target) else {
+        return latest_of_service(cx, caller, service, target).await;
+    };
+    let (otp_id, shard) = checked_id(&otp_id).map_err(|_| not_found(cx))?;
+    let op = ShardOp::Get {
+        otp_id: otp_id.to_owned(),
+        tenant: caller.tenant.id.clone(),
+        service: Some(service.sid.clone()),
+    };
+    match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+        ShardReply::Record(r) => Ok(r),
         _ => Err(not_found(cx)),
     }
 }
@@ -373,6 +384,8 @@ pub async fn start_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
         // One spelling of the number from here on: the limits, the test numbers and the
         // shard all see the one the core stores.
         asked.to = canonical(&asked.to).ok_or_else(|| TwilioError::invalid_parameter("To"))?;
+        let country = smsotp_core::phone::parse(&asked.to, None).map(|p| p.country_iso);
+        cx.destination = Some((country.unwrap_or_default().to_owned(), asked.channel));
         let destination = smsotp_edge::Destination::for_create(&tenant.policy, &asked.to)?;
         let ip = asked
             .device_ip
@@ -384,6 +397,12 @@ pub async fn start_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
                 limits,
                 ip: ip.clone(),
                 browser: false,
+                country: cx
+                    .destination
+                    .as_ref()
+                    .map(|d| d.0.clone())
+                    .unwrap_or_default(),
+                channel: Some(asked.channel),
             });
         Ok::<_, AppError>((asked, ip, send))
     }
@@ -392,10 +411,9 @@ pub async fn start_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
         Ok(c) => c,
         Err(e) => return Err(refused(cx, caller, e).await),
     };
-    let counted = budget::Admitted::counted(&send);
-    let service = path_service_sending(cx, caller, counted.clone()).await?;
-    // The SMS is counted from here: given back if none leaves.
-    let admitted = budget::Admitted::sms(counted);
+    // The SMS is counted with the service (when it is found): given back if none leaves.
+    let admitted = budget::Admitted::sms(send);
+    let service = path_service_sending(cx, caller, admitted.sms_ask()).await?;
     let prepared = async {
         let body = service.otp_request(&asked);
         let request = smsotp_core::validate_request(&body, &tenant.policy.config)
@@ -445,10 +463,18 @@ pub async fn fetch_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
 pub async fn update_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResult<Answer> {
     let service = path_service(cx, caller).await?;
     let update = VerificationUpdate::from_form(&read_form(cx).await?)?;
+    // A `VE…` names its OTP; a `To` takes one read of the number's row. The operation is
+    // refused, as a 20404, for a verification of another service or one that ended.
     let target = unescape(&cx.param);
-    let found = find_verification(cx, caller, &service, &target).await?;
-    ended(cx, &found, Date::now().as_millis(), false)?;
-    let (otp_id, shard) = checked_id(&found.otp_id)?;
+    let otp_id = match verification::otp_id_of(&target) {
+        Some(id) => id,
+        None => {
+            latest_of_service(cx, caller, &service, &target)
+                .await?
+                .otp_id
+        }
+    };
+    let (otp_id, shard) = checked_id(&otp_id).map_err(|_| not_found(cx))?;
     let (otp_id, tenant, service_sid) = (
         otp_id.to_owned(),
         caller.tenant.id.clone(),
@@ -516,15 +542,10 @@ pub async fn check_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
             (id.to_owned(), shard)
         }
         CheckTarget::To(to) => {
-            let to = &canonical(to).ok_or_else(|| TwilioError::invalid_parameter("To"))?;
-            let hasher = &cx.settings.pin_hasher;
-            let (pk, nk) = placement::number_keys(hasher, &tenant.id, to);
-            checker.number = Some(NumberRef {
-                phone: to.clone(),
-                pk,
-                nk,
-            });
-            (String::new(), placement::of_number(hasher, &tenant.id, to))
+            let to = canonical(to).ok_or_else(|| TwilioError::invalid_parameter("To"))?;
+            let (number, shard) = number_row(cx, caller, &to);
+            checker.number = Some(number);
+            (String::new(), shard)
         }
     };
     let (record, refused) =

@@ -29,7 +29,9 @@
 //! read, decide, write) and [`services`] (the tenant's Twilio Verify services, read in the
 //! same call that counts a Twilio request's minute).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+
+use smsotp_edge::stats::{CheckpointPolicy, StatsBuffer};
 
 use worker::*;
 
@@ -38,6 +40,7 @@ use crate::durable::{self, RowUsage, Sql};
 mod counters;
 mod ops;
 pub mod services;
+mod stats;
 mod storage;
 pub mod wire;
 
@@ -65,6 +68,12 @@ pub struct TenantLimiter {
     usage: Cell<RowUsage>,
     /// Whether the clean-up alarm is known to be set.
     alarm_set: Cell<bool>,
+    /// When the alarm is set for, as far as this instance knows (0: not known).
+    alarm_at: Cell<u64>,
+    /// When the next clean-up is due (0: at the next alarm).
+    clean_up_at: Cell<u64>,
+    /// Refusals counted and not yet written (`stats`).
+    stats: RefCell<StatsBuffer>,
 }
 
 impl TenantLimiter {
@@ -86,6 +95,9 @@ impl DurableObject for TenantLimiter {
             browser_day: Cell::new(None),
             usage: Cell::new(RowUsage::default()),
             alarm_set: Cell::new(false),
+            alarm_at: Cell::new(0),
+            clean_up_at: Cell::new(0),
+            stats: RefCell::new(StatsBuffer::new(CheckpointPolicy::default())),
         }
     }
 
@@ -94,7 +106,9 @@ impl DurableObject for TenantLimiter {
         self.usage.set(RowUsage::default());
         let now = Date::now().as_millis();
         let reply = match &ask {
-            Ask::Take { limit, budget } => self.take_minute(*limit, *budget, now)?,
+            Ask::Take { limit, budget, .. } => self.take_minute(*limit, *budget, now)?,
+            Ask::AddStats { rows } => self.add_stats(rows, now)?,
+            Ask::Stats { from_hour, to_hour } => self.read_stats(*from_hour, *to_hour)?,
             Ask::Create {
                 limit,
                 budget,
@@ -127,9 +141,19 @@ impl DurableObject for TenantLimiter {
                 }
             }
         };
-        // IPs and keys are kept only as long as their windows: an hourly clean-up.
-        if matches!(ask, Ask::Create { .. } | Ask::Service { send: Some(_), .. }) {
+        self.count_refusal_of(&ask, &reply, now);
+        // IPs, keys and statistics are kept only as long as their windows: an hourly
+        // clean-up.
+        if matches!(
+            ask,
+            Ask::Create { .. } | Ask::Service { send: Some(_), .. } | Ask::AddStats { .. }
+        ) {
             self.schedule_cleanup().await?;
+        }
+        // Refusals counted: written at their checkpoint (by this alarm, or a later call).
+        self.write_stats(false, now)?;
+        if let Some(at) = self.stats_due_at() {
+            self.wake_at(at, now).await?;
         }
         durable::reply::<Ask>(reply, self.usage.get())
     }
@@ -137,12 +161,20 @@ impl DurableObject for TenantLimiter {
     async fn alarm(&self) -> Result<Response> {
         let now = Date::now().as_millis();
         self.alarm_set.set(false);
-        let left = self.store().clean_up(
-            now.saturating_sub(IP_WINDOW_MS),
-            now.saturating_sub(smsotp_edge::idempotency::IDEMPOTENCY_TTL_MS),
-        )?;
-        // Again in an hour while anything is left.
-        if left {
+        self.alarm_at.set(u64::MAX);
+        self.write_stats(true, now)?;
+        if now >= self.clean_up_at.get() {
+            let left = self.store().clean_up(
+                now.saturating_sub(IP_WINDOW_MS),
+                now.saturating_sub(smsotp_edge::idempotency::IDEMPOTENCY_TTL_MS),
+            )?;
+            self.forget_old_stats(now)?;
+            self.clean_up_at.set(now + IP_WINDOW_MS);
+            // Again in an hour while anything is left (statistics are kept 400 days).
+            if left || self.store().has_stats()? {
+                self.schedule_cleanup().await?;
+            }
+        } else {
             self.schedule_cleanup().await?;
         }
         Response::ok("")

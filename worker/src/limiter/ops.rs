@@ -243,13 +243,30 @@ impl TenantLimiter {
         if self.alarm_set.get() {
             return Ok(());
         }
-        if self.state.storage().get_alarm().await?.is_none() {
-            self.state
-                .storage()
-                .set_alarm(std::time::Duration::from_millis(IP_WINDOW_MS))
-                .await?;
-        }
+        let now = worker::Date::now().as_millis();
+        // The next clean-up when known, else in an hour.
+        let at = match self.clean_up_at.get() {
+            due if due > now => due,
+            _ => now + IP_WINDOW_MS,
+        };
+        self.wake_at(at, now).await?;
         self.alarm_set.set(true);
+        Ok(())
+    }
+
+    /// Sets the alarm for `at` unless it is set for earlier (an alarm finds what is due
+    /// and sets the next itself).
+    pub(super) async fn wake_at(&self, at: u64, now: u64) -> Result<()> {
+        if self.alarm_at.get() == 0 {
+            let set = self.state.storage().get_alarm().await?;
+            self.alarm_at.set(set.map_or(u64::MAX, |t| t.max(0) as u64));
+        }
+        if at < self.alarm_at.get() {
+            let offset = std::time::Duration::from_millis(at.saturating_sub(now));
+            self.state.storage().set_alarm(offset).await?;
+            crate::durable::alarm_set(&self.usage);
+            self.alarm_at.set(at);
+        }
         Ok(())
     }
 }

@@ -118,15 +118,19 @@ impl TenantLimiter {
     pub(super) fn service(&self, op: &ServiceOp) -> Result<ServiceResult> {
         Ok(match op {
             ServiceOp::Create { service } => {
-                let live: Vec<Row> = self
+                #[derive(Deserialize)]
+                struct Live {
+                    n: f64,
+                }
+                let live: Vec<Live> = self
                     .store()
                     .0
                     .exec(
-                        "SELECT sid, body, deleted FROM twilio_services WHERE deleted = 0",
+                        "SELECT COUNT(*) AS n FROM twilio_services WHERE deleted = 0",
                         None,
                     )?
                     .to_array()?;
-                if live.len() >= MAX_SERVICES {
+                if live.first().map_or(0.0, |l| l.n) >= MAX_SERVICES as f64 {
                     ServiceResult::Full
                 } else {
                     self.write_service(service, false)?;

@@ -2,7 +2,9 @@
 //! ([`Sql`]).
 
 use serde::Deserialize;
+use smsotp_core::Channel;
 use smsotp_edge::idempotency::{IdempotencyEntry, StoredAnswer};
+use smsotp_edge::stats::{BucketKey, Counters, StatsRow};
 use worker::{Result, SqlStorage};
 
 use super::counters::{Count, Counter};
@@ -40,6 +42,14 @@ CREATE TABLE IF NOT EXISTS idempotency (
   answer TEXT,
   at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS stats (
+  hour INTEGER NOT NULL,
+  country TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  counters TEXT NOT NULL,
+  PRIMARY KEY (hour, country, channel, provider)
+) WITHOUT ROWID;
 ";
 
 /// Makes the object's tables, when the object starts.
@@ -210,5 +220,100 @@ impl Store<'_> {
             )?
             .to_array()?;
         Ok(left.first().is_some_and(|l| l.n > 0.0))
+    }
+
+    /// Adds each row's counters to its bucket's stored ones (a read and an upsert per
+    /// bucket: `refused` is a JSON map, so the sum is made here, not in SQL).
+    pub fn add_stats(&self, rows: &[StatsRow]) -> Result<()> {
+        #[derive(Deserialize)]
+        struct Stored {
+            counters: String,
+        }
+        for row in rows {
+            let k = &row.key;
+            let channel = k.channel.as_str();
+            let stored: Vec<Stored> = self
+                .0
+                .exec(
+                    "SELECT counters FROM stats WHERE hour = ? AND country = ? AND channel = ? AND provider = ?",
+                    vec![int(u64::from(k.hour)), text(&k.country), text(channel), text(&k.provider)],
+                )?
+                .to_array()?;
+            let mut counters: Counters = match stored.first() {
+                Some(s) => serde_json::from_str(&s.counters)?,
+                None => Counters::default(),
+            };
+            counters.merge(&row.counters);
+            self.0.exec(
+                "INSERT INTO stats (hour, country, channel, provider, counters) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (hour, country, channel, provider) DO UPDATE SET counters = excluded.counters",
+                vec![
+                    int(u64::from(k.hour)),
+                    text(&k.country),
+                    text(channel),
+                    text(&k.provider),
+                    text(&serde_json::to_string(&counters)?),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The stored buckets of the hours `from_hour..to_hour`.
+    pub fn stats(&self, from_hour: u32, to_hour: u32) -> Result<Vec<StatsRow>> {
+        #[derive(Deserialize)]
+        struct Raw {
+            hour: f64,
+            country: String,
+            channel: String,
+            provider: String,
+            counters: String,
+        }
+        let raw: Vec<Raw> = self
+            .0
+            .exec(
+                "SELECT hour, country, channel, provider, counters FROM stats WHERE hour >= ? AND hour < ?",
+                vec![int(u64::from(from_hour)), int(u64::from(to_hour))],
+            )?
+            .to_array()?;
+        raw.into_iter()
+            .map(|r| {
+                let channel = Channel::parse(&r.channel).ok_or_else(|| {
+                    worker::Error::RustError(format!("stats: a channel {:?}", r.channel))
+                })?;
+                Ok(StatsRow {
+                    key: BucketKey {
+                        hour: r.hour as u32,
+                        country: r.country,
+                        channel,
+                        provider: r.provider,
+                    },
+                    counters: serde_json::from_str(&r.counters)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether any bucket is kept (the clean-up comes back for them).
+    pub fn has_stats(&self) -> Result<bool> {
+        #[derive(Deserialize)]
+        struct One {
+            #[allow(dead_code)]
+            one: f64,
+        }
+        let rows: Vec<One> = self
+            .0
+            .exec("SELECT 1 AS one FROM stats LIMIT 1", vec![])?
+            .to_array()?;
+        Ok(!rows.is_empty())
+    }
+
+    /// Deletes the buckets of hours before `hour` (kept `RETENTION_DAYS`).
+    pub fn forget_stats_before(&self, hour: u32) -> Result<()> {
+        self.0.exec(
+            "DELETE FROM stats WHERE hour < ?",
+            vec![int(u64::from(hour))],
+        )?;
+        Ok(())
     }
 }

@@ -2,8 +2,10 @@
 //! worker's side: the call, and its answer as the request's fate.
 
 use serde::{Deserialize, Serialize};
+use smsotp_core::Channel;
 use smsotp_edge::idempotency::StoredAnswer;
 use smsotp_edge::limits::AbuseLimits;
+use smsotp_edge::stats::StatsRow;
 use worker::{Date, Env, Result};
 
 use crate::durable::{self, Message, RowUsage, WireError};
@@ -45,11 +47,14 @@ pub enum Budget {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Ask {
-    /// Count one request of the tenant's minute.
+    /// Count one request of the tenant's minute (and, for a request refused before its
+    /// limiter call, count its refusal in the statistics: `refused`).
     Take {
         limit: u32,
         #[serde(default)]
         budget: Budget,
+        #[serde(default)]
+        refused: Option<Refusal>,
     },
     /// A `POST /otp`: count the request; then, if it is allowed, its idempotency key (if
     /// any), then its SMS (if one will be sent: not for a test number) against the day's
@@ -84,6 +89,12 @@ pub enum Ask {
         #[serde(default)]
         browser_cap: Option<u32>,
     },
+    /// A shard's statistics of the tenant since its last checkpoint (`shard::stats`): added
+    /// to the stored buckets.
+    AddStats { rows: Vec<StatsRow> },
+    /// `GET /v1/stats`: the stored buckets of the hours `from_hour..to_hour` (the
+    /// limiter's own pending refusals written first).
+    Stats { from_hour: u32, to_hour: u32 },
     /// A create with an idempotency key is answered: keep its answer for replays, or (for
     /// answers a retry should not get again: 409, 429, 5xx) forget the key.
     Finish {
@@ -99,6 +110,18 @@ pub struct IdempotencyAsk {
     pub fingerprint: String,
 }
 
+/// A request refused before it reached the limiter (the country, the number type, a
+/// Turnstile or origin check: `smsotp_edge::stats::REFUSALS`), for the statistics.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Refusal {
+    pub code: u16,
+    /// The destination's country, when the request got as far as naming one (`""`: not).
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub channel: Option<Channel>,
+}
+
 /// An SMS about to be sent: the tenant's limits, and the end-user IP it is for, if known.
 #[derive(Serialize, Deserialize, Clone)]
 pub struct SendAsk {
@@ -109,6 +132,12 @@ pub struct SendAsk {
     /// Started from the browser API: also counted against `browserDailySendCap`.
     #[serde(default)]
     pub browser: bool,
+    /// Where it goes (`""`: not known, as for a resend, asked by OTP id) and how
+    /// (`None`: SMS), for the statistics of a refusal.
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub channel: Option<Channel>,
 }
 
 /// The limiter's answer.
@@ -131,8 +160,10 @@ pub enum LimiterReply {
         window: Option<Window>,
         error: WireError,
     },
-    /// `Refund`, `Finish`: done.
+    /// `Refund`, `Finish`, `AddStats`: done.
     Done,
+    /// `Stats`: the stored buckets.
+    Stats { rows: Vec<StatsRow> },
     /// `Service` within the minute: the operation's result.
     Service {
         window: Option<Window>,
@@ -173,7 +204,9 @@ pub async fn admit(
         LimiterReply::Counted { window } => (window, Ok(None)),
         LimiterReply::Replay { window, answer } => (window, Ok(Some(answer))),
         LimiterReply::Refused { window, error } => (window, Err(error)),
-        LimiterReply::Done | LimiterReply::Service { .. } => (None, Ok(None)),
+        LimiterReply::Done | LimiterReply::Service { .. } | LimiterReply::Stats { .. } => {
+            (None, Ok(None))
+        }
     };
     *window = counted;
     if let Some(w) = &counted {
@@ -185,18 +218,41 @@ pub async fn admit(
 /// One request of the tenant's minute of `budget` (`limit`: `RATE_LIMIT_PER_MINUTE` or
 /// `BROWSER_RATE_LIMIT_PER_MINUTE`; 0 turns the limit, and its Durable Object round trip,
 /// off).
+///
+/// A request refused before its limiter call (`refused`) is counted in the statistics in
+/// the same call — and is the one reason to call when there is no minute to count.
 pub async fn take_request(
     env: &Env,
     tenant: &str,
-    limit: u32,
-    budget: Budget,
+    (limit, budget): (u32, Budget),
+    refused: Option<Refusal>,
     usage: &Usage,
     window: &mut Option<Window>,
 ) -> AppResult<()> {
-    if limit > 0 {
-        admit(env, tenant, &Ask::Take { limit, budget }, usage, window).await?;
+    if limit > 0 || refused.is_some() {
+        let ask = Ask::Take {
+            limit,
+            budget,
+            refused,
+        };
+        admit(env, tenant, &ask, usage, window).await?;
     }
     Ok(())
+}
+
+/// The tenant's statistics of the hours `from_hour..to_hour`, as stored.
+pub async fn stats(
+    env: &Env,
+    tenant: &str,
+    (from_hour, to_hour): (u32, u32),
+    usage: &Usage,
+) -> AppResult<Vec<StatsRow>> {
+    match self::ask(env, tenant, &Ask::Stats { from_hour, to_hour }, usage).await? {
+        LimiterReply::Stats { rows } => Ok(rows),
+        _ => Err(AppError::Internal(
+            "the limiter's unexpected reply to a stats ask".into(),
+        )),
+    }
 }
 
 /// A Twilio Verify API request's minute (`limit`: `RATE_LIMIT_PER_MINUTE`, 0 for none),

@@ -16,8 +16,10 @@ use worker::{Env, Request};
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
+use crate::limiter::wire::Refusal;
 use crate::limiter::{self, Ask, Budget, IdempotencyAsk, SendAsk};
 use crate::tenant::Tenant;
+use smsotp_edge::stats::counts_refusal;
 
 use super::context::{header, Ctx};
 
@@ -73,14 +75,41 @@ pub async fn ip_minute(req: &Request, env: &Env) -> AppResult<()> {
 /// nothing else (declared `TenantSpend::Minute`).
 pub async fn minute(cx: &mut Ctx, tenant: &str, budget: Budget) -> AppResult<()> {
     let limit = minute_limit(&cx.settings, budget);
-    limiter::take_request(&cx.env, tenant, limit, budget, &cx.usage, &mut cx.window).await
+    let window = &mut cx.window;
+    limiter::take_request(&cx.env, tenant, (limit, budget), None, &cx.usage, window).await
 }
 
 /// A request of a `TenantSpend::MinuteWithSms` route refused before its limiter call,
 /// still counted as one request of the tenant's minute of `budget`: the refusal, or the
 /// limiter's 429 (or failure) when that comes first.
+///
+/// A refusal by an abuse control (`smsotp_edge::stats::REFUSALS`: the country, the number
+/// type, Turnstile, the origin…) is counted in the tenant's statistics in the same call,
+/// with the destination the request named (`Ctx::destination`).
 pub async fn refused(cx: &mut Ctx, tenant: &Tenant, budget: Budget, e: AppError) -> AppError {
-    match minute(cx, &tenant.id, budget).await {
+    let limit = minute_limit(&cx.settings, budget);
+    let refusal = match &e {
+        AppError::Api(a) if counts_refusal(a.code.code()) => Some(Refusal {
+            code: a.code.code(),
+            country: cx
+                .destination
+                .as_ref()
+                .map(|d| d.0.clone())
+                .unwrap_or_default(),
+            channel: cx.destination.as_ref().map(|d| d.1),
+        }),
+        _ => None,
+    };
+    let window = &mut cx.window;
+    let taken = limiter::take_request(
+        &cx.env,
+        &tenant.id,
+        (limit, budget),
+        refusal,
+        &cx.usage,
+        window,
+    );
+    match taken.await {
         Ok(()) => e,
         Err(limited) => limited,
     }
@@ -107,9 +136,10 @@ pub struct Admitted {
 }
 
 impl Admitted {
-    /// An SMS counted by a limiter call of its own (a Twilio Verify start counts it in the
-    /// call that reads its service, `Ask::Service`): `send` as asked, kept only when it had
-    /// anything to count, so that [`settle`] gives back exactly what was taken.
+    /// An SMS a limiter call other than [`admit`] counts (a Twilio Verify start counts it
+    /// in the call that reads its service, `Ask::Service`): `send` kept only when it has
+    /// anything to count, so that the call asks exactly that ([`Admitted::sms_ask`]) and
+    /// [`settle`] gives back exactly what was taken.
     pub fn sms(send: Option<SendAsk>) -> Self {
         Admitted {
             counted: send.filter(counts),
@@ -118,9 +148,9 @@ impl Admitted {
         }
     }
 
-    /// What of `send` the limiter counts (`None`: nothing, so nothing to ask).
-    pub fn counted(send: &Option<SendAsk>) -> Option<SendAsk> {
-        send.clone().filter(counts)
+    /// The SMS for the limiter to count (`None`: nothing to ask).
+    pub fn sms_ask(&self) -> Option<SendAsk> {
+        self.counted.clone()
     }
 }
 

@@ -39,6 +39,9 @@ pub struct Ctx {
     /// The tenant's minute as the limiter last answered it (`X-Rate-Limit-*` on server
     /// API answers).
     pub window: Option<Window>,
+    /// Where and how the SMS asked for goes, once the request has named them (the
+    /// statistics of a refusal: `pipeline::budget::refused`).
+    pub destination: Option<(String, smsotp_core::Channel)>,
 }
 
 /// A browser API caller: the tenant of its publishable key, the key, and the page's

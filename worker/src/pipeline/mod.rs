@@ -114,6 +114,7 @@ async fn handle(req: Request, env: Env, id: &str, trace: &mut Trace) -> (Outcome
         param: params.last().cloned().unwrap_or_default(),
         params,
         window: None,
+        destination: None,
     };
     let result = serve(&mut cx, route, trace).await;
     trace.window = cx.window;

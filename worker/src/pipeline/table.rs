@@ -16,7 +16,7 @@ use std::pin::Pin;
 use worker::{Env, Method};
 
 use crate::error::AppResult;
-use crate::handlers::{browser, delivery, meta, numbers, otp, twilio};
+use crate::handlers::{account, browser, delivery, meta, numbers, otp, stats, twilio};
 use crate::limiter::Budget;
 use crate::tenant::Tenant;
 
@@ -155,6 +155,22 @@ pub static ROUTES: &[Route] = &[
         tenant_spends: TenantSpend::Minute(Server),
         cors: false,
         handler: Handler::SecretKey(|cx, t| Box::pin(numbers::unlock(cx, t))),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/stats",
+        ip_minute: false,
+        tenant_spends: TenantSpend::Minute(Server),
+        cors: false,
+        handler: Handler::SecretKey(|cx, t| Box::pin(stats::get(cx, t))),
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/account",
+        ip_minute: false,
+        tenant_spends: TenantSpend::Minute(Server),
+        cors: false,
+        handler: Handler::SecretKey(|cx, t| Box::pin(account::account(cx, t))),
     },
     // The browser API (publishable key, from the key's origins).
     Route {
@@ -384,6 +400,9 @@ mod tests {
             ),
             ("/v1/numbers//lock", None),
             ("/v1/numbers/+336/x/lock", None),
+            ("/v1/account", Some(("/v1/account", None))),
+            ("/v1/account/", Some(("/v1/account", None))),
+            ("/v1/account/x", None),
             ("/v1/browser/config", Some(("/v1/browser/config", None))),
             ("/v1/browser/otp", Some(("/v1/browser/otp", None))),
             (
@@ -438,6 +457,7 @@ mod tests {
         assert_eq!(allow_of("/v1/browser/otp/x"), "GET, POST, OPTIONS");
         assert_eq!(allow_of("/v1/delivery/twilio"), "GET, POST");
         assert_eq!(allow_of("/v1/numbers/x/lock"), "DELETE");
+        assert_eq!(allow_of("/v1/account"), "GET");
         assert_eq!(allow_of("/v2/Services"), "GET, POST");
         assert_eq!(allow_of("/v2/Services/VA1"), "GET, POST, DELETE");
         assert_eq!(allow_of("/v2/Services/VA1/Verifications/VE1"), "GET, POST");

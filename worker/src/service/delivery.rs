@@ -103,14 +103,15 @@ pub async fn send_plan(
 }
 
 /// Sends `sms` for the OTP `otp_id` (in shard `shard`) of `tenant` through its plan: 502
-/// when every step failed, the OTP then FAILED.
+/// when every step failed, the OTP then FAILED. The step that took it when it is not the
+/// one the record names (the ones before failed), so that the answer shows it too.
 pub async fn deliver(
     cx: &Ctx,
     shard: u8,
     otp_id: &str,
     tenant: &str,
     sms: &OutgoingSms,
-) -> AppResult<()> {
+) -> AppResult<Option<smsotp_edge::delivery::Step>> {
     cx.usage.subrequest();
     let settings = &cx.settings;
     match send_plan(settings, otp_id, tenant, sms).await {
@@ -135,8 +136,9 @@ pub async fn deliver(
                     step,
                 };
                 shard::call(&cx.env, shard, &op, &cx.usage).await?;
+                return Ok(sms.plan.get(step).cloned());
             }
-            Ok(())
+            Ok(None)
         }
         Err(failures) => {
             let op = ShardOp::FailDelivery {

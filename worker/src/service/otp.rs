@@ -8,6 +8,7 @@ use smsotp_core::create::{create_otp_with_id, create_test_otp_with_id};
 use smsotp_core::{ErrorCode, FallibleSource};
 use smsotp_edge::browser::client_secret::client_secret;
 use smsotp_edge::idempotency::StoredAnswer;
+use smsotp_edge::stats::MICROS;
 use smsotp_edge::{placement, Destination};
 use worker::Date;
 
@@ -64,6 +65,9 @@ pub fn prepared<'t>(
     ip: Option<String>,
 ) -> AppResult<Prepared<'t>> {
     let destination = Destination::for_create(&tenant.policy, &request.phone_number)?;
+    // A channel the tenant does not have is refused before anything is counted (2136), as
+    // the other policy refusals are: the statistics count it with the request's minute.
+    tenant.policy.delivery.check_channel(request.channel)?;
     Ok(Prepared {
         request,
         destination,
@@ -89,6 +93,8 @@ pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared<'_>) -> Ap
             limits,
             ip: prepared.ip.clone(),
             browser: prepared.budget == Budget::Browser,
+            country: prepared.request.country_iso.clone(),
+            channel: Some(prepared.request.channel),
         });
     let ask = SmsAsk {
         budget: prepared.budget,
@@ -165,7 +171,7 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
                 otp_id,
                 rng,
                 now,
-                settings.price_per_part,
+                settings.prices.price_micros(&request.country_iso) as f64 / MICROS as f64,
             ),
         }
     })
@@ -253,16 +259,8 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             sms,
             resend_after,
         } => {
-            if let Some(sms) = &sms {
-                deliver(cx, shard, &record.otp_id, &tenant.id, sms).await?;
-            }
-            let body = json!(record.to_object(now));
-            let otp_id = record.otp_id.clone();
-            return Ok(Answer {
-                resend_after: Some(resend_after),
-                record: Some(Box::new(record)),
-                ..Answer::json(200, body).about(&otp_id)
-            });
+            let resent = resent(cx, tenant, shard, record, sms.as_deref(), resend_after);
+            return Ok(resent.await?.0);
         }
         other => return Err(other.into_error()),
     };
@@ -274,7 +272,9 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             smsotp_edge::delivery::reference(&otp_id, 1),
             (route.plan, route.step),
         );
-        deliver(cx, shard, &otp_id, &tenant.id, &sms).await?;
+        if let Some(taken) = deliver(cx, shard, &otp_id, &tenant.id, &sms).await? {
+            taken_by(&mut new.record, taken);
+        }
     }
     let mut body = json!(new.record.to_object(now));
     // Extension: who made the OTP hands this to the page that will check it (the browser
@@ -324,6 +324,8 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
             limits,
             ip: ip.clone(),
             browser: budget == Budget::Browser,
+            country: String::new(),
+            channel,
         });
     let ask = SmsAsk {
         budget,
@@ -355,25 +357,50 @@ async fn resend_in_shard(
         test_pins: tenant.policy.test_numbers.clone(),
         client,
     };
-    let (record, sms, resend_after) = match shard::call(&cx.env, shard, &op, &cx.usage).await? {
+    match shard::call(&cx.env, shard, &op, &cx.usage).await? {
         ShardReply::Resent {
             record,
             sms,
             resend_after,
-        } => (record, sms, resend_after),
-        other => return Err(other.into_error()),
-    };
-    // No SMS: a test number (its fixed PIN stays).
-    if let Some(sms) = &sms {
-        deliver(cx, shard, otp_id, &tenant.id, sms).await?;
+        } => resent(cx, tenant, shard, record, sms.as_deref(), resend_after).await,
+        other => Err(other.into_error()),
+    }
+}
+
+/// The answer's record shows the step that took its latest message, as its shard now
+/// does (the steps before it failed within the request).
+fn taken_by(record: &mut smsotp_core::OtpRecord, taken: smsotp_edge::delivery::Step) {
+    if let Some(a) = record.delivery.attempts.last_mut() {
+        a.channel = taken.channel;
+        a.provider = taken.provider;
+    }
+}
+
+/// A resend the shard made (`Resend`, or a Twilio Verify start of a pending OTP): its SMS
+/// delivered (none for a test number, whose fixed PIN stays), and the answer — the OTP
+/// object with `resendAfter`, 200 — with whether an SMS left.
+async fn resent(
+    cx: &Ctx,
+    tenant: &Tenant,
+    shard: u8,
+    record: smsotp_core::OtpRecord,
+    sms: Option<&OutgoingSms>,
+    resend_after: u32,
+) -> AppResult<(Answer, bool)> {
+    let mut record = record;
+    if let Some(sms) = sms {
+        if let Some(taken) = deliver(cx, shard, &record.otp_id, &tenant.id, sms).await? {
+            taken_by(&mut record, taken);
+        }
     }
     let now = Date::now().as_millis();
     let mut body = json!(record.to_object(now));
     body["resendAfter"] = json!(resend_after);
+    let otp_id = record.otp_id.clone();
     let answer = Answer {
         resend_after: Some(resend_after),
         record: Some(Box::new(record)),
-        ..Answer::json(200, body).about(otp_id)
+        ..Answer::json(200, body).about(&otp_id)
     };
     Ok((answer, sms.is_some()))
 }

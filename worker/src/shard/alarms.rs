@@ -1,14 +1,17 @@
 //! The shard's one alarm, at the earliest of: a pending OTP's expiry to call back
-//! (`deadlines`), a failover due (`numbers.due_at`), a callback to try (`callbacks`), and, at most once an hour while the shard
-//! has numbers, the clean-up of the rows whose content is all past.
+//! (`deadlines`), a failover due (`numbers.due_at`), a callback to try (`callbacks`),
+//! statistics to send to a tenant's limiter (`stats`), and, at most once an hour while the
+//! shard has numbers, the clean-up of the rows whose content is all past.
 
 use std::time::Duration;
 
+use smsotp_edge::stats::CheckpointPolicy;
 use worker::{Date, Response, Result};
 
 use super::{OtpShard, HOUR_MS};
 use crate::durable::RowUsage;
 use crate::log;
+use crate::usage::Usage;
 
 /// Due deadlines handled per alarm (the next alarm comes at once for the rest).
 const MAX_DUE: u64 = 100;
@@ -31,15 +34,33 @@ impl OtpShard {
         if now >= self.clean_up_at.get() {
             self.clean_up(now)?;
         }
-        if let Some(next) = self.next_deadline()? {
-            self.schedule(next, Date::now().as_millis()).await?;
+        // The statistics last: what this run changed goes with them when they are due.
+        let pushed = Usage::default();
+        let sent = self.flush_stats(Date::now().as_millis(), &pushed).await;
+        // A shard that sent statistics is likely to have more within the next delay: the
+        // alarm is kept at that cadence (one `setAlarm` per checkpoint), rather than set
+        // back to the clean-up and then forward again by the next event (two).
+        let now = Date::now().as_millis();
+        let cadence = sent.then(|| now + CheckpointPolicy::default().flush_delay_ms);
+        let next = self.next_deadline()?.into_iter().chain(cadence).min();
+        if let Some(next) = next {
+            self.schedule(next, now).await?;
         }
         // An alarm is billed as a Durable Object request, with its rows.
+        // (The limiter calls that sent statistics are the alarm's too.)
         let u = self.usage.get();
+        let p = pushed.to_json();
+        let n = |k: &str| p[k].as_u64().unwrap_or(0);
         log::event(
             "info",
             "alarm",
-            serde_json::json!({ "usage": { "doCalls": 1, "rowsRead": u.rows_read, "rowsWritten": u.rows_written } }),
+            serde_json::json!({ "usage": {
+                "doCalls": 1 + n("doCalls"),
+                "rowsRead": u.rows_read + n("rowsRead"),
+                "rowsWritten": u.rows_written + n("rowsWritten"),
+                "limiterCalls": n("limiterCalls"),
+                "limiterRowsWritten": n("limiterRowsWritten"),
+            } }),
         );
         Response::ok("")
     }
@@ -55,6 +76,7 @@ impl OtpShard {
         if next < self.alarm_at.get() {
             let offset = Duration::from_millis(next.saturating_sub(now));
             self.state.storage().set_alarm(offset).await?;
+            crate::durable::alarm_set(&self.usage);
             self.alarm_at.set(next);
         }
         Ok(())
@@ -66,7 +88,11 @@ impl OtpShard {
         let store = self.store();
         let due = store.next_due()?;
         let clean_up = store.has_numbers()?.then(|| self.clean_up_at.get());
-        Ok(due.into_iter().chain(clean_up).min())
+        Ok(due
+            .into_iter()
+            .chain(clean_up)
+            .chain(self.stats_due_at())
+            .min())
     }
 
     /// Expires the pending OTPs with a callback URL whose TTL has passed (their callbacks
@@ -98,7 +124,8 @@ impl OtpShard {
     /// Deletes the numbers whose rows hold nothing of use any more, and the prefix blocks
     /// that are over: a full scan, at most once an hour.
     fn clean_up(&self, now: u64) -> Result<()> {
-        self.store().clean_up(now)?;
+        let gone = self.store().clean_up(now)?;
+        self.count_deleted(&gone, now)?;
         self.clean_up_at.set(now + HOUR_MS);
         Ok(())
     }

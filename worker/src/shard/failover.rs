@@ -209,6 +209,8 @@ impl OtpShard {
                 limits: tenant.policy.limits,
                 ip: None,
                 browser: false,
+                country: String::new(),
+                channel: None,
             };
             let ask = Ask::Failover { send: send.clone() };
             let usage = crate::usage::Usage::default();

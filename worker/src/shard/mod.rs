@@ -58,11 +58,15 @@
 //!
 //! Its parts: [`wire`] (the operations and replies, and the worker's call), [`storage`]
 //! (schema, rows, queries), `ops` (each operation: read the row, apply the rules, write),
-//! `outbox` (callbacks queued and delivered) and `alarms` (the one alarm: expiries,
-//! deliveries, the hourly clean-up). A number's state and its rules are pure, in
+//! `outbox` (callbacks queued and delivered), `stats` (what each write changed, sent to
+//! the tenant's limiter) and `alarms` (the one alarm: expiries, deliveries, statistics,
+//! the hourly clean-up). A number's state and its rules are pure, in
 //! `smsotp_edge::number`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use smsotp_edge::stats::StatsBuffer;
 
 use worker::*;
 
@@ -72,6 +76,7 @@ mod alarms;
 mod failover;
 mod ops;
 mod outbox;
+mod stats;
 mod storage;
 pub mod wire;
 
@@ -94,6 +99,11 @@ pub struct OtpShard {
     wake_at: Cell<u64>,
     /// When the alarm cleans up next (0: at its next run).
     clean_up_at: Cell<u64>,
+    /// Each tenant's statistics not yet sent to its limiter (`stats`).
+    stats: RefCell<BTreeMap<String, StatsBuffer>>,
+    /// Whether the request being handled has counted its refusal already (a Twilio
+    /// Verify start that became a resend counts it where the resend refused).
+    refusal_counted: Cell<bool>,
 }
 
 impl OtpShard {
@@ -101,6 +111,20 @@ impl OtpShard {
     /// Cloudflare per row) into this request's usage.
     fn store(&self) -> storage::Store<'_> {
         storage::Store(Sql::new(self.state.storage().sql(), &self.usage))
+    }
+
+    /// A number's row and its latest OTP, if it has one (the Twilio Verify API finds a
+    /// verification by its `To`).
+    fn latest_of(
+        &self,
+        tenant: &str,
+        n: &wire::NumberRef,
+    ) -> Result<Option<(storage::NumberRow, smsotp_core::OtpRecord)>> {
+        let row = self.store().number_row(n.pk, n.nk, tenant, &n.phone)?;
+        Ok(row.and_then(|row| {
+            let record = row.state.current.as_ref()?.record.clone();
+            Some((row, record))
+        }))
     }
 
     /// Asks for the alarm at `at` at the latest.
@@ -119,6 +143,8 @@ impl DurableObject for OtpShard {
             alarm_at: Cell::new(0),
             wake_at: Cell::new(u64::MAX),
             clean_up_at: Cell::new(0),
+            stats: RefCell::new(BTreeMap::new()),
+            refusal_counted: Cell::new(false),
         }
     }
 
@@ -126,6 +152,7 @@ impl DurableObject for OtpShard {
         let op: ShardOp = durable::received(req).await?;
         self.usage.set(RowUsage::default());
         self.wake_at.set(u64::MAX);
+        self.refusal_counted.set(false);
         let now = Date::now().as_millis();
         // Read, apply the core's transition, write: synchronously, so no other request of
         // this object can come in between.
@@ -142,27 +169,15 @@ impl DurableObject for OtpShard {
                 number: Some(n),
                 tenant,
                 ..
-            } => match self.store().number_row(n.pk, n.nk, tenant, &n.phone)? {
-                Some(row) => match row.state.current.as_ref().map(|c| c.record.otp_id.clone()) {
-                    Some(otp_id) => self.transition(row, &op.with_otp_id(&otp_id), now)?,
-                    None => ShardReply::NotFound,
-                },
+            } => match self.latest_of(tenant, n)? {
+                Some((row, record)) => self.transition(row, (&record.otp_id, &op), now)?,
                 None => ShardReply::NotFound,
             },
-            ShardOp::Latest {
-                tenant,
-                phone,
-                pk,
-                nk,
-            } => match self.store().number_row(*pk, *nk, tenant, phone)? {
-                Some(row) => match row.state.current {
-                    Some(current) => {
-                        let mut record = current.record;
-                        record.expire(now);
-                        ShardReply::Record(record)
-                    }
-                    None => ShardReply::NotFound,
-                },
+            ShardOp::Latest { tenant, number } => match self.latest_of(tenant, number)? {
+                Some((_, mut record)) => {
+                    record.expire(now);
+                    ShardReply::Record(record)
+                }
                 None => ShardReply::NotFound,
             },
             _ => match self.store().row_of_otp(op.otp_id(), op.tenant())? {
@@ -189,10 +204,32 @@ impl DurableObject for OtpShard {
                     ShardOp::Sent { .. } | ShardOp::Report { .. } => {
                         self.delivery_changed(row, &op, now)?
                     }
-                    _ => self.transition(row, &op, now)?,
+                    _ => self.transition(row, (op.otp_id(), &op), now)?,
                 },
             },
         };
+        // A new OTP or a resend refused by the number's limits or the prefix rule: counted
+        // in the statistics (the resend counts its own where it has the OTP's country).
+        if let (
+            ShardReply::Refused(e),
+            ShardOp::Create {
+                record,
+                request,
+                test: false,
+                ..
+            },
+        ) = (&reply, &op)
+        {
+            if !self.refusal_counted.get() {
+                self.count_refusal(
+                    &record.tenant,
+                    &record.country_iso,
+                    request.channel,
+                    e.code,
+                    now,
+                );
+            }
+        }
         let wake_at = self.wake_at.get();
         if wake_at != u64::MAX {
             self.schedule(wake_at, now).await?;

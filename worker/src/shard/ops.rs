@@ -50,6 +50,7 @@ impl OtpShard {
     pub(super) fn save(&self, row: &mut NumberRow, now: u64) -> Result<()> {
         row.state.tidy(now);
         self.store().write_number(row)?;
+        self.count(row, now)?;
         // The clean-up will have something to do.
         self.wake(now + HOUR_MS);
         // A failover to make (a silence past `deliveryTimeout`, a failure reported).
@@ -150,6 +151,7 @@ impl OtpShard {
                 tenant: record.tenant.clone(),
                 phone: record.phone_number.clone(),
                 state: NumberState::default(),
+                seen: smsotp_edge::stats::Seen::none(),
             });
         let state = &mut row.state;
         state.tidy(now);
@@ -258,6 +260,10 @@ impl OtpShard {
             return Ok(refusal(&e));
         }
         if let Err(e) = row.state.check_locks(client, false, now) {
+            if let Some(c) = &row.state.current {
+                let country = &c.record.country_iso;
+                self.count_refusal(&row.tenant, country, c.request.channel, e.code.code(), now);
+            }
             return Ok(refusal(&e));
         }
         let state = &mut row.state;
@@ -291,6 +297,11 @@ impl OtpShard {
             locked_until: state.locked_until,
         };
         if let Err(e) = limits.check_send(&history, Some(pending), true, now) {
+            if !destination.is_test() {
+                let country = &current.record.country_iso;
+                let asked = channel.unwrap_or(current.request.channel);
+                self.count_refusal(&row.tenant, country, asked, e.code.code(), now);
+            }
             return Ok(refusal(&e));
         }
         let settings = crate::config::settings_or_error(&self.env)?;
@@ -379,19 +390,20 @@ impl OtpShard {
         })
     }
 
-    /// `Check`, `Cancel`, `FailDelivery`, `Get`: the core's transition on the record, the
-    /// number's wrong-PIN count with it, one write if anything changed.
+    /// `Check`, `Cancel`, `Approve`, `FailDelivery`, `Get` of the OTP `otp_id` (the op's
+    /// own, or the number's latest for a check by number): the core's transition on the
+    /// record, the number's wrong-PIN count with it, one write if anything changed.
     pub(super) fn transition(
         &self,
         mut row: NumberRow,
-        op: &ShardOp,
+        (otp_id, op): (&str, &ShardOp),
         now: u64,
     ) -> Result<ShardReply> {
         // A missing key is the deployment's fault: a worker error (logged, 500), not an
         // answer naming it.
         let settings = crate::config::settings_or_error(&self.env)?;
         let hasher = &settings.pin_hasher;
-        let Some(found) = row.state.find(op.otp_id(), now) else {
+        let Some(found) = row.state.find(otp_id, now) else {
             return Ok(ShardReply::NotFound);
         };
         // Through a Twilio Verify service, another service's OTP (or one the SMS.cx API
@@ -445,7 +457,7 @@ impl OtpShard {
         if let ShardOp::Check { client, .. } = op {
             if status == OtpStatus::Pending {
                 if let Err(e) = row.state.check_locks(client.as_deref(), true, now) {
-                    let found = row.state.find(op.otp_id(), now).cloned();
+                    let found = row.state.find(otp_id, now).cloned();
                     return Ok(match found {
                         Some(r) => refused_with(&r, &e),
                         None => refusal(&e),
@@ -453,7 +465,7 @@ impl OtpShard {
                 }
             }
         }
-        let Some(record) = row.state.find_mut(op.otp_id(), now) else {
+        let Some(record) = row.state.find_mut(otp_id, now) else {
             return Ok(ShardReply::NotFound);
         };
         let before = (record.status, record.attempts);

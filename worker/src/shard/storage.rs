@@ -86,6 +86,8 @@ pub struct NumberRow {
     pub tenant: String,
     pub phone: String,
     pub state: NumberState,
+    /// What the row held when read, for the statistics of its write (`shard::stats`).
+    pub seen: smsotp_edge::stats::Seen,
 }
 
 #[derive(Deserialize)]
@@ -111,12 +113,18 @@ impl NumberRow {
         };
         state.sends = serde_json::from_str(&raw.sends)?;
         state.verified_at = raw.verified_at as u64;
+        // A row read without its state (the prefix rule's columns) is never written back.
+        let seen = match raw.state {
+            Some(_) => smsotp_edge::stats::Seen::of(&state),
+            None => smsotp_edge::stats::Seen::none(),
+        };
         Ok(NumberRow {
             pk,
             nk: raw.nk as u32,
             tenant: raw.tenant,
             phone: raw.phone,
             state,
+            seen,
         })
     }
 }
@@ -472,14 +480,28 @@ impl Store<'_> {
 
     /// Deletes the numbers whose rows hold nothing of use any more, and the prefix blocks
     /// that are over: a full scan.
-    pub fn clean_up(&self, now: u64) -> Result<()> {
+    /// Deletes the rows whose content is all past, and answers them (the statistics count
+    /// the OTPs among them still pending in storage: expired, never read again).
+    pub fn clean_up(&self, now: u64) -> Result<Vec<NumberRow>> {
+        let raw: Vec<RawNumberRow> = self
+            .0
+            .exec(
+                "SELECT pk, nk, tenant, phone, sends, verified_at, state FROM numbers
+                 WHERE forget_at <= ?",
+                vec![int(now)],
+            )?
+            .to_array()?;
+        let gone = raw
+            .into_iter()
+            .map(|r| NumberRow::parse(r.pk.unwrap_or(0.0) as u32, r))
+            .collect::<Result<Vec<_>>>()?;
         self.0
             .exec("DELETE FROM numbers WHERE forget_at <= ?", vec![int(now)])?;
         self.0.exec(
             "DELETE FROM prefixes WHERE blocked_until <= ?",
             vec![int(now)],
         )?;
-        Ok(())
+        Ok(gone)
     }
 }
 
@@ -542,6 +564,7 @@ mod tests {
             tenant: tenant.into(),
             phone: phone.into(),
             state,
+            seen: smsotp_edge::stats::Seen::none(),
         }
     }
 

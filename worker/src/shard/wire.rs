@@ -155,13 +155,7 @@ pub enum ShardOp {
     },
     /// The number's latest OTP (the Twilio Verify API finds a verification by its `To`),
     /// as a read: its status as of now, nothing written.
-    Latest {
-        tenant: String,
-        phone: String,
-        /// The number's keys (`smsotp_edge::placement::number_keys`).
-        pk: u32,
-        nk: u32,
-    },
+    Latest { tenant: String, number: NumberRef },
 }
 
 /// What a Twilio Verify start needs to resend the service's pending OTP instead of
@@ -207,31 +201,6 @@ impl ShardOp {
             | ShardOp::Report { otp_id, .. }
             | ShardOp::Get { otp_id, .. } => otp_id,
             ShardOp::Unlock { .. } | ShardOp::Latest { .. } => "",
-        }
-    }
-
-    /// The same check for the OTP `otp_id` (found by the number's row).
-    pub fn with_otp_id(&self, id: &str) -> ShardOp {
-        match self {
-            ShardOp::Check {
-                tenant,
-                pin,
-                limits,
-                client,
-                service,
-                payment,
-                ..
-            } => ShardOp::Check {
-                otp_id: id.to_owned(),
-                tenant: tenant.clone(),
-                pin: pin.clone(),
-                limits: limits.clone(),
-                client: client.clone(),
-                service: service.clone(),
-                number: None,
-                payment: payment.clone(),
-            },
-            _ => unreachable!("with_otp_id is for a check by number"),
         }
     }
 

@@ -174,6 +174,23 @@ impl StatsBuffer {
             .collect()
     }
 
+    /// Adds rows to the pending deltas: rows [`due`](Self::due) gave that could not be
+    /// written (their object did not answer; due one delay later, not at once, so an
+    /// object that keeps failing is not called in a loop), or another object's deltas
+    /// merged into this one's (written with its own at its checkpoint).
+    pub fn put_back(&mut self, rows: Vec<StatsRow>, now: UnixMillis) {
+        for row in rows {
+            self.pending
+                .entry(row.key)
+                .or_insert_with(|| Pending {
+                    counters: Counters::default(),
+                })
+                .counters
+                .merge(&row.counters);
+        }
+        self.since = Some(self.since.map_or(now, |s| s.min(now)));
+    }
+
     /// Buckets with a pending delta.
     pub fn len(&self) -> usize {
         self.pending.len()

@@ -17,6 +17,24 @@ pub const UNKNOWN_COUNTRY: &str = "ZZ";
 /// failed): the empty string, answered as `null`.
 pub const NO_PROVIDER: &str = "";
 
+/// The refusals the statistics count, by error code: the abuse controls — the number's
+/// limits, the tenant's policy (countries, number types, ranges, the day's caps, the
+/// end-user IP's hour), the browser API's checks (Turnstile, origins, the client lock),
+/// channels, and the tenant's minute. A malformed request is not a refusal of anything
+/// (it is the client's bug, not traffic to steer), nor is a wrong PIN (counted by its OTP).
+/// The connecting IP's minute (2134) is not counted: it is answered before the tenant is
+/// known, by the platform's rate limiter, and counting a flood would cost a Durable
+/// Object call per request of it.
+pub const REFUSALS: [u16; 16] = [
+    2108, 2109, 2110, 2111, 2112, 2113, 2114, 2115, 2116, 2122, 2123, 2124, 2126, 2131, 2133, 2136,
+];
+
+/// Whether a refusal with this error code is counted ([`REFUSALS`], or the tenant's
+/// minute, 429).
+pub fn counts_refusal(code: u16) -> bool {
+    code == 429 || REFUSALS.contains(&code)
+}
+
 /// One hourly bucket of a tenant's statistics (the tenant is the object's, or a column
 /// beside this key): the unix hour, the destination country, the channel and the
 /// provider. One stored row per key, so a tenant sending to 5 countries through one
@@ -97,6 +115,19 @@ pub enum StatsEvent {
         /// Its cost in millionths of the price table's currency.
         cost_micros: u64,
     },
+    /// A message counted [`StatsEvent::Sent`] that its provider refused or never answered
+    /// within the request (the next step of the plan, or none, took over): taken back out
+    /// of `sent`, `parts` and `cost` in the answer (`unsent…`), and counted in
+    /// `deliveryFailed`.
+    SendFailed {
+        /// SMS parts counted with the send.
+        parts: u32,
+        /// Its cost, as counted with the send.
+        cost_micros: u64,
+    },
+    /// An OTP counted [`StatsEvent::Created`] here whose first message a later step of the
+    /// plan took within the request: it counts under that step's bucket instead.
+    Moved,
     /// A message's first final delivery report (delivered, undelivered, failed); any
     /// other status counts nothing (the worker passes a message's final status once).
     Delivery(DeliveryStatus),
@@ -126,7 +157,7 @@ pub struct Counters {
     pub delivered: u64,
     /// Messages reported undelivered (the carrier could not deliver them).
     pub undelivered: u64,
-    /// Messages the provider reported it could not send.
+    /// Messages the provider could not send: refused at once, or reported `failed`.
     pub delivery_failed: u64,
     /// OTPs verified (Twilio's `total_converted`).
     pub verified: u64,
@@ -135,11 +166,48 @@ pub struct Counters {
     /// OTPs expired unverified.
     pub expired: u64,
     /// Requests refused, by error code.
+    #[serde(with = "code_keys")]
     pub refused: BTreeMap<u16, u64>,
     /// SMS parts sent.
     pub parts: u64,
     /// What the parts cost, in millionths.
     pub cost_micros: u64,
+    /// Of `sent`, the messages a provider refused or never answered within the request
+    /// ([`StatsEvent::SendFailed`]), and their parts and cost: kept apart and taken off in
+    /// the answer ([`Counters::messages_sent`]), so that the two may land in different
+    /// checkpoints (a send that times out after 10 s does) and still cancel out.
+    pub unsent: u64,
+    /// Their parts.
+    pub unsent_parts: u64,
+    /// Their cost, in millionths.
+    pub unsent_cost_micros: u64,
+    /// Of `created`, the OTPs whose first message a later step of the plan took within the
+    /// request: counted again under that step's channel and provider ([`StatsEvent::Moved`]),
+    /// so an OTP's own events all land in one bucket.
+    pub moved: u64,
+}
+
+impl Counters {
+    /// OTPs created, less those moved to the bucket of the step that took their first
+    /// message.
+    pub fn attempts(&self) -> u64 {
+        self.created.saturating_sub(self.moved)
+    }
+
+    /// Messages a provider took.
+    pub fn messages_sent(&self) -> u64 {
+        self.sent.saturating_sub(self.unsent)
+    }
+
+    /// Their SMS parts.
+    pub fn parts_sent(&self) -> u64 {
+        self.parts.saturating_sub(self.unsent_parts)
+    }
+
+    /// Their cost, in millionths.
+    pub fn cost_sent_micros(&self) -> u64 {
+        self.cost_micros.saturating_sub(self.unsent_cost_micros)
+    }
 }
 
 impl Counters {
@@ -160,6 +228,13 @@ impl Counters {
                 self.parts = self.parts.saturating_add(u64::from(parts));
                 self.cost_micros = self.cost_micros.saturating_add(cost_micros);
             }
+            StatsEvent::SendFailed { parts, cost_micros } => {
+                one(&mut self.unsent);
+                self.unsent_parts = self.unsent_parts.saturating_add(u64::from(parts));
+                self.unsent_cost_micros = self.unsent_cost_micros.saturating_add(cost_micros);
+                one(&mut self.delivery_failed);
+            }
+            StatsEvent::Moved => one(&mut self.moved),
             StatsEvent::Delivery(status) => match status {
                 DeliveryStatus::Delivered => one(&mut self.delivered),
                 DeliveryStatus::Undelivered => one(&mut self.undelivered),
@@ -187,6 +262,10 @@ impl Counters {
             (&mut self.expired, other.expired),
             (&mut self.parts, other.parts),
             (&mut self.cost_micros, other.cost_micros),
+            (&mut self.unsent, other.unsent),
+            (&mut self.unsent_parts, other.unsent_parts),
+            (&mut self.unsent_cost_micros, other.unsent_cost_micros),
+            (&mut self.moved, other.moved),
         ] {
             *mine = mine.saturating_add(theirs);
         }
@@ -289,6 +368,7 @@ mod tests {
                 refused,
                 parts: n[8],
                 cost_micros: n[9],
+                ..Counters::default()
             })
     }
 
@@ -313,5 +393,48 @@ mod tests {
             a0.merge(&Counters::default());
             prop_assert_eq!(a0, a);
         }
+    }
+}
+
+/// `refused` with its codes as the map's string keys (`{"2115": 3}`), written and read so
+/// by any serde format: JSON requires string keys, and a JavaScript object read back into
+/// Rust (a Durable Object's message) gives strings, which not every format turns into
+/// numbers.
+mod code_keys {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(map: &BTreeMap<u16, u64>, s: S) -> Result<S::Ok, S::Error> {
+        let text: BTreeMap<String, u64> = map.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        text.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u16, u64>, D::Error> {
+        let text = BTreeMap::<String, u64>::deserialize(d)?;
+        text.into_iter()
+            .map(|(k, v)| {
+                k.parse::<u16>()
+                    .map(|k| (k, v))
+                    .map_err(|_| serde::de::Error::custom(format!("{k:?} is not an error code")))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod code_keys_tests {
+    use super::*;
+
+    #[test]
+    fn refusals_travel_with_their_codes_as_string_keys_and_come_back() {
+        let mut c = Counters::default();
+        c.add(StatsEvent::Refused { code: 2115 });
+        c.add(StatsEvent::Refused { code: 2115 });
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.contains(r#""refused":{"2115":2}"#), "{text}");
+        assert_eq!(serde_json::from_str::<Counters>(&text).unwrap(), c);
+        let bad = text.replace("2115", "x");
+        assert!(serde_json::from_str::<Counters>(&bad).is_err());
     }
 }

@@ -33,11 +33,16 @@
 
 pub mod checkpoint;
 pub mod counters;
+pub mod lifecycle;
 pub mod price;
 pub mod query;
 
 pub use checkpoint::{CheckpointPolicy, StatsBuffer};
-pub use counters::{BucketKey, Counters, StatsEvent, StatsRow, NO_PROVIDER, UNKNOWN_COUNTRY};
+pub use counters::{
+    counts_refusal, BucketKey, Counters, StatsEvent, StatsRow, NO_PROVIDER, REFUSALS,
+    UNKNOWN_COUNTRY,
+};
+pub use lifecycle::Seen;
 pub use price::{parse_price_micros, PriceTable, MICROS};
 pub use query::{
     conversion_rate, retention_cutoff_hour, Dimension, ParamProblem, StatsAnswer, StatsGroup,

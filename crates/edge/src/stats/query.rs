@@ -181,9 +181,18 @@ impl StatsQuery {
             None => to_hour.saturating_sub(24),
         };
         if from_hour >= to_hour {
-            return Err(ParamProblem::new("to", "'to' must be after 'from'"));
+            // Without a `to`, the one given is what is wrong: a `from` in the future.
+            return Err(match to {
+                Some(_) => ParamProblem::new("to", "'to' must be after 'from'"),
+                None => ParamProblem::new("from", "'from' is after the current hour"),
+            });
         }
-        if to_hour - from_hour > MAX_RANGE_DAYS * 24 {
+        // The range asked (90 days at most), not the whole hours it is widened to: 10:30
+        // to 10:30 ninety days later is within it.
+        let asked_ms = to_ms
+            .unwrap_or(u64::from(to_hour) * HOUR_MS)
+            .saturating_sub(from_ms.unwrap_or(u64::from(from_hour) * HOUR_MS));
+        if asked_ms > u64::from(MAX_RANGE_DAYS) * 24 * HOUR_MS {
             return Err(ParamProblem::new(
                 "from",
                 format!("'from' must be at most {MAX_RANGE_DAYS} days before 'to'"),
@@ -356,20 +365,52 @@ impl StatsGroup {
             country: k.country,
             channel: k.channel,
             provider: k.provider.map(|p| (p != NO_PROVIDER).then_some(p)),
-            attempts: c.created,
+            attempts: c.attempts(),
             converted: c.verified,
-            unconverted: c.created.saturating_sub(c.verified),
-            conversion_rate: conversion_rate(c.verified, c.created),
-            sent: c.sent,
+            unconverted: c.attempts().saturating_sub(c.verified),
+            conversion_rate: conversion_rate(c.verified, c.attempts()),
+            sent: c.messages_sent(),
             delivered: c.delivered,
             undelivered: c.undelivered,
             delivery_failed: c.delivery_failed,
             failed_max_attempts: c.failed_max_attempts,
             expired: c.expired,
             refused: c.refused.clone(),
-            parts: c.parts,
-            cost: c.cost_micros as f64 / MICROS as f64,
+            parts: c.parts_sent(),
+            cost: c.cost_sent_micros() as f64 / MICROS as f64,
         }
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    /// 2027-01-15T08:00:00Z.
+    const NOW: u64 = 1_800_000_000_000;
+
+    #[test]
+    fn ninety_days_between_two_half_hours_is_taken_and_a_future_from_alone_names_from() {
+        let q = StatsQuery::from_params(
+            Some("2026-10-17T07:30:00Z"),
+            Some("2027-01-15T07:30:00Z"),
+            None,
+            NOW,
+        )
+        .unwrap();
+        // Widened to whole hours: 90 days and one hour of buckets.
+        assert_eq!(q.to_hour - q.from_hour, 90 * 24 + 1);
+        let over = StatsQuery::from_params(
+            Some("2026-10-17T07:29:00Z"),
+            Some("2027-01-15T07:30:00Z"),
+            None,
+            NOW,
+        );
+        assert_eq!(over.unwrap_err().param, "from");
+        let future = StatsQuery::from_params(Some("2027-01-16"), None, None, NOW);
+        assert_eq!(future.unwrap_err().param, "from");
+        let backwards = StatsQuery::from_params(Some("2027-01-14"), Some("2027-01-13"), None, NOW);
+        assert_eq!(backwards.unwrap_err().param, "to");
     }
 }
 

@@ -97,8 +97,7 @@ impl TwilioAccount {
                 ));
             }
             let hash = c.get("hash").and_then(Value::as_str).unwrap_or_default();
-            let hex =
-                hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            let hex = smsotp_core::pin_hash::is_sha256_hex(hash);
             if !hex {
                 problems.push(format!(
                     "{at}.hash is not a SHA-256 hex digest (secrets are stored hashed, never in clear)"

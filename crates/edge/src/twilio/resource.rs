@@ -17,26 +17,11 @@ use serde_json::{json, Value};
 use smsotp_core::otp::FailureReason;
 use smsotp_core::{Channel, OtpStatus, UnixMillis};
 
-/// `1438286400000` → `"2015-07-30T20:00:00Z"` (milliseconds dropped, UTC).
+/// `1438286400000` → `"2015-07-30T20:00:00Z"` (milliseconds dropped, UTC): the core's
+/// RFC 3339 date with Twilio's `Z` for its `+00:00`.
 pub fn twilio_date(ms: UnixMillis) -> String {
-    let secs = ms / 1000;
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let date = smsotp_core::time::format_rfc3339(ms);
+    format!("{}Z", date.trim_end_matches("+00:00"))
 }
 
 /// Twilio's status for one of ours (`reason`: why a FAILED OTP failed).
@@ -126,9 +111,9 @@ pub fn service_json(s: &ServiceView<'_>, base: &str) -> Value {
 
 /// One send of a verification's code.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendAttempt<'a> {
+pub struct SendAttempt {
     /// `VL…`.
-    pub attempt_sid: &'a str,
+    pub attempt_sid: String,
     /// When, unix ms.
     pub time: UnixMillis,
     /// Through which channel.
@@ -155,7 +140,7 @@ pub struct VerificationView<'a> {
     /// PSD2 payee.
     pub payee: Option<&'a str>,
     /// Every send, oldest first.
-    pub attempts: &'a [SendAttempt<'a>],
+    pub attempts: &'a [SendAttempt],
     /// Creation, unix ms.
     pub created: UnixMillis,
     /// Last update, unix ms.

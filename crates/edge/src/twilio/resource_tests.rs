@@ -103,7 +103,7 @@ fn service_has_every_field_the_sdks_read() {
     assert_eq!(j["links"].as_object().unwrap().len(), 7);
 }
 
-fn verification<'a>(status: &'a str, attempts: &'a [SendAttempt<'a>]) -> VerificationView<'a> {
+fn verification<'a>(status: &'a str, attempts: &'a [SendAttempt]) -> VerificationView<'a> {
     VerificationView {
         sid: VE,
         service_sid: VA,
@@ -123,12 +123,12 @@ fn verification<'a>(status: &'a str, attempts: &'a [SendAttempt<'a>]) -> Verific
 fn verification_matches_twilios_fixture_shape() {
     let attempts = [
         SendAttempt {
-            attempt_sid: VL,
+            attempt_sid: VL.into(),
             time: 1_438_286_400_000,
             channel: Channel::Sms,
         },
         SendAttempt {
-            attempt_sid: VL,
+            attempt_sid: VL.into(),
             time: 1_438_286_460_000,
             channel: Channel::Voice,
         },

@@ -57,10 +57,7 @@ pub struct Sid {
 impl fmt::Display for Sid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.kind.prefix())?;
-        for b in self.bytes {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        f.write_str(&smsotp_core::pin_hash::to_hex(&self.bytes))
     }
 }
 

@@ -9,9 +9,9 @@
 //!   latest message, each message as a `send_code_attempts` entry.
 
 use sha2::{Digest, Sha256};
-use smsotp_core::{Channel, OtpRecord, UnixMillis};
+use smsotp_core::{Channel, OtpRecord};
 
-use super::resource::{self, SendAttempt, VerificationView};
+use super::resource::{SendAttempt, VerificationView};
 use super::sid::{self, SidKind};
 
 /// `VE…` of an OTP id (a hyphenated UUID, lower-case).
@@ -44,12 +44,16 @@ pub struct Context<'a> {
 }
 
 /// The attempts of a record (each message sent), for [`view_of`].
-pub fn attempts_of(record: &OtpRecord) -> Vec<(String, UnixMillis, Channel)> {
+pub fn attempts_of(record: &OtpRecord) -> Vec<SendAttempt> {
     record
         .delivery
         .attempts
         .iter()
-        .map(|a| (attempt_sid(&a.reference), a.at, a.channel))
+        .map(|a| SendAttempt {
+            attempt_sid: attempt_sid(&a.reference),
+            time: a.at,
+            channel: a.channel,
+        })
         .collect()
 }
 
@@ -61,7 +65,7 @@ pub fn view_of<'a>(
     sid: &'a str,
     status: &'a str,
     cx: &Context<'a>,
-    sends: &'a [SendAttempt<'a>],
+    sends: &'a [SendAttempt],
 ) -> VerificationView<'a> {
     VerificationView {
         sid,
@@ -98,11 +102,6 @@ pub fn lookup_json(e164: &str) -> serde_json::Value {
         });
     serde_json::json!({"carrier": {"error_code": null, "name": null,
         "mobile_country_code": null, "mobile_network_code": null, "type": line}})
-}
-
-/// Twilio's status of a record at `now` (its TTL applied).
-pub fn status_of(record: &OtpRecord, now: UnixMillis) -> &'static str {
-    resource::status(record.status_at(now), record.failure_reason)
 }
 
 #[cfg(test)]
