@@ -67,11 +67,12 @@ error_codes! {
 ///
 /// Codes 2001–2031 are the contract's. Errors the contract lists without a code (401, 429)
 /// and our own HTTP-level errors use their HTTP status as `code`, so `code` is always an
-/// integer. Codes 2101–2134 are smsotp extensions: validation of extension fields
+/// integer. Codes 2101–2139 are smsotp extensions: validation of extension fields
 /// (2101–2107), per-number limits (2108–2111), the tenant's abuse policy (2112–2116),
 /// request headers (`Idempotency-Key`, `X-End-User-IP`: 2117–2120), the browser API
 /// (fields, Turnstile, origins, key types: 2121–2126) and its hardening (client secrets,
-/// browser caps, unsafe settings, the hard lock, per-IP budget: 2130–2134).
+/// browser caps, unsafe settings, the hard lock, per-IP budget: 2130–2134), delivery
+/// channels (2135–2136) and the adaptive guard against SMS pumping (2137–2139).
 ///
 /// ```
 /// use smsotp_core::ErrorCode;
@@ -147,7 +148,7 @@ pub enum ErrorCode {
     CancelAlreadyCancelled = (2030, 403, "access_denied", "OTP is already cancelled"),
     /// Cancel: the OTP is no longer pending.
     CancelNotPending = (2031, 403, "access_denied", "Only a pending OTP can be cancelled"),
-    // smsotp extensions (2101–2126, 2130–2136).
+    // smsotp extensions (2101–2126, 2130–2139).
     /// Extension `language` not an ISO 639-1 code.
     LanguageInvalid = (2101, 400, "invalid_param", "'language' is not an ISO 639-1 language code"),
     /// Extension `webOtpDomain` not a domain name.
@@ -231,6 +232,17 @@ pub enum ErrorCode {
     /// The channel asked for is not in the tenant's `channels`, or this deployment has no
     /// provider for it (the message says which).
     ChannelNotAllowed = (2136, 403, "access_denied", "This channel is not enabled for this account"),
+    // The adaptive guard against SMS pumping (2137–2139): 403, nothing sent, for the
+    // guard's cool-down.
+    /// The guard refuses SMS to this destination country for a while: the tenant's
+    /// unverified SMS there passed its threshold (suspected SMS pumping).
+    GuardCountryRefused = (2137, 403, "access_denied", "SMS to this country are paused for this account for a while: too many of them are not verified (suspected SMS pumping)"),
+    /// The guard refuses SMS to this number range (the E.164 number without its last 4
+    /// digits) for a while: too many unverified SMS to it in a country over its threshold.
+    GuardRangeRefused = (2138, 403, "access_denied", "SMS to numbers of this range are paused for this account for a while: too many of them are not verified (suspected SMS pumping)"),
+    /// The guard refuses SMS for this end-user IP address (`X-End-User-IP`, an IPv6 /64)
+    /// for a while: it asked for SMS to too many countries in the last hour.
+    GuardIpRefused = (2139, 403, "access_denied", "SMS for this end-user IP address are paused for a while: it asked for SMS to too many countries"),
     // HTTP-level errors without a contract code: `code` is the HTTP status.
     /// Missing or unknown API key.
     InvalidApiKey = (401, 401, "invalid_api_key", "Missing or unknown API key"),
@@ -512,12 +524,17 @@ mod tests {
             (2132, 503, "misconfigured"),
             (2133, 403, "access_denied"),
             (2134, 429, "rate_limit"),
+            // The adaptive guard: a refusal for a cool-down, like the tenant's policy (no
+            // Retry-After: the cool-down is the guard's, not the caller's to wait out).
+            (2137, 403, "access_denied"),
+            (2138, 403, "access_denied"),
+            (2139, 403, "access_denied"),
         ] {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (status, ty), "{code}");
         }
         // The extension range has no gap.
-        for code in (2101..=2126).chain(2130..=2136) {
+        for code in (2101..=2126).chain(2130..=2139) {
             assert!(
                 ErrorCode::from_code(code).is_some(),
                 "no variant for {code}"
@@ -534,7 +551,7 @@ mod tests {
             let c = ErrorCode::from_code(code).unwrap_or_else(|| panic!("no variant for {code}"));
             assert_eq!((c.http_status(), c.error_type()), (code, ty));
         }
-        for unknown in [0, 1999, 2000, 2032, 2100, 2129, 2137, u16::MAX] {
+        for unknown in [0, 1999, 2000, 2032, 2100, 2129, 2140, u16::MAX] {
             assert_eq!(ErrorCode::from_code(unknown), None, "{unknown}");
         }
         // Every message is written for the client: non-empty, no trailing period.

@@ -20,13 +20,15 @@ pub const NO_PROVIDER: &str = "";
 /// The refusals the statistics count, by error code: the abuse controls — the number's
 /// limits, the tenant's policy (countries, number types, ranges, the day's caps, the
 /// end-user IP's hour), the browser API's checks (Turnstile, origins, the client lock),
-/// channels, and the tenant's minute. A malformed request is not a refusal of anything
+/// channels, the adaptive guard (2137–2139, counted in `enforce` mode only: in `record`
+/// nothing is refused), and the tenant's minute. A malformed request is not a refusal of anything
 /// (it is the client's bug, not traffic to steer), nor is a wrong PIN (counted by its OTP).
 /// The connecting IP's minute (2134) is not counted: it is answered before the tenant is
 /// known, by the platform's rate limiter, and counting a flood would cost a Durable
 /// Object call per request of it.
-pub const REFUSALS: [u16; 16] = [
+pub const REFUSALS: [u16; 19] = [
     2108, 2109, 2110, 2111, 2112, 2113, 2114, 2115, 2116, 2122, 2123, 2124, 2126, 2131, 2133, 2136,
+    2137, 2138, 2139,
 ];
 
 /// Whether a refusal with this error code is counted ([`REFUSALS`], or the tenant's

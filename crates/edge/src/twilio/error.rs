@@ -91,7 +91,8 @@ impl TwilioError {
     }
 
     /// 60410 / 403 (status undocumented): sends to this number range are blocked for a
-    /// while (Twilio's Fraud Guard prefix block).
+    /// while (Twilio's Fraud Guard prefix block); also the adaptive guard's refusals of a
+    /// country, a range or an end-user IP.
     pub fn prefix_blocked() -> Self {
         Self::of(60410, 403, "Verification delivery attempt blocked")
     }
@@ -165,6 +166,7 @@ pub fn parameter_name(field: &str) -> &str {
 /// | 2112 country not allowed | 60605 | Twilio's geo-permission block |
 /// | 2113 number type blocked | 60205 | Twilio's only number-type refusal (`SkipSmsToLandlines`) |
 /// | 2115 range blocked | 60410 | Twilio's Fraud Guard prefix block, the same idea |
+/// | 2137, 2138, 2139 the adaptive guard (country, range, end-user IP) | 60410 | Twilio's Fraud Guard block; not 20429 for the IP: a refusal for the guard's cool-down, not a rate to retry at |
 /// | 2114, 2116, 2131, 2134, 429 | 20429 | generic "too many requests", safe to retry later |
 /// | 2021, 2023–2025, 2028, 2030, 2031, 404 | 20404 | Twilio soft-deletes a verification that ended |
 /// | 2135 | 60200 `Channel`; 2136 | 60223 | unknown channel vs a channel the account has not enabled |
@@ -185,7 +187,9 @@ pub fn from_api_error(e: &ApiError, path: &str) -> Option<TwilioError> {
         }
         C::CountryNotAllowed => TwilioError::geo_blocked(),
         C::NumberTypeBlocked => TwilioError::landline(),
-        C::PrefixBlocked => TwilioError::prefix_blocked(),
+        C::PrefixBlocked | C::GuardCountryRefused | C::GuardRangeRefused | C::GuardIpRefused => {
+            TwilioError::prefix_blocked()
+        }
         C::EndUserIpLimit
         | C::DailySendCap
         | C::BrowserDailySendCap

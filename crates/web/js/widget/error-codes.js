@@ -4,7 +4,7 @@
 //
 // Every error code of the API by its Rust name, each with its HTTP status, type and default
 // message. One `export const` per code, imported as a namespace (`ErrorCode.InvalidPin`):
-// esbuild inlines the few the widget uses and drops the others, so the 73 codes
+// esbuild inlines the few the widget uses and drops the others, so the 76 codes
 // cost the shipped widget.js nothing but the numbers it compares with.
 
 /** 400 invalid_param: 'phoneNumber' is empty or missing */
@@ -135,6 +135,12 @@ export const ClientIpRateLimited = 2134;
 export const ChannelInvalid = 2135;
 /** 403 access_denied: This channel is not enabled for this account */
 export const ChannelNotAllowed = 2136;
+/** 403 access_denied: SMS to this country are paused for this account for a while: too many of them are not verified (suspected SMS pumping) */
+export const GuardCountryRefused = 2137;
+/** 403 access_denied: SMS to numbers of this range are paused for this account for a while: too many of them are not verified (suspected SMS pumping) */
+export const GuardRangeRefused = 2138;
+/** 403 access_denied: SMS for this end-user IP address are paused for a while: it asked for SMS to too many countries */
+export const GuardIpRefused = 2139;
 /** 401 invalid_api_key: Missing or unknown API key */
 export const InvalidApiKey = 401;
 /** 429 rate_limit: Too many requests */
@@ -223,6 +229,9 @@ export const ALL_ERROR_CODES = [
   { name: 'ClientIpRateLimited', code: 2134, status: 429, type: 'rate_limit' },
   { name: 'ChannelInvalid', code: 2135, status: 400, type: 'invalid_param' },
   { name: 'ChannelNotAllowed', code: 2136, status: 403, type: 'access_denied' },
+  { name: 'GuardCountryRefused', code: 2137, status: 403, type: 'access_denied' },
+  { name: 'GuardRangeRefused', code: 2138, status: 403, type: 'access_denied' },
+  { name: 'GuardIpRefused', code: 2139, status: 403, type: 'access_denied' },
   { name: 'InvalidApiKey', code: 401, status: 401, type: 'invalid_api_key' },
   { name: 'RateLimited', code: 429, status: 429, type: 'rate_limit' },
   { name: 'BadRequest', code: 400, status: 400, type: 'invalid_request' },
