@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use smsotp_core::time::format_rfc3339;
-use smsotp_core::UnixMillis;
+use smsotp_core::{ErrorCode, UnixMillis};
 
 use super::counts::MILLI;
 use super::policy::{GuardMode, GuardPolicy};
@@ -24,6 +24,18 @@ pub enum Scope {
     Range(String),
     /// An end-user IP subject.
     Ip(String),
+}
+
+impl Scope {
+    /// The error a refusal of this scope answers: 403 2137 (country), 2138 (range), 2139
+    /// (end-user IP).
+    pub fn error_code(&self) -> ErrorCode {
+        match self {
+            Scope::Country(_) => ErrorCode::GuardCountryRefused,
+            Scope::Range(_) => ErrorCode::GuardRangeRefused,
+            Scope::Ip(_) => ErrorCode::GuardIpRefused,
+        }
+    }
 }
 
 /// The guard's decision on one SMS.
@@ -358,6 +370,18 @@ mod tests {
                 out
             })
             .collect()
+    }
+
+    #[test]
+    fn each_scope_answers_its_own_403() {
+        for (scope, code) in [
+            (Scope::Country("FR".into()), 2137),
+            (Scope::Range("+3361234".into()), 2138),
+            (Scope::Ip("203.0.113.7".into()), 2139),
+        ] {
+            let e = scope.error_code();
+            assert_eq!((e.code(), e.http_status()), (code, 403), "{scope:?}");
+        }
     }
 
     #[test]
