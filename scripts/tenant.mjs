@@ -258,13 +258,14 @@ const SERVICE_FLAGS = { sid: '--sid', friendlyName: '--friendly-name', codeLengt
 const commands = {
   create({ positionals: [id], flags }, store) {
     checkId(id);
-    const record = { id, apiKeys: [], webhookSecret: newWebhookSecret() };
+    const createdAt = nowIso();
+    const record = { id, createdAt, apiKeys: [], webhookSecret: newWebhookSecret() };
     if (flags.from !== undefined) record.defaults = { from: flags.from };
     if (flags.countries !== undefined) {
       record.allowedCountries = flags.countries === '*' ? '*' : flags.countries.split(',').map((c) => c.trim()).filter(Boolean);
     }
     const key = newApiKey();
-    record.apiKeys.push(apiKeyEntry(key));
+    record.apiKeys.push(apiKeyEntry(key, createdAt));
     checkRecord(record);
     const [existing, holder] = store.getMany([tenantKey(id), apiKeyKey(record.apiKeys[0].hash)]);
     if (existing !== null) throw new Error(`tenant "${id}" exists already (add-key adds a key, set changes a field)`);

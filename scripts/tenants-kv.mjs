@@ -26,10 +26,18 @@ export const MIN_LOCK_SECONDS = 60;
 /** Could this be an API key: 16 to 256 visible ASCII characters (the worker refuses others unread). */
 export const isPlausibleApiKey = (key) => typeof key === 'string' && key.length >= MIN_KEY_LENGTH && key.length <= 256 && /^[\x21-\x7e]+$/.test(key);
 /** Fields a record may hold; the policy ones are checked in detail by the worker only. */
-export const POLICY_FIELDS = ['defaults', 'allowedCountries', 'blockedNumberTypes', 'limits', 'testNumbers', 'publishableKeys', 'browser', 'turnstileSiteKey', 'turnstileSecret', 'turnstile', 'allowAllCountries', 'channels', 'fallback', 'routes', 'deliveryTimeout', 'maxFailovers', 'deliveryCallbacks'];
-/** Fields `set` may change (the API keys have their own commands). */
-export const SETTABLE_FIELDS = [...POLICY_FIELDS, 'webhookSecret'];
-const KNOWN_FIELDS = new Set(['id', 'apiKeys', 'webhookSecret', 'twilio', ...POLICY_FIELDS]);
+export const POLICY_FIELDS = ['defaults', 'allowedCountries', 'blockedNumberTypes', 'limits', 'testNumbers', 'publishableKeys', 'browser', 'turnstileSiteKey', 'turnstileSecret', 'turnstile', 'allowAllCountries', 'channels', 'fallback', 'routes', 'deliveryTimeout', 'maxFailovers', 'deliveryCallbacks', 'guard'];
+/**
+ * Fields `set` may change (the API keys have their own commands). `createdAt` (written by
+ * `create`; the adaptive guard only records during a tenant's first week after it) can be
+ * set on a record written before records carried it.
+ */
+export const SETTABLE_FIELDS = [...POLICY_FIELDS, 'webhookSecret', 'createdAt'];
+const KNOWN_FIELDS = new Set(['id', 'apiKeys', 'webhookSecret', 'twilio', 'createdAt', ...POLICY_FIELDS]);
+/** The keys of a `guard` object (smsotp_edge::guard::GuardPolicy::KEYS), by kind. */
+const GUARD_WHOLE = ['dailyFloor', 'dailyWindowHours', 'hourlyFloor', 'hourlyWindowHours', 'countryBlockFactor', 'rangeFloor', 'ipCountries', 'ipWindowMinutes', 'cooldownSeconds'];
+const GUARD_RATIOS = ['dailyRatio', 'hourlyRatio', 'rangeRatio'];
+export const GUARD_KEYS = ['mode', ...GUARD_RATIOS, ...GUARD_WHOLE, 'allowNumbers', 'allowRanges'];
 
 /** Twilio SIDs as Twilio and the worker write them: the kind's two letters, 32 lower-case hex digits. */
 export const TWILIO_ACCOUNT_SID_RE = /^AC[0-9a-f]{32}$/;
@@ -352,6 +360,30 @@ export function policyFieldProblems(field, value) {
         ? [] : [`must be whole seconds, or { "<country or *>": seconds }, not ${describe(value)}`];
     case 'maxFailovers':
       return Number.isInteger(value) && value >= 0 ? [] : [`must be a whole number, not ${describe(value)}`];
+    case 'createdAt':
+      return typeof value === 'string' && ISO_SECONDS_RE.test(value) && !Number.isNaN(Date.parse(value))
+        ? [] : [`must be a UTC time to the second ("2026-12-05T07:00:00Z"), not ${describeSetting(value)}`];
+    case 'guard': {
+      // The adaptive guard (docs/guard.md): its keys and their kinds here; the worker checks
+      // the bounds.
+      if (!isObject(value)) return [`must be an object, not ${describe(value)}`];
+      const problems = unknownKeyProblems(value, GUARD_KEYS).map(([k, p]) => `${k}: ${p}`);
+      if (value.mode !== undefined && ![null, 'off', 'record', 'enforce'].includes(value.mode)) {
+        problems.push(`mode must be "off", "record", "enforce" or null, not ${describeSetting(value.mode)}`);
+      }
+      for (const k of GUARD_WHOLE) {
+        if (value[k] !== undefined && !(Number.isInteger(value[k]) && value[k] >= 0)) problems.push(`${k} must be a whole number, not ${describeSetting(value[k])}`);
+      }
+      for (const k of GUARD_RATIOS) {
+        if (value[k] !== undefined && !(typeof value[k] === 'number' && value[k] >= 0 && value[k] <= 100)) problems.push(`${k} must be a number from 0 to 100, not ${describeSetting(value[k])}`);
+      }
+      for (const [k, re, what] of [['allowNumbers', /^\+[1-9]\d{7,14}$/, 'numbers in E.164'], ['allowRanges', /^\+[1-9]\d{0,13}$/, 'E.164 prefixes ("+4420")']]) {
+        if (value[k] === undefined) continue;
+        if (!Array.isArray(value[k])) problems.push(`${k} must be an array of ${what}, not ${describe(value[k])}`);
+        else value[k].forEach((n, i) => { if (!(typeof n === 'string' && re.test(n))) problems.push(`${k}[${i}] ${describe(n)} is not one of ${what}`); });
+      }
+      return problems;
+    }
     case 'testNumbers':
       if (!isObject(value)) return [`must be an object { "+<number>": "<pin>" }, not ${describe(value)}`];
       return Object.entries(value).flatMap(([number, pin]) => [
@@ -487,7 +519,7 @@ export function devTwilioToRecord(twilio, createdAt = nowIso()) {
  * a whole load has one time).
  */
 export function devTenantToRecord(tenant, createdAt = nowIso()) {
-  const record = { ...tenant, apiKeys: tenant.apiKeys.map((key) => apiKeyEntry(key, createdAt)) };
+  const record = { createdAt, ...tenant, apiKeys: tenant.apiKeys.map((key) => apiKeyEntry(key, createdAt)) };
   if (tenant.twilio !== undefined) record.twilio = devTwilioToRecord(tenant.twilio, createdAt);
   return record;
 }

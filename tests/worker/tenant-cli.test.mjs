@@ -284,6 +284,9 @@ test('create prints a new key once and the webhook secret; show prints its hash,
   assert.deepEqual(record.apiKeys.map((k) => [k.id, k.hash]), [[`key_${hash.slice(0, 8)}`, hash]]);
   assert.deepEqual(record.defaults, { from: 'Initech' });
   assert.deepEqual(record.allowedCountries, ['US', 'FR']);
+  // Its creation time (the guard's first week in record mode counts from it), the key's too.
+  assert.match(record.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.equal(record.apiKeys[0].createdAt, record.createdAt);
   // The secret masked after its first 10 characters.
   assert.equal(record.webhookSecret, secret.slice(0, 10) + '*'.repeat(secret.length - 10));
 
@@ -409,6 +412,27 @@ test('the lock\'s floors: set limits with failuresBeforeLock over 100 or lockSec
   assert.deepEqual(await namespaceContents(), before, 'nothing written');
   const ok = tenant('set', 'globex', 'limits', '{"failuresBeforeLock": 100, "lockSeconds": 60}');
   assert.equal(ok.status, 0, ok.out);
+});
+
+test('set guard: its keys and their kinds checked before writing (the worker checks the bounds); set createdAt dates an older record', async () => {
+  const before = await namespaceContents();
+  const bad = tenant('set', 'globex', 'guard', '{"mode": "on", "dailyRatio": "high", "colour": 1, "allowRanges": ["44"]}');
+  assert.equal(bad.status, 1, bad.out);
+  for (const p of ['colour: unknown key (known: mode, dailyRatio', 'mode must be "off", "record", "enforce" or null, not "on"', 'dailyRatio must be a number from 0 to 100, not "high"', 'allowRanges[0] "44" is not one of E.164 prefixes']) {
+    assert.ok(bad.stderr.includes(p), `${p}\n${bad.stderr}`);
+  }
+  const badTime = tenant('set', 'globex', 'createdAt', '"2026-12-05"');
+  assert.equal(badTime.status, 1, badTime.out);
+  assert.match(badTime.stderr, /createdAt: must be a UTC time to the second \("2026-12-05T07:00:00Z"\), not "2026-12-05"/);
+  assert.deepEqual(await namespaceContents(), before, 'nothing written');
+  const guard = { mode: 'enforce', dailyRatio: 0.3, ipWindowMinutes: 1440, allowNumbers: ['+15005550006'], allowRanges: ['+4420'] };
+  const ok = tenant('set', 'globex', 'guard', JSON.stringify(guard));
+  assert.equal(ok.status, 0, ok.out);
+  const dated = tenant('set', 'globex', 'createdAt', '"2026-11-27T08:00:00Z"');
+  assert.equal(dated.status, 0, dated.out);
+  const record = JSON.parse((await namespaceContents())['tenant:globex']);
+  assert.deepEqual(record.guard, guard);
+  assert.equal(record.createdAt, '2026-11-27T08:00:00Z');
 });
 
 /** The value after `<label>: ` on a line of the CLI's output (what it prints once). */

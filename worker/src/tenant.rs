@@ -8,7 +8,8 @@
 //! - `tenant:<id>` → the tenant record: `id`, `apiKeys` (`[{id, hash, createdAt}]`, hashes
 //!   only), `webhookSecret`, `publishableKeys`, and the policy keys that the core reads
 //!   (`smsotp_edge::tenant::TenantPolicy`: `defaults`, `allowedCountries`,
-//!   `blockedNumberTypes`, `limits`, `testNumbers`).
+//!   `blockedNumberTypes`, `limits`, `testNumbers`, `guard`, …), and `createdAt` (when
+//!   `npm run tenant` created it; absent in older records).
 //!
 //! Why KV and this shape: tenants are read on every request and written rarely, by people —
 //! what KV is for (reads served from the location's cache; writes limited to one per
@@ -74,6 +75,7 @@ const WORKER_KEYS: &[&str] = &[
     "allowAllCountries",
     "browser",
     "twilio",
+    "createdAt",
 ];
 
 /// A tenant, as every request of it needs it.
@@ -98,6 +100,10 @@ pub struct Tenant {
     /// Its Twilio Verify account (`twilio`: credentials hashed, imported services), if it
     /// has one (`npm run tenant -- twilio-credentials`).
     pub twilio: Option<smsotp_edge::twilio::account::TwilioAccount>,
+    /// When it was created (`createdAt`, unix milliseconds; `None` in records written
+    /// before they carried it): the guard's first week in `record` counts from it
+    /// (`smsotp_edge::guard::GuardPolicy::mode_at`).
+    pub created_at: Option<u64>,
 }
 
 /// A tenant's Turnstile widget: the site key (public, for the page) and the secret (for
@@ -301,6 +307,9 @@ pub fn parse_record(
             })
             .ok(),
     };
+    let created_at = smsotp_edge::tenant::created_at(record.get("createdAt"))
+        .map_err(|p| problems.push(format!("tenant {expected_id}: {p}")))
+        .unwrap_or_default();
     for name in WORKER_KEYS {
         record.remove(*name);
     }
@@ -346,6 +355,7 @@ pub fn parse_record(
                 turnstile,
                 browser_problems,
                 twilio,
+                created_at,
             }))
         }
         _ => Err(problems),
@@ -616,6 +626,57 @@ mod tests {
                 .unwrap_or_else(|p| panic!("{p:?}"))
                 .expect("the tenant"),
         )
+    }
+
+    #[test]
+    fn a_records_creation_time_and_its_guard_settings() {
+        let settings = Settings::read(|name| {
+            match name {
+                "ENVIRONMENT" => Some("development"),
+                "SMS_PROVIDER" => Some("console"),
+                "PIN_HASH_KEY" => Some("pin-hash-key-0123456789"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        })
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        let parse = |extra: serde_json::Value| {
+            let mut record = serde_json::json!({
+                "id": "acme", "apiKeys": [],
+                "webhookSecret": "whsec_MDEyMzQ1Njc4OWFiY2RlZg==",
+            });
+            record
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            parse_record(&record.to_string(), "acme", None, &settings)
+                .map(|t| t.expect("the tenant"))
+        };
+        let t = parse(serde_json::json!({
+            "createdAt": "1970-01-02T00:00:00Z",
+            "guard": {"mode": "enforce"},
+        }))
+        .unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(t.created_at, Some(86_400_000));
+        assert_eq!(
+            t.policy.guard.mode,
+            Some(smsotp_edge::guard::GuardMode::Enforce)
+        );
+        let old = parse(serde_json::json!({})).unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(old.created_at, None);
+        let Err(problems) = parse(serde_json::json!({
+            "createdAt": "yesterday",
+            "guard": {"mode": "on"},
+        })) else {
+            panic!("accepted");
+        };
+        assert_eq!(
+            problems,
+            [
+                "tenant acme: createdAt must be a UTC time to the second (\"2026-12-05T07:00:00Z\"), not \"yesterday\"",
+                "tenant acme: guard.mode must be off, record, enforce or null",
+            ]
+        );
     }
 
     #[test]

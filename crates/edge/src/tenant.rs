@@ -15,8 +15,10 @@ use serde_json::{Map, Value};
 use smsotp_core::config::Config;
 use smsotp_core::error::{ApiError, ErrorCode};
 use smsotp_core::phone::{self, NumberType};
+use smsotp_core::UnixMillis;
 
 use crate::delivery::DeliveryPolicy;
+use crate::guard::GuardPolicy;
 use crate::limits::{AbuseLimits, NumberLimits};
 
 /// The number types refused when a policy does not say (`blockedNumberTypes` absent): the
@@ -34,7 +36,7 @@ pub const DEFAULT_BLOCKED_NUMBER_TYPES: [NumberType; 7] = [
 
 /// The top-level keys of a policy. A tenant's record holds other keys too (its API key
 /// hash, name, …: the worker's); the caller passes only these.
-pub const POLICY_KEYS: [&str; 11] = [
+pub const POLICY_KEYS: [&str; 12] = [
     "defaults",
     "allowedCountries",
     "blockedNumberTypes",
@@ -47,6 +49,8 @@ pub const POLICY_KEYS: [&str; 11] = [
     "deliveryTimeout",
     "maxFailovers",
     "deliveryCallbacks",
+    // Read by `crate::guard::GuardPolicy::overlay_json`.
+    "guard",
 ];
 
 /// The keys of `limits` that are [`AbuseLimits`] (the others are [`NumberLimits`]').
@@ -97,6 +101,45 @@ pub struct TenantPolicy {
     /// Channels, fallback, routes, delivery timeout, failovers, delivery callbacks
     /// ([`crate::delivery`]).
     pub delivery: DeliveryPolicy,
+    /// The adaptive guard's settings and mode (`guard`; [`crate::guard`], docs/guard.md).
+    pub guard: GuardPolicy,
+}
+
+/// A tenant's creation time, from its record's `createdAt` (`value`: that key's value, if
+/// any): a UTC time to the second as `npm run tenant` writes it (`"2026-12-05T07:00:00Z"`),
+/// in unix milliseconds. `Ok(None)`: the record has none (written before records carried
+/// it); the guard then counts its first week from when the tenant's object first kept guard
+/// state (docs/guard.md, "Modes"). A problem when it is anything else.
+///
+/// ```
+/// use serde_json::json;
+/// use smsotp_edge::tenant::created_at;
+///
+/// assert_eq!(created_at(Some(&json!("1970-01-02T00:00:00Z"))), Ok(Some(86_400_000)));
+/// assert_eq!(created_at(None), Ok(None));
+/// assert!(created_at(Some(&json!("2026-12-05"))).is_err());
+/// ```
+pub fn created_at(value: Option<&Value>) -> Result<Option<UnixMillis>, String> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let text = value.as_str().unwrap_or_default();
+    let well_formed = text.len() == 20
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 | 16 => b == b':',
+            19 => b == b'Z',
+            _ => b.is_ascii_digit(),
+        });
+    well_formed
+        .then(|| chrono::DateTime::parse_from_rfc3339(text).ok())
+        .flatten()
+        .and_then(|t| u64::try_from(t.timestamp_millis()).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            format!("createdAt must be a UTC time to the second (\"2026-12-05T07:00:00Z\"), not {value}")
+        })
 }
 
 /// Why a key of a policy was refused, under its key path.
@@ -116,6 +159,7 @@ impl TenantPolicy {
             limits: AbuseLimits::default(),
             test_numbers: BTreeMap::new(),
             delivery: DeliveryPolicy::default(),
+            guard: GuardPolicy::default(),
         }
     }
 
@@ -143,6 +187,8 @@ impl TenantPolicy {
     ///   `ipSendsPerHour`, `prefixUnverifiedPerHour` and `dailySendCap`.
     /// - `testNumbers`: phone numbers in E.164 (stored by their E.164, so two spellings of
     ///   one number are a problem) → a PIN of 4 to 10 ASCII letters or digits.
+    /// - `guard`: the adaptive guard's settings ([`GuardPolicy::overlay_json`]) over this
+    ///   policy's.
     ///
     /// Every problem is listed, each naming its key path.
     ///
@@ -237,6 +283,12 @@ impl TenantPolicy {
             }
         }
         policy.delivery = self.delivery.overlay(obj, &mut problems);
+        if let Some(guard) = obj.get("guard") {
+            match self.guard.overlay_json(guard, "guard.") {
+                Ok(guard) => policy.guard = guard,
+                Err(more) => problems.extend(more),
+            }
+        }
         if problems.is_empty() {
             Ok(policy)
         } else {
@@ -492,6 +544,63 @@ mod tests {
     }
 
     #[test]
+    fn guard_settings_over_the_deployments_and_their_problems_under_guard() {
+        use crate::guard::{GuardMode, GuardPolicy};
+        let p = parse(json!({})).unwrap();
+        assert_eq!(p.guard, GuardPolicy::default());
+        let p = parse(
+            json!({"guard": {"mode": "enforce", "dailyRatio": 0.3, "allowRanges": ["+4420"]}}),
+        )
+        .unwrap();
+        assert_eq!(p.guard.mode, Some(GuardMode::Enforce));
+        assert_eq!(p.guard.daily_ratio_milli, 300);
+        assert!(p.guard.allows("+442071234567") && !p.guard.allows("+33612345678"));
+        // A tenant's record over the deployment's: its keys replace the deployment's, the
+        // others stay.
+        let deployment = p.overlay_json(&json!({})).unwrap();
+        let tenant = deployment
+            .overlay_json(&json!({"guard": {"mode": "off"}}))
+            .unwrap();
+        assert_eq!(tenant.guard.mode, Some(GuardMode::Off));
+        assert_eq!(tenant.guard.daily_ratio_milli, 300);
+        assert_eq!(
+            parse(json!({"guard": {"mode": "on", "ipCountries": 0, "colour": 1}})).unwrap_err(),
+            [
+                "unknown guard setting guard.colour (a guard has only mode, dailyRatio, dailyFloor, dailyWindowHours, hourlyRatio, hourlyFloor, hourlyWindowHours, countryBlockFactor, rangeFloor, rangeRatio, ipCountries, ipWindowMinutes, cooldownSeconds, allowNumbers, allowRanges)",
+                "guard.ipCountries must be a whole number from 1 to 250",
+                "guard.mode must be off, record, enforce or null",
+            ]
+        );
+        assert_eq!(
+            parse(json!({"guard": []})).unwrap_err(),
+            ["guard must be a JSON object"]
+        );
+    }
+
+    #[test]
+    fn a_records_creation_time() {
+        assert_eq!(
+            created_at(Some(&json!("2027-01-15T08:00:00Z"))),
+            Ok(Some(NOW))
+        );
+        assert_eq!(created_at(None), Ok(None));
+        for bad in [
+            json!("2027-01-15T08:00:00+01:00"),
+            json!("2027-01-15T08:00:00.5Z"),
+            json!("2027-02-30T08:00:00Z"),
+            json!("1969-12-31T23:59:59Z"),
+            json!(1_800_000_000_000u64),
+            json!(null),
+        ] {
+            let e = created_at(Some(&bad)).unwrap_err();
+            assert!(
+                e.starts_with("createdAt must be a UTC time to the second"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
     fn an_empty_policy_is_the_deployments_with_the_default_controls() {
         let base_config = Config::from_json(&json!({"defaults": {"from": "ACME"}})).unwrap();
         let base_limits = NumberLimits::from_json(&json!({"sendsPerDay": 3})).unwrap();
@@ -582,7 +691,7 @@ mod tests {
             (json!([]), &["the tenant policy must be a JSON object"]),
             (
                 json!({"apiKeyHash": "x"}),
-                &["unknown policy key apiKeyHash (a policy has only defaults, allowedCountries, blockedNumberTypes, limits, testNumbers, channels, fallback, routes, deliveryTimeout, maxFailovers, deliveryCallbacks)"],
+                &["unknown policy key apiKeyHash (a policy has only defaults, allowedCountries, blockedNumberTypes, limits, testNumbers, channels, fallback, routes, deliveryTimeout, maxFailovers, deliveryCallbacks, guard)"],
             ),
             (
                 json!({"allowedCountries": ["US", "FR", "XX", "fr", 7]}),
