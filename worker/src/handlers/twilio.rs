@@ -403,6 +403,12 @@ pub async fn start_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
                     .map(|d| d.0.clone())
                     .unwrap_or_default(),
                 channel: Some(asked.channel),
+                guard: Some(crate::limiter::GuardAsk {
+                    tenant: tenant.id.clone(),
+                    policy: tenant.policy.guard.clone(),
+                    created_at: tenant.created_at,
+                    e164: asked.to.clone(),
+                }),
             });
         Ok::<_, AppError>((asked, ip, send))
     }

@@ -38,6 +38,7 @@ use worker::*;
 use crate::durable::{self, RowUsage, Sql};
 
 mod counters;
+mod guard;
 mod ops;
 pub mod services;
 mod stats;
@@ -48,7 +49,8 @@ use counters::Count;
 use wire::LimiterReply;
 
 pub use wire::{
-    admit, ask, refund, service, take_request, Ask, Budget, IdempotencyAsk, SendAsk, Window,
+    admit, ask, refund, service, take_request, Ask, Budget, GuardAsk, IdempotencyAsk, SendAsk,
+    Window,
 };
 
 /// How long an end-user IP's sends are kept: the window of its limit.
@@ -74,6 +76,9 @@ pub struct TenantLimiter {
     clean_up_at: Cell<u64>,
     /// Refusals counted and not yet written (`stats`).
     stats: RefCell<StatsBuffer>,
+    /// The guard settings of the tenant's last SMS, for the verified OTPs the shards'
+    /// statistics bring (`guard`).
+    guard_policy: RefCell<Option<smsotp_edge::guard::GuardPolicy>>,
 }
 
 impl TenantLimiter {
@@ -98,6 +103,7 @@ impl DurableObject for TenantLimiter {
             alarm_at: Cell::new(0),
             clean_up_at: Cell::new(0),
             stats: RefCell::new(StatsBuffer::new(CheckpointPolicy::default())),
+            guard_policy: RefCell::new(None),
         }
     }
 
@@ -169,6 +175,8 @@ impl DurableObject for TenantLimiter {
                 now.saturating_sub(smsotp_edge::idempotency::IDEMPOTENCY_TTL_MS),
             )?;
             self.forget_old_stats(now)?;
+            self.store()
+                .forget_guard_ips(now.saturating_sub(guard::IP_STATE_KEPT_MS))?;
             self.clean_up_at.set(now + IP_WINDOW_MS);
             // Again in an hour while anything is left (statistics are kept 400 days).
             if left || self.store().has_stats()? {

@@ -193,7 +193,13 @@ impl TenantLimiter {
                 ip_times.push((net, times));
             }
         }
+        // The adaptive guard, last: a refusal there takes nothing either.
+        let guarded = match self.guard_check(send, now)? {
+            Ok(guarded) => guarded,
+            Err(e) => return refuse(e),
+        };
         self.take(DAY, day, send.limits.daily_send_cap)?;
+        self.guard_sent(guarded, send, now)?;
         if send.browser {
             self.take(BROWSER_DAY, day, browser_cap)?;
         }

@@ -75,6 +75,7 @@ impl TenantLimiter {
     /// the next checkpoint — so the 64 shards' deltas of a window cost one row per bucket,
     /// not one per shard.
     pub(super) fn add_stats(&self, rows: &[StatsRow], now: u64) -> Result<LimiterReply> {
+        self.guard_verified(rows, now)?;
         self.stats.borrow_mut().put_back(rows.to_vec(), now);
         Ok(LimiterReply::Done)
     }

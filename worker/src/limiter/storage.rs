@@ -50,6 +50,11 @@ CREATE TABLE IF NOT EXISTS stats (
   counters TEXT NOT NULL,
   PRIMARY KEY (hour, country, channel, provider)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS guard (
+  subject TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  last_at INTEGER NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// Makes the object's tables, when the object starts.
@@ -220,6 +225,43 @@ impl Store<'_> {
             )?
             .to_array()?;
         Ok(left.first().is_some_and(|l| l.n > 0.0))
+    }
+
+    /// The adaptive guard's state of `subject` (`country:FR`, `ip:<subject>`,
+    /// `first_seen`), as JSON.
+    pub fn guard_state(&self, subject: &str) -> Result<Option<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            state: String,
+        }
+        let rows: Vec<Row> = self
+            .0
+            .exec(
+                "SELECT state FROM guard WHERE subject = ?",
+                vec![text(subject)],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().map(|r| r.state))
+    }
+
+    /// Writes the guard's state of `subject`.
+    pub fn write_guard_state(&self, subject: &str, state: &str, now: u64) -> Result<()> {
+        self.0.exec(
+            "INSERT INTO guard (subject, state, last_at) VALUES (?, ?, ?)
+             ON CONFLICT (subject) DO UPDATE SET state = excluded.state, last_at = excluded.last_at",
+            vec![text(subject), text(state), int(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes the guard's IP states last changed at or before `before` (countries are
+    /// kept: a few per tenant, and their 15 days of verified OTPs are the thresholds).
+    pub fn forget_guard_ips(&self, before: u64) -> Result<()> {
+        self.0.exec(
+            "DELETE FROM guard WHERE subject LIKE 'ip:%' AND last_at <= ?",
+            vec![int(before)],
+        )?;
+        Ok(())
     }
 
     /// Adds each row's counters to its bucket's stored ones (a read and an upsert per

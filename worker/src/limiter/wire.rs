@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use smsotp_core::Channel;
+use smsotp_edge::guard::GuardPolicy;
 use smsotp_edge::idempotency::StoredAnswer;
 use smsotp_edge::limits::AbuseLimits;
 use smsotp_edge::stats::StatsRow;
@@ -138,9 +139,23 @@ pub struct SendAsk {
     pub country: String,
     #[serde(default)]
     pub channel: Option<Channel>,
+    /// The adaptive guard's part (`None`: not asked, as for a failover or a resend, whose
+    /// country is not known here).
+    #[serde(default)]
+    pub guard: Option<GuardAsk>,
 }
 
-/// The limiter's answer.
+/// What the adaptive guard needs of a new SMS (`limiter/guard.rs`): the tenant's settings,
+/// when it was created (its first week only records), and the number (for its
+/// allow-lists).
+#[derive(Serialize, Deserialize, Clone)]
+pub struct GuardAsk {
+    /// The tenant's id, for the log lines.
+    pub tenant: String,
+    pub policy: GuardPolicy,
+    pub created_at: Option<u64>,
+    pub e164: String,
+}
 ///
 /// Externally tagged: see [`ShardOp`](crate::shard::ShardOp).
 #[derive(Serialize, Deserialize)]

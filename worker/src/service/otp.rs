@@ -13,7 +13,7 @@ use smsotp_edge::{placement, Destination};
 use worker::Date;
 
 use crate::error::{AppError, AppResult};
-use crate::limiter::{Budget, IdempotencyAsk, SendAsk};
+use crate::limiter::{Budget, GuardAsk, IdempotencyAsk, SendAsk};
 use crate::pipeline::answer::Answer;
 use crate::pipeline::budget::{self, SmsAsk};
 use crate::pipeline::context::Ctx;
@@ -95,6 +95,12 @@ pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared<'_>) -> Ap
             browser: prepared.budget == Budget::Browser,
             country: prepared.request.country_iso.clone(),
             channel: Some(prepared.request.channel),
+            guard: Some(GuardAsk {
+                tenant: tenant.id.clone(),
+                policy: tenant.policy.guard.clone(),
+                created_at: tenant.created_at,
+                e164: prepared.request.phone_number.clone(),
+            }),
         });
     let ask = SmsAsk {
         budget: prepared.budget,
@@ -326,6 +332,8 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
             browser: budget == Budget::Browser,
             country: String::new(),
             channel,
+            // A resend: its country is not known here (GUARD-STATUS.md).
+            guard: None,
         });
     let ask = SmsAsk {
         budget,

@@ -211,6 +211,8 @@ impl OtpShard {
                 browser: false,
                 country: String::new(),
                 channel: None,
+                // The guard decided on the OTP's first SMS.
+                guard: None,
             };
             let ask = Ask::Failover { send: send.clone() };
             let usage = crate::usage::Usage::default();

@@ -224,6 +224,24 @@ impl GuardPolicy {
     }
 }
 
+impl GuardPolicy {
+    /// [`GuardPolicy::check`] for the tenant's object, which keeps the countries and the
+    /// IPs but not the ranges (their owner is the number's shard): the range rule is not
+    /// evaluated (a suspect country refuses nothing here; past `countryBlockFactor` it is
+    /// blocked as a whole).
+    pub fn check_country_and_ip(
+        &self,
+        mode: GuardMode,
+        req: &SendRequest<'_>,
+        country: &mut CountryState,
+        ip: Option<&mut IpState>,
+        now: UnixMillis,
+    ) -> Outcome {
+        // A range state that has seen nothing never trips (its floor is at least 1).
+        self.check(mode, req, country, &mut RangeState::default(), ip, now)
+    }
+}
+
 /// Every guarded subject of one tenant, in memory: its countries, ranges and IPs. What the
 /// simulation runs, and what a worker keeping the guard in one object per tenant would
 /// hold (a worker that keeps ranges in the OTP shards calls [`GuardPolicy::check`] with
@@ -370,6 +388,59 @@ mod tests {
                 out
             })
             .collect()
+    }
+
+    #[test]
+    fn the_tenants_object_refuses_a_country_and_an_ip_but_no_range() {
+        let policy = GuardPolicy {
+            hourly_floor: 1,
+            daily_floor: 1,
+            country_block_factor: 2,
+            ip_countries: 1,
+            ..GuardPolicy::default()
+        };
+        let mut fr = CountryState::default();
+        let mut outcomes = Vec::new();
+        for i in 0..4u64 {
+            let number = format!("+3361234{i:04}");
+            let out = policy.check_country_and_ip(
+                GuardMode::Enforce,
+                &req(&number, None),
+                &mut fr,
+                None,
+                NOW + i,
+            );
+            if out.decision.sends() {
+                fr.record_sent(&policy, NOW + i);
+            }
+            outcomes.push(out);
+        }
+        // Over 1 (the floor) the country is only suspect: no range rule here, so sent;
+        // over 2 × 1 it is refused as a whole, once reported.
+        assert!(outcomes[..2].iter().all(|o| o.decision == Decision::Allow));
+        assert!(matches!(
+            &outcomes[2].decision,
+            Decision::Refuse { scope: Scope::Country(c), .. } if c == "FR"
+        ));
+        assert!(outcomes[2].event.is_some() && outcomes[3].event.is_none());
+        assert!(outcomes[3].decision.refuses());
+        // An IP to a second country, over ipCountries = 1.
+        let mut ip = IpState::default();
+        ip.record_sent(&policy, "DE", NOW);
+        let out = policy.check_country_and_ip(
+            GuardMode::Record,
+            &req("+33612345678", Some("203.0.113.7")),
+            &mut CountryState::default(),
+            Some(&mut ip),
+            NOW + 1,
+        );
+        assert!(matches!(
+            out.decision,
+            Decision::WouldRefuse {
+                scope: Scope::Ip(_),
+                ..
+            }
+        ));
     }
 
     #[test]
