@@ -17,9 +17,9 @@ const de = () => `+49151${String(base + n++).padStart(8, '0')}`;
 /** Floors of 1 and a whole country refused past 2 × its threshold: the 3rd unverified SMS of the hour. */
 const LOW = { hourlyFloor: 1, dailyFloor: 1, countryBlockFactor: 2 };
 
-async function withWorker(record, fn) {
+async function withWorker(record, fn, vars = {}) {
   const tenants = TENANTS.map((t) => (t.id === 'acme' ? { ...t, ...record } : t));
-  const w = await startWorker({}, { tenants });
+  const w = await startWorker(vars, { tenants });
   try {
     return await fn(w);
   } finally {
@@ -105,6 +105,18 @@ describe('the adaptive guard', () => {
       const [t] = lines(w, 'guard.triggered');
       assert.deepEqual([t.rule, t.scope], ['ip_countries', { kind: 'ip', value: '203.0.113.7' }]);
     });
+  });
+
+  test('an SMS the limiter counted and the number\'s shard then refused (2109) is taken back: it does not count towards the country', { timeout: 60000 }, async () => {
+    // The default per-number limits (a 30 s cooldown before another SMS to a number).
+    await withWorker({ guard: { mode: 'enforce', ...LOW } }, async (w) => {
+      const first = fr();
+      assert.equal((await create(w, first)).status, 201);
+      assert.equal((await create(w, first)).body.error?.code, 2109, 'the number\'s cooldown');
+      // Counted, it would make this one the 3rd unverified SMS of the hour (refused).
+      assert.equal((await create(w, fr())).status, 201);
+      assert.equal((await create(w, fr())).body.error?.code, 2137);
+    }, { NUMBER_LIMITS: undefined });
   });
 
   test('verified OTPs, brought by the shards\' statistics, are no longer unverified: the country stays open', { timeout: 60000 }, async () => {

@@ -176,6 +176,22 @@ impl TenantLimiter {
         Ok(())
     }
 
+    /// A refunded SMS (counted, then not sent: `Ask::Refund`) taken back from its
+    /// country's unverified SMS of this hour (its IP keeps the country: not taken back).
+    pub(super) fn guard_unsent(&self, country: &str, now: u64) -> Result<()> {
+        let policy = self.guard_policy.borrow().clone().unwrap_or_default();
+        if policy.mode == Some(GuardMode::Off) || country.is_empty() {
+            return Ok(());
+        }
+        let key = format!("country:{country}");
+        if let Some(json) = self.store().guard_state(&key)? {
+            let mut state: CountryState = serde_json::from_str(&json).unwrap_or_default();
+            state.record_unsent(&policy, now, now);
+            self.guard_write(&key, &state, now)?;
+        }
+        Ok(())
+    }
+
     /// The verified OTPs of the shards' statistics (`AddStats`), by country: their SMS
     /// are no longer unverified (taken as sent in the hour their OTP was created, the
     /// bucket's), and they raise the country's thresholds. Not for a tenant whose last SMS

@@ -123,9 +123,15 @@ impl DurableObject for TenantLimiter {
             } => self.create(*limit, *budget, idempotency.as_ref(), send.as_ref(), now)?,
             Ask::Refund {
                 ip,
+                guard_country,
                 daily_cap,
                 browser_cap,
-            } => self.refund(ip.as_deref(), *daily_cap, *browser_cap, now)?,
+            } => {
+                if let Some(country) = guard_country {
+                    self.guard_unsent(country, now)?;
+                }
+                self.refund(ip.as_deref(), *daily_cap, *browser_cap, now)?
+            }
             Ask::Finish { key, answer } => self.finish(key, answer.as_ref())?,
             Ask::Failover { send } => self.failover(send, now)?,
             Ask::Service { limit, op, send } => {

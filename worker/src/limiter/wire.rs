@@ -81,6 +81,9 @@ pub enum Ask {
     /// A create that sent nothing: give back its SMS (the day's and the IP's).
     Refund {
         ip: Option<String>,
+        /// The SMS's country, when the guard counted it (`SendAsk.guard`).
+        #[serde(default)]
+        guard_country: Option<String>,
         /// The tenant's daily cap (to read the day's count back if the object restarted
         /// since it was taken).
         #[serde(default)]
@@ -311,6 +314,7 @@ pub async fn service(
 pub async fn refund(env: &Env, tenant: &str, send: &SendAsk, usage: &Usage) -> AppResult<()> {
     let ask = Ask::Refund {
         ip: send.ip.clone(),
+        guard_country: send.guard.as_ref().map(|_| send.country.clone()),
         daily_cap: send.limits.daily_send_cap,
         browser_cap: send.browser.then_some(send.limits.browser_daily_send_cap),
     };

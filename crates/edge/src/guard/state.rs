@@ -130,6 +130,14 @@ impl CountryState {
         self.unverified.add(unix_hour(now), 1);
     }
 
+    /// Takes back an SMS counted by [`CountryState::record_sent`] in the hour of
+    /// `sent_at` that was not sent after all (a later check refused it, or no provider
+    /// took it): it costs nothing, as a refused SMS ([`super::GuardPolicy::check`]).
+    pub fn record_unsent(&mut self, policy: &GuardPolicy, sent_at: UnixMillis, now: UnixMillis) {
+        self.forget(policy, now);
+        self.unverified.sub(unix_hour(sent_at), 1);
+    }
+
     /// Counts an OTP verified at `now` whose SMS were sent at `sms_sent_at` (they are no
     /// longer unverified).
     pub fn record_verified(
@@ -424,6 +432,25 @@ mod tests {
 
     fn p() -> GuardPolicy {
         GuardPolicy::default()
+    }
+
+    #[test]
+    fn an_unsent_sms_is_taken_back_from_its_hour() {
+        let policy = p();
+        let mut c = CountryState::default();
+        c.record_sent(&policy, NOW);
+        c.record_sent(&policy, NOW + 1);
+        c.record_unsent(&policy, NOW + 1, NOW + 2);
+        assert_eq!(
+            c.levels(&policy, NOW + 2).hourly,
+            2_000,
+            "one left, and the next"
+        );
+        // Never below nothing, nor from another hour.
+        c.record_unsent(&policy, NOW + HOUR_MS, NOW + HOUR_MS);
+        c.record_unsent(&policy, NOW, NOW + 3);
+        c.record_unsent(&policy, NOW, NOW + 3);
+        assert_eq!(c.unverified, HourlyCounts::default());
     }
 
     #[test]
