@@ -26,8 +26,10 @@
 //!
 //! Its parts: [`wire`] (the asks and replies, and the worker's side), [`storage`] (schema,
 //! rows, queries), [`counters`] (the windows' arithmetic, pure), `ops` (each ask:
-//! read, decide, write) and [`services`] (the tenant's Twilio Verify services, read in the
-//! same call that counts a Twilio request's minute).
+//! read, decide, write), [`services`] (the tenant's Twilio Verify services, read in the
+//! same call that counts a Twilio request's minute), `stats` (the tenant's statistics) and
+//! `guard` (the adaptive guard's country and end-user IP rules on each new SMS,
+//! docs/guard.md).
 
 use std::cell::{Cell, RefCell};
 
