@@ -6,6 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWorker, call, KEYS, TENANTS, until, pinFromLogs } from './harness.mjs';
+import { devTenantToRecord, nowIso, recordEntries } from '../../scripts/tenants-kv.mjs';
 
 let n = 0;
 const base = 1_000_000 + (process.pid % 500) * 1000;
@@ -17,9 +18,9 @@ const de = () => `+49151${String(base + n++).padStart(8, '0')}`;
 /** Floors of 1 and a whole country refused past 2 × its threshold: the 3rd unverified SMS of the hour. */
 const LOW = { hourlyFloor: 1, dailyFloor: 1, countryBlockFactor: 2 };
 
-async function withWorker(record, fn, vars = {}) {
+async function withWorker(record, fn, vars = {}, kvEntries = []) {
   const tenants = TENANTS.map((t) => (t.id === 'acme' ? { ...t, ...record } : t));
-  const w = await startWorker(vars, { tenants });
+  const w = await startWorker(vars, { tenants, kvEntries });
   try {
     return await fn(w);
   } finally {
@@ -77,6 +78,23 @@ describe('the adaptive guard', () => {
         ['acme', 'country', 'FR'],
       ]);
     });
+  });
+
+  test('no mode set: enforce once the week after createdAt has passed; a record without createdAt records for its first week of guard state', { timeout: 60000 }, async () => {
+    const weekAgo = nowIso(new Date(Date.now() - 8 * 86_400_000));
+    await withWorker({ guard: LOW, createdAt: weekAgo }, async (w) => {
+      for (let i = 0; i < 2; i++) assert.equal((await create(w, fr())).status, 201);
+      assert.equal((await create(w, fr())).body.error?.code, 2137);
+      assert.equal(lines(w, 'guard.triggered')[0].mode, 'enforce');
+    });
+    // An older record: no createdAt (written over the one the harness stores).
+    const acme = TENANTS.find((t) => t.id === 'acme');
+    const old = devTenantToRecord({ ...acme, guard: LOW, createdAt: weekAgo });
+    delete old.createdAt;
+    await withWorker({}, async (w) => {
+      for (let i = 0; i < 4; i++) assert.equal((await create(w, fr())).status, 201);
+      assert.equal(lines(w, 'guard.triggered')[0].mode, 'record');
+    }, {}, recordEntries(old));
   });
 
   test('off, and allow-listed numbers: never refused', { timeout: 60000 }, async () => {
