@@ -14,7 +14,7 @@ use smsotp_core::{CallbackPolicy, Config, PinHasher};
 use smsotp_edge::browser::keys::SigningKeys;
 use smsotp_edge::browser::turnstile::SITEVERIFY_URL;
 use smsotp_edge::limits::{AbuseLimits, NumberLimits};
-use smsotp_edge::stats::{PriceTable, MICROS};
+use smsotp_edge::stats::{parse_price_micros, PriceTable};
 use smsotp_edge::tenant::TenantPolicy;
 use worker::{Env, Url};
 
@@ -374,21 +374,22 @@ impl Settings {
                 0
             }),
         };
-        let price_per_part = match text("PRICE_PER_PART") {
-            None => 0.0,
-            Some(v) => match v.parse::<f64>() {
-                // `parse` also accepts "NaN" and "inf", which are no price.
-                Ok(p) if p.is_finite() && p >= 0.0 => p,
-                _ => {
-                    problems.push(format!(
-                        "PRICE_PER_PART: {v:?} is not a number of 0 or more"
-                    ));
-                    0.0
-                }
-            },
+        // Read exactly, in millionths, as SMS_PRICES's numbers are (no float rounding).
+        let default_micros = match text("PRICE_PER_PART") {
+            None => 0,
+            Some(v) => parse_price_micros(&v).unwrap_or_else(|| {
+                let number = v
+                    .trim()
+                    .parse::<f64>()
+                    .is_ok_and(|p| p.is_finite() && p >= 0.0);
+                problems.push(if number {
+                    format!("PRICE_PER_PART: {v:?} has more than 6 decimals")
+                } else {
+                    format!("PRICE_PER_PART: {v:?} is not a number of 0 or more")
+                });
+                0
+            }),
         };
-
-        let default_micros = (price_per_part * MICROS as f64).round() as u64;
         let prices = match get("SMS_PRICES") {
             None => PriceTable::flat(default_micros),
             Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {

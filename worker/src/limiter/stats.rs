@@ -15,50 +15,33 @@ use smsotp_edge::stats::{
 };
 use worker::Result;
 
-use super::wire::{Ask, LimiterReply, Refusal, Window};
+use super::wire::{Ask, LimiterReply};
 use super::TenantLimiter;
 
 impl TenantLimiter {
-    /// Counts the refusal the reply to `ask` is, if it is an abuse control's (the day's
-    /// caps, the IP's hour, the minute) or the worker's (`Take`'s `refused`).
+    /// Counts the refusal the reply to `ask` is: the limiter's own (the day's caps, the
+    /// IP's hour, the minute), else the worker's it was told of (`Take`'s `refused`),
+    /// under the destination the ask names.
     pub(super) fn count_refusal_of(&self, ask: &Ask, reply: &LimiterReply, now: u64) {
-        let over = |w: &Option<Window>| w.is_some_and(|w| !w.allowed);
-        let send = match ask {
-            Ask::Create { send, .. } | Ask::Service { send, .. } => send.as_ref(),
-            // A failover the day's cap refuses is no request refused: the OTP was counted.
-            Ask::Failover { .. } => return,
-            _ => None,
+        let (destination, told) = match ask {
+            Ask::Create { send, .. } | Ask::Service { send, .. } => {
+                (send.as_ref().map(|s| (s.country.as_str(), s.channel)), None)
+            }
+            Ask::Take { refused, .. } => (
+                refused.as_ref().map(|r| (r.country.as_str(), r.channel)),
+                refused.as_ref().map(|r| r.code),
+            ),
+            // A failover the day's cap refuses is no request refused: its OTP was counted.
+            _ => return,
         };
-        let (country, channel) = send.map_or(("", None), |s| (s.country.as_str(), s.channel));
         let code = match reply {
             LimiterReply::Refused { error, .. } => Some(error.code),
-            LimiterReply::Counted { window } if over(window) => Some(429),
-            _ => None,
+            LimiterReply::Counted { window: Some(w) } if !w.allowed => Some(429),
+            _ => told,
         };
-        match (ask, code) {
-            // The worker's refusal, unless the minute answered first.
-            (
-                Ask::Take {
-                    refused:
-                        Some(Refusal {
-                            code,
-                            country,
-                            channel,
-                        }),
-                    ..
-                },
-                None,
-            ) => self.count_refusal(country, *channel, *code, now),
-            (_, Some(code)) => {
-                let country = match ask {
-                    Ask::Take {
-                        refused: Some(r), ..
-                    } => r.country.as_str(),
-                    _ => country,
-                };
-                self.count_refusal(country, channel, code, now)
-            }
-            _ => {}
+        if let Some(code) = code {
+            let (country, channel) = destination.unwrap_or(("", None));
+            self.count_refusal(country, channel, code, now);
         }
     }
 
