@@ -37,6 +37,11 @@ pub async fn call<M: Message>(stub: &Stub, message: &M, usage: &Usage) -> Result
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_body(Some(serde_json::to_string(message)?.into()));
+    if let Some(at) = crate::clock::test_now() {
+        let headers = worker::Headers::new();
+        headers.set(crate::clock::TEST_NOW_HEADER, &at.to_string())?;
+        init.with_headers(headers);
+    }
     let req = Request::new_with_init(M::URL, &init)?;
     let mut res = stub.fetch_with_request(req).await?;
     let envelope: Envelope<M::Reply> = res.json().await?;
@@ -46,6 +51,7 @@ pub async fn call<M: Message>(stub: &Stub, message: &M, usage: &Usage) -> Result
 
 /// The object's side: the request it was sent.
 pub async fn received<M: Message>(mut req: Request) -> Result<M> {
+    crate::clock::follow_call(&req);
     req.json().await
 }
 

@@ -16,6 +16,7 @@
 mod admin;
 mod auth;
 mod callback;
+mod clock;
 mod config;
 mod dev;
 mod durable;

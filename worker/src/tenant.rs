@@ -40,7 +40,7 @@ use smsotp_edge::browser::origin::PublishableKeys;
 use smsotp_edge::browser::request::BrowserSettings;
 use smsotp_edge::tenant::{AllowedCountries, TenantPolicy};
 use subtle::ConstantTimeEq;
-use worker::{Date, Env};
+use worker::Env;
 
 use crate::callback;
 use crate::config::Settings;
@@ -435,7 +435,7 @@ async fn through_cache<F>(
 where
     F: std::future::Future<Output = AppResult<Option<Tenant>>>,
 {
-    let now = Date::now().as_millis();
+    let now = crate::clock::now();
     let hit = cached(cache, key);
     if let Some(c) = &hit {
         let ttl = if c.tenant.is_some() {

@@ -41,7 +41,6 @@ use smsotp_edge::browser::request::{
 use smsotp_edge::browser::token::{sign_token, TokenClaims, MAX_TOKEN_TTL_SECONDS};
 use smsotp_edge::browser::turnstile::{required_token, siteverify_form, Siteverify};
 use smsotp_edge::Destination;
-use worker::Date;
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
@@ -228,7 +227,7 @@ pub async fn status(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
         ShardReply::Record(record) => record,
         other => return Err(other.into_error()),
     };
-    let now = Date::now().as_millis();
+    let now = crate::clock::now();
     let answer = Answer::json(200, json!(record.to_object(now))).about(otp_id);
     let mut body = otp_view(&answer);
     if let Some(o) = body.as_object_mut() {
@@ -338,7 +337,7 @@ pub async fn check(cx: &mut Ctx, visitor: &Visitor) -> AppResult<Answer> {
     let record = service::check_pin(cx, tenant, (otp_id, shard), pin, checker).await?;
     let mut jti = [0u8; 16];
     getrandom::fill(&mut jti).map_err(|e| AppError::Internal(format!("getrandom: {e}")))?;
-    let now = Date::now().as_millis();
+    let now = crate::clock::now();
     let claims = TokenClaims::for_verified_otp(
         issuer,
         &tenant.id,

@@ -58,7 +58,7 @@ pub async fn report(cx: &mut Ctx) -> AppResult<Answer> {
     let provider = provider(cx)?;
     let url = called_url(cx)?;
     let body = cx.body().await?;
-    let now = worker::Date::now().as_millis();
+    let now = crate::clock::now();
     let req_headers = cx.req.headers().clone();
     let header = move |name: &str| req_headers.get(name).ok().flatten();
     let inbound = Inbound {

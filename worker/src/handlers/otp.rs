@@ -6,7 +6,6 @@ use serde_json::json;
 use smsotp_core::validate_request_text;
 use smsotp_edge::idempotency;
 use smsotp_edge::limits::end_user_ip;
-use worker::Date;
 
 use crate::error::{AppError, AppResult};
 use crate::limiter::{Budget, IdempotencyAsk};
@@ -87,7 +86,7 @@ pub async fn verify(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
 /// `GET /otp/{otpId}`: from the shard that owns it (the only store of an OTP).
 pub async fn status(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
     let (otp_id, shard) = checked_id(&cx.param)?;
-    let now = Date::now().as_millis();
+    let now = crate::clock::now();
     let op = ShardOp::Get {
         service: None,
         otp_id: otp_id.to_owned(),

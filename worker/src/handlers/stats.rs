@@ -6,7 +6,6 @@
 
 use serde_json::json;
 use smsotp_core::{ApiError, ErrorCode};
-use worker::Date;
 
 use crate::error::{AppError, AppResult};
 use crate::limiter;
@@ -37,7 +36,7 @@ pub async fn get(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
             return Err(AppError::Api(e.for_field(name.as_ref())));
         }
     }
-    let now = Date::now().as_millis();
+    let now = crate::clock::now();
     let query = StatsQuery::from_params(from.as_deref(), to.as_deref(), group_by.as_deref(), now)
         .map_err(|p| AppError::Api(p.api_error()))?;
     let rows = limiter::wire::stats(

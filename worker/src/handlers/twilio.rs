@@ -33,7 +33,6 @@ use smsotp_edge::twilio::resource;
 use smsotp_edge::twilio::service::{Service, ServiceChange};
 use smsotp_edge::twilio::sid::{self, SidKind};
 use smsotp_edge::twilio::{verification, TwilioError};
-use worker::Date;
 
 use crate::error::{AppError, AppResult};
 use crate::limiter::services::{ServiceOp, ServiceResult};
@@ -137,7 +136,7 @@ fn service_body(cx: &Ctx, caller: &TwilioCaller, s: &Service) -> AppResult<Value
 
 /// `POST /v2/Services`: 201 with the new service.
 pub async fn create_service(cx: &mut Ctx, caller: &TwilioCaller) -> AppResult<Answer> {
-    let now = Date::now().as_millis();
+    let now = crate::clock::now();
     let made = async {
         let create = ServiceCreate::from_form(&read_form(cx).await?)?;
         Ok::<_, AppError>(Service::create(new_sid(SidKind::Service)?, &create, now)?)
@@ -216,7 +215,7 @@ pub async fn update_service(cx: &mut Ctx, caller: &TwilioCaller) -> AppResult<An
         imported: imported(caller, &sid),
         sid,
         change,
-        now: Date::now().as_millis(),
+        now: crate::clock::now(),
     };
     match services(cx, caller, op).await? {
         ServiceResult::Found(s) => Ok(Answer::json(200, service_body(cx, caller, &s)?)),
@@ -458,7 +457,7 @@ pub async fn fetch_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
     let service = path_service(cx, caller).await?;
     let target = unescape(&cx.param);
     let record = find_verification(cx, caller, &service, &target).await?;
-    ended(cx, &record, Date::now().as_millis(), false)?;
+    ended(cx, &record, crate::clock::now(), false)?;
     let shown = ("pending", None);
     let body = verification_body(&record, shown, &service, caller, Some(&base(cx)?));
     Ok(Answer::json(200, body).about(&record.otp_id))
@@ -571,7 +570,7 @@ pub async fn check_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
         // Ended: 20404 as a fetch answers, or 60202 for one out of checks; a refusal of a
         // pending one (a locked number) as it maps.
         _ => {
-            ended(cx, &record, Date::now().as_millis(), true)?;
+            ended(cx, &record, crate::clock::now(), true)?;
             Err(AppError::Api(e))
         }
     }

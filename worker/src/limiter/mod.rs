@@ -112,7 +112,7 @@ impl DurableObject for TenantLimiter {
     async fn fetch(&self, req: Request) -> Result<Response> {
         let ask: Ask = durable::received(req).await?;
         self.usage.set(RowUsage::default());
-        let now = Date::now().as_millis();
+        let now = crate::clock::now();
         let reply = match &ask {
             Ask::Take { limit, budget, .. } => self.take_minute(*limit, *budget, now)?,
             Ask::AddStats { rows } => self.add_stats(rows, now)?,
@@ -173,7 +173,7 @@ impl DurableObject for TenantLimiter {
     }
 
     async fn alarm(&self) -> Result<Response> {
-        let now = Date::now().as_millis();
+        let now = crate::clock::now();
         self.alarm_set.set(false);
         self.alarm_at.set(u64::MAX);
         self.write_stats(true, now)?;

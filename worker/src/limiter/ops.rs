@@ -249,7 +249,7 @@ impl TenantLimiter {
         if self.alarm_set.get() {
             return Ok(());
         }
-        let now = worker::Date::now().as_millis();
+        let now = crate::clock::now();
         // The next clean-up when known, else in an hour.
         let at = match self.clean_up_at.get() {
             due if due > now => due,
@@ -265,7 +265,8 @@ impl TenantLimiter {
     pub(super) async fn wake_at(&self, at: u64, now: u64) -> Result<()> {
         if self.alarm_at.get() == 0 {
             let set = self.state.storage().get_alarm().await?;
-            self.alarm_at.set(set.map_or(u64::MAX, |t| t.max(0) as u64));
+            self.alarm_at
+                .set(set.map_or(u64::MAX, |t| crate::clock::from_real(t.max(0) as u64)));
         }
         if at < self.alarm_at.get() {
             let offset = std::time::Duration::from_millis(at.saturating_sub(now));

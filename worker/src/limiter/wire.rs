@@ -7,7 +7,7 @@ use smsotp_edge::guard::GuardPolicy;
 use smsotp_edge::idempotency::StoredAnswer;
 use smsotp_edge::limits::AbuseLimits;
 use smsotp_edge::stats::StatsRow;
-use worker::{Date, Env, Result};
+use worker::{Env, Result};
 
 use crate::durable::{self, Message, RowUsage, WireError};
 use crate::error::{AppError, AppResult};
@@ -203,7 +203,7 @@ fn within(w: &Window) -> std::result::Result<(), smsotp_core::ApiError> {
     if w.allowed {
         return Ok(());
     }
-    let now_s = Date::now().as_millis() / 1000;
+    let now_s = crate::clock::now() / 1000;
     let wait = w.reset.saturating_sub(now_s).max(1) as u32;
     Err(smsotp_core::ApiError::new(smsotp_core::ErrorCode::RateLimited).retry_after(wait))
 }

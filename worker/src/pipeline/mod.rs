@@ -51,6 +51,7 @@ fn request_id() -> String {
 /// Runs one API request through the pipeline and answers it.
 pub async fn run(req: Request, env: Env) -> Result<Response> {
     let started = Date::now().as_millis();
+    crate::clock::follow_request(&req, config::development(&env));
     let id = request_id();
     let mut trace = Trace {
         route: "unknown",

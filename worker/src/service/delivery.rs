@@ -41,7 +41,7 @@ pub async fn send_plan(
     let last = sms.plan.len().saturating_sub(1);
     for (i, step) in sms.plan.iter().enumerate().skip(sms.step) {
         let provider = step.provider.as_str();
-        let now = worker::Date::now().as_millis();
+        let now = crate::clock::now();
         // An open circuit is skipped while another step remains (with one provider,
         // nothing changes: it is always tried).
         if i < last && breaker::is_open(provider, now) {
@@ -79,7 +79,7 @@ pub async fn send_plan(
                 return Ok(i);
             }
             Err(failure) => {
-                if let Some(ms) = breaker::failed(provider, worker::Date::now().as_millis()) {
+                if let Some(ms) = breaker::failed(provider, crate::clock::now()) {
                     log::event(
                         "warn",
                         "provider.circuit_open",

@@ -10,7 +10,6 @@ use smsotp_edge::browser::client_secret::client_secret;
 use smsotp_edge::idempotency::StoredAnswer;
 use smsotp_edge::stats::MICROS;
 use smsotp_edge::{placement, Destination};
-use worker::Date;
 
 use crate::error::{AppError, AppResult};
 use crate::limiter::{Budget, GuardAsk, IdempotencyAsk, SendAsk};
@@ -156,7 +155,7 @@ pub async fn create_admitted(
 async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> AppResult<Answer> {
     let settings = &cx.settings;
     let request = &prepared.request;
-    let now = Date::now().as_millis();
+    let now = crate::clock::now();
     // crypto.getRandomValues; a failure refuses the create (no PIN from failed bytes).
     let fill = |bytes: &mut [u8]| getrandom::fill(bytes).is_ok();
     // Every OTP of a number lives in the number's shard.
@@ -401,7 +400,7 @@ async fn resent(
             taken_by(&mut record, taken);
         }
     }
-    let now = Date::now().as_millis();
+    let now = crate::clock::now();
     let mut body = json!(record.to_object(now));
     body["resendAfter"] = json!(resend_after);
     let otp_id = record.otp_id.clone();

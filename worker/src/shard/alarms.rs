@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use smsotp_edge::stats::CheckpointPolicy;
-use worker::{Date, Response, Result};
+use worker::{Response, Result};
 
 use super::{OtpShard, HOUR_MS};
 use crate::durable::RowUsage;
@@ -20,7 +20,7 @@ impl OtpShard {
     /// The alarm: expiries, then deliveries, then (when due) the clean-up; and the next
     /// alarm.
     pub(super) async fn run_alarm(&self) -> Result<Response> {
-        let now = Date::now().as_millis();
+        let now = crate::clock::now();
         self.usage.set(RowUsage::default());
         // The alarm that fired is spent; what comes next is set below.
         self.alarm_at.set(u64::MAX);
@@ -36,11 +36,11 @@ impl OtpShard {
         }
         // The statistics last: what this run changed goes with them when they are due.
         let pushed = Usage::default();
-        let sent = self.flush_stats(Date::now().as_millis(), &pushed).await;
+        let sent = self.flush_stats(crate::clock::now(), &pushed).await;
         // A shard that sent statistics is likely to have more within the next delay: the
         // alarm is kept at that cadence (one `setAlarm` per checkpoint), rather than set
         // back to the clean-up and then forward again by the next event (two).
-        let now = Date::now().as_millis();
+        let now = crate::clock::now();
         let cadence = sent.then(|| now + CheckpointPolicy::default().flush_delay_ms);
         let next = self.next_deadline()?.into_iter().chain(cadence).min();
         if let Some(next) = next {
@@ -71,7 +71,7 @@ impl OtpShard {
         if self.alarm_at.get() == 0 {
             let set = self.state.storage().get_alarm().await?;
             self.alarm_at
-                .set(set.map_or(u64::MAX, |at| at.max(0) as u64));
+                .set(set.map_or(u64::MAX, |at| crate::clock::from_real(at.max(0) as u64)));
         }
         if next < self.alarm_at.get() {
             let offset = Duration::from_millis(next.saturating_sub(now));

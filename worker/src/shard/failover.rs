@@ -9,7 +9,7 @@ use smsotp_core::delivery::{Attempt, Report, Reported};
 use smsotp_core::{DeliveryStatus, OtpRecord};
 use smsotp_edge::delivery;
 use smsotp_edge::limits::PendingOtp;
-use worker::{Date, Error, Result};
+use worker::{Error, Result};
 
 use super::storage::NumberRow;
 use super::wire::{OutgoingSms, ShardOp, ShardReply};
@@ -219,7 +219,7 @@ impl OtpShard {
             match limiter::ask(&self.env, &tenant.id, &ask, &usage).await {
                 Ok(LimiterReply::Refused { error, .. }) => {
                     let why = format!("the tenant's cap: {}", error.into_api().message);
-                    self.give_up(&row, &otp_id, &why, Date::now().as_millis())?;
+                    self.give_up(&row, &otp_id, &why, crate::clock::now())?;
                     continue;
                 }
                 Ok(_) => {}
@@ -232,7 +232,7 @@ impl OtpShard {
                     continue;
                 }
             }
-            let now = Date::now().as_millis();
+            let now = crate::clock::now();
             let prepared =
                 self.prepare_failover(&row, &otp_id, &tenant.policy.number_limits, now)?;
             let Some((sms, shard)) = prepared else {
@@ -252,7 +252,7 @@ impl OtpShard {
                 }),
             );
             let outcome = service::delivery::send_plan(&settings, &otp_id, &tenant.id, &sms).await;
-            let now = Date::now().as_millis();
+            let now = crate::clock::now();
             self.failover_sent(&otp_id, &sms, outcome, now, shard)?;
         }
         Ok(())

@@ -153,7 +153,7 @@ impl DurableObject for OtpShard {
         self.usage.set(RowUsage::default());
         self.wake_at.set(u64::MAX);
         self.refusal_counted.set(false);
-        let now = Date::now().as_millis();
+        let now = crate::clock::now();
         // Read, apply the core's transition, write: synchronously, so no other request of
         // this object can come in between.
         let reply = match &op {

@@ -4,7 +4,7 @@
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use smsotp_core::OtpRecord;
-use worker::{Date, Result};
+use worker::Result;
 
 use super::storage::OutboxRow;
 use super::OtpShard;
@@ -110,7 +110,7 @@ impl OtpShard {
     /// [`callback::LIMITS`]' 5 s; a failure waits for the next try.
     pub(super) async fn deliver_callbacks(&self) -> Result<()> {
         let mut run = CallbackRun::default();
-        let mut next = self.next_callback(&run, Date::now().as_millis())?;
+        let mut next = self.next_callback(&run, crate::clock::now())?;
         if next.is_none() {
             return Ok(());
         }
@@ -121,9 +121,9 @@ impl OtpShard {
             while let Some(row) = next.take() {
                 run.tried.push(row.webhook_id.clone());
                 *run.per_tenant.entry(row.tenant.clone()).or_default() += 1;
-                in_flight.push(self.try_callback(row, &settings, Date::now().as_millis()));
+                in_flight.push(self.try_callback(row, &settings, crate::clock::now()));
                 if in_flight.len() < CALLBACK_CONCURRENCY && run.tried.len() < CALLBACKS_PER_RUN {
-                    next = self.next_callback(&run, Date::now().as_millis())?;
+                    next = self.next_callback(&run, crate::clock::now())?;
                 }
             }
             let Some((row, result, started)) = in_flight.next().await else {
@@ -131,7 +131,7 @@ impl OtpShard {
             };
             self.callback_tried(&row, result, started, &settings)?;
             if run.tried.len() < CALLBACKS_PER_RUN {
-                next = self.next_callback(&run, Date::now().as_millis())?;
+                next = self.next_callback(&run, crate::clock::now())?;
             }
         }
     }
