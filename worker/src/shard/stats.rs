@@ -104,7 +104,10 @@ impl OtpShard {
         self.stats.borrow_mut().retain(|_, b| !b.is_empty());
         let sent = !due.is_empty();
         for (tenant, rows) in due {
-            let ask = Ask::AddStats { rows: rows.clone() };
+            let ask = Ask::AddStats {
+                rows: rows.clone(),
+                events: Vec::new(),
+            };
             if let Err(e) = limiter::ask(&self.env, &tenant, &ask, usage).await {
                 log::event(
                     "warn",

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use smsotp_core::time::format_rfc3339;
 use smsotp_core::{ErrorCode, UnixMillis};
 
@@ -15,7 +15,7 @@ use crate::limits::number_prefix;
 
 /// What a trip refuses: a country, a number range (E.164 without its last 4 digits) or an
 /// end-user IP. As JSON, `{"kind": "range", "value": "+3361234"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "lowercase")]
 pub enum Scope {
     /// A destination country (ISO 3166-1 alpha-2).
@@ -78,7 +78,7 @@ impl Decision {
 /// The payload of a `guard.triggered` event: the log line's fields, and the `data` of the
 /// signed callback to the tenant (`{"event": "guard.triggered", "data": [<this>]}`,
 /// [`GuardEvent::callback_body`]). One per trip, when it starts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GuardEvent {
     /// `record` (nothing refused, only reported) or `enforce`.
