@@ -137,9 +137,17 @@ export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEnt
     },
   );
   const url = await mf.ready;
-  await putTenants(mf, tenants);
-  const kv = await innerNamespace(mf);
-  for (const { key, value } of kvEntries) await kv.put(key, value);
+  try {
+    await putTenants(mf, tenants);
+    const kv = await innerNamespace(mf);
+    for (const { key, value } of kvEntries) await kv.put(key, value);
+  } catch (e) {
+    // A record the tenant tool refuses: no workerd left running (it would keep the test
+    // process alive after its last test).
+    await mf.dispose();
+    if (!persist) rmSync(storage, { recursive: true, force: true });
+    throw e;
+  }
   return {
     mf,
     url: url.href.replace(/\/$/, ''),

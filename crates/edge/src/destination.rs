@@ -180,7 +180,10 @@ mod tests {
                 bytes.fill(7);
                 true
             };
-            FallibleSource::run(fill, |rng| placement::new_otp_id_for(rng, shard, pk, nk)).unwrap()
+            FallibleSource::run(fill, |rng| {
+                placement::new_otp_id_for(rng, shard, (pk, nk), "US")
+            })
+            .unwrap()
         };
         let test_id = id_for("acme", "+15005550006");
         assert_eq!(

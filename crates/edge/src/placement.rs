@@ -101,16 +101,21 @@ pub fn number_keys(hasher: &PinHasher, tenant: &str, e164: &str) -> (u32, u32) {
 /// variant bits, so the 4 bytes are 5, 7, 9 and 10.
 const NUMBER_KEY_BYTES: [usize; 4] = [5, 7, 9, 10];
 
+/// Where an OTP id keeps its number's country (ISO 3166-1 alpha-2, as two ASCII capitals).
+const COUNTRY_BYTES: [usize; 2] = [11, 12];
+
 /// A new OTP id for a number: a version-4 UUID whose byte 0 is the shard, bytes 1–4 the
-/// prefix key and bytes 5, 7, 9, 10 the number key ([`number_keys`]); the other 50 bits
-/// (122 of a version-4 UUID, less these 72) are random. An OTP id is not a secret — using
-/// it takes the tenant's API key, and its PIN — so 50 random bits are plenty to keep ids
-/// unique per number.
+/// prefix key, bytes 5, 7, 9, 10 the number key ([`number_keys`]) and bytes 11–12 its
+/// country's two letters ([`country_of_otp_id`]: a resend, asked by id, is counted and
+/// guarded in its country before its shard is asked — `crate::guard`); the other 34 bits
+/// (122 of a version-4 UUID, less these 88) are random. An OTP id is not a secret — using
+/// it takes the tenant's API key, and its PIN; its country is in every answer about it —
+/// and 34 random bits keep ids unique per number (a number gets a handful of OTPs a day).
 pub fn new_otp_id_for(
     rng: &mut impl RandomSource,
     shard: u8,
-    prefix_key: u32,
-    number_key: u32,
+    (prefix_key, number_key): (u32, u32),
+    country: &str,
 ) -> String {
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
@@ -119,10 +124,46 @@ pub fn new_otp_id_for(
     for (i, b) in NUMBER_KEY_BYTES.iter().zip(number_key.to_be_bytes()) {
         bytes[*i] = b;
     }
+    // Not a country: two zero bytes, which no country reads back as.
+    let letters = match country.as_bytes() {
+        &[a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => [a, b],
+        _ => [0, 0],
+    };
+    for (i, b) in COUNTRY_BYTES.iter().zip(letters) {
+        bytes[*i] = b;
+    }
     uuid::Builder::from_random_bytes(bytes)
         .into_uuid()
         .hyphenated()
         .to_string()
+}
+
+/// The country an id made by [`new_otp_id_for`] carries; `None` when it carries none (an
+/// id made before ids carried it reads as a country about once in a hundred — its two
+/// random bytes both capitals — which only counts a resend in that country).
+///
+/// ```
+/// use smsotp_core::pin::RandomSource;
+/// use smsotp_edge::placement;
+///
+/// struct Sevens;
+/// impl RandomSource for Sevens {
+///     fn fill_bytes(&mut self, b: &mut [u8]) { b.fill(7) }
+/// }
+/// let mut rng = Sevens;
+/// let id = placement::new_otp_id_for(&mut rng, 5, (1, 2), "FR");
+/// assert_eq!(placement::country_of_otp_id(&id).as_deref(), Some("FR"));
+/// assert_eq!(placement::keys_of_otp_id(&id), Some((5, 1, 2)));
+/// let none = placement::new_otp_id_for(&mut rng, 5, (1, 2), "");
+/// assert_eq!(placement::country_of_otp_id(&none), None);
+/// ```
+pub fn country_of_otp_id(otp_id: &str) -> Option<String> {
+    let bytes = *uuid::Uuid::try_parse(otp_id).ok()?.as_bytes();
+    let letters = COUNTRY_BYTES.map(|i| bytes[i]);
+    letters
+        .iter()
+        .all(u8::is_ascii_uppercase)
+        .then(|| String::from_utf8_lossy(&letters).into_owned())
 }
 
 /// `(shard, prefix key, number key)` of an id made by [`new_otp_id_for`]; `None` for
@@ -214,7 +255,8 @@ mod tests {
             (17, 0xdead_beef, 0x0123_4567),
             (5, 0x8000_0001, 0xffff_0000),
         ] {
-            let id = new_otp_id_for(&mut rng, shard, pk, nk);
+            let id = new_otp_id_for(&mut rng, shard, (pk, nk), "GB");
+            assert_eq!(country_of_otp_id(&id).as_deref(), Some("GB"));
             assert!(smsotp_core::request::is_otp_id(&id), "{id}");
             // Version 4 and the RFC 4122 variant, whatever the keys.
             let u = uuid::Uuid::parse_str(&id).unwrap();
@@ -225,8 +267,8 @@ mod tests {
             assert_eq!(of_otp_id(&id), Some(shard));
         }
         // Two ids of one number differ (the random bits).
-        let a = new_otp_id_for(&mut rng, 3, 1, 2);
-        let b = new_otp_id_for(&mut rng, 3, 1, 2);
+        let a = new_otp_id_for(&mut rng, 3, (1, 2), "FR");
+        let b = new_otp_id_for(&mut rng, 3, (1, 2), "FR");
         assert_ne!(a, b);
         // Written out by hand: shard 2a, prefix key 01020304, number key 05 _ 07 _ 09 0a
         // (bytes 6 and 8 are 46 and 88: version and variant).
@@ -235,6 +277,24 @@ mod tests {
             Some((0x2a, 0x0102_0304, 0x0507_090a))
         );
         assert_eq!(keys_of_otp_id("ff010203-0405-4607-8809-0a0b0c0d0e0f"), None);
+        // Bytes 11 and 12 (0b, 0c here; "FR" is 46 52): the country, when both are capitals.
+        assert_eq!(
+            country_of_otp_id("2a010203-0405-4607-8809-0a0b0c0d0e0f"),
+            None
+        );
+        assert_eq!(
+            country_of_otp_id("2a010203-0405-4607-8809-0a46520d0e0f").as_deref(),
+            Some("FR")
+        );
+        // Not a country: "fr" given, or one letter.
+        let mut rng = Counter(0);
+        for bad in ["fr", "F", "FRA", ""] {
+            assert_eq!(
+                country_of_otp_id(&new_otp_id_for(&mut rng, 1, (1, 2), bad)),
+                None,
+                "{bad}"
+            );
+        }
         assert_eq!(keys_of_otp_id("not an id"), None);
     }
 

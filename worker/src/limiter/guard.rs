@@ -7,9 +7,13 @@
 //! wired yet: GUARD-STATUS.md).
 //!
 //! State: one row per country (`country:FR`) and per end-user IP (`ip:<subject>`) in the
-//! `guard` table, as the pure states' JSON, read and written on each change (the
-//! checkpoints of `CountryState::write_step` are not used yet), and `first_seen`: when the
-//! guard first kept state for a tenant whose record has no `createdAt`.
+//! `guard` table, as the pure states' JSON, and `first_seen`: when the guard first kept
+//! state for a tenant whose record has no `createdAt`. Rows written are what a Durable
+//! Object bills, so neither is written on every SMS: a country is kept in memory and
+//! written at checkpoints (every `CountryState::write_step` changes, and at once on a
+//! trip), an IP when its list of countries changes or it trips. Trips are also kept in
+//! `guard_events` (the newest 100, `GET /v1/account`) and POSTed to the tenant's
+//! `guard.eventsUrl` through a shard's outbox.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -56,6 +60,79 @@ impl TenantLimiter {
         self.store().write_guard_state(subject, &json, now)
     }
 
+    /// A country's state: this instance's copy, else its stored row, read back as if the
+    /// changes a restart may have lost since it was written were unverified SMS of this
+    /// hour (`CountryState::restored`: at most `write_step − 1` of them, a tenth of the
+    /// hourly threshold, erring towards refusing as the limiter's counters do).
+    fn country_state(&self, key: &str, policy: &GuardPolicy, now: u64) -> Result<CountryState> {
+        if let Some((state, _)) = self.guard_countries.borrow().get(key) {
+            return Ok(state.clone());
+        }
+        let stored: Option<CountryState> = self
+            .store()
+            .guard_state(key)?
+            .and_then(|json| serde_json::from_str(&json).ok());
+        let state = match stored {
+            Some(s) => {
+                let lost = s.write_step(policy, now).saturating_sub(1);
+                s.restored(lost, now)
+            }
+            None => CountryState::default(),
+        };
+        self.guard_countries
+            .borrow_mut()
+            .insert(key.to_owned(), (state.clone(), 0));
+        Ok(state)
+    }
+
+    /// Keeps a country's state after `changes` SMS or verifications: written once its
+    /// unwritten changes reach `CountryState::write_step` (a tenth of its hourly
+    /// threshold, at least 1), or at once (`now_written`: a trip). A country under ~100
+    /// verified OTPs a day is written on every change; a busy one every few dozen
+    /// (docs/guard.md, "What it costs").
+    fn country_changed(
+        &self,
+        key: &str,
+        state: &CountryState,
+        changes: u32,
+        policy: &GuardPolicy,
+        now: u64,
+        now_written: bool,
+    ) -> Result<()> {
+        let unwritten = self
+            .guard_countries
+            .borrow()
+            .get(key)
+            .map_or(0, |(_, n)| *n)
+            .saturating_add(changes);
+        let write = now_written || unwritten >= state.write_step(policy, now);
+        if write {
+            self.guard_write(key, state, now)?;
+        }
+        self.guard_countries.borrow_mut().insert(
+            key.to_owned(),
+            (state.clone(), if write { 0 } else { unwritten }),
+        );
+        Ok(())
+    }
+
+    /// Writes every country's unwritten changes (the alarm: a tenant that stops sending
+    /// does not leave them to a restart's estimate).
+    pub(super) fn write_guard_countries(&self, now: u64) -> Result<()> {
+        let pending: Vec<(String, CountryState)> = self
+            .guard_countries
+            .borrow()
+            .iter()
+            .filter(|(_, (_, n))| *n > 0)
+            .map(|(k, (s, _))| (k.clone(), s.clone()))
+            .collect();
+        for (key, state) in pending {
+            self.guard_write(&key, &state, now)?;
+            self.guard_countries.borrow_mut().insert(key, (state, 0));
+        }
+        Ok(())
+    }
+
     /// The mode at `now`: the tenant's, else `record` during the week after its
     /// `createdAt` — or, for a record without one, after the guard first saw the tenant.
     fn guard_mode(&self, ask: &GuardAsk, now: u64) -> Result<GuardMode> {
@@ -98,7 +175,7 @@ impl TenantLimiter {
             return Ok(Ok(None));
         }
         let country_key = format!("country:{}", send.country);
-        let mut country: CountryState = self.guard_read(&country_key)?;
+        let mut country = self.country_state(&country_key, &ask.policy, now)?;
         let mut ip = match &send.ip {
             Some(subject) => {
                 let key = format!("ip:{subject}");
@@ -122,7 +199,7 @@ impl TenantLimiter {
         );
         if let Some(event) = event {
             // The trip is the state's: written now, whatever happens to this SMS.
-            self.guard_write(&country_key, &country, now)?;
+            self.country_changed(&country_key, &country, 0, &ask.policy, now, true)?;
             if let Some((key, state)) = &ip {
                 self.guard_write(key, state, now)?;
             }
@@ -250,10 +327,16 @@ impl TenantLimiter {
         };
         debug_assert!(g.mode != GuardMode::Off);
         g.country.record_sent(&g.policy, now);
-        self.guard_write(&g.country_key, &g.country, now)?;
+        self.country_changed(&g.country_key, &g.country, 1, &g.policy, now, false)?;
         if let Some((key, mut state)) = g.ip.take() {
+            // Written when its countries change (a new one; the rule counts countries),
+            // not on each SMS: a stored `last_sent` that is older only makes a country
+            // leave the window sooner, and come back with a write at its next SMS.
+            let before = state.countries.len();
             state.record_sent(&g.policy, &send.country, now);
-            self.guard_write(&key, &state, now)?;
+            if state.countries.len() != before {
+                self.guard_write(&key, &state, now)?;
+            }
         }
         Ok(())
     }
@@ -266,12 +349,9 @@ impl TenantLimiter {
             return Ok(());
         }
         let key = format!("country:{country}");
-        if let Some(json) = self.store().guard_state(&key)? {
-            let mut state: CountryState = serde_json::from_str(&json).unwrap_or_default();
-            state.record_unsent(&policy, now, now);
-            self.guard_write(&key, &state, now)?;
-        }
-        Ok(())
+        let mut state = self.country_state(&key, &policy, now)?;
+        state.record_unsent(&policy, now, now);
+        self.country_changed(&key, &state, 1, &policy, now, false)
     }
 
     /// The verified OTPs of the shards' statistics (`AddStats`), by country: their SMS
@@ -298,11 +378,12 @@ impl TenantLimiter {
         }
         for (country, sent_at) in by_country {
             let key = format!("country:{country}");
-            let mut state: CountryState = self.guard_read(&key)?;
+            let mut state = self.country_state(&key, &policy, now)?;
+            let changes = sent_at.len() as u32;
             for at in sent_at {
                 state.record_verified(&policy, &[at], now);
             }
-            self.guard_write(&key, &state, now)?;
+            self.country_changed(&key, &state, changes, &policy, now, false)?;
         }
         Ok(())
     }

@@ -82,6 +82,10 @@ pub struct TenantLimiter {
     /// The guard settings of the tenant's last SMS, for the verified OTPs the shards'
     /// statistics bring (`guard`).
     guard_policy: RefCell<Option<smsotp_edge::guard::GuardPolicy>>,
+    /// The guard's country states as this instance last changed them, with their changes
+    /// not yet written (`limiter/guard.rs`).
+    guard_countries:
+        RefCell<std::collections::HashMap<String, (smsotp_edge::guard::CountryState, u32)>>,
     /// `guard.triggered` events of this request to POST to the tenant's `eventsUrl`
     /// (queued in a shard's outbox once the request's own work is done): tenant, event,
     /// URL.
@@ -113,6 +117,7 @@ impl DurableObject for TenantLimiter {
             stats: RefCell::new(StatsBuffer::new(CheckpointPolicy::default())),
             guard_policy: RefCell::new(None),
             events_out: RefCell::new(Vec::new()),
+            guard_countries: RefCell::new(Default::default()),
         }
     }
 
@@ -190,6 +195,7 @@ impl DurableObject for TenantLimiter {
         self.alarm_set.set(false);
         self.alarm_at.set(u64::MAX);
         self.write_stats(true, now)?;
+        self.write_guard_countries(now)?;
         if now >= self.clean_up_at.get() {
             let left = self.store().clean_up(
                 now.saturating_sub(IP_WINDOW_MS),

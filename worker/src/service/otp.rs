@@ -164,7 +164,8 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
     let (prefix_key, number_key) =
         placement::number_keys(&settings.pin_hasher, &tenant.id, &request.phone_number);
     let new = FallibleSource::run(fill, |rng| {
-        let otp_id = placement::new_otp_id_for(rng, shard, prefix_key, number_key);
+        let otp_id =
+            placement::new_otp_id_for(rng, shard, (prefix_key, number_key), &request.country_iso);
         match prepared.destination.fixed_pin() {
             Some(pin) => {
                 create_test_otp_with_id(request, &tenant.id, &settings.pin_hasher, otp_id, now, pin)
@@ -323,16 +324,23 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
     };
     let hasher = &cx.settings.pin_hasher;
     let destination = Destination::of_otp_id(&tenant.policy, hasher, &tenant.id, otp_id);
+    // The id carries its number's country (and keys, not the number): the resend's SMS is
+    // counted and guarded there like a new one's.
+    let country = placement::country_of_otp_id(otp_id).unwrap_or_default();
     let send = destination
         .counted_limits(&tenant.policy)
         .map(|limits| SendAsk {
             limits,
             ip: ip.clone(),
             browser: budget == Budget::Browser,
-            country: String::new(),
+            country: country.clone(),
             channel,
-            // A resend: its country is not known here (GUARD-STATUS.md).
-            guard: None,
+            guard: (!country.is_empty()).then(|| GuardAsk {
+                tenant: tenant.id.clone(),
+                policy: tenant.policy.guard.clone(),
+                created_at: tenant.created_at,
+                e164: allow_listed_number_of(tenant, hasher, otp_id),
+            }),
         });
     let ask = SmsAsk {
         budget,
@@ -344,6 +352,28 @@ pub async fn resend(cx: &mut Ctx, tenant: &Tenant, asked: Resend<'_>) -> AppResu
     let sent = matches!(&result, Ok((_, true)));
     budget::settle(cx, tenant, admitted, sent, None).await?;
     result.map(|(answer, _)| answer)
+}
+
+/// For a resend (asked by id): the guard's allow-listed number (`guard.allowNumbers`)
+/// whose keys the id carries, else `""`. An `allowRanges` prefix cannot be matched from
+/// the keys (they are digests of the whole number and of its range), so a resend to an
+/// allow-listed range is guarded like any (docs/guard.md).
+fn allow_listed_number_of(
+    tenant: &Tenant,
+    hasher: &smsotp_core::PinHasher,
+    otp_id: &str,
+) -> String {
+    let Some((_, pk, nk)) = placement::keys_of_otp_id(otp_id) else {
+        return String::new();
+    };
+    tenant
+        .policy
+        .guard
+        .allow_numbers
+        .iter()
+        .find(|n| placement::number_keys(hasher, &tenant.id, n) == (pk, nk))
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The resend in the OTP's shard and its SMS: the answer, and whether an SMS left (not
