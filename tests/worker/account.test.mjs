@@ -78,8 +78,11 @@ test('the policy of a tenant with every kind of secret: each field, and not one 
   assert.equal(r.headers.get('cache-control'), 'no-store');
   assert.match(r.headers.get('x-request-id'), /^[0-9a-f]{16}$/);
   const a = r.body;
-  assert.deepEqual(Object.keys(a).sort(), ['allowedCountries', 'blockedNumberTypes', 'browser', 'defaults', 'delivery', 'id',
+  assert.deepEqual(Object.keys(a).sort(), ['allowedCountries', 'blockedNumberTypes', 'browser', 'defaults', 'delivery', 'guard', 'id',
     'limits', 'maxParts', 'requestsPerMinute', 'testNumbers']);
+  // The guard: no mode set, so the first week's record mode; no event yet.
+  assert.deepEqual(Object.keys(a.guard).sort(), ['events', 'mode', 'modeSet', 'recordUntil', 'settings']);
+  assert.deepEqual([a.guard.modeSet, a.guard.events], [null, []]);
   assert.equal(a.id, 'initech');
   assert.deepEqual(a.allowedCountries, ['DE', 'FR', 'GB']);
   assert.deepEqual(a.blockedNumberTypes, ['PREMIUM_RATE', 'VOIP']);
