@@ -1,4 +1,4 @@
-// The dashboard's pure modules on their sources (www/admin/range.js, stats.js): the time
+// The dashboard's pure modules on their sources (www/admin/range.js, stats.js; guard.js in guard.test.mjs): the time
 // ranges the page asks for, and how `/v1/stats` answers are shaped for its sections. No
 // browser and no build: they run in a second, before the browser tests (test-widget.sh).
 import { test } from 'node:test';
@@ -27,7 +27,7 @@ const group = (extra) => ({
   deliveryFailed: 0, failedMaxAttempts: 1, expired: 2, refused: { 2115: 3, 2114: 1 }, parts: 14, cost: 0.105, ...extra,
 });
 
-test('sum: counts added, refusals merged by code, the rate recomputed (null without attempts)', () => {
+test('sum: counts added, refusals and would-be refusals merged by code, the rate recomputed (null without attempts)', () => {
   const t = sum([group({}), group({ attempts: 4, converted: 1, refused: { 2115: 2, 2109: 5 } })]);
   assert.equal(t.attempts, 16);
   assert.equal(t.converted, 10);
@@ -35,6 +35,9 @@ test('sum: counts added, refusals merged by code, the rate recomputed (null with
   assert.equal(t.conversionRate, 62.5);
   assert.ok(Math.abs(t.cost - 0.21) < 1e-12);
   assert.equal(sum([]).conversionRate, null);
+  // What record mode let through, by the code enforce would have answered; none when no group has it.
+  assert.deepEqual(sum([group({ wouldRefuse: { 2137: 4 } }), group({ wouldRefuse: { 2137: 1, 2139: 2 } }), group({})]).wouldRefuse, { 2137: 5, 2139: 2 });
+  assert.deepEqual(t.wouldRefuse, {});
   assert.equal(sum(undefined).attempts, 0);
   assert.equal(rate(0, 0), null);
 });

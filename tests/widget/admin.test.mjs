@@ -3,11 +3,13 @@
 // sent through a local webhook SMS provider whose signed delivery reports the test posts
 // (delivered, undelivered, failed), some verified, one failed on wrong PINs, requests
 // refused by the per-number controls and by the number-type policy, a price per part —
-// then the page must show what `GET /v1/stats` and `GET /v1/account` answer. Also: sign-in errors (a wrong key, a publishable key), nothing
+// then the page must show what `GET /v1/stats` and `GET /v1/account` answer (the pumping
+// guard's section with events: admin-guard.test.mjs). Also: sign-in errors (a wrong key, a publishable key), nothing
 // in storage or cookies after sign-in and the key gone on sign-out, no CSP violation,
 // axe-core 0 violations light and dark, keyboard only, and the screenshots of
-// docs/admin.md (written to docs/screenshots/ with SMSOTP_UPDATE_SCREENSHOTS=1; not
-// compared pixel by pixel: the hours on the chart's axis are the run's own).
+// docs/admin.md (written to docs/screenshots/ with SMSOTP_UPDATE_SCREENSHOTS=1, else
+// compared with them, the areas that follow the clock masked: the range's dates, the
+// chart, the guard's first-week date).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -234,7 +236,7 @@ describe('sign-in', () => {
 });
 
 describe('the dashboard shows what the API answers', () => {
-  test('totals, per hour (chart and table), by country, refusals by code with their names, delivery outcomes, cost, the policy', async () => {
+  test('totals, per hour (chart and table), by country, refusals by code with their names, delivery outcomes, cost, the pumping guard, the policy', async () => {
     const { context, page, problems } = await open();
     try {
       await signIn(page, KEY);
@@ -297,6 +299,16 @@ describe('the dashboard shows what the API answers', () => {
       for (const text of ['every country', '+15005550006', 'Seconds before each resend', '30', 'webhook']) assert.ok(policy.includes(text), text);
       assert.ok(!policy.includes('123456'), 'no test PIN');
 
+      // The pumping guard: acme's first week (no mode set) records; its traffic tripped
+      // nothing (tests/widget/admin-guard.test.mjs has events), and the section says what the
+      // guard does instead of an empty table.
+      const guard = await page.locator('#guard-mode').evaluate((dl) => Object.fromEntries([...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+      assert.equal(guard['Mode now'], 'Record — reports what it would pause and refuses nothing');
+      assert.match(guard['Why this mode'], /^The default for a new account: record for its first week, until \d{4}-\d\d-\d\d \d\d:\d\d UTC, then enforce\.$/);
+      assert.equal(guard['SMS sent in the last 24 hours that enforce would have refused'], '0');
+      assert.equal(await page.locator('#guard-table table').count(), 0);
+      assert.match(await page.locator('#guard-table').textContent(), /^No events\. The guard counts each country's unverified SMS/);
+
       // Another range: 7 days (the same traffic, a longer table range).
       await page.getByRole('button', { name: 'Last 7 days' }).click();
       await page.waitForFunction(() => document.getElementById('status').textContent === 'Showing the last 7 days.');
@@ -327,7 +339,7 @@ describe('accessibility', () => {
         // Light: the whole page; dark: its first screen (the same page, half the bytes). The
         // range's dates and the hourly chart's axis follow the clock (the last 24 hours up to
         // this one): masked in the comparison, which a run in another hour would fail.
-        const moving = [page.locator('.range-text'), page.locator('#hourly-chart')];
+        const moving = [page.locator('.range-text'), page.locator('#hourly-chart'), page.locator('#guard-mode time')];
         await shot(scheme === 'light' ? page.locator('body') : page, `admin-${scheme}`, { readme: `admin-${scheme}`, mask: moving });
         // The theme button overrides the system's: the other theme, still 0 violations.
         await page.getByRole('button', { name: /^Theme/ }).click();
@@ -380,8 +392,9 @@ describe('accessibility', () => {
       // Then the hourly table's disclosure and the tables' scrollable regions, in the page's order.
       const after = seen.slice(3);
       assert.equal(after[0], 'The numbers, hour by hour (UTC)');
-      for (const id of ['countries-table', 'refusals-table', 'delivery-table', 'cost-table']) assert.ok(after.includes(id), `${id} in ${after}`);
+      for (const id of ['countries-table', 'refusals-table', 'delivery-table', 'cost-table', 'guard-table']) assert.ok(after.includes(id), `${id} in ${after}`);
       assert.ok(after.indexOf('countries-table') < after.indexOf('refusals-table') && after.indexOf('delivery-table') < after.indexOf('cost-table'));
+      assert.ok(after.indexOf('cost-table') < after.indexOf('guard-table'), 'the guard\'s events after the cost');
       await assertClean(page, problems);
     } finally {
       await context.close();

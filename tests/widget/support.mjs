@@ -167,9 +167,10 @@ export async function startSiteverify() {
 
 /**
  * The worker (development, console SMS, token signing keys, the demo assets) with the test
- * tenants; `vars` over those. Returns the harness's worker plus `siteverify`.
+ * tenants (`tenants`: others, in the same dev-file form); `vars` over those. Returns the
+ * harness's worker plus `siteverify`.
  */
-export async function startApi(vars = {}, { assets = existsSync(ASSETS) ? ASSETS : undefined, channels = false } = {}) {
+export async function startApi(vars = {}, { assets = existsSync(ASSETS) ? ASSETS : undefined, channels = false, tenants = TENANTS } = {}) {
   const siteverify = await startSiteverify();
   const worker = await startWorker(
     {
@@ -182,7 +183,7 @@ export async function startApi(vars = {}, { assets = existsSync(ASSETS) ? ASSETS
     },
     // Every page request comes from 127.0.0.1: the per-IP budget would stop a run.
     {
-      tenants: TENANTS,
+      tenants,
       kvEntries: channels ? CHANNEL_TENANTS.flatMap((t) => recordEntries(devTenantToRecord(t))) : [],
       assets,
       ipLimit: 100000,

@@ -40,10 +40,13 @@ export const empty = (text) => el('p', { className: 'empty' }, text);
 
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const percent = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 3 });
 const money = new Intl.NumberFormat(undefined, { maximumFractionDigits: 4, minimumFractionDigits: 2 });
 
 /** `1,234` */
 export const int = (n) => integer.format(n);
+/** `7.5`: a number with up to 3 decimals, as the API gives the guard's ratios and counts (exact thousandths). */
+export const dec = (n) => decimal.format(n);
 /** `75.0 %`, or `—` when there is no rate (no OTP). */
 export const pct = (n) => (n === null || n === undefined ? '—' : `${percent.format(n)} %`);
 /** A cost in the deployment's unit (`PRICE_PER_PART` has none): `0.105`. */

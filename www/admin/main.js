@@ -74,7 +74,7 @@ function signOut() {
   $('dashboard').hidden = true;
   $('sign-out').hidden = true;
   $('sign-in').hidden = false;
-  for (const id of ['policy', 'totals', 'hourly-table', 'countries-table', 'refusals-table', 'delivery-table', 'delivery-bar', 'account-id']) $(id).replaceChildren();
+  for (const id of ['policy', 'totals', 'hourly-table', 'countries-table', 'refusals-table', 'delivery-table', 'delivery-bar', 'guard-mode', 'guard-table', 'account-id']) $(id).replaceChildren();
   $('status').textContent = '';
   $('sign-in-note').textContent = 'Signed out: the key is forgotten.';
   $('key').focus();
@@ -89,7 +89,7 @@ function showDashboard(account) {
   renderPolicy($('policy'), account);
   $('dashboard-h').tabIndex = -1;
   $('dashboard-h').focus();
-  load();
+  load(account);
 }
 
 // ---------- the time range ----------
@@ -101,8 +101,12 @@ for (const button of document.querySelectorAll('[data-hours]')) {
   });
 }
 
-/** Loads the three views of the range (per hour, per country, in total) and draws them. */
-async function load() {
+/**
+ * Loads the three views of the range (per hour, per country, in total) and the account
+ * (its guard's events and mode change as traffic comes: read again with each range, except
+ * right after sign-in, which just read it), and draws them.
+ */
+async function load(account) {
   if (!api) return;
   const mine = ++generation;
   const range = { ...lastHours(hours), label: RANGES[hours] };
@@ -110,13 +114,15 @@ async function load() {
   $('status').textContent = `Loading ${range.label}…`;
   $('load-error').textContent = '';
   try {
-    const [hourlyAnswer, countryAnswer, totalAnswer] = await Promise.all([
+    const [hourlyAnswer, countryAnswer, totalAnswer, fresh] = await Promise.all([
       api.get('/v1/stats', { ...when, groupBy: 'hour' }),
       api.get('/v1/stats', { ...when, groupBy: 'country' }),
       api.get('/v1/stats', when),
+      account ?? api.get('/v1/account'),
     ]);
     if (mine !== generation) return;
-    drawn = { range, hourlyAnswer, countryAnswer, total: sum(totalAnswer.groups) };
+    if (!account) renderPolicy($('policy'), fresh);
+    drawn = { range, hourlyAnswer, countryAnswer, total: sum(totalAnswer.groups), account: fresh };
     draw();
     for (const p of document.querySelectorAll('.range-text')) p.textContent = `${range.label[0].toUpperCase()}${range.label.slice(1)} (${range.from} to ${range.to}, UTC).`;
     $('status').textContent = `Showing ${range.label}.`;

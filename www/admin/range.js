@@ -15,5 +15,5 @@ export function lastHours(count, now = Date.now()) {
 /** An instant as the API writes it: `2026-12-05T09:00:00Z`. */
 export const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** `2026-12-05 09:00` (UTC), for tables. */
+/** `2026-12-05 09:00` (UTC), for tables: an hour, or any instant to its minute. */
 export const hourText = (ms) => iso(ms).slice(0, 16).replace('T', ' ');

@@ -1,12 +1,13 @@
 // The dashboard's sections, one function each, in the page's order: each takes the shaped
 // statistics (stats.js) and fills its own elements of index.html, with a text alternative
 // for every chart (a summary as the chart's accessible name, and a table of the same
-// numbers). A new section (the guard's events, when the guard exists) is one more function
-// here, one more `<section>` in index.html, and one more entry in SECTIONS.
-import { el, fill, table, empty, int, pct, cost } from './dom.js';
-import { hourText } from './range.js';
+// numbers). A new section is one more function here, one more `<section>` in index.html,
+// and one more entry in SECTIONS (the guard's, the last, also takes the account).
+import { el, fill, table, empty, int, dec, pct, cost } from './dom.js';
+import { hourText, iso } from './range.js';
 import { hourlyChart } from './chart.js';
 import { countries, delivery, hourly, refusals } from './stats.js';
+import { modeOf, eventRows, wouldRefuse } from './guard.js';
 import KNOWN from './refusals.js';
 
 const $ = (id) => document.getElementById(id);
@@ -109,8 +110,50 @@ function costs({ countryAnswer, total, range }) {
     : empty('Nothing was sent in this range.'));
 }
 
-/** The sections drawn from the statistics, in the page's order. */
-export const SECTIONS = [totals, perHour, byCountry, byControl, deliveries, costs];
+/**
+ * The pumping guard: the mode in force and why, what record mode let through in the range
+ * (the total's `wouldRefuse`: no request of its own), and the events from `/v1/account`.
+ * Each event says in words whether it paused anything: no colour carries a meaning.
+ */
+function pumpingGuard({ account, total, range }) {
+  const g = account?.guard;
+  const time = (ms) => el('time', { dateTime: iso(ms) }, hourText(ms));
+  const item = (term, ...value) => [el('dt', {}, term), el('dd', {}, ...value)];
+  if (!g) {
+    fill($('guard-mode'), item('Mode now', 'not reported by this deployment'));
+    fill($('guard-table'), empty('This deployment reports no guard events.'));
+    return;
+  }
+  const m = modeOf(g);
+  const date = m.recordUntil === null ? '' : [time(m.recordUntil), ' UTC'];
+  const why = {
+    set: ['Set for this account (', el('code', {}, 'guard.mode'), ' in its record).'],
+    'first-week': ['The default for a new account: record for its first week, until ', date, ', then enforce.'],
+    'first-week-unstarted': ['The default for a new account: record for its first week, which starts with the first SMS the guard counts, then enforce.'],
+    'after-first-week': date ? ['The default: the account\'s first week was recorded only, until ', date, '; enforced since.'] : ['The default after an account\'s first week.'],
+  }[m.why];
+  const missed = wouldRefuse(total.wouldRefuse);
+  fill($('guard-mode'),
+    item('Mode now', el('strong', {}, m.name), m.does ? ` — ${m.does}` : ''),
+    item('Why this mode', ...why),
+    m.mode === 'record' || missed.count > 0
+      ? item(`SMS sent in ${range.label} that enforce would have refused`, el('strong', { className: 'would-refuse' }, int(missed.count)),
+        missed.count ? ` (${missed.byKind.map(([words, n]) => `${int(n)} ${words}`).join(', ')})` : '')
+      : []);
+  const rows = eventRows(g.events, Date.now());
+  fill($('guard-table'), rows.length
+    ? table('The guard\'s events, newest first (the account\'s last 50, whatever the time range)', [
+      { label: 'When (UTC)' }, { label: 'What tripped' }, { label: 'Rule: what it counted' }, { label: 'Observed', num: true },
+      { label: 'Threshold', num: true }, { label: 'Until (UTC)' }, { label: 'Effect' }],
+    rows.map((r) => [{ th: true, text: time(r.at) }, r.what, r.rule, dec(r.observed), dec(r.threshold), time(r.until),
+      r.paused ? `${r.active ? 'Paused now' : 'Was paused'}: SMS refused${r.code ? ` (${r.code})` : ''}` : 'Recorded only: SMS still sent']))
+    : empty('No events. The guard counts each country\'s unverified SMS and the countries each end-user IP asks SMS for; '
+      + 'when one goes far past what this account\'s verified traffic explains (suspected SMS pumping), it pauses SMS there '
+      + 'for the cool-down (in record mode it only reports it), and the event is listed here.'));
+}
+
+/** The sections drawn from the statistics (and the account), in the page's order. */
+export const SECTIONS = [totals, perHour, byCountry, byControl, deliveries, costs, pumpingGuard];
 
 /** Removes what a section holds that outlives its elements (the chart), on sign-out. */
 export function clear() {

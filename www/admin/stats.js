@@ -8,13 +8,19 @@
 export const COUNTS = ['attempts', 'converted', 'unconverted', 'sent', 'delivered', 'undelivered',
   'deliveryFailed', 'failedMaxAttempts', 'expired', 'parts', 'cost'];
 
-/** The groups of an answer summed into one (`refused` merged by code). */
+/**
+ * The groups of an answer summed into one: `refused` and `wouldRefuse` (what the guard let
+ * go in record mode that enforce would have refused) merged by code.
+ */
 export function sum(groups) {
   const total = Object.fromEntries(COUNTS.map((k) => [k, 0]));
   total.refused = {};
+  total.wouldRefuse = {};
   for (const g of groups ?? []) {
     for (const k of COUNTS) total[k] += Number(g[k] ?? 0);
-    for (const [code, n] of Object.entries(g.refused ?? {})) total.refused[code] = (total.refused[code] ?? 0) + n;
+    for (const map of ['refused', 'wouldRefuse']) {
+      for (const [code, n] of Object.entries(g[map] ?? {})) total[map][code] = (total[map][code] ?? 0) + n;
+    }
   }
   total.conversionRate = rate(total.converted, total.attempts);
   return total;
