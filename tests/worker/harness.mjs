@@ -88,7 +88,18 @@ function sqliteRows(dir) {
 export async function startWorker(vars = {}, { persist, tenants = TENANTS, kvEntries = [], assets, outbound, ipLimit = 60 } = {}) {
   const logs = [];
   const storage = persist ?? mkdtempSync(join(tmpdir(), 'smsotp-do-'));
-  const capture = (stream) => stream.on('data', (chunk) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
+  // One entry per line: a chunk of the stream may end inside a line (or inside a UTF-8
+  // character), whose rest comes with the next chunk.
+  const capture = (stream) => {
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop();
+      logs.push(...lines.filter(Boolean));
+    });
+    stream.on('end', () => partial && logs.push(partial));
+  };
   // The worker's TENANTS binding is the KV stand-in (kv-standin.mjs): a real Miniflare KV
   // namespace that also enforces Cloudflare's one write per second per key and fails on
   // demand (setKvFaults), which Miniflare alone does not. KV stays in memory: the tenants

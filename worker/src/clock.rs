@@ -6,7 +6,8 @@
 //! request may carry `X-Smsotp-Test-Now: <unix ms>`: the worker then reads that instant
 //! as now, and every Durable Object call it makes carries the header on, so the objects
 //! read it as now too. Each isolate keeps the difference from the real clock of the last
-//! request it was given (a request without the header sets it back to 0), so an object's
+//! request it was given (a request without the header sets it back to 0; a call to an
+//! object never sets a driven clock back: [`follow_call`]), so an object's
 //! alarm that fires later reads the same shifted clock. Alarms are set by a delay from
 //! now (`setAlarm` with a `Duration`), which a shift leaves unchanged; but a driven clock
 //! jumps (an hour between two requests), so an alarm that is overdue by it is rung at
@@ -63,9 +64,18 @@ pub fn follow_request(req: &Request, development: bool) {
 }
 
 /// An object's side: follows the header of a call from the worker (only the worker calls
-/// its objects, and it sets the header only in development).
+/// its objects, and it sets the header only in development), but never back while a test
+/// drives the clock. The worker and its objects share the isolate, and so the offset: an
+/// alarm rung by one request may run while the test's next request is being handled, and
+/// its call (a shard's statistics to the limiter) carries the earlier instant, which would
+/// set that request's clock back (an OTP created "minutes ago", expired before its PIN
+/// is typed).
 pub fn follow_call(req: &Request) {
+    let driven_now = driven().then(now);
     follow(req.headers());
+    if let Some(before) = driven_now.filter(|&before| driven() && now() < before) {
+        OFFSET.with(|o| o.set(before as i64 - real()));
+    }
 }
 
 /// Whether a test drives the clock (the last request said so).

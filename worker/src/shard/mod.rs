@@ -239,7 +239,12 @@ impl DurableObject for OtpShard {
                 );
             }
         }
-        let wake_at = self.wake_at.get();
+        let mut wake_at = self.wake_at.get();
+        // A test's clock jumps: an alarm it has left behind is rung by any request, a read
+        // that changed nothing too (crate::clock).
+        if crate::clock::driven() && (1..=now).contains(&self.alarm_at.get()) {
+            wake_at = wake_at.min(now);
+        }
         if wake_at != u64::MAX {
             self.schedule(wake_at, now).await?;
         }
