@@ -102,8 +102,13 @@ const localProvider = `http://127.0.0.1:${provider.address().port}/sms`;
 // https one, and every outbound fetch of theirs is answered by the local server, so both
 // pay the same hop.
 const providerUrl = 'https://sms.bench.example/sms';
-const outboundService = async (request) =>
-  fetch(localProvider, { method: request.method, headers: request.headers, body: await request.arrayBuffer() });
+const outboundService = async (request) => {
+  // The body is passed as bytes: its length is fetch's to set (undici refuses a
+  // `content-length` header given with a body: "invalid content-length header").
+  const headers = new Headers(request.headers);
+  headers.delete('content-length');
+  return fetch(localProvider, { method: request.method, headers, body: await request.arrayBuffer() });
+};
 
 /**
  * Starts a worker in its own workerd process, with the tenants in its KV namespace
