@@ -440,3 +440,30 @@ describe('the Twilio Verify API under the limits of a real deployment', () => {
     }
   });
 });
+
+describe('the adaptive guard through the Twilio Verify API', () => {
+  test('a start to a country the guard has paused is Twilio\'s 60410 (403) with no SMS; a start to another country goes on', { timeout: 60000 }, async () => {
+    // Floors of 1 and the whole country past 2 × its threshold: the 3rd unverified SMS of
+    // the hour to FR trips it (tests/worker/guard.test.mjs). The harness turns the daily
+    // caps off: the guard alone makes the start count its SMS in the limiter.
+    const guarded = TENANTS.map((t) => (t.id === 'acme' ? { ...t, guard: { mode: 'enforce', hourlyFloor: 1, dailyFloor: 1, countryBlockFactor: 2 } } : t));
+    const w = await startWorker({ SMS_PROVIDER: 'console', RATE_LIMIT_PER_MINUTE: '0' }, { tenants: guarded });
+    try {
+      const sms = () => w.logs.filter((l) => l.includes('"sms.console"')).length;
+      for (const to of ['+33612340001', '+33612350002']) {
+        const v = await start(w, ACME.imported, to);
+        assert.equal(v.status, 201, JSON.stringify(v.body));
+      }
+      const refused = await start(w, ACME.imported, '+33612360003');
+      assertTwilioError(refused, 403, 60410);
+      // A new start for a pending verification is a resend: refused too, its OTP untouched.
+      assertTwilioError(await start(w, ACME.imported, '+33612340001'), 403, 60410);
+      const other = await start(w, ACME.imported, '+447400123009');
+      assert.equal(other.status, 201, JSON.stringify(other.body));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(sms(), 3, 'two to FR and one to GB');
+    } finally {
+      await w.dispose();
+    }
+  });
+});

@@ -155,12 +155,17 @@ impl Admitted {
 }
 
 /// Whether an SMS ask has anything for the limiter to count (a day's cap, the browser's,
-/// or an IP with a limit).
+/// an IP with a limit, or the adaptive guard, unless it is `off`).
 fn counts(send: &SendAsk) -> bool {
     let l = &send.limits;
+    let guarded = send
+        .guard
+        .as_ref()
+        .is_some_and(|g| g.policy.mode != Some(smsotp_edge::guard::GuardMode::Off));
     l.daily_send_cap > 0
         || (send.browser && l.browser_daily_send_cap > 0)
         || (send.ip.is_some() && (l.ip_sends_per_hour > 0 || l.ipv6_net48_sends_per_hour > 0))
+        || guarded
 }
 
 /// Spends what an SMS-sending request asks ([`SmsAsk`]): the minute's 429, an idempotency
