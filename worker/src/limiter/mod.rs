@@ -51,8 +51,8 @@ use counters::Count;
 use wire::LimiterReply;
 
 pub use wire::{
-    admit, ask, refund, service, take_request, Ask, Budget, GuardAsk, IdempotencyAsk, SendAsk,
-    Window,
+    admit, ask, refund, service, take_request, Ask, Budget, GuardAsk, GuardVerdict, IdempotencyAsk,
+    SendAsk, Window,
 };
 
 /// How long an end-user IP's sends are kept: the window of its limit.
@@ -115,7 +115,8 @@ impl DurableObject for TenantLimiter {
         let now = crate::clock::now();
         let reply = match &ask {
             Ask::Take { limit, budget, .. } => self.take_minute(*limit, *budget, now)?,
-            Ask::AddStats { rows } => self.add_stats(rows, now)?,
+            // The range trips' events (`events`) are not kept here yet.
+            Ask::AddStats { rows, .. } => self.add_stats(rows, now)?,
             Ask::Stats { from_hour, to_hour } => self.read_stats(*from_hour, *to_hour)?,
             Ask::Create {
                 limit,
@@ -138,17 +139,29 @@ impl DurableObject for TenantLimiter {
             Ask::Failover { send } => self.failover(send, now)?,
             Ask::Service { limit, op, send } => {
                 match self.take_minute(*limit, Budget::Server, now)? {
-                    LimiterReply::Counted { window } if window.is_none_or(|w| w.allowed) => {
+                    LimiterReply::Counted { window, .. } if window.is_none_or(|w| w.allowed) => {
                         let result = self.service(op)?;
                         let counted = match (&result, send) {
                             (services::ServiceResult::Found(_), Some(send)) => {
                                 self.count_send(send, None, window, now)?
                             }
-                            _ => LimiterReply::Counted { window },
+                            _ => LimiterReply::Counted {
+                                window,
+                                guard: None,
+                            },
                         };
                         match counted {
                             refused @ LimiterReply::Refused { .. } => refused,
-                            _ => LimiterReply::Service { window, result },
+                            LimiterReply::Counted { guard, .. } => LimiterReply::Service {
+                                window,
+                                result,
+                                guard,
+                            },
+                            _ => LimiterReply::Service {
+                                window,
+                                result,
+                                guard: None,
+                            },
                         }
                     }
                     over => over,

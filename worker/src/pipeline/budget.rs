@@ -17,7 +17,7 @@ use worker::{Env, Request};
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
 use crate::limiter::wire::Refusal;
-use crate::limiter::{self, Ask, Budget, IdempotencyAsk, SendAsk};
+use crate::limiter::{self, Ask, Budget, GuardVerdict, IdempotencyAsk, SendAsk};
 use crate::tenant::Tenant;
 use smsotp_edge::stats::counts_refusal;
 
@@ -133,6 +133,9 @@ pub struct Admitted {
     /// The answer of an earlier request with the same key and body: answer it again, and
     /// do nothing else.
     pub replay: Option<StoredAnswer>,
+    /// The adaptive guard's verdict on the SMS counted, for the range rule in the
+    /// number's shard (`ShardOp::Create`'s `guard`).
+    pub guard: Option<GuardVerdict>,
 }
 
 impl Admitted {
@@ -145,6 +148,7 @@ impl Admitted {
             counted: send.filter(counts),
             key: None,
             replay: None,
+            guard: None,
         }
     }
 
@@ -173,6 +177,7 @@ pub async fn admit(cx: &mut Ctx, tenant: &Tenant, ask: SmsAsk) -> AppResult<Admi
         counted,
         key,
         replay: None,
+        guard: None,
     };
     if limit == 0 && ask.idempotency.is_none() && admitted.counted.is_none() {
         return Ok(admitted);
@@ -183,7 +188,8 @@ pub async fn admit(cx: &mut Ctx, tenant: &Tenant, ask: SmsAsk) -> AppResult<Admi
         idempotency: ask.idempotency,
         send: ask.send,
     };
-    admitted.replay = limiter::admit(&cx.env, &tenant.id, &ask, &cx.usage, &mut cx.window).await?;
+    (admitted.replay, admitted.guard) =
+        limiter::admit(&cx.env, &tenant.id, &ask, &cx.usage, &mut cx.window).await?;
     Ok(admitted)
 }
 

@@ -74,13 +74,16 @@ use crate::durable::{self, RowUsage, Sql};
 
 mod alarms;
 mod failover;
+mod guard;
 mod ops;
 mod outbox;
 mod stats;
 mod storage;
 pub mod wire;
 
-pub use wire::{call, NumberRef, OutgoingSms, Payment, ResendPending, ShardOp, ShardReply};
+pub use wire::{
+    call, NumberRef, OutgoingSms, Payment, RangeAsk, ResendPending, ShardOp, ShardReply,
+};
 
 /// An hour: the window of the prefix rule, and how often the alarm cleans up.
 const HOUR_MS: u64 = 3600 * 1000;
@@ -101,6 +104,9 @@ pub struct OtpShard {
     clean_up_at: Cell<u64>,
     /// Each tenant's statistics not yet sent to its limiter (`stats`).
     stats: RefCell<BTreeMap<String, StatsBuffer>>,
+    /// Each tenant's guard events (range trips, `guard`) not yet sent to its limiter: when
+    /// they are due, and the events.
+    guard_events: RefCell<BTreeMap<String, (u64, Vec<smsotp_edge::guard::GuardEvent>)>>,
     /// Whether the request being handled has counted its refusal already (a Twilio
     /// Verify start that became a resend counts it where the resend refused).
     refusal_counted: Cell<bool>,
@@ -144,6 +150,7 @@ impl DurableObject for OtpShard {
             wake_at: Cell::new(u64::MAX),
             clean_up_at: Cell::new(0),
             stats: RefCell::new(BTreeMap::new()),
+            guard_events: RefCell::new(BTreeMap::new()),
             refusal_counted: Cell::new(false),
         }
     }
