@@ -10,6 +10,7 @@
 //! again.
 
 use smsotp_core::{ApiError, ErrorCode};
+use smsotp_edge::guard::GuardMode;
 use smsotp_edge::idempotency::StoredAnswer;
 use smsotp_edge::limits::end_user_ip;
 use worker::{Env, Request};
@@ -159,12 +160,17 @@ impl Admitted {
 }
 
 /// Whether an SMS ask has anything for the limiter to count (a day's cap, the browser's,
-/// or an IP with a limit).
+/// an IP with a limit, or the adaptive guard unless the tenant turned it off: its
+/// country's count, and the verdict the number's shard needs for the range rule).
 fn counts(send: &SendAsk) -> bool {
     let l = &send.limits;
     l.daily_send_cap > 0
         || (send.browser && l.browser_daily_send_cap > 0)
         || (send.ip.is_some() && (l.ip_sends_per_hour > 0 || l.ipv6_net48_sends_per_hour > 0))
+        || send
+            .guard
+            .as_ref()
+            .is_some_and(|g| g.policy.mode != Some(GuardMode::Off))
 }
 
 /// Spends what an SMS-sending request asks ([`SmsAsk`]): the minute's 429, an idempotency
