@@ -37,7 +37,7 @@ const KNOWN_FIELDS = new Set(['id', 'apiKeys', 'webhookSecret', 'twilio', 'creat
 /** The keys of a `guard` object (smsotp_edge::guard::GuardPolicy::KEYS), by kind. */
 const GUARD_WHOLE = ['dailyFloor', 'dailyWindowHours', 'hourlyFloor', 'hourlyWindowHours', 'countryBlockFactor', 'rangeFloor', 'ipCountries', 'ipWindowMinutes', 'cooldownSeconds'];
 const GUARD_RATIOS = ['dailyRatio', 'hourlyRatio', 'rangeRatio'];
-export const GUARD_KEYS = ['mode', ...GUARD_RATIOS, ...GUARD_WHOLE, 'allowNumbers', 'allowRanges'];
+export const GUARD_KEYS = ['mode', ...GUARD_RATIOS, ...GUARD_WHOLE, 'allowNumbers', 'allowRanges', 'eventsUrl'];
 
 /** Twilio SIDs as Twilio and the worker write them: the kind's two letters, 32 lower-case hex digits. */
 export const TWILIO_ACCOUNT_SID_RE = /^AC[0-9a-f]{32}$/;
@@ -370,6 +370,9 @@ export function policyFieldProblems(field, value) {
       const problems = unknownKeyProblems(value, GUARD_KEYS).map(([k, p]) => `${k}: ${p}`);
       if (value.mode !== undefined && ![null, 'off', 'record', 'enforce'].includes(value.mode)) {
         problems.push(`mode must be "off", "record", "enforce" or null, not ${describeSetting(value.mode)}`);
+      }
+      if (value.eventsUrl !== undefined && value.eventsUrl !== null && !(typeof value.eventsUrl === 'string' && /^https?:\/\/\S+$/i.test(value.eventsUrl))) {
+        problems.push(`eventsUrl must be an http(s) URL or null, not ${describeSetting(value.eventsUrl)} (the worker also requires https to a public host outside development)`);
       }
       for (const k of GUARD_WHOLE) {
         if (value[k] !== undefined && !(Number.isInteger(value[k]) && value[k] >= 0)) problems.push(`${k} must be a whole number, not ${describeSetting(value[k])}`);

@@ -285,7 +285,12 @@ impl TenantPolicy {
         policy.delivery = self.delivery.overlay(obj, &mut problems);
         if let Some(guard) = obj.get("guard") {
             match self.guard.overlay_json(guard, "guard.") {
-                Ok(guard) => policy.guard = guard,
+                Ok(mut guard) => {
+                    match guard.check_events_url(self.config.callback_policy, "guard.") {
+                        Ok(()) => policy.guard = guard,
+                        Err(problem) => problems.push(problem),
+                    }
+                }
                 Err(more) => problems.extend(more),
             }
         }
@@ -566,7 +571,7 @@ mod tests {
         assert_eq!(
             parse(json!({"guard": {"mode": "on", "ipCountries": 0, "colour": 1}})).unwrap_err(),
             [
-                "unknown guard setting guard.colour (a guard has only mode, dailyRatio, dailyFloor, dailyWindowHours, hourlyRatio, hourlyFloor, hourlyWindowHours, countryBlockFactor, rangeFloor, rangeRatio, ipCountries, ipWindowMinutes, cooldownSeconds, allowNumbers, allowRanges)",
+                "unknown guard setting guard.colour (a guard has only mode, dailyRatio, dailyFloor, dailyWindowHours, hourlyRatio, hourlyFloor, hourlyWindowHours, countryBlockFactor, rangeFloor, rangeRatio, ipCountries, ipWindowMinutes, cooldownSeconds, allowNumbers, allowRanges, eventsUrl)",
                 "guard.ipCountries must be a whole number from 1 to 250",
                 "guard.mode must be off, record, enforce or null",
             ]

@@ -12,15 +12,55 @@
 use serde_json::{json, Map, Value};
 use smsotp_edge::tenant::AllowedCountries;
 
+use smsotp_core::time::format_rfc3339;
+use smsotp_edge::guard::{GuardEvent, GuardMode, RECORD_FIRST_MS};
+
 use crate::config::Settings;
 use crate::error::AppResult;
+use crate::limiter;
 use crate::pipeline::answer::Answer;
 use crate::pipeline::context::Ctx;
 use crate::tenant::Tenant;
 
-/// `GET /v1/account`: 200 with the tenant's policy ([`view`]).
+/// How many of the guard's newest events the answer lists (the limiter keeps 100).
+const GUARD_EVENTS_SHOWN: u32 = 50;
+
+/// `GET /v1/account`: 200 with the tenant's policy ([`view`]) and its guard ([`guard_view`]:
+/// one call to the tenant's limiter, which keeps the guard's events).
 pub async fn account(cx: &mut Ctx, tenant: &Tenant) -> AppResult<Answer> {
-    Ok(Answer::json(200, view(tenant, &cx.settings)))
+    let (events, first_seen) =
+        limiter::wire::guard(&cx.env, &tenant.id, GUARD_EVENTS_SHOWN, &cx.usage).await?;
+    let mut body = view(tenant, &cx.settings);
+    body["guard"] = guard_view(tenant, &events, first_seen, crate::clock::now());
+    Ok(Answer::json(200, body))
+}
+
+/// The adaptive guard as it stands for the tenant (docs/guard.md): the mode now and
+/// whether the tenant set it (`modeSet`, `null`: the default, `record` until
+/// `recordUntil`, a week after `createdAt` — or after the guard first kept state for a
+/// record without one — then `enforce`), the settings (the record's key names), and the
+/// newest events (`guard.triggered`, newest first).
+pub fn guard_view(
+    tenant: &Tenant,
+    events: &[GuardEvent],
+    first_seen: Option<u64>,
+    now: u64,
+) -> Value {
+    let policy = &tenant.policy.guard;
+    // No createdAt and no state yet: the first week starts with the first SMS.
+    let created = tenant.created_at.or(first_seen);
+    let mode = policy.mode_at(created.unwrap_or(now), now);
+    let record_until = match (policy.mode, created) {
+        (None, Some(c)) => json!(format_rfc3339(c.saturating_add(RECORD_FIRST_MS))),
+        _ => Value::Null,
+    };
+    json!({
+        "mode": mode.as_str(),
+        "modeSet": policy.mode.map(GuardMode::as_str),
+        "recordUntil": record_until,
+        "settings": policy.to_json(),
+        "events": events,
+    })
 }
 
 /// The tenant's policy as JSON, in the record's key names where there is one

@@ -17,17 +17,21 @@ use serde::Serialize;
 use serde_json::json;
 use smsotp_core::ApiError;
 use smsotp_edge::guard::{
-    CountryState, Decision, GuardMode, GuardPolicy, IpState, Outcome, SendRequest,
+    CountryState, Decision, GuardEvent, GuardMode, GuardPolicy, IpState, Outcome, SendRequest,
 };
 use smsotp_edge::stats::{StatsRow, HOUR_MS};
 use worker::Result;
 
-use super::wire::{GuardAsk, GuardVerdict, SendAsk};
+use super::wire::{GuardAsk, GuardVerdict, LimiterReply, SendAsk};
 use super::TenantLimiter;
 
 /// How long an IP's state is kept after its last change: past the longest IP window (a
 /// day) and cool-down (a week).
 pub(super) const IP_STATE_KEPT_MS: u64 = 8 * 86_400_000;
+
+/// How many `guard.triggered` events a tenant's list keeps (`GET /v1/account`): a trip
+/// refuses its subject for an hour by default, so a hundred is days of a sustained attack.
+pub(super) const EVENTS_KEPT: u32 = 100;
 
 /// A new SMS the guard let through: the states to count it in.
 pub(super) struct Guarded {
@@ -121,21 +125,23 @@ impl TenantLimiter {
             now,
         );
         let verdict = verdict.map(|country| GuardVerdict { mode, country });
-        if let Some(event) = &event {
+        if let Some(event) = event {
             // The trip is the state's: written now, whatever happens to this SMS.
             self.guard_write(&country_key, &country, now)?;
             if let Some((key, state)) = &ip {
                 self.guard_write(key, state, now)?;
             }
-            let mut fields = serde_json::to_value(event).unwrap_or_default();
-            if let Some(obj) = fields.as_object_mut() {
-                obj.insert("tenant".into(), json!(ask.tenant));
-            }
-            crate::log::event("warn", "guard.triggered", fields);
+            self.guard_triggered(&ask.tenant, event, ask.policy.events_url.as_deref(), now)?;
         }
         match decision {
             Decision::Refuse { scope, .. } => Ok(Err(ApiError::new(scope.error_code()))),
             Decision::WouldRefuse { rule, scope, until } => {
+                self.count_would_refuse(
+                    &send.country,
+                    send.channel,
+                    scope.error_code().code(),
+                    now,
+                );
                 crate::log::event(
                     "info",
                     "guard.would_refuse",
@@ -159,6 +165,82 @@ impl TenantLimiter {
                 ip,
                 verdict,
             }))),
+        }
+    }
+
+    /// A trip: logged (`guard.triggered`), kept in the tenant's list (`GET /v1/account`)
+    /// and, with an `eventsUrl`, to be POSTed there once the request's work is done
+    /// ([`TenantLimiter::send_guard_events`]).
+    fn guard_triggered(
+        &self,
+        tenant: &str,
+        event: GuardEvent,
+        url: Option<&str>,
+        now: u64,
+    ) -> Result<()> {
+        let mut fields = serde_json::to_value(&event).unwrap_or_default();
+        if let Some(obj) = fields.as_object_mut() {
+            obj.insert("tenant".into(), json!(tenant));
+        }
+        crate::log::event("warn", "guard.triggered", fields);
+        self.keep_guard_event(&event, now)?;
+        if let Some(url) = url {
+            self.events_out
+                .borrow_mut()
+                .push((tenant.to_owned(), event, url.to_owned()));
+        }
+        Ok(())
+    }
+
+    fn keep_guard_event(&self, event: &GuardEvent, now: u64) -> Result<()> {
+        let json =
+            serde_json::to_string(event).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        self.store().keep_guard_event(&json, now, EVENTS_KEPT)
+    }
+
+    /// The range rule's events a shard sends with its statistics (it logged them and
+    /// queued their callbacks): kept in the list.
+    pub(super) fn keep_shard_events(&self, events: &[GuardEvent], now: u64) -> Result<()> {
+        for event in events {
+            self.keep_guard_event(event, now)?;
+        }
+        Ok(())
+    }
+
+    /// `Ask::Guard`: the newest `limit` events (at most [`EVENTS_KEPT`]) and `first_seen`.
+    pub(super) fn guard_view(&self, limit: u32) -> Result<LimiterReply> {
+        let events = self
+            .store()
+            .guard_events(limit.min(EVENTS_KEPT))?
+            .into_iter()
+            .filter_map(|json| serde_json::from_str(&json).ok())
+            .collect();
+        let first_seen = self
+            .store()
+            .guard_state("first_seen")?
+            .and_then(|s| s.parse().ok());
+        Ok(LimiterReply::Guard { events, first_seen })
+    }
+
+    /// Queues the callbacks of this request's trips, each in a shard's outbox (signed,
+    /// retried and capped there as the status callbacks are). A failure is logged with
+    /// the event (`guard.event_lost`): the trip itself is stored and listed.
+    pub(super) async fn send_guard_events(&self) {
+        let out: Vec<_> = self.events_out.borrow_mut().drain(..).collect();
+        for (tenant, event, url) in out {
+            let body = event.callback_body().to_string();
+            let id = event.webhook_id();
+            let usage = crate::usage::Usage::default();
+            if let Err(e) =
+                crate::shard::wire::queue_callback(&self.env, (&tenant, &id), (&url, &body), &usage)
+                    .await
+            {
+                crate::log::event(
+                    "error",
+                    "guard.event_lost",
+                    json!({"tenant": tenant, "webhookId": id, "error": e.to_string()}),
+                );
+            }
         }
     }
 

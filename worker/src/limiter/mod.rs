@@ -61,6 +61,7 @@ const IP_WINDOW_MS: u64 = 3_600_000;
 #[durable_object]
 pub struct TenantLimiter {
     state: State,
+    env: Env,
     /// The counters as this instance last read or wrote them (`None`: not read yet). Only
     /// this instance writes the object's storage, so the copies stay as exact as the
     /// checkpoints allow.
@@ -81,6 +82,10 @@ pub struct TenantLimiter {
     /// The guard settings of the tenant's last SMS, for the verified OTPs the shards'
     /// statistics bring (`guard`).
     guard_policy: RefCell<Option<smsotp_edge::guard::GuardPolicy>>,
+    /// `guard.triggered` events of this request to POST to the tenant's `eventsUrl`
+    /// (queued in a shard's outbox once the request's own work is done): tenant, event,
+    /// URL.
+    events_out: RefCell<Vec<(String, smsotp_edge::guard::GuardEvent, String)>>,
 }
 
 impl TenantLimiter {
@@ -92,10 +97,11 @@ impl TenantLimiter {
 }
 
 impl DurableObject for TenantLimiter {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         storage::open(&state.storage().sql());
         Self {
             state,
+            env,
             minute: Cell::new(None),
             day: Cell::new(None),
             browser_minute: Cell::new(None),
@@ -106,6 +112,7 @@ impl DurableObject for TenantLimiter {
             clean_up_at: Cell::new(0),
             stats: RefCell::new(StatsBuffer::new(CheckpointPolicy::default())),
             guard_policy: RefCell::new(None),
+            events_out: RefCell::new(Vec::new()),
         }
     }
 
@@ -115,8 +122,11 @@ impl DurableObject for TenantLimiter {
         let now = crate::clock::now();
         let reply = match &ask {
             Ask::Take { limit, budget, .. } => self.take_minute(*limit, *budget, now)?,
-            // The range trips' events (`events`) are not kept here yet.
-            Ask::AddStats { rows, .. } => self.add_stats(rows, now)?,
+            Ask::AddStats { rows, events } => {
+                self.keep_shard_events(events, now)?;
+                self.add_stats(rows, now)?
+            }
+            Ask::Guard { limit } => self.guard_view(*limit)?,
             Ask::Stats { from_hour, to_hour } => self.read_stats(*from_hour, *to_hour)?,
             Ask::Create {
                 limit,
@@ -169,6 +179,8 @@ impl DurableObject for TenantLimiter {
             }
         };
         self.count_refusal_of(&ask, &reply, now);
+        // The request's state is written: a trip's callback may now be queued (an await).
+        self.send_guard_events().await;
         // IPs, keys and statistics are kept only as long as their windows: an hourly
         // clean-up.
         if matches!(

@@ -56,6 +56,21 @@ impl TenantLimiter {
         }
     }
 
+    /// An SMS the guard let go in `record` mode that `enforce` would have refused with
+    /// `code`: counted apart from the refusals (`wouldRefuse` in `GET /v1/stats`).
+    pub(super) fn count_would_refuse(
+        &self,
+        country: &str,
+        channel: Option<Channel>,
+        code: u16,
+        now: u64,
+    ) {
+        let key = BucketKey::new(now, country, channel.unwrap_or(Channel::Sms), NO_PROVIDER);
+        self.stats
+            .borrow_mut()
+            .record(key, StatsEvent::WouldRefuse { code }, now);
+    }
+
     /// `AddStats`: a shard's buckets, added to the pending ones and written with them at
     /// the next checkpoint — so the 64 shards' deltas of a window cost one row per bucket,
     /// not one per shard.

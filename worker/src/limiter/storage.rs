@@ -55,6 +55,11 @@ CREATE TABLE IF NOT EXISTS guard (
   state TEXT NOT NULL,
   last_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS guard_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL
+);
 ";
 
 /// Makes the object's tables, when the object starts.
@@ -262,6 +267,36 @@ impl Store<'_> {
             vec![int(before)],
         )?;
         Ok(())
+    }
+
+    /// Keeps a `guard.triggered` event (its JSON), and forgets those beyond the newest
+    /// `keep` (one insert, and a delete that finds nothing until the list is full).
+    pub fn keep_guard_event(&self, event: &str, now: u64, keep: u32) -> Result<()> {
+        self.0.exec(
+            "INSERT INTO guard_events (at, event) VALUES (?, ?)",
+            vec![int(now), text(event)],
+        )?;
+        self.0.exec(
+            "DELETE FROM guard_events WHERE id <= (SELECT MAX(id) FROM guard_events) - ?",
+            vec![int(u64::from(keep))],
+        )?;
+        Ok(())
+    }
+
+    /// The newest `limit` guard events (their JSON), newest first.
+    pub fn guard_events(&self, limit: u32) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            event: String,
+        }
+        let rows: Vec<Row> = self
+            .0
+            .exec(
+                "SELECT event FROM guard_events ORDER BY id DESC LIMIT ?",
+                vec![int(u64::from(limit))],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().map(|r| r.event).collect())
     }
 
     /// Adds each row's counters to its bucket's stored ones (a read and an upsert per

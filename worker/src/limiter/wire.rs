@@ -94,13 +94,17 @@ pub enum Ask {
         browser_cap: Option<u32>,
     },
     /// A shard's statistics of the tenant since its last checkpoint (`shard::stats`): added
-    /// to the stored buckets; with the guard's trips the shard started since (the range
-    /// rule's `guard.triggered` events).
+    /// to the stored buckets.
     AddStats {
         rows: Vec<StatsRow>,
+        /// `guard.triggered` events of the shard's range rule since its last checkpoint
+        /// (the shard queued their callbacks): kept in the tenant's list.
         #[serde(default)]
         events: Vec<GuardEvent>,
     },
+    /// `GET /v1/account`: the guard's newest `limit` events, and when it first kept
+    /// state for a tenant whose record has no `createdAt`.
+    Guard { limit: u32 },
     /// `GET /v1/stats`: the stored buckets of the hours `from_hour..to_hour` (the
     /// limiter's own pending refusals written first).
     Stats { from_hour: u32, to_hour: u32 },
@@ -158,7 +162,7 @@ pub struct SendAsk {
 /// allow-lists).
 #[derive(Serialize, Deserialize, Clone)]
 pub struct GuardAsk {
-    /// The tenant's id, for the log lines.
+    /// The tenant's id, for the log lines and its events' callbacks.
     pub tenant: String,
     pub policy: GuardPolicy,
     pub created_at: Option<u64>,
@@ -202,6 +206,11 @@ pub enum LimiterReply {
     Done,
     /// `Stats`: the stored buckets.
     Stats { rows: Vec<StatsRow> },
+    /// `Guard`: the newest events, newest first, and `first_seen`.
+    Guard {
+        events: Vec<GuardEvent>,
+        first_seen: Option<u64>,
+    },
     /// `Service` within the minute: the operation's result (and for a start's SMS, the
     /// guard's verdict for its range).
     Service {
@@ -246,9 +255,10 @@ pub async fn admit(
         LimiterReply::Counted { window, guard } => (window, Ok((None, guard))),
         LimiterReply::Replay { window, answer } => (window, Ok((Some(answer), None))),
         LimiterReply::Refused { window, error } => (window, Err(error)),
-        LimiterReply::Done | LimiterReply::Service { .. } | LimiterReply::Stats { .. } => {
-            (None, Ok((None, None)))
-        }
+        LimiterReply::Done
+        | LimiterReply::Service { .. }
+        | LimiterReply::Stats { .. }
+        | LimiterReply::Guard { .. } => (None, Ok((None, None))),
     };
     *window = counted;
     if let Some(w) = &counted {
@@ -293,6 +303,22 @@ pub async fn stats(
         LimiterReply::Stats { rows } => Ok(rows),
         _ => Err(AppError::Internal(
             "the limiter's unexpected reply to a stats ask".into(),
+        )),
+    }
+}
+
+/// The tenant's newest `limit` guard events (newest first) and, for a tenant whose record
+/// has no `createdAt`, when the guard first kept its state.
+pub async fn guard(
+    env: &Env,
+    tenant: &str,
+    limit: u32,
+    usage: &Usage,
+) -> AppResult<(Vec<GuardEvent>, Option<u64>)> {
+    match self::ask(env, tenant, &Ask::Guard { limit }, usage).await? {
+        LimiterReply::Guard { events, first_seen } => Ok((events, first_seen)),
+        _ => Err(AppError::Internal(
+            "the limiter's unexpected reply to a guard ask".into(),
         )),
     }
 }

@@ -180,6 +180,15 @@ impl DurableObject for OtpShard {
                 Some((row, record)) => self.transition(row, (&record.otp_id, &op), now)?,
                 None => ShardReply::NotFound,
             },
+            ShardOp::QueueCallback {
+                tenant,
+                webhook_id,
+                url,
+                body,
+            } => {
+                self.queue_other_callback(tenant, webhook_id, (url, body), now)?;
+                ShardReply::Queued
+            }
             ShardOp::Latest { tenant, number } => match self.latest_of(tenant, number)? {
                 Some((_, mut record)) => {
                     record.expire(now);

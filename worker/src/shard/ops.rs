@@ -517,6 +517,7 @@ impl OtpShard {
             | ShardOp::Resend { .. }
             | ShardOp::Unlock { .. }
             | ShardOp::Latest { .. }
+            | ShardOp::QueueCallback { .. }
             | ShardOp::Sent { .. }
             | ShardOp::Report { .. } => Ok(()),
         };

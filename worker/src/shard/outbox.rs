@@ -62,6 +62,22 @@ impl OtpShard {
         Ok(())
     }
 
+    /// Queues a callback that is no OTP's (a guard event: `ShardOp::QueueCallback`), capped
+    /// with the tenant's others, and rings the alarm to deliver it now.
+    pub(super) fn queue_other_callback(
+        &self,
+        tenant: &str,
+        webhook_id: &str,
+        (url, body): (&str, &str),
+        now: u64,
+    ) -> Result<()> {
+        self.store()
+            .queue_callback(webhook_id, tenant, url, body, now)?;
+        self.cap_callbacks(tenant)?;
+        self.wake(now);
+        Ok(())
+    }
+
     /// Keeps at most [`MAX_QUEUED_PER_TENANT`] callbacks of `tenant` queued in this shard:
     /// the oldest queued beyond are dropped, each logged (`callback.dropped`).
     fn cap_callbacks(&self, tenant: &str) -> Result<()> {

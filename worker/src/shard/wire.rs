@@ -105,6 +105,15 @@ pub enum ShardOp {
         #[serde(default)]
         payment: Option<Payment>,
     },
+    /// Queue a signed callback that is no OTP's (a `guard.triggered` event of the tenant's
+    /// limiter, to its `guard.eventsUrl`): delivered, retried and capped as the status
+    /// callbacks are (`shard/outbox.rs`).
+    QueueCallback {
+        tenant: String,
+        webhook_id: String,
+        url: String,
+        body: String,
+    },
     /// Clear a number's locks (`DELETE /v1/numbers/{e164}/lock`): the temporary lock,
     /// its clients' locks and the count of wrong PINs in a row.
     Unlock {
@@ -218,7 +227,7 @@ impl ShardOp {
             | ShardOp::Sent { otp_id, .. }
             | ShardOp::Report { otp_id, .. }
             | ShardOp::Get { otp_id, .. } => otp_id,
-            ShardOp::Unlock { .. } | ShardOp::Latest { .. } => "",
+            ShardOp::Unlock { .. } | ShardOp::Latest { .. } | ShardOp::QueueCallback { .. } => "",
         }
     }
 
@@ -243,6 +252,7 @@ impl ShardOp {
             | ShardOp::Approve { tenant, .. }
             | ShardOp::Get { tenant, .. }
             | ShardOp::Unlock { tenant, .. }
+            | ShardOp::QueueCallback { tenant, .. }
             | ShardOp::Latest { tenant, .. } => Some(tenant),
             ShardOp::Create { .. }
             | ShardOp::FailDelivery { .. }
@@ -293,6 +303,8 @@ pub enum ShardReply {
     /// `Report`, `Sent`: applied (`known`: the OTP holds that message from that provider;
     /// else nothing changed).
     Reported { known: bool },
+    /// `QueueCallback`: queued.
+    Queued,
 }
 
 impl ShardReply {
@@ -317,6 +329,7 @@ impl ShardReply {
             ShardReply::Unlocked => "unlocked",
             ShardReply::Checked { .. } => "checked",
             ShardReply::Reported { .. } => "reported",
+            ShardReply::Queued => "queued",
         }
     }
 }
@@ -379,6 +392,28 @@ impl Message for ShardOp {
     fn count(usage: &Usage, rows: RowUsage) {
         usage.durable_object_call(rows);
     }
+}
+
+/// Queues a callback that is no OTP's (`ShardOp::QueueCallback`) in the shard its webhook
+/// id names (a guard event's id is the same on every try, so a retried queueing finds its
+/// row: `INSERT OR IGNORE`).
+pub async fn queue_callback(
+    env: &Env,
+    (tenant, webhook_id): (&str, &str),
+    (url, body): (&str, &str),
+    usage: &Usage,
+) -> Result<()> {
+    let shard = webhook_id
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % u32::from(smsotp_edge::placement::SHARDS);
+    let op = ShardOp::QueueCallback {
+        tenant: tenant.to_owned(),
+        webhook_id: webhook_id.to_owned(),
+        url: url.to_owned(),
+        body: body.to_owned(),
+    };
+    call(env, shard as u8, &op, usage).await.map(|_| ())
 }
 
 /// Sends an operation to shard `shard`, counting the call in `usage`.

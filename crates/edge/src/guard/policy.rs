@@ -85,6 +85,11 @@ pub struct GuardPolicy {
     pub allow_numbers: BTreeSet<String>,
     /// Number prefixes (`+3361234`, `+44`) whose numbers are never refused (still counted).
     pub allow_ranges: BTreeSet<String>,
+    /// Where each `guard.triggered` event is POSTed, signed as the status callbacks are
+    /// (`None`: only logged and listed in `GET /v1/account`). Checked against the
+    /// deployment's callback policy by [`GuardPolicy::check_events_url`].
+    #[serde(default)]
+    pub events_url: Option<String>,
 }
 
 impl Default for GuardPolicy {
@@ -105,6 +110,7 @@ impl Default for GuardPolicy {
             cooldown_seconds: 3600,
             allow_numbers: BTreeSet::new(),
             allow_ranges: BTreeSet::new(),
+            events_url: None,
         }
     }
 }
@@ -127,7 +133,7 @@ const RATIOS: [&str; 3] = ["dailyRatio", "hourlyRatio", "rangeRatio"];
 
 impl GuardPolicy {
     /// The keys of a `guard` object.
-    pub const KEYS: [&'static str; 15] = [
+    pub const KEYS: [&'static str; 16] = [
         "mode",
         "dailyRatio",
         "dailyFloor",
@@ -143,6 +149,7 @@ impl GuardPolicy {
         "cooldownSeconds",
         "allowNumbers",
         "allowRanges",
+        "eventsUrl",
     ];
 
     /// The mode at `now` of a tenant created at `tenant_created_at`: the one set, else
@@ -165,6 +172,27 @@ impl GuardPolicy {
             } else {
                 GuardMode::Enforce
             })
+    }
+
+    /// Checks `eventsUrl` as a callback URL of the deployment (`https` to a public host in
+    /// production: the same rules as `otpCallbackUrl`) and keeps it as parsed; the
+    /// problem, named under `path`, when refused.
+    pub fn check_events_url(
+        &mut self,
+        policy: smsotp_core::CallbackPolicy,
+        path: &str,
+    ) -> Result<(), String> {
+        if let Some(url) = &self.events_url {
+            match smsotp_core::callback_url::check(url, policy) {
+                Ok(href) => self.events_url = Some(href),
+                Err(why) => {
+                    return Err(format!(
+                        "{path}eventsUrl is not a valid callback URL: {why}"
+                    ))
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether `e164` is allow-listed: one of the numbers, or under one of the prefixes.
@@ -252,6 +280,16 @@ impl GuardPolicy {
                             }
                         }
                     }
+                    "eventsUrl" => {
+                        p.events_url = match v {
+                            Value::Null => None,
+                            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+                            _ => {
+                                problems.push(format!("{name} must be a URL or null"));
+                                continue;
+                            }
+                        }
+                    }
                     "allowNumbers" | "allowRanges" => {
                         let (lo, hi, what) = if key == "allowNumbers" {
                             (8, 15, "a number in E.164 (+ and 8 to 15 digits)")
@@ -300,6 +338,32 @@ impl GuardPolicy {
         }
     }
 
+    /// The settings as a `guard` object, in the record's key names (ratios as decimals):
+    /// what `GET /v1/account` shows, and read back by [`GuardPolicy::from_json`] as the same
+    /// settings.
+    pub fn to_json(&self) -> Value {
+        let mut copy = self.clone();
+        let mut m = serde_json::Map::new();
+        m.insert(
+            "mode".into(),
+            serde_json::json!(self.mode.map(GuardMode::as_str)),
+        );
+        for key in RATIOS {
+            let milli = *copy.ratio_mut(key);
+            // Thousandths as a decimal with at most 3 places (200 → 0.2): exact as text.
+            let text = format!("{}.{:03}", milli / 1000, milli % 1000);
+            let n: serde_json::Number = text.parse().unwrap_or_else(|_| 0.into());
+            m.insert(key.into(), Value::Number(n));
+        }
+        for (key, _, _) in WHOLE {
+            m.insert(key.into(), serde_json::json!(*copy.whole_mut(key)));
+        }
+        m.insert("allowNumbers".into(), serde_json::json!(self.allow_numbers));
+        m.insert("allowRanges".into(), serde_json::json!(self.allow_ranges));
+        m.insert("eventsUrl".into(), serde_json::json!(self.events_url));
+        Value::Object(m)
+    }
+
     fn whole_mut(&mut self, key: &str) -> &mut u32 {
         match key {
             "dailyFloor" => &mut self.daily_floor,
@@ -327,6 +391,52 @@ impl GuardPolicy {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn to_json_reads_back_as_the_same_settings_in_the_records_key_names() {
+        let p = GuardPolicy::from_json(
+            &json!({"mode": "record", "dailyRatio": 0.3, "rangeRatio": 12.125, "hourlyFloor": 7,
+                    "allowRanges": ["+4420"], "eventsUrl": "https://ops.example/guard"}),
+            "guard.",
+        )
+        .unwrap();
+        let j = p.to_json();
+        assert_eq!(j["dailyRatio"], json!(0.3));
+        assert_eq!(j["hourlyRatio"], json!(0.2));
+        assert_eq!(j["rangeRatio"], json!(12.125));
+        assert_eq!(j["hourlyFloor"], json!(7));
+        assert_eq!(j["mode"], json!("record"));
+        assert_eq!(j["eventsUrl"], json!("https://ops.example/guard"));
+        assert_eq!(GuardPolicy::from_json(&j, "guard.").unwrap(), p);
+        let d = GuardPolicy::default();
+        assert_eq!(j.as_object().unwrap().len(), GuardPolicy::KEYS.len());
+        assert_eq!(GuardPolicy::from_json(&d.to_json(), "guard.").unwrap(), d);
+    }
+
+    #[test]
+    fn events_url_is_checked_as_a_callback_url_of_the_deployment() {
+        // (This crate builds the core without its URL parser: the shape is checked here;
+        // the worker's build parses and classifies hosts, tested on workerd.)
+        use smsotp_core::CallbackPolicy;
+        let ok = GuardPolicy::from_json(&json!({"eventsUrl": "https://ops.example/e"}), "guard.");
+        assert!(ok
+            .unwrap()
+            .check_events_url(CallbackPolicy::PublicHttpsOnly, "guard.")
+            .is_ok());
+        let mut p =
+            GuardPolicy::from_json(&json!({"eventsUrl": "ftp://ops.example/e"}), "guard.").unwrap();
+        let err = p
+            .check_events_url(CallbackPolicy::PublicHttpsOnly, "guard.")
+            .unwrap_err();
+        assert!(
+            err.starts_with("guard.eventsUrl is not a valid callback URL"),
+            "{err}"
+        );
+        assert_eq!(
+            GuardPolicy::from_json(&json!({"eventsUrl": 5}), "guard.").unwrap_err(),
+            ["guard.eventsUrl must be a URL or null"]
+        );
+    }
 
     #[test]
     fn settings() {
@@ -387,7 +497,7 @@ mod tests {
                 "guard.allowNumbers[1] must be a number in E.164 (+ and 8 to 15 digits)",
                 "guard.allowNumbers[2] must be a number in E.164 (+ and 8 to 15 digits)",
                 "guard.allowRanges must be a list",
-                "unknown guard setting guard.colour (a guard has only mode, dailyRatio, dailyFloor, dailyWindowHours, hourlyRatio, hourlyFloor, hourlyWindowHours, countryBlockFactor, rangeFloor, rangeRatio, ipCountries, ipWindowMinutes, cooldownSeconds, allowNumbers, allowRanges)",
+                "unknown guard setting guard.colour (a guard has only mode, dailyRatio, dailyFloor, dailyWindowHours, hourlyRatio, hourlyFloor, hourlyWindowHours, countryBlockFactor, rangeFloor, rangeRatio, ipCountries, ipWindowMinutes, cooldownSeconds, allowNumbers, allowRanges, eventsUrl)",
                 "guard.cooldownSeconds must be a whole number from 60 to 604800",
                 "guard.dailyRatio must be a number from 0 to 100 with at most 3 decimals",
                 "guard.hourlyRatio must be a number from 0 to 100 with at most 3 decimals",

@@ -144,6 +144,13 @@ pub enum StatsEvent {
         /// The error code.
         code: u16,
     },
+    /// The adaptive guard in `record` mode let an SMS go that `enforce` would have refused
+    /// with this code (2137, 2138, 2139): counted apart, as the issue's "count what would
+    /// have been refused".
+    WouldRefuse {
+        /// The error code `enforce` would have answered.
+        code: u16,
+    },
 }
 
 /// The counters of one bucket. Whole numbers only, so rows merge exactly: the cost is in
@@ -170,6 +177,10 @@ pub struct Counters {
     /// Requests refused, by error code.
     #[serde(with = "code_keys")]
     pub refused: BTreeMap<u16, u64>,
+    /// SMS the guard let go in `record` mode that `enforce` would have refused, by the
+    /// code it would have answered.
+    #[serde(with = "code_keys", skip_serializing_if = "BTreeMap::is_empty")]
+    pub would_refuse: BTreeMap<u16, u64>,
     /// SMS parts sent.
     pub parts: u64,
     /// What the parts cost, in millionths.
@@ -247,6 +258,7 @@ impl Counters {
             StatsEvent::FailedMaxAttempts => one(&mut self.failed_max_attempts),
             StatsEvent::Expired => one(&mut self.expired),
             StatsEvent::Refused { code } => one(self.refused.entry(code).or_default()),
+            StatsEvent::WouldRefuse { code } => one(self.would_refuse.entry(code).or_default()),
         }
     }
 
@@ -271,9 +283,14 @@ impl Counters {
         ] {
             *mine = mine.saturating_add(theirs);
         }
-        for (&code, &n) in &other.refused {
-            let mine = self.refused.entry(code).or_default();
-            *mine = mine.saturating_add(n);
+        for (mine, theirs) in [
+            (&mut self.refused, &other.refused),
+            (&mut self.would_refuse, &other.would_refuse),
+        ] {
+            for (&code, &n) in theirs {
+                let m = mine.entry(code).or_default();
+                *m = m.saturating_add(n);
+            }
         }
     }
 

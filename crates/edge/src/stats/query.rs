@@ -332,6 +332,9 @@ pub struct StatsGroup {
     pub expired: u64,
     /// Requests refused, by error code (`{"2115": 3}`).
     pub refused: BTreeMap<u16, u64>,
+    /// SMS the adaptive guard let go in `record` mode that `enforce` would have refused,
+    /// by the code it would have answered (`{"2137": 4}`; docs/guard.md).
+    pub would_refuse: BTreeMap<u16, u64>,
     /// SMS parts sent.
     pub parts: u64,
     /// What they cost, in the price table's currency (exact to the millionth).
@@ -376,6 +379,7 @@ impl StatsGroup {
             failed_max_attempts: c.failed_max_attempts,
             expired: c.expired,
             refused: c.refused.clone(),
+            would_refuse: c.would_refuse.clone(),
             parts: c.parts_sent(),
             cost: c.cost_sent_micros() as f64 / MICROS as f64,
         }
