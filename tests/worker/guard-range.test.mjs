@@ -8,7 +8,9 @@
 // the real one; nothing here is timed.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker, call, KEYS, TENANTS, until, pinFromLogs } from './harness.mjs';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import { startWorker, call, KEYS, TENANTS, WEBHOOK_SECRET, until, pinFromLogs } from './harness.mjs';
 
 /** A country suspect from its 2nd unverified SMS of the hour, never refused as a whole; a range tripped by its 3rd. */
 const LOW = { hourlyFloor: 1, dailyFloor: 1, countryBlockFactor: 0, rangeFloor: 2 };
@@ -36,6 +38,32 @@ async function assertSmsCount(w, count) {
   assert.equal(smsOf(w).length, count);
 }
 const lines = (w, event) => w.logs.filter((l) => l.includes(`"event":"${event}"`)).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+
+/** A callback receiver on 127.0.0.1: every POST kept with its headers and body, answered 200. */
+async function startReceiver() {
+  const seen = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ path: req.url, headers: req.headers, body });
+      res.writeHead(200).end('{}');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    seen,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
+/** Whether a callback carries the Standard Webhooks signature of `secret` (`whsec_<base64>`). */
+function signedWith(secret, { headers: h, body }) {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key).update(`${h['webhook-id']}.${h['webhook-timestamp']}.${body}`).digest('base64');
+  return h['webhook-signature'].split(' ').includes(`v1,${expected}`);
+}
 
 function assert2138(r, what) {
   assert.equal(r.status, 403, `${what}: ${JSON.stringify(r.body)}`);
@@ -93,11 +121,12 @@ describe('the adaptive guard: ranges', () => {
         ['acme', 'country_hourly', 'range', range('123')],
         ['acme', 'country_hourly', 'range', range('123')],
       ]);
-      // Nothing refused, so nothing counted as refused.
+      // Nothing refused; what enforce would have refused counted apart.
       await until(async () => {
         const s = await call(w, 'GET', '/v1/stats?groupBy=country');
-        return s.body.groups?.find((g) => g.country === 'FR')?.sent === 4;
-      }, '4 SMS in /v1/stats');
+        const fr = s.body.groups?.find((g) => g.country === 'FR');
+        return fr?.sent === 4 && fr.wouldRefuse?.['2138'] === 2;
+      }, '4 SMS in /v1/stats, 2 of them wouldRefuse 2138');
       const fr = (await call(w, 'GET', '/v1/stats?groupBy=country')).body.groups.find((g) => g.country === 'FR');
       assert.equal(fr.refused?.['2138'], undefined, JSON.stringify(fr));
     });
@@ -135,6 +164,35 @@ describe('the adaptive guard: ranges', () => {
       assert2138(await create(w, num('456', 2)), 'a range not allow-listed');
       assert.equal((await create(w, num('456', 9))).status, 201, 'an allow-listed number of a tripped range');
     });
+  });
+
+  test('a trip is POSTed signed to the tenant\'s eventsUrl, once, and listed in GET /v1/account', { timeout: 60000 }, async () => {
+    const rx = await startReceiver();
+    try {
+      const eventsUrl = `${rx.url}/guard-events`;
+      await withWorker({ guard: { mode: 'enforce', ...LOW, eventsUrl } }, async (w) => {
+        for (let i = 0; i < 2; i++) assert.equal((await create(w, num('123', i))).status, 201);
+        for (let i = 2; i < 4; i++) assert2138(await create(w, num('123', i)), `SMS ${i + 1}`);
+        await until(() => rx.seen.length >= 1, 'the guard event at the receiver');
+        const [t] = lines(w, 'guard.triggered');
+        const cb = rx.seen[0];
+        assert.equal(cb.path, '/guard-events');
+        assert.ok(signedWith(WEBHOOK_SECRET, cb), 'signed with acme\'s secret');
+        assert.equal(cb.headers['webhook-id'], `msg_guard_range_-3367123_${t.until.slice(0, 19).replace(/\D/g, '')}`);
+        const { tenant, level, event, ...fields } = t;
+        assert.deepEqual(JSON.parse(cb.body), { event: 'guard.triggered', data: [fields] });
+        // The event reaches the tenant's limiter with the shard's statistics: listed.
+        const listed = await until(async () => {
+          const a = await call(w, 'GET', '/v1/account');
+          return a.body.guard?.events?.length ? a.body.guard.events : null;
+        }, 'the event in GET /v1/account');
+        assert.deepEqual(listed, [fields]);
+        // One trip, one callback (the refusal after it sends none).
+        assert.equal(rx.seen.length, 1);
+      });
+    } finally {
+      await rx.close();
+    }
   });
 
   test('the Twilio Verify start: a pumped range answers Twilio\'s 60410 with no SMS', { timeout: 60000 }, async () => {

@@ -8,9 +8,12 @@
 //! with more unverified SMS in the hourly window than `max(rangeFloor, rangeRatio × its
 //! verified OTPs there)`, in a suspect country, trips: refused 403 2138 in `enforce` for
 //! the cool-down (no SMS; the limiter's count given back, the refusal counted in the
-//! statistics by the shard), reported in `record` (`guard.would_refuse`, the SMS goes).
-//! A trip logs `guard.triggered` once, with the tenant, and its event goes to the
-//! tenant's limiter with the next statistics.
+//! statistics by the shard), reported in `record` (`guard.would_refuse`, the SMS goes;
+//! counted as `wouldRefuse` 2138). A trip logs `guard.triggered` once, with the tenant;
+//! its signed callback to the tenant's `guard.eventsUrl`, if set, is queued in this
+//! shard's outbox (`shard/outbox.rs`, in the same synchronous step as the trip's write),
+//! and its event goes to the tenant's limiter with the next statistics, for its list
+//! (`GET /v1/account`).
 //!
 //! What it costs: no row written per SMS. The range's SMS and verifications are those the
 //! prefix rule reads already, off the numbers' rows (`sends`, `verified_at`:
@@ -20,7 +23,7 @@
 //! counts once among the range's verified OTPs (a row keeps its last verification).
 
 use serde_json::json;
-use smsotp_core::{ApiError, OtpRecord};
+use smsotp_core::{ApiError, Channel, OtpRecord};
 use smsotp_edge::guard::{Decision, GuardEvent, Outcome, RangeState, SendRequest};
 use smsotp_edge::limits::number_prefix;
 use worker::Result;
@@ -31,13 +34,14 @@ use super::{OtpShard, HOUR_MS};
 use crate::log;
 
 impl OtpShard {
-    /// The range rule on a new SMS to `record`'s number (the shard's last check before it
-    /// stores the OTP): `Err` the refusal (`enforce`: 403 2138), else `Ok`. `history`: the
-    /// prefix's SMS and verifications since `RangeState::window_start`, and its trip; `pk`:
-    /// the prefix's key (its row in `prefixes`).
+    /// The range rule on a new SMS to `record`'s number by `channel` (the shard's last
+    /// check before it stores the OTP): `Err` the refusal (`enforce`: 403 2138), else
+    /// `Ok`. `history`: the prefix's SMS and verifications since
+    /// `RangeState::window_start`, and its trip; `pk`: the prefix's key (its row in
+    /// `prefixes`).
     pub(super) fn guard_range(
         &self,
-        record: &OtpRecord,
+        (record, channel): (&OtpRecord, Channel),
         ask: &RangeAsk,
         history: &PrefixHistory,
         pk: u32,
@@ -65,11 +69,13 @@ impl OtpShard {
                 // The clean-up deletes the row once the trip is over.
                 self.wake(trip.until.saturating_add(HOUR_MS));
             }
-            self.guard_triggered(&record.tenant, event, now);
+            self.guard_triggered(&record.tenant, event, ask, now)?;
         }
         match decision {
             Decision::Refuse { scope, .. } => Ok(Err(ApiError::new(scope.error_code()))),
             Decision::WouldRefuse { rule, scope, until } => {
+                let code = scope.error_code().code();
+                self.count_would_refuse(&record.tenant, &record.country_iso, channel, code, now);
                 log::event(
                     "info",
                     "guard.would_refuse",
@@ -82,14 +88,27 @@ impl OtpShard {
         }
     }
 
-    /// A trip this shard started: logged (`guard.triggered`, the limiter's fields), and
-    /// kept to go to the tenant's limiter with its next statistics.
-    fn guard_triggered(&self, tenant: &str, event: GuardEvent, now: u64) {
+    /// A trip this shard started: logged (`guard.triggered`, the limiter's fields), its
+    /// callback queued when the tenant has an `eventsUrl` (the same `webhook-id` on every
+    /// try: `GuardEvent::webhook_id`), and the event kept to go to the tenant's limiter
+    /// with its next statistics.
+    fn guard_triggered(
+        &self,
+        tenant: &str,
+        event: GuardEvent,
+        ask: &RangeAsk,
+        now: u64,
+    ) -> Result<()> {
         let mut fields = serde_json::to_value(&event).unwrap_or_default();
         if let Some(obj) = fields.as_object_mut() {
             obj.insert("tenant".into(), json!(tenant));
         }
         log::event("warn", "guard.triggered", fields);
+        if let Some(url) = &ask.policy.events_url {
+            let body = event.callback_body().to_string();
+            self.queue_other_callback(tenant, &event.webhook_id(), (url, &body), now)?;
+        }
         self.keep_guard_event(tenant, event, now);
+        Ok(())
     }
 }

@@ -213,7 +213,8 @@ impl OtpShard {
         // The guard's range rule, last: a trip is only for an SMS nothing else refused (a
         // test number's OTP sends none: never guarded).
         if let (Some(ask), Some(history), false) = (guard.as_deref(), &history, test) {
-            if let Err(e) = self.guard_range(record, ask, history, pk, now)? {
+            let sms = (&**record, request.channel);
+            if let Err(e) = self.guard_range(sms, ask, history, pk, now)? {
                 return Ok(refusal(&e));
             }
         }

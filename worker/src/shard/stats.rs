@@ -75,6 +75,20 @@ impl OtpShard {
         }
     }
 
+    /// Counts an SMS to `country` the guard's range rule let go in `record` that
+    /// `enforce` would have refused with `code` (`wouldRefuse`, apart from the refusals).
+    pub(super) fn count_would_refuse(
+        &self,
+        tenant: &str,
+        country: &str,
+        channel: Channel,
+        code: u16,
+        now: u64,
+    ) {
+        let key = BucketKey::new(now, country, channel, NO_PROVIDER);
+        self.record(tenant, key, StatsEvent::WouldRefuse { code }, now);
+    }
+
     fn record(&self, tenant: &str, key: BucketKey, event: StatsEvent, now: u64) {
         let mut buffers = self.stats.borrow_mut();
         let buffer = buffers
