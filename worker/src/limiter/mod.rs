@@ -29,7 +29,8 @@
 //! read, decide, write), [`services`] (the tenant's Twilio Verify services, read in the
 //! same call that counts a Twilio request's minute), `stats` (the tenant's statistics) and
 //! `guard` (the adaptive guard's country and end-user IP rules on each new SMS,
-//! docs/guard.md).
+//! docs/guard.md; the country's verdict goes back in the reply, for the range rule in the
+//! number's shard).
 
 use std::cell::{Cell, RefCell};
 

@@ -55,13 +55,18 @@
 //! - **Prefix rule**: `prefixes` holds a prefix's block (written only when one is set); the
 //!   unverified SMS of a prefix in the last hour come from its numbers' rows
 //!   ([`Store::prefix_history`](storage::Store::prefix_history)).
+//! - **The adaptive guard's range rule** (2138, `guard`): the same read of the prefix's
+//!   numbers (their SMS and verifications in the rule's window) with the country's verdict
+//!   the tenant's limiter handed over in the create; only a trip is written, in the
+//!   prefix's row of `prefixes` (`trip`, `trip_until`): no row per SMS.
 //!
 //! Its parts: [`wire`] (the operations and replies, and the worker's call), [`storage`]
 //! (schema, rows, queries), `ops` (each operation: read the row, apply the rules, write),
-//! `outbox` (callbacks queued and delivered), `stats` (what each write changed, sent to
-//! the tenant's limiter) and `alarms` (the one alarm: expiries, deliveries, statistics,
-//! the hourly clean-up). A number's state and its rules are pure, in
-//! `smsotp_edge::number`.
+//! `guard` (the adaptive guard's range rule on a create), `outbox` (callbacks queued and
+//! delivered: the OTPs' and the range trips'), `stats` (what each write changed, and the
+//! range trips' events, sent to the tenant's limiter) and `alarms` (the one alarm:
+//! expiries, deliveries, statistics, the hourly clean-up). A number's state and its rules
+//! are pure, in `smsotp_edge::number`.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;

@@ -1,6 +1,9 @@
-//! The decision on one SMS ([`Decision`], [`GuardPolicy::check`]), the `guard.triggered`
-//! event a new trip sends ([`GuardEvent`]), and [`TenantGuard`], every subject of one
-//! tenant in memory (the simulation's, or a worker keeping them in one object).
+//! The decision on one SMS ([`Decision`], [`GuardPolicy::check`], and its two halves for a
+//! worker that keeps the subjects in two objects: [`GuardPolicy::check_before_range`] where
+//! the countries and IPs are, [`GuardPolicy::check_range`] where the ranges are, the
+//! country's verdict passed between), the `guard.triggered` event a new trip sends
+//! ([`GuardEvent`]), and [`TenantGuard`], every subject of one tenant in memory (the
+//! simulation's, or a worker keeping them in one object).
 
 use std::collections::HashMap;
 
