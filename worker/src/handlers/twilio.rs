@@ -36,8 +36,8 @@ use smsotp_edge::twilio::{verification, TwilioError};
 
 use crate::error::{AppError, AppResult};
 use crate::limiter::services::{ServiceOp, ServiceResult};
-use crate::limiter::SendAsk;
 use crate::limiter::{self, Budget};
+use crate::limiter::{GuardVerdict, SendAsk};
 use crate::pipeline::answer::Answer;
 use crate::pipeline::budget;
 use crate::pipeline::context::{Ctx, TwilioCaller};
@@ -59,17 +59,17 @@ fn not_found(cx: &Ctx) -> AppError {
 
 /// The request's minute and an operation on the tenant's services, in one limiter call.
 async fn services(cx: &mut Ctx, caller: &TwilioCaller, op: ServiceOp) -> AppResult<ServiceResult> {
-    services_sending(cx, caller, op, None).await
+    Ok(services_sending(cx, caller, op, None).await?.0)
 }
 
 /// [`services`], and for a start the SMS it will send (`send`), counted in the same call
-/// when the service is found.
+/// when the service is found (with the guard's verdict for its range).
 async fn services_sending(
     cx: &mut Ctx,
     caller: &TwilioCaller,
     op: ServiceOp,
     send: Option<SendAsk>,
-) -> AppResult<ServiceResult> {
+) -> AppResult<(ServiceResult, Option<GuardVerdict>)> {
     let limit = budget::minute_limit(&cx.settings, Budget::Server);
     let tenant = caller.tenant.id.clone();
     let ask = (limit, op, send);
@@ -95,15 +95,16 @@ async fn read_form(cx: &mut Ctx) -> AppResult<Form> {
 /// The path's service (`{ServiceSid}`), with the request's minute: 20404 when the tenant
 /// has none by that SID (another tenant's is none of its).
 async fn path_service(cx: &mut Ctx, caller: &TwilioCaller) -> AppResult<Service> {
-    path_service_sending(cx, caller, None).await
+    Ok(path_service_sending(cx, caller, None).await?.0)
 }
 
-/// [`path_service`], counting a start's SMS (`send`) in the same call.
+/// [`path_service`], counting a start's SMS (`send`) in the same call: the service, and
+/// the guard's verdict for the SMS's range (for the number's shard).
 async fn path_service_sending(
     cx: &mut Ctx,
     caller: &TwilioCaller,
     send: Option<SendAsk>,
-) -> AppResult<Service> {
+) -> AppResult<(Service, Option<GuardVerdict>)> {
     let sid = cx.params.first().cloned().unwrap_or_default();
     if sid::parse(SidKind::Service, &sid).is_none() {
         let e = not_found(cx);
@@ -114,7 +115,7 @@ async fn path_service_sending(
         sid,
     };
     match services_sending(cx, caller, op, send).await? {
-        ServiceResult::Found(s) => Ok(s),
+        (ServiceResult::Found(s), guard) => Ok((s, guard)),
         _ => Err(not_found(cx)),
     }
 }
@@ -417,8 +418,9 @@ pub async fn start_verification(cx: &mut Ctx, caller: &TwilioCaller) -> AppResul
         Err(e) => return Err(refused(cx, caller, e).await),
     };
     // The SMS is counted with the service (when it is found): given back if none leaves.
-    let admitted = budget::Admitted::sms(send);
-    let service = path_service_sending(cx, caller, admitted.sms_ask()).await?;
+    let mut admitted = budget::Admitted::sms(send);
+    let (service, guard) = path_service_sending(cx, caller, admitted.sms_ask()).await?;
+    admitted.guard = guard;
     let prepared = async {
         let body = service.otp_request(&asked);
         let request = smsotp_core::validate_request(&body, &tenant.policy.config)

@@ -3,8 +3,9 @@
 //! call. A new SMS is decided after the day's caps and the IP's hour allow it and before it
 //! is counted ([`TenantLimiter::guard_check`]); one that goes is counted in its country's
 //! and IP's states ([`TenantLimiter::guard_sent`]); the shards' statistics bring the
-//! verified OTPs ([`TenantLimiter::guard_verified`]). The range rule is the shards' (not
-//! wired yet: GUARD-STATUS.md).
+//! verified OTPs ([`TenantLimiter::guard_verified`]). The range rule is the number's
+//! shard's (`shard/guard.rs`): an SMS let through carries its country's verdict there
+//! ([`Guarded::verdict`], in the reply).
 //!
 //! State: one row per country (`country:FR`) and per end-user IP (`ip:<subject>`) in the
 //! `guard` table, as the pure states' JSON, and `first_seen`: when the guard first kept
@@ -25,7 +26,7 @@ use smsotp_edge::guard::{
 use smsotp_edge::stats::{StatsRow, HOUR_MS};
 use worker::Result;
 
-use super::wire::{GuardAsk, LimiterReply, SendAsk};
+use super::wire::{GuardAsk, GuardVerdict, LimiterReply, SendAsk};
 use super::TenantLimiter;
 
 /// How long an IP's state is kept after its last change: past the longest IP window (a
@@ -43,6 +44,9 @@ pub(super) struct Guarded {
     country_key: String,
     country: CountryState,
     ip: Option<(String, IpState)>,
+    /// The mode and the country's verdict, for the range rule in the number's shard
+    /// (`None`: decided here, nothing for the range rule).
+    pub(super) verdict: Option<GuardVerdict>,
 }
 
 impl TenantLimiter {
@@ -190,13 +194,14 @@ impl TenantLimiter {
             ip: send.ip.as_deref(),
             test_number: false,
         };
-        let Outcome { decision, event } = ask.policy.check_country_and_ip(
+        let (Outcome { decision, event }, verdict) = ask.policy.check_before_range(
             mode,
             &req,
             &mut country,
             ip.as_mut().map(|(_, s)| s),
             now,
         );
+        let verdict = verdict.map(|country| GuardVerdict { mode, country });
         if let Some(event) = event {
             // The trip is the state's: written now, whatever happens to this SMS.
             self.country_changed(&country_key, &country, 0, &ask.policy, now, true)?;
@@ -226,6 +231,7 @@ impl TenantLimiter {
                     country_key,
                     country,
                     ip,
+                    verdict,
                 })))
             }
             Decision::Allow => Ok(Ok(Some(Guarded {
@@ -234,6 +240,7 @@ impl TenantLimiter {
                 country_key,
                 country,
                 ip,
+                verdict,
             }))),
         }
     }

@@ -29,7 +29,8 @@
 //! read, decide, write), [`services`] (the tenant's Twilio Verify services, read in the
 //! same call that counts a Twilio request's minute), `stats` (the tenant's statistics) and
 //! `guard` (the adaptive guard's country and end-user IP rules on each new SMS,
-//! docs/guard.md).
+//! docs/guard.md; the country's verdict goes back in the reply, for the range rule in the
+//! number's shard).
 
 use std::cell::{Cell, RefCell};
 
@@ -51,8 +52,8 @@ use counters::Count;
 use wire::LimiterReply;
 
 pub use wire::{
-    admit, ask, refund, service, take_request, Ask, Budget, GuardAsk, IdempotencyAsk, SendAsk,
-    Window,
+    admit, ask, refund, service, take_request, Ask, Budget, GuardAsk, GuardVerdict, IdempotencyAsk,
+    SendAsk, Window,
 };
 
 /// How long an end-user IP's sends are kept: the window of its limit.
@@ -154,17 +155,29 @@ impl DurableObject for TenantLimiter {
             Ask::Failover { send } => self.failover(send, now)?,
             Ask::Service { limit, op, send } => {
                 match self.take_minute(*limit, Budget::Server, now)? {
-                    LimiterReply::Counted { window } if window.is_none_or(|w| w.allowed) => {
+                    LimiterReply::Counted { window, .. } if window.is_none_or(|w| w.allowed) => {
                         let result = self.service(op)?;
                         let counted = match (&result, send) {
                             (services::ServiceResult::Found(_), Some(send)) => {
                                 self.count_send(send, None, window, now)?
                             }
-                            _ => LimiterReply::Counted { window },
+                            _ => LimiterReply::Counted {
+                                window,
+                                guard: None,
+                            },
                         };
                         match counted {
                             refused @ LimiterReply::Refused { .. } => refused,
-                            _ => LimiterReply::Service { window, result },
+                            LimiterReply::Counted { guard, .. } => LimiterReply::Service {
+                                window,
+                                result,
+                                guard,
+                            },
+                            _ => LimiterReply::Service {
+                                window,
+                                result,
+                                guard: None,
+                            },
                         }
                     }
                     over => over,

@@ -90,6 +90,7 @@ impl TenantLimiter {
         let (count, allowed) = self.take(budget.minute(), now / 60_000, limit)?;
         Ok(LimiterReply::Counted {
             window: (limit > 0).then(|| minute_window(count, limit, allowed)),
+            guard: None,
         })
     }
 
@@ -111,6 +112,7 @@ impl TenantLimiter {
             if !allowed {
                 return Ok(LimiterReply::Counted {
                     window: Some(minute_window(count, limit, false)),
+                    guard: None,
                 });
             }
             Some(minute_window(count, limit, true))
@@ -125,13 +127,19 @@ impl TenantLimiter {
                             window,
                             error: WireError::from_api(&e),
                         },
-                        None => LimiterReply::Counted { window },
+                        None => LimiterReply::Counted {
+                            window,
+                            guard: None,
+                        },
                     });
                 }
             }
         }
         let Some(send) = send else {
-            return Ok(LimiterReply::Counted { window });
+            return Ok(LimiterReply::Counted {
+                window,
+                guard: None,
+            });
         };
         self.count_send(send, idempotency, window, now)
     }
@@ -199,6 +207,8 @@ impl TenantLimiter {
             Err(e) => return refuse(e),
         };
         self.take(DAY, day, send.limits.daily_send_cap)?;
+        // What the number's shard needs for the range rule, before `guard_sent` takes it.
+        let verdict = guarded.as_ref().and_then(|g| g.verdict);
         self.guard_sent(guarded, send, now)?;
         if send.browser {
             self.take(BROWSER_DAY, day, browser_cap)?;
@@ -207,7 +217,10 @@ impl TenantLimiter {
             times.push(now);
             self.store().write_ip_times(&ip, &times, now)?;
         }
-        Ok(LimiterReply::Counted { window })
+        Ok(LimiterReply::Counted {
+            window,
+            guard: verdict,
+        })
     }
 
     /// `Refund`: the day's SMS and the IP's latest one given back.

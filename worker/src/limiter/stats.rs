@@ -36,7 +36,9 @@ impl TenantLimiter {
         };
         let code = match reply {
             LimiterReply::Refused { error, .. } => Some(error.code),
-            LimiterReply::Counted { window: Some(w) } if !w.allowed => Some(429),
+            LimiterReply::Counted {
+                window: Some(w), ..
+            } if !w.allowed => Some(429),
             _ => told,
         };
         if let Some(code) = code {

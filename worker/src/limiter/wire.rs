@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use smsotp_core::Channel;
-use smsotp_edge::guard::{GuardEvent, GuardPolicy};
+use smsotp_edge::guard::{CountryVerdict, GuardEvent, GuardMode, GuardPolicy};
 use smsotp_edge::idempotency::StoredAnswer;
 use smsotp_edge::limits::AbuseLimits;
 use smsotp_edge::stats::StatsRow;
@@ -168,6 +168,16 @@ pub struct GuardAsk {
     pub created_at: Option<u64>,
     pub e164: String,
 }
+
+/// What the adaptive guard said of an SMS the limiter counted, for the number's shard,
+/// which runs the range rule (`shard/guard.rs`): the tenant's mode, and its country's
+/// verdict. Absent when nothing is left for the range rule: no guard asked, `off`, an
+/// allow-listed number, or an IP's or a whole country's trip that `record` let through.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuardVerdict {
+    pub mode: GuardMode,
+    pub country: CountryVerdict,
+}
 ///
 /// Externally tagged: see [`ShardOp`](crate::shard::ShardOp).
 #[derive(Serialize, Deserialize)]
@@ -175,8 +185,13 @@ pub struct GuardAsk {
 pub enum LimiterReply {
     /// `Take`, and a `Create` that may go on (or that its minute refused: then nothing
     /// else was asked): the minute's window (`None`: no per-minute limit), which says
-    /// whether the request is within it.
-    Counted { window: Option<Window> },
+    /// whether the request is within it; for a counted SMS, the guard's verdict for its
+    /// range.
+    Counted {
+        window: Option<Window>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        guard: Option<GuardVerdict>,
+    },
     /// `Create`: the stored answer of an earlier request with the same key and body.
     Replay {
         window: Option<Window>,
@@ -196,10 +211,13 @@ pub enum LimiterReply {
         events: Vec<GuardEvent>,
         first_seen: Option<u64>,
     },
-    /// `Service` within the minute: the operation's result.
+    /// `Service` within the minute: the operation's result (and for a start's SMS, the
+    /// guard's verdict for its range).
     Service {
         window: Option<Window>,
         result: super::services::ServiceResult,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        guard: Option<GuardVerdict>,
     },
 }
 
@@ -224,22 +242,23 @@ fn within(w: &Window) -> std::result::Result<(), smsotp_core::ApiError> {
 
 /// Asks `tenant`'s limiter for the counts of a request (`Take` or `Create`): sets the
 /// request's window (for the `X-Rate-Limit-*` headers), and answers the minute's 429 or
-/// the limiter's refusal as an error. The stored answer to replay, if any.
+/// the limiter's refusal as an error. The stored answer to replay, if any, and the guard's
+/// verdict for the range of the SMS counted, if any.
 pub async fn admit(
     env: &Env,
     tenant: &str,
     ask: &Ask,
     usage: &Usage,
     window: &mut Option<Window>,
-) -> AppResult<Option<StoredAnswer>> {
+) -> AppResult<(Option<StoredAnswer>, Option<GuardVerdict>)> {
     let (counted, outcome) = match self::ask(env, tenant, ask, usage).await? {
-        LimiterReply::Counted { window } => (window, Ok(None)),
-        LimiterReply::Replay { window, answer } => (window, Ok(Some(answer))),
+        LimiterReply::Counted { window, guard } => (window, Ok((None, guard))),
+        LimiterReply::Replay { window, answer } => (window, Ok((Some(answer), None))),
         LimiterReply::Refused { window, error } => (window, Err(error)),
         LimiterReply::Done
         | LimiterReply::Service { .. }
         | LimiterReply::Stats { .. }
-        | LimiterReply::Guard { .. } => (None, Ok(None)),
+        | LimiterReply::Guard { .. } => (None, Ok((None, None))),
     };
     *window = counted;
     if let Some(w) = &counted {
@@ -306,27 +325,32 @@ pub async fn guard(
 
 /// A Twilio Verify API request's minute (`limit`: `RATE_LIMIT_PER_MINUTE`, 0 for none),
 /// its operation on the tenant's services and (a start) its SMS, in one call: the 429 when
-/// the minute is over (nothing else done), the SMS's refusal, else the operation's result.
-/// Sets the request's window.
+/// the minute is over (nothing else done), the SMS's refusal, else the operation's result
+/// (with the guard's verdict for the range of the SMS counted, if any). Sets the
+/// request's window.
 pub async fn service(
     env: &Env,
     tenant: &str,
     (limit, op, send): (u32, super::services::ServiceOp, Option<SendAsk>),
     usage: &Usage,
     window: &mut Option<Window>,
-) -> AppResult<super::services::ServiceResult> {
+) -> AppResult<(super::services::ServiceResult, Option<GuardVerdict>)> {
     let ask = Ask::Service { limit, op, send };
     match self::ask(env, tenant, &ask, usage).await? {
-        LimiterReply::Service { window: w, result } => {
+        LimiterReply::Service {
+            window: w,
+            result,
+            guard,
+        } => {
             *window = w;
-            Ok(result)
+            Ok((result, guard))
         }
         // The SMS was refused (the day's cap, the IP's hour): nothing was counted.
         LimiterReply::Refused { window: w, error } => {
             *window = w;
             Err(AppError::Api(error.into_api()))
         }
-        LimiterReply::Counted { window: w } => {
+        LimiterReply::Counted { window: w, .. } => {
             *window = w;
             if let Some(w) = &w {
                 within(w).map_err(AppError::Api)?;

@@ -10,6 +10,7 @@
 //! again.
 
 use smsotp_core::{ApiError, ErrorCode};
+use smsotp_edge::guard::GuardMode;
 use smsotp_edge::idempotency::StoredAnswer;
 use smsotp_edge::limits::end_user_ip;
 use worker::{Env, Request};
@@ -17,7 +18,7 @@ use worker::{Env, Request};
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
 use crate::limiter::wire::Refusal;
-use crate::limiter::{self, Ask, Budget, IdempotencyAsk, SendAsk};
+use crate::limiter::{self, Ask, Budget, GuardVerdict, IdempotencyAsk, SendAsk};
 use crate::tenant::Tenant;
 use smsotp_edge::stats::counts_refusal;
 
@@ -133,6 +134,9 @@ pub struct Admitted {
     /// The answer of an earlier request with the same key and body: answer it again, and
     /// do nothing else.
     pub replay: Option<StoredAnswer>,
+    /// The adaptive guard's verdict on the SMS counted, for the range rule in the
+    /// number's shard (`ShardOp::Create`'s `guard`).
+    pub guard: Option<GuardVerdict>,
 }
 
 impl Admitted {
@@ -145,6 +149,7 @@ impl Admitted {
             counted: send.filter(counts),
             key: None,
             replay: None,
+            guard: None,
         }
     }
 
@@ -155,17 +160,17 @@ impl Admitted {
 }
 
 /// Whether an SMS ask has anything for the limiter to count (a day's cap, the browser's,
-/// an IP with a limit, or the adaptive guard, unless it is `off`).
+/// an IP with a limit, or the adaptive guard unless the tenant turned it off: its
+/// country's count, and the verdict the number's shard needs for the range rule).
 fn counts(send: &SendAsk) -> bool {
     let l = &send.limits;
-    let guarded = send
-        .guard
-        .as_ref()
-        .is_some_and(|g| g.policy.mode != Some(smsotp_edge::guard::GuardMode::Off));
     l.daily_send_cap > 0
         || (send.browser && l.browser_daily_send_cap > 0)
         || (send.ip.is_some() && (l.ip_sends_per_hour > 0 || l.ipv6_net48_sends_per_hour > 0))
-        || guarded
+        || send
+            .guard
+            .as_ref()
+            .is_some_and(|g| g.policy.mode != Some(GuardMode::Off))
 }
 
 /// Spends what an SMS-sending request asks ([`SmsAsk`]): the minute's 429, an idempotency
@@ -178,6 +183,7 @@ pub async fn admit(cx: &mut Ctx, tenant: &Tenant, ask: SmsAsk) -> AppResult<Admi
         counted,
         key,
         replay: None,
+        guard: None,
     };
     if limit == 0 && ask.idempotency.is_none() && admitted.counted.is_none() {
         return Ok(admitted);
@@ -188,7 +194,8 @@ pub async fn admit(cx: &mut Ctx, tenant: &Tenant, ask: SmsAsk) -> AppResult<Admi
         idempotency: ask.idempotency,
         send: ask.send,
     };
-    admitted.replay = limiter::admit(&cx.env, &tenant.id, &ask, &cx.usage, &mut cx.window).await?;
+    (admitted.replay, admitted.guard) =
+        limiter::admit(&cx.env, &tenant.id, &ask, &cx.usage, &mut cx.window).await?;
     Ok(admitted)
 }
 

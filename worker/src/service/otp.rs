@@ -1,7 +1,9 @@
 //! The OTP operations both APIs share (the SMS.cx API in `handlers/otp.rs`, the browser
-//! API in `handlers/browser.rs`): create and send, resend, check a PIN. Each asks the
-//! budgets (`pipeline/budget.rs`), then the shard that owns the number (its limits and
-//! state, atomically), then the provider (`service/delivery.rs`).
+//! API in `handlers/browser.rs`, the Twilio Verify start in `handlers/twilio.rs`): create
+//! and send, resend, check a PIN. Each asks the budgets (`pipeline/budget.rs`), then the
+//! shard that owns the number (its limits and state, atomically), then the provider
+//! (`service/delivery.rs`). A create carries the adaptive guard's verdict from the
+//! tenant's limiter to the number's shard, which runs the range rule (docs/guard.md).
 
 use serde_json::{json, Value};
 use smsotp_core::create::{create_otp_with_id, create_test_otp_with_id};
@@ -12,11 +14,11 @@ use smsotp_edge::stats::MICROS;
 use smsotp_edge::{placement, Destination};
 
 use crate::error::{AppError, AppResult};
-use crate::limiter::{Budget, GuardAsk, IdempotencyAsk, SendAsk};
+use crate::limiter::{Budget, GuardAsk, GuardVerdict, IdempotencyAsk, SendAsk};
 use crate::pipeline::answer::Answer;
 use crate::pipeline::budget::{self, SmsAsk};
 use crate::pipeline::context::Ctx;
-use crate::shard::{self, OutgoingSms, ShardOp, ShardReply};
+use crate::shard::{self, OutgoingSms, RangeAsk, ShardOp, ShardReply};
 use crate::tenant::Tenant;
 
 use super::delivery::deliver;
@@ -118,7 +120,7 @@ pub async fn create(cx: &mut Ctx, tenant: &Tenant, prepared: Prepared<'_>) -> Ap
         }
         return Ok(Answer::json(answer.status, body));
     }
-    let result = create_and_send(cx, tenant, &prepared).await;
+    let result = create_and_send(cx, tenant, &prepared, admitted.guard).await;
     // A key's answer is kept for replays (successes only: a retry after an error runs
     // again), without the client secret.
     let stored = result.as_ref().ok().map(|a| {
@@ -144,15 +146,21 @@ pub async fn create_admitted(
     prepared: Prepared<'_>,
     admitted: budget::Admitted,
 ) -> AppResult<Answer> {
-    let result = create_and_send(cx, tenant, &prepared).await;
+    let result = create_and_send(cx, tenant, &prepared, admitted.guard).await;
     budget::settle(cx, tenant, admitted, result.is_ok(), None).await?;
     result
 }
 
-/// The OTP stored in its number's shard (if the number's limits allow) and its SMS sent
-/// (none for a test number); or, for a Twilio Verify start, the service's pending OTP
-/// resent (`prepared.resend_pending`).
-async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> AppResult<Answer> {
+/// The OTP stored in its number's shard (if the number's limits and the guard's range rule
+/// allow: `guard`, the limiter's verdict on its country) and its SMS sent (none for a test
+/// number); or, for a Twilio Verify start, the service's pending OTP resent
+/// (`prepared.resend_pending`).
+async fn create_and_send(
+    cx: &Ctx,
+    tenant: &Tenant,
+    prepared: &Prepared<'_>,
+    guard: Option<GuardVerdict>,
+) -> AppResult<Answer> {
     let settings = &cx.settings;
     let request = &prepared.request;
     let now = crate::clock::now();
@@ -253,6 +261,13 @@ async fn create_and_send(cx: &Ctx, tenant: &Tenant, prepared: &Prepared<'_>) -> 
             client: prepared.client.clone(),
             route: route.clone().map(Box::new),
             resend_pending: prepared.resend_pending.clone().map(Box::new),
+            guard: guard.map(|v| {
+                Box::new(RangeAsk {
+                    mode: v.mode,
+                    country: v.country,
+                    policy: tenant.policy.guard.clone(),
+                })
+            }),
         },
         &cx.usage,
     )

@@ -55,13 +55,18 @@
 //! - **Prefix rule**: `prefixes` holds a prefix's block (written only when one is set); the
 //!   unverified SMS of a prefix in the last hour come from its numbers' rows
 //!   ([`Store::prefix_history`](storage::Store::prefix_history)).
+//! - **The adaptive guard's range rule** (2138, `guard`): the same read of the prefix's
+//!   numbers (their SMS and verifications in the rule's window) with the country's verdict
+//!   the tenant's limiter handed over in the create; only a trip is written, in the
+//!   prefix's row of `prefixes` (`trip`, `trip_until`): no row per SMS.
 //!
 //! Its parts: [`wire`] (the operations and replies, and the worker's call), [`storage`]
 //! (schema, rows, queries), `ops` (each operation: read the row, apply the rules, write),
-//! `outbox` (callbacks queued and delivered), `stats` (what each write changed, sent to
-//! the tenant's limiter) and `alarms` (the one alarm: expiries, deliveries, statistics,
-//! the hourly clean-up). A number's state and its rules are pure, in
-//! `smsotp_edge::number`.
+//! `guard` (the adaptive guard's range rule on a create), `outbox` (callbacks queued and
+//! delivered: the OTPs' and the range trips'), `stats` (what each write changed, and the
+//! range trips' events, sent to the tenant's limiter) and `alarms` (the one alarm:
+//! expiries, deliveries, statistics, the hourly clean-up). A number's state and its rules
+//! are pure, in `smsotp_edge::number`.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -74,13 +79,16 @@ use crate::durable::{self, RowUsage, Sql};
 
 mod alarms;
 mod failover;
+mod guard;
 mod ops;
 mod outbox;
 mod stats;
 mod storage;
 pub mod wire;
 
-pub use wire::{call, NumberRef, OutgoingSms, Payment, ResendPending, ShardOp, ShardReply};
+pub use wire::{
+    call, NumberRef, OutgoingSms, Payment, RangeAsk, ResendPending, ShardOp, ShardReply,
+};
 
 /// An hour: the window of the prefix rule, and how often the alarm cleans up.
 const HOUR_MS: u64 = 3600 * 1000;
@@ -101,6 +109,9 @@ pub struct OtpShard {
     clean_up_at: Cell<u64>,
     /// Each tenant's statistics not yet sent to its limiter (`stats`).
     stats: RefCell<BTreeMap<String, StatsBuffer>>,
+    /// Each tenant's guard events (range trips, `guard`) not yet sent to its limiter: when
+    /// they are due, and the events.
+    guard_events: RefCell<BTreeMap<String, (u64, Vec<smsotp_edge::guard::GuardEvent>)>>,
     /// Whether the request being handled has counted its refusal already (a Twilio
     /// Verify start that became a resend counts it where the resend refused).
     refusal_counted: Cell<bool>,
@@ -144,6 +155,7 @@ impl DurableObject for OtpShard {
             wake_at: Cell::new(u64::MAX),
             clean_up_at: Cell::new(0),
             stats: RefCell::new(BTreeMap::new()),
+            guard_events: RefCell::new(BTreeMap::new()),
             refusal_counted: Cell::new(false),
         }
     }

@@ -5,6 +5,7 @@
 use smsotp_core::delivery::Attempt;
 use smsotp_core::{ApiError, Channel, DeliveryStatus, ErrorCode, OtpStatus};
 use smsotp_edge::delivery::{self, DeliveryPolicy, Route};
+use smsotp_edge::guard::RangeState;
 use smsotp_edge::limits::{NumberLimits, PendingOtp};
 use smsotp_edge::{placement, Destination};
 use worker::{Error, Result};
@@ -83,6 +84,7 @@ impl OtpShard {
             client,
             route,
             resend_pending,
+            guard,
         } = op
         else {
             return Err(Error::RustError("create: not a create".into()));
@@ -123,14 +125,31 @@ impl OtpShard {
                 }
             }
         }
-        // The prefix rule (SMS pumping through consecutive numbers): its numbers are all in
-        // this shard, so the count and the block are atomic with this create.
-        if abuse.prefix_unverified_per_hour > 0 {
-            let prefix = smsotp_edge::limits::number_prefix(&record.phone_number);
-            let (unverified, blocked_until) =
+        // The prefix rule (SMS pumping through consecutive numbers) and the guard's range
+        // rule read the same: the prefix's numbers are all in this shard, so the counts,
+        // the block and the trip are atomic with this create.
+        let prefix = smsotp_edge::limits::number_prefix(&record.phone_number);
+        let prefix_rule = abuse.prefix_unverified_per_hour > 0;
+        let hour_ago = now.saturating_sub(HOUR_MS);
+        let history = if prefix_rule || guard.is_some() {
+            let since = guard.as_ref().map_or(hour_ago, |g| {
+                RangeState::window_start(&g.policy, now).min(hour_ago)
+            });
+            Some(
                 self.store()
-                    .prefix_history(&record.tenant, pk, prefix, now)?;
-            if let Err(refused) = abuse.check_prefix(&unverified, blocked_until, now) {
+                    .prefix_history(&record.tenant, pk, prefix, since)?,
+            )
+        } else {
+            None
+        };
+        if let (true, Some(history)) = (prefix_rule, &history) {
+            let unverified: Vec<u64> = history
+                .unverified
+                .iter()
+                .copied()
+                .filter(|&at| at > hour_ago)
+                .collect();
+            if let Err(refused) = abuse.check_prefix(&unverified, history.blocked_until, now) {
                 if let Some(until) = refused.block_until {
                     self.block_prefix(&record.tenant, pk, prefix, until)?;
                     log::event(
@@ -190,6 +209,14 @@ impl OtpShard {
         });
         if let Err(e) = limits.check_send(&state.history(), pending, false, now) {
             return Ok(refusal(&e));
+        }
+        // The guard's range rule, last: a trip is only for an SMS nothing else refused (a
+        // test number's OTP sends none: never guarded).
+        if let (Some(ask), Some(history), false) = (guard.as_deref(), &history, test) {
+            let sms = (&**record, request.channel);
+            if let Err(e) = self.guard_range(sms, ask, history, pk, now)? {
+                return Ok(refusal(&e));
+            }
         }
         // The number's pending OTP is superseded (CANCELLED; EXPIRED if its TTL passed).
         // Only SMS are the number's sends (a test number gets none).

@@ -13,12 +13,19 @@
 //! cent per thousand OTPs (docs/benchmarks.md). What it risks: a shard evicted with a delta
 //! not yet sent (a deploy, a crash) loses at most those 5 s of that shard's events, never
 //! a limit or an OTP.
+//!
+//! The guard's range trips (`shard/guard.rs`) go the same way: each `guard.triggered`
+//! event is kept in memory with the tenant's delta and sent in the same `AddStats`
+//! (`events`), so the tenant's limiter lists them with its own (an eviction before then
+//! loses the listing, not the trip, which is stored, nor its log line).
 
 use smsotp_core::Channel;
 use smsotp_edge::stats::{
     counts_refusal, lifecycle, BucketKey, CheckpointPolicy, Seen, StatsBuffer, StatsEvent,
     NO_PROVIDER,
 };
+
+use smsotp_edge::guard::GuardEvent;
 
 use super::storage::NumberRow;
 use super::OtpShard;
@@ -68,6 +75,20 @@ impl OtpShard {
         }
     }
 
+    /// Counts an SMS to `country` the guard's range rule let go in `record` that
+    /// `enforce` would have refused with `code` (`wouldRefuse`, apart from the refusals).
+    pub(super) fn count_would_refuse(
+        &self,
+        tenant: &str,
+        country: &str,
+        channel: Channel,
+        code: u16,
+        now: u64,
+    ) {
+        let key = BucketKey::new(now, country, channel, NO_PROVIDER);
+        self.record(tenant, key, StatsEvent::WouldRefuse { code }, now);
+    }
+
     fn record(&self, tenant: &str, key: BucketKey, event: StatsEvent, now: u64) {
         let mut buffers = self.stats.borrow_mut();
         let buffer = buffers
@@ -79,12 +100,26 @@ impl OtpShard {
         }
     }
 
-    /// When the deltas must be sent next (`None`: none pending).
+    /// Keeps a guard event of `tenant` for its limiter, sent with the next statistics (at
+    /// the checkpoint's delay, as a delta's first event is).
+    pub(super) fn keep_guard_event(&self, tenant: &str, event: GuardEvent, now: u64) {
+        let due = now.saturating_add(CheckpointPolicy::default().flush_delay_ms);
+        let mut events = self.guard_events.borrow_mut();
+        let (at, list) = events.entry(tenant.to_owned()).or_insert((due, Vec::new()));
+        list.push(event);
+        let at = *at;
+        drop(events);
+        self.wake(at);
+    }
+
+    /// When the deltas (and the guard events) must be sent next (`None`: none pending).
     pub(super) fn stats_due_at(&self) -> Option<u64> {
+        let events = self.guard_events.borrow();
         self.stats
             .borrow()
             .values()
             .filter_map(StatsBuffer::flush_at)
+            .chain(events.values().map(|(at, _)| *at))
             .min()
     }
 
@@ -94,31 +129,43 @@ impl OtpShard {
     /// not take is kept for the next. The calls' usage is added to `usage` (the alarm's log
     /// line). Whether anything was sent.
     pub(super) async fn flush_stats(&self, now: u64, usage: &Usage) -> bool {
-        let due: Vec<(String, Vec<smsotp_edge::stats::StatsRow>)> = self
+        let mut due: std::collections::BTreeMap<String, (Vec<_>, Vec<GuardEvent>)> = self
             .stats
             .borrow_mut()
             .iter_mut()
-            .map(|(tenant, buffer)| (tenant.clone(), buffer.drain()))
-            .filter(|(_, rows)| !rows.is_empty())
+            .map(|(tenant, buffer)| (tenant.clone(), (buffer.drain(), Vec::new())))
+            .filter(|(_, (rows, _))| !rows.is_empty())
             .collect();
         self.stats.borrow_mut().retain(|_, b| !b.is_empty());
+        for (tenant, (_, events)) in std::mem::take(&mut *self.guard_events.borrow_mut()) {
+            due.entry(tenant).or_default().1 = events;
+        }
         let sent = !due.is_empty();
-        for (tenant, rows) in due {
+        for (tenant, (rows, events)) in due {
             let ask = Ask::AddStats {
                 rows: rows.clone(),
-                events: Vec::new(),
+                events: events.clone(),
             };
             if let Err(e) = limiter::ask(&self.env, &tenant, &ask, usage).await {
                 log::event(
                     "warn",
                     "stats.deferred",
-                    serde_json::json!({ "tenant": tenant, "buckets": rows.len(), "error": e.to_string() }),
+                    serde_json::json!({ "tenant": tenant, "buckets": rows.len(), "events": events.len(), "error": e.to_string() }),
                 );
-                let mut buffers = self.stats.borrow_mut();
-                let buffer = buffers
-                    .entry(tenant)
-                    .or_insert_with(|| StatsBuffer::new(CheckpointPolicy::default()));
-                buffer.put_back(rows, now);
+                if !rows.is_empty() {
+                    let mut buffers = self.stats.borrow_mut();
+                    let buffer = buffers
+                        .entry(tenant.clone())
+                        .or_insert_with(|| StatsBuffer::new(CheckpointPolicy::default()));
+                    buffer.put_back(rows, now);
+                }
+                // Kept for the next run, before any the shard started meanwhile.
+                if !events.is_empty() {
+                    let due = now.saturating_add(CheckpointPolicy::default().flush_delay_ms);
+                    let mut kept = self.guard_events.borrow_mut();
+                    let (_, list) = kept.entry(tenant).or_insert((due, Vec::new()));
+                    list.splice(0..0, events);
+                }
             }
         }
         sent

@@ -1,12 +1,12 @@
-//! The shard's SQLite: its schema (and the previous layout, dropped when found), its row
-//! types and every query it makes, each counted ([`Sql`]). The layout and what each
-//! operation writes are in the module doc of `shard`.
+//! The shard's SQLite: its schema (and the previous layout, dropped when found; columns
+//! added since, added when missing), its row types and every query it makes, each counted
+//! ([`Sql`]). The layout and what each operation writes are in the module doc of `shard`.
 
 use serde::Deserialize;
+use smsotp_edge::guard::Trip;
 use smsotp_edge::placement;
 use worker::{Result, SqlStorage, SqlStorageValue};
 
-use super::HOUR_MS;
 use crate::durable::{int, text, Sql};
 use smsotp_edge::number::NumberState;
 
@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS prefixes (
   tenant TEXT NOT NULL,
   prefix TEXT NOT NULL,
   blocked_until INTEGER NOT NULL,
+  trip_until INTEGER NOT NULL DEFAULT 0,
+  trip TEXT,
   PRIMARY KEY (pk, tenant, prefix)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS callbacks (
@@ -75,6 +77,19 @@ pub fn open(sql: &SqlStorage) {
             None,
         )
         .ok();
+    }
+    // A shard made before the guard's range rule has no trip in `prefixes`: added (none).
+    if sql
+        .exec("SELECT trip_until, trip FROM prefixes LIMIT 0", None)
+        .is_err()
+    {
+        sql.exec(
+            "ALTER TABLE prefixes ADD COLUMN trip_until INTEGER NOT NULL DEFAULT 0",
+            None,
+        )
+        .ok();
+        sql.exec("ALTER TABLE prefixes ADD COLUMN trip TEXT", None)
+            .ok();
     }
 }
 
@@ -136,18 +151,47 @@ fn select_by_otp(rows: &[NumberRow], otp_id: &str, tenant: Option<&str>) -> Opti
         .position(|r| tenant.is_none_or(|t| t == r.tenant) && r.state.holds(otp_id))
 }
 
-/// The prefix rule's input: the SMS of the last hour, over the tenant's numbers of
-/// `prefix` among `rows` (a prefix key's rows: other prefixes may share the key; the query
-/// already keeps only those), that no verified PIN followed, oldest first.
-fn unverified_sends(rows: &[NumberRow], tenant: &str, prefix: &str, now: u64) -> Vec<u64> {
-    let since = now.saturating_sub(HOUR_MS);
-    let mut sends: Vec<u64> = rows
-        .iter()
-        .filter(|r| r.tenant == tenant && smsotp_edge::limits::number_prefix(&r.phone) == prefix)
+/// What the prefix rule (2115) and the guard's range rule (2138) read of a tenant's
+/// prefix ([`Store::prefix_history`]).
+#[derive(Debug, Default)]
+pub struct PrefixHistory {
+    /// The SMS to its numbers after the time asked that no verified PIN followed, oldest
+    /// first.
+    pub unverified: Vec<u64>,
+    /// Its numbers' last verifications after that time (one per number: a number
+    /// verified twice in the window counts once).
+    pub verified: Vec<u64>,
+    /// Until when the prefix rule blocks it (0: it does not).
+    pub blocked_until: u64,
+    /// The guard's trip of the range, as stored (it may be over).
+    pub trip: Option<Trip>,
+}
+
+/// The SMS after `since` over the tenant's numbers of `prefix` among `rows` (a prefix
+/// key's rows: other prefixes may share the key; the query already keeps only those) that
+/// no verified PIN followed, oldest first; and those numbers' last verifications after
+/// `since`.
+fn prefix_sends(
+    rows: &[NumberRow],
+    tenant: &str,
+    prefix: &str,
+    since: u64,
+) -> (Vec<u64>, Vec<u64>) {
+    let ours = || {
+        rows.iter().filter(|r| {
+            r.tenant == tenant && smsotp_edge::limits::number_prefix(&r.phone) == prefix
+        })
+    };
+    let mut sends: Vec<u64> = ours()
         .flat_map(|r| r.state.unverified_sends_after(since))
         .collect();
     sends.sort_unstable();
-    sends
+    let mut verified: Vec<u64> = ours()
+        .map(|r| r.state.verified_at)
+        .filter(|&at| at > since)
+        .collect();
+    verified.sort_unstable();
+    (sends, verified)
 }
 
 #[derive(Deserialize)]
@@ -159,6 +203,8 @@ pub struct DeadlineRow {
 #[derive(Deserialize)]
 struct BlockRow {
     blocked_until: f64,
+    #[serde(default)]
+    trip: Option<String>,
 }
 
 /// A queued callback.
@@ -289,41 +335,57 @@ impl Store<'_> {
             .collect()
     }
 
-    /// The prefix rule's data for a tenant's prefix: the SMS of the last hour to its
-    /// numbers that no verified PIN followed, oldest first, and until when the prefix is
-    /// blocked (0: it is not). Reads the prefix key's rows (a range of the primary key:
-    /// rows read are billed at $0.001 per million), but only the small columns of the
-    /// numbers sent to in the last hour cross into the worker.
+    /// What the prefix rule and the guard's range rule read of a tenant's prefix
+    /// ([`PrefixHistory`]): its numbers' SMS after `since` that no verified PIN followed
+    /// and their verifications after `since`, its block and its trip. Reads the prefix
+    /// key's rows (a range of the primary key: rows read are billed at $0.001 per
+    /// million), but only the small columns of the numbers sent to or verified after
+    /// `since` cross into the worker.
     pub fn prefix_history(
         &self,
         tenant: &str,
         prefix_key: u32,
         prefix: &str,
-        now: u64,
-    ) -> Result<(Vec<u64>, u64)> {
-        let since = now.saturating_sub(HOUR_MS);
+        since: u64,
+    ) -> Result<PrefixHistory> {
         let raw: Vec<RawNumberRow> = self
             .0
             .exec(
                 "SELECT nk, tenant, phone, sends, verified_at FROM numbers
-                 WHERE pk = ? AND tenant = ? AND last_send_at > ?
+                 WHERE pk = ? AND tenant = ? AND (last_send_at > ? OR verified_at > ?)
                    AND substr(phone, 1, length(phone) - 4) = ?",
-                vec![key(prefix_key), text(tenant), int(since), text(prefix)],
+                vec![
+                    key(prefix_key),
+                    text(tenant),
+                    int(since),
+                    int(since),
+                    text(prefix),
+                ],
             )?
             .to_array()?;
         let rows = raw
             .into_iter()
             .map(|r| NumberRow::parse(prefix_key, r))
             .collect::<Result<Vec<_>>>()?;
-        let blocked: Vec<BlockRow> = self
+        let stored: Vec<BlockRow> = self
             .0
             .exec(
-                "SELECT blocked_until FROM prefixes WHERE pk = ? AND tenant = ? AND prefix = ?",
+                "SELECT blocked_until, trip FROM prefixes
+                 WHERE pk = ? AND tenant = ? AND prefix = ?",
                 vec![key(prefix_key), text(tenant), text(prefix)],
             )?
             .to_array()?;
-        let blocked_until = blocked.first().map_or(0, |b| b.blocked_until as u64);
-        Ok((unverified_sends(&rows, tenant, prefix, now), blocked_until))
+        let stored = stored.first();
+        let (unverified, verified) = prefix_sends(&rows, tenant, prefix, since);
+        Ok(PrefixHistory {
+            unverified,
+            verified,
+            blocked_until: stored.map_or(0, |b| b.blocked_until as u64),
+            // A trip that does not parse (a later layout) is taken as none.
+            trip: stored
+                .and_then(|b| b.trip.as_deref())
+                .and_then(|json| serde_json::from_str(json).ok()),
+        })
     }
 
     /// Blocks a tenant's prefix until `until` (the prefix rule's refusal; rare, so a row of
@@ -340,6 +402,31 @@ impl Store<'_> {
              ON CONFLICT (pk, tenant, prefix) DO UPDATE
                SET blocked_until = MAX(blocked_until, excluded.blocked_until)",
             vec![key(prefix_key), text(tenant), text(prefix), int(until)],
+        )?;
+        Ok(())
+    }
+
+    /// Stores the guard's trip of a tenant's range (the range rule's: rare, one row
+    /// written per trip, in the prefix's row — the same range as the prefix rule's).
+    pub fn trip_range(
+        &self,
+        tenant: &str,
+        prefix_key: u32,
+        prefix: &str,
+        trip: &Trip,
+    ) -> Result<()> {
+        self.0.exec(
+            "INSERT INTO prefixes (pk, tenant, prefix, blocked_until, trip_until, trip)
+             VALUES (?, ?, ?, 0, ?, ?)
+             ON CONFLICT (pk, tenant, prefix) DO UPDATE
+               SET trip_until = excluded.trip_until, trip = excluded.trip",
+            vec![
+                key(prefix_key),
+                text(tenant),
+                text(prefix),
+                int(trip.until),
+                text(&serde_json::to_string(trip)?),
+            ],
         )?;
         Ok(())
     }
@@ -478,8 +565,8 @@ impl Store<'_> {
         Ok(!any.is_empty())
     }
 
-    /// Deletes the numbers whose rows hold nothing of use any more, and the prefix blocks
-    /// that are over: a full scan.
+    /// Deletes the numbers whose rows hold nothing of use any more, and the prefixes whose
+    /// block and trip are over: a full scan.
     /// Deletes the rows whose content is all past, and answers them (the statistics count
     /// the OTPs among them still pending in storage: expired, never read again).
     pub fn clean_up(&self, now: u64) -> Result<Vec<NumberRow>> {
@@ -498,8 +585,8 @@ impl Store<'_> {
         self.0
             .exec("DELETE FROM numbers WHERE forget_at <= ?", vec![int(now)])?;
         self.0.exec(
-            "DELETE FROM prefixes WHERE blocked_until <= ?",
-            vec![int(now)],
+            "DELETE FROM prefixes WHERE blocked_until <= ? AND trip_until <= ?",
+            vec![int(now), int(now)],
         )?;
         Ok(gone)
     }
@@ -508,6 +595,7 @@ impl Store<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shard::HOUR_MS;
     use smsotp_core::{Config, OtpRecord, OtpStatus, PinType};
     use smsotp_edge::number::CurrentOtp;
 
@@ -596,7 +684,7 @@ mod tests {
     }
 
     /// The prefix rule counts the tenant's SMS of the last hour to the numbers of the
-    /// prefix that no verified PIN followed.
+    /// prefix that no verified PIN followed; the range rule also their verifications.
     #[test]
     fn unverified_sends_of_a_prefix() {
         let sent = |sends: Vec<u64>, verified_at: u64| NumberState {
@@ -623,10 +711,19 @@ mod tests {
             row(3, "globex", "+33612340003", sent(vec![NOW - 2 * MIN], 0)),
             row(4, "acme", "+3361234000", sent(vec![NOW - 3 * MIN], 0)),
         ];
+        let hour_ago = NOW - HOUR_MS;
         assert_eq!(
-            unverified_sends(&rows, "acme", "+3361234", NOW),
-            [NOW - 5 * MIN, NOW - MIN]
+            prefix_sends(&rows, "acme", "+3361234", hour_ago),
+            (vec![NOW - 5 * MIN, NOW - MIN], vec![NOW - 20 * MIN])
         );
-        assert!(unverified_sends(&rows, "acme", "+3361299", NOW).is_empty());
+        // Over 2 hours, the one 61 minutes ago too.
+        assert_eq!(
+            prefix_sends(&rows, "acme", "+3361234", NOW - 2 * HOUR_MS).0,
+            [NOW - 61 * MIN, NOW - 5 * MIN, NOW - MIN]
+        );
+        assert_eq!(
+            prefix_sends(&rows, "acme", "+3361299", hour_ago),
+            (vec![], vec![])
+        );
     }
 }

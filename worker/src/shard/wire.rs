@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use smsotp_core::{Channel, DeliveryStatus, ErrorCode, OtpRecord, OtpRequest};
 use smsotp_edge::delivery::{DeliveryPolicy, Route, Step};
+use smsotp_edge::guard::{CountryVerdict, GuardMode, GuardPolicy};
 use smsotp_edge::limits::AbuseLimits;
 use smsotp_edge::limits::NumberLimits;
 use worker::{Env, Result};
@@ -57,6 +58,11 @@ pub enum ShardOp {
         /// resent instead (same OTP, a new PIN: `Resent`), in this same call.
         #[serde(default)]
         resend_pending: Option<Box<ResendPending>>,
+        /// The adaptive guard's range rule (`shard/guard.rs`): the tenant's limiter's
+        /// verdict on the SMS's country, and the tenant's settings. `None`: not asked (no
+        /// guard, `off`, an allow-listed or test number, a trip the limiter decided on).
+        #[serde(default)]
+        guard: Option<Box<RangeAsk>>,
     },
     /// A new PIN and SMS for a pending OTP, if the limits allow.
     Resend {
@@ -178,6 +184,18 @@ pub struct ResendPending {
     pub channel: Option<Channel>,
     #[serde(default)]
     pub test_pins: std::collections::BTreeMap<String, String>,
+}
+
+/// What the range rule needs of a new SMS (`ShardOp::Create`'s `guard`).
+#[derive(Serialize, Deserialize, Clone)]
+pub struct RangeAsk {
+    /// The tenant's mode now (as the limiter worked it out: a tenant's first week records).
+    pub mode: GuardMode,
+    /// The country's verdict: calm, or suspect (its ranges that pump trip).
+    pub country: CountryVerdict,
+    /// The tenant's guard settings (the range's floor, ratio, window, cool-down and
+    /// allow-lists).
+    pub policy: GuardPolicy,
 }
 
 /// A number's row: the number and its keys (`smsotp_edge::placement::number_keys`).

@@ -1,6 +1,9 @@
-//! The decision on one SMS ([`Decision`], [`GuardPolicy::check`]), the `guard.triggered`
-//! event a new trip sends ([`GuardEvent`]), and [`TenantGuard`], every subject of one
-//! tenant in memory (the simulation's, or a worker keeping them in one object).
+//! The decision on one SMS ([`Decision`], [`GuardPolicy::check`], and its two halves for a
+//! worker that keeps the subjects in two objects: [`GuardPolicy::check_before_range`] where
+//! the countries and IPs are, [`GuardPolicy::check_range`] where the ranges are, the
+//! country's verdict passed between), the `guard.triggered` event a new trip sends
+//! ([`GuardEvent`]), and [`TenantGuard`], every subject of one tenant in memory (the
+//! simulation's, or a worker keeping them in one object).
 
 use std::collections::HashMap;
 
@@ -187,6 +190,9 @@ impl GuardPolicy {
     /// A trip refuses in `enforce` and only reports in `record` ([`Decision::WouldRefuse`]).
     /// Nothing is counted here: an SMS that leaves is counted with each state's
     /// `record_sent` (a refused one is not, as it costs nothing).
+    ///
+    /// The same as [`GuardPolicy::check_before_range`] (steps 1–3), then, for an SMS they
+    /// leave to it, [`GuardPolicy::check_range`] (step 4): what a worker does in two objects.
     pub fn check(
         &self,
         mode: GuardMode,
@@ -196,38 +202,45 @@ impl GuardPolicy {
         ip: Option<&mut IpState>,
         now: UnixMillis,
     ) -> Outcome {
-        if req.test_number || mode == GuardMode::Off || self.allows(req.e164) {
-            return Outcome::allow();
+        match self.check_before_range(mode, req, country, ip, now) {
+            (_, Some(verdict)) => self.check_range(mode, req, &verdict, range, now),
+            (outcome, None) => outcome,
         }
-        let decide = |scope: Scope, trip: Trip, new: bool| {
-            let event = new.then(|| GuardEvent::new(mode, scope.clone(), req.country, &trip, now));
-            let (rule, until) = (trip.rule, trip.until);
-            let decision = match mode {
-                GuardMode::Enforce => Decision::Refuse { rule, scope, until },
-                _ => Decision::WouldRefuse { rule, scope, until },
-            };
-            Outcome { decision, event }
-        };
+    }
+
+    /// Steps 1–3 of [`GuardPolicy::check`], for the tenant's object, which keeps the
+    /// countries and the IPs but not the ranges (their owner is the number's shard): the
+    /// outcome, and, when the SMS goes on to the range rule, the country's verdict to hand
+    /// to [`GuardPolicy::check_range`] (calm or suspect). `None`: decided here — a test
+    /// number, `off`, an allow-listed number, or the IP's or the whole country's trip
+    /// (refused in `enforce`, reported in `record`, its range not looked at either way).
+    pub fn check_before_range(
+        &self,
+        mode: GuardMode,
+        req: &SendRequest<'_>,
+        country: &mut CountryState,
+        ip: Option<&mut IpState>,
+        now: UnixMillis,
+    ) -> (Outcome, Option<CountryVerdict>) {
+        if req.test_number || mode == GuardMode::Off || self.allows(req.e164) {
+            return (Outcome::allow(), None);
+        }
         if let (Some(ip), Some(subject)) = (ip, req.ip) {
             if let Some((trip, new)) = ip.check(self, req.country, now) {
-                return decide(Scope::Ip(subject.to_owned()), trip, new);
+                let scope = Scope::Ip(subject.to_owned());
+                return (decided(mode, req, scope, trip, new, now), None);
             }
         }
         let verdict = country.check(self, now);
         if let CountryVerdict::Blocked { trip, new } = verdict {
-            return decide(Scope::Country(req.country.to_owned()), trip, new);
+            let scope = Scope::Country(req.country.to_owned());
+            return (decided(mode, req, scope, trip, new, now), None);
         }
-        if let Some((trip, new)) = range.check(self, &verdict, now) {
-            return decide(Scope::Range(number_prefix(req.e164).to_owned()), trip, new);
-        }
-        Outcome::allow()
+        (Outcome::allow(), Some(verdict))
     }
-}
 
-impl GuardPolicy {
-    /// [`GuardPolicy::check`] for the tenant's object, which keeps the countries and the
-    /// IPs but not the ranges (their owner is the number's shard): the range rule is not
-    /// evaluated (a suspect country refuses nothing here; past `countryBlockFactor` it is
+    /// [`GuardPolicy::check`] for the tenant's object: [`GuardPolicy::check_before_range`]'s
+    /// outcome (a suspect country refuses nothing here; past `countryBlockFactor` it is
     /// blocked as a whole).
     pub fn check_country_and_ip(
         &self,
@@ -237,9 +250,52 @@ impl GuardPolicy {
         ip: Option<&mut IpState>,
         now: UnixMillis,
     ) -> Outcome {
-        // A range state that has seen nothing never trips (its floor is at least 1).
-        self.check(mode, req, country, &mut RangeState::default(), ip, now)
+        self.check_before_range(mode, req, country, ip, now).0
     }
+
+    /// Step 4 of [`GuardPolicy::check`], for the owner of the number's range (the OTP
+    /// shard): `country`, the verdict [`GuardPolicy::check_before_range`] handed over. The
+    /// range's trip refuses while it holds, whatever the country's verdict; a new one needs
+    /// a suspect country (stored in `range`, with the event to report). Test numbers, `off`
+    /// and allow-listed numbers are allowed, as in step 1.
+    pub fn check_range(
+        &self,
+        mode: GuardMode,
+        req: &SendRequest<'_>,
+        country: &CountryVerdict,
+        range: &mut RangeState,
+        now: UnixMillis,
+    ) -> Outcome {
+        if req.test_number || mode == GuardMode::Off || self.allows(req.e164) {
+            return Outcome::allow();
+        }
+        match range.check(self, country, now) {
+            Some((trip, new)) => {
+                let scope = Scope::Range(number_prefix(req.e164).to_owned());
+                decided(mode, req, scope, trip, new, now)
+            }
+            None => Outcome::allow(),
+        }
+    }
+}
+
+/// A trip's outcome for one SMS: refused in `enforce`, reported in `record`; the event
+/// when this SMS started the trip (`new`).
+fn decided(
+    mode: GuardMode,
+    req: &SendRequest<'_>,
+    scope: Scope,
+    trip: Trip,
+    new: bool,
+    now: UnixMillis,
+) -> Outcome {
+    let event = new.then(|| GuardEvent::new(mode, scope.clone(), req.country, &trip, now));
+    let (rule, until) = (trip.rule, trip.until);
+    let decision = match mode {
+        GuardMode::Enforce => Decision::Refuse { rule, scope, until },
+        _ => Decision::WouldRefuse { rule, scope, until },
+    };
+    Outcome { decision, event }
 }
 
 /// Every guarded subject of one tenant, in memory: its countries, ranges and IPs. What the
@@ -441,6 +497,137 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// The two halves of `check` in two owners: the tenant's object hands the country's
+    /// verdict over, and the range's owner, which keeps only the times of the range's SMS
+    /// and verifications and its trip, decides on the range.
+    #[test]
+    fn the_range_rule_runs_where_the_range_is() {
+        let policy = GuardPolicy {
+            hourly_floor: 1,
+            daily_floor: 1,
+            country_block_factor: 0,
+            range_floor: 2,
+            ..GuardPolicy::default()
+        };
+        let pumped = |i: u64| format!("+3361234{i:04}");
+        let mut fr = CountryState::default();
+        // The country's first SMS: calm, handed over.
+        let (out, verdict) = policy.check_before_range(
+            GuardMode::Enforce,
+            &req(&pumped(0), None),
+            &mut fr,
+            None,
+            NOW,
+        );
+        assert_eq!(
+            (out.decision, verdict),
+            (Decision::Allow, Some(CountryVerdict::Calm))
+        );
+        // A calm country: the range rule trips nothing, however many unverified SMS.
+        let mut range = RangeState::from_times([NOW; 9], [], None);
+        let calm = CountryVerdict::Calm;
+        let first = pumped(0);
+        let r0 = req(&first, None);
+        let out = policy.check_range(GuardMode::Enforce, &r0, &calm, &mut range, NOW);
+        assert_eq!(out.decision, Decision::Allow);
+        // Suspect (2 unverified SMS over the floor of 1): handed over as such.
+        fr.record_sent(&policy, NOW);
+        let (_, verdict) = policy.check_before_range(GuardMode::Enforce, &r0, &mut fr, None, NOW);
+        let suspect = verdict.unwrap();
+        assert!(matches!(
+            suspect,
+            CountryVerdict::Suspect {
+                rule: Rule::CountryHourly,
+                ..
+            }
+        ));
+        // The range: 2 unverified SMS (the floor), the 3rd trips it, reported once.
+        let mut range = RangeState::from_times([NOW - 2, NOW - 1], [], None);
+        let out = policy.check_range(GuardMode::Enforce, &r0, &suspect, &mut range, NOW);
+        let Decision::Refuse { scope, .. } = &out.decision else {
+            panic!("{out:?}")
+        };
+        assert_eq!(scope, &Scope::Range("+3361234".into()));
+        assert_eq!(scope.error_code().code(), 2138);
+        let event = out.event.expect("a new trip");
+        assert_eq!((event.observed, event.threshold), (3.0, 2.0));
+        // The trip, as the owner stores it, refuses while it holds whatever the country.
+        let trip = range.trip;
+        assert!(trip.is_some());
+        let mut again = RangeState::from_times([], [], trip);
+        let out = policy.check_range(GuardMode::Enforce, &r0, &calm, &mut again, NOW + 1);
+        assert!(out.decision.refuses() && out.event.is_none());
+        // In record, the same trip is only reported.
+        let mut rec = RangeState::from_times([NOW - 2, NOW - 1], [], None);
+        let out = policy.check_range(GuardMode::Record, &r0, &suspect, &mut rec, NOW);
+        assert!(matches!(out.decision, Decision::WouldRefuse { .. }));
+        assert_eq!(out.event.unwrap().mode, GuardMode::Record);
+        // Verified OTPs raise the range's threshold: 3 unverified, 3 verified → over
+        // max(2, 3) only from the 4th unverified... this is the 4th: 4 > 3, refused; with
+        // 4 verified, allowed.
+        let mut conv = RangeState::from_times([NOW - 3, NOW - 2, NOW - 1], [NOW; 3], None);
+        let out = policy.check_range(GuardMode::Enforce, &r0, &suspect, &mut conv, NOW);
+        assert!(out.decision.refuses());
+        let mut conv = RangeState::from_times([NOW - 3, NOW - 2, NOW - 1], [NOW; 4], None);
+        let out = policy.check_range(GuardMode::Enforce, &r0, &suspect, &mut conv, NOW);
+        assert_eq!(out.decision, Decision::Allow);
+        // An allow-listed number, off, a test number: never refused by its range.
+        let listed = GuardPolicy {
+            allow_numbers: [pumped(0)].into(),
+            ..policy.clone()
+        };
+        let mut tripped = RangeState::from_times([], [], trip);
+        let out = listed.check_range(GuardMode::Enforce, &r0, &suspect, &mut tripped, NOW);
+        assert_eq!(out.decision, Decision::Allow);
+        let out = policy.check_range(GuardMode::Off, &r0, &suspect, &mut tripped, NOW);
+        assert_eq!(out.decision, Decision::Allow);
+        let test = SendRequest {
+            test_number: true,
+            ..r0
+        };
+        let out = policy.check_range(GuardMode::Enforce, &test, &suspect, &mut tripped, NOW);
+        assert_eq!(out.decision, Decision::Allow);
+        // Nothing is handed over when the tenant's object decided: allow-listed, or a
+        // whole country blocked.
+        let (_, none) = listed.check_before_range(GuardMode::Enforce, &r0, &mut fr, None, NOW);
+        assert_eq!(none, None);
+        let blocking = GuardPolicy {
+            country_block_factor: 1,
+            ..policy.clone()
+        };
+        let (out, none) = blocking.check_before_range(GuardMode::Record, &r0, &mut fr, None, NOW);
+        assert!(matches!(
+            out.decision,
+            Decision::WouldRefuse {
+                scope: Scope::Country(_),
+                ..
+            }
+        ));
+        assert_eq!(none, None);
+    }
+
+    #[test]
+    fn a_verdict_crosses_the_wire() {
+        let suspect = CountryVerdict::Suspect {
+            rule: Rule::CountryDaily,
+            observed_milli: 21_000,
+            threshold_milli: 20_000,
+        };
+        for (verdict, json) in [
+            (CountryVerdict::Calm, json!("calm")),
+            (
+                suspect,
+                json!({"suspect": {"rule": "country_daily", "observedMilli": 21_000, "thresholdMilli": 20_000}}),
+            ),
+        ] {
+            assert_eq!(serde_json::to_value(verdict).unwrap(), json);
+            assert_eq!(
+                serde_json::from_value::<CountryVerdict>(json).unwrap(),
+                verdict
+            );
+        }
     }
 
     #[test]

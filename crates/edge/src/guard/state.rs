@@ -69,8 +69,11 @@ pub struct CountryLevels {
     pub hourly_threshold: u64,
 }
 
-/// What a country's rules say of one more SMS to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a country's rules say of one more SMS to it. Serialized (externally tagged, as the
+/// worker's other wire enums) because the tenant's object, which keeps the country, hands
+/// it to the number's shard, which keeps the range ([`super::GuardPolicy::check_range`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum CountryVerdict {
     /// Under both thresholds.
     Calm,
@@ -255,6 +258,38 @@ pub struct RangeState {
 }
 
 impl RangeState {
+    /// The earliest instant the range rule looks at, at `now`: the start of the hour
+    /// before its window's full hours (the sliding window takes part of it:
+    /// [`HourlyCounts::window_milli`]).
+    pub fn window_start(policy: &GuardPolicy, now: UnixMillis) -> UnixMillis {
+        let first = unix_hour(now).saturating_sub(policy.hourly_window_hours);
+        u64::from(first) * crate::stats::HOUR_MS
+    }
+
+    /// A range's state from the times of its SMS and verifications, for an owner that
+    /// keeps them elsewhere (the OTP shard reads them off its numbers' rows, so it writes
+    /// nothing per SMS for the range): `unverified`, its SMS no verification followed;
+    /// `verified`, its verifications; each counted in its hour (those before
+    /// [`RangeState::window_start`] are forgotten by the next rule); `trip`, its trip as
+    /// stored.
+    pub fn from_times(
+        unverified: impl IntoIterator<Item = UnixMillis>,
+        verified: impl IntoIterator<Item = UnixMillis>,
+        trip: Option<Trip>,
+    ) -> Self {
+        let mut range = RangeState {
+            trip,
+            ..RangeState::default()
+        };
+        for at in unverified {
+            range.unverified.add(unix_hour(at), 1);
+        }
+        for at in verified {
+            range.verified.add(unix_hour(at), 1);
+        }
+        range
+    }
+
     fn forget(&mut self, policy: &GuardPolicy, now: UnixMillis) {
         let first = unix_hour(now).saturating_sub(policy.hourly_window_hours);
         self.unverified.forget_before(first);
@@ -595,6 +630,27 @@ mod tests {
             r.record_verified(&policy, &[NOW], NOW);
         }
         assert_eq!(r.check(&policy, &suspect, NOW), None);
+    }
+
+    #[test]
+    fn a_range_from_the_times_of_its_sms() {
+        let policy = p();
+        // 3 SMS (one an hour before), one verified: as counted one by one.
+        let mut counted = RangeState::default();
+        for at in [NOW - HOUR_MS, NOW, NOW + 1] {
+            counted.record_sent(&policy, at);
+        }
+        counted.record_verified(&policy, &[NOW + 1], NOW + 2);
+        let from = RangeState::from_times([NOW - HOUR_MS, NOW], [NOW + 2], None);
+        assert_eq!(from, counted);
+        // The window starts at the hour before the current one (the sliding window's part
+        // hour), for a window of 1 hour; 3 hours back for 3.
+        assert_eq!(RangeState::window_start(&policy, NOW + 1), NOW - HOUR_MS);
+        let wide = GuardPolicy {
+            hourly_window_hours: 3,
+            ..p()
+        };
+        assert_eq!(RangeState::window_start(&wide, NOW), NOW - 3 * HOUR_MS);
     }
 
     #[test]
