@@ -27,12 +27,13 @@
 // 2139), sends no SMS and is in the statistics; the burst's first refusal within its first
 // hour, a `guard.triggered` naming its country, and most of it refused after; normal SMS
 // refused (enforce) or reported as would-be refused (record) under 0.5 %, outside the
-// attacked country while it is refused as a whole: the worker has no range rule (2138) yet,
-// so that country's own users are refused with the burst (printed, not asserted).
+// attacked country while it is refused as a whole: at this volume the country passes 3 × its
+// threshold before the pumped ranges trip the range rule (2138), so its own users are refused
+// with the burst (printed, not asserted; docs/guard.md).
 // Deterministic traffic (a seeded PRNG; the figures are printed, and copied into the README
 // and docs/guard.md); the worker's OTP ids and the moment a rung checkpoint's alarm runs are
-// not the seed's, so a figure may move by an SMS or two between runs. Resends are left out:
-// the worker does not guard them yet (GUARD-STATUS.md).
+// not the seed's, so a figure may move by an SMS or two between runs. Resends are left out
+// (tests/worker/guard.test.mjs covers them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';

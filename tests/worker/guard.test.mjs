@@ -1,8 +1,9 @@
-// The adaptive guard's country and end-user IP rules on workerd (issue 22, docs/guard.md),
-// as far as they are wired: decided in the tenant's limiter on each new SMS (POST /otp),
-// fed by its own admitted SMS and by the verified OTPs the shards' statistics bring. Floors
-// are set low in each tenant's `guard` so a few requests trip a rule; the clock is the
-// real one (no simulated week here: GUARD-STATUS.md).
+// The adaptive guard's country and end-user IP rules on workerd (issue 22, docs/guard.md):
+// decided in the tenant's limiter on each SMS (POST /otp, a resend), fed by its own admitted
+// SMS and by the verified OTPs the shards' statistics bring; its events (GET /v1/account, the
+// signed eventsUrl callback) and record mode's counts. Floors are set low in each tenant's
+// `guard` so a few requests trip a rule; the clock is the real one (the range rule:
+// guard-range.test.mjs; a simulated week: guard-week.test.mjs).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';

@@ -3,7 +3,7 @@
 //! number range, in a country over a threshold; per end-user IP, the countries it sends
 //! to. Pure: the worker keeps the states and asks; time comes in as unix milliseconds.
 //!
-//! (Draft module doc; docs/guard.md has the same with the simulation's figures.)
+//! docs/guard.md has the same, with the simulations' figures and what the worker runs where.
 //!
 //! # Rules (defaults: the numbers; every one configurable per tenant)
 //!
