@@ -210,39 +210,26 @@ impl TenantLimiter {
             }
             self.guard_triggered(&ask.tenant, event, ask.policy.events_url.as_deref(), now)?;
         }
-        match decision {
-            Decision::Refuse { scope, .. } => Ok(Err(ApiError::new(scope.error_code()))),
-            Decision::WouldRefuse { rule, scope, until } => {
-                self.count_would_refuse(
-                    &send.country,
-                    send.channel,
-                    scope.error_code().code(),
-                    now,
-                );
-                crate::log::event(
-                    "info",
-                    "guard.would_refuse",
-                    json!({"tenant": ask.tenant, "rule": rule, "scope": scope,
-                           "until": smsotp_core::time::format_rfc3339(until)}),
-                );
-                Ok(Ok(Some(Guarded {
-                    mode,
-                    policy: ask.policy.clone(),
-                    country_key,
-                    country,
-                    ip,
-                    verdict,
-                })))
-            }
-            Decision::Allow => Ok(Ok(Some(Guarded {
-                mode,
-                policy: ask.policy.clone(),
-                country_key,
-                country,
-                ip,
-                verdict,
-            }))),
+        if let Decision::Refuse { scope, .. } = &decision {
+            return Ok(Err(ApiError::new(scope.error_code())));
         }
+        if let Decision::WouldRefuse { rule, scope, until } = &decision {
+            self.count_would_refuse(&send.country, send.channel, scope.error_code().code(), now);
+            crate::log::event(
+                "info",
+                "guard.would_refuse",
+                json!({"tenant": ask.tenant, "rule": rule, "scope": scope,
+                       "until": smsotp_core::time::format_rfc3339(*until)}),
+            );
+        }
+        Ok(Ok(Some(Guarded {
+            mode,
+            policy: ask.policy.clone(),
+            country_key,
+            country,
+            ip,
+            verdict,
+        })))
     }
 
     /// A trip: logged (`guard.triggered`), kept in the tenant's list (`GET /v1/account`)
