@@ -38,7 +38,7 @@ const RATE_LIMIT = process.env.BENCH_RATE_LIMIT ?? '100000000';
 const DAILY_CAP = 100_000_000;
 /** The webhook provider's report secret (Standard Webhooks, `whsec_` + base64). */
 const REPORT_SECRET = `whsec_${Buffer.from('bench-report-secret-0123456789').toString('base64')}`;
-const TENANT_RECORDS = TENANTS.map((t) => (t.id === 'acme' ? { ...t, limits: { dailySendCap: DAILY_CAP } } : t));
+const TENANT_RECORDS = TENANTS.map((t) => (t.id === 'acme' ? { ...t, limits: { dailySendCap: DAILY_CAP }, ...(process.env.BENCH_GUARD ? { guard: { mode: process.env.BENCH_GUARD } } : {}) } : t));
 
 // ---- CPU time of a workerd process, from /proc (Linux) ----
 let CLK_TCK = 100;

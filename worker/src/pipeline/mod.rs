@@ -51,7 +51,6 @@ fn request_id() -> String {
 /// Runs one API request through the pipeline and answers it.
 pub async fn run(req: Request, env: Env) -> Result<Response> {
     let started = Date::now().as_millis();
-    crate::clock::follow_request(&req, config::development(&env));
     let id = request_id();
     let mut trace = Trace {
         route: "unknown",
@@ -95,6 +94,10 @@ async fn handle(req: Request, env: Env, id: &str, trace: &mut Trace) -> (Outcome
         return (Outcome::Error(e, vec![]), Usage::default());
     };
     let configuration = config::settings(&env);
+    // The test clock (development only), from the settings already read: no other read of
+    // the environment on each request.
+    let development = configuration.as_ref().is_ok_and(|s| s.development);
+    crate::clock::follow_request(&req, development);
     if let Handler::Open(handler) = route.handler {
         return (
             outcome(handler(&env, &configuration).await, id),
