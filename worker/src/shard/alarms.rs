@@ -73,9 +73,7 @@ impl OtpShard {
             self.alarm_at
                 .set(set.map_or(u64::MAX, |at| crate::clock::from_real(at.max(0) as u64)));
         }
-        // A test's clock jumps: an alarm it has left behind is rung now (crate::clock).
-        let overdue = crate::clock::driven() && next <= now && self.alarm_at.get() <= now;
-        if next < self.alarm_at.get() || overdue {
+        if next < self.alarm_at.get() {
             let offset = Duration::from_millis(next.saturating_sub(now));
             self.state.storage().set_alarm(offset).await?;
             crate::durable::alarm_set(&self.usage);
