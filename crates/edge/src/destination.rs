@@ -54,22 +54,17 @@ impl<'a> Destination<'a> {
 
     /// The destination of an existing OTP, from its id alone: an id carries the keyed
     /// digests of its number (`placement::new_otp_id_for`), compared with those of each
-    /// test number (a false match takes both 32-bit keys colliding). No storage read, so a
-    /// resend can be counted, or not, before the shard is asked.
+    /// test number ([`placement::number_of_otp_id`]). No storage read, so a resend can be
+    /// counted, or not, before the shard is asked.
     pub fn of_otp_id(
         policy: &'a TenantPolicy,
         hasher: &PinHasher,
         tenant: &str,
         otp_id: &str,
     ) -> Self {
-        let Some((_, pk, nk)) = placement::keys_of_otp_id(otp_id) else {
-            return Destination::Sms;
-        };
-        policy
-            .test_numbers
-            .iter()
-            .find(|(number, _)| placement::number_keys(hasher, tenant, number) == (pk, nk))
-            .map_or(Destination::Sms, |(_, pin)| Destination::Test { pin })
+        placement::number_of_otp_id(hasher, tenant, otp_id, policy.test_numbers.keys())
+            .and_then(|number| policy.test_numbers.get(number))
+            .map_or(Destination::Sms, |pin| Destination::Test { pin })
     }
 
     /// Whether this is a test number.

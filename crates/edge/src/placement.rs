@@ -166,6 +166,22 @@ pub fn country_of_otp_id(otp_id: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&letters).into_owned())
 }
 
+/// Which of `numbers` an OTP id of `tenant` was made for: the one whose keys
+/// ([`number_keys`]) the id carries (a false match takes both 32-bit keys colliding). No
+/// storage read: what a request naming an OTP by id (a resend) learns of its number —
+/// whether it is a test number, or allow-listed by the guard.
+pub fn number_of_otp_id<'a>(
+    hasher: &PinHasher,
+    tenant: &str,
+    otp_id: &str,
+    numbers: impl IntoIterator<Item = &'a String>,
+) -> Option<&'a String> {
+    let (_, pk, nk) = keys_of_otp_id(otp_id)?;
+    numbers
+        .into_iter()
+        .find(|number| number_keys(hasher, tenant, number) == (pk, nk))
+}
+
 /// `(shard, prefix key, number key)` of an id made by [`new_otp_id_for`]; `None` for
 /// anything that is not a UUID of one of our shards.
 pub fn keys_of_otp_id(otp_id: &str) -> Option<(u8, u32, u32)> {

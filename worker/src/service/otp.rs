@@ -378,15 +378,8 @@ fn allow_listed_number_of(
     hasher: &smsotp_core::PinHasher,
     otp_id: &str,
 ) -> String {
-    let Some((_, pk, nk)) = placement::keys_of_otp_id(otp_id) else {
-        return String::new();
-    };
-    tenant
-        .policy
-        .guard
-        .allow_numbers
-        .iter()
-        .find(|n| placement::number_keys(hasher, &tenant.id, n) == (pk, nk))
+    let allowed = &tenant.policy.guard.allow_numbers;
+    placement::number_of_otp_id(hasher, &tenant.id, otp_id, allowed)
         .cloned()
         .unwrap_or_default()
 }
